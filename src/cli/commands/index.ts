@@ -1,0 +1,14 @@
+import type { CliContext } from '../context.js';
+import * as query from './query.js';
+import * as serve from './serve.js';
+
+export interface Command {
+  run(ctx: CliContext, argv: string[]): Promise<number>;
+  readonly help?: string;
+}
+
+/** Every CLI command by name. Each lives in its own file and exports `run` (and `help`). */
+export const COMMANDS: Record<string, Command> = {
+  query: { run: query.run, help: query.QUERY_HELP },
+  serve: { run: serve.run, help: serve.SERVE_HELP },
+};

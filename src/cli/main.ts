@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { APP_VERSION, createCore } from '../core/core.js';
+import type { Core } from '../core/core.js';
+import { createLogger } from '../core/logger.js';
+import { AppError, serializeError } from '../shared/errors.js';
+import type { CliContext } from './context.js';
+import { defaultDataDir } from './data-dir.js';
+import { createHostVault } from './host-vault.js';
+import { COMMANDS } from './commands/index.js';
+import { QUERY_HELP } from './commands/query.js';
+
+export const HELP = `infrascope ${APP_VERSION} — vSphere and Hyper-V inventory, history and connectivity doctor
+
+Usage: infrascope [--data-dir DIR] <command> [options]
+
+Commands:
+  query <kind> ...        read inventory from the local store (--json, --csv)
+  endpoint list|add|set|remove|test
+                          manage the endpoints to collect from
+  sync [NAME...]          one full sync of the named (default: all enabled) endpoints
+  watch [NAME...]         keep inventory current until Ctrl-C
+  serve [--port N]        serve the UI on 127.0.0.1 for a browser
+
+Global options:
+  --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
+  --log-level LEVEL       error, warn, info, debug (logs go to stderr)
+  -h, --help              this help;  infrascope <command> --help for a command's
+  -v, --version           print the version
+
+${QUERY_HELP}
+`;
+
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+/** Runs the CLI in-process and returns the exit code (tests call this directly). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let core: Core | undefined;
+  try {
+    const { values, tokens } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: false,
+      tokens: true,
+      options: {
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+    // Global options come before the command; everything from the command on is the command's.
+    const first = tokens.find((t) => t.kind === 'positional');
+    const commandIndex = first ? first.index : argv.length;
+    const globals = parseArgs({
+      args: argv.slice(0, commandIndex),
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }).values;
+    void values;
+    if (globals.version) {
+      io.out.write(`${APP_VERSION}\n`);
+      return 0;
+    }
+    const name = argv[commandIndex];
+    if (globals.help || name === undefined || name === 'help') {
+      io.out.write(HELP);
+      return name === undefined && !globals.help ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new AppError('VALIDATION', `Unknown command "${name}". Run infrascope --help.`);
+    const rest = argv.slice(commandIndex + 1);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      if (command.help) {
+        io.out.write(command.help + '\n');
+        return 0;
+      }
+    }
+    const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
+    const log = createLogger({ level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn' });
+    core = await createCore({ dataDir, host: name === 'serve' ? 'serve' : 'cli', vault: createHostVault(dataDir), log });
+    const ctx: CliContext = { core, ...io };
+    return await command.run(ctx, rest);
+  } catch (e) {
+    const err = serializeError(e);
+    if (err.code === 'INTERNAL' && e instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code))) {
+      io.err.write(`infrascope: ${err.message}\n`);
+      return 2;
+    }
+    const parseError = e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    io.err.write(`infrascope: ${err.message}${parseError || err.code === 'INTERNAL' ? '' : ` [${err.code}]`}\n`);
+    return parseError || err.code === 'VALIDATION' || err.code === 'UNKNOWN_KIND' || err.code === 'UNKNOWN_FIELD' ? 2 : 1;
+  } finally {
+    await core?.dispose();
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * A purpose-built vim25 SOAP codec: envelopes are written by hand (a handful of methods), and
+ * responses are decoded by a streaming SAX pass straight into plain JS values, without a DOM.
+ *
+ * Decoding rules (driven by what the server says, not by a WSDL):
+ * - an element with a `type` attribute and only text is a ManagedObjectReference → {type, value};
+ * - `xsi:type="ArrayOfXxx"` → an array of the child values, even with zero or one child;
+ * - `xsi:type="xsd:int|long|short|byte|double|float"` → number, `xsd:boolean` → boolean;
+ * - an element with child elements → a plain object (`_type` holds its xsi:type when given);
+ *   repeated children become arrays, and so do the children in {@link ARRAY_KEYS} even when single;
+ * - any other text → string (enums and dateTimes stay strings; the mapper coerces untyped numbers).
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { SaxesParser } from 'saxes';
+import { AppError } from '../../../shared/errors.js';
+
+export interface MoRef {
+  readonly type: string;
+  readonly value: string;
+}
+
+export type VimValue = string | number | boolean | MoRef | VimObject | VimValue[];
+export interface VimObject {
+  _type?: string;
+  [key: string]: VimValue | undefined;
+}
+
+export function isMoRef(v: unknown): v is MoRef {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof (v as MoRef).type === 'string' &&
+    typeof (v as MoRef).value === 'string' &&
+    Object.keys(v).length === 2
+  );
+}
+
+/**
+ * Child element names that are arrays in the vim25 schema wherever we read them. Without this, a
+ * one-element list would decode as a scalar when the server leaves out the ArrayOf hint (it only
+ * gives xsi:type on `val`, never on nested data-object members).
+ */
+export const ARRAY_KEYS: ReadonlySet<string> = new Set([
+  'objects',
+  'propSet',
+  'missingSet',
+  'filterSet',
+  'objectSet',
+  'changeSet',
+  'device',
+  'childSnapshotList',
+  'rootSnapshotList',
+  'net',
+  'hostMount',
+  'customValue',
+]);
+
+interface Frame {
+  name: string;
+  xsiType: string | undefined;
+  moType: string | undefined;
+  text: string;
+  obj: VimObject | undefined;
+  list: VimValue[] | undefined;
+  repeated: Set<string> | undefined;
+}
+
+function localName(qname: string): string {
+  const i = qname.indexOf(':');
+  return i < 0 ? qname : qname.slice(i + 1);
+}
+
+function leafValue(f: Frame): VimValue {
+  const t = f.xsiType;
+  if (t === undefined) return f.text;
+  switch (t) {
+    case 'int':
+    case 'long':
+    case 'short':
+    case 'byte':
+    case 'double':
+    case 'float':
+      return Number(f.text);
+    case 'boolean':
+      return f.text === 'true' || f.text === '1';
+    case 'string':
+    case 'dateTime':
+    case 'anyURI':
+    case 'base64Binary':
+      return f.text;
+    default:
+      // An empty element with a data-object type (e.g. an empty `InvalidLogin` fault detail).
+      if (f.text === '') return { _type: t };
+      return f.text;
+  }
+}
+
+function frameValue(f: Frame): VimValue {
+  if (f.list !== undefined) return f.list;
+  if (f.obj !== undefined) {
+    if (f.xsiType !== undefined) f.obj._type = f.xsiType;
+    return f.obj;
+  }
+  if (f.moType !== undefined) return { type: f.moType, value: f.text };
+  return leafValue(f);
+}
+
+function attach(parent: Frame, key: string, v: VimValue): void {
+  if (parent.list !== undefined) {
+    parent.list.push(v);
+    return;
+  }
+  const obj = (parent.obj ??= {});
+  const existing = obj[key];
+  if (existing === undefined) {
+    if (ARRAY_KEYS.has(key) && !Array.isArray(v)) {
+      obj[key] = [v];
+      (parent.repeated ??= new Set()).add(key);
+    } else {
+      obj[key] = v;
+    }
+    return;
+  }
+  if (parent.repeated?.has(key) && Array.isArray(existing)) {
+    existing.push(v);
+  } else {
+    obj[key] = [existing, v];
+    (parent.repeated ??= new Set()).add(key);
+  }
+}
+
+/**
+ * Incremental decoder: feed it raw bytes as they arrive so parsing overlaps the transfer, then call
+ * `end()` for the decoded document (the root element's value, keyed by its local name).
+ */
+export class VimDecoder {
+  private readonly parser = new SaxesParser({ xmlns: false, position: false });
+  private readonly utf8 = new StringDecoder('utf8');
+  private readonly stack: Frame[] = [];
+  private rootName: string | undefined;
+  private rootValue: VimValue | undefined;
+  private error: Error | undefined;
+
+  constructor() {
+    const root: Frame = {
+      name: '#root',
+      xsiType: undefined,
+      moType: undefined,
+      text: '',
+      obj: undefined,
+      list: undefined,
+      repeated: undefined,
+    };
+    this.stack.push(root);
+    this.parser.on('opentag', (tag) => {
+      const attrs = tag.attributes as Record<string, string>;
+      let xsiType: string | undefined;
+      let moType: string | undefined;
+      for (const k in attrs) {
+        if (k === 'type') moType = attrs[k];
+        else if (k.endsWith(':type')) xsiType = localName(attrs[k] ?? '');
+      }
+      if (xsiType === 'ManagedObjectReference' && moType === undefined) moType = '';
+      const name = localName(tag.name);
+      if (this.rootName === undefined) this.rootName = name;
+      this.stack.push({
+        name,
+        xsiType,
+        moType,
+        text: '',
+        obj: undefined,
+        list: xsiType !== undefined && xsiType.startsWith('ArrayOf') ? [] : undefined,
+        repeated: undefined,
+      });
+    });
+    this.parser.on('text', (text) => {
+      const top = this.stack[this.stack.length - 1];
+      if (top) top.text += text;
+    });
+    this.parser.on('closetag', () => {
+      const f = this.stack.pop();
+      const parent = this.stack[this.stack.length - 1];
+      if (!f || !parent) return;
+      const v = frameValue(f);
+      if (parent.name === '#root') this.rootValue = v;
+      else attach(parent, f.name, v);
+    });
+    this.parser.on('error', (e) => {
+      this.error ??= e;
+    });
+  }
+
+  write(chunk: Buffer | string): void {
+    if (this.error) return;
+    try {
+      this.parser.write(typeof chunk === 'string' ? chunk : this.utf8.write(chunk));
+    } catch (e) {
+      this.error ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Returns the root element's local name and value; throws PROTOCOL_ERROR on malformed XML. */
+  end(): { name: string; value: VimValue } {
+    if (!this.error) {
+      try {
+        this.parser.write(this.utf8.end());
+        this.parser.close();
+      } catch (e) {
+        this.error ??= e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    if (this.error || this.rootName === undefined || this.rootValue === undefined) {
+      throw new AppError('PROTOCOL_ERROR', 'The server sent malformed or truncated XML.', {
+        reason: this.error ? this.error.message.slice(0, 200) : 'empty document',
+      });
+    }
+    return { name: this.rootName, value: this.rootValue };
+  }
+}
+
+export function decodeXml(xml: string | Buffer): { name: string; value: VimValue } {
+  const d = new VimDecoder();
+  d.write(xml);
+  return d.end();
+}
+
+/** A decoded SOAP envelope: either the method's response element or a fault. */
+export type SoapResult =
+  | { kind: 'response'; method: string; value: VimValue }
+  | { kind: 'fault'; faultType: string; message: string; detail: VimObject | undefined };
+
+function asObject(v: VimValue | undefined): VimObject | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isMoRef(v)
+    ? (v as VimObject)
+    : undefined;
+}
+
+/**
+ * Interprets a decoded document as a vim25 envelope. Returns null when it is not a SOAP envelope at
+ * all (the caller reports NOT_VSPHERE).
+ */
+export function readEnvelope(doc: { name: string; value: VimValue }): SoapResult | null {
+  if (doc.name !== 'Envelope') return null;
+  const body = asObject(asObject(doc.value)?.['Body']);
+  if (!body) return null;
+  const fault = asObject(body['Fault']);
+  if (fault) {
+    const message = typeof fault['faultstring'] === 'string' ? fault['faultstring'] : 'SOAP fault';
+    const detail = asObject(fault['detail']);
+    let faultType = 'Unknown';
+    let faultDetail: VimObject | undefined;
+    if (detail) {
+      const key = Object.keys(detail).find((k) => k !== '_type');
+      if (key) {
+        const d = detail[key];
+        faultDetail = asObject(Array.isArray(d) ? d[0] : d);
+        faultType = faultDetail?._type ?? key.replace(/Fault$/, '');
+      }
+    }
+    return { kind: 'fault', faultType, message, detail: faultDetail };
+  }
+  const method = Object.keys(body).find((k) => k !== '_type');
+  if (!method) return null;
+  return { kind: 'response', method, value: body[method] ?? '' };
+}
+
+const FAULT_CODES: Readonly<Record<string, 'INVALID_LOGIN' | 'NOT_AUTHENTICATED' | 'NO_PERMISSION' | 'INVALID_PROPERTY'>> = {
+  InvalidLogin: 'INVALID_LOGIN',
+  NotAuthenticated: 'NOT_AUTHENTICATED',
+  NoPermission: 'NO_PERMISSION',
+  InvalidProperty: 'INVALID_PROPERTY',
+};
+
+/** Maps a SOAP fault to the product's error; details carry the fault type and server message. */
+export function faultToError(f: { faultType: string; message: string; detail: VimObject | undefined }, method: string): AppError {
+  const code = FAULT_CODES[f.faultType] ?? 'SOAP_FAULT';
+  const details: Record<string, unknown> = { faultType: f.faultType, faultMessage: f.message, method };
+  if (f.faultType === 'InvalidProperty' && typeof f.detail?.['name'] === 'string') {
+    details['property'] = f.detail['name'];
+  }
+  if (f.faultType === 'NoPermission' && typeof f.detail?.['privilegeId'] === 'string') {
+    details['privilegeId'] = f.detail['privilegeId'];
+  }
+  const text =
+    code === 'INVALID_LOGIN'
+      ? 'The vSphere server rejected the user name or password.'
+      : code === 'NOT_AUTHENTICATED'
+        ? 'The vSphere session is not authenticated (it expired or was logged out).'
+        : code === 'NO_PERMISSION'
+          ? `The account lacks a permission needed for ${method}.`
+          : `vSphere ${method} failed: ${f.faultType}: ${f.message}`;
+  return new AppError(code, text, details);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Envelope writing
+
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+export function xmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+/** `<name type="T">value</name>` for a managed object reference argument. */
+export function moRefXml(name: string, ref: MoRef): string {
+  return `<${name} type="${xmlEscape(ref.type)}">${xmlEscape(ref.value)}</${name}>`;
+}
+
+export function textXml(name: string, value: string | number | boolean): string {
+  return `<${name}>${xmlEscape(String(value))}</${name}>`;
+}
+
+export function envelope(method: string, thisRef: MoRef, inner: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    `<soapenv:Body><${method} xmlns="urn:vim25">${moRefXml('_this', thisRef)}${inner}</${method}>` +
+    '</soapenv:Body></soapenv:Envelope>'
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value helpers for readers of decoded values
+
+/** Any decoded value as an array: ArrayOf values are arrays already, single members are wrapped. */
+export function arr(v: VimValue | undefined): VimValue[] {
+  if (v === undefined || v === '') return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export function obj(v: VimValue | undefined): VimObject | undefined {
+  return asObject(v);
+}
+
+export function str(v: VimValue | undefined): string | null {
+  if (v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+export function num(v: VimValue | undefined): number | null {
+  if (v === undefined || v === '') return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+export function bool(v: VimValue | undefined): boolean | null {
+  if (v === undefined || v === '') return null;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return null;
+}
+
+export function ref(v: VimValue | undefined): MoRef | null {
+  return isMoRef(v) ? v : null;
+}
+
+/** Walks a dotted path through nested data objects. */
+export function path(v: VimValue | undefined, dotted: string): VimValue | undefined {
+  let cur: VimValue | undefined = v;
+  for (const part of dotted.split('.')) {
+    const o = asObject(cur);
+    if (!o) return undefined;
+    cur = o[part];
+  }
+  return cur;
+}

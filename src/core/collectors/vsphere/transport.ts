@@ -1,0 +1,270 @@
+/**
+ * One SOAP POST over node:http(s), with every failure mapped to a stable AppError code.
+ *
+ * The response body is fed to the SAX decoder chunk by chunk as it arrives, so decoding overlaps
+ * the transfer and no full-body buffer is ever built.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { AppError } from '../../../shared/errors.js';
+import { certificateFacts } from '../../net/tls-trust.js';
+import { VimDecoder, readEnvelope } from './codec.js';
+import type { SoapResult } from './codec.js';
+
+export interface SoapPostOptions {
+  readonly url: URL;
+  readonly agent: http.Agent;
+  /** Normalized SHA-256 pin (colon hex, upper case) or null to require a CA-valid certificate. */
+  readonly pin: string | null;
+  readonly body: string;
+  readonly soapAction: string;
+  /** For error details only. */
+  readonly method: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly cookie?: string | undefined;
+  /** Benchmark mode: read and discard the body instead of decoding it. */
+  readonly discard?: boolean;
+}
+
+export interface SoapPostResult {
+  readonly status: number;
+  /** Null in discard mode. */
+  readonly result: SoapResult | null;
+  readonly sessionCookie: string | undefined;
+  readonly bytes: number;
+}
+
+const UNTRUSTED_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** Maps a socket/TLS error to the product's codes; AppErrors (e.g. a pin mismatch) pass through. */
+export function mapNetworkError(e: unknown, host: string, method: string): AppError {
+  if (e instanceof AppError) return e;
+  const err = e as NodeJS.ErrnoException & { reason?: string };
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const details = { host, method, cause: code || undefined };
+  if (UNTRUSTED_CODES.has(code)) {
+    return new AppError(
+      'TLS_UNTRUSTED',
+      `The certificate of ${host} is not trusted (${code}). Verify its thumbprint and pin it to connect.`,
+      details,
+    );
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new AppError('CONNECTION_REFUSED', `${host} refused the connection.`, details);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new AppError('DNS_FAILED', `The name ${host} could not be resolved.`, details);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return new AppError('HOST_UNREACHABLE', `${host} is unreachable.`, details);
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      return new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, details);
+    default:
+      if (code.startsWith('ERR_SSL') || code === 'EPROTO' || code.startsWith('ERR_TLS')) {
+        return new AppError('TLS_FAILED', `The TLS handshake with ${host} failed.`, details);
+      }
+      return new AppError('CONNECTION_LOST', `The connection to ${host} failed during ${method}.`, {
+        ...details,
+        message: err instanceof Error ? err.message.slice(0, 200) : undefined,
+      });
+  }
+}
+
+// Sockets that already passed verifyTlsSocket; keep-alive reuse skips the check.
+const verifiedSockets = new WeakSet<object>();
+
+/**
+ * Node never calls checkServerIdentity when CA validation already failed, so for a self-signed
+ * certificate with rejectUnauthorized=false the pin in pinnedTlsOptions is not enforced. We check
+ * the pin here ourselves, before a single request byte (cookie, password) is written.
+ */
+function verifyTlsSocket(socket: TLSSocket, pin: string | null, host: string): AppError | null {
+  const cert = socket.getPeerCertificate();
+  if (pin !== null) {
+    if (cert && cert.fingerprint256 === pin) return null;
+    return new AppError(
+      'TLS_PIN_MISMATCH',
+      `The server's certificate (SHA-256 ${cert?.fingerprint256 ?? 'none'}) does not match the pinned thumbprint ${pin}. ` +
+        'If the certificate was replaced on purpose, pin the new thumbprint; otherwise do not connect.',
+      cert && cert.raw ? { ...certificateFacts(cert), pinned: pin, host } : { pinned: pin, host },
+    );
+  }
+  if (socket.authorized) return null;
+  return new AppError('TLS_UNTRUSTED', `The certificate of ${host} is not trusted.`, {
+    host,
+    cause: String(socket.authorizationError ?? ''),
+  });
+}
+
+function sessionCookieFrom(headers: http.IncomingHttpHeaders): string | undefined {
+  for (const c of headers['set-cookie'] ?? []) {
+    const m = /^\s*(vmware_soap_session=[^;]*)/.exec(c);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
+export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
+  const { url, method } = opts;
+  const host = url.hostname;
+  return new Promise<SoapPostResult>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const body = Buffer.from(opts.body, 'utf8');
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'text/xml; charset=utf-8',
+      SOAPAction: opts.soapAction,
+      'Content-Length': body.length,
+      Accept: 'text/xml',
+    };
+    if (opts.cookie) headers['Cookie'] = opts.cookie;
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, { method: 'POST', agent: opts.agent, headers });
+
+    const cleanup = (): void => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (e: AppError): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      req.destroy();
+      reject(e);
+    };
+    const done = (r: SoapPostResult): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(r);
+    };
+    function onAbort(): void {
+      fail(new AppError('CANCELLED', `${method} was cancelled.`, { host, method }));
+    }
+
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    timer = setTimeout(() => {
+      fail(
+        new AppError('TIMEOUT', `${host} did not answer ${method} within ${opts.timeoutMs} ms.`, {
+          host,
+          method,
+          timeoutMs: opts.timeoutMs,
+        }),
+      );
+    }, opts.timeoutMs);
+
+    req.on('error', (e) => fail(mapNetworkError(e, host, method)));
+    req.on('socket', (socket) => {
+      if (url.protocol !== 'https:') {
+        req.end(body);
+        return;
+      }
+      const tls = socket as TLSSocket;
+      const check = (): void => {
+        const err = verifyTlsSocket(tls, opts.pin, host);
+        if (err) {
+          fail(err);
+          return;
+        }
+        verifiedSockets.add(tls);
+        req.end(body);
+      };
+      if (verifiedSockets.has(tls)) req.end(body);
+      else if (!tls.connecting && tls.getPeerCertificate && Object.keys(tls.getPeerCertificate()).length > 0) check();
+      else tls.once('secureConnect', check);
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const contentType = String(res.headers['content-type'] ?? '');
+      const sessionCookie = sessionCookieFrom(res.headers);
+      let bytes = 0;
+      let ended = false;
+      res.on('aborted', () => {
+        if (!ended) fail(new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, { host, method }));
+      });
+      res.on('error', (e) => {
+        if (!ended) fail(mapNetworkError(Object.assign(e, { code: (e as NodeJS.ErrnoException).code ?? 'ECONNRESET' }), host, method));
+      });
+      res.on('close', () => {
+        if (!ended) fail(new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, { host, method }));
+      });
+
+      if (opts.discard && status === 200) {
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.on('end', () => {
+          ended = true;
+          done({ status, result: null, sessionCookie, bytes });
+        });
+        return;
+      }
+
+      if (!/xml/i.test(contentType)) {
+        // Not SOAP at all: a web server, a proxy's error page, a Hyper-V host...
+        res.resume();
+        res.on('end', () => {
+          ended = true;
+          if (status === 200) {
+            fail(new AppError('NOT_VSPHERE', `${host} answered, but not as a vSphere SOAP endpoint.`, { host, status, contentType }));
+          } else {
+            fail(new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status, contentType }));
+          }
+        });
+        return;
+      }
+
+      const decoder = new VimDecoder();
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        decoder.write(c);
+      });
+      res.on('end', () => {
+        ended = true;
+        let result: SoapResult | null;
+        try {
+          result = readEnvelope(decoder.end());
+        } catch (e) {
+          fail(e instanceof AppError ? e : new AppError('PROTOCOL_ERROR', 'Undecodable response.', { host, method }));
+          return;
+        }
+        if (result === null) {
+          fail(
+            status === 200
+              ? new AppError('NOT_VSPHERE', `${host} answered with XML that is not a vim25 SOAP envelope.`, { host, status })
+              : new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status }),
+          );
+          return;
+        }
+        if (result.kind === 'response' && status !== 200) {
+          fail(new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status }));
+          return;
+        }
+        done({ status, result, sessionCookie, bytes });
+      });
+    });
+  });
+}

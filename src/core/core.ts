@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import type { Channel, Reply } from '../shared/contract.js';
+import type { CollectorFactory } from './collectors/collector.js';
+import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
+import { createEventHub, dispatch } from './contract/handlers.js';
+import { createEndpointsCapability } from './endpoints/capability.js';
+import { createInventoryHandlers } from './inventory/handlers.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import type { Store } from './store/sqlite.js';
+import { STORE_FILE, openStore } from './store/sqlite.js';
+import type { VaultBackend } from './vault/vault.js';
+import { MIGRATIONS } from './store/migrations/index.js';
+
+export const APP_VERSION = '0.1.0';
+
+export interface CoreOptions {
+  readonly dataDir: string;
+  readonly host: 'desktop' | 'serve' | 'cli';
+  readonly vault: VaultBackend;
+  readonly log?: Logger;
+  /** better-sqlite3 binary for a non-Node ABI (Electron). */
+  readonly nativeBinding?: string;
+  /** Collectors by endpoint kind; tests pass doubles. */
+  readonly collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+  /** Injected clock for schedulers and time stamps. */
+  readonly now?: () => Date;
+  /** Use an in-memory database (tests). */
+  readonly memory?: boolean;
+}
+
+export interface Core {
+  readonly handlers: Handlers;
+  readonly events: EventHub;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly dataDir: string;
+  /** Validates and runs one request: what every transport calls. */
+  request(channel: unknown, input: unknown, ctx: RequestContext): Promise<Reply<Channel>>;
+  /** Starts background services (the scheduler). Hosts that only query never call it. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the store, wires capabilities and returns the contract's handlers.
+ * Electron-free, so the desktop app, the CLI and `serve` share it.
+ *
+ * @example
+ * const core = await createCore({ dataDir, host: 'cli', vault: keyFileVault(dataDir) });
+ * const reply = await core.request('inventory:query', { kind: 'vms' }, { actor: 'cli' });
+ */
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const log = opts.log ?? silentLogger();
+  const now = opts.now ?? ((): Date => new Date());
+  const store = await openStore({
+    file: opts.memory ? ':memory:' : join(opts.dataDir, STORE_FILE),
+    ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+  });
+  const events = createEventHub(log);
+  const endpoints = createEndpointsCapability({
+    db: store.db,
+    vault: opts.vault,
+    events,
+    log,
+    now,
+    collectors: opts.collectors ?? {},
+  });
+  const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
+  const handlers: Handlers = {
+    'app:info': () =>
+      Promise.resolve({
+        name: 'Infrascope',
+        version: APP_VERSION,
+        host: opts.host,
+        dataDir: opts.dataDir,
+        vaultBackend: opts.vault.id,
+        schemaVersion,
+      }),
+    ...createInventoryHandlers(store.db),
+    ...endpoints.handlers,
+  };
+  let disposed = false;
+  return {
+    handlers,
+    events,
+    store,
+    log,
+    dataDir: opts.dataDir,
+    request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
+    start: () => endpoints.start(),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await endpoints.dispose();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { HandlerSlice } from '../contract/handlers.js';
+import type { Database } from '../store/schema.js';
+import { fieldsOf, queryInventory } from './query.js';
+
+export function createInventoryHandlers(
+  db: Kysely<Database>,
+): HandlerSlice<'inventory:query' | 'inventory:fields'> {
+  return {
+    'inventory:query': (input) => queryInventory(db, input),
+    'inventory:fields': (input) => Promise.resolve(fieldsOf(input.kind)),
+  };
+}

@@ -1,0 +1,447 @@
+import type { QueryFieldInfo, QueryFieldType, QueryKind } from '../../shared/query.js';
+
+/**
+ * The allow-list of everything a query may select, filter or sort: field name → SQL expression.
+ * User input never reaches SQL except as bound values; field names are looked up here.
+ */
+export interface FieldDef extends QueryFieldInfo {
+  readonly expr: string;
+}
+
+export interface KindDef {
+  readonly from: string;
+  /** The alias whose `deleted_at` hides soft-deleted rows; null for kinds without soft delete. */
+  readonly live: string | null;
+  readonly fields: readonly FieldDef[];
+  readonly search: readonly string[];
+  readonly defaultSort: { field: string; desc: boolean };
+}
+
+/** Separator for aggregated lists (ASCII unit separator: never part of a name). */
+export const LIST_SEP = '\u001f';
+
+function f(
+  name: string,
+  expr: string,
+  type: QueryFieldType = 'text',
+  label?: string,
+  extra: Partial<QueryFieldInfo> = {},
+): FieldDef {
+  return { name, expr, type, label: label ?? humanize(name), ...extra };
+}
+
+function humanize(name: string): string {
+  const s = name.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const join = (alias: string, table: string, on: string, col: string): string =>
+  `LEFT JOIN ${table} ${alias} ON ${alias}.endpoint_id = ${on}.endpoint_id AND ${alias}.native_id = ${on}.${col}`;
+
+/** Names of related entities through the relation table, aggregated into one list cell. */
+const related = (kind: string, from: string, table: string): string =>
+  `(SELECT group_concat(x.name, char(31)) FROM (SELECT DISTINCT t.name AS name FROM relation r JOIN ${table} t ON t.endpoint_id = r.endpoint_id AND t.native_id = r.to_id WHERE r.endpoint_id = ${from}.endpoint_id AND r.kind = '${kind}' AND r.from_id = ${from}.native_id ORDER BY t.name) x)`;
+
+const relatedFrom = (kind: string, to: string, table: string): string =>
+  `(SELECT COUNT(DISTINCT r.from_id) FROM relation r JOIN ${table} t ON t.endpoint_id = r.endpoint_id AND t.native_id = r.from_id AND t.deleted_at IS NULL WHERE r.endpoint_id = ${to}.endpoint_id AND r.kind = '${kind}' AND r.to_id = ${to}.native_id)`;
+
+const common = (a: string): FieldDef[] => [
+  f('endpoint', 'e.name', 'text'),
+  f('id', `${a}.native_id`, 'text', 'ID'),
+  f('name', `${a}.name`, 'text'),
+];
+const seen = (a: string): FieldDef[] => [
+  f('firstSeen', `${a}.first_seen`, 'time'),
+  f('lastSeen', `${a}.last_seen`, 'time'),
+  f('deletedAt', `${a}.deleted_at`, 'time'),
+];
+
+const POWER = ['poweredOn', 'poweredOff', 'suspended'];
+
+export const KINDS: Record<QueryKind, KindDef> = {
+  vms: {
+    from: `vm v JOIN endpoint e ON e.id = v.endpoint_id ${join('dc', 'datacenter', 'v', 'datacenter_id')} ${join('c', 'cluster', 'v', 'cluster_id')} ${join('h', 'host', 'v', 'host_id')} ${join('rp', 'resource_pool', 'v', 'resource_pool_id')} ${join('fo', 'folder', 'v', 'folder_id')}`,
+    live: 'v',
+    fields: [
+      ...common('v'),
+      f('powerState', 'v.power_state', 'enum', 'Power state', { values: POWER }),
+      f('connectionState', 'v.connection_state', 'text'),
+      f('datacenter', 'dc.name'),
+      f('cluster', 'c.name'),
+      f('host', 'h.name'),
+      f('resourcePool', 'rp.name'),
+      f('folder', 'v.folder_path'),
+      f('guestOs', 'v.guest_os', 'text', 'Guest OS'),
+      f('guestOsRunning', 'v.guest_os_running', 'text', 'Guest OS (tools)'),
+      f('guestHostname', 'v.guest_hostname', 'text', 'DNS name'),
+      f('ipAddress', 'v.ip_address', 'text', 'IP address'),
+      f('cpuCount', 'v.cpu_count', 'number', 'vCPUs'),
+      f('memoryMb', 'v.memory_mb', 'number', 'Memory', { unit: 'mb' }),
+      f('provisionedBytes', 'v.provisioned_bytes', 'number', 'Provisioned', { unit: 'bytes' }),
+      f('usedBytes', 'v.used_bytes', 'number', 'Used', { unit: 'bytes' }),
+      f('datastores', related('vm.datastoreIds', 'v', 'datastore'), 'list'),
+      f('networks', related('vm.networkIds', 'v', 'network'), 'list'),
+      f('uuid', 'v.uuid', 'text', 'UUID'),
+      f('instanceUuid', 'v.instance_uuid', 'text', 'Instance UUID'),
+      f('isTemplate', 'v.is_template', 'bool', 'Template'),
+      f('toolsStatus', 'v.tools_status', 'text', 'Tools status'),
+      f('toolsVersion', 'v.tools_version', 'text', 'Tools version'),
+      f('hardwareVersion', 'v.hardware_version', 'text', 'HW version'),
+      f('annotation', 'v.annotation'),
+      f('cpuUsageMhz', 'v.cpu_usage_mhz', 'number', 'CPU usage', { unit: 'mhz' }),
+      f('memoryUsageMb', 'v.memory_usage_mb', 'number', 'Memory usage', { unit: 'mb' }),
+      f('nicCount', 'v.nic_count', 'number', 'NICs'),
+      f('diskCount', 'v.disk_count', 'number', 'Disks'),
+      f(
+        'snapshotCount',
+        '(SELECT COUNT(*) FROM snapshot s WHERE s.endpoint_id = v.endpoint_id AND s.vm_id = v.native_id AND s.deleted_at IS NULL)',
+        'number',
+        'Snapshots',
+      ),
+      f('tags', 'v.tags', 'list'),
+      f('vmPathName', 'v.vm_path_name', 'text', 'Path'),
+      ...seen('v'),
+    ],
+    search: ['v.name', 'v.ip_address', 'v.guest_hostname', 'v.guest_os', 'h.name', 'v.annotation'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  hosts: {
+    from: `host h JOIN endpoint e ON e.id = h.endpoint_id ${join('dc', 'datacenter', 'h', 'datacenter_id')} ${join('c', 'cluster', 'h', 'cluster_id')}`,
+    live: 'h',
+    fields: [
+      ...common('h'),
+      f('datacenter', 'dc.name'),
+      f('cluster', 'c.name'),
+      f('connectionState', 'h.connection_state', 'enum', 'Connection', {
+        values: ['connected', 'disconnected', 'notResponding'],
+      }),
+      f('powerState', 'h.power_state', 'enum', 'Power state', {
+        values: ['poweredOn', 'poweredOff', 'standBy', 'unknown'],
+      }),
+      f('inMaintenance', 'h.in_maintenance', 'bool', 'Maintenance'),
+      f('vendor', 'h.vendor'),
+      f('model', 'h.model'),
+      f('cpuModel', 'h.cpu_model', 'text', 'CPU model'),
+      f('cpuSockets', 'h.cpu_sockets', 'number', 'Sockets'),
+      f('cpuCores', 'h.cpu_cores', 'number', 'Cores'),
+      f('cpuMhz', 'h.cpu_mhz', 'number', 'Core speed', { unit: 'mhz' }),
+      f('memoryBytes', 'h.memory_bytes', 'number', 'Memory', { unit: 'bytes' }),
+      f('cpuUsageMhz', 'h.cpu_usage_mhz', 'number', 'CPU usage', { unit: 'mhz' }),
+      f('memoryUsageBytes', 'h.memory_usage_bytes', 'number', 'Memory usage', { unit: 'bytes' }),
+      f(
+        'vmCount',
+        '(SELECT COUNT(*) FROM vm x WHERE x.endpoint_id = h.endpoint_id AND x.host_id = h.native_id AND x.deleted_at IS NULL)',
+        'number',
+        'VMs',
+      ),
+      f('productName', 'h.product_name', 'text', 'Product'),
+      f('version', 'h.version'),
+      f('build', 'h.build'),
+      f('uptimeSeconds', 'h.uptime_seconds', 'number', 'Uptime', { unit: 'seconds' }),
+      f('overallStatus', 'h.overall_status', 'text', 'Status'),
+      ...seen('h'),
+    ],
+    search: ['h.name', 'h.model', 'h.vendor', 'c.name'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  clusters: {
+    from: `cluster c JOIN endpoint e ON e.id = c.endpoint_id ${join('dc', 'datacenter', 'c', 'datacenter_id')}`,
+    live: 'c',
+    fields: [
+      ...common('c'),
+      f('datacenter', 'dc.name'),
+      f('haEnabled', 'c.ha_enabled', 'bool', 'HA'),
+      f('drsEnabled', 'c.drs_enabled', 'bool', 'DRS'),
+      f('drsBehavior', 'c.drs_behavior', 'text', 'DRS behavior'),
+      f('hostCount', 'c.host_count', 'number', 'Hosts'),
+      f(
+        'vmCount',
+        '(SELECT COUNT(*) FROM vm x WHERE x.endpoint_id = c.endpoint_id AND x.cluster_id = c.native_id AND x.deleted_at IS NULL)',
+        'number',
+        'VMs',
+      ),
+      f('totalCpuMhz', 'c.total_cpu_mhz', 'number', 'CPU total', { unit: 'mhz' }),
+      f('totalMemoryBytes', 'c.total_memory_bytes', 'number', 'Memory total', { unit: 'bytes' }),
+      f('overallStatus', 'c.overall_status', 'text', 'Status'),
+      ...seen('c'),
+    ],
+    search: ['c.name'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  datacenters: {
+    from: 'datacenter d JOIN endpoint e ON e.id = d.endpoint_id',
+    live: 'd',
+    fields: [...common('d'), ...seen('d')],
+    search: ['d.name'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  datastores: {
+    from: `datastore d JOIN endpoint e ON e.id = d.endpoint_id ${join('dc', 'datacenter', 'd', 'datacenter_id')}`,
+    live: 'd',
+    fields: [
+      ...common('d'),
+      f('datacenter', 'dc.name'),
+      f('type', 'd.type'),
+      f('capacityBytes', 'd.capacity_bytes', 'number', 'Capacity', { unit: 'bytes' }),
+      f('freeBytes', 'd.free_bytes', 'number', 'Free', { unit: 'bytes' }),
+      f(
+        'provisionedBytes',
+        '(d.capacity_bytes - d.free_bytes + COALESCE(d.uncommitted_bytes, 0))',
+        'number',
+        'Provisioned',
+        { unit: 'bytes' },
+      ),
+      f(
+        'usedPercent',
+        'CASE WHEN d.capacity_bytes > 0 THEN ROUND(100.0 * (d.capacity_bytes - d.free_bytes) / d.capacity_bytes, 1) END',
+        'number',
+        'Used %',
+        { unit: 'percent' },
+      ),
+      f(
+        'hostCount',
+        '(SELECT COUNT(*) FROM relation r WHERE r.endpoint_id = d.endpoint_id AND r.kind = \'datastore.hostIds\' AND r.from_id = d.native_id)',
+        'number',
+        'Hosts',
+      ),
+      f('vmCount', relatedFrom('vm.datastoreIds', 'd', 'vm'), 'number', 'VMs'),
+      f('accessible', 'd.accessible', 'bool'),
+      f('maintenanceMode', 'd.maintenance_mode', 'text', 'Maintenance'),
+      f('url', 'd.url', 'text', 'URL'),
+      ...seen('d'),
+    ],
+    search: ['d.name', 'd.type'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  networks: {
+    from: `network n JOIN endpoint e ON e.id = n.endpoint_id ${join('dc', 'datacenter', 'n', 'datacenter_id')}`,
+    live: 'n',
+    fields: [
+      ...common('n'),
+      f('datacenter', 'dc.name'),
+      f('networkType', 'n.network_type', 'enum', 'Type', {
+        values: ['standard', 'dvportgroup', 'dvswitch', 'opaque', 'hyperv-switch'],
+      }),
+      f('switchName', 'n.switch_name', 'text', 'Switch'),
+      f('vlanId', 'n.vlan_id', 'text', 'VLAN'),
+      f('vmCount', relatedFrom('vm.networkIds', 'n', 'vm'), 'number', 'VMs'),
+      f(
+        'hostCount',
+        '(SELECT COUNT(*) FROM relation r WHERE r.endpoint_id = n.endpoint_id AND r.kind = \'network.hostIds\' AND r.from_id = n.native_id)',
+        'number',
+        'Hosts',
+      ),
+      ...seen('n'),
+    ],
+    search: ['n.name', 'n.switch_name', 'n.vlan_id'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  'resource-pools': {
+    from: `resource_pool p JOIN endpoint e ON e.id = p.endpoint_id ${join('c', 'cluster', 'p', 'cluster_id')} ${join('pp', 'resource_pool', 'p', 'parent_id')}`,
+    live: 'p',
+    fields: [
+      ...common('p'),
+      f('cluster', 'c.name'),
+      f('parent', 'pp.name'),
+      f('cpuReservationMhz', 'p.cpu_reservation_mhz', 'number', 'CPU reservation', { unit: 'mhz' }),
+      f('cpuLimitMhz', 'p.cpu_limit_mhz', 'number', 'CPU limit', { unit: 'mhz' }),
+      f('memoryReservationMb', 'p.memory_reservation_mb', 'number', 'Memory reservation', { unit: 'mb' }),
+      f('memoryLimitMb', 'p.memory_limit_mb', 'number', 'Memory limit', { unit: 'mb' }),
+      ...seen('p'),
+    ],
+    search: ['p.name'],
+    defaultSort: { field: 'name', desc: false },
+  },
+  folders: {
+    from: 'folder fo JOIN endpoint e ON e.id = fo.endpoint_id',
+    live: 'fo',
+    fields: [...common('fo'), f('folderType', 'fo.folder_type', 'text', 'Type'), f('path', 'fo.path'), ...seen('fo')],
+    search: ['fo.name', 'fo.path'],
+    defaultSort: { field: 'path', desc: false },
+  },
+  snapshots: {
+    from: `snapshot s JOIN endpoint e ON e.id = s.endpoint_id ${join('v', 'vm', 's', 'vm_id')}`,
+    live: 's',
+    fields: [
+      ...common('s'),
+      f('vm', 'v.name', 'text', 'VM'),
+      f('vmId', 's.vm_id', 'text', 'VM ID'),
+      f('parentId', 's.parent_id', 'text', 'Parent'),
+      f('description', 's.description'),
+      f('createdAt', 's.created_at', 'time', 'Created'),
+      f('sizeBytes', 's.size_bytes', 'number', 'Size', { unit: 'bytes' }),
+      f('powerState', 's.power_state', 'text', 'Power state'),
+      f('quiesced', 's.quiesced', 'bool'),
+      f('isCurrent', 's.is_current', 'bool', 'Current'),
+      ...seen('s'),
+    ],
+    search: ['s.name', 'v.name', 's.description'],
+    defaultSort: { field: 'createdAt', desc: false },
+  },
+  disks: {
+    from: `vm_disk k JOIN endpoint e ON e.id = k.endpoint_id ${join('v', 'vm', 'k', 'vm_id')} ${join('d', 'datastore', 'k', 'datastore_id')}`,
+    live: 'k',
+    fields: [
+      ...common('k'),
+      f('vm', 'v.name', 'text', 'VM'),
+      f('vmId', 'k.vm_id', 'text', 'VM ID'),
+      f('label', 'k.label'),
+      f('capacityBytes', 'k.capacity_bytes', 'number', 'Capacity', { unit: 'bytes' }),
+      f('thin', 'k.thin', 'bool'),
+      f('diskMode', 'k.disk_mode', 'text', 'Mode'),
+      f('fileName', 'k.file_name', 'text', 'File'),
+      f('datastore', 'd.name'),
+      f('controller', 'k.controller'),
+      ...seen('k'),
+    ],
+    search: ['v.name', 'k.file_name', 'k.label'],
+    defaultSort: { field: 'vm', desc: false },
+  },
+  nics: {
+    from: `vm_nic n JOIN endpoint e ON e.id = n.endpoint_id ${join('v', 'vm', 'n', 'vm_id')}`,
+    live: 'n',
+    fields: [
+      ...common('n'),
+      f('vm', 'v.name', 'text', 'VM'),
+      f('vmId', 'n.vm_id', 'text', 'VM ID'),
+      f('label', 'n.label'),
+      f('adapterType', 'n.adapter_type', 'text', 'Adapter'),
+      f('macAddress', 'n.mac_address', 'text', 'MAC address'),
+      f('network', 'n.network_name'),
+      f('connected', 'n.connected', 'bool'),
+      f('startConnected', 'n.start_connected', 'bool', 'Connect at power on'),
+      f('ipAddresses', 'n.ip_addresses', 'list', 'IP addresses'),
+      ...seen('n'),
+    ],
+    search: ['v.name', 'n.mac_address', 'n.network_name'],
+    defaultSort: { field: 'vm', desc: false },
+  },
+  changes: {
+    from: 'change_log ch JOIN endpoint e ON e.id = ch.endpoint_id',
+    live: null,
+    fields: [
+      f('id', 'ch.id', 'number', 'ID'),
+      f('at', 'ch.at', 'time', 'When'),
+      f('endpoint', 'e.name'),
+      f('entityType', 'ch.entity_type', 'enum', 'Type', {
+        values: ['datacenter', 'folder', 'cluster', 'host', 'resourcePool', 'datastore', 'network', 'vm', 'vmDisk', 'vmNic', 'snapshot'],
+      }),
+      f('entityId', 'ch.entity_id', 'text', 'Entity ID'),
+      f('name', 'ch.entity_name'),
+      f('kind', 'ch.kind', 'enum', 'Change', { values: ['created', 'updated', 'deleted'] }),
+      f('field', 'ch.field'),
+      f('oldValue', 'ch.old_value', 'text', 'Old value'),
+      f('newValue', 'ch.new_value', 'text', 'New value'),
+      f('user', 'ch.user', 'text', 'User'),
+      f('syncRunId', 'ch.sync_run_id', 'number', 'Sync run'),
+    ],
+    search: ['ch.entity_name', 'ch.field', 'ch.new_value', 'ch.old_value', 'ch.user'],
+    defaultSort: { field: 'id', desc: true },
+  },
+  events: {
+    from: 'event ev JOIN endpoint e ON e.id = ev.endpoint_id',
+    live: null,
+    fields: [
+      f('id', 'ev.id', 'number', 'ID'),
+      f('at', 'ev.at', 'time', 'When'),
+      f('endpoint', 'e.name'),
+      f('eventType', 'ev.event_type', 'text', 'Type'),
+      f('user', 'ev.user'),
+      f('message', 'ev.message'),
+      f('entityType', 'ev.entity_type', 'text', 'Entity type'),
+      f('entityId', 'ev.entity_id', 'text', 'Entity ID'),
+    ],
+    search: ['ev.message', 'ev.user', 'ev.event_type'],
+    defaultSort: { field: 'at', desc: true },
+  },
+  'sync-runs': {
+    from: 'sync_run sr JOIN endpoint e ON e.id = sr.endpoint_id',
+    live: null,
+    fields: [
+      f('id', 'sr.id', 'number', 'ID'),
+      f('endpoint', 'e.name'),
+      f('mode', 'sr.mode', 'enum', 'Mode', { values: ['full', 'incremental'] }),
+      f('status', 'sr.status', 'enum', 'Status', { values: ['running', 'succeeded', 'failed', 'cancelled'] }),
+      f('startedAt', 'sr.started_at', 'time', 'Started'),
+      f('endedAt', 'sr.ended_at', 'time', 'Ended'),
+      f('durationMs', 'sr.duration_ms', 'number', 'Duration (ms)'),
+      f('seen', 'sr.seen', 'number'),
+      f('created', 'sr.created', 'number'),
+      f('updated', 'sr.updated', 'number'),
+      f('deleted', 'sr.deleted', 'number'),
+      f('errorCode', 'sr.error_code', 'text', 'Error code'),
+      f('errorMessage', 'sr.error_message', 'text', 'Error'),
+    ],
+    search: ['e.name', 'sr.error_message'],
+    defaultSort: { field: 'id', desc: true },
+  },
+  alerts: {
+    from: 'alert a LEFT JOIN endpoint e ON e.id = a.endpoint_id',
+    live: null,
+    fields: [
+      f('id', 'a.id', 'number', 'ID'),
+      f('rule', 'a.rule'),
+      f('severity', 'a.severity', 'enum', 'Severity', { values: ['info', 'warning', 'critical'] }),
+      f('state', 'a.state', 'enum', 'State', { values: ['active', 'acknowledged', 'cleared'] }),
+      f('endpoint', 'e.name'),
+      f('entityType', 'a.entity_type', 'text', 'Entity type'),
+      f('entityId', 'a.entity_id', 'text', 'Entity ID'),
+      f('name', 'a.entity_name', 'text', 'Object'),
+      f('message', 'a.message'),
+      f('raisedAt', 'a.raised_at', 'time', 'Raised'),
+      f('clearedAt', 'a.cleared_at', 'time', 'Cleared'),
+      f('ackedAt', 'a.acked_at', 'time', 'Acknowledged'),
+      f('ackedBy', 'a.acked_by', 'text', 'Acknowledged by'),
+    ],
+    search: ['a.message', 'a.entity_name', 'a.rule'],
+    defaultSort: { field: 'raisedAt', desc: true },
+  },
+  audit: {
+    from: 'audit_log al',
+    live: null,
+    fields: [
+      f('id', 'al.id', 'number', 'ID'),
+      f('at', 'al.at', 'time', 'When'),
+      f('actor', 'al.actor', 'text', 'Who'),
+      f('action', 'al.action'),
+      f('target', 'al.target'),
+      f('details', 'al.details'),
+    ],
+    search: ['al.action', 'al.target', 'al.actor', 'al.details'],
+    defaultSort: { field: 'id', desc: true },
+  },
+  endpoints: {
+    from: 'endpoint e',
+    live: null,
+    fields: [
+      f('id', 'e.id', 'number', 'ID'),
+      f('name', 'e.name'),
+      f('kind', 'e.kind', 'enum', 'Type', { values: ['vcenter', 'esxi', 'hyperv'] }),
+      f('host', 'e.host'),
+      f('port', 'e.port', 'number'),
+      f('username', 'e.username'),
+      f('enabled', 'e.enabled', 'bool'),
+      f('pollIntervalSeconds', 'e.poll_interval_s', 'number', 'Interval (s)'),
+      f('tags', 'e.tags', 'list'),
+      f('credentialState', 'e.credential_state', 'text', 'Credential'),
+      f('thumbprint', 'e.tls_thumbprint', 'text', 'Pinned thumbprint'),
+      f(
+        'lastSyncAt',
+        "(SELECT MAX(sr.ended_at) FROM sync_run sr WHERE sr.endpoint_id = e.id AND sr.status = 'succeeded')",
+        'time',
+        'Last good sync',
+      ),
+      f(
+        'lastStatus',
+        '(SELECT sr.status FROM sync_run sr WHERE sr.endpoint_id = e.id ORDER BY sr.id DESC LIMIT 1)',
+        'text',
+        'Last result',
+      ),
+      f('notes', 'e.notes'),
+      f('createdAt', 'e.created_at', 'time', 'Created'),
+      f('updatedAt', 'e.updated_at', 'time', 'Updated'),
+    ],
+    search: ['e.name', 'e.host', 'e.notes'],
+    defaultSort: { field: 'name', desc: false },
+  },
+};

@@ -1,0 +1,170 @@
+import type { Kysely, RawBuilder } from 'kysely';
+import { sql } from 'kysely';
+import { AppError } from '../../shared/errors.js';
+import type {
+  Filter,
+  InventoryQuery,
+  QueryCell,
+  QueryFieldInfo,
+  QueryResult,
+  QueryRow,
+} from '../../shared/query.js';
+import { inventoryQuerySchema } from '../../shared/query.js';
+import type { Database } from '../store/schema.js';
+import type { FieldDef, KindDef } from './query-defs.js';
+import { KINDS, LIST_SEP } from './query-defs.js';
+
+function fieldOf(def: KindDef, kind: string, name: string): FieldDef {
+  const field = def.fields.find((x) => x.name === name);
+  if (!field) {
+    throw new AppError(
+      'UNKNOWN_FIELD',
+      `Unknown field "${name}" for ${kind}. Fields: ${def.fields.map((x) => x.name).join(', ')}`,
+      { field: name, kind },
+    );
+  }
+  return field;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function coerce(field: FieldDef, value: string): string | number {
+  if (field.type === 'number') {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) {
+      throw new AppError('VALIDATION', `Field ${field.name} is a number; "${value}" is not`, { field: field.name });
+    }
+    return n;
+  }
+  if (field.type === 'bool') {
+    const v = value.toLowerCase();
+    if (['true', 'yes', '1'].includes(v)) return 1;
+    if (['false', 'no', '0'].includes(v)) return 0;
+    throw new AppError('VALIDATION', `Field ${field.name} is true or false; "${value}" is neither`, { field: field.name });
+  }
+  return value;
+}
+
+function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
+  const expr = sql.raw(field.expr);
+  if (flt.op === '~' || flt.op === '!~') {
+    const pattern = `%${escapeLike(flt.value.toLowerCase())}%`;
+    const like = sql`lower(COALESCE(${expr}, '')) LIKE ${pattern} ESCAPE '\\'`;
+    return flt.op === '~' ? like : sql`NOT (${like})`;
+  }
+  if (field.type === 'list') {
+    // A list matches when one of its members equals the value.
+    const member = `%${escapeLike(flt.value.toLowerCase())}%`;
+    const has = sql`lower(COALESCE(${expr}, '')) LIKE ${member} ESCAPE '\\'`;
+    if (flt.op === '=') return has;
+    if (flt.op === '!=') return sql`NOT (${has})`;
+    throw new AppError('VALIDATION', `Field ${field.name} is a list: use =, !=, ~ or !~`);
+  }
+  if (flt.value === '' && (flt.op === '=' || flt.op === '!=')) {
+    return flt.op === '=' ? sql`(${expr} IS NULL OR ${expr} = '')` : sql`(${expr} IS NOT NULL AND ${expr} <> '')`;
+  }
+  const value = coerce(field, flt.value);
+  if (field.type === 'text' || field.type === 'enum') {
+    const text = String(value).toLowerCase();
+    switch (flt.op) {
+      case '=':
+        return sql`lower(${expr}) = ${text}`;
+      case '!=':
+        return sql`(${expr} IS NULL OR lower(${expr}) <> ${text})`;
+      default:
+        break;
+    }
+  }
+  switch (flt.op) {
+    case '=':
+      return sql`${expr} = ${value}`;
+    case '!=':
+      return sql`(${expr} IS NULL OR ${expr} <> ${value})`;
+    case '>':
+      return sql`${expr} > ${value}`;
+    case '>=':
+      return sql`${expr} >= ${value}`;
+    case '<':
+      return sql`${expr} < ${value}`;
+    case '<=':
+      return sql`${expr} <= ${value}`;
+  }
+}
+
+function toCell(field: QueryFieldInfo, raw: unknown): QueryCell {
+  if (raw === null || raw === undefined) return field.type === 'list' ? [] : null;
+  switch (field.type) {
+    case 'bool':
+      return raw === 1 || raw === true;
+    case 'number':
+      return typeof raw === 'number' ? raw : Number(raw);
+    case 'list': {
+      const s = String(raw);
+      if (s.startsWith('[')) {
+        const parsed: unknown = JSON.parse(s);
+        return Array.isArray(parsed) ? parsed.map(String) : [];
+      }
+      return s === '' ? [] : s.split(LIST_SEP);
+    }
+    default:
+      return typeof raw === 'string' ? raw : String(raw);
+  }
+}
+
+/**
+ * Runs a query over one inventory kind: allow-listed fields, bound values, server-side sort and
+ * paging, and the total count for "1,234 of 11,000".
+ */
+export async function queryInventory(db: Kysely<Database>, input: InventoryQuery): Promise<QueryResult> {
+  const parsed = inventoryQuerySchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('VALIDATION', `Bad query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const q = parsed.data;
+  const def = KINDS[q.kind];
+  const conditions: RawBuilder<unknown>[] = [];
+  if (def.live && !q.includeDeleted) conditions.push(sql.raw(`${def.live}.deleted_at IS NULL`));
+  for (const flt of q.where) conditions.push(condition(fieldOf(def, q.kind, flt.field), flt));
+  if (q.search && q.search.trim() !== '') {
+    const pattern = `%${escapeLike(q.search.trim().toLowerCase())}%`;
+    const ors = def.search.map((col) => sql`lower(COALESCE(${sql.raw(col)}, '')) LIKE ${pattern} ESCAPE '\\'`);
+    conditions.push(sql`(${sql.join(ors, sql` OR `)})`);
+  }
+  const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
+  const sorts = q.sort.length > 0 ? q.sort : [def.defaultSort];
+  const orderParts = sorts.map((s) => {
+    const field = fieldOf(def, q.kind, s.field);
+    return sql.raw(`${field.expr} ${s.desc ? 'DESC' : 'ASC'}`);
+  });
+  // A stable tiebreak keeps pages from overlapping when the sort key repeats.
+  const idField = def.fields.find((x) => x.name === 'id');
+  if (idField) orderParts.push(sql.raw(idField.expr));
+  const select = sql.raw(def.fields.map((x, i) => `${x.expr} AS c${i}`).join(', '));
+  const from = sql.raw(def.from);
+
+  const count = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${from} ${where}`.execute(db);
+  const total = Number(count.rows[0]?.n ?? 0);
+  const rows =
+    q.limit === 0
+      ? []
+      : (
+          await sql<Record<string, unknown>>`SELECT ${select} FROM ${from} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
+            db,
+          )
+        ).rows;
+  const fields: QueryFieldInfo[] = def.fields.map(({ expr: _expr, ...info }) => info);
+  const out: QueryRow[] = rows.map((r) => {
+    const row: Record<string, QueryCell> = {};
+    def.fields.forEach((fd, i) => {
+      row[fd.name] = toCell(fd, r[`c${i}`]);
+    });
+    return row;
+  });
+  return { kind: q.kind, rows: out, total, fields };
+}
+
+export function fieldsOf(kind: keyof typeof KINDS): readonly QueryFieldInfo[] {
+  return KINDS[kind].fields.map(({ expr: _expr, ...info }) => info);
+}

@@ -1,0 +1,75 @@
+import { Agent } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
+import { checkServerIdentity } from 'node:tls';
+import { AppError } from '../../shared/errors.js';
+
+/** Certificate facts shown to an operator deciding whether to trust a server. */
+export interface CertificateFacts {
+  readonly fingerprint256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly daysToExpiry: number;
+  readonly selfSigned: boolean;
+}
+
+export function normalizeThumbprint(value: string): string {
+  const hex = value.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  if (hex.length !== 64) {
+    throw new AppError('VALIDATION', 'A SHA-256 thumbprint has 64 hex digits (colons optional).');
+  }
+  return hex.match(/../g)!.join(':');
+}
+
+function dn(x: PeerCertificate['subject'] | undefined): string {
+  if (!x) return '';
+  return Object.entries(x)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+    .join(', ');
+}
+
+export function certificateFacts(cert: PeerCertificate, now = new Date()): CertificateFacts {
+  const validTo = new Date(cert.valid_to);
+  return {
+    fingerprint256: cert.fingerprint256,
+    subject: dn(cert.subject),
+    issuer: dn(cert.issuer),
+    validFrom: new Date(cert.valid_from).toISOString(),
+    validTo: validTo.toISOString(),
+    daysToExpiry: Math.floor((validTo.getTime() - now.getTime()) / 86_400_000),
+    selfSigned: dn(cert.subject) === dn(cert.issuer),
+  };
+}
+
+/**
+ * TLS options that trust a server whose certificate validates against the system's CAs or, failing
+ * that, whose SHA-256 fingerprint equals the pinned one — and nothing else.
+ *
+ * Node validates against the CAs first; we turn `rejectUnauthorized` off only to run our own check,
+ * which rethrows the CA failure unless the pin matches.
+ */
+export function pinnedTlsOptions(thumbprint: string | null): {
+  rejectUnauthorized: boolean;
+  checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
+} {
+  const pin = thumbprint ? normalizeThumbprint(thumbprint) : null;
+  return {
+    rejectUnauthorized: pin === null,
+    checkServerIdentity: (host, cert) => {
+      if (pin === null) return checkServerIdentity(host, cert);
+      if (cert.fingerprint256 === pin) return undefined;
+      return new AppError(
+        'TLS_PIN_MISMATCH',
+        `The server's certificate (SHA-256 ${cert.fingerprint256}) does not match the pinned thumbprint ${pin}. ` +
+          'If the certificate was replaced on purpose, pin the new thumbprint; otherwise do not connect.',
+        { ...certificateFacts(cert), pinned: pin },
+      );
+    },
+  };
+}
+
+/** A keep-alive HTTPS agent enforcing {@link pinnedTlsOptions}. */
+export function createPinnedAgent(thumbprint: string | null, opts: { maxSockets?: number } = {}): Agent {
+  return new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4, ...pinnedTlsOptions(thumbprint) });
+}

@@ -1,0 +1,162 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { EventName } from '../../shared/contract.js';
+import type { Core } from '../core.js';
+
+/** Content-Security-Policy of every page: our own scripts only, no eval, no remote anything. */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export interface ServeOptions {
+  readonly core: Core;
+  /** Folder of the built renderer (index.html and assets). */
+  readonly rendererDir: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Fixed token (tests); random 32 bytes otherwise. */
+  readonly token?: string;
+}
+
+export interface ServeHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+interface ClientMessage {
+  id: number;
+  channel: unknown;
+  input: unknown;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Serves the built UI on 127.0.0.1 only and carries the contract over a WebSocket at `/api`.
+ * The socket requires the per-run token and our own origin; the Host header is checked so that a
+ * web page elsewhere cannot reach the API by DNS rebinding.
+ */
+export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
+  const token = opts.token ?? randomBytes(32).toString('hex');
+  const root = resolve(opts.rendererDir);
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(`The UI is not built (${join(root, 'index.html')} is missing). Run npm run build.`);
+  }
+  let port = 0;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!allowedHosts().includes(req.headers.host ?? '')) {
+      res.writeHead(421).end('Misdirected request');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    let path = decodeURIComponent(url.pathname);
+    if (path === '/' || !extname(path)) path = '/index.html';
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'x'}`);
+    const origin = req.headers.origin ?? '';
+    const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
+    if (
+      url.pathname !== '/api' ||
+      !allowedHosts().includes(req.headers.host ?? '') ||
+      !okOrigin ||
+      !sameToken(url.searchParams.get('token') ?? '', token)
+    ) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const actor = `serve:${process.env['USER'] ?? 'user'}`;
+  wss.on('connection', (ws: WebSocket) => {
+    const unsubscribe = opts.core.events.subscribe((event: EventName, payload) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+    });
+    ws.on('close', unsubscribe);
+    ws.on('message', (data) => {
+      let msg: ClientMessage;
+      try {
+        msg = JSON.parse(String(data)) as ClientMessage;
+        if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') throw new Error('bad frame');
+      } catch {
+        ws.send(JSON.stringify({ id: null, reply: { ok: false, error: { code: 'VALIDATION', message: 'Malformed request frame' } } }));
+        return;
+      }
+      void opts.core.request(msg.channel, msg.input, { actor }).then((reply) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
+      });
+    });
+  });
+
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port, '127.0.0.1', () => res());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}

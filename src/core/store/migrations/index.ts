@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026-11-24T0000-initial.js';
+
+/**
+ * Every migration the app knows, bundled statically (no directory scan, so it works inside an
+ * ASAR archive and a bundled CLI). Names sort by time; append, never edit.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-24T0000-initial': initial,
+};
+
+export const staticMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};

@@ -1,0 +1,177 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteAdapter, SqliteDialect } from 'kysely';
+import type { DialectAdapter } from 'kysely';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AppError } from '../../shared/errors.js';
+import type { Database } from './schema.js';
+import { MIGRATIONS, staticMigrationProvider } from './migrations/index.js';
+
+/*
+ * The SQLite adapter: everything SQLite-specific (pragmas, the online backup API, integrity
+ * checks) lives here, so that the rest of the store speaks portable kysely.
+ */
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  /** The raw connection, for SQLite-only operations (backup, pragmas). Null only after close. */
+  readonly sqlite: BetterSqlite3.Database;
+  readonly file: string;
+  /** Migrations applied by this open (empty when the schema was current). */
+  readonly applied: readonly string[];
+  /** Backup written before migrating, if any. */
+  readonly backupFile: string | null;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Database file, or ':memory:'. */
+  readonly file: string;
+  /** Path of a better-sqlite3 binary built for another ABI (the Electron host passes its own). */
+  readonly nativeBinding?: string;
+  /** Keep this many pre-migration backups. */
+  readonly keepBackups?: number;
+}
+
+export const STORE_FILE = 'infrascope.db';
+
+/**
+ * SQLite does run DDL inside transactions, but kysely's adapter says it does not, which would
+ * make a failing migration leave a half-changed schema. Saying so lets the migrator wrap every
+ * pending migration in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class StoreDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/**
+ * Pragmas chosen on purpose:
+ * - WAL so readers (the UI, a second CLI) never block on a sync's write transaction.
+ * - synchronous=FULL: endpoints, sealed credentials, the audit log and history cannot be
+ *   collected again, and better-sqlite3 would otherwise leave WAL at NORMAL, which can lose the
+ *   last commits on power loss. Syncs write in one transaction each, so the extra fsync is cheap.
+ * - busy_timeout so two processes on one store wait for each other instead of failing.
+ */
+export function applyPragmas(sqlite: BetterSqlite3.Database): void {
+  if (sqlite.name !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+}
+
+function backupName(file: string, now: Date): string {
+  return join(dirname(file), 'backups', `infrascope-${now.toISOString().replace(/[:.]/g, '-')}.db`);
+}
+
+function pruneBackups(dir: string, keep: number): void {
+  if (!existsSync(dir)) return;
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('infrascope-') && f.endsWith('.db'))
+    .sort();
+  for (const f of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(dir, f));
+}
+
+/** Online backup (never a file copy, which could catch a half-written WAL), then verified. */
+export async function backupTo(sqlite: BetterSqlite3.Database, target: string): Promise<void> {
+  mkdirSync(dirname(target), { recursive: true });
+  await sqlite.backup(target);
+  const check = new BetterSqlite3(target, { readonly: true });
+  try {
+    const result = check.pragma('integrity_check', { simple: true });
+    if (result !== 'ok') throw new AppError('STORE_WRITE_FAILED', `Backup ${target} failed its integrity check: ${String(result)}`);
+  } finally {
+    check.close();
+  }
+}
+
+async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sqlite_master' as never)
+    .select('name' as never)
+    .where('type' as never, '=', 'table' as never)
+    .where('name' as never, '=', 'kysely_migration' as never)
+    .execute();
+  if (rows.length === 0) return [];
+  const r = await (db as unknown as Kysely<{ kysely_migration: { name: string } }>)
+    .selectFrom('kysely_migration')
+    .select('name')
+    .orderBy('name')
+    .execute();
+  return r.map((x) => x.name);
+}
+
+/**
+ * Opens (creating if needed) the store, applies pragmas, refuses a database migrated by a newer
+ * app, backs the file up and applies pending migrations in one transaction.
+ */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const { file } = opts;
+  const memory = file === ':memory:';
+  if (!memory) mkdirSync(dirname(file), { recursive: true });
+  const existed = !memory && existsSync(file) && statSync(file).size > 0;
+  const sqlite = new BetterSqlite3(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  try {
+    applyPragmas(sqlite);
+    if (existed) {
+      const quick = sqlite.pragma('quick_check', { simple: true });
+      if (quick !== 'ok') throw new AppError('STORE_WRITE_FAILED', `The store ${file} is damaged: ${String(quick)}`);
+    }
+  } catch (e) {
+    sqlite.close();
+    if (e instanceof AppError) throw e;
+    throw new AppError('STORE_WRITE_FAILED', `Cannot open the store ${file}: ${(e as Error).message}`, undefined, { cause: e });
+  }
+  const db = new Kysely<Database>({ dialect: new StoreDialect({ database: sqlite }) });
+  const close = async (): Promise<void> => {
+    await db.destroy();
+  };
+  try {
+    const known = new Set(Object.keys(MIGRATIONS));
+    const done = await appliedMigrations(db);
+    const unknown = done.filter((m) => !known.has(m));
+    if (unknown.length > 0) {
+      throw new AppError(
+        'DB_NEWER_THAN_APP',
+        `This store was upgraded by a newer Infrascope (migration ${unknown.join(', ')}). Update the app, or point it at another data directory.`,
+        { unknown },
+      );
+    }
+    const pending = [...known].filter((m) => !done.includes(m));
+    let backupFile: string | null = null;
+    if (pending.length > 0 && existed) {
+      backupFile = backupName(file, new Date());
+      await backupTo(sqlite, backupFile);
+      pruneBackups(dirname(backupFile), opts.keepBackups ?? 5);
+    }
+    const migrator = new Migrator({ db, provider: staticMigrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new AppError(
+        'MIGRATION_FAILED',
+        `Migration ${failed} failed and was rolled back; the store is unchanged: ${(error as Error).message ?? String(error)}`,
+        { migration: failed },
+        { cause: error },
+      );
+    }
+    return {
+      db,
+      sqlite,
+      file,
+      applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+      backupFile,
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * A vault seals secrets at rest. Backends: Electron safeStorage (desktop) and an AES-256-GCM key
+ * file (CLI/serve). Each sealed secret records the backend id that sealed it, so a host that
+ * cannot open it can say why instead of failing obscurely.
+ */
+export interface VaultBackend {
+  /** Stable id stored with each secret, e.g. `safeStorage:gnome_libsecret` or `keyfile`. */
+  readonly id: string;
+  /** Human description for the UI and README ("OS keychain", "key file in the data directory"). */
+  readonly description: string;
+  /** True when this backend can seal new secrets right now. */
+  canSeal(): boolean;
+  seal(plain: string): Buffer;
+  /** Throws AppError('VAULT_LOCKED') when the ciphertext does not open. */
+  open(cipher: Buffer): string;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { SerializedError } from './errors.js';
+
+export const ENDPOINT_KINDS = ['vcenter', 'esxi', 'hyperv'] as const;
+export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
+
+export const DEFAULT_PORTS: Record<EndpointKind, number> = { vcenter: 443, esxi: 443, hyperv: 5985 };
+
+export const CREDENTIAL_STATES = ['set', 'none', 'reenter'] as const;
+/** What the renderer may know of a credential: whether it is set, never the secret. */
+export type CredentialState = (typeof CREDENTIAL_STATES)[number];
+
+const name = z
+  .string()
+  .trim()
+  .min(1, 'Name is required')
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'Use letters, digits, dot, dash, underscore and spaces');
+const host = z
+  .string()
+  .trim()
+  .min(1, 'Host is required')
+  .max(253)
+  .regex(/^[A-Za-z0-9.:\-[\]_]+$/, 'Host is a DNS name or an IP address');
+const thumbprint = z
+  .string()
+  .trim()
+  .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'A SHA-256 thumbprint is 64 hex digits (colons optional)');
+
+export const endpointInputSchema = z.object({
+  name,
+  kind: z.enum(ENDPOINT_KINDS),
+  host,
+  port: z.number().int().min(1).max(65535).optional(),
+  username: z.string().trim().max(256).default(''),
+  /** Travels renderer → core once, is sealed at once and never sent back. */
+  password: z.string().max(1024).optional(),
+  tags: z.array(z.string().trim().min(1).max(64)).max(50).default([]),
+  pollIntervalSeconds: z.number().int().min(30).max(86_400).default(900),
+  enabled: z.boolean().default(true),
+  thumbprint: thumbprint.nullable().optional(),
+  trustOnFirstUse: z.boolean().default(false),
+  useSsl: z.boolean().default(false),
+  notes: z.string().max(4000).default(''),
+});
+export type EndpointInput = z.input<typeof endpointInputSchema>;
+
+export const endpointUpdateSchema = endpointInputSchema
+  .omit({ kind: true })
+  .partial()
+  .extend({ id: z.number().int().positive() });
+export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
+
+export interface EndpointStatus {
+  readonly lastSyncAt: string | null;
+  readonly lastStatus: 'running' | 'succeeded' | 'failed' | 'cancelled' | null;
+  readonly lastError: SerializedError | null;
+  readonly lastDurationMs: number | null;
+  readonly nextRunAt: string | null;
+  readonly running: boolean;
+  readonly stale: boolean;
+  readonly circuitOpen: boolean;
+  readonly consecutiveFailures: number;
+}
+
+export interface EndpointDto {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: EndpointKind;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly tags: readonly string[];
+  readonly pollIntervalSeconds: number;
+  readonly enabled: boolean;
+  readonly thumbprint: string | null;
+  readonly useSsl: boolean;
+  readonly notes: string;
+  readonly credential: CredentialState;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly status: EndpointStatus;
+}
+
+export const CHECK_STEPS = ['dns', 'tcp', 'tls', 'api', 'login', 'permission'] as const;
+export type CheckStepId = (typeof CHECK_STEPS)[number];
+
+export interface CheckStep {
+  readonly id: CheckStepId;
+  readonly label: string;
+  readonly status: 'ok' | 'warning' | 'failed' | 'skipped';
+  readonly durationMs: number;
+  /** What was found, in words an operator acts on. */
+  readonly detail: string;
+  readonly error?: SerializedError;
+  readonly facts?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface ConnectivityReport {
+  readonly endpoint: string;
+  readonly kind: EndpointKind;
+  readonly host: string;
+  readonly port: number;
+  readonly startedAt: string;
+  readonly ok: boolean;
+  readonly steps: readonly CheckStep[];
+}

@@ -1,0 +1,92 @@
+/**
+ * Typed errors with stable codes. They cross every boundary (IPC, the serve bridge, the CLI) as
+ * `{ code, message, details }` and are rebuilt on the other side, so the UI can act on the code.
+ */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'UNKNOWN_CHANNEL',
+  'FORBIDDEN',
+  'INTERNAL',
+  'CANCELLED',
+  'TIMEOUT',
+  'DB_NEWER_THAN_APP',
+  'MIGRATION_FAILED',
+  'STORE_WRITE_FAILED',
+  'UNKNOWN_KIND',
+  'UNKNOWN_FIELD',
+  'VAULT_UNAVAILABLE',
+  'VAULT_LOCKED',
+  'CREDENTIALS_REQUIRED',
+  'DNS_FAILED',
+  'CONNECTION_REFUSED',
+  'HOST_UNREACHABLE',
+  'TLS_UNTRUSTED',
+  'TLS_PIN_MISMATCH',
+  'TLS_FAILED',
+  'NOT_VSPHERE',
+  'WRONG_ENDPOINT_KIND',
+  'INVALID_LOGIN',
+  'NOT_AUTHENTICATED',
+  'NO_PERMISSION',
+  'INVALID_PROPERTY',
+  'SOAP_FAULT',
+  'HTTP_ERROR',
+  'PROTOCOL_ERROR',
+  'CONNECTION_LOST',
+  'POWERSHELL_UNAVAILABLE',
+  'HYPERV_MODULE_MISSING',
+  'ACCESS_DENIED',
+  'WINRM_UNREACHABLE',
+  'KERBEROS_DOUBLE_HOP',
+  'NOT_HYPERV',
+  'SYNC_IN_PROGRESS',
+  'EXPORT_FAILED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface SerializedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The one error class of the product. `code` is stable; `message` is for people. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): SerializedError {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** Turns anything thrown into a serializable error without leaking stack traces or internals. */
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof AppError) return e.toJSON();
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const code = (e as { code: unknown }).code;
+    if (typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code)) {
+      return { code: code as ErrorCode, message: String((e as { message: unknown }).message) };
+    }
+  }
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+export function deserializeError(e: SerializedError): AppError {
+  return new AppError(e.code, e.message, e.details ? { ...e.details } : undefined);
+}
