@@ -103,6 +103,12 @@ export interface InfrascopeApi {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
+/** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
+export interface PreloadBridge {
+  request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+
 export function isChannel(value: unknown): value is Channel {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, value);
 }

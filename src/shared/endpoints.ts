@@ -27,25 +27,39 @@ const thumbprint = z
   .trim()
   .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'A SHA-256 thumbprint is 64 hex digits (colons optional)');
 
-export const endpointInputSchema = z.object({
+/** The fields without defaults: an update must leave out what the user did not change. */
+const endpointFields = {
   name,
   kind: z.enum(ENDPOINT_KINDS),
   host,
   port: z.number().int().min(1).max(65535).optional(),
-  username: z.string().trim().max(256).default(''),
+  username: z.string().trim().max(256),
   /** Travels renderer → core once, is sealed at once and never sent back. */
   password: z.string().max(1024).optional(),
-  tags: z.array(z.string().trim().min(1).max(64)).max(50).default([]),
-  pollIntervalSeconds: z.number().int().min(30).max(86_400).default(900),
-  enabled: z.boolean().default(true),
+  tags: z.array(z.string().trim().min(1).max(64)).max(50),
+  pollIntervalSeconds: z.number().int().min(30).max(86_400),
+  enabled: z.boolean(),
   thumbprint: thumbprint.nullable().optional(),
-  trustOnFirstUse: z.boolean().default(false),
-  useSsl: z.boolean().default(false),
-  notes: z.string().max(4000).default(''),
+  trustOnFirstUse: z.boolean(),
+  useSsl: z.boolean(),
+  notes: z.string().max(4000),
+};
+
+export const endpointInputSchema = z.object({
+  ...endpointFields,
+  username: endpointFields.username.default(''),
+  tags: endpointFields.tags.default([]),
+  pollIntervalSeconds: endpointFields.pollIntervalSeconds.default(900),
+  enabled: endpointFields.enabled.default(true),
+  trustOnFirstUse: endpointFields.trustOnFirstUse.default(false),
+  useSsl: endpointFields.useSsl.default(false),
+  notes: endpointFields.notes.default(''),
 });
 export type EndpointInput = z.input<typeof endpointInputSchema>;
 
-export const endpointUpdateSchema = endpointInputSchema
+// Built from the default-free fields: with defaults, `{ id, notes }` would reset tags, interval...
+export const endpointUpdateSchema = z
+  .object(endpointFields)
   .omit({ kind: true })
   .partial()
   .extend({ id: z.number().int().positive() });

@@ -37,7 +37,6 @@ export type EntityType = (typeof ENTITY_TYPES)[number];
 
 const t = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'text', ...extra });
 const i = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'int', ...extra });
-const r = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'real', ...extra });
 const b = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'bool', ...extra });
 const j = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'json', ...extra });
 const time = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'time', ...extra });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../shared/errors.js';
-import type { Filter, QueryKind, Sort } from '../../shared/query.js';
+import type { Filter, QueryKind, QueryResult, Sort } from '../../shared/query.js';
 import { MAX_PAGE, QUERY_KINDS, parseFilter, parseSort } from '../../shared/query.js';
 import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
@@ -85,7 +85,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     },
     { actor: 'cli' },
   );
-  const result = unwrapReply(reply) as import('../../shared/query.js').QueryResult;
+  const result = unwrapReply(reply) as QueryResult;
   if (values.json) {
     ctx.out.write(JSON.stringify(result.rows, null, 2) + '\n');
   } else if (values.csv) {

@@ -8,20 +8,9 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
 import type { Core } from '../core.js';
+import { CSP } from './csp.js';
 
-/** Content-Security-Policy of every page: our own scripts only, no eval, no remote anything. */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export { CSP };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -35,6 +35,8 @@ export interface EndpointTable {
   poll_interval_s: ColumnType<number, number | undefined, number>;
   enabled: ColumnType<number, number | undefined, number>;
   tls_thumbprint: string | null;
+  /** 1 while the endpoint waits to pin the certificate it sees on first contact. */
+  tls_trust_on_first_use: ColumnType<number, number | undefined, number>;
   use_ssl: ColumnType<number, number | undefined, number>;
   notes: ColumnType<string, string | undefined, string>;
   credential_state: ColumnType<string, string | undefined, string>;

@@ -83,8 +83,10 @@ function pruneBackups(dir: string, keep: number): void {
 export async function backupTo(sqlite: BetterSqlite3.Database, target: string): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   await sqlite.backup(target);
-  const check = new BetterSqlite3(target, { readonly: true });
+  // A backup is one self-contained file: no -wal/-shm beside it.
+  const check = new BetterSqlite3(target);
   try {
+    check.pragma('journal_mode = DELETE');
     const result = check.pragma('integrity_check', { simple: true });
     if (result !== 'ok') throw new AppError('STORE_WRITE_FAILED', `Backup ${target} failed its integrity check: ${String(result)}`);
   } finally {

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-24T0000-initial.js';
+import * as endpointTofu from './2026-11-24T0100-endpoint-tofu.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -7,6 +8,7 @@ import * as initial from './2026-11-24T0000-initial.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0000-initial': initial,
+  '2026-11-24T0100-endpoint-tofu': endpointTofu,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -1,0 +1,67 @@
+import { app, ipcMain, safeStorage } from 'electron';
+import type { BrowserWindow } from 'electron';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCore } from '../core/core.js';
+import type { Core } from '../core/core.js';
+import { createLogger } from '../core/logger.js';
+import pino from 'pino';
+import { forwardEvents, registerIpc } from './ipc.js';
+import { handleAppProtocol, registerAppScheme } from './protocol.js';
+import { safeStorageVault } from './vault-safe-storage.js';
+import { createMainWindow } from './window.js';
+import { nativeBindingPath } from './native.js';
+
+/*
+ * The Electron shell: window, IPC bridge, safeStorage, single instance. Everything the product
+ * does lives in the core; this file only wires it to Electron.
+ */
+export async function bootstrap(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  registerAppScheme();
+  const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+  let win: BrowserWindow | null = null;
+  let core: Core | null = null;
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  await app.whenReady();
+  const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
+  const log = createLogger({ destination: pino.destination({ dest: join(dataDir, 'infrascope.log'), mkdir: true, sync: false }) });
+  handleAppProtocol(join(outDir, 'renderer'));
+  const binding = nativeBindingPath();
+  core = await createCore({
+    dataDir,
+    host: 'desktop',
+    vault: safeStorageVault(safeStorage, { platform: process.platform }),
+    log,
+    ...(binding ? { nativeBinding: binding } : {}),
+  });
+  registerIpc(ipcMain, core, `desktop:${userInfo().username}`);
+  forwardEvents(core, () => win?.webContents ?? null);
+  await core.start();
+  win = createMainWindow(outDir);
+  win.on('closed', () => {
+    win = null;
+  });
+  app.on('window-all-closed', () => app.quit());
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !core) return;
+    // Stop syncs and log out of every endpoint before exiting: vCenter sessions linger otherwise.
+    event.preventDefault();
+    quitting = true;
+    const c = core;
+    core = null;
+    void c.dispose().finally(() => app.quit());
+  });
+}
+
+void bootstrap();

@@ -1,0 +1,26 @@
+import { contextBridge, ipcRenderer } from 'electron';
+import type { Channel, EventMap, EventName, PreloadBridge, Reply, RequestInput } from '../shared/contract.js';
+
+/*
+ * Exposes the contract — and nothing else — as window.infrascope. ipcRenderer itself never
+ * reaches the page. Replies cross the bridge as data ({ ok, result } | { ok: false, error }); the
+ * renderer's transport turns errors back into typed AppErrors (class identity does not survive
+ * contextBridge).
+ */
+const EVENTS: readonly EventName[] = ['sync:progress', 'inventory:changed', 'endpoints:changed'];
+
+const bridge = {
+  request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>> {
+    return ipcRenderer.invoke('infrascope:request', channel, input) as Promise<Reply<C>>;
+  },
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+    if (!EVENTS.includes(event)) throw new Error(`Unknown event ${String(event)}`);
+    const wrapped = (_e: unknown, payload: EventMap[E]): void => listener(payload);
+    ipcRenderer.on(`infrascope:event:${event}`, wrapped);
+    return () => {
+      ipcRenderer.removeListener(`infrascope:event:${event}`, wrapped);
+    };
+  },
+} satisfies PreloadBridge;
+
+contextBridge.exposeInMainWorld('infrascope', bridge);

@@ -1,0 +1,49 @@
+import { create } from 'zustand';
+
+export const PAGES = [
+  'dashboard',
+  'vms',
+  'hosts',
+  'clusters',
+  'datastores',
+  'networks',
+  'changes',
+  'alerts',
+  'endpoints',
+  'settings',
+] as const;
+export type Page = (typeof PAGES)[number];
+
+export type Theme = 'light' | 'dark';
+
+interface UiState {
+  page: Page;
+  theme: Theme;
+  setPage(page: Page): void;
+  toggleTheme(): void;
+}
+
+function initialTheme(): Theme {
+  const saved = localStorage.getItem('infrascope.theme');
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+}
+
+function initialPage(): Page {
+  const hash = location.hash.replace(/^#\/?/, '');
+  return (PAGES as readonly string[]).includes(hash) ? (hash as Page) : 'vms';
+}
+
+export const useUi = create<UiState>((set, get) => ({
+  page: initialPage(),
+  theme: initialTheme(),
+  setPage(page) {
+    location.hash = `/${page}`;
+    set({ page });
+  },
+  toggleTheme() {
+    const theme = get().theme === 'dark' ? 'light' : 'dark';
+    localStorage.setItem('infrascope.theme', theme);
+    set({ theme });
+  },
+}));

@@ -1,0 +1,105 @@
+import type {
+  Channel,
+  EventMap,
+  EventName,
+  InfrascopeApi,
+  PreloadBridge,
+  Reply,
+  RequestInput,
+  RequestOutput,
+} from '../../shared/contract.js';
+import { AppError } from '../../shared/errors.js';
+import { unwrapReply } from '../../shared/transport.js';
+
+/*
+ * The renderer's only way to the core. In Electron the preload provides `window.infrascope`; in
+ * `infrascope serve` the same contract travels over a WebSocket guarded by the run's token. The
+ * rest of the renderer sees one `InfrascopeApi` and never knows which.
+ */
+
+declare global {
+  interface Window {
+    infrascope?: PreloadBridge;
+  }
+}
+
+function fromPreload(bridge: PreloadBridge): InfrascopeApi {
+  return {
+    invoke: async (channel, input) => unwrapReply(await bridge.request(channel, input)),
+    on: (event, listener) => bridge.on(event, listener),
+  };
+}
+
+type Listener = (payload: unknown) => void;
+
+function fromWebSocket(): InfrascopeApi {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('infrascope.token', fromUrl);
+    // Keep the token out of the address bar and history once read.
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  const token = fromUrl ?? sessionStorage.getItem('infrascope.token') ?? '';
+  const pending = new Map<number, (reply: Reply<Channel>) => void>();
+  const listeners = new Map<EventName, Set<Listener>>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let opening: Promise<WebSocket> | null = null;
+
+  const open = (): Promise<WebSocket> => {
+    if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
+    if (opening) return opening;
+    opening = new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
+      ws.onopen = () => {
+        socket = ws;
+        opening = null;
+        resolve(ws);
+      };
+      ws.onerror = () => {
+        opening = null;
+        reject(new AppError('FORBIDDEN', 'Cannot reach Infrascope. Open the URL that infrascope serve printed (it carries the token).'));
+      };
+      ws.onclose = () => {
+        socket = null;
+        for (const [id, done] of pending) {
+          done({ ok: false, error: { code: 'CONNECTION_LOST', message: 'The connection to infrascope serve closed' } });
+          pending.delete(id);
+        }
+      };
+      ws.onmessage = (msg: MessageEvent<string>) => {
+        const data = JSON.parse(msg.data) as { id?: number; reply?: Reply<Channel>; event?: EventName; payload?: unknown };
+        if (data.event) {
+          for (const l of listeners.get(data.event) ?? []) l(data.payload);
+        } else if (typeof data.id === 'number' && data.reply) {
+          pending.get(data.id)?.(data.reply);
+          pending.delete(data.id);
+        }
+      };
+    });
+    return opening;
+  };
+
+  return {
+    async invoke<C extends Channel>(channel: C, input: RequestInput<C>): Promise<RequestOutput<C>> {
+      const ws = await open();
+      const id = nextId++;
+      const reply = await new Promise<Reply<Channel>>((resolve) => {
+        pending.set(id, resolve);
+        ws.send(JSON.stringify({ id, channel, input }));
+      });
+      return unwrapReply(reply as Reply<C>);
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as Listener;
+      set.add(l);
+      void open().catch(() => undefined);
+      return () => set.delete(l);
+    },
+  };
+}
+
+export const api: InfrascopeApi = window.infrascope ? fromPreload(window.infrascope) : fromWebSocket();

@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { CollectedEntity } from '../../src/shared/entities.js';
+import type { Database } from '../../src/core/store/schema.js';
+import { openStore } from '../../src/core/store/sqlite.js';
+import type { Store } from '../../src/core/store/sqlite.js';
+
+/** A migrated in-memory store, as the app opens it. */
+export async function memoryStore(): Promise<Store> {
+  return openStore({ file: ':memory:' });
+}
+
+export async function addEndpoint(db: Kysely<Database>, name = 'vc1', kind = 'vcenter'): Promise<number> {
+  const now = new Date().toISOString();
+  const row = await db
+    .insertInto('endpoint')
+    .values({ name, kind, host: `${name}.example.test`, port: 443, username: 'reader', created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A small vSphere-shaped inventory: 1 DC, 1 cluster, 2 hosts, 2 datastores, 1 network, N VMs. */
+export function sampleInventory(vmCount = 3): CollectedEntity[] {
+  const out: CollectedEntity[] = [
+    { type: 'datacenter', id: 'datacenter-1', name: 'DC0', fields: {} },
+    { type: 'cluster', id: 'domain-c1', name: 'Cluster A', fields: { datacenterId: 'datacenter-1', haEnabled: true, drsEnabled: true, hostCount: 2 } },
+    { type: 'datastore', id: 'datastore-1', name: 'ds-gold', fields: { datacenterId: 'datacenter-1', type: 'VMFS', capacityBytes: 1000, freeBytes: 250, accessible: true, hostIds: ['host-1', 'host-2'] } },
+    { type: 'datastore', id: 'datastore-2', name: 'ds-silver', fields: { datacenterId: 'datacenter-1', type: 'NFS', capacityBytes: 2000, freeBytes: 1500, accessible: true, hostIds: ['host-1'] } },
+    { type: 'network', id: 'network-1', name: 'VM Network', fields: { datacenterId: 'datacenter-1', networkType: 'standard', hostIds: ['host-1', 'host-2'] } },
+  ];
+  for (const h of [1, 2]) {
+    out.push({
+      type: 'host',
+      id: `host-${h}`,
+      name: `esx${h}.example.test`,
+      fields: { datacenterId: 'datacenter-1', clusterId: 'domain-c1', connectionState: 'connected', powerState: 'poweredOn', inMaintenance: false, cpuCores: 16, cpuMhz: 2600, memoryBytes: 256 * 2 ** 30, version: '8.0.2', build: '22380479', cpuUsageMhz: 1000 * h },
+    });
+  }
+  for (let i = 1; i <= vmCount; i++) {
+    out.push({
+      type: 'vm',
+      id: `vm-${i}`,
+      name: `app-${String(i).padStart(3, '0')}`,
+      fields: {
+        datacenterId: 'datacenter-1',
+        clusterId: 'domain-c1',
+        hostId: i % 2 ? 'host-1' : 'host-2',
+        powerState: i % 3 === 0 ? 'poweredOff' : 'poweredOn',
+        isTemplate: false,
+        guestOs: 'ubuntu64Guest',
+        ipAddress: `10.0.0.${i}`,
+        cpuCount: (i % 4) + 1,
+        memoryMb: 1024 * i,
+        provisionedBytes: 10_000 * i,
+        usedBytes: 5_000 * i,
+        datastoreIds: i % 2 ? ['datastore-1'] : ['datastore-1', 'datastore-2'],
+        networkIds: ['network-1'],
+        uuid: `4200-${i}`,
+        toolsStatus: 'toolsOk',
+        cpuUsageMhz: 10 * i,
+      },
+    });
+  }
+  out.push({ type: 'snapshot', id: 'snapshot-1', name: 'before upgrade', fields: { vmId: 'vm-1', createdAt: '2026-11-01T10:00:00Z', isCurrent: true } });
+  return out;
+}
