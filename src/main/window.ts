@@ -38,7 +38,9 @@ export function lockDownSession(session: Session): void {
 
 export function isAppUrl(url: string): boolean {
   try {
-    return new URL(url).origin === APP_ORIGIN;
+    // URL.origin is "null" for custom schemes outside Electron, so compare the parts.
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}` === APP_ORIGIN && u.username === '' && u.password === '';
   } catch {
     return false;
   }

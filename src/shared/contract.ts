@@ -48,7 +48,7 @@ export interface InventoryChangedEvent {
 
 export const requestSchemas = {
   'app:info': z.object({}).strict(),
-  'inventory:query': inventoryQuerySchema,
+  'inventory:query': inventoryQuerySchema.strict(),
   'inventory:fields': z.object({ kind: z.enum(QUERY_KINDS) }).strict(),
   'endpoints:list': z.object({}).strict(),
   'endpoints:add': endpointInputSchema.strict(),

@@ -41,6 +41,8 @@ export interface Vcsim {
   readonly password: string;
   /** SHA-256, colon-separated upper-case hex. */
   readonly thumbprint: string;
+  /** vcsim's own count of objects per managed type (exact type, root folder included). */
+  readonly counts: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +110,9 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`vcsim did not start within ${opts.startTimeoutMs ?? 60_000} ms: ${stderr}`));
+      reject(
+        new Error(`vcsim did not start within ${opts.startTimeoutMs ?? 60_000} ms: ${stderr}`),
+      );
     }, opts.startTimeoutMs ?? 60_000);
     lines.once('line', (l) => {
       clearTimeout(timer);
@@ -129,6 +133,7 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     username: string;
     password: string;
     thumbprint: string;
+    counts?: Record<string, number>;
   };
   if (info.host !== '127.0.0.1') {
     await stopChild(child);
@@ -141,6 +146,7 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     username: info.username,
     password: info.password,
     thumbprint: info.thumbprint,
+    counts: info.counts ?? {},
     stop: () => stopChild(child),
   };
 }

@@ -32,6 +32,8 @@ type ready struct {
 	Password   string `json:"password"`
 	Thumbprint string `json:"thumbprint"`
 	ESX        bool   `json:"esx"`
+	// Counts holds vcsim's own truth: entities per managed type, for tests to compare against.
+	Counts map[string]int `json:"counts"`
 }
 
 func main() {
@@ -98,7 +100,16 @@ func main() {
 	}
 	u := *server.URL
 	u.User = nil
+	counts := map[string]int{}
+	for _, kind := range []string{
+		"Datacenter", "Folder", "ComputeResource", "ClusterComputeResource", "HostSystem",
+		"ResourcePool", "VirtualApp", "Datastore", "Network", "DistributedVirtualPortgroup",
+		"OpaqueNetwork", "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch", "VirtualMachine",
+	} {
+		counts[kind] = len(simulator.Map.All(kind))
+	}
 	out, _ := json.Marshal(ready{
+		Counts:     counts,
 		URL:        u.String(),
 		Host:       u.Hostname(),
 		Port:       u.Port(),

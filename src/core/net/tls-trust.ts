@@ -1,5 +1,5 @@
 import { Agent } from 'node:https';
-import type { PeerCertificate } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { checkServerIdentity } from 'node:tls';
 import { AppError } from '../../shared/errors.js';
 
@@ -69,7 +69,39 @@ export function pinnedTlsOptions(thumbprint: string | null): {
   };
 }
 
-/** A keep-alive HTTPS agent enforcing {@link pinnedTlsOptions}. */
+/**
+ * Checks a handshaken socket: trusted by the CAs (no pin) or exactly the pinned certificate.
+ * Node skips `checkServerIdentity` when its own CA check already failed and `rejectUnauthorized`
+ * is off, so with a pin this check is the one that counts. Returns the error, or null.
+ */
+export function verifyPeer(socket: TLSSocket, thumbprint: string | null): AppError | null {
+  const cert = socket.getPeerCertificate();
+  if (thumbprint === null) {
+    if (socket.authorized) return null;
+    return new AppError('TLS_UNTRUSTED', `The server's certificate is not trusted (${String(socket.authorizationError)}).`, cert?.raw ? { ...certificateFacts(cert) } : {});
+  }
+  const pin = normalizeThumbprint(thumbprint);
+  if (cert?.fingerprint256 === pin) return null;
+  return (
+    pinnedTlsOptions(pin).checkServerIdentity('', cert) ??
+    new AppError('TLS_PIN_MISMATCH', 'The certificate does not match the pinned thumbprint.')
+  );
+}
+
+/**
+ * A keep-alive HTTPS agent enforcing {@link pinnedTlsOptions}: each new connection is checked
+ * with {@link verifyPeer} on `secureConnect` and destroyed before any request byte is written.
+ */
 export function createPinnedAgent(thumbprint: string | null, opts: { maxSockets?: number } = {}): Agent {
-  return new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4, ...pinnedTlsOptions(thumbprint) });
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4, ...pinnedTlsOptions(thumbprint) });
+  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => TLSSocket;
+  (agent as unknown as { createConnection: (...args: unknown[]) => TLSSocket }).createConnection = (...args) => {
+    const socket = create(...args);
+    socket.once('secureConnect', () => {
+      const err = verifyPeer(socket, thumbprint);
+      if (err) socket.destroy(err);
+    });
+    return socket;
+  };
+  return agent;
 }

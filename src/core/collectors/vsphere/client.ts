@@ -12,7 +12,6 @@ import {
   envelope,
   faultToError,
   moRefXml,
-  num,
   obj,
   path,
   ref,
@@ -85,7 +84,8 @@ const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstan
 
 function moRefOrThrow(v: VimValue | undefined, what: string): MoRef {
   const r = ref(v);
-  if (!r) throw new AppError('PROTOCOL_ERROR', `The server's ${what} is missing or not a reference.`);
+  if (!r)
+    throw new AppError('PROTOCOL_ERROR', `The server's ${what} is missing or not a reference.`);
   return r;
 }
 
@@ -133,7 +133,7 @@ export function parseObjects(v: VimValue | undefined): ObjectContent[] {
     }
     const missing = arr(o['missingSet']).map((m) => ({
       path: str(path(m, 'path')) ?? '',
-      fault: obj(path(m, 'fault'))?._type ?? 'unknown',
+      fault: obj(path(m, 'fault.fault'))?._type ?? obj(path(m, 'fault'))?._type ?? 'unknown',
     }));
     out.push({ obj: r, props, missing });
   }
@@ -177,7 +177,8 @@ export class VimClient {
 
   constructor(opts: VimClientOptions) {
     const protocol = opts.protocol ?? 'https';
-    const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+    const host =
+      opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
     this.url = new URL(`${protocol}://${host}:${opts.port}${opts.path ?? '/sdk'}`);
     this.pin = opts.thumbprint ? normalizeThumbprint(opts.thumbprint) : null;
     this.agent =
@@ -189,6 +190,19 @@ export class VimClient {
     this.username = opts.username;
     this.password = opts.password;
     this.keepaliveMs = opts.keepaliveMs ?? 0;
+  }
+
+  /** The keep-alive agent, shared with the vAPI REST reads so they reuse the TLS trust. */
+  get httpAgent(): http.Agent {
+    return this.agent;
+  }
+
+  get isLoggedIn(): boolean {
+    return this.loggedIn;
+  }
+
+  get pinnedThumbprint(): string | null {
+    return this.pin;
   }
 
   get serviceContent(): ServiceContent {
@@ -208,7 +222,12 @@ export class VimClient {
     return run;
   }
 
-  private async rawCall(method: string, thisRef: MoRef, inner: string, opts: CallOptions): Promise<VimValue> {
+  private async rawCall(
+    method: string,
+    thisRef: MoRef,
+    inner: string,
+    opts: CallOptions,
+  ): Promise<VimValue> {
     if (this.disposed) throw new AppError('CANCELLED', 'The vSphere client was disposed.');
     this.lastActivity = Date.now();
     const res = await soapPost({
@@ -224,7 +243,13 @@ export class VimClient {
       discard: opts.discard ?? false,
     });
     if (res.sessionCookie) this.cookie = res.sessionCookie;
-    if (res.result === null) return res.bytes;
+    if (res.result === null) {
+      // Discard mode (benchmark): report the byte count and the paging token, nothing else.
+      const token = /<token>([^<]*)<\/token>/.exec(res.head ?? '')?.[1];
+      return token === undefined
+        ? { _type: 'Discarded', bytes: res.bytes }
+        : { _type: 'Discarded', bytes: res.bytes, token };
+    }
     if (res.result.kind === 'fault') throw faultToError(res.result, method);
     const r = obj(res.result.value);
     // Responses carry `returnval` (one or repeated); void methods carry nothing.
@@ -258,7 +283,9 @@ export class VimClient {
   }
 
   async retrieveServiceContent(opts: CallOptions = {}): Promise<ServiceContent> {
-    const v = await this.serialize(() => this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts));
+    const v = await this.serialize(() =>
+      this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
+    );
     this.sc = parseServiceContent(v);
     return this.sc;
   }
@@ -267,7 +294,11 @@ export class VimClient {
     if (this.username === undefined || this.password === undefined) {
       throw new AppError('CREDENTIALS_REQUIRED', 'A user name and password are needed to log in.');
     }
-    const sc = this.sc ?? (this.sc = parseServiceContent(await this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts)));
+    const sc =
+      this.sc ??
+      (this.sc = parseServiceContent(
+        await this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
+      ));
     const v = await this.rawCall(
       'Login',
       sc.sessionManager,
@@ -286,12 +317,18 @@ export class VimClient {
 
   private startKeepalive(): void {
     if (this.keepaliveMs <= 0 || this.keepaliveTimer) return;
-    this.keepaliveTimer = setInterval(() => {
-      if (Date.now() - this.lastActivity < this.keepaliveMs) return;
-      this.currentTime().catch((e: unknown) => {
-        this.log?.debug({ err: e instanceof AppError ? e.code : String(e) }, 'vSphere keepalive failed');
-      });
-    }, Math.max(1000, Math.floor(this.keepaliveMs / 2)));
+    this.keepaliveTimer = setInterval(
+      () => {
+        if (Date.now() - this.lastActivity < this.keepaliveMs) return;
+        this.currentTime().catch((e: unknown) => {
+          this.log?.debug(
+            { err: e instanceof AppError ? e.code : String(e) },
+            'vSphere keepalive failed',
+          );
+        });
+      },
+      Math.max(1000, Math.floor(this.keepaliveMs / 2)),
+    );
     this.keepaliveTimer.unref();
   }
 
@@ -305,9 +342,14 @@ export class VimClient {
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     if (this.loggedIn && this.sc) {
       try {
-        await this.serialize(() => this.rawCall('Logout', this.serviceContent.sessionManager, '', { timeoutMs: 5000 }));
+        await this.serialize(() =>
+          this.rawCall('Logout', this.serviceContent.sessionManager, '', { timeoutMs: 5000 }),
+        );
       } catch (e) {
-        this.log?.debug({ err: e instanceof AppError ? e.code : String(e) }, 'vSphere logout failed');
+        this.log?.debug(
+          { err: e instanceof AppError ? e.code : String(e) },
+          'vSphere logout failed',
+        );
       }
     }
     this.loggedIn = false;
@@ -320,13 +362,19 @@ export class VimClient {
   // -------------------------------------------------------------------------------------------
   // Property collector
 
-  async createContainerView(container: MoRef, types: readonly string[], opts: CallOptions = {}): Promise<MoRef> {
+  async createContainerView(
+    container: MoRef,
+    types: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<MoRef> {
     const vm = this.serviceContent.viewManager;
     if (!vm) throw new AppError('NOT_VSPHERE', 'This endpoint has no ViewManager.');
     const v = await this.call(
       'CreateContainerView',
       vm,
-      moRefXml('container', container) + types.map((t) => textXml('type', t)).join('') + textXml('recursive', true),
+      moRefXml('container', container) +
+        types.map((t) => textXml('type', t)).join('') +
+        textXml('recursive', true),
       opts,
     );
     return moRefOrThrow(v, 'container view');
@@ -349,7 +397,6 @@ export class VimClient {
       `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
       opts,
     );
-    if (typeof v === 'number') return { token: null, objects: [] }; // discard mode
     return { token: str(path(v, 'token')), objects: parseObjects(path(v, 'objects')) };
   }
 
@@ -358,7 +405,12 @@ export class VimClient {
     opts: CallOptions = {},
     collector: MoRef = this.serviceContent.propertyCollector,
   ): Promise<RetrieveResult> {
-    const v = await this.call('ContinueRetrievePropertiesEx', collector, textXml('token', token), opts);
+    const v = await this.call(
+      'ContinueRetrievePropertiesEx',
+      collector,
+      textXml('token', token),
+      opts,
+    );
     return { token: str(path(v, 'token')), objects: parseObjects(path(v, 'objects')) };
   }
 
@@ -368,11 +420,21 @@ export class VimClient {
     maxObjects: number,
     onPage: (objects: ObjectContent[]) => void,
     opts: CallOptions = {},
+    collector: MoRef = this.serviceContent.propertyCollector,
   ): Promise<void> {
-    let page = await this.retrievePropertiesEx(specSetXml, maxObjects, opts);
+    let page = await this.retrievePropertiesEx(specSetXml, maxObjects, opts, collector);
     onPage(page.objects);
     while (page.token) {
-      page = await this.continueRetrievePropertiesEx(page.token, opts);
+      const token = page.token;
+      try {
+        page = await this.continueRetrievePropertiesEx(token, opts, collector);
+      } catch (e) {
+        // Free the server-side result set; the server would otherwise keep it until timeout.
+        await this.call('CancelRetrievePropertiesEx', collector, textXml('token', token), {
+          timeoutMs: 5_000,
+        }).catch(() => undefined);
+        throw e;
+      }
       onPage(page.objects);
     }
   }
@@ -386,7 +448,8 @@ export class VimClient {
     const byType = new Map<string, MoRef[]>();
     for (const o of objs) byType.set(o.type, [...(byType.get(o.type) ?? []), o]);
     const spec =
-      [...byType.keys()].map((t) => propertySpecXml(t, paths)).join('') + objs.map(objectSpecXml).join('');
+      [...byType.keys()].map((t) => propertySpecXml(t, paths)).join('') +
+      objs.map(objectSpecXml).join('');
     const out: ObjectContent[] = [];
     await this.retrieveAll(spec, 1000, (p) => out.push(...p), opts);
     return out;
@@ -405,7 +468,12 @@ export class VimClient {
 
   async createFilter(pc: MoRef, specXml: string, opts: CallOptions = {}): Promise<MoRef> {
     return moRefOrThrow(
-      await this.call('CreateFilter', pc, `<spec>${specXml}</spec><partialUpdates>false</partialUpdates>`, opts),
+      await this.call(
+        'CreateFilter',
+        pc,
+        `<spec>${specXml}</spec><partialUpdates>false</partialUpdates>`,
+        opts,
+      ),
       'property filter',
     );
   }
@@ -424,8 +492,12 @@ export class VimClient {
     const v = await this.call(
       'WaitForUpdatesEx',
       pc,
-      textXml('version', version) + `<options>${textXml('maxWaitSeconds', maxWaitSeconds)}</options>`,
-      { ...opts, timeoutMs: Math.max(opts.timeoutMs ?? this.timeoutMs, (maxWaitSeconds + 30) * 1000) },
+      textXml('version', version) +
+        `<options>${textXml('maxWaitSeconds', maxWaitSeconds)}</options>`,
+      {
+        ...opts,
+        timeoutMs: Math.max(opts.timeoutMs ?? this.timeoutMs, (maxWaitSeconds + 30) * 1000),
+      },
     );
     return obj(v) ?? null;
   }
@@ -434,10 +506,16 @@ export class VimClient {
   // Events and tasks
 
   /** Latest events (newest page of an EventHistoryCollector), optionally since a time. */
-  async queryEvents(sinceIso: string | null, maxCount: number, opts: CallOptions = {}): Promise<VimObject[]> {
+  async queryEvents(
+    sinceIso: string | null,
+    maxCount: number,
+    opts: CallOptions = {},
+  ): Promise<VimObject[]> {
     const em = this.serviceContent.eventManager;
     if (!em) return [];
-    const filter = sinceIso ? `<filter><time><beginTime>${xmlEscape(sinceIso)}</beginTime></time><maxCount>${maxCount}</maxCount></filter>` : `<filter><maxCount>${maxCount}</maxCount></filter>`;
+    const filter = sinceIso
+      ? `<filter><time><beginTime>${xmlEscape(sinceIso)}</beginTime></time><maxCount>${maxCount}</maxCount></filter>`
+      : `<filter><maxCount>${maxCount}</maxCount></filter>`;
     const v = await this.call('QueryEvents', em, filter, opts);
     return arr(v)
       .map((e) => obj(e))
@@ -445,32 +523,45 @@ export class VimClient {
   }
 
   /** Waits for a Task to finish; throws the task's fault as SOAP_FAULT. */
-  async waitForTask(task: MoRef, opts: CallOptions & { pollMs?: number } = {}): Promise<VimValue | undefined> {
+  async waitForTask(
+    task: MoRef,
+    opts: CallOptions & { pollMs?: number } = {},
+  ): Promise<VimValue | undefined> {
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
     for (;;) {
-      const [content] = await this.retrieveProps([task], ['info.state', 'info.error', 'info.result'], opts);
+      const [content] = await this.retrieveProps(
+        [task],
+        ['info.state', 'info.error', 'info.result'],
+        opts,
+      );
       const state = str(content?.props.get('info.state'));
       if (state === 'success') return content?.props.get('info.result');
       if (state === 'error') {
         const err = obj(content?.props.get('info.error'));
         const fault = obj(err?.['fault']);
-        throw new AppError('SOAP_FAULT', `Task failed: ${str(err?.['localizedMessage']) ?? fault?._type ?? 'error'}`, {
-          faultType: fault?._type ?? 'unknown',
-        });
+        throw new AppError(
+          'SOAP_FAULT',
+          `Task failed: ${str(err?.['localizedMessage']) ?? fault?._type ?? 'error'}`,
+          {
+            faultType: fault?._type ?? 'unknown',
+          },
+        );
       }
-      if (Date.now() > deadline) throw new AppError('TIMEOUT', 'The vSphere task did not finish in time.');
+      if (Date.now() > deadline)
+        throw new AppError('TIMEOUT', 'The vSphere task did not finish in time.');
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
     }
   }
 
   /** Starts a `*_Task` method and waits for its result. */
-  async runTask(method: string, thisRef: MoRef, inner = '', opts: CallOptions = {}): Promise<VimValue | undefined> {
+  async runTask(
+    method: string,
+    thisRef: MoRef,
+    inner = '',
+    opts: CallOptions = {},
+  ): Promise<VimValue | undefined> {
     const task = moRefOrThrow(await this.call(method, thisRef, inner, opts), `${method} task`);
     return this.waitForTask(task, opts);
-  }
-
-  numberOrNull(v: VimValue | undefined): number | null {
-    return num(v);
   }
 }
 
@@ -487,10 +578,14 @@ export async function retrieveServiceContent(
     return { about: sc.about };
   } catch (e) {
     if (e instanceof AppError && (e.code === 'HTTP_ERROR' || e.code === 'PROTOCOL_ERROR')) {
-      throw new AppError('NOT_VSPHERE', `${opts.host} does not serve the vSphere API at ${client.url.pathname}.`, {
-        ...(e.details ?? {}),
-        cause: e.code,
-      });
+      throw new AppError(
+        'NOT_VSPHERE',
+        `${opts.host} does not serve the vSphere API at ${client.url.pathname}.`,
+        {
+          ...(e.details ?? {}),
+          cause: e.code,
+        },
+      );
     }
     throw e;
   } finally {
@@ -506,7 +601,11 @@ export async function login(
   try {
     const sc = await client.retrieveServiceContent(opts);
     const session = await client.login(opts);
-    return { about: sc.about, userName: str(session['userName']), fullName: str(session['fullName']) };
+    return {
+      about: sc.about,
+      userName: str(session['userName']),
+      fullName: str(session['fullName']),
+    };
   } finally {
     await client.dispose();
   }

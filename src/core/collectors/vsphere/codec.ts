@@ -265,7 +265,9 @@ export function readEnvelope(doc: { name: string; value: VimValue }): SoapResult
   return { kind: 'response', method, value: body[method] ?? '' };
 }
 
-const FAULT_CODES: Readonly<Record<string, 'INVALID_LOGIN' | 'NOT_AUTHENTICATED' | 'NO_PERMISSION' | 'INVALID_PROPERTY'>> = {
+const FAULT_CODES: Readonly<
+  Record<string, 'INVALID_LOGIN' | 'NOT_AUTHENTICATED' | 'NO_PERMISSION' | 'INVALID_PROPERTY'>
+> = {
   InvalidLogin: 'INVALID_LOGIN',
   NotAuthenticated: 'NOT_AUTHENTICATED',
   NoPermission: 'NO_PERMISSION',
@@ -273,9 +275,16 @@ const FAULT_CODES: Readonly<Record<string, 'INVALID_LOGIN' | 'NOT_AUTHENTICATED'
 };
 
 /** Maps a SOAP fault to the product's error; details carry the fault type and server message. */
-export function faultToError(f: { faultType: string; message: string; detail: VimObject | undefined }, method: string): AppError {
+export function faultToError(
+  f: { faultType: string; message: string; detail: VimObject | undefined },
+  method: string,
+): AppError {
   const code = FAULT_CODES[f.faultType] ?? 'SOAP_FAULT';
-  const details: Record<string, unknown> = { faultType: f.faultType, faultMessage: f.message, method };
+  const details: Record<string, unknown> = {
+    faultType: f.faultType,
+    faultMessage: f.message,
+    method,
+  };
   if (f.faultType === 'InvalidProperty' && typeof f.detail?.['name'] === 'string') {
     details['property'] = f.detail['name'];
   }

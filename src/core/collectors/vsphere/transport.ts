@@ -34,6 +34,8 @@ export interface SoapPostResult {
   readonly result: SoapResult | null;
   readonly sessionCookie: string | undefined;
   readonly bytes: number;
+  /** Discard mode: the first bytes of the body, enough to find a RetrieveResult token. */
+  readonly head?: string;
 }
 
 const UNTRUSTED_CODES = new Set([
@@ -77,7 +79,11 @@ export function mapNetworkError(e: unknown, host: string, method: string): AppEr
     case 'EPIPE':
     case 'ECONNABORTED':
     case 'ERR_STREAM_PREMATURE_CLOSE':
-      return new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, details);
+      return new AppError(
+        'CONNECTION_LOST',
+        `The connection to ${host} was lost during ${method}.`,
+        details,
+      );
     default:
       if (code.startsWith('ERR_SSL') || code === 'EPROTO' || code.startsWith('ERR_TLS')) {
         return new AppError('TLS_FAILED', `The TLS handshake with ${host} failed.`, details);
@@ -115,6 +121,116 @@ function verifyTlsSocket(socket: TLSSocket, pin: string | null, host: string): A
   });
 }
 
+/**
+ * Writes the request only once the TLS socket passed our trust check, so nothing (cookie,
+ * password) leaves the process towards an unverified server.
+ */
+function sendWhenTrusted(
+  req: http.ClientRequest,
+  url: URL,
+  pin: string | null,
+  body: Buffer | undefined,
+  fail: (e: AppError) => void,
+): void {
+  req.on('socket', (socket) => {
+    if (url.protocol !== 'https:') {
+      req.end(body);
+      return;
+    }
+    const tls = socket as TLSSocket;
+    const check = (): void => {
+      const err = verifyTlsSocket(tls, pin, url.hostname);
+      if (err) {
+        fail(err);
+        return;
+      }
+      verifiedSockets.add(tls);
+      req.end(body);
+    };
+    if (verifiedSockets.has(tls)) req.end(body);
+    else if (!tls.connecting && Object.keys(tls.getPeerCertificate() ?? {}).length > 0) check();
+    else tls.once('secureConnect', check);
+  });
+}
+
+export interface JsonRequestOptions {
+  readonly url: URL;
+  readonly agent: http.Agent;
+  readonly pin: string | null;
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly json?: unknown;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A small JSON request for the vAPI REST endpoints (tagging), with the same trust and errors. */
+export function jsonRequest(opts: JsonRequestOptions): Promise<{ status: number; body: unknown }> {
+  const { url } = opts;
+  const host = url.hostname;
+  const what = `${opts.method} ${url.pathname}`;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const body =
+      opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json), 'utf8');
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: 'application/json',
+      ...(opts.headers ?? {}),
+    };
+    if (body) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = body.length;
+    }
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, { method: opts.method, agent: opts.agent, headers });
+    req.on('error', (e) => fail(mapNetworkError(e, host, what)));
+    const timer = setTimeout(() => {
+      fail(
+        new AppError('TIMEOUT', `${host} did not answer ${what} within ${opts.timeoutMs} ms.`, {
+          host,
+        }),
+      );
+    }, opts.timeoutMs);
+    const onAbort = (): void => fail(new AppError('CANCELLED', `${what} was cancelled.`, { host }));
+    function fail(e: AppError): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      req.destroy();
+      reject(e);
+    }
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    sendWhenTrusted(req, url, opts.pin, body, fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => fail(mapNetworkError(e, host, what)));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = null;
+        // vcsim sends JSON as text/plain, so parse whatever looks like JSON.
+        if (text && /^\s*[[{"]/.test(text)) {
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = null;
+          }
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+  });
+}
+
 function sessionCookieFrom(headers: http.IncomingHttpHeaders): string | undefined {
   for (const c of headers['set-cookie'] ?? []) {
     const m = /^\s*(vmware_soap_session=[^;]*)/.exec(c);
@@ -127,8 +243,11 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
   const { url, method } = opts;
   const host = url.hostname;
   return new Promise<SoapPostResult>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new AppError('CANCELLED', `${method} was cancelled.`, { host, method }));
+      return;
+    }
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
     const body = Buffer.from(opts.body, 'utf8');
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': 'text/xml; charset=utf-8',
@@ -139,9 +258,20 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
     if (opts.cookie) headers['Cookie'] = opts.cookie;
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.request(url, { method: 'POST', agent: opts.agent, headers });
+    // Attached first: fail() destroys the request, which then emits 'error'.
+    req.on('error', (e) => fail(mapNetworkError(e, host, method)));
+    const timer = setTimeout(() => {
+      fail(
+        new AppError('TIMEOUT', `${host} did not answer ${method} within ${opts.timeoutMs} ms.`, {
+          host,
+          method,
+          timeoutMs: opts.timeoutMs,
+        }),
+      );
+    }, opts.timeoutMs);
 
     const cleanup = (): void => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     };
     const fail = (e: AppError): void => {
@@ -161,41 +291,9 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
       fail(new AppError('CANCELLED', `${method} was cancelled.`, { host, method }));
     }
 
-    if (opts.signal?.aborted) {
-      onAbort();
-      return;
-    }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => {
-      fail(
-        new AppError('TIMEOUT', `${host} did not answer ${method} within ${opts.timeoutMs} ms.`, {
-          host,
-          method,
-          timeoutMs: opts.timeoutMs,
-        }),
-      );
-    }, opts.timeoutMs);
 
-    req.on('error', (e) => fail(mapNetworkError(e, host, method)));
-    req.on('socket', (socket) => {
-      if (url.protocol !== 'https:') {
-        req.end(body);
-        return;
-      }
-      const tls = socket as TLSSocket;
-      const check = (): void => {
-        const err = verifyTlsSocket(tls, opts.pin, host);
-        if (err) {
-          fail(err);
-          return;
-        }
-        verifiedSockets.add(tls);
-        req.end(body);
-      };
-      if (verifiedSockets.has(tls)) req.end(body);
-      else if (!tls.connecting && tls.getPeerCertificate && Object.keys(tls.getPeerCertificate()).length > 0) check();
-      else tls.once('secureConnect', check);
-    });
+    sendWhenTrusted(req, url, opts.pin, body, fail);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       const contentType = String(res.headers['content-type'] ?? '');
@@ -203,22 +301,45 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
       let bytes = 0;
       let ended = false;
       res.on('aborted', () => {
-        if (!ended) fail(new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, { host, method }));
+        if (!ended)
+          fail(
+            new AppError(
+              'CONNECTION_LOST',
+              `The connection to ${host} was lost during ${method}.`,
+              { host, method },
+            ),
+          );
       });
       res.on('error', (e) => {
-        if (!ended) fail(mapNetworkError(Object.assign(e, { code: (e as NodeJS.ErrnoException).code ?? 'ECONNRESET' }), host, method));
+        if (!ended)
+          fail(
+            mapNetworkError(
+              Object.assign(e, { code: (e as NodeJS.ErrnoException).code ?? 'ECONNRESET' }),
+              host,
+              method,
+            ),
+          );
       });
       res.on('close', () => {
-        if (!ended) fail(new AppError('CONNECTION_LOST', `The connection to ${host} was lost during ${method}.`, { host, method }));
+        if (!ended)
+          fail(
+            new AppError(
+              'CONNECTION_LOST',
+              `The connection to ${host} was lost during ${method}.`,
+              { host, method },
+            ),
+          );
       });
 
       if (opts.discard && status === 200) {
+        let head = '';
         res.on('data', (c: Buffer) => {
+          if (head.length < 2048) head += c.subarray(0, 2048).toString('latin1');
           bytes += c.length;
         });
         res.on('end', () => {
           ended = true;
-          done({ status, result: null, sessionCookie, bytes });
+          done({ status, result: null, sessionCookie, bytes, head });
         });
         return;
       }
@@ -229,9 +350,21 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
         res.on('end', () => {
           ended = true;
           if (status === 200) {
-            fail(new AppError('NOT_VSPHERE', `${host} answered, but not as a vSphere SOAP endpoint.`, { host, status, contentType }));
+            fail(
+              new AppError('NOT_VSPHERE', `${host} answered, but not as a vSphere SOAP endpoint.`, {
+                host,
+                status,
+                contentType,
+              }),
+            );
           } else {
-            fail(new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status, contentType }));
+            fail(
+              new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
+                host,
+                status,
+                contentType,
+              }),
+            );
           }
         });
         return;
@@ -248,19 +381,35 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
         try {
           result = readEnvelope(decoder.end());
         } catch (e) {
-          fail(e instanceof AppError ? e : new AppError('PROTOCOL_ERROR', 'Undecodable response.', { host, method }));
+          fail(
+            e instanceof AppError
+              ? e
+              : new AppError('PROTOCOL_ERROR', 'Undecodable response.', { host, method }),
+          );
           return;
         }
         if (result === null) {
           fail(
             status === 200
-              ? new AppError('NOT_VSPHERE', `${host} answered with XML that is not a vim25 SOAP envelope.`, { host, status })
-              : new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status }),
+              ? new AppError(
+                  'NOT_VSPHERE',
+                  `${host} answered with XML that is not a vim25 SOAP envelope.`,
+                  { host, status },
+                )
+              : new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
+                  host,
+                  status,
+                }),
           );
           return;
         }
         if (result.kind === 'response' && status !== 200) {
-          fail(new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, { host, status }));
+          fail(
+            new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
+              host,
+              status,
+            }),
+          );
           return;
         }
         done({ status, result, sessionCookie, bytes });

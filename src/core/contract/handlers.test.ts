@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { Channel, RequestOutput } from '../../shared/contract.js';
+import { CHANNELS, requestSchemas } from '../../shared/contract.js';
+import type { QueryResult } from '../../shared/query.js';
+import type { Core } from '../core.js';
+import { createCore } from '../core.js';
+import type { VaultBackend } from '../vault/vault.js';
+
+// A vault that never opens anything: these tests must not need one.
+const noVault: VaultBackend = {
+  id: 'test',
+  description: 'test',
+  canSeal: () => false,
+  seal: () => {
+    throw new Error('no');
+  },
+  open: () => {
+    throw new Error('no');
+  },
+};
+
+let core: Core;
+beforeAll(async () => {
+  core = await createCore({ dataDir: '/nonexistent', host: 'cli', vault: noVault, memory: true });
+});
+afterAll(async () => {
+  await core.dispose();
+});
+
+describe('the contract', () => {
+  it('types each channel output', () => {
+    expectTypeOf<RequestOutput<'inventory:query'>>().toEqualTypeOf<QueryResult>();
+    expectTypeOf<Channel>().toEqualTypeOf<keyof typeof requestSchemas>();
+  });
+
+  it('registers a handler for every channel, and only those', () => {
+    expect(Object.keys(core.handlers).sort()).toEqual([...CHANNELS].sort());
+  });
+
+  it('answers an unknown channel with a typed error', async () => {
+    const reply = await core.request('inventory:drop', {}, { actor: 'test' });
+    expect(reply).toEqual({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: expect.any(String) } });
+  });
+
+  it('rejects bad input before any handler runs, and changes nothing', async () => {
+    const before = await core.store.db.selectFrom('endpoint').selectAll().execute();
+    const bad: unknown[] = [
+      { kind: 'vms', limit: -1 },
+      { kind: 'vms', limit: 'all' },
+      { kind: 'vms', where: [{ field: 'name', op: 'LIKE', value: 'x' }] },
+      { kind: 'vms', extra: true },
+      null,
+      'vms',
+    ];
+    for (const input of bad) {
+      const reply = await core.request('inventory:query', input, { actor: 'test' });
+      expect(reply.ok).toBe(false);
+      if (!reply.ok) expect(reply.error.code).toBe('VALIDATION');
+    }
+    const addBad = await core.request('endpoints:add', { name: '', kind: 'vcenter', host: 'x' }, { actor: 'test' });
+    expect(addBad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const addBad2 = await core.request('endpoints:add', { name: 'ok', kind: 'mainframe', host: 'x' }, { actor: 'test' });
+    expect(addBad2).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await core.store.db.selectFrom('endpoint').selectAll().execute()).toEqual(before);
+  });
+
+  it('answers a good query with rows and a total', async () => {
+    const reply = await core.request('inventory:query', { kind: 'vms' }, { actor: 'test' });
+    expect(reply).toMatchObject({ ok: true, result: { kind: 'vms', rows: [], total: 0 } });
+  });
+});

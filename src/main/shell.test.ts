@@ -1,0 +1,137 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+
+const handlers = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown>();
+const windows: { options: Electron.BrowserWindowConstructorOptions; contents: FakeContents }[] = [];
+
+interface FakeContents {
+  listeners: Map<string, (...args: unknown[]) => void>;
+  openHandler?: (details: { url: string }) => { action: string };
+  permission?: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void;
+  loaded?: string;
+}
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    webContents: Record<string, unknown>;
+    constructor(options: Electron.BrowserWindowConstructorOptions) {
+      const contents: FakeContents = { listeners: new Map() };
+      windows.push({ options, contents });
+      this.webContents = {
+        session: {
+          setPermissionRequestHandler: (fn: FakeContents['permission']) => {
+            contents.permission = fn;
+          },
+          setPermissionCheckHandler: () => undefined,
+        },
+        on: (name: string, fn: (...args: unknown[]) => void) => contents.listeners.set(name, fn),
+        setWindowOpenHandler: (fn: FakeContents['openHandler']) => {
+          contents.openHandler = fn;
+        },
+      };
+    }
+    once(): void {}
+    show(): void {}
+    loadURL(url: string): Promise<void> {
+      windows.at(-1)!.contents.loaded = url;
+      return Promise.resolve();
+    }
+  }
+  return {
+    BrowserWindow,
+    shell: { openExternal: vi.fn(() => Promise.resolve()) },
+    ipcMain: {},
+    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
+    net: { fetch: vi.fn() },
+  };
+});
+
+const { createMainWindow, windowOptions } = await import('./window.js');
+const { registerIpc, isTrustedSender } = await import('./ipc.js');
+
+function fakeIpc(): IpcMain {
+  return {
+    handle: (channel: string, fn: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown) => handlers.set(channel, fn),
+    removeHandler: (channel: string) => handlers.delete(channel),
+  } as unknown as IpcMain;
+}
+
+function event(url: string, parent: unknown = null): IpcMainInvokeEvent {
+  return { senderFrame: { url, parent } } as unknown as IpcMainInvokeEvent;
+}
+
+beforeEach(() => {
+  handlers.clear();
+  windows.length = 0;
+});
+
+describe('main window', () => {
+  it('uses the locked-down web preferences', () => {
+    const prefs = windowOptions('/x/preload/index.cjs').webPreferences!;
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: '/x/preload/index.cjs',
+    });
+  });
+
+  it('loads our custom protocol, denies navigation, new windows, webviews and permissions', () => {
+    createMainWindow('/out');
+    const { contents } = windows[0]!;
+    expect(contents.loaded).toBe('app://infrascope/index.html');
+    const nav = { preventDefault: vi.fn() };
+    contents.listeners.get('will-navigate')!(nav, 'https://evil.example/');
+    expect(nav.preventDefault).toHaveBeenCalled();
+    const own = { preventDefault: vi.fn() };
+    contents.listeners.get('will-navigate')!(own, 'app://infrascope/index.html#/vms');
+    expect(own.preventDefault).not.toHaveBeenCalled();
+    const web = { preventDefault: vi.fn() };
+    contents.listeners.get('will-attach-webview')!(web);
+    expect(web.preventDefault).toHaveBeenCalled();
+    expect(contents.openHandler!({ url: 'https://docs.example/' })).toEqual({ action: 'deny' });
+    let granted: boolean | undefined;
+    contents.permission!(null, 'notifications', (ok) => {
+      granted = ok;
+    });
+    expect(granted).toBe(false);
+  });
+});
+
+describe('IPC bridge', () => {
+  const calls: unknown[][] = [];
+  const core = {
+    request: (channel: unknown, input: unknown, ctx: unknown) => {
+      calls.push([channel, input, ctx]);
+      return Promise.resolve({ ok: true, result: 'fine' });
+    },
+    log: { warn: vi.fn() },
+  } as unknown as import('../core/core.js').Core;
+
+  it('registers exactly one request channel', () => {
+    registerIpc(fakeIpc(), core, 'desktop:tester');
+    expect([...handlers.keys()]).toEqual(['infrascope:request']);
+  });
+
+  it('accepts our own top frame and passes the actor', async () => {
+    registerIpc(fakeIpc(), core, 'desktop:tester');
+    calls.length = 0;
+    const reply = await handlers.get('infrascope:request')!(event('app://infrascope/index.html'), 'app:info', {});
+    expect(reply).toEqual({ ok: true, result: 'fine' });
+    expect(calls).toEqual([['app:info', {}, { actor: 'desktop:tester' }]]);
+  });
+
+  it('refuses other origins and subframes without reaching the core', async () => {
+    registerIpc(fakeIpc(), core, 'desktop:tester');
+    calls.length = 0;
+    for (const e of [event('https://evil.example/'), event('file:///etc/passwd'), event('app://infrascope/x', {}), { senderFrame: null } as unknown as IpcMainInvokeEvent]) {
+      const reply = await handlers.get('infrascope:request')!(e, 'app:info', {});
+      expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    expect(calls).toEqual([]);
+    expect(isTrustedSender(event('app://infrascope.evil/'))).toBe(false);
+  });
+});

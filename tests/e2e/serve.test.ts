@@ -1,0 +1,94 @@
+import type { Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { writeFullInventory } from '../../src/core/inventory/writer.js';
+import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import type { Served } from './fixtures.js';
+import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { AppPage } from './pages/app-page.js';
+
+let browser: Browser;
+let served: Served;
+const data = tempDataDir();
+
+beforeAll(async () => {
+  // Seed the store the way a sync would, then serve it.
+  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const ep = await addEndpoint(store.db, 'vc-lab');
+  await writeFullInventory(store.db, { entities: sampleInventory(40) }, { endpointId: ep, syncRunId: null, now: new Date() });
+  await store.close();
+  served = await startServe(data.dir, ['--no-sync']);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  data.cleanup();
+});
+
+describe('infrascope serve in Chromium', () => {
+  it('shows the app shell and the VMs table from the store', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(served.url);
+    const app = new AppPage(page);
+    for (const label of ['Dashboard', 'VMs', 'Hosts', 'Clusters', 'Datastores', 'Networks', 'Changes', 'Alerts', 'Endpoints', 'Settings']) {
+      await expect(app.nav(label).isVisible()).resolves.toBe(true);
+    }
+    await app.open('VMs');
+    await page.getByText('40 VMs').waitFor();
+    await app.rows('Virtual machines').first().waitFor();
+    const first = await app.rows('Virtual machines').first().innerText();
+    expect(first).toContain('app-001');
+    // The token left the address bar once read.
+    expect(page.url()).not.toContain('token=');
+    await app.search().fill('app-03');
+    await page.getByText('10 VMs').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('renders inventory text as text, never as HTML', async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    const app = new AppPage(page);
+    await app.open('Hosts');
+    await app.rows('Hosts').first().waitFor();
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    await page.close();
+  });
+
+  it('refuses the API without the token or from another origin', async () => {
+    const port = new URL(served.url).port;
+    const tryOpen = (url: string, origin: string): Promise<string> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(url, { headers: { Origin: origin } });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('error', () => resolve('refused'));
+      });
+    const token = new URL(served.url).searchParams.get('token')!;
+    expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=wrong`, served.origin)).toBe('refused');
+    expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=${token}`, 'http://evil.example')).toBe('refused');
+    expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=${token}`, served.origin)).toBe('open');
+  });
+
+  it('answers a bad request over the bridge with a typed error', async () => {
+    const ws = new WebSocket(served.url.replace('http://', 'ws://').replace('/?token=', '/api?token='), {
+      headers: { Origin: served.origin },
+    });
+    await new Promise((r) => ws.once('open', r));
+    const reply = await new Promise<unknown>((resolve) => {
+      ws.on('message', (m) => resolve(JSON.parse(String(m))));
+      ws.send(JSON.stringify({ id: 1, channel: 'inventory:query', input: { kind: 'vms', limit: -5 } }));
+    });
+    ws.close();
+    expect(reply).toMatchObject({ id: 1, reply: { ok: false, error: { code: 'VALIDATION' } } });
+  });
+});
