@@ -4,7 +4,12 @@
  * (c) peak RSS. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
  * Flags may also come from env: BENCH_DC, BENCH_CLUSTER, BENCH_HOST, BENCH_VM, BENCH_DS, BENCH_MAX_OBJECTS.
  */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFullInventory } from '../src/core/inventory/writer.js';
+import { openStore } from '../src/core/store/sqlite.js';
 import type { FullInventory } from '../src/shared/entities.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { CollectorTarget } from '../src/core/collectors/collector.js';
@@ -202,7 +207,41 @@ function parseArgs(argv: readonly string[]): Partial<BenchOptions> {
   return out;
 }
 
+/**
+ * (d) The store write of the same inventory into an empty on-disk store, one transaction with the
+ * change log, so "full sync" = collectFull + write is compared with the raw transfer.
+ */
+async function timeStoreWrite(inventory: FullInventory): Promise<{ writeMs: number; bytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'infrascope-bench-'));
+  try {
+    const store = await openStore({ file: join(dir, 'bench.db') });
+    const now = new Date().toISOString();
+    const ep = await store.db
+      .insertInto('endpoint')
+      .values({ name: 'bench', kind: 'vcenter', host: '127.0.0.1', port: 443, username: 'user', created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const t0 = performance.now();
+    await writeFullInventory(store.db, inventory, { endpointId: ep.id, syncRunId: null, now: new Date() });
+    const writeMs = performance.now() - t0;
+    await store.close();
+    return { writeMs, bytes: statSync(join(dir, 'bench.db')).size };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await runBench(parseArgs(process.argv.slice(2)));
   process.stdout.write(formatBench(r) + '\n');
+  const w = await timeStoreWrite(r.inventory);
+  const full = r.collectMs + w.writeMs;
+  process.stdout.write(
+    [
+      `store write            ${w.writeMs.toFixed(0)} ms (${(w.bytes / 1024 / 1024).toFixed(1)} MiB database)`,
+      `full sync              ${full.toFixed(0)} ms (collect + write)`,
+      `full sync / raw        ${(full / r.rawMs).toFixed(2)}x`,
+      `peak RSS (whole run)   ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+    ].join('\n') + '\n',
+  );
 }

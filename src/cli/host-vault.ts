@@ -1,10 +1,10 @@
 import type { VaultBackend } from '../core/vault/vault.js';
-import { AppError } from '../shared/errors.js';
+import { keyFileVault } from '../core/vault/key-file-vault.js';
 
-// TEMPORARY (lead): replaced by the key-file vault once it lands.
-export function createHostVault(_dataDir: string): VaultBackend {
-  const no = (): never => {
-    throw new AppError('VAULT_UNAVAILABLE', 'pending');
-  };
-  return { id: 'keyfile', description: 'key file', canSeal: () => false, seal: no, open: no };
+/**
+ * The vault of the CLI and serve hosts: AES-256-GCM with a key file in the data directory. The
+ * OS keychain (Electron safeStorage) is only reachable from the desktop app.
+ */
+export function createHostVault(dataDir: string): VaultBackend {
+  return keyFileVault(dataDir);
 }

@@ -90,6 +90,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
     const log = createLogger({ level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn' });
     core = await createCore({ dataDir, host: name === 'serve' ? 'serve' : 'cli', vault: createHostVault(dataDir), log });
+    if (core.recovery) {
+      const r = core.recovery;
+      io.err.write(
+        `infrascope: the store was damaged (${r.reason}); it was moved to ${r.movedTo}. ` +
+          (r.restoredFrom
+            ? `Restored the backup of ${r.backupTakenAt}; changes since then are lost until the endpoints sync again.\n`
+            : 'No usable backup was found: the store starts empty and fills again at the next sync.\n'),
+      );
+    }
     const ctx: CliContext = { core, ...io };
     return await command.run(ctx, rest);
   } catch (e) {

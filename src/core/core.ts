@@ -3,16 +3,25 @@ import type { Channel, Reply } from '../shared/contract.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
+import { createVsphereCollector } from './collectors/vsphere/index.js';
 import { createEndpointsCapability } from './endpoints/capability.js';
 import { createInventoryHandlers } from './inventory/handlers.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { Store } from './store/sqlite.js';
-import { STORE_FILE, openStore } from './store/sqlite.js';
+import { STORE_FILE } from './store/sqlite.js';
+import type { RecoveryNotice } from './store/recovery.js';
+import { openStoreWithRecovery } from './store/recovery.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 
 export const APP_VERSION = '0.1.0';
+
+/** The real collectors by endpoint kind (Hyper-V joins when its collector lands). */
+export const DEFAULT_COLLECTORS: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>> = {
+  vcenter: (target) => createVsphereCollector(target),
+  esxi: (target) => createVsphereCollector(target),
+};
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -35,6 +44,8 @@ export interface Core {
   readonly store: Store;
   readonly log: Logger;
   readonly dataDir: string;
+  /** Set when the store was damaged at start and restored from a backup (or started empty). */
+  readonly recovery: RecoveryNotice | null;
   /** Validates and runs one request: what every transport calls. */
   request(channel: unknown, input: unknown, ctx: RequestContext): Promise<Reply<Channel>>;
   /** Starts background services (the scheduler). Hosts that only query never call it. */
@@ -53,10 +64,11 @@ export interface Core {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? silentLogger();
   const now = opts.now ?? ((): Date => new Date());
-  const store = await openStore({
+  const { store, recovery } = await openStoreWithRecovery({
     file: opts.memory ? ':memory:' : join(opts.dataDir, STORE_FILE),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
+  if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
   const events = createEventHub(log);
   const endpoints = createEndpointsCapability({
     db: store.db,
@@ -64,7 +76,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     events,
     log,
     now,
-    collectors: opts.collectors ?? {},
+    collectors: opts.collectors ?? DEFAULT_COLLECTORS,
   });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = {
@@ -76,6 +88,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         dataDir: opts.dataDir,
         vaultBackend: opts.vault.id,
         schemaVersion,
+        recovery,
       }),
     ...createInventoryHandlers(store.db),
     ...endpoints.handlers,
@@ -87,6 +100,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     store,
     log,
     dataDir: opts.dataDir,
+    recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
     start: () => endpoints.start(),
     async dispose() {

@@ -19,6 +19,14 @@ export interface AppInfo {
   readonly dataDir: string;
   readonly vaultBackend: string;
   readonly schemaVersion: string;
+  /** Set when the store was found damaged at start: what was restored and what was lost. */
+  readonly recovery: {
+    readonly reason: string;
+    readonly movedTo: string;
+    readonly restoredFrom: string | null;
+    readonly backupTakenAt: string | null;
+    readonly dataLostSince: string | null;
+  } | null;
 }
 
 export interface SyncStarted {

@@ -16,6 +16,7 @@ import type { ChangeLogTable, Database } from '../store/schema.js';
 
 type NewChange = Insertable<ChangeLogTable>;
 import { columnOf, tableOf } from '../store/schema.js';
+import { storeError } from '../store/sqlite.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -398,11 +399,15 @@ export async function writeFullInventory(
   inv: FullInventory,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return db.transaction().execute(async (trx) => {
-    const counts = await writeEntities(trx, opts, inv.entities, [], true, inv.events ?? []);
-    await writeSamples(trx, opts.endpointId, inv.samples ?? []);
-    return counts;
-  });
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const counts = await writeEntities(trx, opts, inv.entities, [], true, inv.events ?? []);
+      await writeSamples(trx, opts.endpointId, inv.samples ?? []);
+      return counts;
+    });
+  } catch (e) {
+    throw storeError(e, 'save the inventory');
+  }
 }
 
 /** Stores one incremental update set as one transaction. */
@@ -411,7 +416,11 @@ export async function writeInventoryDelta(
   delta: InventoryDelta,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return db.transaction().execute((trx) =>
-    writeEntities(trx, opts, delta.upserts, delta.removals, false, delta.events ?? []),
-  );
+  try {
+    return await db.transaction().execute((trx) =>
+      writeEntities(trx, opts, delta.upserts, delta.removals, false, delta.events ?? []),
+    );
+  } catch (e) {
+    throw storeError(e, 'save the update');
+  }
 }

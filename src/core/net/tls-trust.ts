@@ -82,10 +82,10 @@ export function verifyPeer(socket: TLSSocket, thumbprint: string | null): AppErr
   }
   const pin = normalizeThumbprint(thumbprint);
   if (cert?.fingerprint256 === pin) return null;
-  return (
-    pinnedTlsOptions(pin).checkServerIdentity('', cert) ??
-    new AppError('TLS_PIN_MISMATCH', 'The certificate does not match the pinned thumbprint.')
-  );
+  const mismatch = pinnedTlsOptions(pin).checkServerIdentity('', cert);
+  return mismatch instanceof AppError
+    ? mismatch
+    : new AppError('TLS_PIN_MISMATCH', 'The certificate does not match the pinned thumbprint.');
 }
 
 /**

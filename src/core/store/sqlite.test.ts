@@ -108,6 +108,6 @@ describe('openStore', () => {
     closeSync(fd);
     const err = await openStore({ file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).code).toBe('STORE_WRITE_FAILED');
+    expect((err as AppError).code).toBe('STORE_CORRUPT');
   });
 });

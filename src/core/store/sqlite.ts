@@ -79,6 +79,26 @@ function pruneBackups(dir: string, keep: number): void {
   for (const f of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(dir, f));
 }
 
+/**
+ * Maps SQLite failures to typed errors people can act on: damaged file, disk full, read-only
+ * folder. Anything else stays a write failure with SQLite's words.
+ */
+export function storeError(e: unknown, doing: string): AppError {
+  if (e instanceof AppError) return e;
+  const code = String((e as { code?: unknown }).code ?? '');
+  const msg = e instanceof Error ? e.message : String(e);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new AppError('STORE_CORRUPT', `Cannot ${doing}: the database file is damaged (${msg}).`, { sqlite: code }, { cause: e });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new AppError('DISK_FULL', `Cannot ${doing}: the disk is full. Nothing was written; the previous inventory is unchanged. Free some space and sync again.`, { sqlite: code }, { cause: e });
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS') {
+    return new AppError('STORE_READ_ONLY', `Cannot ${doing}: the data directory is read-only or not accessible (${msg}). Nothing was written.`, { sqlite: code }, { cause: e });
+  }
+  return new AppError('STORE_WRITE_FAILED', `Cannot ${doing}: ${msg}`, { sqlite: code }, { cause: e });
+}
+
 /** Online backup (never a file copy, which could catch a half-written WAL), then verified. */
 export async function backupTo(sqlite: BetterSqlite3.Database, target: string): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
@@ -92,6 +112,19 @@ export async function backupTo(sqlite: BetterSqlite3.Database, target: string): 
   } finally {
     check.close();
   }
+}
+
+/** Writes a verified online backup into backups/ and keeps the newest `keep`. */
+export async function backupNow(store: Pick<Store, 'sqlite' | 'file'>, keep = 7, now = new Date()): Promise<string> {
+  if (store.file === ':memory:') throw new AppError('VALIDATION', 'An in-memory store has no backups');
+  const target = backupName(store.file, now);
+  try {
+    await backupTo(store.sqlite, target);
+  } catch (e) {
+    throw storeError(e, 'write a backup');
+  }
+  pruneBackups(dirname(target), keep);
+  return target;
 }
 
 async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
@@ -117,19 +150,23 @@ async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const { file } = opts;
   const memory = file === ':memory:';
-  if (!memory) mkdirSync(dirname(file), { recursive: true });
   const existed = !memory && existsSync(file) && statSync(file).size > 0;
-  const sqlite = new BetterSqlite3(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  let sqlite: BetterSqlite3.Database;
+  try {
+    if (!memory) mkdirSync(dirname(file), { recursive: true });
+    sqlite = new BetterSqlite3(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  } catch (e) {
+    throw storeError(e, `open the store ${file}`);
+  }
   try {
     applyPragmas(sqlite);
     if (existed) {
       const quick = sqlite.pragma('quick_check', { simple: true });
-      if (quick !== 'ok') throw new AppError('STORE_WRITE_FAILED', `The store ${file} is damaged: ${String(quick)}`);
+      if (quick !== 'ok') throw new AppError('STORE_CORRUPT', `The store ${file} is damaged: ${String(quick)}`);
     }
   } catch (e) {
     sqlite.close();
-    if (e instanceof AppError) throw e;
-    throw new AppError('STORE_WRITE_FAILED', `Cannot open the store ${file}: ${(e as Error).message}`, undefined, { cause: e });
+    throw storeError(e, `open the store ${file}`);
   }
   const db = new Kysely<Database>({ dialect: new StoreDialect({ database: sqlite }) });
   const close = async (): Promise<void> => {

@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import { InventoryTable } from './components/inventory-table.js';
+import { DashboardPage } from './pages/dashboard-page.js';
+import { EndpointsPage } from './pages/endpoints-page.js';
+import { SettingsPage } from './pages/settings-page.js';
 import type { Page } from './stores/ui.js';
 import { PAGES, useUi } from './stores/ui.js';
 
@@ -62,18 +65,11 @@ function PageView({ page }: { page: Page }): ReactElement {
         <InventoryTable kind="alerts" title="Alerts" noun="alerts" emptyHint="No alerts." columns={['severity', 'state', 'name', 'message', 'endpoint', 'raisedAt']} />
       );
     case 'endpoints':
-      return (
-        <InventoryTable kind="endpoints" title="Endpoints" noun="endpoints" emptyHint="No endpoints yet. Add one with: infrascope endpoint add NAME --type vcenter --host HOST --username USER --password-stdin" columns={['name', 'kind', 'host', 'port', 'username', 'enabled', 'credentialState', 'lastStatus', 'lastSyncAt']} />
-      );
+      return <EndpointsPage />;
     case 'dashboard':
+      return <DashboardPage />;
     case 'settings':
-      return (
-        <section className="page" aria-label={LABELS[page]}>
-          <header className="page-header">
-            <h1>{LABELS[page]}</h1>
-          </header>
-        </section>
-      );
+      return <SettingsPage />;
   }
 }
 
