@@ -46,7 +46,7 @@ vi.mock('electron', () => {
   };
 });
 
-const { createMainWindow, windowOptions } = await import('./window.js');
+const { createMainWindow } = await import('./window.js');
 const { registerIpc, isTrustedSender } = await import('./ipc.js');
 
 function fakeIpc(): IpcMain {
@@ -67,7 +67,8 @@ beforeEach(() => {
 
 describe('main window', () => {
   it('uses the locked-down web preferences', () => {
-    const prefs = windowOptions('/x/preload/index.cjs').webPreferences!;
+    createMainWindow('/x');
+    const prefs = windows[0]!.options.webPreferences!;
     expect(prefs).toMatchObject({
       contextIsolation: true,
       sandbox: true,

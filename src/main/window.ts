@@ -1,34 +1,8 @@
-import type { BrowserWindow as BrowserWindowType, BrowserWindowConstructorOptions, Session } from 'electron';
+// eng-disable AUXCLICK_JS_CHECK: middle-click and window.open both end in setWindowOpenHandler, which denies them.
+import type { BrowserWindow as BrowserWindowType, Session } from 'electron';
 import { BrowserWindow, shell } from 'electron';
 import { join } from 'node:path';
 import { APP_ORIGIN } from './protocol.js';
-
-/** Every security-relevant setting of the one window, in one place the tests read. */
-export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
-  return {
-    width: 1400,
-    height: 900,
-    minWidth: 900,
-    minHeight: 600,
-    show: false,
-    title: 'Infrascope',
-    backgroundColor: '#111418',
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      experimentalFeatures: false,
-      spellcheck: false,
-      navigateOnDragDrop: false,
-    },
-  };
-}
 
 /** Denies every permission request (camera, notifications from the page, geolocation...). */
 export function lockDownSession(session: Session): void {
@@ -47,7 +21,33 @@ export function isAppUrl(url: string): boolean {
 }
 
 export function createMainWindow(outDir: string): BrowserWindowType {
-  const win = new BrowserWindow(windowOptions(join(outDir, 'preload', 'index.cjs')));
+  // Every security-relevant setting is written out here, where Electronegativity (and a reader)
+  // can see it; shell.test.ts asserts them on the options the window is built with.
+  // Middle-click and window.open both end in setWindowOpenHandler below, which denies them.
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Infrascope',
+    backgroundColor: '#111418',
+    webPreferences: {
+      // Our own bundled preload, which exposes only the contract (see src/preload).
+      preload: join(outDir, 'preload', 'index.cjs'), // eng-disable PRELOAD_JS_CHECK
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+    },
+  });
   lockDownSession(win.webContents.session);
   const contents = win.webContents;
   // Only our own pages: no navigation away, no new windows (links open in the OS browser).
@@ -59,7 +59,8 @@ export function createMainWindow(outDir: string): BrowserWindowType {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    // Only https links leave the app, to the OS browser; everything else is dropped.
+    if (/^https:\/\//.test(url)) void shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK
     return { action: 'deny' };
   });
   win.once('ready-to-show', () => win.show());

@@ -34,6 +34,9 @@ describe('infrascope serve in Chromium', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(served.url);
     const app = new AppPage(page);
     for (const label of ['Dashboard', 'VMs', 'Hosts', 'Clusters', 'Datastores', 'Networks', 'Changes', 'Alerts', 'Endpoints', 'Settings']) {
