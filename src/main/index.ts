@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
 import { createLogger } from '../core/logger.js';
+import { readBasicTextOptIn } from '../core/vault/settings.js';
+import type { VaultBackend } from '../core/vault/vault.js';
 import pino from 'pino';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
@@ -37,13 +39,30 @@ export async function bootstrap(): Promise<void> {
   const log = createLogger({ destination: pino.destination({ dest: join(dataDir, 'infrascope.log'), mkdir: true, sync: false }) });
   handleAppProtocol(join(outDir, 'renderer'));
   const binding = nativeBindingPath();
+  // Weak (basic_text) storage is refused until the user opts in; the choice lives in the store,
+  // which opens after the vault is handed to the core, so the vault reads it through a getter.
+  let allowBasicText = false;
+  const current = (): ReturnType<typeof safeStorageVault> =>
+    safeStorageVault(safeStorage, { platform: process.platform, allowBasicText });
+  const vault: VaultBackend = {
+    get id() {
+      return current().id;
+    },
+    get description() {
+      return current().description;
+    },
+    canSeal: () => current().canSeal(),
+    seal: (plain) => current().seal(plain),
+    open: (cipher) => current().open(cipher),
+  };
   core = await createCore({
     dataDir,
     host: 'desktop',
-    vault: safeStorageVault(safeStorage, { platform: process.platform }),
+    vault,
     log,
     ...(binding ? { nativeBinding: binding } : {}),
   });
+  allowBasicText = await readBasicTextOptIn(core.store.db);
   registerIpc(ipcMain, core, `desktop:${userInfo().username}`);
   forwardEvents(core, () => win?.webContents ?? null);
   await core.start();

@@ -1,6 +1,9 @@
 import type { CliContext } from '../context.js';
+import * as endpoint from './endpoint.js';
 import * as query from './query.js';
 import * as serve from './serve.js';
+import * as sync from './sync.js';
+import * as watch from './watch.js';
 
 export interface Command {
   run(ctx: CliContext, argv: string[]): Promise<number>;
@@ -11,4 +14,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   query: { run: query.run, help: query.QUERY_HELP },
   serve: { run: serve.run, help: serve.SERVE_HELP },
+  endpoint: { run: endpoint.run, help: endpoint.ENDPOINT_HELP },
+  sync: { run: sync.run, help: sync.SYNC_HELP },
+  watch: { run: watch.run, help: watch.WATCH_HELP },
 };

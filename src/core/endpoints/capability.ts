@@ -1,11 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { CollectorFactory } from '../collectors/collector.js';
 import type { EventHub, HandlerSlice } from '../contract/handlers.js';
+import type { DoctorDeps } from '../doctor/doctor.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
+import { runSync } from '../sync/engine.js';
+import type { SyncEngineDeps } from '../sync/engine.js';
+import { runSummary } from '../sync/runs.js';
+import { createScheduler } from '../sync/scheduler.js';
+import type { Scheduler, SchedulerOptions } from '../sync/scheduler.js';
+import type { Timers } from '../sync/timers.js';
 import type { VaultBackend } from '../vault/vault.js';
-import type { EndpointDto } from '../../shared/endpoints.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError, serializeError } from '../../shared/errors.js';
+import type { EndpointService } from './service.js';
+import { listEndpointRows } from './repository.js';
+import { createEndpointService } from './service.js';
 
 export interface EndpointsDeps {
   readonly db: Kysely<Database>;
@@ -14,6 +23,24 @@ export interface EndpointsDeps {
   readonly log: Logger;
   readonly now: () => Date;
   readonly collectors: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+  /** Scheduler time source (tests: fake timers). */
+  readonly timers?: Timers;
+  /** Scheduler tuning: concurrency, stagger, backoff, circuit breaker, watch. */
+  readonly scheduler?: Partial<
+    Pick<
+      SchedulerOptions,
+      | 'concurrency'
+      | 'staggerMs'
+      | 'intervalJitter'
+      | 'backoffBaseMs'
+      | 'backoffMaxMs'
+      | 'circuitThreshold'
+      | 'circuitCooldownMs'
+      | 'watch'
+    >
+  >;
+  /** Connectivity test tuning and probes. */
+  readonly doctor?: Omit<DoctorDeps, 'now' | 'onFirstUsePin'>;
 }
 
 export type EndpointChannels =
@@ -26,59 +53,120 @@ export type EndpointChannels =
   | 'sync:start'
   | 'sync:cancel';
 
+export interface StartOptions {
+  /** Schedule only these endpoints (`infrascope watch NAME...`); default all enabled. */
+  readonly endpointIds?: readonly number[];
+}
+
 export interface EndpointsCapability {
   readonly handlers: HandlerSlice<EndpointChannels>;
-  start(): Promise<void>;
+  readonly service: EndpointService;
+  readonly scheduler: Scheduler;
+  start(opts?: StartOptions): Promise<void>;
   dispose(): Promise<void>;
 }
 
-// TEMPORARY (lead): replaced by the endpoints/sync implementation in progress.
+const DEFAULT_CIRCUIT_THRESHOLD = 5;
+
+/**
+ * Endpoints, their sealed credentials, the connectivity doctor and the sync scheduler, with their
+ * slice of the contract. `start()` begins scheduled syncs; `sync:start` works without it (the CLI's
+ * one-shot `sync`). `dispose()` aborts in-flight syncs and waits for them.
+ */
 export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapability {
-  const pending = (): Promise<never> => Promise.reject(new AppError('INTERNAL', 'pending'));
-  return {
-    handlers: {
-      'endpoints:list': async () => {
-        const rows = await deps.db.selectFrom('endpoint').selectAll().orderBy('name').execute();
-        return rows.map(
-          (r): EndpointDto => ({
-            id: r.id,
-            name: r.name,
-            kind: r.kind as EndpointDto['kind'],
-            host: r.host,
-            port: r.port,
-            username: r.username,
-            tags: JSON.parse(r.tags) as string[],
-            pollIntervalSeconds: r.poll_interval_s,
-            enabled: r.enabled === 1,
-            thumbprint: r.tls_thumbprint,
-            useSsl: r.use_ssl === 1,
-            notes: r.notes,
-            credential: r.credential_state as EndpointDto['credential'],
-            createdAt: r.created_at,
-            updatedAt: r.updated_at,
-            status: {
-              lastSyncAt: null,
-              lastStatus: null,
-              lastError: null,
-              lastDurationMs: null,
-              nextRunAt: null,
-              running: false,
-              stale: false,
-              circuitOpen: false,
-              consecutiveFailures: 0,
-            },
-          }),
-        );
-      },
-      'endpoints:add': pending,
-      'endpoints:update': pending,
-      'endpoints:remove': pending,
-      'endpoints:test': pending,
-      'endpoints:trust': pending,
-      'sync:start': pending,
-      'sync:cancel': pending,
+  const circuitThreshold = deps.scheduler?.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD;
+  // The service needs the scheduler (status, refresh) and the engine needs the service (TOFU pins).
+  let service: EndpointService | null = null;
+  const engine: SyncEngineDeps = {
+    db: deps.db,
+    vault: deps.vault,
+    events: deps.events,
+    log: deps.log,
+    now: deps.now,
+    collectors: deps.collectors,
+    pinFirstUse: (row, signal) => service!.pinFirstUse(row, signal),
+  };
+  const scheduler = createScheduler({
+    log: deps.log,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    ...deps.scheduler,
+    circuitThreshold,
+    load: async () =>
+      (await listEndpointRows(deps.db)).map((r) => ({
+        id: r.id,
+        name: r.name,
+        intervalMs: r.poll_interval_s * 1000,
+        enabled: r.enabled === 1,
+      })),
+    initialFailures: async (id) => (await runSummary(deps.db, id)).consecutiveFailures,
+    run: async (id, opts) => {
+      try {
+        return await runSync(engine, id, opts);
+      } catch (e) {
+        // Failed before a run row existed (the endpoint vanished): still tell listeners it ended.
+        const error = serializeError(e);
+        deps.events.emit('sync:progress', {
+          endpointId: id,
+          endpoint: String(id),
+          runId: null,
+          state: 'failed',
+          phase: 'done',
+          error,
+        });
+        throw e;
+      } finally {
+        deps.events.emit('endpoints:changed', { ids: [id] });
+      }
     },
-    start: () => Promise.resolve(),
-    dispose: () => Promise.resolve(),
+  });
+  const svc = createEndpointService({
+    db: deps.db,
+    vault: deps.vault,
+    events: deps.events,
+    log: deps.log,
+    now: deps.now,
+    scheduler,
+    circuitThreshold,
+    ...(deps.doctor ? { doctor: deps.doctor } : {}),
+  });
+  service = svc;
+
+  return {
+    service: svc,
+    scheduler,
+    handlers: {
+      'endpoints:list': () => svc.list(),
+      'endpoints:add': (input, ctx) => svc.add(input, ctx.actor),
+      'endpoints:update': (input, ctx) => svc.update(input, ctx.actor),
+      'endpoints:remove': async (input, ctx) => {
+        await svc.remove(input.id, ctx.actor);
+        return { removed: true as const };
+      },
+      'endpoints:test': (input) => svc.test(input.id),
+      'endpoints:trust': (input, ctx) => svc.trust(input.id, input.thumbprint, ctx.actor),
+      'sync:start': async (input) => {
+        const all = await listEndpointRows(deps.db);
+        let ids: number[];
+        if (input.ids && input.ids.length > 0) {
+          const missing = input.ids.filter((id) => !all.some((r) => r.id === id));
+          if (missing.length > 0)
+            throw new AppError('NOT_FOUND', `No endpoint with id ${missing.join(', ')}.`);
+          ids = [...new Set(input.ids)];
+        } else {
+          ids = all.filter((r) => r.enabled === 1).map((r) => r.id);
+        }
+        const res = await scheduler.syncNow(ids);
+        res.done.catch((e: unknown) =>
+          deps.log.warn({ err: String(e) }, 'sync failed unexpectedly'),
+        );
+        return {
+          started: res.started.map((s) => ({ endpointId: s.id, endpoint: s.name })),
+          alreadyRunning: res.alreadyRunning.map((s) => s.name),
+        };
+      },
+      'sync:cancel': (input) => Promise.resolve({ cancelled: scheduler.cancel(input.id) }),
+    },
+    start: (opts) => scheduler.start(opts?.endpointIds),
+    dispose: () => scheduler.dispose(),
   };
 }

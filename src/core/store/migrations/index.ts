@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-24T0000-initial.js';
 import * as endpointTofu from './2026-11-24T0100-endpoint-tofu.js';
+import * as alertsMetrics from './2026-11-24T0700-alerts-metrics.js';
+import * as snapshots from './2026-11-24T0800-snapshots.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -9,6 +11,8 @@ import * as endpointTofu from './2026-11-24T0100-endpoint-tofu.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0000-initial': initial,
   '2026-11-24T0100-endpoint-tofu': endpointTofu,
+  '2026-11-24T0700-alerts-metrics': alertsMetrics,
+  '2026-11-24T0800-snapshots': snapshots,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

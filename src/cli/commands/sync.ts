@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import type { EventMap, EventName, SyncProgressEvent } from '../../shared/contract.js';
+import type { SerializedError } from '../../shared/errors.js';
+import type { CliContext } from '../context.js';
+import { call, resolveEndpoints } from './endpoint.js';
+
+export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json]
+
+One full sync of the named endpoints (default: every enabled one), several at once. Progress goes
+to standard error; each endpoint's outcome to standard output. Exit status 0 when every sync
+succeeded, 1 when any failed (the successful ones are saved either way).`;
+
+export interface SyncOutcomeLine {
+  readonly endpoint: string;
+  readonly endpointId: number;
+  readonly status: 'succeeded' | 'failed' | 'cancelled' | 'already-running';
+  readonly runId: number | null;
+  readonly seen: number | null;
+  readonly created: number | null;
+  readonly updated: number | null;
+  readonly deleted: number | null;
+  readonly durationMs: number | null;
+  readonly error: SerializedError | null;
+}
+
+/** Renders progress: a redrawn status line on a terminal, plain throttled lines otherwise. */
+function progressPrinter(
+  ctx: CliContext,
+  total: number,
+): { update(p: SyncProgressEvent): void; end(): void } {
+  const latest = new Map<number, SyncProgressEvent>();
+  const lastLine = new Map<number, { phase: string; at: number }>();
+  let finished = 0;
+  const phaseText = (p: SyncProgressEvent): string =>
+    `${p.phase}${p.done !== undefined ? ` ${p.done}${p.total !== undefined ? `/${p.total}` : ''}` : ''}`;
+  const draw = (): void => {
+    const width = 20;
+    const filled = total === 0 ? width : Math.round((finished / total) * width);
+    const running = [...latest.values()]
+      .filter((p) => p.state === 'running')
+      .map((p) => `${p.endpoint}: ${phaseText(p)}`)
+      .join(' | ');
+    ctx.err.write(
+      `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} ${running}`.slice(
+        0,
+        200,
+      ),
+    );
+  };
+  return {
+    update(p) {
+      latest.set(p.endpointId, p);
+      if (p.state !== 'running') finished++;
+      if (ctx.isTTY) {
+        draw();
+        return;
+      }
+      // Plain lines: every phase change, and counts at most every 2 s per endpoint.
+      const prev = lastLine.get(p.endpointId);
+      const now = Date.now();
+      const phaseDone = p.done !== undefined && p.done === p.total;
+      if (
+        p.state === 'running' &&
+        prev &&
+        prev.phase === p.phase &&
+        !phaseDone &&
+        now - prev.at < 2_000
+      )
+        return;
+      lastLine.set(p.endpointId, { phase: p.phase, at: now });
+      ctx.err.write(`${p.endpoint}: ${p.state === 'running' ? phaseText(p) : p.state}\n`);
+    },
+    end() {
+      if (ctx.isTTY) ctx.err.write('\r\x1b[K');
+    },
+  };
+}
+
+function outcomeText(o: SyncOutcomeLine): string {
+  switch (o.status) {
+    case 'succeeded':
+      return `✓ ${o.endpoint}: synced ${o.seen} objects (${o.created} new, ${o.updated} changed, ${o.deleted} gone) in ${((o.durationMs ?? 0) / 1000).toFixed(1)} s`;
+    case 'already-running':
+      return `- ${o.endpoint}: a sync of it is already running; not started again`;
+    case 'cancelled':
+      return `- ${o.endpoint}: cancelled`;
+    case 'failed':
+      return `✗ ${o.endpoint}: ${o.error?.message ?? 'failed'}${o.error ? ` [${o.error.code}]` : ''}`;
+  }
+}
+
+/** `infrascope sync [NAME...] [--json]` */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    ctx.out.write(SYNC_HELP + '\n');
+    return 0;
+  }
+  const chosen = positionals.length > 0 ? await resolveEndpoints(ctx, positionals) : null;
+  if (chosen === null && (await call(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
+    ctx.err.write('No enabled endpoints to sync. Add one with `infrascope endpoint add`.\n');
+    if (values.json) ctx.out.write('[]\n');
+    return 0;
+  }
+
+  // Subscribe before starting, so no terminal event is missed.
+  const terminal = new Map<number, SyncProgressEvent>();
+  let waiting: (() => void) | null = null;
+  let printer: ReturnType<typeof progressPrinter> | null = null;
+  const unsubscribe = ctx.core.events.subscribe(
+    <E extends EventName>(name: E, payload: EventMap[E]) => {
+      if (name !== 'sync:progress') return;
+      const p = payload as SyncProgressEvent;
+      printer?.update(p);
+      if (p.state !== 'running') {
+        terminal.set(p.endpointId, p);
+        waiting?.();
+      }
+    },
+  );
+  try {
+    const started = await call(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
+    printer = progressPrinter(ctx, started.started.length);
+    const onAbort = (): void => {
+      for (const s of started.started)
+        void call(ctx, 'sync:cancel', { id: s.endpointId }).catch(() => undefined);
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!started.started.every((s) => terminal.has(s.endpointId))) {
+        await new Promise<void>((resolve) => (waiting = resolve));
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      printer.end();
+    }
+    const outcomes: SyncOutcomeLine[] = [];
+    for (const s of started.started) {
+      const p = terminal.get(s.endpointId);
+      const run =
+        p?.runId != null
+          ? await ctx.core.store.db
+              .selectFrom('sync_run')
+              .selectAll()
+              .where('id', '=', p.runId)
+              .executeTakeFirst()
+          : undefined;
+      outcomes.push({
+        endpoint: s.endpoint,
+        endpointId: s.endpointId,
+        status: p?.state === 'succeeded' || p?.state === 'cancelled' ? p.state : 'failed',
+        runId: p?.runId ?? null,
+        seen: run?.seen ?? null,
+        created: run?.created ?? null,
+        updated: run?.updated ?? null,
+        deleted: run?.deleted ?? null,
+        durationMs: run?.duration_ms ?? null,
+        error: p?.error ?? null,
+      });
+    }
+    for (const name of started.alreadyRunning) {
+      const id = chosen?.find((e) => e.name === name)?.id ?? 0;
+      outcomes.push({
+        endpoint: name,
+        endpointId: id,
+        status: 'already-running',
+        runId: null,
+        seen: null,
+        created: null,
+        updated: null,
+        deleted: null,
+        durationMs: null,
+        error: { code: 'SYNC_IN_PROGRESS', message: `A sync of ${name} is already running.` },
+      });
+    }
+    if (values.json) ctx.out.write(JSON.stringify(outcomes, null, 2) + '\n');
+    else for (const o of outcomes) ctx.out.write(outcomeText(o) + '\n');
+    return outcomes.every((o) => o.status === 'succeeded') ? 0 : 1;
+  } finally {
+    unsubscribe();
+  }
+}

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as endpointCli } from '../../cli/commands/endpoint.js';
+import { run as syncCli } from '../../cli/commands/sync.js';
+import { cliContext } from '../../../tests/doubles/cli-context.js';
+import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
+import { makeCore } from '../../../tests/doubles/core-harness.js';
+import { startVcsim } from '../../../tests/vcsim/launch.js';
+import type { Vcsim } from '../../../tests/vcsim/launch.js';
+import { DEFAULT_COLLECTORS } from '../core.js';
+
+/* The whole path with the real vSphere collector: add (trust on first use) → test → sync. */
+
+let sim: Vcsim;
+let h: CoreHarness;
+beforeAll(async () => {
+  sim = await startVcsim();
+  h = await makeCore({ collectors: DEFAULT_COLLECTORS });
+}, 120_000);
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+describe('sync against vcsim', () => {
+  it('pins on first use during sync, collects, and saves the inventory', async () => {
+    const env = { SIM_PW: sim.password };
+    const add = cliContext(h.core, { env });
+    const args = ['--type', 'vcenter', '--host', `${sim.host}:${sim.port}`, '-u', sim.username];
+    expect(
+      await endpointCli(add.ctx, [
+        'add',
+        'sim',
+        ...args,
+        '--password-env',
+        'SIM_PW',
+        '--trust-on-first-use',
+      ]),
+    ).toBe(0);
+    const c = cliContext(h.core);
+    expect(await syncCli(c.ctx, ['sim'])).toBe(0);
+    expect(c.out()).toMatch(/✓ sim: synced \d+ objects/);
+    const [ep] = await h.call('endpoints:list', {});
+    expect(ep?.thumbprint).toBe(sim.thumbprint);
+    expect(ep?.status.lastStatus).toBe('succeeded');
+    const vms = await h.core.store.db.selectFrom('vm').select('name').execute();
+    expect(vms.length).toBe(sim.counts['VirtualMachine']);
+    const audit = await h.core.store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['endpoint.add', 'endpoint.trust']);
+  });
+});

@@ -1,0 +1,134 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../shared/errors.js';
+import type { VaultBackend } from './vault.js';
+
+export const KEY_FILE = 'vault.key';
+export const KEY_FILE_VAULT_ID = 'keyfile';
+
+const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+export interface KeyFileVaultOptions {
+  /** Platform whose permission rules apply; injected for tests. */
+  readonly platform?: NodeJS.Platform;
+}
+
+/**
+ * Reads the key, creating it (0600, exclusive create so two processes never race each other into
+ * two keys) when missing. Refuses a key file that other users can read: a readable key is no
+ * better than a plain-text password.
+ */
+function loadKey(file: string, platform: NodeJS.Platform): Buffer {
+  let created = false;
+  try {
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(KEY_BYTES));
+      created = true;
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new AppError(
+        'VAULT_UNAVAILABLE',
+        `Cannot create the vault key file ${file}: ${(e as Error).message}`,
+        { file },
+        { cause: e },
+      );
+    }
+  }
+  if (!created && platform !== 'win32') {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new AppError(
+        'VAULT_UNAVAILABLE',
+        `The vault key file ${file} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); ` +
+          `refusing to use it. Restrict it with \`chmod 600 ${file}\` and try again.`,
+        { file, mode: mode.toString(8).padStart(4, '0') },
+      );
+    }
+  }
+  const key = readFileSync(file);
+  if (key.length !== KEY_BYTES) {
+    throw new AppError(
+      'VAULT_UNAVAILABLE',
+      `The vault key file ${file} is damaged (${key.length} bytes, expected ${KEY_BYTES}). ` +
+        'Move it aside; a new key is created on the next start and each endpoint will need its ' +
+        'password again (`infrascope endpoint set NAME --password-env VAR`).',
+      { file },
+    );
+  }
+  return key;
+}
+
+/**
+ * The CLI/serve vault: AES-256-GCM with a random key kept in `<dataDir>/vault.key` (mode 0600).
+ * Weaker than the OS keychain: anyone who can read the data directory as this user can open the
+ * secrets. The key is loaded on first use, so a host that only queries never needs it.
+ *
+ * Ciphertext layout: version byte (1) | IV (12) | GCM tag (16) | ciphertext.
+ *
+ * @example
+ * const vault = keyFileVault(dataDir);
+ * const sealed = vault.seal('s3cret');
+ * vault.open(sealed); // 's3cret'
+ */
+export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): VaultBackend {
+  const file = join(dataDir, KEY_FILE);
+  const platform = opts.platform ?? process.platform;
+  let key: Buffer | null = null;
+  const getKey = (): Buffer => {
+    if (key === null) {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      key = loadKey(file, platform);
+    }
+    return key;
+  };
+  return {
+    id: KEY_FILE_VAULT_ID,
+    description: `AES-256-GCM key file ${file} (weaker than the OS keychain)`,
+    canSeal() {
+      try {
+        getKey();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    seal(plain) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', getKey(), iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+    },
+    open(sealed) {
+      const k = getKey();
+      if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
+        throw new AppError(
+          'VAULT_LOCKED',
+          'The stored secret is not in a format this vault knows.',
+        );
+      }
+      const iv = sealed.subarray(1, 1 + IV_BYTES);
+      const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
+      const body = sealed.subarray(1 + IV_BYTES + TAG_BYTES);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', k, iv);
+        decipher.setAuthTag(tag);
+        return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+      } catch (e) {
+        throw new AppError(
+          'VAULT_LOCKED',
+          'The stored secret does not open with this vault key (the key file changed or the secret is damaged).',
+          undefined,
+          { cause: e },
+        );
+      }
+    },
+  };
+}
