@@ -10,23 +10,40 @@ const noElectron = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', '.native/**', 'coverage/**', 'tests/vcsim/vcsim', '.tmp/**'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      '.native/**',
+      'coverage/**',
+      'tests/vcsim/vcsim',
+      '.tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
     },
   },
   {
     files: ['src/**/*.ts', 'src/**/*.tsx'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { attributes: false } },
+      ],
     },
   },
   {
@@ -38,7 +55,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { ...noElectron, patterns: [{ group: ['node:*', '../core/*', '../main/*', '../renderer/*', '../cli/*'], message: 'shared is pure: no Node, no other layer.' }] },
+        {
+          ...noElectron,
+          patterns: [
+            {
+              group: ['node:*', '../core/*', '../main/*', '../renderer/*', '../cli/*'],
+              message: 'shared is pure: no Node, no other layer.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -54,8 +79,14 @@ export default tseslint.config(
         {
           ...noElectron,
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'The renderer has no Node.' },
-            { group: ['**/core/**', '**/main/**', '**/cli/**', '**/preload/**'], message: 'The renderer imports only shared and its own files.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process'],
+              message: 'The renderer has no Node.',
+            },
+            {
+              group: ['**/core/**', '**/main/**', '**/cli/**', '**/preload/**'],
+              message: 'The renderer imports only shared and its own files.',
+            },
           ],
         },
       ],
@@ -65,6 +96,11 @@ export default tseslint.config(
   {
     files: ['tests/**', 'bench/**', 'scripts/**', '**/*.test.ts', '**/*.test.tsx'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // electron-builder loads its hooks with require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['scripts/**', 'bin/**'],

@@ -27,7 +27,17 @@ function simulated(name: string): Collector {
       const entities: CollectedEntity[] = [
         { type: 'datacenter', id: 'dc-1', name: `${name}-dc`, fields: {} },
         { type: 'cluster', id: 'c-1', name: `${name}-cluster`, fields: { datacenterId: 'dc-1' } },
-        ...Array.from({ length: 8 }, (_, h) => ({ type: 'host' as const, id: `host-${h}`, name: `${name}-esx${h}`, fields: { clusterId: 'c-1', datacenterId: 'dc-1', connectionState: 'connected', cpuUsageMhz: Math.round(Math.random() * 10000) } })),
+        ...Array.from({ length: 8 }, (_, h) => ({
+          type: 'host' as const,
+          id: `host-${h}`,
+          name: `${name}-esx${h}`,
+          fields: {
+            clusterId: 'c-1',
+            datacenterId: 'dc-1',
+            connectionState: 'connected',
+            cpuUsageMhz: Math.round(Math.random() * 10000),
+          },
+        })),
       ];
       for (let i = 0; i < vmsPer; i++) {
         const changed = Math.random() < 0.01;
@@ -67,7 +77,18 @@ const core = await createCore({
 });
 const actor = { actor: 'soak' };
 for (let i = 0; i < endpoints; i++) {
-  const r = await core.request('endpoints:add', { name: `sim-${i}`, kind: 'vcenter', host: `sim-${i}.invalid`, username: 'soak', password: 'soak-secret', pollIntervalSeconds: Math.max(30, interval) }, actor);
+  const r = await core.request(
+    'endpoints:add',
+    {
+      name: `sim-${i}`,
+      kind: 'vcenter',
+      host: `sim-${i}.invalid`,
+      username: 'soak',
+      password: 'soak-secret',
+      pollIntervalSeconds: Math.max(30, interval),
+    },
+    actor,
+  );
   if (!r.ok) throw new Error(r.error.message);
 }
 await core.start();
@@ -78,13 +99,28 @@ const kinds: QueryKind[] = ['vms', 'vms', 'vms', 'hosts', 'changes'];
 const sorts = ['name', 'memoryMb', 'host', 'ipAddress', 'powerState'];
 const t0 = Date.now();
 const deadline = t0 + seconds * 1000;
-const sampler = setInterval(() => rss.push({ t: (Date.now() - t0) / 1000, mb: process.memoryUsage().rss / 2 ** 20 }), 5000);
+const sampler = setInterval(
+  () => rss.push({ t: (Date.now() - t0) / 1000, mb: process.memoryUsage().rss / 2 ** 20 }),
+  5000,
+);
 while (Date.now() < deadline) {
   const kind = kinds[Math.floor(Math.random() * kinds.length)]!;
   const q0 = performance.now();
-  const r = await core.request('inventory:query', kind === 'vms'
-    ? { kind, sort: [{ field: sorts[Math.floor(Math.random() * sorts.length)]!, desc: Math.random() < 0.5 }], where: Math.random() < 0.3 ? [{ field: 'powerState', op: '=', value: 'poweredOff' }] : [], limit: 200, offset: Math.floor(Math.random() * 40) * 200 }
-    : { kind, limit: 200 }, actor);
+  const r = await core.request(
+    'inventory:query',
+    kind === 'vms'
+      ? {
+          kind,
+          sort: [
+            { field: sorts[Math.floor(Math.random() * sorts.length)]!, desc: Math.random() < 0.5 },
+          ],
+          where: Math.random() < 0.3 ? [{ field: 'powerState', op: '=', value: 'poweredOff' }] : [],
+          limit: 200,
+          offset: Math.floor(Math.random() * 40) * 200,
+        }
+      : { kind, limit: 200 },
+    actor,
+  );
   latencies.push(performance.now() - q0);
   if (!r.ok) throw new Error(r.error.message);
   await new Promise((res) => setTimeout(res, 100));
@@ -95,20 +131,32 @@ await core.dispose();
 // Overlap check: no endpoint ever had two full syncs running at once.
 const { openStore } = await import('../src/core/store/sqlite.js');
 const store = await openStore({ file: join(dir, 'infrascope.db') });
-const runs = await store.db.selectFrom('sync_run').selectAll().where('mode', '=', 'full').orderBy('endpoint_id').orderBy('started_at').execute();
+const runs = await store.db
+  .selectFrom('sync_run')
+  .selectAll()
+  .where('mode', '=', 'full')
+  .orderBy('endpoint_id')
+  .orderBy('started_at')
+  .execute();
 let overlaps = 0;
 for (let i = 1; i < runs.length; i++) {
   const a = runs[i - 1]!;
   const b = runs[i]!;
-  if (a.endpoint_id === b.endpoint_id && a.ended_at !== null && b.started_at < a.ended_at) overlaps++;
+  if (a.endpoint_id === b.endpoint_id && a.ended_at !== null && b.started_at < a.ended_at)
+    overlaps++;
 }
 const ok = runs.filter((r) => r.status === 'succeeded').length;
-const totalVms = await store.db.selectFrom('vm').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+const totalVms = await store.db
+  .selectFrom('vm')
+  .select((eb) => eb.fn.countAll<number>().as('n'))
+  .where('deleted_at', 'is', null)
+  .executeTakeFirstOrThrow();
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+const pct = (p: number): number =>
+  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
 const warm = rss.filter((s) => s.t >= seconds * 0.2);
 const base = warm[0]?.mb ?? 0;
 const peak = Math.max(...warm.map((s) => s.mb));

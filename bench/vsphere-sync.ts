@@ -211,18 +211,32 @@ function parseArgs(argv: readonly string[]): Partial<BenchOptions> {
  * (d) The store write of the same inventory into an empty on-disk store, one transaction with the
  * change log, so "full sync" = collectFull + write is compared with the raw transfer.
  */
-async function timeStoreWrite(inventory: FullInventory): Promise<{ writeMs: number; bytes: number }> {
+async function timeStoreWrite(
+  inventory: FullInventory,
+): Promise<{ writeMs: number; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'infrascope-bench-'));
   try {
     const store = await openStore({ file: join(dir, 'bench.db') });
     const now = new Date().toISOString();
     const ep = await store.db
       .insertInto('endpoint')
-      .values({ name: 'bench', kind: 'vcenter', host: '127.0.0.1', port: 443, username: 'user', created_at: now, updated_at: now })
+      .values({
+        name: 'bench',
+        kind: 'vcenter',
+        host: '127.0.0.1',
+        port: 443,
+        username: 'user',
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const t0 = performance.now();
-    await writeFullInventory(store.db, inventory, { endpointId: ep.id, syncRunId: null, now: new Date() });
+    await writeFullInventory(store.db, inventory, {
+      endpointId: ep.id,
+      syncRunId: null,
+      now: new Date(),
+    });
     const writeMs = performance.now() - t0;
     await store.close();
     return { writeMs, bytes: statSync(join(dir, 'bench.db')).size };

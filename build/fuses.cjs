@@ -24,5 +24,8 @@ exports.default = async function afterPack(context) {
       : electronPlatformName === 'win32'
         ? path.join(appOutDir, `${name}.exe`)
         : path.join(appOutDir, packager.executableName);
-  await flipFuses(binary, { ...exports.FUSES, resetAdHocDarwinSignature: electronPlatformName === 'darwin' });
+  await flipFuses(binary, {
+    ...exports.FUSES,
+    resetAdHocDarwinSignature: electronPlatformName === 'darwin',
+  });
 };

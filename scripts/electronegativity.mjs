@@ -12,7 +12,18 @@ mkdirSync('.tmp', { recursive: true });
 const report = join('.tmp', 'electronegativity.csv');
 execFileSync(
   process.execPath,
-  [require.resolve('@doyensec/electronegativity/dist/index.js'), '-i', 'src', '-e', electron, '-x', 'AvailableSecurityFixesGlobalCheck', '-o', report, '-r'],
+  [
+    require.resolve('@doyensec/electronegativity/dist/index.js'),
+    '-i',
+    'src',
+    '-e',
+    electron,
+    '-x',
+    'AvailableSecurityFixesGlobalCheck',
+    '-o',
+    report,
+    '-r',
+  ],
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
 
@@ -47,12 +58,19 @@ function parseCsv(text) {
 
 const [header, ...findings] = parseCsv(readFileSync(report, 'utf8')).filter((r) => r.length > 3);
 const col = (name) => header.findIndex((h) => h.trim() === name);
-const [iIssue, iSev, iFile, iLoc] = [col('issue'), col('severity'), col('filename'), col('location')];
+const [iIssue, iSev, iFile, iLoc] = [
+  col('issue'),
+  col('severity'),
+  col('filename'),
+  col('location'),
+];
 let high = 0;
 for (const f of findings) {
   const sev = f[iSev];
   if (sev === 'HIGH') high++;
   process.stdout.write(`${sev.padEnd(8)} ${f[iIssue]} ${f[iFile]}:${f[iLoc]}\n`);
 }
-process.stdout.write(`Electronegativity (Electron ${electron}): ${findings.length} finding(s), ${high} high\n`);
+process.stdout.write(
+  `Electronegativity (Electron ${electron}): ${findings.length} finding(s), ${high} high\n`,
+);
 process.exit(high > 0 ? 1 : 0);

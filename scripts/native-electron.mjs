@@ -8,20 +8,34 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const electronVersion = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
+const electronVersion = JSON.parse(
+  readFileSync(require.resolve('electron/package.json'), 'utf8'),
+).version;
 const target = join('.native', 'electron', `v${electronVersion}`, 'better_sqlite3.node');
 if (existsSync(target)) process.exit(0);
 
 const source = dirname(require.resolve('better-sqlite3/package.json'));
 const work = mkdtempSync(join(tmpdir(), 'infrascope-native-'));
 try {
-  cpSync(source, work, { recursive: true, filter: (p) => !p.includes(`${join('build', 'Release')}`) });
-  const run = (cmd, args) => execFileSync(cmd, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' });
+  cpSync(source, work, {
+    recursive: true,
+    filter: (p) => !p.includes(`${join('build', 'Release')}`),
+  });
+  const run = (cmd, args) =>
+    execFileSync(cmd, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' });
   process.stdout.write(`Building better-sqlite3 for Electron ${electronVersion}...\n`);
   try {
     run('npx', ['--yes', 'prebuild-install', '--runtime', 'electron', '--target', electronVersion]);
   } catch {
-    run('npx', ['--yes', 'node-gyp', 'rebuild', '--release', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron']);
+    run('npx', [
+      '--yes',
+      'node-gyp',
+      'rebuild',
+      '--release',
+      `--target=${electronVersion}`,
+      '--dist-url=https://electronjs.org/headers',
+      '--runtime=electron',
+    ]);
   }
   mkdirSync(dirname(target), { recursive: true });
   cpSync(join(work, 'build', 'Release', 'better_sqlite3.node'), target);

@@ -79,7 +79,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return name === undefined && !globals.help ? 2 : 0;
     }
     const command = COMMANDS[name];
-    if (!command) throw new AppError('VALIDATION', `Unknown command "${name}". Run infrascope --help.`);
+    if (!command)
+      throw new AppError('VALIDATION', `Unknown command "${name}". Run infrascope --help.`);
     const rest = argv.slice(commandIndex + 1);
     if (rest.includes('--help') || rest.includes('-h')) {
       if (command.help) {
@@ -88,8 +89,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     }
     const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
-    const log = createLogger({ level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn' });
-    core = await createCore({ dataDir, host: name === 'serve' ? 'serve' : 'cli', vault: createHostVault(dataDir), log });
+    const log = createLogger({
+      level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn',
+    });
+    core = await createCore({
+      dataDir,
+      host: name === 'serve' ? 'serve' : 'cli',
+      vault: createHostVault(dataDir),
+      log,
+    });
     if (core.recovery) {
       const r = core.recovery;
       io.err.write(
@@ -103,13 +111,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(ctx, rest);
   } catch (e) {
     const err = serializeError(e);
-    if (err.code === 'INTERNAL' && e instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code))) {
+    if (
+      err.code === 'INTERNAL' &&
+      e instanceof TypeError &&
+      /parseArgs|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code))
+    ) {
       io.err.write(`infrascope: ${err.message}\n`);
       return 2;
     }
-    const parseError = e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
-    io.err.write(`infrascope: ${err.message}${parseError || err.code === 'INTERNAL' ? '' : ` [${err.code}]`}\n`);
-    return parseError || err.code === 'VALIDATION' || err.code === 'UNKNOWN_KIND' || err.code === 'UNKNOWN_FIELD' ? 2 : 1;
+    const parseError =
+      e instanceof Error &&
+      'code' in e &&
+      String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    io.err.write(
+      `infrascope: ${err.message}${parseError || err.code === 'INTERNAL' ? '' : ` [${err.code}]`}\n`,
+    );
+    return parseError ||
+      err.code === 'VALIDATION' ||
+      err.code === 'UNKNOWN_KIND' ||
+      err.code === 'UNKNOWN_FIELD'
+      ? 2
+      : 1;
   } finally {
     await core?.dispose();
   }

@@ -25,9 +25,17 @@ export function toTable(result: QueryResult, columns?: readonly string[], width 
   );
   const fmt = (vals: readonly string[]): string =>
     vals
-      .map((v, i) => (v.length > widths[i]! ? v.slice(0, widths[i]! - 1) + '…' : v.padEnd(widths[i]!)))
+      .map((v, i) =>
+        v.length > widths[i]! ? v.slice(0, widths[i]! - 1) + '…' : v.padEnd(widths[i]!),
+      )
       .join('  ')
       .slice(0, width)
       .trimEnd();
-  return [fmt(names), fmt(widths.map((w) => '-'.repeat(w))), ...result.rows.map((r) => fmt(names.map((n) => cell(r[n]))))].join('\n') + '\n';
+  return (
+    [
+      fmt(names),
+      fmt(widths.map((w) => '-'.repeat(w))),
+      ...result.rows.map((r) => fmt(names.map((n) => cell(r[n])))),
+    ].join('\n') + '\n'
+  );
 }

@@ -25,7 +25,9 @@ export const REDACT_PATHS = [
  * The one structured logger. Hosts pass a destination (a file in the data directory, stderr for
  * the CLI); tests pass a buffer and grep it for secrets.
  */
-export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; destination?: DestinationStream } = {},
+): Logger {
   return pino(
     {
       level: opts.level ?? process.env['INFRASCOPE_LOG_LEVEL'] ?? 'info',

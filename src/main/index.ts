@@ -36,7 +36,13 @@ export async function bootstrap(): Promise<void> {
   });
   await app.whenReady();
   const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
-  const log = createLogger({ destination: pino.destination({ dest: join(dataDir, 'infrascope.log'), mkdir: true, sync: false }) });
+  const log = createLogger({
+    destination: pino.destination({
+      dest: join(dataDir, 'infrascope.log'),
+      mkdir: true,
+      sync: false,
+    }),
+  });
   handleAppProtocol(join(outDir, 'renderer'));
   const binding = nativeBindingPath();
   // Weak (basic_text) storage is refused until the user opts in; the choice lives in the store,

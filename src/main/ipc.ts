@@ -18,7 +18,10 @@ export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => 
   ipcMain.handle('infrascope:request', async (event, channel: unknown, input: unknown) => {
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
-      return { ok: false, error: { code: 'FORBIDDEN', message: 'Request from an untrusted frame' } };
+      return {
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'Request from an untrusted frame' },
+      };
     }
     return core.request(channel, input, { actor });
   });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { Core } from '../core/core.js';
 
 const handlers = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown>();
 const windows: { options: Electron.BrowserWindowConstructorOptions; contents: FakeContents }[] = [];
@@ -51,7 +52,8 @@ const { registerIpc, isTrustedSender } = await import('./ipc.js');
 
 function fakeIpc(): IpcMain {
   return {
-    handle: (channel: string, fn: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown) => handlers.set(channel, fn),
+    handle: (channel: string, fn: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown) =>
+      handlers.set(channel, fn),
     removeHandler: (channel: string) => handlers.delete(channel),
   } as unknown as IpcMain;
 }
@@ -110,7 +112,7 @@ describe('IPC bridge', () => {
       return Promise.resolve({ ok: true, result: 'fine' });
     },
     log: { warn: vi.fn() },
-  } as unknown as import('../core/core.js').Core;
+  } as unknown as Core;
 
   it('registers exactly one request channel', () => {
     registerIpc(fakeIpc(), core, 'desktop:tester');
@@ -120,7 +122,11 @@ describe('IPC bridge', () => {
   it('accepts our own top frame and passes the actor', async () => {
     registerIpc(fakeIpc(), core, 'desktop:tester');
     calls.length = 0;
-    const reply = await handlers.get('infrascope:request')!(event('app://infrascope/index.html'), 'app:info', {});
+    const reply = await handlers.get('infrascope:request')!(
+      event('app://infrascope/index.html'),
+      'app:info',
+      {},
+    );
     expect(reply).toEqual({ ok: true, result: 'fine' });
     expect(calls).toEqual([['app:info', {}, { actor: 'desktop:tester' }]]);
   });
@@ -128,7 +134,12 @@ describe('IPC bridge', () => {
   it('refuses other origins and subframes without reaching the core', async () => {
     registerIpc(fakeIpc(), core, 'desktop:tester');
     calls.length = 0;
-    for (const e of [event('https://evil.example/'), event('file:///etc/passwd'), event('app://infrascope/x', {}), { senderFrame: null } as unknown as IpcMainInvokeEvent]) {
+    for (const e of [
+      event('https://evil.example/'),
+      event('file:///etc/passwd'),
+      event('app://infrascope/x', {}),
+      { senderFrame: null } as unknown as IpcMainInvokeEvent,
+    ]) {
       const reply = await handlers.get('infrascope:request')!(e, 'app:info', {});
       expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     }

@@ -1,5 +1,12 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import type { Channel, EventMap, EventName, PreloadBridge, Reply, RequestInput } from '../shared/contract.js';
+import type {
+  Channel,
+  EventMap,
+  EventName,
+  PreloadBridge,
+  Reply,
+  RequestInput,
+} from '../shared/contract.js';
 
 /*
  * Exposes the contract — and nothing else — as window.infrascope. ipcRenderer itself never

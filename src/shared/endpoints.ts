@@ -4,7 +4,11 @@ import type { SerializedError } from './errors.js';
 export const ENDPOINT_KINDS = ['vcenter', 'esxi', 'hyperv'] as const;
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
 
-export const DEFAULT_PORTS: Record<EndpointKind, number> = { vcenter: 443, esxi: 443, hyperv: 5985 };
+export const DEFAULT_PORTS: Record<EndpointKind, number> = {
+  vcenter: 443,
+  esxi: 443,
+  hyperv: 5985,
+};
 
 export const CREDENTIAL_STATES = ['set', 'none', 'reenter'] as const;
 /** What the renderer may know of a credential: whether it is set, never the secret. */
@@ -25,7 +29,10 @@ const host = z
 const thumbprint = z
   .string()
   .trim()
-  .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'A SHA-256 thumbprint is 64 hex digits (colons optional)');
+  .regex(
+    /^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/,
+    'A SHA-256 thumbprint is 64 hex digits (colons optional)',
+  );
 
 /** The fields without defaults: an update must leave out what the user did not change. */
 const endpointFields = {

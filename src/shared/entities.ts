@@ -204,7 +204,8 @@ export const ENTITY_FIELDS = {
 
 export type EntityFields<T extends EntityType> = keyof (typeof ENTITY_FIELDS)[T] & string;
 
-export type FieldValue = string | number | boolean | null | readonly unknown[] | Record<string, unknown>;
+export type FieldValue =
+  string | number | boolean | null | readonly unknown[] | Record<string, unknown>;
 
 /** One entity as a collector reports it. `id` is the endpoint's native id (a vSphere moref value, a Hyper-V GUID). */
 export interface CollectedEntity {

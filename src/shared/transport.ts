@@ -1,4 +1,12 @@
-import type { Channel, EventMap, EventName, InfrascopeApi, Reply, RequestInput, RequestOutput } from './contract.js';
+import type {
+  Channel,
+  EventMap,
+  EventName,
+  InfrascopeApi,
+  Reply,
+  RequestInput,
+  RequestOutput,
+} from './contract.js';
 import { deserializeError } from './errors.js';
 
 /** Turns a `Reply` back into a result or a thrown typed `AppError`: the same on every transport. */

@@ -39,10 +39,14 @@ export interface Served {
 
 /** Starts the built `infrascope serve` on a free loopback port and waits for its URL. */
 export async function startServe(dataDir: string, extra: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', '--port', '0', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir },
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', '--port', '0', ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir },
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {

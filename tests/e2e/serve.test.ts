@@ -17,7 +17,11 @@ beforeAll(async () => {
   // Seed the store the way a sync would, then serve it.
   const store = await openStore({ file: join(data.dir, STORE_FILE) });
   const ep = await addEndpoint(store.db, 'vc-lab');
-  await writeFullInventory(store.db, { entities: sampleInventory(40) }, { endpointId: ep, syncRunId: null, now: new Date() });
+  await writeFullInventory(
+    store.db,
+    { entities: sampleInventory(40) },
+    { endpointId: ep, syncRunId: null, now: new Date() },
+  );
   await store.close();
   served = await startServe(data.dir, ['--no-sync']);
   browser = await launchBrowser();
@@ -39,7 +43,18 @@ describe('infrascope serve in Chromium', () => {
     });
     await page.goto(served.url);
     const app = new AppPage(page);
-    for (const label of ['Dashboard', 'VMs', 'Hosts', 'Clusters', 'Datastores', 'Networks', 'Changes', 'Alerts', 'Endpoints', 'Settings']) {
+    for (const label of [
+      'Dashboard',
+      'VMs',
+      'Hosts',
+      'Clusters',
+      'Datastores',
+      'Networks',
+      'Changes',
+      'Alerts',
+      'Endpoints',
+      'Settings',
+    ]) {
       await expect(app.nav(label).isVisible()).resolves.toBe(true);
     }
     await app.open('VMs');
@@ -78,18 +93,25 @@ describe('infrascope serve in Chromium', () => {
       });
     const token = new URL(served.url).searchParams.get('token')!;
     expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=wrong`, served.origin)).toBe('refused');
-    expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=${token}`, 'http://evil.example')).toBe('refused');
+    expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=${token}`, 'http://evil.example')).toBe(
+      'refused',
+    );
     expect(await tryOpen(`ws://127.0.0.1:${port}/api?token=${token}`, served.origin)).toBe('open');
   });
 
   it('answers a bad request over the bridge with a typed error', async () => {
-    const ws = new WebSocket(served.url.replace('http://', 'ws://').replace('/?token=', '/api?token='), {
-      headers: { Origin: served.origin },
-    });
+    const ws = new WebSocket(
+      served.url.replace('http://', 'ws://').replace('/?token=', '/api?token='),
+      {
+        headers: { Origin: served.origin },
+      },
+    );
     await new Promise((r) => ws.once('open', r));
     const reply = await new Promise<unknown>((resolve) => {
       ws.on('message', (m) => resolve(JSON.parse(String(m))));
-      ws.send(JSON.stringify({ id: 1, channel: 'inventory:query', input: { kind: 'vms', limit: -5 } }));
+      ws.send(
+        JSON.stringify({ id: 1, channel: 'inventory:query', input: { kind: 'vms', limit: -5 } }),
+      );
     });
     ws.close();
     expect(reply).toMatchObject({ id: 1, reply: { ok: false, error: { code: 'VALIDATION' } } });

@@ -12,9 +12,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs the writer child, kills it with SIGKILL `delayMs` after its `afterCommits`-th commit. */
 function runAndKill(file: string, afterCommits: number, delayMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/hardening/sync-writer-child.ts', file, '3000'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tests/hardening/sync-writer-child.ts', file, '3000'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let last = 0;
     const rl = createInterface({ input: child.stdout });
     rl.on('line', (line) => {
@@ -24,7 +28,8 @@ function runAndKill(file: string, afterCommits: number, delayMs: number): Promis
       if (last === afterCommits) setTimeout(() => child.kill('SIGKILL'), delayMs);
     });
     child.once('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`child ended without being killed (${String(signal)})`));
+      if (signal !== 'SIGKILL')
+        reject(new Error(`child ended without being killed (${String(signal)})`));
       else resolve(last);
     });
   });
@@ -36,25 +41,30 @@ describe('kill -9 in the middle of large syncs', () => {
     [1, 0],
     [2, 60],
     [3, 250],
-  ])('after commit %i plus %i ms the store is intact and holds every committed sync', async (commits, delay) => {
-    const file = join(dir, `crash-${commits}-${delay}.db`);
-    const lastReported = await runAndKill(file, commits, delay);
-    expect(lastReported).toBeGreaterThanOrEqual(commits);
-    const db = new BetterSqlite3(file);
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const gens = db
-        .prepare('SELECT annotation, COUNT(*) AS n FROM vm WHERE deleted_at IS NULL GROUP BY annotation')
-        .all() as { annotation: string; n: number }[];
-      // One transaction per sync: every VM carries the same generation, never a mix.
-      expect(gens).toHaveLength(1);
-      const gen = Number(gens[0]!.annotation.replace('gen-', ''));
-      expect(gens[0]!.n).toBe(3000);
-      // Everything reported committed survived; at most the one in flight also landed.
-      expect(gen).toBeGreaterThanOrEqual(lastReported);
-      expect(gen).toBeLessThanOrEqual(lastReported + 1);
-    } finally {
-      db.close();
-    }
-  });
+  ])(
+    'after commit %i plus %i ms the store is intact and holds every committed sync',
+    async (commits, delay) => {
+      const file = join(dir, `crash-${commits}-${delay}.db`);
+      const lastReported = await runAndKill(file, commits, delay);
+      expect(lastReported).toBeGreaterThanOrEqual(commits);
+      const db = new BetterSqlite3(file);
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        const gens = db
+          .prepare(
+            'SELECT annotation, COUNT(*) AS n FROM vm WHERE deleted_at IS NULL GROUP BY annotation',
+          )
+          .all() as { annotation: string; n: number }[];
+        // One transaction per sync: every VM carries the same generation, never a mix.
+        expect(gens).toHaveLength(1);
+        const gen = Number(gens[0]!.annotation.replace('gen-', ''));
+        expect(gens[0]!.n).toBe(3000);
+        // Everything reported committed survived; at most the one in flight also landed.
+        expect(gen).toBeGreaterThanOrEqual(lastReported);
+        expect(gen).toBeLessThanOrEqual(lastReported + 1);
+      } finally {
+        db.close();
+      }
+    },
+  );
 });

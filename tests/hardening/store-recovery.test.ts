@@ -1,5 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,10 +40,18 @@ describe('a damaged store at start', () => {
     const file = join(dir, 'infrascope.db');
     const store = await openStore({ file });
     const ep = await addEndpoint(store.db);
-    await writeFullInventory(store.db, { entities: sampleInventory(30) }, { endpointId: ep, syncRunId: null, now: new Date() });
+    await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(30) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    );
     const backup = await backupNow(store, 3);
     // A later sync that the backup does not hold.
-    await writeFullInventory(store.db, { entities: sampleInventory(60) }, { endpointId: ep, syncRunId: null, now: new Date() });
+    await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(60) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    );
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     await store.close();
     damage(file);
@@ -58,7 +74,11 @@ describe('a damaged store at start', () => {
     const file = join(dir, 'infrascope.db');
     const store = await openStore({ file });
     const ep = await addEndpoint(store.db);
-    await writeFullInventory(store.db, { entities: sampleInventory(30) }, { endpointId: ep, syncRunId: null, now: new Date() });
+    await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(30) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    );
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     await store.close();
     damage(file);
@@ -86,11 +106,19 @@ describe('a full disk', () => {
   it('fails the write cleanly with DISK_FULL and leaves the previous inventory readable', async () => {
     const store = await openStore({ file: join(dir, 'infrascope.db') });
     const ep = await addEndpoint(store.db);
-    await writeFullInventory(store.db, { entities: sampleInventory(10) }, { endpointId: ep, syncRunId: null, now: new Date() });
+    await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(10) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    );
     // Cap the file where it is now: the next big write hits SQLITE_FULL, as on a full disk.
     const pages = store.sqlite.pragma('page_count', { simple: true }) as number;
     store.sqlite.pragma(`max_page_count = ${pages + 2}`);
-    const err = await writeFullInventory(store.db, { entities: sampleInventory(3000) }, { endpointId: ep, syncRunId: null, now: new Date() }).catch((e: unknown) => e);
+    const err = await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(3000) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('DISK_FULL');
     const vms = await queryInventory(store.db, { kind: 'vms', limit: 0 });
@@ -105,12 +133,20 @@ describe('a read-only store', () => {
     const file = join(dir, 'infrascope.db');
     const store = await openStore({ file });
     const ep = await addEndpoint(store.db);
-    await writeFullInventory(store.db, { entities: sampleInventory(5) }, { endpointId: ep, syncRunId: null, now: new Date() });
+    await writeFullInventory(
+      store.db,
+      { entities: sampleInventory(5) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    );
     await store.close();
     // A read-only connection refuses writes with SQLITE_READONLY, as a read-only mount does.
     const ro = new BetterSqlite3(file, { readonly: true });
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: ro }) });
-    const err = await writeFullInventory(db, { entities: sampleInventory(8) }, { endpointId: ep, syncRunId: null, now: new Date() }).catch((e: unknown) => e);
+    const err = await writeFullInventory(
+      db,
+      { entities: sampleInventory(8) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('STORE_READ_ONLY');
     expect((await queryInventory(db, { kind: 'vms', limit: 0 })).total).toBe(5);

@@ -10,7 +10,13 @@ const existing = await store.db.selectFrom('endpoint').select('id').executeTakeF
 const ep = existing?.id ?? (await addEndpoint(store.db));
 const base = sampleInventory(vmCount);
 for (let gen = 1; ; gen++) {
-  const entities = base.map((e) => (e.type === 'vm' ? { ...e, fields: { ...e.fields, annotation: `gen-${gen}` } } : e));
-  await writeFullInventory(store.db, { entities }, { endpointId: ep, syncRunId: null, now: new Date() });
+  const entities = base.map((e) =>
+    e.type === 'vm' ? { ...e, fields: { ...e.fields, annotation: `gen-${gen}` } } : e,
+  );
+  await writeFullInventory(
+    store.db,
+    { entities },
+    { endpointId: ep, syncRunId: null, now: new Date() },
+  );
   process.stdout.write(`committed ${gen}\n`);
 }

@@ -9,11 +9,23 @@ export async function memoryStore(): Promise<Store> {
   return openStore({ file: ':memory:' });
 }
 
-export async function addEndpoint(db: Kysely<Database>, name = 'vc1', kind = 'vcenter'): Promise<number> {
+export async function addEndpoint(
+  db: Kysely<Database>,
+  name = 'vc1',
+  kind = 'vcenter',
+): Promise<number> {
   const now = new Date().toISOString();
   const row = await db
     .insertInto('endpoint')
-    .values({ name, kind, host: `${name}.example.test`, port: 443, username: 'reader', created_at: now, updated_at: now })
+    .values({
+      name,
+      kind,
+      host: `${name}.example.test`,
+      port: 443,
+      username: 'reader',
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -23,17 +35,67 @@ export async function addEndpoint(db: Kysely<Database>, name = 'vc1', kind = 'vc
 export function sampleInventory(vmCount = 3): CollectedEntity[] {
   const out: CollectedEntity[] = [
     { type: 'datacenter', id: 'datacenter-1', name: 'DC0', fields: {} },
-    { type: 'cluster', id: 'domain-c1', name: 'Cluster A', fields: { datacenterId: 'datacenter-1', haEnabled: true, drsEnabled: true, hostCount: 2 } },
-    { type: 'datastore', id: 'datastore-1', name: 'ds-gold', fields: { datacenterId: 'datacenter-1', type: 'VMFS', capacityBytes: 1000, freeBytes: 250, accessible: true, hostIds: ['host-1', 'host-2'] } },
-    { type: 'datastore', id: 'datastore-2', name: 'ds-silver', fields: { datacenterId: 'datacenter-1', type: 'NFS', capacityBytes: 2000, freeBytes: 1500, accessible: true, hostIds: ['host-1'] } },
-    { type: 'network', id: 'network-1', name: 'VM Network', fields: { datacenterId: 'datacenter-1', networkType: 'standard', hostIds: ['host-1', 'host-2'] } },
+    {
+      type: 'cluster',
+      id: 'domain-c1',
+      name: 'Cluster A',
+      fields: { datacenterId: 'datacenter-1', haEnabled: true, drsEnabled: true, hostCount: 2 },
+    },
+    {
+      type: 'datastore',
+      id: 'datastore-1',
+      name: 'ds-gold',
+      fields: {
+        datacenterId: 'datacenter-1',
+        type: 'VMFS',
+        capacityBytes: 1000,
+        freeBytes: 250,
+        accessible: true,
+        hostIds: ['host-1', 'host-2'],
+      },
+    },
+    {
+      type: 'datastore',
+      id: 'datastore-2',
+      name: 'ds-silver',
+      fields: {
+        datacenterId: 'datacenter-1',
+        type: 'NFS',
+        capacityBytes: 2000,
+        freeBytes: 1500,
+        accessible: true,
+        hostIds: ['host-1'],
+      },
+    },
+    {
+      type: 'network',
+      id: 'network-1',
+      name: 'VM Network',
+      fields: {
+        datacenterId: 'datacenter-1',
+        networkType: 'standard',
+        hostIds: ['host-1', 'host-2'],
+      },
+    },
   ];
   for (const h of [1, 2]) {
     out.push({
       type: 'host',
       id: `host-${h}`,
       name: `esx${h}.example.test`,
-      fields: { datacenterId: 'datacenter-1', clusterId: 'domain-c1', connectionState: 'connected', powerState: 'poweredOn', inMaintenance: false, cpuCores: 16, cpuMhz: 2600, memoryBytes: 256 * 2 ** 30, version: '8.0.2', build: '22380479', cpuUsageMhz: 1000 * h },
+      fields: {
+        datacenterId: 'datacenter-1',
+        clusterId: 'domain-c1',
+        connectionState: 'connected',
+        powerState: 'poweredOn',
+        inMaintenance: false,
+        cpuCores: 16,
+        cpuMhz: 2600,
+        memoryBytes: 256 * 2 ** 30,
+        version: '8.0.2',
+        build: '22380479',
+        cpuUsageMhz: 1000 * h,
+      },
     });
   }
   for (let i = 1; i <= vmCount; i++) {
@@ -61,6 +123,11 @@ export function sampleInventory(vmCount = 3): CollectedEntity[] {
       },
     });
   }
-  out.push({ type: 'snapshot', id: 'snapshot-1', name: 'before upgrade', fields: { vmId: 'vm-1', createdAt: '2026-11-01T10:00:00Z', isCurrent: true } });
+  out.push({
+    type: 'snapshot',
+    id: 'snapshot-1',
+    name: 'before upgrade',
+    fields: { vmId: 'vm-1', createdAt: '2026-11-01T10:00:00Z', isCurrent: true },
+  });
   return out;
 }

@@ -37,7 +37,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
   const kind = positionals[0];
   if (!kind) throw new AppError('VALIDATION', `Name a kind to query.\n${QUERY_HELP}`);
-  if (positionals.length > 1) throw new AppError('VALIDATION', `Unexpected argument "${positionals[1]}"`);
+  if (positionals.length > 1)
+    throw new AppError('VALIDATION', `Unexpected argument "${positionals[1]}"`);
   if (!(QUERY_KINDS as readonly string[]).includes(kind)) {
     throw new AppError('UNKNOWN_KIND', `Unknown kind "${kind}". Kinds: ${QUERY_KINDS.join(', ')}`);
   }
@@ -67,7 +68,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const number = (name: string, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new AppError('VALIDATION', `--${name} takes a whole number, not "${text}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new AppError('VALIDATION', `--${name} takes a whole number, not "${text}"`);
     return n;
   };
   const limit = number('limit', values.limit, values.json || values.csv ? MAX_PAGE : 50);

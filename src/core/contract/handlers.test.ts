@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { Channel, RequestOutput } from '../../shared/contract.js';
-import { CHANNELS, requestSchemas } from '../../shared/contract.js';
+import type { Channel, RequestOutput , requestSchemas } from '../../shared/contract.js';
+import { CHANNELS } from '../../shared/contract.js';
 import type { QueryResult } from '../../shared/query.js';
 import type { Core } from '../core.js';
 import { createCore } from '../core.js';
@@ -39,7 +39,10 @@ describe('the contract', () => {
 
   it('answers an unknown channel with a typed error', async () => {
     const reply = await core.request('inventory:drop', {}, { actor: 'test' });
-    expect(reply).toEqual({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: expect.any(String) } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_CHANNEL', message: expect.any(String) },
+    });
   });
 
   it('rejects bad input before any handler runs, and changes nothing', async () => {
@@ -57,9 +60,17 @@ describe('the contract', () => {
       expect(reply.ok).toBe(false);
       if (!reply.ok) expect(reply.error.code).toBe('VALIDATION');
     }
-    const addBad = await core.request('endpoints:add', { name: '', kind: 'vcenter', host: 'x' }, { actor: 'test' });
+    const addBad = await core.request(
+      'endpoints:add',
+      { name: '', kind: 'vcenter', host: 'x' },
+      { actor: 'test' },
+    );
     expect(addBad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    const addBad2 = await core.request('endpoints:add', { name: 'ok', kind: 'mainframe', host: 'x' }, { actor: 'test' });
+    const addBad2 = await core.request(
+      'endpoints:add',
+      { name: 'ok', kind: 'mainframe', host: 'x' },
+      { actor: 'test' },
+    );
     expect(addBad2).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect(await core.store.db.selectFrom('endpoint').selectAll().execute()).toEqual(before);
   });

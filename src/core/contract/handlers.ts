@@ -1,4 +1,11 @@
-import type { Channel, EventMap, EventName, ParsedInput, Reply, RequestOutput } from '../../shared/contract.js';
+import type {
+  Channel,
+  EventMap,
+  EventName,
+  ParsedInput,
+  Reply,
+  RequestOutput,
+} from '../../shared/contract.js';
 import { isChannel, requestSchemas } from '../../shared/contract.js';
 import { serializeError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
@@ -58,7 +65,13 @@ export async function dispatch(
   log: Logger,
 ): Promise<Reply<Channel>> {
   if (!isChannel(channel)) {
-    return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `Unknown request ${String(channel).slice(0, 64)}` } };
+    return {
+      ok: false,
+      error: {
+        code: 'UNKNOWN_CHANNEL',
+        message: `Unknown request ${String(channel).slice(0, 64)}`,
+      },
+    };
   }
   const schema = requestSchemas[channel];
   const parsed = schema.safeParse(input ?? {});
@@ -66,7 +79,11 @@ export async function dispatch(
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
     return {
       ok: false,
-      error: { code: 'VALIDATION', message: `Invalid ${channel} request: ${issues.join('; ')}`, details: { issues } },
+      error: {
+        code: 'VALIDATION',
+        message: `Invalid ${channel} request: ${issues.join('; ')}`,
+        details: { issues },
+      },
     };
   }
   try {
@@ -75,7 +92,11 @@ export async function dispatch(
     return { ok: true, result } as Reply<Channel>;
   } catch (e) {
     const error = serializeError(e);
-    if (error.code === 'INTERNAL') log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), channel }, 'request failed');
+    if (error.code === 'INTERNAL')
+      log.error(
+        { err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), channel },
+        'request failed',
+      );
     return { ok: false, error };
   }
 }

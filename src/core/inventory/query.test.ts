@@ -9,7 +9,11 @@ let store: Store;
 beforeAll(async () => {
   store = await memoryStore();
   const ep = await addEndpoint(store.db, 'vc-lab');
-  await writeFullInventory(store.db, { entities: sampleInventory(25) }, { endpointId: ep, syncRunId: null, now: new Date('2026-11-24T08:00:00Z') });
+  await writeFullInventory(
+    store.db,
+    { entities: sampleInventory(25) },
+    { endpointId: ep, syncRunId: null, now: new Date('2026-11-24T08:00:00Z') },
+  );
 });
 afterAll(async () => {
   await store.close();
@@ -17,7 +21,10 @@ afterAll(async () => {
 
 describe('queryInventory', () => {
   it('returns flat camelCase VM rows with resolved relations', async () => {
-    const res = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'name', op: '=', value: 'app-002' }] });
+    const res = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'name', op: '=', value: 'app-002' }],
+    });
     expect(res.total).toBe(1);
     expect(res.rows[0]).toMatchObject({
       endpoint: 'vc-lab',
@@ -38,26 +45,66 @@ describe('queryInventory', () => {
   });
 
   it('pages and sorts on the server with a stable order', async () => {
-    const all = await queryInventory(store.db, { kind: 'vms', sort: [{ field: 'memoryMb', desc: true }], limit: 100 });
+    const all = await queryInventory(store.db, {
+      kind: 'vms',
+      sort: [{ field: 'memoryMb', desc: true }],
+      limit: 100,
+    });
     expect(all.total).toBe(25);
     const mem = all.rows.map((r) => r['memoryMb'] as number);
     expect(mem).toEqual([...mem].sort((a, b) => b - a));
-    const p1 = await queryInventory(store.db, { kind: 'vms', sort: [{ field: 'cpuCount', desc: false }], limit: 10, offset: 0 });
-    const p2 = await queryInventory(store.db, { kind: 'vms', sort: [{ field: 'cpuCount', desc: false }], limit: 10, offset: 10 });
-    const p3 = await queryInventory(store.db, { kind: 'vms', sort: [{ field: 'cpuCount', desc: false }], limit: 10, offset: 20 });
+    const p1 = await queryInventory(store.db, {
+      kind: 'vms',
+      sort: [{ field: 'cpuCount', desc: false }],
+      limit: 10,
+      offset: 0,
+    });
+    const p2 = await queryInventory(store.db, {
+      kind: 'vms',
+      sort: [{ field: 'cpuCount', desc: false }],
+      limit: 10,
+      offset: 10,
+    });
+    const p3 = await queryInventory(store.db, {
+      kind: 'vms',
+      sort: [{ field: 'cpuCount', desc: false }],
+      limit: 10,
+      offset: 20,
+    });
     const ids = [...p1.rows, ...p2.rows, ...p3.rows].map((r) => r['id']);
     expect(new Set(ids).size).toBe(25);
   });
 
   it('filters by text, numbers, enums, lists and free-text search', async () => {
-    const off = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'powerState', op: '=', value: 'poweredOff' }], limit: 100 });
+    const off = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'powerState', op: '=', value: 'poweredOff' }],
+      limit: 100,
+    });
     expect(off.total).toBe(8);
-    const big = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'memoryMb', op: '>=', value: '20480' }] });
-    expect(big.rows.map((r) => r['name'])).toEqual(['app-020', 'app-021', 'app-022', 'app-023', 'app-024', 'app-025']);
-    const silver = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'datastores', op: '=', value: 'ds-silver' }], limit: 100 });
+    const big = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'memoryMb', op: '>=', value: '20480' }],
+    });
+    expect(big.rows.map((r) => r['name'])).toEqual([
+      'app-020',
+      'app-021',
+      'app-022',
+      'app-023',
+      'app-024',
+      'app-025',
+    ]);
+    const silver = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'datastores', op: '=', value: 'ds-silver' }],
+      limit: 100,
+    });
     expect(silver.total).toBe(12);
     const search = await queryInventory(store.db, { kind: 'vms', search: '10.0.0.1', limit: 100 });
-    expect(search.rows.map((r) => r['name']).sort()).toEqual(['app-001', ...Array.from({ length: 10 }, (_, i) => `app-0${10 + i}`)]);
+    expect(search.rows.map((r) => r['name']).sort()).toEqual([
+      'app-001',
+      ...Array.from({ length: 10 }, (_, i) => `app-0${10 + i}`),
+    ]);
     // LIKE wildcards in user text are literal.
     const pct = await queryInventory(store.db, { kind: 'vms', search: '%' });
     expect(pct.total).toBe(0);
@@ -69,18 +116,39 @@ describe('queryInventory', () => {
       ['esx1.example.test', 13],
       ['esx2.example.test', 12],
     ]);
-    const ds = await queryInventory(store.db, { kind: 'datastores', where: [{ field: 'name', op: '=', value: 'ds-gold' }] });
-    expect(ds.rows[0]).toMatchObject({ capacityBytes: 1000, freeBytes: 250, usedPercent: 75, hostCount: 2, vmCount: 25, accessible: true });
+    const ds = await queryInventory(store.db, {
+      kind: 'datastores',
+      where: [{ field: 'name', op: '=', value: 'ds-gold' }],
+    });
+    expect(ds.rows[0]).toMatchObject({
+      capacityBytes: 1000,
+      freeBytes: 250,
+      usedPercent: 75,
+      hostCount: 2,
+      vmCount: 25,
+      accessible: true,
+    });
   });
 
   it('rejects unknown fields and bad values with typed errors', async () => {
-    const e1 = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'nope', op: '=', value: '1' }] }).catch((e: unknown) => e);
+    const e1 = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'nope', op: '=', value: '1' }],
+    }).catch((e: unknown) => e);
     expect((e1 as AppError).code).toBe('UNKNOWN_FIELD');
-    const e2 = await queryInventory(store.db, { kind: 'vms', sort: [{ field: 'name; DROP TABLE vm', desc: false }] }).catch((e: unknown) => e);
+    const e2 = await queryInventory(store.db, {
+      kind: 'vms',
+      sort: [{ field: 'name; DROP TABLE vm', desc: false }],
+    }).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(AppError);
-    const e3 = await queryInventory(store.db, { kind: 'vms', where: [{ field: 'cpuCount', op: '>', value: 'many' }] }).catch((e: unknown) => e);
+    const e3 = await queryInventory(store.db, {
+      kind: 'vms',
+      where: [{ field: 'cpuCount', op: '>', value: 'many' }],
+    }).catch((e: unknown) => e);
     expect((e3 as AppError).code).toBe('VALIDATION');
-    const e4 = await queryInventory(store.db, { kind: 'planets' as 'vms' }).catch((e: unknown) => e);
+    const e4 = await queryInventory(store.db, { kind: 'planets' as 'vms' }).catch(
+      (e: unknown) => e,
+    );
     expect((e4 as AppError).code).toBe('VALIDATION');
     const count = await queryInventory(store.db, { kind: 'vms', limit: 0 });
     expect(count.total).toBe(25);

@@ -34,7 +34,9 @@ function coerce(field: FieldDef, value: string): string | number {
   if (field.type === 'number') {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n)) {
-      throw new AppError('VALIDATION', `Field ${field.name} is a number; "${value}" is not`, { field: field.name });
+      throw new AppError('VALIDATION', `Field ${field.name} is a number; "${value}" is not`, {
+        field: field.name,
+      });
     }
     return n;
   }
@@ -42,7 +44,11 @@ function coerce(field: FieldDef, value: string): string | number {
     const v = value.toLowerCase();
     if (['true', 'yes', '1'].includes(v)) return 1;
     if (['false', 'no', '0'].includes(v)) return 0;
-    throw new AppError('VALIDATION', `Field ${field.name} is true or false; "${value}" is neither`, { field: field.name });
+    throw new AppError(
+      'VALIDATION',
+      `Field ${field.name} is true or false; "${value}" is neither`,
+      { field: field.name },
+    );
   }
   return value;
 }
@@ -63,7 +69,9 @@ function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
     throw new AppError('VALIDATION', `Field ${field.name} is a list: use =, !=, ~ or !~`);
   }
   if (flt.value === '' && (flt.op === '=' || flt.op === '!=')) {
-    return flt.op === '=' ? sql`(${expr} IS NULL OR ${expr} = '')` : sql`(${expr} IS NOT NULL AND ${expr} <> '')`;
+    return flt.op === '='
+      ? sql`(${expr} IS NULL OR ${expr} = '')`
+      : sql`(${expr} IS NOT NULL AND ${expr} <> '')`;
   }
   const value = coerce(field, flt.value);
   if (field.type === 'text' || field.type === 'enum') {
@@ -117,10 +125,16 @@ function toCell(field: QueryFieldInfo, raw: unknown): QueryCell {
  * Runs a query over one inventory kind: allow-listed fields, bound values, server-side sort and
  * paging, and the total count for "1,234 of 11,000".
  */
-export async function queryInventory(db: Kysely<Database>, input: InventoryQuery): Promise<QueryResult> {
+export async function queryInventory(
+  db: Kysely<Database>,
+  input: InventoryQuery,
+): Promise<QueryResult> {
   const parsed = inventoryQuerySchema.safeParse(input);
   if (!parsed.success) {
-    throw new AppError('VALIDATION', `Bad query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new AppError(
+      'VALIDATION',
+      `Bad query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const q = parsed.data;
   const def = KINDS[q.kind];
@@ -129,7 +143,9 @@ export async function queryInventory(db: Kysely<Database>, input: InventoryQuery
   for (const flt of q.where) conditions.push(condition(fieldOf(def, q.kind, flt.field), flt));
   if (q.search && q.search.trim() !== '') {
     const pattern = `%${escapeLike(q.search.trim().toLowerCase())}%`;
-    const ors = def.search.map((col) => sql`lower(COALESCE(${sql.raw(col)}, '')) LIKE ${pattern} ESCAPE '\\'`);
+    const ors = def.search.map(
+      (col) => sql`lower(COALESCE(${sql.raw(col)}, '')) LIKE ${pattern} ESCAPE '\\'`,
+    );
     conditions.push(sql`(${sql.join(ors, sql` OR `)})`);
   }
   const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
@@ -150,7 +166,9 @@ export async function queryInventory(db: Kysely<Database>, input: InventoryQuery
     q.limit === 0
       ? []
       : (
-          await sql<Record<string, unknown>>`SELECT ${select} FROM ${from} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
+          await sql<
+            Record<string, unknown>
+          >`SELECT ${select} FROM ${from} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
             db,
           )
         ).rows;

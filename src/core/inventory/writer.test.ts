@@ -21,40 +21,75 @@ afterEach(async () => {
 const changes = async (): Promise<Record<string, unknown>[]> =>
   store.db.selectFrom('change_log').selectAll().orderBy('id').execute();
 
-function withVm(entities: CollectedEntity[], id: string, fields: Record<string, unknown>, name?: string): CollectedEntity[] {
+function withVm(
+  entities: CollectedEntity[],
+  id: string,
+  fields: Record<string, unknown>,
+  name?: string,
+): CollectedEntity[] {
   return entities.map((e) =>
-    e.type === 'vm' && e.id === id ? { ...e, name: name ?? e.name, fields: { ...e.fields, ...fields } } : e,
+    e.type === 'vm' && e.id === id
+      ? { ...e, name: name ?? e.name, fields: { ...e.fields, ...fields } }
+      : e,
   ) as CollectedEntity[];
 }
 
 describe('writeFullInventory', () => {
   it('creates every entity with first/last seen and logs each creation', async () => {
     const inv = sampleInventory(3);
-    const counts = await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    const counts = await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     expect(counts).toEqual({ seen: inv.length, created: inv.length, updated: 0, deleted: 0 });
     const vms = await store.db.selectFrom('vm').selectAll().orderBy('native_id').execute();
     expect(vms.map((v) => v.name)).toEqual(['app-001', 'app-002', 'app-003']);
-    expect(vms[0]).toMatchObject({ first_seen: t0.toISOString(), last_seen: t0.toISOString(), deleted_at: null, is_template: 0, cpu_count: 2 });
+    expect(vms[0]).toMatchObject({
+      first_seen: t0.toISOString(),
+      last_seen: t0.toISOString(),
+      deleted_at: null,
+      is_template: 0,
+      cpu_count: 2,
+    });
     const log = await changes();
     expect(log.filter((c) => c['kind'] === 'created')).toHaveLength(inv.length);
-    const rel = await store.db.selectFrom('relation').selectAll().where('kind', '=', 'vm.datastoreIds').execute();
+    const rel = await store.db
+      .selectFrom('relation')
+      .selectAll()
+      .where('kind', '=', 'vm.datastoreIds')
+      .execute();
     expect(rel).toHaveLength(1 + 2 + 1);
   });
 
   it('logs only the fields that changed, with old and new values, and skips volatile ones', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     let next = withVm(inv, 'vm-2', { powerState: 'poweredOff', cpuUsageMhz: 999, memoryMb: 4096 });
     next = withVm(next, 'vm-3', {}, 'app-003-renamed');
-    const counts = await writeFullInventory(store.db, { entities: next }, { endpointId: ep, syncRunId: null, now: t1 });
+    const counts = await writeFullInventory(
+      store.db,
+      { entities: next },
+      { endpointId: ep, syncRunId: null, now: t1 },
+    );
     expect(counts).toMatchObject({ created: 0, updated: 2, deleted: 0 });
     const updates = (await changes()).filter((c) => c['kind'] === 'updated');
-    expect(updates.map((c) => [c['entity_id'], c['field'], c['old_value'], c['new_value']])).toEqual([
+    expect(
+      updates.map((c) => [c['entity_id'], c['field'], c['old_value'], c['new_value']]),
+    ).toEqual([
       ['vm-2', 'powerState', 'poweredOn', 'poweredOff'],
       ['vm-2', 'memoryMb', '2048', '4096'],
       ['vm-3', 'name', 'app-003', 'app-003-renamed'],
     ]);
-    const vm2 = await store.db.selectFrom('vm').selectAll().where('native_id', '=', 'vm-2').executeTakeFirstOrThrow();
+    const vm2 = await store.db
+      .selectFrom('vm')
+      .selectAll()
+      .where('native_id', '=', 'vm-2')
+      .executeTakeFirstOrThrow();
     // The volatile field is stored even though it is not logged.
     expect(vm2.cpu_usage_mhz).toBe(999);
     expect(vm2.last_seen).toBe(t1.toISOString());
@@ -63,42 +98,95 @@ describe('writeFullInventory', () => {
 
   it('soft-deletes what vanished and revives it when it returns', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     const without = inv.filter((e) => e.id !== 'vm-3');
-    const c1 = await writeFullInventory(store.db, { entities: without }, { endpointId: ep, syncRunId: null, now: t1 });
+    const c1 = await writeFullInventory(
+      store.db,
+      { entities: without },
+      { endpointId: ep, syncRunId: null, now: t1 },
+    );
     expect(c1.deleted).toBe(1);
-    const gone = await store.db.selectFrom('vm').selectAll().where('native_id', '=', 'vm-3').executeTakeFirstOrThrow();
+    const gone = await store.db
+      .selectFrom('vm')
+      .selectAll()
+      .where('native_id', '=', 'vm-3')
+      .executeTakeFirstOrThrow();
     expect(gone.deleted_at).toBe(t1.toISOString());
-    const rel = await store.db.selectFrom('relation').selectAll().where('from_id', '=', 'vm-3').execute();
+    const rel = await store.db
+      .selectFrom('relation')
+      .selectAll()
+      .where('from_id', '=', 'vm-3')
+      .execute();
     expect(rel).toEqual([]);
-    const c2 = await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: new Date('2026-11-24T09:00:00Z') });
+    const c2 = await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: new Date('2026-11-24T09:00:00Z') },
+    );
     expect(c2.created).toBe(1);
-    const back = await store.db.selectFrom('vm').selectAll().where('native_id', '=', 'vm-3').executeTakeFirstOrThrow();
+    const back = await store.db
+      .selectFrom('vm')
+      .selectAll()
+      .where('native_id', '=', 'vm-3')
+      .executeTakeFirstOrThrow();
     expect(back.deleted_at).toBeNull();
     expect(back.first_seen).toBe(t0.toISOString());
   });
 
   it('writes nothing at all when one entity is bad', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     const before = await changes();
-    const bad = [...withVm(inv, 'vm-1', { powerState: 'suspended' }), { type: 'vm', id: 'vm-9', name: 'x', fields: { cpuCount: 'four' } } as CollectedEntity];
-    const err = await writeFullInventory(store.db, { entities: bad }, { endpointId: ep, syncRunId: null, now: t1 }).catch((e: unknown) => e);
+    const bad = [
+      ...withVm(inv, 'vm-1', { powerState: 'suspended' }),
+      { type: 'vm', id: 'vm-9', name: 'x', fields: { cpuCount: 'four' } } as CollectedEntity,
+    ];
+    const err = await writeFullInventory(
+      store.db,
+      { entities: bad },
+      { endpointId: ep, syncRunId: null, now: t1 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('VALIDATION');
     expect(await changes()).toEqual(before);
-    const vm1 = await store.db.selectFrom('vm').select('power_state').where('native_id', '=', 'vm-1').executeTakeFirstOrThrow();
+    const vm1 = await store.db
+      .selectFrom('vm')
+      .select('power_state')
+      .where('native_id', '=', 'vm-1')
+      .executeTakeFirstOrThrow();
     expect(vm1.power_state).toBe('poweredOn');
   });
 
   it('links a change to the user an event names', async () => {
     const inv = sampleInventory(2);
-    await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     await writeFullInventory(
       store.db,
       {
         entities: withVm(inv, 'vm-1', { powerState: 'poweredOff' }),
-        events: [{ key: '77', at: '2026-11-24T08:10:00Z', eventType: 'VmPoweredOffEvent', user: 'VSPHERE.LOCAL\\alice', message: 'app-001 is powered off', entityType: 'vm', entityId: 'vm-1' }],
+        events: [
+          {
+            key: '77',
+            at: '2026-11-24T08:10:00Z',
+            eventType: 'VmPoweredOffEvent',
+            user: 'VSPHERE.LOCAL\\alice',
+            message: 'app-001 is powered off',
+            entityType: 'vm',
+            entityId: 'vm-1',
+          },
+        ],
       },
       { endpointId: ep, syncRunId: null, now: t1 },
     );
@@ -112,17 +200,32 @@ describe('writeFullInventory', () => {
 describe('writeInventoryDelta', () => {
   it('updates only the given fields and removes explicitly', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(store.db, { entities: inv }, { endpointId: ep, syncRunId: null, now: t0 });
+    await writeFullInventory(
+      store.db,
+      { entities: inv },
+      { endpointId: ep, syncRunId: null, now: t0 },
+    );
     const counts = await writeInventoryDelta(
       store.db,
-      { upserts: [{ type: 'vm', id: 'vm-1', name: 'app-001', fields: { powerState: 'suspended' } }], removals: [{ type: 'vm', id: 'vm-2' }] },
+      {
+        upserts: [{ type: 'vm', id: 'vm-1', name: 'app-001', fields: { powerState: 'suspended' } }],
+        removals: [{ type: 'vm', id: 'vm-2' }],
+      },
       { endpointId: ep, syncRunId: null, now: t1 },
     );
     expect(counts).toMatchObject({ updated: 1, deleted: 1, created: 0 });
-    const vm1 = await store.db.selectFrom('vm').selectAll().where('native_id', '=', 'vm-1').executeTakeFirstOrThrow();
+    const vm1 = await store.db
+      .selectFrom('vm')
+      .selectAll()
+      .where('native_id', '=', 'vm-1')
+      .executeTakeFirstOrThrow();
     expect(vm1.power_state).toBe('suspended');
     expect(vm1.ip_address).toBe('10.0.0.1');
-    const vm3 = await store.db.selectFrom('vm').selectAll().where('native_id', '=', 'vm-3').executeTakeFirstOrThrow();
+    const vm3 = await store.db
+      .selectFrom('vm')
+      .selectAll()
+      .where('native_id', '=', 'vm-3')
+      .executeTakeFirstOrThrow();
     expect(vm3.deleted_at).toBeNull();
   });
 });

@@ -65,7 +65,11 @@ function specOf(type: EntityType): TypeSpec {
 }
 
 /** Converts a collector's value to the column's storage form; rejects values of the wrong shape. */
-export function toColumn(value: FieldValue | undefined, spec: FieldSpec, where: string): ColumnValue {
+export function toColumn(
+  value: FieldValue | undefined,
+  spec: FieldSpec,
+  where: string,
+): ColumnValue {
   if (value === null || value === undefined) return null;
   switch (spec.kind) {
     case 'text':
@@ -182,7 +186,11 @@ async function writeEntities(
         changes.push(change(opts, at, type, e.id, e.name, 'created', null, null, null, user));
         for (const [field, column, fspec] of spec.fields) {
           if (fspec.refs && values[column] != null) {
-            relationRewrites.push({ from: e.id, kind: `${type}.${field}`, to: parseIds(values[column]) });
+            relationRewrites.push({
+              from: e.id,
+              kind: `${type}.${field}`,
+              to: parseIds(values[column]),
+            });
           }
         }
         continue;
@@ -198,7 +206,20 @@ async function writeEntities(
       if (old['name'] !== e.name) {
         set['name'] = e.name;
         changed = true;
-        changes.push(change(opts, at, type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user));
+        changes.push(
+          change(
+            opts,
+            at,
+            type,
+            e.id,
+            e.name,
+            'updated',
+            'name',
+            old['name'] as string,
+            e.name,
+            user,
+          ),
+        );
       }
       for (const [field, column, fspec] of spec.fields) {
         if (!(column in values)) continue;
@@ -206,11 +227,23 @@ async function writeEntities(
         const prev = old[column] ?? null;
         if (next === prev) continue;
         set[column] = next;
-        if (fspec.refs) relationRewrites.push({ from: e.id, kind: `${type}.${field}`, to: parseIds(next) });
+        if (fspec.refs)
+          relationRewrites.push({ from: e.id, kind: `${type}.${field}`, to: parseIds(next) });
         if (fspec.volatile) continue;
         changed = true;
         changes.push(
-          change(opts, at, type, e.id, e.name, 'updated', field, stringify(prev), stringify(next), user),
+          change(
+            opts,
+            at,
+            type,
+            e.id,
+            e.name,
+            'updated',
+            field,
+            stringify(prev),
+            stringify(next),
+            user,
+          ),
         );
       }
       if (changed && !revived) counts.updated++;
@@ -236,7 +269,18 @@ async function writeEntities(
       deleteIds.push(id);
       counts.deleted++;
       changes.push(
-        change(opts, at, type, id, old['name'] as string, 'deleted', null, null, null, userOf(type, id)),
+        change(
+          opts,
+          at,
+          type,
+          id,
+          old['name'] as string,
+          'deleted',
+          null,
+          null,
+          null,
+          userOf(type, id),
+        ),
       );
     }
     for (const part of chunks(deleteIds, 500)) {
@@ -332,7 +376,12 @@ async function rewriteRelations(
     }
   }
   const rows = rewrites.flatMap((r) =>
-    [...new Set(r.to)].map((to) => ({ endpoint_id: endpointId, kind: r.kind, from_id: r.from, to_id: to })),
+    [...new Set(r.to)].map((to) => ({
+      endpoint_id: endpointId,
+      kind: r.kind,
+      from_id: r.from,
+      to_id: to,
+    })),
   );
   for (const part of chunks(rows, 500)) {
     await trx.insertInto('relation').values(part).execute();
@@ -343,7 +392,9 @@ async function rewriteRelations(
  * The most recent event naming an entity tells who changed it, when the endpoint knows. Events
  * arrive with the inventory they explain.
  */
-function linkEventsToUsers(events: readonly CollectedEvent[]): (type: EntityType, id: string) => string | null {
+function linkEventsToUsers(
+  events: readonly CollectedEvent[],
+): (type: EntityType, id: string) => string | null {
   const latest = new Map<string, CollectedEvent>();
   for (const ev of events) {
     if (!ev.entityType || !ev.entityId || !ev.user) continue;
@@ -370,11 +421,19 @@ async function writeEvents(
     entity_id: e.entityId,
   }));
   for (const part of chunks(rows, 300)) {
-    await trx.insertInto('event').values(part).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto('event')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }
 
-export async function writeSamples(db: Db, endpointId: number, samples: readonly UsageSample[]): Promise<void> {
+export async function writeSamples(
+  db: Db,
+  endpointId: number,
+  samples: readonly UsageSample[],
+): Promise<void> {
   const rows = samples.map((s) => ({
     endpoint_id: endpointId,
     entity_type: s.entityType,
@@ -386,7 +445,11 @@ export async function writeSamples(db: Db, endpointId: number, samples: readonly
     storage_capacity_bytes: s.storageCapacityBytes ?? null,
   }));
   for (const part of chunks(rows, 300)) {
-    await db.insertInto('sample').values(part).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('sample')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }
 
@@ -417,9 +480,11 @@ export async function writeInventoryDelta(
   opts: WriteOptions,
 ): Promise<WriteCounts> {
   try {
-    return await db.transaction().execute((trx) =>
-      writeEntities(trx, opts, delta.upserts, delta.removals, false, delta.events ?? []),
-    );
+    return await db
+      .transaction()
+      .execute((trx) =>
+        writeEntities(trx, opts, delta.upserts, delta.removals, false, delta.events ?? []),
+      );
   } catch (e) {
     throw storeError(e, 'save the update');
   }

@@ -17,10 +17,30 @@ let fingerprint: string;
 const dir = mkdtempSync(join(tmpdir(), 'infrascope-tls-'));
 
 beforeAll(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const cert = readFileSync(join(dir, 'c.pem'));
   fingerprint = new X509Certificate(cert).fingerprint256;
-  server = createServer({ key: readFileSync(join(dir, 'k.pem')), cert }, (_req, res) => res.end('hello'));
+  server = createServer({ key: readFileSync(join(dir, 'k.pem')), cert }, (_req, res) =>
+    res.end('hello'),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
 });

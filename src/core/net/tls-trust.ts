@@ -78,7 +78,11 @@ export function verifyPeer(socket: TLSSocket, thumbprint: string | null): AppErr
   const cert = socket.getPeerCertificate();
   if (thumbprint === null) {
     if (socket.authorized) return null;
-    return new AppError('TLS_UNTRUSTED', `The server's certificate is not trusted (${String(socket.authorizationError)}).`, cert?.raw ? { ...certificateFacts(cert) } : {});
+    return new AppError(
+      'TLS_UNTRUSTED',
+      `The server's certificate is not trusted (${String(socket.authorizationError)}).`,
+      cert?.raw ? { ...certificateFacts(cert) } : {},
+    );
   }
   const pin = normalizeThumbprint(thumbprint);
   if (cert?.fingerprint256 === pin) return null;
@@ -92,10 +96,19 @@ export function verifyPeer(socket: TLSSocket, thumbprint: string | null): AppErr
  * A keep-alive HTTPS agent enforcing {@link pinnedTlsOptions}: each new connection is checked
  * with {@link verifyPeer} on `secureConnect` and destroyed before any request byte is written.
  */
-export function createPinnedAgent(thumbprint: string | null, opts: { maxSockets?: number } = {}): Agent {
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4, ...pinnedTlsOptions(thumbprint) });
+export function createPinnedAgent(
+  thumbprint: string | null,
+  opts: { maxSockets?: number } = {},
+): Agent {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: opts.maxSockets ?? 4,
+    ...pinnedTlsOptions(thumbprint),
+  });
   const create = agent.createConnection.bind(agent) as (...args: unknown[]) => TLSSocket;
-  (agent as unknown as { createConnection: (...args: unknown[]) => TLSSocket }).createConnection = (...args) => {
+  (agent as unknown as { createConnection: (...args: unknown[]) => TLSSocket }).createConnection = (
+    ...args
+  ) => {
     const socket = create(...args);
     socket.once('secureConnect', () => {
       const err = verifyPeer(socket, thumbprint);

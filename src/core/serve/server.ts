@@ -61,7 +61,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const token = opts.token ?? randomBytes(32).toString('hex');
   const root = resolve(opts.rendererDir);
   if (!existsSync(join(root, 'index.html'))) {
-    throw new Error(`The UI is not built (${join(root, 'index.html')} is missing). Run npm run build.`);
+    throw new Error(
+      `The UI is not built (${join(root, 'index.html')} is missing). Run npm run build.`,
+    );
   }
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -121,9 +123,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       let msg: ClientMessage;
       try {
         msg = JSON.parse(String(data)) as ClientMessage;
-        if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') throw new Error('bad frame');
+        if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number')
+          throw new Error('bad frame');
       } catch {
-        ws.send(JSON.stringify({ id: null, reply: { ok: false, error: { code: 'VALIDATION', message: 'Malformed request frame' } } }));
+        ws.send(
+          JSON.stringify({
+            id: null,
+            reply: { ok: false, error: { code: 'VALIDATION', message: 'Malformed request frame' } },
+          }),
+        );
         return;
       }
       void opts.core.request(msg.channel, msg.input, { actor }).then((reply) => {

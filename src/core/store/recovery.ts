@@ -64,7 +64,10 @@ function stamp(now: Date): string {
  * passes `integrity_check` (through the online backup API) and says what was lost. Never loops,
  * never silently starts empty: the notice is returned for the host to show.
  */
-export async function openStoreWithRecovery(opts: OpenStoreOptions, now = new Date()): Promise<RecoveredStore> {
+export async function openStoreWithRecovery(
+  opts: OpenStoreOptions,
+  now = new Date(),
+): Promise<RecoveredStore> {
   try {
     return { store: await openStore(opts), recovery: null };
   } catch (e) {
@@ -90,7 +93,13 @@ export async function openStoreWithRecovery(opts: OpenStoreOptions, now = new Da
     const takenAt = good ? statSync(good).mtime.toISOString() : null;
     return {
       store,
-      recovery: { reason, movedTo, restoredFrom: good, backupTakenAt: takenAt, dataLostSince: takenAt },
+      recovery: {
+        reason,
+        movedTo,
+        restoredFrom: good,
+        backupTakenAt: takenAt,
+        dataLostSince: takenAt,
+      },
     };
   }
 }

@@ -29,7 +29,17 @@ describe('openStore', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .all()
         .map((r) => (r as { name: string }).name);
-      for (const t of ['endpoint', 'vm', 'host', 'vm_disk', 'snapshot', 'change_log', 'relation', 'sync_run', 'audit_log']) {
+      for (const t of [
+        'endpoint',
+        'vm',
+        'host',
+        'vm_disk',
+        'snapshot',
+        'change_log',
+        'relation',
+        'sync_run',
+        'audit_log',
+      ]) {
         expect(tables).toContain(t);
       }
     } finally {
@@ -50,7 +60,9 @@ describe('openStore', () => {
     const file = join(dir, 'c.db');
     await (await openStore({ file })).close();
     const raw = new BetterSqlite3(file);
-    raw.prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)').run('2099-01-01T0000-future', new Date().toISOString());
+    raw
+      .prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)')
+      .run('2099-01-01T0000-future', new Date().toISOString());
     raw.close();
     const err = await openStore({ file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -88,15 +88,40 @@ export function storeError(e: unknown, doing: string): AppError {
   const code = String((e as { code?: unknown }).code ?? '');
   const msg = e instanceof Error ? e.message : String(e);
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new AppError('STORE_CORRUPT', `Cannot ${doing}: the database file is damaged (${msg}).`, { sqlite: code }, { cause: e });
+    return new AppError(
+      'STORE_CORRUPT',
+      `Cannot ${doing}: the database file is damaged (${msg}).`,
+      { sqlite: code },
+      { cause: e },
+    );
   }
   if (code === 'SQLITE_FULL') {
-    return new AppError('DISK_FULL', `Cannot ${doing}: the disk is full. Nothing was written; the previous inventory is unchanged. Free some space and sync again.`, { sqlite: code }, { cause: e });
+    return new AppError(
+      'DISK_FULL',
+      `Cannot ${doing}: the disk is full. Nothing was written; the previous inventory is unchanged. Free some space and sync again.`,
+      { sqlite: code },
+      { cause: e },
+    );
   }
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS') {
-    return new AppError('STORE_READ_ONLY', `Cannot ${doing}: the data directory is read-only or not accessible (${msg}). Nothing was written.`, { sqlite: code }, { cause: e });
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'EACCES' ||
+    code === 'EROFS'
+  ) {
+    return new AppError(
+      'STORE_READ_ONLY',
+      `Cannot ${doing}: the data directory is read-only or not accessible (${msg}). Nothing was written.`,
+      { sqlite: code },
+      { cause: e },
+    );
   }
-  return new AppError('STORE_WRITE_FAILED', `Cannot ${doing}: ${msg}`, { sqlite: code }, { cause: e });
+  return new AppError(
+    'STORE_WRITE_FAILED',
+    `Cannot ${doing}: ${msg}`,
+    { sqlite: code },
+    { cause: e },
+  );
 }
 
 /** Online backup (never a file copy, which could catch a half-written WAL), then verified. */
@@ -108,15 +133,24 @@ export async function backupTo(sqlite: BetterSqlite3.Database, target: string): 
   try {
     check.pragma('journal_mode = DELETE');
     const result = check.pragma('integrity_check', { simple: true });
-    if (result !== 'ok') throw new AppError('STORE_WRITE_FAILED', `Backup ${target} failed its integrity check: ${String(result)}`);
+    if (result !== 'ok')
+      throw new AppError(
+        'STORE_WRITE_FAILED',
+        `Backup ${target} failed its integrity check: ${String(result)}`,
+      );
   } finally {
     check.close();
   }
 }
 
 /** Writes a verified online backup into backups/ and keeps the newest `keep`. */
-export async function backupNow(store: Pick<Store, 'sqlite' | 'file'>, keep = 7, now = new Date()): Promise<string> {
-  if (store.file === ':memory:') throw new AppError('VALIDATION', 'An in-memory store has no backups');
+export async function backupNow(
+  store: Pick<Store, 'sqlite' | 'file'>,
+  keep = 7,
+  now = new Date(),
+): Promise<string> {
+  if (store.file === ':memory:')
+    throw new AppError('VALIDATION', 'An in-memory store has no backups');
   const target = backupName(store.file, now);
   try {
     await backupTo(store.sqlite, target);
@@ -154,7 +188,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let sqlite: BetterSqlite3.Database;
   try {
     if (!memory) mkdirSync(dirname(file), { recursive: true });
-    sqlite = new BetterSqlite3(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    sqlite = new BetterSqlite3(
+      file,
+      opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {},
+    );
   } catch (e) {
     throw storeError(e, `open the store ${file}`);
   }
@@ -162,7 +199,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     applyPragmas(sqlite);
     if (existed) {
       const quick = sqlite.pragma('quick_check', { simple: true });
-      if (quick !== 'ok') throw new AppError('STORE_CORRUPT', `The store ${file} is damaged: ${String(quick)}`);
+      if (quick !== 'ok')
+        throw new AppError('STORE_CORRUPT', `The store ${file} is damaged: ${String(quick)}`);
     }
   } catch (e) {
     sqlite.close();

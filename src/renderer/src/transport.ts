@@ -59,17 +59,33 @@ function fromWebSocket(): InfrascopeApi {
       };
       ws.onerror = () => {
         opening = null;
-        reject(new AppError('FORBIDDEN', 'Cannot reach Infrascope. Open the URL that infrascope serve printed (it carries the token).'));
+        reject(
+          new AppError(
+            'FORBIDDEN',
+            'Cannot reach Infrascope. Open the URL that infrascope serve printed (it carries the token).',
+          ),
+        );
       };
       ws.onclose = () => {
         socket = null;
         for (const [id, done] of pending) {
-          done({ ok: false, error: { code: 'CONNECTION_LOST', message: 'The connection to infrascope serve closed' } });
+          done({
+            ok: false,
+            error: {
+              code: 'CONNECTION_LOST',
+              message: 'The connection to infrascope serve closed',
+            },
+          });
           pending.delete(id);
         }
       };
       ws.onmessage = (msg: MessageEvent<string>) => {
-        const data = JSON.parse(msg.data) as { id?: number; reply?: Reply<Channel>; event?: EventName; payload?: unknown };
+        const data = JSON.parse(msg.data) as {
+          id?: number;
+          reply?: Reply<Channel>;
+          event?: EventName;
+          payload?: unknown;
+        };
         if (data.event) {
           for (const l of listeners.get(data.event) ?? []) l(data.payload);
         } else if (typeof data.id === 'number' && data.reply) {
@@ -102,4 +118,6 @@ function fromWebSocket(): InfrascopeApi {
   };
 }
 
-export const api: InfrascopeApi = window.infrascope ? fromPreload(window.infrascope) : fromWebSocket();
+export const api: InfrascopeApi = window.infrascope
+  ? fromPreload(window.infrascope)
+  : fromWebSocket();

@@ -5,7 +5,9 @@ export class AppPage {
   constructor(readonly page: Page) {}
 
   nav(label: string): Locator {
-    return this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label, exact: true });
+    return this.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: label, exact: true });
   }
 
   async open(label: string): Promise<void> {
