@@ -231,12 +231,22 @@ describe('runConnectivityTest (Hyper-V)', () => {
     await new Promise<void>((resolve) => winrm.listen(0, '127.0.0.1', resolve));
     const port = (winrm.address() as AddressInfo).port;
     try {
+      const logins: string[] = [];
       const ok = await runConnectivityTest(target({ kind: 'hyperv', port, thumbprint: null }), {
         now,
         checkPowerShell: () => Promise.resolve('7.4.1'),
+        probeLogin: (t) => {
+          logins.push(`${t.kind}:${t.host}:${t.port}`);
+          return Promise.resolve({
+            detail: 'Signed in over WinRM.',
+            permission: { ok: true, detail: 'Reads the host and its VMs.' },
+          });
+        },
       });
       expect(stepOf(ok, 'tls').status).toBe('skipped');
-      expect(stepOf(ok, 'login').status).toBe('skipped');
+      expect(stepOf(ok, 'login')).toMatchObject({ status: 'ok', detail: 'Signed in over WinRM.' });
+      expect(stepOf(ok, 'permission').status).toBe('ok');
+      expect(logins).toEqual([`hyperv:127.0.0.1:${port}`]);
       expect(ok.ok).toBe(true);
       expect(stepOf(ok, 'api')).toMatchObject({
         status: 'ok',

@@ -13,6 +13,7 @@ import type { TrustDecision } from './trust.js';
 import { evaluateTrust } from './trust.js';
 import type { LoginProbeResult, ServiceContentFacts } from './vsphere-probe.js';
 import { retrieveServiceContent, vsphereLoginProbe } from './vsphere-probe.js';
+import { probeHyperV } from '../collectors/hyperv/index.js';
 
 /** What the doctor needs to know about an endpoint. `password` is null when none opens. */
 export interface DoctorTarget {
@@ -78,8 +79,28 @@ function isVsphere(kind: EndpointKind): boolean {
   return kind === 'vcenter' || kind === 'esxi';
 }
 
-/** The default login probe: vSphere SOAP Login, a read of the root folder, Logout. */
+/**
+ * The default login probe. vSphere: SOAP Login, a read of the root folder, Logout. Hyper-V: a
+ * PowerShell remoting session that signs in and reads the host (PowerShell start plus WinRM often
+ * takes longer than the other steps, so it gets at least 30 s).
+ */
 export const defaultLoginProbe: LoginProbe = async (target, ctx) => {
+  if (target.kind === 'hyperv') {
+    return probeHyperV(
+      {
+        name: target.name,
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        password: target.password,
+        useSsl: target.useSsl === true,
+      },
+      {
+        timeoutMs: Math.max(30_000, ctx.timeoutMs ?? 0),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
+    );
+  }
   if (!ctx.serviceContent) {
     throw new AppError(
       'INTERNAL',
@@ -241,11 +262,11 @@ export async function runConnectivityTest(
   });
 
   await step('login', async () => {
-    if (!deps.probeLogin && !isVsphere(target.kind)) {
-      return {
-        status: 'skipped',
-        detail: 'Not checked here yet: the Hyper-V login check arrives with the Hyper-V collector.',
-      };
+    // A Hyper-V endpoint may sign in as the current Windows identity, with no stored password.
+    if (target.password === null && target.kind === 'hyperv' && target.username === '') {
+      const probe = deps.probeLogin ?? defaultLoginProbe;
+      login = await probe({ ...target, password: '' }, { ...opts, serviceContent, thumbprint });
+      return { detail: login.detail };
     }
     if (target.password === null) {
       throw (
