@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { EntityType } from '../../shared/entities.js';
+import { ENTITY_TYPES } from '../../shared/entities.js';
+import { AppError } from '../../shared/errors.js';
+import type { ExportFormat, ExportProgressEvent, ExportResult } from '../../shared/export.js';
+import { EXPORT_FORMATS } from '../../shared/export.js';
+import type { Filter } from '../../shared/query.js';
+import { parseFilter } from '../../shared/query.js';
+import { unwrapReply } from '../../shared/transport.js';
+import type { CliContext } from '../context.js';
+
+export const EXPORT_HELP = `Usage: infrascope export --format xlsx|csv|json [--out PATH] [--endpoint NAME]
+                        [--where FIELD=VALUE]... [--anonymize] [--snapshot ID|LABEL]
+                        [--type TYPE]... [--bom]
+
+  --format xlsx     a workbook shaped like RVTools' (vInfo, vCPU, vMemory, vDisk, vNetwork, ...)
+  --format csv      one CSV per entity type, zipped (one --type: a plain .csv)
+  --format json     the gzip JSON snapshot (import it with "infrascope snapshot import")
+  --out PATH        the file to write (default: infrascope-DATE-TIME.xlsx|.zip|.json.gz here)
+  --endpoint NAME   only this endpoint
+  --where F=V       only VMs matching (fields of "infrascope query vms --fields"), with their
+                    disks, NICs and snapshots; repeat to AND filters
+  --anonymize       stable pseudonyms for names, IPs, DNS names and annotations
+  --snapshot REF    export a saved snapshot (id or label) instead of the live inventory
+  --type TYPE       CSV: only this entity type (${ENTITY_TYPES.join(', ')})
+  --bom             CSV: start each file with a UTF-8 byte order mark (for Excel)
+
+Progress goes to stderr (a bar on a terminal); the written path to stdout. The file is written
+to a temporary name and renamed when complete: a failed or interrupted export leaves nothing.`;
+
+const EXT: Record<ExportFormat, string> = { xlsx: '.xlsx', csv: '.zip', json: '.json.gz' };
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function bar(p: ExportProgressEvent, width = 30): string {
+  const total = p.total ?? 0;
+  const frac = total > 0 ? Math.min(1, p.done / total) : 0;
+  const full = Math.round(frac * width);
+  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${p.phase} ${p.done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
+}
+
+/** `infrascope export ...` — writes an export file; suited to cron and Task Scheduler. */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      endpoint: { type: 'string' },
+      where: { type: 'string', multiple: true, short: 'w' },
+      anonymize: { type: 'boolean' },
+      snapshot: { type: 'string' },
+      type: { type: 'string', multiple: true },
+      bom: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  void positionals;
+  if (values.help) {
+    ctx.out.write(EXPORT_HELP + '\n');
+    return 0;
+  }
+  const format = values.format;
+  if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new AppError('VALIDATION', `Give --format ${EXPORT_FORMATS.join('|')}.\n${EXPORT_HELP}`);
+  }
+  const where: Filter[] = [];
+  for (const w of values.where ?? []) {
+    try {
+      where.push(parseFilter(w));
+    } catch (e) {
+      throw new AppError('VALIDATION', (e as Error).message);
+    }
+  }
+  const types = values.type ?? [];
+  for (const t of types) {
+    if (!(ENTITY_TYPES as readonly string[]).includes(t)) {
+      throw new AppError('VALIDATION', `Unknown type "${t}". Types: ${ENTITY_TYPES.join(', ')}`);
+    }
+  }
+  if (types.length > 0 && format !== 'csv') {
+    throw new AppError('VALIDATION', '--type applies to --format csv only');
+  }
+  const fmt = format as ExportFormat;
+  const ext = fmt === 'csv' && types.length === 1 ? '.csv' : EXT[fmt];
+  const out = values.out ?? `infrascope-${stamp(new Date())}${ext}`;
+  const exportId = `cli-${randomBytes(6).toString('hex')}`;
+
+  let lastPhase = '';
+  let lastDraw = 0;
+  const unsubscribe = ctx.core.events.subscribe((event, payload) => {
+    if (event !== 'export:progress') return;
+    const p = payload as ExportProgressEvent;
+    if (p.exportId !== exportId || p.state !== 'running') return;
+    if (ctx.isTTY) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && p.phase === lastPhase) return;
+      lastDraw = now;
+      lastPhase = p.phase;
+      ctx.err.write(`\r${bar(p)}\u001b[K`);
+    } else if (p.phase !== lastPhase) {
+      lastPhase = p.phase;
+      if (p.phase !== 'start') {
+        ctx.err.write(`${p.phase} ${p.done}/${p.total ?? '?'}\n`);
+      }
+    }
+  });
+  const onAbort = (): void => {
+    void ctx.core.request('export:cancel', { exportId }, { actor: 'cli' });
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const reply = await ctx.core.request(
+      'export:run',
+      {
+        format: fmt,
+        out,
+        exportId,
+        where,
+        anonymize: values.anonymize === true,
+        bom: values.bom === true,
+        ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+        ...(values.snapshot !== undefined ? { snapshot: values.snapshot } : {}),
+        ...(types.length > 0 ? { types: types as EntityType[] } : {}),
+      },
+      { actor: 'cli' },
+    );
+    if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+    const result = unwrapReply(reply) as ExportResult;
+    const rows = Object.entries(result.rows)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    ctx.err.write(
+      `Wrote ${result.bytes.toLocaleString('en-US')} bytes in ${(result.durationMs / 1000).toFixed(1)} s (${rows})\n`,
+    );
+    ctx.out.write(`${result.file}\n`);
+    return 0;
+  } catch (e) {
+    if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+    throw e;
+  } finally {
+    unsubscribe();
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import type { ENTITY_TYPES } from '../../shared/entities.js';
+import { AppError } from '../../shared/errors.js';
+import type {
+  ExportProgressEvent,
+  ExportRequestParsed,
+  ExportResult,
+} from '../../shared/export.js';
+import { ENTITY_TYPES as TYPES } from '../../shared/entities.js';
+import type { EventHub, HandlerSlice } from '../contract/handlers.js';
+import type { Logger } from '../logger.js';
+import { exclusive } from '../snapshots/capability.js';
+import { openSnapshotSource, resolveSnapshotRef } from '../snapshots/store.js';
+import type { Store } from '../store/sqlite.js';
+import { anonymizeSource, pseudonymKey } from './anonymize.js';
+import { writeAtomically } from './atomic.js';
+import { writeCsvExport } from './csv.js';
+import { applyVmFilters, filterEndpoint } from './filters.js';
+import { writeJsonSnapshot } from './json-snapshot.js';
+import { writeRvtoolsWorkbook } from './rvtools.js';
+import type { InventorySource } from './source.js';
+import { openLiveSource } from './source.js';
+
+export interface ExportDeps {
+  readonly store: Store;
+  readonly events: EventHub;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly appVersion: string;
+  readonly nativeBinding?: string;
+}
+
+export interface RunExportOptions {
+  /** Called on every progress step (the CLI draws its bar from it). */
+  readonly onProgress?: (p: ExportProgressEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExportCapability {
+  readonly handlers: HandlerSlice<'export:run' | 'export:cancel'>;
+  run(req: ExportRequestParsed, opts?: RunExportOptions): Promise<ExportResult>;
+  /** Cancels running exports (on shutdown). */
+  dispose(): Promise<void>;
+}
+
+const THROTTLE_MS = 100;
+
+/**
+ * Exports: XLSX shaped like RVTools, CSV per entity type, the gzip JSON snapshot. Each export
+ * writes a temp file renamed into place, reports progress as `export:progress` events with real
+ * row counts, and can be cancelled by id (`export:cancel`), which removes the temp file.
+ */
+export function createExportCapability(deps: ExportDeps): ExportCapability {
+  const running = new Map<string, AbortController>();
+
+  async function openSource(req: ExportRequestParsed): Promise<InventorySource> {
+    const { store } = deps;
+    let source: InventorySource;
+    if (req.snapshot !== undefined) {
+      const ref = await exclusive(store.db, () => resolveSnapshotRef(store.sqlite, req.snapshot!));
+      if (ref === 'now') {
+        source = openLiveSource(store.sqlite, store.file, opts(req));
+      } else {
+        if (req.where.length > 0) {
+          throw new AppError(
+            'VALIDATION',
+            'Filters (--where) apply to the live inventory, not to a snapshot',
+          );
+        }
+        source = openSnapshotSource(store.sqlite, ref);
+        if (req.endpoint !== undefined) source = filterEndpoint(source, req.endpoint);
+      }
+    } else {
+      source = openLiveSource(store.sqlite, store.file, opts(req));
+    }
+    try {
+      source = await applyVmFilters(store.db, source, req.where);
+      if (req.anonymize) {
+        const key = await exclusive(store.db, () => pseudonymKey(store.sqlite));
+        source = anonymizeSource(source, key);
+      }
+      return source;
+    } catch (e) {
+      source.close();
+      throw e;
+    }
+  }
+
+  function opts(req: ExportRequestParsed): {
+    endpoint?: string;
+    nativeBinding?: string;
+    now: Date;
+  } {
+    return {
+      now: deps.now(),
+      ...(req.endpoint !== undefined ? { endpoint: req.endpoint } : {}),
+      ...(deps.nativeBinding ? { nativeBinding: deps.nativeBinding } : {}),
+    };
+  }
+
+  async function run(req: ExportRequestParsed, ro: RunExportOptions = {}): Promise<ExportResult> {
+    const exportId = req.exportId ?? randomBytes(8).toString('hex');
+    if (running.has(exportId))
+      throw new AppError('CONFLICT', `Export ${exportId} is already running`);
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    ro.signal?.addEventListener('abort', onAbort, { once: true });
+    if (ro.signal?.aborted) controller.abort();
+    running.set(exportId, controller);
+    const started = Date.now();
+    let last = 0;
+    let lastPhase = '';
+    const emit = (p: ExportProgressEvent, force = false): void => {
+      ro.onProgress?.(p);
+      const t = Date.now();
+      if (force || p.phase !== lastPhase || t - last >= THROTTLE_MS) {
+        last = t;
+        lastPhase = p.phase;
+        deps.events.emit('export:progress', p);
+      }
+    };
+    const progress = (phase: string, done: number, total: number): void =>
+      emit({ exportId, state: 'running', phase, done, total });
+    let finalDone = 0;
+    try {
+      emit({ exportId, state: 'running', phase: 'start', done: 0 }, true);
+      const source = await openSource(req);
+      try {
+        const signal = controller.signal;
+        const track = (phase: string, done: number, total: number): void => {
+          finalDone = done;
+          progress(phase, done, total);
+        };
+        const { result, file, bytes } = await writeAtomically(req.out, async (tmp) => {
+          switch (req.format) {
+            case 'xlsx':
+              return writeRvtoolsWorkbook(source, tmp, {
+                signal,
+                progress: track,
+                appVersion: deps.appVersion,
+                now: deps.now(),
+              });
+            case 'csv':
+              return writeCsvExport(source, tmp, {
+                types: req.types ?? (TYPES as typeof ENTITY_TYPES),
+                bom: req.bom,
+                signal,
+                progress: track,
+              });
+            case 'json':
+              return writeJsonSnapshot(source, tmp, {
+                appVersion: deps.appVersion,
+                anonymized: req.anonymize,
+                signal,
+                progress: track,
+              });
+          }
+        });
+        if (controller.signal.aborted) throw new AppError('CANCELLED', 'Export cancelled');
+        const out: ExportResult = {
+          exportId,
+          format: req.format,
+          file,
+          bytes,
+          rows: result,
+          durationMs: Date.now() - started,
+        };
+        emit(
+          { exportId, state: 'succeeded', phase: 'done', done: finalDone, total: finalDone },
+          true,
+        );
+        deps.log.info(
+          { exportId, format: req.format, bytes, ms: out.durationMs },
+          'export written',
+        );
+        return out;
+      } finally {
+        source.close();
+      }
+    } catch (e) {
+      const cancelled = e instanceof AppError && e.code === 'CANCELLED';
+      emit(
+        { exportId, state: cancelled ? 'cancelled' : 'failed', phase: 'done', done: finalDone },
+        true,
+      );
+      throw e;
+    } finally {
+      running.delete(exportId);
+      ro.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    run,
+    handlers: {
+      'export:run': (input) => run(input),
+      'export:cancel': (input) => {
+        const c = running.get(input.exportId);
+        c?.abort();
+        return Promise.resolve({ cancelled: c !== undefined });
+      },
+    },
+    dispose() {
+      for (const c of running.values()) c.abort();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import type { EntityType, FieldSpec, FieldValue } from '../../shared/entities.js';
+import { ENTITY_FIELDS } from '../../shared/entities.js';
+
+/*
+ * The one shape every exporter and the snapshot store read: an entity with its endpoint and its
+ * field values decoded (booleans, numbers, parsed JSON), whether it comes from the live tables, a
+ * saved snapshot or an imported file.
+ */
+
+/** An endpoint as exports and snapshots know it: never its credentials. */
+export interface SourceEndpoint {
+  /** Stable across machines: the host (with the port when two endpoints share a host). */
+  readonly key: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly host: string;
+  readonly port: number | null;
+}
+
+export interface EntityRecord {
+  readonly type: EntityType;
+  readonly ep: SourceEndpoint;
+  readonly id: string;
+  readonly name: string;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  /**
+   * The same values in the order of the source's `fieldsOf(type)`, when the source reads them
+   * that way: writers that go column by column (CSV, JSON, snapshots) use it and never build
+   * `fields`.
+   */
+  readonly values?: readonly FieldValue[];
+}
+
+/** A record whose `fields` map is built only if someone asks for it. */
+export class ValuesRecord implements EntityRecord {
+  private map: Record<string, FieldValue> | undefined;
+  constructor(
+    readonly type: EntityType,
+    readonly ep: SourceEndpoint,
+    readonly id: string,
+    readonly name: string,
+    readonly values: readonly FieldValue[],
+    private readonly names: readonly string[],
+  ) {}
+
+  get fields(): Readonly<Record<string, FieldValue>> {
+    if (!this.map) {
+      const m: Record<string, FieldValue> = {};
+      for (let i = 0; i < this.names.length; i++) m[this.names[i]!] = this.values[i] ?? null;
+      this.map = m;
+    }
+    return this.map;
+  }
+}
+
+/** The value of `field` (at `index` in `values` when the record has them). */
+export function valueAt(r: EntityRecord, index: number, field: string): FieldValue {
+  return r.values ? (r.values[index] ?? null) : (r.fields[field] ?? null);
+}
+
+export type FieldEntry = readonly [field: string, column: string, spec: FieldSpec];
+
+const FIELD_ENTRIES = new Map<EntityType, readonly FieldEntry[]>();
+
+/** The model's fields of a type with their column names, in model order. */
+export function fieldEntries(type: EntityType): readonly FieldEntry[] {
+  let list = FIELD_ENTRIES.get(type);
+  if (!list) {
+    list = Object.entries(ENTITY_FIELDS[type] as Record<string, FieldSpec>).map(
+      ([f, s]) => [f, f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), s] as const,
+    );
+    FIELD_ENTRIES.set(type, list);
+  }
+  return list;
+}
+
+export function fieldNames(type: EntityType): string[] {
+  return fieldEntries(type).map(([f]) => f);
+}
+
+export function fieldSpec(type: EntityType, field: string): FieldSpec | undefined {
+  return (ENTITY_FIELDS[type] as Record<string, FieldSpec>)[field];
+}
+
+/**
+ * A decoder from a row of column values (starting at `offset`) to field values, in the order of
+ * `entries`. JSON columns
+ * repeat a lot (tags, datastore lists, custom attributes), so their parses are shared through a
+ * small cache: the values are treated as immutable by every reader.
+ */
+export function rowDecoder(
+  entries: readonly FieldEntry[],
+): (row: readonly unknown[], offset: number) => FieldValue[] {
+  const cache = new Map<string, FieldValue>();
+  const json = (raw: unknown): FieldValue => {
+    const text = String(raw);
+    let v = cache.get(text);
+    if (v === undefined) {
+      try {
+        v = JSON.parse(text) as FieldValue;
+      } catch {
+        v = null;
+      }
+      if (text.length <= 256) {
+        if (cache.size >= 4096) cache.clear();
+        cache.set(text, v);
+      }
+    }
+    return v;
+  };
+  const kinds = entries.map(([, , spec]) => spec.kind);
+  return (row, offset) => {
+    const out = new Array<FieldValue>(kinds.length);
+    for (let i = 0; i < kinds.length; i++) {
+      const raw = row[i + offset];
+      if (raw === null || raw === undefined) {
+        out[i] = null;
+        continue;
+      }
+      switch (kinds[i]) {
+        case 'bool':
+          out[i] = raw === 1 || raw === true;
+          break;
+        case 'int':
+        case 'real':
+          out[i] = typeof raw === 'number' ? raw : Number(raw);
+          break;
+        case 'json':
+          out[i] = json(raw);
+          break;
+        default:
+          out[i] = typeof raw === 'string' ? raw : String(raw);
+      }
+    }
+    return out;
+  };
+}
+
+/** Keys endpoints by lower-case host, adding the port when two of them share a host. */
+export function keyEndpoints(
+  rows: readonly { name: string; kind: string; host: string; port: number | null }[],
+): SourceEndpoint[] {
+  const hosts = new Map<string, number>();
+  for (const r of rows) hosts.set(r.host.toLowerCase(), (hosts.get(r.host.toLowerCase()) ?? 0) + 1);
+  return rows.map((r) => {
+    const host = r.host.toLowerCase();
+    const shared = (hosts.get(host) ?? 0) > 1;
+    return {
+      key: shared ? `${host}:${r.port ?? ''}` : host,
+      name: r.name,
+      kind: r.kind,
+      host: r.host,
+      port: r.port,
+    };
+  });
+}
+
+/** JSON with object keys sorted, so equal values compare equal as text. */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
+    .join(',')}}`;
+}

@@ -1,0 +1,176 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { EntityType, FieldValue } from '../../shared/entities.js';
+import type { DiffEntry, DiffField, DiffSide, SnapshotDiff } from '../../shared/export.js';
+import type { SourceEndpoint } from '../export/records.js';
+import { fieldSpec, stableJson } from '../export/records.js';
+import type { SnapshotTable } from './store.js';
+
+/** One side of a diff: where its rows are, its field lists, its endpoints, what to call it. */
+export interface DiffInput {
+  readonly table: SnapshotTable;
+  readonly fields: Readonly<Record<string, readonly string[]>>;
+  readonly endpoints: readonly SourceEndpoint[];
+  readonly side: DiffSide;
+}
+
+interface ChangedRow {
+  e: string;
+  id: string;
+  an: string;
+  bn: string;
+  ad: string;
+  bd: string;
+}
+
+interface OnlyRow {
+  e: string;
+  id: string;
+  n: string;
+}
+
+/**
+ * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
+ * whose hashes differ are compared field by field (name and every non-volatile field both sides
+ * hold; a field one side never collected is not a change). Synchronous: the caller holds the
+ * connection.
+ */
+export function diffSnapshots(
+  sqlite: BetterSqlite3.Database,
+  a: DiffInput,
+  b: DiffInput,
+  types: readonly EntityType[],
+  limit: number,
+): SnapshotDiff {
+  const A = a.table;
+  const B = b.table;
+  const changedStmt = sqlite.prepare(
+    `SELECT a.endpoint AS e, a.native_id AS id, a.name AS an, b.name AS bn, a.data AS ad, b.data AS bd
+     FROM ${A.table} a JOIN ${B.table} b
+       ON b.snapshot_id = ? AND b.entity_type = a.entity_type AND b.endpoint = a.endpoint AND b.native_id = a.native_id
+     WHERE a.snapshot_id = ? AND a.entity_type = ? AND a.hash <> b.hash`,
+  );
+  const onlyStmt = (x: SnapshotTable, y: SnapshotTable): BetterSqlite3.Statement =>
+    sqlite.prepare(
+      `SELECT x.endpoint AS e, x.native_id AS id, x.name AS n FROM ${x.table} x
+       WHERE x.snapshot_id = ? AND x.entity_type = ? AND NOT EXISTS (
+         SELECT 1 FROM ${y.table} y WHERE y.snapshot_id = ? AND y.entity_type = x.entity_type
+           AND y.endpoint = x.endpoint AND y.native_id = x.native_id)`,
+    );
+  const removedStmt = onlyStmt(A, B);
+  const addedStmt = onlyStmt(B, A);
+  const nameStmt = (x: SnapshotTable): BetterSqlite3.Statement =>
+    sqlite.prepare(
+      `SELECT name FROM ${x.table} WHERE snapshot_id = ? AND entity_type = ? AND endpoint = ? AND native_id = ?`,
+    );
+  const nameA = nameStmt(A);
+  const nameB = nameStmt(B);
+  const refName = (
+    stmt: BetterSqlite3.Statement,
+    t: SnapshotTable,
+    type: EntityType,
+    ep: string,
+    id: FieldValue,
+  ): string | null => {
+    if (typeof id !== 'string') return null;
+    const row = stmt.get(t.id, type, ep, id) as { name: string } | undefined;
+    return row?.name ?? null;
+  };
+  const epName = new Map<string, string>();
+  for (const e of a.endpoints) epName.set(e.key, e.name);
+  for (const e of b.endpoints) epName.set(e.key, e.name);
+  const endpointOf = (key: string): string => epName.get(key) ?? key;
+
+  const summary: Record<string, { added: number; removed: number; changed: number }> = {};
+  const entries: DiffEntry[] = [];
+  let truncated = false;
+  const push = (e: DiffEntry): void => {
+    if (entries.length < limit) entries.push(e);
+    else truncated = true;
+  };
+
+  for (const type of types) {
+    const s = { added: 0, removed: 0, changed: 0 };
+    const added = addedStmt.all(B.id, type, A.id) as OnlyRow[];
+    const removed = removedStmt.all(A.id, type, B.id) as OnlyRow[];
+    for (const r of sortRows(added)) {
+      s.added++;
+      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'added' });
+    }
+    for (const r of sortRows(removed)) {
+      s.removed++;
+      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'removed' });
+    }
+    const fa = a.fields[type] ?? [];
+    const fb = b.fields[type] ?? [];
+    const indexB = new Map(fb.map((f, i) => [f, i]));
+    // Fields both sides hold, never volatile: pairs of positions in each side's array.
+    const common: [string, number, number][] = [];
+    fa.forEach((f, i) => {
+      const j = indexB.get(f);
+      const spec = fieldSpec(type, f);
+      if (j !== undefined && spec && !spec.volatile) common.push([f, i, j]);
+    });
+    const changed = (changedStmt.all(B.id, A.id, type) as ChangedRow[]).sort(
+      (x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id),
+    );
+    for (const r of changed) {
+      const va = JSON.parse(r.ad) as FieldValue[];
+      const vb = JSON.parse(r.bd) as FieldValue[];
+      const fields: DiffField[] = [];
+      if (r.an !== r.bn) fields.push({ field: 'name', old: r.an, new: r.bn });
+      for (const [f, i, j] of common) {
+        const x = va[i] ?? null;
+        const y = vb[j] ?? null;
+        if (same(f, x, y)) continue;
+        const ref = fieldSpec(type, f)?.ref;
+        if (!ref) {
+          fields.push({ field: f, old: x, new: y });
+          continue;
+        }
+        const oldName = refName(nameA, A, ref, r.e, x);
+        const newName = refName(nameB, B, ref, r.e, y);
+        if (oldName !== null && oldName === newName) continue;
+        fields.push({ field: f, old: x, new: y, oldName, newName });
+      }
+      // Different field lists hash differently; equal values are no change.
+      if (fields.length === 0) continue;
+      s.changed++;
+      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.bn, change: 'changed', fields });
+    }
+    summary[type] = s;
+  }
+  return { from: a.side, to: b.side, types, summary, entries, truncated };
+}
+
+// Code-point order: fast on 100,000 rows, and the same on every machine.
+const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+function sortRows(rows: OnlyRow[]): OnlyRow[] {
+  return rows.sort((x, y) => cmp(x.n, y.n) || cmp(x.id, y.id));
+}
+
+const MIB = 2 ** 20;
+
+/** An empty list or map says no more than a missing one. */
+function empty(v: FieldValue): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
+}
+
+/**
+ * Whether two values of a field are the same for a diff: byte counts within a MiB are (RVTools
+ * rounds to MiB), and references to differently keyed entities of the same name are (an RVTools
+ * workbook knows a VM's host by name only).
+ */
+function same(field: string, x0: FieldValue, y0: FieldValue): boolean {
+  const x = empty(x0) ? null : x0;
+  const y = empty(y0) ? null : y0;
+  if (x === y) return true;
+  if (typeof x === 'number' && typeof y === 'number' && field.endsWith('Bytes')) {
+    return Math.abs(x - y) < MIB;
+  }
+  if ((x !== null && typeof x === 'object') || (y !== null && typeof y === 'object')) {
+    return stableJson(x) === stableJson(y);
+  }
+  return false;
+}

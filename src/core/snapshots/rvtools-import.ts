@@ -1,0 +1,396 @@
+import ExcelJS from 'exceljs';
+import type { EntityType, FieldValue } from '../../shared/entities.js';
+import { AppError } from '../../shared/errors.js';
+import type { EntityRecord, SourceEndpoint } from '../export/records.js';
+import { keyEndpoints } from '../export/records.js';
+import type { InventorySource } from '../export/source.js';
+
+/*
+ * Reads an RVTools workbook (vInfo, vHost, vDatastore, vCluster; any 3.x/4.x version: headers are
+ * found by name, with the older "MB" spellings too) into an inventory source, which the snapshot
+ * store saves read-only. Only the fields a workbook really carries are declared, so a diff
+ * against a live snapshot compares those and nothing else. RVTools knows hosts, clusters and
+ * datacenters of a VM by name; references use the workbook's Object IDs where it has them.
+ */
+
+const MIB = 2 ** 20;
+
+type Cell = ExcelJS.CellValue;
+
+function cellValue(v: Cell): string | number | boolean | Date | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof Date) return v;
+  if (typeof v === 'object') {
+    if ('richText' in v) return v.richText.map((t) => t.text).join('');
+    if ('text' in v && typeof v.text === 'string') return v.text;
+    if ('result' in v) return cellValue((v as { result?: Cell }).result ?? null);
+    if ('error' in v) return null;
+  }
+  return null;
+}
+
+const asText = (v: Cell): string | null => {
+  const x = cellValue(v);
+  if (x === null) return null;
+  if (x instanceof Date) return x.toISOString();
+  const s = String(x).trim();
+  return s === '' ? null : s;
+};
+const asNumber = (v: Cell): number | null => {
+  const x = cellValue(v);
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string') {
+    const n = Number(x.replace(/[ ,]/g, ''));
+    return x.trim() !== '' && Number.isFinite(n) ? n : null;
+  }
+  return null;
+};
+const asBool = (v: Cell): boolean | null => {
+  const x = cellValue(v);
+  if (typeof x === 'boolean') return x;
+  if (typeof x === 'string') {
+    const s = x.trim().toLowerCase();
+    if (s === 'true' || s === 'yes') return true;
+    if (s === 'false' || s === 'no') return false;
+  }
+  return null;
+};
+const asTime = (v: Cell): string | null => {
+  const x = cellValue(v);
+  if (x instanceof Date) return x.toISOString();
+  if (typeof x === 'number') return new Date(Math.round((x - 25_569) * 86_400_000)).toISOString();
+  if (typeof x === 'string' && x.trim() !== '' && !Number.isNaN(Date.parse(x))) {
+    return new Date(x).toISOString();
+  }
+  return null;
+};
+
+interface Sheet {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  col(...names: string[]): number;
+}
+
+function readSheet(ws: ExcelJS.Worksheet | undefined): Sheet | null {
+  if (!ws) return null;
+  const headers: string[] = [];
+  const rows: Cell[][] = [];
+  ws.eachRow({ includeEmpty: false }, (row, n) => {
+    const values = (row.values as Cell[]).slice(1);
+    if (n === 1) headers.push(...values.map((v) => asText(v) ?? ''));
+    else rows.push(values);
+  });
+  const index = new Map<string, number>();
+  headers.forEach((h, i) => {
+    if (!index.has(h.toLowerCase())) index.set(h.toLowerCase(), i);
+  });
+  return {
+    headers,
+    rows,
+    col: (...names) => {
+      for (const n of names) {
+        const i = index.get(n.toLowerCase());
+        if (i !== undefined) return i;
+      }
+      return -1;
+    },
+  };
+}
+
+type Getter = (row: readonly Cell[]) => FieldValue;
+
+/** Fields of one type: the getters of the columns present in the sheet. */
+class FieldMap {
+  readonly getters = new Map<string, Getter>();
+  constructor(private readonly sheet: Sheet) {}
+  add(field: string, names: string | string[], read: (v: Cell) => FieldValue): void {
+    const i = this.sheet.col(...(Array.isArray(names) ? names : [names]));
+    if (i >= 0) this.getters.set(field, (row) => read(row[i] ?? null));
+  }
+  derived(field: string, needs: string[], get: Getter): void {
+    if (needs.every((n) => this.sheet.col(n) >= 0)) this.getters.set(field, get);
+  }
+}
+
+export interface RvtoolsInventory extends InventorySource {
+  readonly sheets: readonly string[];
+}
+
+/** Reads the workbook at `file` into an inventory source. */
+export async function readRvtoolsWorkbook(file: string): Promise<RvtoolsInventory> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.readFile(file);
+  } catch (e) {
+    throw new AppError(
+      'VALIDATION',
+      `Cannot read ${file} as an XLSX workbook: ${(e as Error).message}`,
+    );
+  }
+  const vInfo = readSheet(wb.getWorksheet('vInfo'));
+  if (!vInfo || vInfo.col('VM', 'VM Name') < 0) {
+    throw new AppError(
+      'VALIDATION',
+      `${file} is not an RVTools workbook: it has no vInfo sheet with a VM column`,
+    );
+  }
+  const vHost = readSheet(wb.getWorksheet('vHost'));
+  const vDatastore = readSheet(wb.getWorksheet('vDatastore'));
+  const vCluster = readSheet(wb.getWorksheet('vCluster'));
+  const vMeta = readSheet(wb.getWorksheet('vMetaData'));
+
+  const metaServer =
+    vMeta && vMeta.rows[0] ? asText(vMeta.rows[0][vMeta.col('Server')] ?? null) : null;
+  const createdAt =
+    (vMeta && vMeta.rows[0]
+      ? asTime(vMeta.rows[0][vMeta.col('xlsx creation datetime')] ?? null)
+      : null) ??
+    wb.created?.toISOString() ??
+    new Date().toISOString();
+  const fallbackServer = metaServer?.split(',')[0]?.trim() || 'rvtools';
+
+  const serverOf = (sheet: Sheet, row: readonly Cell[]): string => {
+    const i = sheet.col('VI SDK Server');
+    return (i >= 0 ? asText(row[i] ?? null) : null) ?? fallbackServer;
+  };
+
+  // Endpoints: every VI SDK Server named anywhere.
+  const hosts = new Set<string>();
+  for (const s of [vInfo, vHost, vDatastore, vCluster]) {
+    if (s) for (const r of s.rows) hosts.add(serverOf(s, r));
+  }
+  const endpoints = keyEndpoints(
+    [...hosts].sort().map((h) => ({ name: h, kind: 'vcenter', host: h, port: null })),
+  );
+  const epOf = new Map(endpoints.map((e) => [e.host, e]));
+
+  const entities = new Map<EntityType, EntityRecord[]>();
+  const fields = new Map<EntityType, string[]>();
+  const add = (
+    type: EntityType,
+    ep: SourceEndpoint,
+    id: string,
+    name: string,
+    f: Record<string, FieldValue>,
+  ): void => {
+    let list = entities.get(type);
+    if (!list) entities.set(type, (list = []));
+    list.push({ type, ep, id, name, fields: f });
+  };
+  const emit = (
+    type: EntityType,
+    sheet: Sheet,
+    map: FieldMap,
+    idOf: (row: readonly Cell[]) => string | null,
+    nameCol: number,
+    extra?: (row: readonly Cell[], f: Record<string, FieldValue>) => void,
+  ): void => {
+    fields.set(type, [...map.getters.keys(), ...(fields.get(type) ?? [])]);
+    for (const row of sheet.rows) {
+      const name = asText(row[nameCol] ?? null);
+      if (name === null) continue;
+      const f: Record<string, FieldValue> = {};
+      for (const [field, get] of map.getters) f[field] = get(row);
+      extra?.(row, f);
+      add(type, epOf.get(serverOf(sheet, row))!, idOf(row) ?? name, name, f);
+    }
+  };
+  const objectId = (sheet: Sheet) => {
+    const i = sheet.col('Object ID', 'MoRef', 'MOID');
+    return (row: readonly Cell[]): string | null => (i >= 0 ? asText(row[i] ?? null) : null);
+  };
+
+  // Name → id maps for references, per endpoint.
+  const refKey = (server: string, name: string): string => `${server}\u0000${name}`;
+  const hostIds = new Map<string, string>();
+  const clusterIds = new Map<string, string>();
+  const datacenters = new Map<string, { ep: SourceEndpoint; name: string }>();
+  const noteDc = (server: string, name: string | null): string | null => {
+    if (name === null) return null;
+    datacenters.set(refKey(server, name), { ep: epOf.get(server)!, name });
+    return name;
+  };
+
+  if (vCluster) {
+    const m = new FieldMap(vCluster);
+    m.add('hostCount', 'NumHosts', asNumber);
+    m.add('totalCpuMhz', 'TotalCpu', asNumber);
+    m.add('totalMemoryBytes', 'TotalMemory', asNumber);
+    m.add('haEnabled', 'HA enabled', asBool);
+    m.add('drsEnabled', 'DRS enabled', asBool);
+    m.add('drsBehavior', 'DRS default VM behavior', asText);
+    m.add('overallStatus', 'OverallStatus', asText);
+    const id = objectId(vCluster);
+    const nameCol = vCluster.col('Name');
+    for (const row of vCluster.rows) {
+      const name = asText(row[nameCol] ?? null);
+      if (name !== null) clusterIds.set(refKey(serverOf(vCluster, row), name), id(row) ?? name);
+    }
+    if (nameCol >= 0) emit('cluster', vCluster, m, id, nameCol);
+  }
+  if (vHost) {
+    const m = new FieldMap(vHost);
+    const dcCol = vHost.col('Datacenter');
+    const clCol = vHost.col('Cluster');
+    if (dcCol >= 0) m.getters.set('datacenterId', () => null);
+    if (clCol >= 0) m.getters.set('clusterId', () => null);
+    m.add('inMaintenance', 'in Maintenance Mode', asBool);
+    m.add('cpuModel', 'CPU Model', asText);
+    m.add('cpuMhz', 'Speed', asNumber);
+    m.add('cpuSockets', '# CPU', asNumber);
+    m.add('cpuCores', '# Cores', asNumber);
+    m.add('memoryBytes', ['# Memory'], (v) => {
+      const n = asNumber(v);
+      return n === null ? null : n * MIB;
+    });
+    m.add('productName', 'ESX Version', asText);
+    m.add('bootTime', 'Boot time', asTime);
+    m.add('vendor', 'Vendor', asText);
+    m.add('model', 'Model', asText);
+    m.add('serialNumber', 'Serial number', asText);
+    const id = objectId(vHost);
+    const nameCol = vHost.col('Host');
+    for (const row of vHost.rows) {
+      const name = asText(row[nameCol] ?? null);
+      if (name !== null) hostIds.set(refKey(serverOf(vHost, row), name), id(row) ?? name);
+    }
+    if (nameCol >= 0) {
+      emit('host', vHost, m, id, nameCol, (row, f) => {
+        const server = serverOf(vHost, row);
+        if (dcCol >= 0) f['datacenterId'] = noteDc(server, asText(row[dcCol] ?? null));
+        if (clCol >= 0) {
+          const c = asText(row[clCol] ?? null);
+          f['clusterId'] = c === null ? null : (clusterIds.get(refKey(server, c)) ?? c);
+        }
+      });
+    }
+  }
+  if (vDatastore) {
+    const m = new FieldMap(vDatastore);
+    m.add('accessible', 'Accessible', asBool);
+    m.add('type', 'Type', asText);
+    m.add('capacityBytes', ['Capacity MiB', 'Capacity MB'], (v) => {
+      const n = asNumber(v);
+      return n === null ? null : n * MIB;
+    });
+    m.add('freeBytes', ['Free MiB', 'Free MB'], (v) => {
+      const n = asNumber(v);
+      return n === null ? null : n * MIB;
+    });
+    m.add('url', 'URL', asText);
+    const nameCol = vDatastore.col('Name');
+    if (nameCol >= 0) emit('datastore', vDatastore, m, objectId(vDatastore), nameCol);
+  }
+
+  const m = new FieldMap(vInfo);
+  m.add('powerState', ['Powerstate', 'Power State', 'Power state'], asText);
+  m.add('isTemplate', 'Template', asBool);
+  m.add('guestHostname', 'DNS Name', asText);
+  m.add('connectionState', 'Connection state', asText);
+  m.add('consolidationNeeded', 'Consolidation Needed', asBool);
+  m.add('bootTime', 'PowerOn', asTime);
+  m.add('cpuCount', 'CPUs', asNumber);
+  m.add('memoryMb', 'Memory', asNumber);
+  m.add('nicCount', 'NICs', asNumber);
+  m.add('diskCount', 'Disks', asNumber);
+  m.add('ipAddress', 'Primary IP Address', asText);
+  m.add('provisionedBytes', ['Provisioned MiB', 'Provisioned MB'], (v) => {
+    const n = asNumber(v);
+    return n === null ? null : n * MIB;
+  });
+  m.add('firmware', 'Firmware', asText);
+  m.add('hardwareVersion', 'HW version', asText);
+  m.add('vmPathName', 'Path', asText);
+  m.add('annotation', 'Annotation', asText);
+  m.add('guestOs', 'OS according to the configuration file', asText);
+  m.add('guestOsRunning', 'OS according to the VMware Tools', asText);
+  m.add('uuid', 'SMBIOS UUID', asText);
+  m.add('instanceUuid', 'VM UUID', asText);
+  const dcCol = vInfo.col('Datacenter');
+  const clCol = vInfo.col('Cluster');
+  const hostCol = vInfo.col('Host');
+  for (const [f, col] of [
+    ['datacenterId', dcCol],
+    ['clusterId', clCol],
+    ['hostId', hostCol],
+  ] as const) {
+    if (col >= 0) m.getters.set(f, () => null);
+  }
+  // RVTools puts custom attributes between Annotation and Datacenter.
+  const ann = vInfo.col('Annotation');
+  const customCols: [string, number][] = [];
+  if (ann >= 0 && dcCol > ann) {
+    for (let i = ann + 1; i < dcCol; i++) {
+      const h = vInfo.headers[i];
+      if (h) customCols.push([h, i]);
+    }
+  }
+  if (customCols.length > 0) m.getters.set('customAttributes', () => null);
+  const vmIdCol = vInfo.col('VM ID');
+  const uuidCol = vInfo.col('VM UUID');
+  emit(
+    'vm',
+    vInfo,
+    m,
+    (row) =>
+      (vmIdCol >= 0 ? asText(row[vmIdCol] ?? null) : null) ??
+      (uuidCol >= 0 ? asText(row[uuidCol] ?? null) : null),
+    vInfo.col('VM', 'VM Name'),
+    (row, f) => {
+      const server = serverOf(vInfo, row);
+      if (dcCol >= 0) f['datacenterId'] = noteDc(server, asText(row[dcCol] ?? null));
+      if (clCol >= 0) {
+        const c = asText(row[clCol] ?? null);
+        f['clusterId'] = c === null ? null : (clusterIds.get(refKey(server, c)) ?? c);
+      }
+      if (hostCol >= 0) {
+        const h = asText(row[hostCol] ?? null);
+        f['hostId'] = h === null ? null : (hostIds.get(refKey(server, h)) ?? h);
+      }
+      if (customCols.length > 0) {
+        const ca: Record<string, string> = {};
+        for (const [name, i] of customCols) {
+          const v = asText(row[i] ?? null);
+          if (v !== null) ca[name] = v;
+        }
+        f['customAttributes'] = ca;
+      }
+    },
+  );
+  for (const dc of datacenters.values()) add('datacenter', dc.ep, dc.name, dc.name, {});
+  if (datacenters.size > 0) fields.set('datacenter', []);
+  // Without a vCluster (vHost) sheet, the clusters (hosts) VMs name still exist, by name only.
+  for (const [type, sheet, col] of [
+    ['cluster', vCluster, 'Cluster'],
+    ['host', vHost, 'Host'],
+  ] as const) {
+    if (sheet !== null) continue;
+    const i = vInfo.col(col);
+    if (i < 0) continue;
+    const seen = new Set<string>();
+    for (const row of vInfo.rows) {
+      const name = asText(row[i] ?? null);
+      const server = serverOf(vInfo, row);
+      if (name === null || seen.has(refKey(server, name))) continue;
+      seen.add(refKey(server, name));
+      add(type, epOf.get(server)!, name, name, {});
+    }
+    if (seen.size > 0) fields.set(type, []);
+  }
+
+  const sheets = wb.worksheets.map((w) => w.name);
+  return {
+    sheets,
+    label: null,
+    createdAt,
+    endpoints,
+    fieldsOf: (type) => fields.get(type) ?? [],
+    count: (type) => entities.get(type)?.length ?? 0,
+    *pages(type) {
+      const list = entities.get(type) ?? [];
+      if (list.length > 0) yield list;
+    },
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { EntityType, FieldValue } from './entities.js';
+import { ENTITY_TYPES } from './entities.js';
+import { filterSchema } from './query.js';
+
+/*
+ * The export and snapshot slice of the contract: XLSX shaped like RVTools, CSV per entity type,
+ * a gzip JSON snapshot; saved snapshots of the inventory and diffs between them.
+ */
+
+export const EXPORT_FORMATS = ['xlsx', 'csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A snapshot reference: its id, its label, or `now` (the live inventory). */
+export const snapshotRefSchema = z.union([
+  z.number().int().positive(),
+  z.string().trim().min(1).max(200),
+]);
+export type SnapshotRef = z.infer<typeof snapshotRefSchema>;
+
+export const exportRequestSchema = z.object({
+  format: z.enum(EXPORT_FORMATS),
+  /** The file to write (absolute, or relative to the core's working directory). */
+  out: z.string().min(1).max(4096),
+  /** Chosen by the client so it can cancel before the reply arrives. */
+  exportId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+  /** Only this endpoint (by name). */
+  endpoint: z.string().min(1).max(100).optional(),
+  /** Filters on VM fields (as `inventory:query` kind `vms`): VM sheets keep the matching VMs. */
+  where: z.array(filterSchema).max(50).default([]),
+  /** Stable pseudonyms for names, IPs, DNS names and annotations. */
+  anonymize: z.boolean().default(false),
+  /** CSV: a UTF-8 byte order mark so Excel reads non-ASCII right. */
+  bom: z.boolean().default(false),
+  /** CSV: only these entity types (one type writes a plain .csv, several a .zip). */
+  types: z.array(z.enum(ENTITY_TYPES)).max(ENTITY_TYPES.length).optional(),
+  /** Export a saved snapshot instead of the live inventory. */
+  snapshot: snapshotRefSchema.optional(),
+});
+export type ExportRequest = z.input<typeof exportRequestSchema>;
+export type ExportRequestParsed = z.output<typeof exportRequestSchema>;
+
+export interface ExportResult {
+  readonly exportId: string;
+  readonly format: ExportFormat;
+  readonly file: string;
+  readonly bytes: number;
+  /** Rows written per sheet (XLSX), per entity type (CSV, JSON). */
+  readonly rows: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+}
+
+export interface ExportProgressEvent {
+  readonly exportId: string;
+  readonly state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** Sheet or entity type being written, or 'done'. */
+  readonly phase: string;
+  readonly done: number;
+  readonly total?: number;
+}
+
+export const SNAPSHOT_SOURCES = ['local', 'import'] as const;
+export type SnapshotSource = (typeof SNAPSHOT_SOURCES)[number];
+
+export interface SnapshotInfo {
+  readonly id: number;
+  readonly label: string | null;
+  readonly createdAt: string;
+  readonly source: SnapshotSource;
+  /** How it came to be: manual, before-sync, after-sync, json, rvtools. */
+  readonly origin: string;
+  /** Endpoint names it holds. */
+  readonly endpoints: readonly string[];
+  readonly counts: Readonly<Partial<Record<EntityType, number>>>;
+  /** Imported snapshots are read-only: browse, diff and export them, never merge them. */
+  readonly readOnly: boolean;
+}
+
+/** The entity types a diff compares unless asked otherwise. */
+export const DIFF_TYPES = [
+  'vm',
+  'host',
+  'datastore',
+  'network',
+] as const satisfies readonly EntityType[];
+
+export const snapshotSaveSchema = z.object({
+  label: z.string().trim().min(1).max(200).optional(),
+});
+
+export const snapshotImportSchema = z.object({
+  file: z.string().min(1).max(4096),
+  /** Guessed from the file name when left out: .xlsx is RVTools, anything else JSON. */
+  format: z.enum(['json', 'rvtools']).optional(),
+  label: z.string().trim().min(1).max(200).optional(),
+});
+
+export const snapshotDiffSchema = z.object({
+  from: snapshotRefSchema,
+  to: snapshotRefSchema.default('now'),
+  types: z.array(z.enum(ENTITY_TYPES)).min(1).max(ENTITY_TYPES.length).optional(),
+  /** Cap on entries returned (the summary always counts everything). */
+  limit: z.number().int().min(0).max(1_000_000).default(100_000),
+});
+export type SnapshotDiffRequest = z.input<typeof snapshotDiffSchema>;
+
+export interface DiffField {
+  readonly field: string;
+  readonly old: FieldValue;
+  readonly new: FieldValue;
+  /** For references (hostId...), the names of the entities referred to. */
+  readonly oldName?: string | null;
+  readonly newName?: string | null;
+}
+
+export interface DiffEntry {
+  readonly type: EntityType;
+  readonly endpoint: string;
+  readonly id: string;
+  readonly name: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  /** Changed fields (name included) for `changed`. */
+  readonly fields?: readonly DiffField[];
+}
+
+export interface DiffSide {
+  readonly id: number | null;
+  readonly label: string | null;
+  readonly createdAt: string;
+}
+
+export interface SnapshotDiff {
+  readonly from: DiffSide;
+  readonly to: DiffSide;
+  readonly types: readonly EntityType[];
+  readonly summary: Readonly<
+    Partial<Record<EntityType, { added: number; removed: number; changed: number }>>
+  >;
+  readonly entries: readonly DiffEntry[];
+  /** True when `limit` cut the entries short. */
+  readonly truncated: boolean;
+}

@@ -1,0 +1,132 @@
+import type { Kysely } from 'kysely';
+import type { CollectedEntity } from '../../src/shared/entities.js';
+import type { Database } from '../../src/core/store/schema.js';
+import { writeFullInventory } from '../../src/core/inventory/writer.js';
+import { addEndpoint, sampleInventory } from '../helpers/store.js';
+
+/** Names that break naive CSV, XML and spreadsheet writers. */
+export const TRICKY = {
+  comma: 'web, frontend',
+  quote: 'db "primary"',
+  newline: 'line one\nline two',
+  unicode: 'Zürich-Ñandú-東京-🚀',
+  formula: '=HYPERLINK("http://evil.example/","click")',
+  plus: '+cmd',
+  at: '@SUM(A1)',
+} as const;
+
+/**
+ * The shared sample inventory plus disks, NICs, custom attributes, a dvSwitch port group and VMs
+ * with tricky names.
+ */
+export function richInventory(vmCount = 6): CollectedEntity[] {
+  const base = sampleInventory(vmCount).map((e): CollectedEntity => {
+    if (e.type !== 'vm') return e;
+    const n = Number(e.id.slice(3));
+    return {
+      ...e,
+      fields: {
+        ...e.fields,
+        folderPath: '/DC0/vm/Prod',
+        guestHostname: `${e.name}.corp.example`,
+        guestOsRunning: 'Ubuntu Linux (64-bit)',
+        instanceUuid: `5000-${n}`,
+        annotation: n === 1 ? 'owner: alice, cost center 42' : null,
+        customAttributes: n === 1 ? { Owner: 'alice', 'Cost center': '42' } : { Owner: 'bob' },
+        nicCount: 1,
+        diskCount: 1,
+        coresPerSocket: 1,
+        hardwareVersion: 'vmx-19',
+        toolsVersion: '12352',
+        vmPathName: `[ds-gold] ${e.name}/${e.name}.vmx`,
+        bootTime: '2026-11-20T08:00:00.000Z',
+      },
+    };
+  });
+  const extra: CollectedEntity[] = [
+    {
+      type: 'network',
+      id: 'dvportgroup-10',
+      name: 'PG-App',
+      fields: {
+        datacenterId: 'datacenter-1',
+        networkType: 'distributedPortgroup',
+        switchName: 'DSwitch-1',
+        switchId: 'dvs-1',
+        vlanId: '120',
+        hostIds: ['host-1', 'host-2'],
+      },
+    },
+  ];
+  const names = Object.values(TRICKY);
+  names.forEach((name, i) => {
+    extra.push({
+      type: 'vm',
+      id: `vm-t${i}`,
+      name,
+      fields: {
+        datacenterId: 'datacenter-1',
+        clusterId: 'domain-c1',
+        hostId: 'host-1',
+        powerState: 'poweredOn',
+        isTemplate: false,
+        cpuCount: 2,
+        memoryMb: 2048,
+        ipAddress: `10.1.0.${i + 1}`,
+        annotation: name,
+        networkIds: ['dvportgroup-10'],
+        datastoreIds: ['datastore-2'],
+      },
+    });
+  });
+  for (const e of [...base, ...extra]) {
+    if (e.type !== 'vm') continue;
+    extra.push({
+      type: 'vmDisk',
+      id: `${e.id}/disk-2000`,
+      name: 'Hard disk 1',
+      fields: {
+        vmId: e.id,
+        label: 'Hard disk 1',
+        capacityBytes: 40 * 2 ** 30,
+        thin: true,
+        diskMode: 'persistent',
+        fileName: `[ds-gold] ${e.name}/${e.name}.vmdk`,
+        datastoreId: 'datastore-1',
+        controller: 'pvscsi',
+        unitNumber: 0,
+      },
+    });
+    extra.push({
+      type: 'vmNic',
+      id: `${e.id}/nic-4000`,
+      name: 'Network adapter 1',
+      fields: {
+        vmId: e.id,
+        label: 'Network adapter 1',
+        adapterType: 'vmxnet3',
+        macAddress: '00:50:56:00:00:01',
+        networkId: 'network-1',
+        networkName: 'VM Network',
+        connected: true,
+        startConnected: true,
+        ipAddresses: [String(e.fields['ipAddress'] ?? '10.9.9.9'), 'fe80::1'],
+      },
+    });
+  }
+  return [...base, ...extra];
+}
+
+export async function fillStore(
+  db: Kysely<Database>,
+  entities: readonly CollectedEntity[] = richInventory(),
+  name = 'vc1',
+): Promise<number> {
+  const endpointId = await addEndpoint(db, name);
+  await writeFullInventory(
+    db,
+    { entities },
+    { endpointId, syncRunId: null, now: new Date('2026-11-24T06:00:00Z') },
+  );
+  return endpointId;
+}
