@@ -20,6 +20,11 @@ Commands:
   sync [NAME...]          one full sync of the named (default: all enabled) endpoints
   watch [NAME...]         keep inventory current until Ctrl-C
   serve [--port N]        serve the UI on 127.0.0.1 for a browser
+  export --format xlsx|csv|json
+                          write an RVTools-shaped workbook, CSVs or a JSON snapshot
+  snapshot save|list|diff|delete|import
+                          point-in-time snapshots and what changed between them
+  alerts list|ack|rules   alerts raised by the rule engine
 
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)

@@ -4,8 +4,11 @@ import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
 import { createVsphereCollector } from './collectors/vsphere/index.js';
+import { createHyperVCollector } from './collectors/hyperv/index.js';
+import type { EndpointsDeps, StartOptions } from './endpoints/capability.js';
 import { createEndpointsCapability } from './endpoints/capability.js';
 import { createInventoryHandlers } from './inventory/handlers.js';
+import { createDetailHandlers } from './inventory/details.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { Store } from './store/sqlite.js';
@@ -14,14 +17,23 @@ import type { RecoveryNotice } from './store/recovery.js';
 import { openStoreWithRecovery } from './store/recovery.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
+import { createAlertsService } from './alerts/service.js';
+import { createMetricsService } from './metrics/service.js';
+import type { Notifier } from './notify/notifier.js';
+import type { NotifyDeps } from './notify/service.js';
+import { createNotifyService } from './notify/service.js';
+import { createExportCapability } from './export/capability.js';
+import { createSnapshotHandlers } from './snapshots/capability.js';
 
 export const APP_VERSION = '0.1.0';
 
-/** The real collectors by endpoint kind (Hyper-V joins when its collector lands). */
-export const DEFAULT_COLLECTORS: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>> = {
-  vcenter: (target) => createVsphereCollector(target),
-  esxi: (target) => createVsphereCollector(target),
-};
+/** The real collectors by endpoint kind. */
+export const DEFAULT_COLLECTORS: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>> =
+  {
+    vcenter: (target) => createVsphereCollector(target),
+    esxi: (target) => createVsphereCollector(target),
+    hyperv: (target) => createHyperVCollector(target),
+  };
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -34,8 +46,14 @@ export interface CoreOptions {
   readonly collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
   /** Injected clock for schedulers and time stamps. */
   readonly now?: () => Date;
+  /** Scheduler tuning (tests, the soak benchmark). */
+  readonly scheduler?: EndpointsDeps['scheduler'];
   /** Use an in-memory database (tests). */
   readonly memory?: boolean;
+  /** Desktop notifications for new critical alerts (the Electron shell passes one). */
+  readonly notifier?: Notifier;
+  /** Webhook delivery tuning (tests: short backoff). */
+  readonly webhookDelivery?: NotifyDeps['delivery'];
 }
 
 export interface Core {
@@ -49,7 +67,7 @@ export interface Core {
   /** Validates and runs one request: what every transport calls. */
   request(channel: unknown, input: unknown, ctx: RequestContext): Promise<Reply<Channel>>;
   /** Starts background services (the scheduler). Hosts that only query never call it. */
-  start(): Promise<void>;
+  start(opts?: StartOptions): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -77,6 +95,32 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     now,
     collectors: opts.collectors ?? DEFAULT_COLLECTORS,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  const metrics = createMetricsService({ db: store.db, log, now });
+  const notify = createNotifyService({
+    db: store.db,
+    vault: opts.vault,
+    log,
+    now,
+    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    ...(opts.webhookDelivery ? { delivery: opts.webhookDelivery } : {}),
+  });
+  const alerts = createAlertsService({
+    db: store.db,
+    events,
+    log,
+    now,
+    beforeEvaluate: () => metrics.drain(),
+    onRaised: (raised) => notify.alertsRaised(raised),
+  });
+  const exports = createExportCapability({
+    store,
+    events,
+    log,
+    now,
+    appVersion: APP_VERSION,
+    ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = {
@@ -91,7 +135,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         recovery,
       }),
     ...createInventoryHandlers(store.db),
+    ...createDetailHandlers(store.db),
     ...endpoints.handlers,
+    ...alerts.handlers,
+    ...metrics.handlers,
+    ...notify.handlers,
+    ...exports.handlers,
+    ...createSnapshotHandlers({ store, log, now }),
   };
   let disposed = false;
   return {
@@ -102,11 +152,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dataDir: opts.dataDir,
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
-    start: () => endpoints.start(),
+    start: async (startOpts) => {
+      metrics.start();
+      alerts.start();
+      await endpoints.start(startOpts);
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await endpoints.dispose();
+      await alerts.dispose();
+      await metrics.dispose();
+      await notify.dispose();
+      await exports.dispose();
       await store.close();
     },
   };

@@ -5,6 +5,41 @@ import { endpointInputSchema, endpointUpdateSchema } from './endpoints.js';
 import type { SerializedError } from './errors.js';
 import type { QueryFieldInfo, QueryResult } from './query.js';
 import { QUERY_KINDS, inventoryQuerySchema } from './query.js';
+import type { ExportProgressEvent, ExportResult, SnapshotDiff, SnapshotInfo } from './export.js';
+import {
+  exportRequestSchema,
+  snapshotDiffSchema,
+  snapshotImportSchema,
+  snapshotSaveSchema,
+} from './export.js';
+import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
+import { entityRequestSchema, searchRequestSchema } from './details.js';
+import type {
+  AlertDto,
+  AlertHistoryEntry,
+  AlertRuleDto,
+  AlertSummary,
+  AlertsChangedEvent,
+  AlertsRaisedEvent,
+  CapacityReport,
+  EvaluationSummary,
+  MetricRetention,
+  MetricSeries,
+  SuppressionDto,
+  WebhookDelivery,
+  WebhookDto,
+} from './alerts.js';
+import {
+  alertAckSchema,
+  alertListSchema,
+  alertSnoozeSchema,
+  alertSuppressSchema,
+  alertUpdateRuleSchema,
+  capacityReportSchema,
+  metricRetentionSchema,
+  metricSeriesSchema,
+  webhookAddSchema,
+} from './alerts.js';
 
 /*
  * The one contract between the core and every client (Electron preload, the serve bridge, the
@@ -58,6 +93,9 @@ export const requestSchemas = {
   'app:info': z.object({}).strict(),
   'inventory:query': inventoryQuerySchema.strict(),
   'inventory:fields': z.object({ kind: z.enum(QUERY_KINDS) }).strict(),
+  'inventory:entity': entityRequestSchema,
+  'inventory:search': searchRequestSchema,
+  'inventory:version': z.object({}).strict(),
   'endpoints:list': z.object({}).strict(),
   'endpoints:add': endpointInputSchema.strict(),
   'endpoints:update': endpointUpdateSchema.strict(),
@@ -66,25 +104,197 @@ export const requestSchemas = {
   'endpoints:trust': z
     .object({ id: z.number().int().positive(), thumbprint: z.string().min(64).max(95) })
     .strict(),
-  'sync:start': z.object({ ids: z.array(z.number().int().positive()).max(1000).optional() }).strict(),
+  'sync:start': z
+    .object({ ids: z.array(z.number().int().positive()).max(1000).optional() })
+    .strict(),
   'sync:cancel': z.object({ id: z.number().int().positive() }).strict(),
+  'alerts:list': alertListSchema.strict(),
+  'alerts:ack': alertAckSchema.strict(),
+  'alerts:snooze': alertSnoozeSchema.strict(),
+  'alerts:history': z.object({ id: z.number().int().positive() }).strict(),
+  'alerts:suppress': alertSuppressSchema.strict(),
+  'alerts:unsuppress': z.object({ id: z.number().int().positive() }).strict(),
+  'alerts:suppressions': z.object({}).strict(),
+  'alerts:rules': z.object({}).strict(),
+  'alerts:updateRule': alertUpdateRuleSchema.strict(),
+  'alerts:evaluate': z.object({ endpointId: z.number().int().positive().optional() }).strict(),
+  'alerts:summary': z.object({ endpointId: z.number().int().positive().optional() }).strict(),
+  'metrics:series': metricSeriesSchema.strict(),
+  'metrics:retention': z.object({}).strict(),
+  'metrics:setRetention': metricRetentionSchema.strict(),
+  'capacity:report': capacityReportSchema.strict(),
+  'webhooks:list': z.object({}).strict(),
+  'webhooks:add': webhookAddSchema.strict(),
+  'webhooks:remove': z.object({ id: z.number().int().positive() }).strict(),
+  'webhooks:test': z.object({ id: z.number().int().positive() }).strict(),
+  'webhooks:deliveries': z
+    .object({
+      id: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+    })
+    .strict(),
+  'export:run': exportRequestSchema.strict(),
+  'export:cancel': z.object({ exportId: z.string().min(1).max(64) }).strict(),
+  'snapshots:list': z.object({}).strict(),
+  'snapshots:save': snapshotSaveSchema.strict(),
+  'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
+  'snapshots:diff': snapshotDiffSchema.strict(),
+  'snapshots:import': snapshotImportSchema.strict(),
 } as const;
 
 export interface RequestMap {
   'app:info': { input: z.input<(typeof requestSchemas)['app:info']>; output: AppInfo };
-  'inventory:query': { input: z.input<(typeof requestSchemas)['inventory:query']>; output: QueryResult };
+  'inventory:query': {
+    input: z.input<(typeof requestSchemas)['inventory:query']>;
+    output: QueryResult;
+  };
   'inventory:fields': {
     input: z.input<(typeof requestSchemas)['inventory:fields']>;
     output: readonly QueryFieldInfo[];
   };
-  'endpoints:list': { input: z.input<(typeof requestSchemas)['endpoints:list']>; output: readonly EndpointDto[] };
-  'endpoints:add': { input: z.input<(typeof requestSchemas)['endpoints:add']>; output: EndpointDto };
-  'endpoints:update': { input: z.input<(typeof requestSchemas)['endpoints:update']>; output: EndpointDto };
-  'endpoints:remove': { input: z.input<(typeof requestSchemas)['endpoints:remove']>; output: { removed: true } };
-  'endpoints:test': { input: z.input<(typeof requestSchemas)['endpoints:test']>; output: ConnectivityReport };
-  'endpoints:trust': { input: z.input<(typeof requestSchemas)['endpoints:trust']>; output: EndpointDto };
+  'inventory:entity': {
+    input: z.input<(typeof requestSchemas)['inventory:entity']>;
+    output: EntityDetails;
+  };
+  'inventory:search': {
+    input: z.input<(typeof requestSchemas)['inventory:search']>;
+    output: SearchResult;
+  };
+  'inventory:version': {
+    input: z.input<(typeof requestSchemas)['inventory:version']>;
+    output: InventoryVersion;
+  };
+  'endpoints:list': {
+    input: z.input<(typeof requestSchemas)['endpoints:list']>;
+    output: readonly EndpointDto[];
+  };
+  'endpoints:add': {
+    input: z.input<(typeof requestSchemas)['endpoints:add']>;
+    output: EndpointDto;
+  };
+  'endpoints:update': {
+    input: z.input<(typeof requestSchemas)['endpoints:update']>;
+    output: EndpointDto;
+  };
+  'endpoints:remove': {
+    input: z.input<(typeof requestSchemas)['endpoints:remove']>;
+    output: { removed: true };
+  };
+  'endpoints:test': {
+    input: z.input<(typeof requestSchemas)['endpoints:test']>;
+    output: ConnectivityReport;
+  };
+  'endpoints:trust': {
+    input: z.input<(typeof requestSchemas)['endpoints:trust']>;
+    output: EndpointDto;
+  };
   'sync:start': { input: z.input<(typeof requestSchemas)['sync:start']>; output: SyncStarted };
-  'sync:cancel': { input: z.input<(typeof requestSchemas)['sync:cancel']>; output: { cancelled: boolean } };
+  'sync:cancel': {
+    input: z.input<(typeof requestSchemas)['sync:cancel']>;
+    output: { cancelled: boolean };
+  };
+  'alerts:list': {
+    input: z.input<(typeof requestSchemas)['alerts:list']>;
+    output: readonly AlertDto[];
+  };
+  'alerts:ack': {
+    input: z.input<(typeof requestSchemas)['alerts:ack']>;
+    output: { updated: number };
+  };
+  'alerts:snooze': {
+    input: z.input<(typeof requestSchemas)['alerts:snooze']>;
+    output: { updated: number };
+  };
+  'alerts:history': {
+    input: z.input<(typeof requestSchemas)['alerts:history']>;
+    output: readonly AlertHistoryEntry[];
+  };
+  'alerts:suppress': {
+    input: z.input<(typeof requestSchemas)['alerts:suppress']>;
+    output: SuppressionDto;
+  };
+  'alerts:unsuppress': {
+    input: z.input<(typeof requestSchemas)['alerts:unsuppress']>;
+    output: { removed: boolean };
+  };
+  'alerts:suppressions': {
+    input: z.input<(typeof requestSchemas)['alerts:suppressions']>;
+    output: readonly SuppressionDto[];
+  };
+  'alerts:rules': {
+    input: z.input<(typeof requestSchemas)['alerts:rules']>;
+    output: readonly AlertRuleDto[];
+  };
+  'alerts:updateRule': {
+    input: z.input<(typeof requestSchemas)['alerts:updateRule']>;
+    output: AlertRuleDto;
+  };
+  'alerts:evaluate': {
+    input: z.input<(typeof requestSchemas)['alerts:evaluate']>;
+    output: EvaluationSummary;
+  };
+  'alerts:summary': {
+    input: z.input<(typeof requestSchemas)['alerts:summary']>;
+    output: AlertSummary;
+  };
+  'metrics:series': {
+    input: z.input<(typeof requestSchemas)['metrics:series']>;
+    output: MetricSeries;
+  };
+  'metrics:retention': {
+    input: z.input<(typeof requestSchemas)['metrics:retention']>;
+    output: MetricRetention;
+  };
+  'metrics:setRetention': {
+    input: z.input<(typeof requestSchemas)['metrics:setRetention']>;
+    output: MetricRetention;
+  };
+  'capacity:report': {
+    input: z.input<(typeof requestSchemas)['capacity:report']>;
+    output: CapacityReport;
+  };
+  'webhooks:list': {
+    input: z.input<(typeof requestSchemas)['webhooks:list']>;
+    output: readonly WebhookDto[];
+  };
+  'webhooks:add': { input: z.input<(typeof requestSchemas)['webhooks:add']>; output: WebhookDto };
+  'webhooks:remove': {
+    input: z.input<(typeof requestSchemas)['webhooks:remove']>;
+    output: { removed: boolean };
+  };
+  'webhooks:test': {
+    input: z.input<(typeof requestSchemas)['webhooks:test']>;
+    output: WebhookDelivery;
+  };
+  'webhooks:deliveries': {
+    input: z.input<(typeof requestSchemas)['webhooks:deliveries']>;
+    output: readonly WebhookDelivery[];
+  };
+  'export:run': { input: z.input<(typeof requestSchemas)['export:run']>; output: ExportResult };
+  'export:cancel': {
+    input: z.input<(typeof requestSchemas)['export:cancel']>;
+    output: { cancelled: boolean };
+  };
+  'snapshots:list': {
+    input: z.input<(typeof requestSchemas)['snapshots:list']>;
+    output: readonly SnapshotInfo[];
+  };
+  'snapshots:save': {
+    input: z.input<(typeof requestSchemas)['snapshots:save']>;
+    output: SnapshotInfo;
+  };
+  'snapshots:delete': {
+    input: z.input<(typeof requestSchemas)['snapshots:delete']>;
+    output: { deleted: true };
+  };
+  'snapshots:diff': {
+    input: z.input<(typeof requestSchemas)['snapshots:diff']>;
+    output: SnapshotDiff;
+  };
+  'snapshots:import': {
+    input: z.input<(typeof requestSchemas)['snapshots:import']>;
+    output: SnapshotInfo;
+  };
 }
 
 export type Channel = keyof RequestMap;
@@ -98,12 +308,23 @@ export interface EventMap {
   'sync:progress': SyncProgressEvent;
   'inventory:changed': InventoryChangedEvent;
   'endpoints:changed': { readonly ids: readonly number[] };
+  'alerts:raised': AlertsRaisedEvent;
+  'alerts:changed': AlertsChangedEvent;
+  'export:progress': ExportProgressEvent;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['sync:progress', 'inventory:changed', 'endpoints:changed'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'sync:progress',
+  'inventory:changed',
+  'endpoints:changed',
+  'alerts:raised',
+  'alerts:changed',
+  'export:progress',
+];
 
 /** The reply shape on every transport. */
-export type Reply<C extends Channel> = { ok: true; result: RequestOutput<C> } | { ok: false; error: SerializedError };
+export type Reply<C extends Channel> =
+  { ok: true; result: RequestOutput<C> } | { ok: false; error: SerializedError };
 
 /** What the preload exposes as `window.infrascope`, and what the serve bridge implements. */
 export interface InfrascopeApi {

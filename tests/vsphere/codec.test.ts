@@ -378,3 +378,107 @@ describe('SOAP transport failures against local HTTP servers', () => {
     await c.dispose();
   });
 });
+
+describe('the XML scanner under the decoder', () => {
+  function decodes(xml: string): unknown {
+    try {
+      return decodeXml(xml).value;
+    } catch (e) {
+      return e instanceof AppError ? e.code : `not an AppError: ${String(e)}`;
+    }
+  }
+
+  it('reads CDATA, comments, processing instructions, character references, single quotes', () => {
+    expect(
+      decodes(
+        "<?xml version='1.0'?><!-- c --><r><a>x<![CDATA[<b>&amp;]]>y</a><!-- in -->" +
+          "<b type='T'>&#x1F600;&#65;&lt;</b><c/><d  ></d  ></r>",
+      ),
+    ).toEqual({ a: 'x<b>&amp;y', b: { type: 'T', value: '😀A<' }, c: '', d: '' });
+  });
+
+  it('keeps a > inside an attribute value, and self-closing elements', () => {
+    expect(
+      decodes('<r><v xsi:type="xsd:string" note="a>b"/><m type="VirtualMachine">vm-1</m></r>'),
+    ).toEqual({
+      v: '',
+      m: { type: 'VirtualMachine', value: 'vm-1' },
+    });
+  });
+
+  it('refuses what is not well-formed', () => {
+    for (const bad of [
+      '<r></s>',
+      '<r><a></r>',
+      '<r>',
+      '</r>',
+      '<r/><s/>',
+      'text<r/>',
+      '<r/>text',
+      '<r a="1></r>',
+      '<r a=1></r>',
+      '<r a></r>',
+      '<r>&unknown;</r>',
+      '<r>&#xD800;</r>',
+      '<r>&#0;</r>',
+      '<r>& </r>',
+      '<1r></1r>',
+      '<r><</r>',
+      '<!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>',
+      '<r><![CDATA[x</r>',
+      '<r x="<"/>',
+      '<r/ >',
+    ]) {
+      expect(decodes(bad), bad).toBe('PROTOCOL_ERROR');
+    }
+  });
+
+  it('bounds an endless tag instead of rescanning it on every chunk', () => {
+    const d = new VimDecoder();
+    d.write('<r><a b="');
+    const block = 'x'.repeat(1024 * 1024);
+    const t0 = performance.now();
+    for (let i = 0; i < 8; i++) d.write(block);
+    expect(() => d.end()).toThrow(AppError);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('the compact form the watch cache keeps', () => {
+  it('maps a VM exactly as its full properties do', async () => {
+    const { SEEDS } = await import('./vim25-fuzz.js');
+    const { InventoryCache, compactProperty, mapObject } =
+      await import('../../src/core/collectors/vsphere/mapper.js');
+    const env = readEnvelope(decodeXml(SEEDS[0] ?? ''));
+    if (env?.kind !== 'response') throw new Error('seed is not a response');
+    const objects = parseObjects(
+      (env.value as { returnval: { objects: never } }).returnval.objects,
+    );
+    const cache = new InventoryCache();
+    for (const o of objects) cache.put(o.obj, o.props);
+    const vm = objects.find((o) => o.obj.type === 'VirtualMachine');
+    if (!vm) throw new Error('no VM in the seed');
+    const compact = new Map(
+      [...vm.props].map(([k, v]) => [k, compactProperty('VirtualMachine', k, v)] as const),
+    );
+    expect(
+      compactProperty('VirtualMachine', 'config.hardware.device', [
+        {
+          _type: 'VirtualE1000',
+          key: '4000',
+          slotInfo: { _type: 'VirtualDevicePciBusSlotInfo', pciSlotNumber: '32' },
+          deviceInfo: { _type: 'Description', label: 'ethernet-0', summary: 'DVSwitch: …' },
+        },
+      ]),
+    ).toEqual([
+      {
+        _type: 'VirtualE1000',
+        key: '4000',
+        deviceInfo: { _type: 'Description', label: 'ethernet-0' },
+      },
+    ]);
+    expect(mapObject(cache, { ref: vm.obj, props: compact })).toEqual(
+      mapObject(cache, { ref: vm.obj, props: vm.props }),
+    );
+  });
+});

@@ -1,7 +1,10 @@
 import type { CliContext } from '../context.js';
+import * as alerts from './alerts.js';
 import * as endpoint from './endpoint.js';
+import * as exportCommand from './export.js';
 import * as query from './query.js';
 import * as serve from './serve.js';
+import * as snapshot from './snapshot.js';
 import * as sync from './sync.js';
 import * as watch from './watch.js';
 
@@ -17,4 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   endpoint: { run: endpoint.run, help: endpoint.ENDPOINT_HELP },
   sync: { run: sync.run, help: sync.SYNC_HELP },
   watch: { run: watch.run, help: watch.WATCH_HELP },
+  export: { run: exportCommand.run, help: exportCommand.EXPORT_HELP },
+  snapshot: { run: snapshot.run, help: snapshot.SNAPSHOT_HELP },
+  alerts: { run: alerts.run, help: alerts.ALERTS_HELP },
 };

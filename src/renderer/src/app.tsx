@@ -1,9 +1,19 @@
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
+import { CommandPalette } from './components/command-palette.js';
+import { ConnectionIndicator } from './components/connection-indicator.js';
+import { DetailPanel } from './components/detail-panel.js';
 import { InventoryTable } from './components/inventory-table.js';
+import { ShortcutsHelp } from './components/shortcuts-help.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
+import { InventoryPage, isTablePage } from './pages/inventory-pages.js';
 import { SettingsPage } from './pages/settings-page.js';
+import { useDetails } from './stores/details.js';
+import { startLive } from './stores/live.js';
+import { useOverlays } from './stores/overlays.js';
+import type { ThemePref } from './stores/theme.js';
+import { connectTheme, useThemePref } from './stores/theme.js';
 import type { Page } from './stores/ui.js';
 import { PAGES, useUi } from './stores/ui.js';
 
@@ -14,55 +24,41 @@ const LABELS: Record<Page, string> = {
   clusters: 'Clusters',
   datastores: 'Datastores',
   networks: 'Networks',
+  'resource-pools': 'Resource pools',
+  snapshots: 'Snapshots',
   changes: 'Changes',
   alerts: 'Alerts',
   endpoints: 'Endpoints',
   settings: 'Settings',
 };
 
-const NO_DATA = 'No inventory yet. Add an endpoint and sync it.';
+/** "g" then a letter jumps to a page. */
+const GO_KEYS: Record<string, Page> = {
+  d: 'dashboard',
+  v: 'vms',
+  h: 'hosts',
+  c: 'clusters',
+  s: 'datastores',
+  n: 'networks',
+  r: 'resource-pools',
+  p: 'snapshots',
+  l: 'changes',
+  a: 'alerts',
+  e: 'endpoints',
+};
 
 function PageView({ page }: { page: Page }): ReactElement {
+  if (isTablePage(page)) return <InventoryPage page={page} />;
   switch (page) {
-    case 'vms':
-      return (
-        <InventoryTable
-          kind="vms"
-          title="Virtual machines"
-          noun="VMs"
-          emptyHint={NO_DATA}
-          columns={['name', 'powerState', 'endpoint', 'cluster', 'host', 'guestOs', 'ipAddress', 'cpuCount', 'memoryMb', 'provisionedBytes', 'snapshotCount', 'lastSeen']}
-        />
-      );
-    case 'hosts':
-      return (
-        <InventoryTable
-          kind="hosts"
-          title="Hosts"
-          noun="hosts"
-          emptyHint={NO_DATA}
-          columns={['name', 'connectionState', 'inMaintenance', 'endpoint', 'cluster', 'model', 'cpuCores', 'cpuUsageMhz', 'memoryBytes', 'memoryUsageBytes', 'vmCount', 'version']}
-        />
-      );
-    case 'clusters':
-      return (
-        <InventoryTable kind="clusters" title="Clusters" noun="clusters" emptyHint={NO_DATA} columns={['name', 'endpoint', 'datacenter', 'haEnabled', 'drsEnabled', 'hostCount', 'vmCount', 'totalCpuMhz', 'totalMemoryBytes']} />
-      );
-    case 'datastores':
-      return (
-        <InventoryTable kind="datastores" title="Datastores" noun="datastores" emptyHint={NO_DATA} columns={['name', 'endpoint', 'type', 'capacityBytes', 'freeBytes', 'usedPercent', 'provisionedBytes', 'hostCount', 'vmCount', 'accessible']} />
-      );
-    case 'networks':
-      return (
-        <InventoryTable kind="networks" title="Networks" noun="networks" emptyHint={NO_DATA} columns={['name', 'endpoint', 'networkType', 'switchName', 'vlanId', 'vmCount', 'hostCount']} />
-      );
-    case 'changes':
-      return (
-        <InventoryTable kind="changes" title="Changes" noun="changes" emptyHint="No changes recorded yet." columns={['at', 'endpoint', 'entityType', 'name', 'kind', 'field', 'oldValue', 'newValue', 'user']} />
-      );
     case 'alerts':
       return (
-        <InventoryTable kind="alerts" title="Alerts" noun="alerts" emptyHint="No alerts." columns={['severity', 'state', 'name', 'message', 'endpoint', 'raisedAt']} />
+        <InventoryTable
+          kind="alerts"
+          title="Alerts"
+          noun="alerts"
+          emptyHint="No alerts."
+          columns={['severity', 'state', 'name', 'message', 'endpoint', 'raisedAt']}
+        />
       );
     case 'endpoints':
       return <EndpointsPage />;
@@ -70,14 +66,63 @@ function PageView({ page }: { page: Page }): ReactElement {
       return <DashboardPage />;
     case 'settings':
       return <SettingsPage />;
+    default:
+      return <DashboardPage />;
   }
 }
 
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+/** Global shortcuts: Ctrl+K, "?", "/", "g" + letter, Esc. */
+function useGlobalShortcuts(): void {
+  useEffect(() => {
+    let goPending = 0;
+    const onKey = (e: KeyboardEvent): void => {
+      const overlays = useOverlays.getState();
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        overlays.setPalette(!overlays.palette);
+        return;
+      }
+      if (e.defaultPrevented || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (overlays.palette || overlays.help) return;
+      if (e.key === '?') {
+        e.preventDefault();
+        overlays.setHelp(true);
+      } else if (e.key === '/') {
+        const box = document.querySelector<HTMLInputElement>('.content input[type="search"]');
+        if (box) {
+          e.preventDefault();
+          box.focus();
+        }
+      } else if (e.key === 'Escape' && useDetails.getState().target) {
+        useDetails.getState().close();
+      } else if (e.key === 'g') {
+        goPending = Date.now();
+      } else if (Date.now() - goPending < 1200 && GO_KEYS[e.key]) {
+        goPending = 0;
+        useUi.getState().setPage(GO_KEYS[e.key]!);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
 export function App(): ReactElement {
-  const { page, setPage, theme, toggleTheme } = useUi();
+  const { page, setPage, theme } = useUi();
+  const { pref, setPref } = useThemePref();
+  const panelOpen = useDetails((s) => s.target !== null);
   useEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
+  useEffect(() => connectTheme(), []);
+  useEffect(() => startLive(), []);
+  useGlobalShortcuts();
   useEffect(() => {
     const onHash = (): void => {
       const p = location.hash.replace(/^#\/?/, '');
@@ -87,25 +132,58 @@ export function App(): ReactElement {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   return (
-    <div className="shell">
+    <div className={`shell${panelOpen ? ' with-panel' : ''}`}>
       <nav className="sidebar" aria-label="Main">
         <div className="brand">Infrascope</div>
+        <button
+          className="palette-button"
+          onClick={() => useOverlays.getState().setPalette(true)}
+          title="Search everything (Ctrl+K)"
+        >
+          <span>Search…</span>
+          <kbd>Ctrl K</kbd>
+        </button>
         <ul>
           {PAGES.map((p) => (
             <li key={p}>
-              <button className={p === page ? 'active' : ''} aria-current={p === page ? 'page' : undefined} onClick={() => setPage(p)}>
+              <button
+                className={p === page ? 'active' : ''}
+                aria-current={p === page ? 'page' : undefined}
+                onClick={() => setPage(p)}
+              >
                 {LABELS[p]}
               </button>
             </li>
           ))}
         </ul>
-        <button className="theme" onClick={toggleTheme} aria-label="Toggle theme">
-          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        <ConnectionIndicator />
+        <label className="theme-select">
+          <span>Theme</span>
+          <select
+            aria-label="Theme"
+            value={pref}
+            onChange={(e) => setPref(e.target.value as ThemePref)}
+          >
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+        <button
+          className="help-button"
+          onClick={() => useOverlays.getState().setHelp(true)}
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
+        >
+          Shortcuts <kbd>?</kbd>
         </button>
       </nav>
       <main className="content">
         <PageView page={page} />
       </main>
+      <DetailPanel />
+      <CommandPalette pages={PAGES.map((p) => ({ page: p, label: LABELS[p] }))} />
+      <ShortcutsHelp />
     </div>
   );
 }

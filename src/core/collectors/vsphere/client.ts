@@ -17,10 +17,11 @@ import {
   ref,
   str,
   textXml,
+  internName,
   xmlEscape,
 } from './codec.js';
-import type { MoRef, VimObject, VimValue } from './codec.js';
-import { soapPost } from './transport.js';
+import type { MoRef, VimObject, VimStream, VimValue } from './codec.js';
+import { soapPost, withEndpoint } from './transport.js';
 
 export interface VimClientOptions {
   readonly host: string;
@@ -37,6 +38,17 @@ export interface VimClientOptions {
   readonly path?: string;
   /** Send CurrentTime when idle this long, so the server does not expire the session. 0 = off. */
   readonly keepaliveMs?: number;
+  /**
+   * Bound on one answer decoded as a tree (streamed RetrievePropertiesEx objects count one by
+   * one); past it the call fails with PROTOCOL_ERROR instead of exhausting memory.
+   */
+  readonly maxTreeBytes?: number;
+  /** Bound on one whole answer, streamed or not (see SoapPostOptions.maxResponseBytes). */
+  readonly maxResponseBytes?: number;
+  /** Retries of idempotent reads after a transient failure (0 = none). */
+  readonly retries?: number;
+  /** First backoff delay; doubled per retry, plus jitter. */
+  readonly retryDelayMs?: number;
 }
 
 export interface AboutInfo {
@@ -82,6 +94,45 @@ export interface RetrieveResult {
 
 const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
 
+/**
+ * Methods that only read, so running them twice is harmless. Login (a second session), the
+ * paging calls (a token is consumed) and anything that starts a task are never retried.
+ */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+  'RetrieveServiceContent',
+  'RetrievePropertiesEx',
+]);
+
+/** Failures worth another try: the connection broke, or a proxy or server said "later". */
+function isTransient(e: unknown): boolean {
+  if (!(e instanceof AppError)) return false;
+  if (e.code === 'CONNECTION_LOST') return true;
+  const status = e.details?.['status'];
+  return (
+    e.code === 'HTTP_ERROR' &&
+    (status === 500 || status === 502 || status === 503 || status === 504)
+  );
+}
+
+function sleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  details: Record<string, unknown>,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AppError('CANCELLED', 'The call was cancelled.', details));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function moRefOrThrow(v: VimValue | undefined, what: string): MoRef {
   const r = ref(v);
   if (!r)
@@ -117,28 +168,49 @@ export function parseServiceContent(v: VimValue): ServiceContent {
   };
 }
 
+/** Reads one ObjectContent into a property map keyed by path; null when it names no object. */
+export function parseObject(item: VimValue): ObjectContent | null {
+  const o = obj(item);
+  if (!o) return null;
+  const r = ref(o['obj']);
+  if (!r) return null;
+  const props = new Map<string, VimValue>();
+  for (const p of arr(o['propSet'])) {
+    const po = obj(p);
+    const name = str(po?.['name']);
+    if (po && name !== null && po['val'] !== undefined) props.set(internName(name), po['val']);
+  }
+  const missingSet = o['missingSet'];
+  const missing =
+    missingSet === undefined
+      ? []
+      : arr(missingSet).map((m) => ({
+          path: str(path(m, 'path')) ?? '',
+          fault: obj(path(m, 'fault.fault'))?._type ?? obj(path(m, 'fault'))?._type ?? 'unknown',
+        }));
+  return { obj: r, props, missing };
+}
+
 /** Reads an ObjectContent list (RetrieveResult.objects) into property maps keyed by path. */
 export function parseObjects(v: VimValue | undefined): ObjectContent[] {
   const out: ObjectContent[] = [];
   for (const item of arr(v)) {
-    const o = obj(item);
-    if (!o) continue;
-    const r = ref(o['obj']);
-    if (!r) continue;
-    const props = new Map<string, VimValue>();
-    for (const p of arr(o['propSet'])) {
-      const po = obj(p);
-      const name = str(po?.['name']);
-      if (po && name !== null && po['val'] !== undefined) props.set(name, po['val']);
-    }
-    const missing = arr(o['missingSet']).map((m) => ({
-      path: str(path(m, 'path')) ?? '',
-      fault: obj(path(m, 'fault.fault'))?._type ?? obj(path(m, 'fault'))?._type ?? 'unknown',
-    }));
-    out.push({ obj: r, props, missing });
+    const o = parseObject(item);
+    if (o) out.push(o);
   }
   return out;
 }
+
+/** Envelope > Body > WaitForUpdatesExResponse > returnval > filterSet > objectSet. */
+const OBJECT_SET_DEPTH = 6;
+const OBJECT_SET: ReadonlySet<string> = new Set(['objectSet']);
+
+/** Requests in flight at most (retrieveConcurrent); every other call runs alone. */
+const MAX_LANES = 2;
+
+/** Envelope > Body > *Response > returnval > objects: where RetrieveResult's objects close. */
+const OBJECTS_DEPTH = 5;
+const OBJECTS: ReadonlySet<string> = new Set(['objects']);
 
 /** `<propSet>` entries for a PropertyFilterSpec. */
 export function propertySpecXml(type: string, paths: readonly string[]): string {
@@ -158,6 +230,17 @@ export function objectSpecXml(o: MoRef): string {
   return `<objectSet>${moRefXml('obj', o)}<skip>false</skip></objectSet>`;
 }
 
+/**
+ * Turns TLS session resumption off. A resumed TLS 1.3 session presents no certificate, so the pin
+ * cannot be checked on it: the pinned agent's check then fails (or throws on the empty
+ * certificate) on every reconnect, e.g. after an aborted request destroyed the kept-alive socket.
+ * A full handshake per new connection is cheap next to a sync, and keeps the pin enforced.
+ */
+function noResumption(agent: HttpsAgent): HttpsAgent {
+  (agent as HttpsAgent & { maxCachedSessions: number }).maxCachedSessions = 0;
+  return agent;
+}
+
 export class VimClient {
   readonly url: URL;
   private readonly agent: http.Agent | HttpsAgent;
@@ -170,9 +253,14 @@ export class VimClient {
   private queue: Promise<unknown> = Promise.resolve();
   private sc: ServiceContent | undefined;
   private loggedIn = false;
+  private generation = 0;
   private disposed = false;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private readonly keepaliveMs: number;
+  private readonly maxTreeBytes: number | undefined;
+  private readonly maxResponseBytes: number | undefined;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
   private lastActivity = Date.now();
 
   constructor(opts: VimClientOptions) {
@@ -181,15 +269,25 @@ export class VimClient {
       opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
     this.url = new URL(`${protocol}://${host}:${opts.port}${opts.path ?? '/sdk'}`);
     this.pin = opts.thumbprint ? normalizeThumbprint(opts.thumbprint) : null;
+    // Two sockets: calls are one at a time, except retrieveConcurrent's measured parallel reads.
     this.agent =
       protocol === 'https'
-        ? createPinnedAgent(opts.thumbprint, { maxSockets: 1 })
-        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+        ? noResumption(createPinnedAgent(opts.thumbprint, { maxSockets: MAX_LANES }))
+        : new http.Agent({ keepAlive: true, maxSockets: MAX_LANES });
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.log = opts.log;
     this.username = opts.username;
     this.password = opts.password;
     this.keepaliveMs = opts.keepaliveMs ?? 0;
+    this.maxTreeBytes = opts.maxTreeBytes;
+    this.maxResponseBytes = opts.maxResponseBytes;
+    this.retries = opts.retries ?? 2;
+    this.retryDelayMs = opts.retryDelayMs ?? 250;
+  }
+
+  /** The host name, as transport errors name the endpoint. */
+  private get endpoint(): string {
+    return this.url.hostname;
   }
 
   /** The keep-alive agent, shared with the vAPI REST reads so they reuse the TLS trust. */
@@ -199,6 +297,14 @@ export class VimClient {
 
   get isLoggedIn(): boolean {
     return this.loggedIn;
+  }
+
+  /**
+   * Counts logins. Server-side objects (container views, property collectors) belong to the
+   * session that made them, so a change after a re-login means they are gone.
+   */
+  get sessionGeneration(): number {
+    return this.generation;
   }
 
   get pinnedThumbprint(): string | null {
@@ -227,10 +333,14 @@ export class VimClient {
     thisRef: MoRef,
     inner: string,
     opts: CallOptions,
+    stream?: VimStream,
   ): Promise<VimValue> {
     if (this.disposed) throw new AppError('CANCELLED', 'The vSphere client was disposed.');
     this.lastActivity = Date.now();
     const res = await soapPost({
+      stream,
+      maxTreeBytes: this.maxTreeBytes,
+      maxResponseBytes: this.maxResponseBytes,
       url: this.url,
       agent: this.agent,
       pin: this.pin,
@@ -250,10 +360,50 @@ export class VimClient {
         ? { _type: 'Discarded', bytes: res.bytes }
         : { _type: 'Discarded', bytes: res.bytes, token };
     }
-    if (res.result.kind === 'fault') throw faultToError(res.result, method);
+    if (res.result.kind === 'fault')
+      throw withEndpoint(faultToError(res.result, method), this.endpoint, method);
     const r = obj(res.result.value);
     // Responses carry `returnval` (one or repeated); void methods carry nothing.
     return r?.['returnval'] ?? '';
+  }
+
+  /**
+   * rawCall, retried with exponential backoff after a transient failure when the method is an
+   * idempotent read. A streamed call may deliver some items again on a retry: stream consumers
+   * key what they receive by managed object, so a repeat overwrites.
+   */
+  private async retrying(
+    method: string,
+    thisRef: MoRef,
+    inner: string,
+    opts: CallOptions,
+    stream?: VimStream,
+  ): Promise<VimValue> {
+    const attempts = IDEMPOTENT_METHODS.has(method) && !opts.discard ? this.retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rawCall(method, thisRef, inner, opts, stream);
+      } catch (e) {
+        if (attempt >= attempts || !isTransient(e) || opts.signal?.aborted) {
+          if (attempt > 1 && e instanceof AppError) {
+            throw new AppError(
+              e.code,
+              e.message,
+              { ...(e.details ?? {}), attempts: attempt },
+              { cause: e.cause },
+            );
+          }
+          throw e;
+        }
+        const base = this.retryDelayMs * 2 ** (attempt - 1);
+        const delay = Math.round(base + Math.random() * base);
+        this.log?.info(
+          { method, attempt, delayMs: delay, err: (e as AppError).code },
+          'vSphere call failed; retrying',
+        );
+        await sleep(delay, opts.signal, { host: this.endpoint, method });
+      }
+    }
   }
 
   /**
@@ -261,9 +411,19 @@ export class VimClient {
    * expired idle session does not fail a sync.
    */
   call(method: string, thisRef: MoRef, inner = '', opts: CallOptions = {}): Promise<VimValue> {
+    return this.callStreaming(method, thisRef, inner, opts, undefined);
+  }
+
+  private callStreaming(
+    method: string,
+    thisRef: MoRef,
+    inner: string,
+    opts: CallOptions,
+    stream: VimStream | undefined,
+  ): Promise<VimValue> {
     return this.serialize(async () => {
       try {
-        return await this.rawCall(method, thisRef, inner, opts);
+        return await this.retrying(method, thisRef, inner, opts, stream);
       } catch (e) {
         if (
           e instanceof AppError &&
@@ -275,7 +435,7 @@ export class VimClient {
           this.log?.info({ method }, 'vSphere session lost; logging in again');
           this.cookie = undefined;
           await this.doLogin(opts);
-          return await this.rawCall(method, thisRef, inner, opts);
+          return await this.retrying(method, thisRef, inner, opts, stream);
         }
         throw e;
       }
@@ -284,7 +444,7 @@ export class VimClient {
 
   async retrieveServiceContent(opts: CallOptions = {}): Promise<ServiceContent> {
     const v = await this.serialize(() =>
-      this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
+      this.retrying('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
     );
     this.sc = parseServiceContent(v);
     return this.sc;
@@ -297,7 +457,7 @@ export class VimClient {
     const sc =
       this.sc ??
       (this.sc = parseServiceContent(
-        await this.rawCall('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
+        await this.retrying('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
       ));
     const v = await this.rawCall(
       'Login',
@@ -306,6 +466,7 @@ export class VimClient {
       opts,
     );
     this.loggedIn = true;
+    this.generation++;
     this.startKeepalive();
     return obj(v) ?? {};
   }
@@ -384,6 +545,177 @@ export class VimClient {
     await this.call('DestroyView', view, '', opts);
   }
 
+  /**
+   * RetrievePropertiesEx (or its continuation) with each ObjectContent handed to `onObject` as it
+   * is decoded, then dropped: memory stays bounded by one object, not by the page. Returns the
+   * paging token. `onObject` may see an object twice when the call is retried after a transient
+   * failure, so it must key what it keeps by `obj`.
+   */
+  private async retrieveStreaming(
+    method: 'RetrievePropertiesEx' | 'ContinueRetrievePropertiesEx',
+    inner: string,
+    onObject: (o: ObjectContent) => void,
+    opts: CallOptions,
+    collector: MoRef,
+  ): Promise<string | null> {
+    const v = await this.callStreaming(method, collector, inner, opts, {
+      depth: OBJECTS_DEPTH,
+      names: OBJECTS,
+      onItem: (_name, item) => {
+        const o = parseObject(item);
+        if (o) onObject(o);
+      },
+    });
+    // The tree left over: returnval without its objects (token only).
+    return str(path(v, 'token'));
+  }
+
+  /** Pages through every result of one spec, handing over each object as it is decoded. */
+  async retrieveEach(
+    specSetXml: string,
+    maxObjects: number,
+    onObject: (o: ObjectContent) => void,
+    opts: CallOptions = {},
+    collector: MoRef = this.serviceContent.propertyCollector,
+  ): Promise<void> {
+    let token = await this.retrieveStreaming(
+      'RetrievePropertiesEx',
+      `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
+      onObject,
+      opts,
+      collector,
+    );
+    while (token) {
+      const current = token;
+      try {
+        token = await this.retrieveStreaming(
+          'ContinueRetrievePropertiesEx',
+          textXml('token', current),
+          onObject,
+          opts,
+          collector,
+        );
+      } catch (e) {
+        // Free the server-side result set; the server would otherwise keep it until timeout.
+        await this.call('CancelRetrievePropertiesEx', collector, textXml('token', current), {
+          timeoutMs: 5_000,
+        }).catch(() => undefined);
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Reads independent specs (e.g. slices of one big view) with up to two requests in flight on
+   * two connections of the same session, each object handed to `onObject` as it is decoded.
+   * The server produces one answer while the other is parsed here: on a large inventory that
+   * hides most of the parse time. Taken as one turn of the call queue; the first failure cancels
+   * the rest; a NotAuthenticated fault leads to one shared re-login and one retry.
+   */
+  retrieveConcurrent(
+    specSetXmls: readonly string[],
+    maxObjects: number,
+    onObject: (o: ObjectContent) => void,
+    opts: CallOptions & { readonly concurrency?: number } = {},
+    collector: MoRef = this.serviceContent.propertyCollector,
+  ): Promise<void> {
+    return this.serialize(async () => {
+      const inner = new AbortController();
+      const stop = (): void => inner.abort();
+      if (opts.signal?.aborted) stop();
+      else opts.signal?.addEventListener('abort', stop, { once: true });
+      const callOpts: CallOptions = { ...opts, signal: inner.signal };
+      const stream: VimStream = {
+        depth: OBJECTS_DEPTH,
+        names: OBJECTS,
+        onItem: (_name, item) => {
+          const o = parseObject(item);
+          if (o) onObject(o);
+        },
+      };
+      let relogin: Promise<unknown> | undefined;
+      const call = async (method: string, body: string): Promise<VimValue> => {
+        const generation = this.generation;
+        try {
+          return await this.retrying(method, collector, body, callOpts, stream);
+        } catch (e) {
+          if (
+            !(e instanceof AppError && e.code === 'NOT_AUTHENTICATED') ||
+            !this.loggedIn ||
+            this.username === undefined ||
+            this.password === undefined
+          )
+            throw e;
+          // Both lanes may see the fault; one re-login serves them.
+          if (this.generation === generation) {
+            this.log?.info({ method }, 'vSphere session lost; logging in again');
+            this.cookie = undefined;
+            relogin ??= this.doLogin(callOpts);
+          }
+          await relogin;
+          return await this.retrying(method, collector, body, callOpts, stream);
+        }
+      };
+      let next = 0;
+      let failure: { error: unknown } | undefined;
+      const lane = async (): Promise<void> => {
+        while (failure === undefined) {
+          const spec = specSetXmls[next++];
+          if (spec === undefined) return;
+          try {
+            let token = str(
+              path(
+                await call(
+                  'RetrievePropertiesEx',
+                  `<specSet>${spec}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
+                ),
+                'token',
+              ),
+            );
+            while (token) {
+              const current = token;
+              try {
+                token = str(
+                  path(
+                    await call('ContinueRetrievePropertiesEx', textXml('token', current)),
+                    'token',
+                  ),
+                );
+              } catch (e) {
+                await this.rawCall(
+                  'CancelRetrievePropertiesEx',
+                  collector,
+                  textXml('token', current),
+                  { timeoutMs: 5_000 },
+                ).catch(() => undefined);
+                throw e;
+              }
+            }
+          } catch (e) {
+            // The first failure wins; the other lane's resulting CANCELLED is noise.
+            failure ??= { error: e };
+            inner.abort();
+            return;
+          }
+        }
+      };
+      const lanes = Math.max(1, Math.min(opts.concurrency ?? MAX_LANES, MAX_LANES));
+      try {
+        await Promise.all(Array.from({ length: Math.min(lanes, specSetXmls.length) }, lane));
+      } finally {
+        opts.signal?.removeEventListener('abort', stop);
+      }
+      if (failure !== undefined) {
+        if (opts.signal?.aborted)
+          throw new AppError('CANCELLED', 'RetrievePropertiesEx was cancelled.', {
+            host: this.endpoint,
+            method: 'RetrievePropertiesEx',
+          });
+        throw failure.error;
+      }
+    });
+  }
+
   /** RetrievePropertiesEx with `specSetXml` being the inner XML of one PropertyFilterSpec. */
   async retrievePropertiesEx(
     specSetXml: string,
@@ -422,20 +754,37 @@ export class VimClient {
     opts: CallOptions = {},
     collector: MoRef = this.serviceContent.propertyCollector,
   ): Promise<void> {
-    let page = await this.retrievePropertiesEx(specSetXml, maxObjects, opts, collector);
-    onPage(page.objects);
-    while (page.token) {
-      const token = page.token;
+    const collect = async (
+      method: 'RetrievePropertiesEx' | 'ContinueRetrievePropertiesEx',
+      inner: string,
+    ): Promise<string | null> => {
+      // Keyed by moref: a retried call hands over the same objects again.
+      const page = new Map<string, ObjectContent>();
+      const token = await this.retrieveStreaming(
+        method,
+        inner,
+        (o) => page.set(`${o.obj.type}:${o.obj.value}`, o),
+        opts,
+        collector,
+      );
+      onPage([...page.values()]);
+      return token;
+    };
+    let token = await collect(
+      'RetrievePropertiesEx',
+      `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
+    );
+    while (token) {
+      const current = token;
       try {
-        page = await this.continueRetrievePropertiesEx(token, opts, collector);
+        token = await collect('ContinueRetrievePropertiesEx', textXml('token', current));
       } catch (e) {
         // Free the server-side result set; the server would otherwise keep it until timeout.
-        await this.call('CancelRetrievePropertiesEx', collector, textXml('token', token), {
+        await this.call('CancelRetrievePropertiesEx', collector, textXml('token', current), {
           timeoutMs: 5_000,
         }).catch(() => undefined);
         throw e;
       }
-      onPage(page.objects);
     }
   }
 
@@ -482,14 +831,19 @@ export class VimClient {
     await this.call('DestroyPropertyFilter', filter, '', opts);
   }
 
-  /** One WaitForUpdatesEx round; null when nothing changed within maxWaitSeconds. */
+  /**
+   * One WaitForUpdatesEx round; null when nothing changed within maxWaitSeconds. With
+   * `onObjectUpdate`, each filterSet's ObjectUpdate is handed over as it is decoded and left out
+   * of the result (the first round after a filter is made carries every object).
+   */
   async waitForUpdatesEx(
     pc: MoRef,
     version: string,
     maxWaitSeconds: number,
     opts: CallOptions = {},
+    onObjectUpdate?: (update: VimValue) => void,
   ): Promise<VimObject | null> {
-    const v = await this.call(
+    const v = await this.callStreaming(
       'WaitForUpdatesEx',
       pc,
       textXml('version', version) +
@@ -498,6 +852,13 @@ export class VimClient {
         ...opts,
         timeoutMs: Math.max(opts.timeoutMs ?? this.timeoutMs, (maxWaitSeconds + 30) * 1000),
       },
+      onObjectUpdate === undefined
+        ? undefined
+        : {
+            depth: OBJECT_SET_DEPTH,
+            names: OBJECT_SET,
+            onItem: (_name, item) => onObjectUpdate(item),
+          },
     );
     return obj(v) ?? null;
   }

@@ -1,6 +1,8 @@
 /**
  * A purpose-built vim25 SOAP codec: envelopes are written by hand (a handful of methods), and
- * responses are decoded by a streaming SAX pass straight into plain JS values, without a DOM.
+ * responses are decoded by a streaming pass (xml-scanner.ts) straight into plain JS values, without
+ * a DOM. Large answers are streamed: each RetrievePropertiesEx object or WaitForUpdatesEx object
+ * update goes to a consumer as it closes (VimStream), so no answer is ever held whole.
  *
  * Decoding rules (driven by what the server says, not by a WSDL):
  * - an element with a `type` attribute and only text is a ManagedObjectReference → {type, value};
@@ -11,8 +13,8 @@
  * - any other text → string (enums and dateTimes stay strings; the mapper coerces untyped numbers).
  */
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
 import { AppError } from '../../../shared/errors.js';
+import { XmlScanner } from './xml-scanner.js';
 
 export interface MoRef {
   readonly type: string;
@@ -71,9 +73,35 @@ function localName(qname: string): string {
   return i < 0 ? qname : qname.slice(i + 1);
 }
 
+/**
+ * A copy of `s` that does not pin the chunk it was cut from. Text from the parser is a slice of
+ * a 64 KB network chunk, and V8 keeps the whole chunk alive for as long as the slice lives: a
+ * VM's name would otherwise hold on to 64 KB of the answer. Short strings are copied anyway.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
+}
+
+/**
+ * Type names (xsi:type, a moref's type) and property paths are a few hundred distinct strings
+ * repeated millions of times: one shared, owned copy each, instead of a slice pinning a network
+ * chunk (or a copy) per use.
+ */
+const TYPE_NAMES = new Map<string, string>();
+
+/** The shared copy of a name that recurs in every object (a type, a property path). */
+export function internName(s: string): string {
+  const known = TYPE_NAMES.get(s);
+  if (known !== undefined) return known;
+  const copy = own(s);
+  // Bounded: a hostile server inventing names gets copies, not an ever-growing table.
+  if (TYPE_NAMES.size < 4096) TYPE_NAMES.set(copy, copy);
+  return copy;
+}
+
 function leafValue(f: Frame): VimValue {
   const t = f.xsiType;
-  if (t === undefined) return f.text;
+  if (t === undefined) return own(f.text);
   switch (t) {
     case 'int':
     case 'long':
@@ -88,11 +116,11 @@ function leafValue(f: Frame): VimValue {
     case 'dateTime':
     case 'anyURI':
     case 'base64Binary':
-      return f.text;
+      return own(f.text);
     default:
       // An empty element with a data-object type (e.g. an empty `InvalidLogin` fault detail).
       if (f.text === '') return { _type: t };
-      return f.text;
+      return own(f.text);
   }
 }
 
@@ -102,7 +130,7 @@ function frameValue(f: Frame): VimValue {
     if (f.xsiType !== undefined) f.obj._type = f.xsiType;
     return f.obj;
   }
-  if (f.moType !== undefined) return { type: f.moType, value: f.text };
+  if (f.moType !== undefined) return { type: f.moType, value: own(f.text) };
   return leafValue(f);
 }
 
@@ -112,7 +140,18 @@ function attach(parent: Frame, key: string, v: VimValue): void {
     return;
   }
   const obj = (parent.obj ??= {});
-  const existing = obj[key];
+  let existing = obj[key];
+  // Element names are server data: never let `constructor` or `__proto__` reach the prototype.
+  if (existing !== undefined && !Object.hasOwn(obj, key)) existing = undefined;
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return;
+  }
   if (existing === undefined) {
     if (ARRAY_KEYS.has(key) && !Array.isArray(v)) {
       obj[key] = [v];
@@ -131,18 +170,61 @@ function attach(parent: Frame, key: string, v: VimValue): void {
 }
 
 /**
+ * Streams the children of one element instead of building them into the document: each child
+ * named in `names` that closes at `depth` (the envelope is depth 1) goes to `onItem` and is then
+ * dropped, so a 100 MB RetrievePropertiesEx answer never exists as one tree.
+ */
+export interface VimStream {
+  readonly depth: number;
+  readonly names: ReadonlySet<string>;
+  onItem(name: string, value: VimValue): void;
+}
+
+export interface VimDecoderOptions {
+  readonly stream?: VimStream | undefined;
+  /**
+   * Bound on the bytes held as one tree: the whole body, or with `stream` the body since the last
+   * streamed item. Past it the decoder stops with PROTOCOL_ERROR, so a huge or endless answer
+   * cannot exhaust memory.
+   */
+  readonly maxTreeBytes?: number | undefined;
+}
+
+/** Deeper nesting than any vim25 answer has; a bound on hostile input. */
+const MAX_DEPTH = 256;
+/**
+ * Answers read whole (a view's member list, events, service content) are a few MB at most, and
+ * RetrievePropertiesEx and WaitForUpdatesEx stream object by object: 64 MiB of XML per tree
+ * (a few hundred MB of JS objects) is far above need and still survivable.
+ */
+const DEFAULT_MAX_TREE_BYTES = 64 * 1024 * 1024;
+
+function protocolError(reason: string): AppError {
+  return new AppError('PROTOCOL_ERROR', 'The server sent malformed or truncated XML.', {
+    reason: reason.slice(0, 200),
+  });
+}
+
+/**
  * Incremental decoder: feed it raw bytes as they arrive so parsing overlaps the transfer, then call
  * `end()` for the decoded document (the root element's value, keyed by its local name).
  */
 export class VimDecoder {
-  private readonly parser = new SaxesParser({ xmlns: false, position: false });
+  private readonly parser: XmlScanner;
   private readonly utf8 = new StringDecoder('utf8');
   private readonly stack: Frame[] = [];
+  private readonly stream: VimStream | undefined;
+  private readonly maxTreeBytes: number;
+  private treeBytes = 0;
   private rootName: string | undefined;
   private rootValue: VimValue | undefined;
   private error: Error | undefined;
+  /** An exception of the stream's consumer: passed through as is, not as a protocol error. */
+  private itemError: unknown;
 
-  constructor() {
+  constructor(opts: VimDecoderOptions = {}) {
+    this.stream = opts.stream;
+    this.maxTreeBytes = opts.maxTreeBytes ?? DEFAULT_MAX_TREE_BYTES;
     const root: Frame = {
       name: '#root',
       xsiType: undefined,
@@ -153,46 +235,67 @@ export class VimDecoder {
       repeated: undefined,
     };
     this.stack.push(root);
-    this.parser.on('opentag', (tag) => {
-      const attrs = tag.attributes as Record<string, string>;
-      let xsiType: string | undefined;
-      let moType: string | undefined;
-      for (const k in attrs) {
-        if (k === 'type') moType = attrs[k];
-        else if (k.endsWith(':type')) xsiType = localName(attrs[k] ?? '');
-      }
-      if (xsiType === 'ManagedObjectReference' && moType === undefined) moType = '';
-      const name = localName(tag.name);
-      if (this.rootName === undefined) this.rootName = name;
-      this.stack.push({
-        name,
-        xsiType,
-        moType,
-        text: '',
-        obj: undefined,
-        list: xsiType !== undefined && xsiType.startsWith('ArrayOf') ? [] : undefined,
-        repeated: undefined,
-      });
-    });
-    this.parser.on('text', (text) => {
-      const top = this.stack[this.stack.length - 1];
-      if (top) top.text += text;
-    });
-    this.parser.on('closetag', () => {
-      const f = this.stack.pop();
-      const parent = this.stack[this.stack.length - 1];
-      if (!f || !parent) return;
-      const v = frameValue(f);
-      if (parent.name === '#root') this.rootValue = v;
-      else attach(parent, f.name, v);
-    });
-    this.parser.on('error', (e) => {
-      this.error ??= e;
+    this.parser = new XmlScanner({
+      open: (qname, type, xsiQName) => {
+        if (this.error) return;
+        const xsiType = xsiQName === undefined ? undefined : internName(localName(xsiQName));
+        let moType = type === undefined ? undefined : internName(type);
+        if (xsiType === 'ManagedObjectReference' && moType === undefined) moType = '';
+        const name = localName(qname);
+        if (this.rootName === undefined) this.rootName = name;
+        if (this.stack.length > MAX_DEPTH) {
+          this.error ??= protocolError(`elements nested deeper than ${MAX_DEPTH}`);
+          return;
+        }
+        this.stack.push({
+          name,
+          xsiType,
+          moType,
+          text: '',
+          obj: undefined,
+          list: xsiType !== undefined && xsiType.startsWith('ArrayOf') ? [] : undefined,
+          repeated: undefined,
+        });
+      },
+      text: (text) => {
+        const top = this.stack[this.stack.length - 1];
+        if (top) top.text += text;
+      },
+      close: () => {
+        if (this.error) return;
+        const f = this.stack.pop();
+        const parent = this.stack[this.stack.length - 1];
+        if (!f || !parent) return;
+        const v = frameValue(f);
+        if (parent.name === '#root') this.rootValue = v;
+        else if (
+          this.stream !== undefined &&
+          this.stack.length === this.stream.depth &&
+          this.stream.names.has(f.name)
+        ) {
+          this.treeBytes = 0;
+          try {
+            this.stream.onItem(f.name, v);
+          } catch (e) {
+            this.itemError = e;
+            this.error ??= e instanceof Error ? e : new Error(String(e));
+          }
+        } else attach(parent, f.name, v);
+      },
     });
   }
 
   write(chunk: Buffer | string): void {
     if (this.error) return;
+    this.treeBytes += chunk.length;
+    if (this.treeBytes > this.maxTreeBytes) {
+      this.error = new AppError(
+        'PROTOCOL_ERROR',
+        `The server's answer exceeds the ${this.maxTreeBytes}-byte limit.`,
+        { reason: 'response too large', limitBytes: this.maxTreeBytes },
+      );
+      return;
+    }
     try {
       this.parser.write(typeof chunk === 'string' ? chunk : this.utf8.write(chunk));
     } catch (e) {
@@ -200,27 +303,35 @@ export class VimDecoder {
     }
   }
 
+  /** The first failure so far (a caller may stop reading early). */
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
   /** Returns the root element's local name and value; throws PROTOCOL_ERROR on malformed XML. */
   end(): { name: string; value: VimValue } {
     if (!this.error) {
       try {
         this.parser.write(this.utf8.end());
-        this.parser.close();
+        this.parser.end();
       } catch (e) {
         this.error ??= e instanceof Error ? e : new Error(String(e));
       }
     }
+    if (this.itemError !== undefined) throw this.itemError;
+    if (this.error instanceof AppError) throw this.error;
     if (this.error || this.rootName === undefined || this.rootValue === undefined) {
-      throw new AppError('PROTOCOL_ERROR', 'The server sent malformed or truncated XML.', {
-        reason: this.error ? this.error.message.slice(0, 200) : 'empty document',
-      });
+      throw protocolError(this.error ? this.error.message : 'empty document');
     }
     return { name: this.rootName, value: this.rootValue };
   }
 }
 
-export function decodeXml(xml: string | Buffer): { name: string; value: VimValue } {
-  const d = new VimDecoder();
+export function decodeXml(
+  xml: string | Buffer,
+  opts: VimDecoderOptions = {},
+): { name: string; value: VimValue } {
+  const d = new VimDecoder(opts);
   d.write(xml);
   return d.end();
 }
@@ -378,10 +489,18 @@ export function ref(v: VimValue | undefined): MoRef | null {
   return isMoRef(v) ? v : null;
 }
 
+/** Split dotted paths: the mapper asks for the same few dozen paths for every object. */
+const SPLIT_PATHS = new Map<string, readonly string[]>();
+
 /** Walks a dotted path through nested data objects. */
 export function path(v: VimValue | undefined, dotted: string): VimValue | undefined {
+  let parts = SPLIT_PATHS.get(dotted);
+  if (parts === undefined) {
+    parts = dotted.split('.');
+    if (SPLIT_PATHS.size < 1000) SPLIT_PATHS.set(dotted, parts);
+  }
   let cur: VimValue | undefined = v;
-  for (const part of dotted.split('.')) {
+  for (const part of parts) {
     const o = asObject(cur);
     if (!o) return undefined;
     cur = o[part];

@@ -10,12 +10,13 @@ import type {
 } from '../../../shared/entities.js';
 import { AppError } from '../../../shared/errors.js';
 import type { CollectContext, Collector, CollectorTarget } from '../collector.js';
-import { arr, obj, path, ref, str } from './codec.js';
+import { arr, internName, obj, path, ref, str } from './codec.js';
 import type { MoRef, VimValue } from './codec.js';
-import { containerViewObjectSpecXml, propertySpecXml, VimClient } from './client.js';
+import { containerViewObjectSpecXml, objectSpecXml, propertySpecXml, VimClient } from './client.js';
+import type { ObjectContent } from './client.js';
 import {
+  compactProperty,
   InventoryCache,
-  mapAll,
   mapEvent,
   mapObject,
   propertyPaths,
@@ -23,7 +24,6 @@ import {
   VIEW_PROPSET_TYPES,
   VIEW_TYPES,
 } from './mapper.js';
-import type { RawObject } from './mapper.js';
 import { readTags } from './tags.js';
 
 export interface VsphereCollectorOptions {
@@ -40,6 +40,17 @@ export interface VsphereCollectorOptions {
   readonly skipTags?: boolean;
   /** Tests only: plain HTTP. */
   readonly protocol?: 'https' | 'http';
+  /** Retries of idempotent reads after a transient failure (default 2). */
+  readonly retries?: number;
+  readonly retryDelayMs?: number;
+  /** Bound on one answer (or one streamed object) decoded in memory; see VimClientOptions. */
+  readonly maxTreeBytes?: number;
+  /** Bound on one whole answer; see VimClientOptions. */
+  readonly maxResponseBytes?: number;
+  /** VMs per slice when a large VM view is read by reference (default {@link VM_SLICE}). */
+  readonly vmSlice?: number;
+  /** Slices in flight at once (1 or 2; default 2). */
+  readonly concurrency?: number;
 }
 
 // Objects whose name/parent feed other objects' fields (paths, cluster ids, switch names).
@@ -65,6 +76,36 @@ export function viewSpecXml(apiVersion: string, viewType: string, view: MoRef): 
   );
 }
 
+/**
+ * PropertyFilterSpecs (inner XML) reading the given objects by reference, `chunk` per spec. An
+ * object deleted in the meantime is left out (reportMissingObjectsInResults) instead of failing
+ * its whole slice with ManagedObjectNotFound.
+ */
+export function objectListSpecXmls(
+  apiVersion: string,
+  type: string,
+  refs: readonly MoRef[],
+  chunk: number,
+): string[] {
+  const paths = propertyPaths(apiVersion)[type] ?? ['name'];
+  const propSet = propertySpecXml(type, paths);
+  const out: string[] = [];
+  for (let i = 0; i < refs.length; i += chunk) {
+    out.push(
+      propSet +
+        refs
+          .slice(i, i + chunk)
+          .map(objectSpecXml)
+          .join('') +
+        '<reportMissingObjectsInResults>true</reportMissingObjectsInResults>',
+    );
+  }
+  return out;
+}
+
+/** How a slice of VMs is read: by reference, in slices, two requests in flight. */
+export const VM_SLICE = 500;
+
 function entityKey(e: { type: EntityType; id: string }): string {
   return `${e.type}\u0000${e.id}`;
 }
@@ -72,6 +113,34 @@ function entityKey(e: { type: EntityType; id: string }): string {
 function splitKey(key: string): { type: EntityType; id: string } {
   const i = key.indexOf('\u0000');
   return { type: key.slice(0, i) as EntityType, id: key.slice(i + 1) };
+}
+
+/**
+ * A 53-bit hash of an entity's name and fields: what watch compares to send only real changes.
+ * Keeping a hash instead of the serialization saves some 50 MB on a vCenter of 10,000 VMs.
+ */
+function entityHash(e: CollectedEntity): number {
+  const s = JSON.stringify([e.name, e.fields]);
+  let h1 = 0xdeadbeef ^ s.length;
+  let h2 = 0x41c6ce57 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Progress is reported per this many objects of a view (and at its end), not per object. */
+const PROGRESS_EVERY = 1000;
+
+/** What an update set did so far, while its object updates stream in. */
+interface UpdateAccumulator {
+  readonly touched: Set<string>;
+  readonly removedKeys: string[];
+  structural: boolean;
 }
 
 function isCancel(e: unknown, signal: AbortSignal): boolean {
@@ -82,8 +151,16 @@ class VsphereCollector implements Collector {
   private readonly client: VimClient;
   private readonly cache = new InventoryCache();
   private views: { readonly viewType: string; readonly view: MoRef }[] = [];
-  /** Last emitted serialization per entity key, to send only real changes from watch. */
-  private readonly emitted = new Map<string, string>();
+  /** Hash of what was last emitted per entity key, to send only real changes from watch. */
+  private readonly emitted = new Map<string, number>();
+  /** A collectFull completed: the views and the baseline are whole. */
+  private ready = false;
+  /**
+   * What the last collectFull returned, per managed object, until watch() turns it into the
+   * emitted hashes. Hashing 30,000 entities costs ~0.25 s: a sync that is never watched should
+   * not pay it, and one that is pays it after the store write, not before.
+   */
+  private baseline: (readonly [string, CollectedEntity[]])[] | null = null;
   /** moref value → entity keys it produced (the VM itself, its disks, NICs and snapshots). */
   private readonly producedBy = new Map<string, string[]>();
   private lastEventAt: string | null = null;
@@ -102,6 +179,10 @@ class VsphereCollector implements Collector {
       timeoutMs: opts.timeoutMs ?? 120_000,
       protocol: opts.protocol ?? 'https',
       keepaliveMs: 10 * 60_000,
+      retries: opts.retries,
+      retryDelayMs: opts.retryDelayMs,
+      maxTreeBytes: opts.maxTreeBytes,
+      maxResponseBytes: opts.maxResponseBytes,
     });
   }
 
@@ -137,10 +218,14 @@ class VsphereCollector implements Collector {
     samples: ReturnType<typeof samplesFrom>;
   }> {
     const signal = ctx.signal;
+    this.ready = false;
     await this.connect(ctx);
     await this.destroyViews();
     const sc = this.client.serviceContent;
     this.cache.objects.clear();
+    this.emitted.clear();
+    this.producedBy.clear();
+    this.baseline = null;
 
     if (sc.customFieldsManager) {
       try {
@@ -163,27 +248,8 @@ class VsphereCollector implements Collector {
       }
     }
 
-    const maxObjects = this.opts.maxObjects ?? 1000;
-    for (const { phase, types } of VIEW_TYPES) {
-      const viewType = types[0] ?? 'ManagedEntity';
-      const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
-      this.views.push({ viewType, view });
-      const [content] = await this.client.retrieveProps([view], ['view'], { signal });
-      const total = arr(content?.props.get('view')).length;
-      let done = 0;
-      ctx.progress({ phase, done, total });
-      await this.client.retrieveAll(
-        this.specFor(viewType, view),
-        maxObjects,
-        (objects) => {
-          for (const o of objects) this.cache.put(o.obj, o.props);
-          done += objects.length;
-          ctx.progress({ phase, done, total });
-        },
-        { signal },
-      );
-    }
-
+    // Tags first: VMs are mapped as they stream in, and their tags must be known by then.
+    this.cache.tags = new Map();
     if (!this.opts.skipTags && sc.about.apiType === 'VirtualCenter') {
       ctx.progress({ phase: 'tags' });
       try {
@@ -203,14 +269,95 @@ class VsphereCollector implements Collector {
           { err: e instanceof AppError ? e.code : String(e) },
           'vSphere tags unavailable',
         );
-        this.cache.tags = new Map();
       }
     }
 
-    const entities = mapAll(this.cache);
-    this.emitted.clear();
-    this.producedBy.clear();
-    for (const o of this.cache.objects.values()) this.remember(o, mapObject(this.cache, o));
+    // VMs are most of the bytes: each is mapped as soon as it is decoded and its raw properties
+    // dropped (the views before it hold every object a VM refers to). Keyed by moref, so an
+    // object handed over twice by a retried call is mapped once.
+    const vms = new Map<string, CollectedEntity[]>();
+    const maxObjects = this.opts.maxObjects ?? 1000;
+    const firstGeneration = this.client.sessionGeneration;
+    for (const { phase, types } of VIEW_TYPES) {
+      const viewType = types[0] ?? 'ManagedEntity';
+      const readView = async (): Promise<void> => {
+        const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
+        this.views.push({ viewType, view });
+        const [content] = await this.client.retrieveProps([view], ['view'], { signal });
+        const members = arr(content?.props.get('view'));
+        const total = members.length;
+        const seen = new Set<string>();
+        ctx.progress({ phase, done: 0, total });
+        const mapNow = viewType === 'VirtualMachine';
+        const onObject = (o: ObjectContent): void => {
+          // Deleted between listing and reading (only when reading by reference).
+          if (o.props.size === 0 && o.missing.some((m) => m.fault === 'ManagedObjectNotFound'))
+            return;
+          if (mapNow && o.obj.type === 'VirtualMachine') {
+            vms.set(o.obj.value, mapObject(this.cache, { ref: o.obj, props: o.props }));
+          } else {
+            this.cache.put(o.obj, o.props);
+          }
+          if (seen.has(o.obj.value)) return;
+          seen.add(o.obj.value);
+          if (seen.size % PROGRESS_EVERY === 0) ctx.progress({ phase, done: seen.size, total });
+        };
+        const slice = this.opts.vmSlice ?? VM_SLICE;
+        if (mapNow && total > slice) {
+          // The bulk of the bytes: slices read two at a time, so the server builds one answer
+          // while this process parses the other.
+          const refs = members.map((m) => ref(m)).filter((r): r is MoRef => r !== null);
+          await this.client.retrieveConcurrent(
+            objectListSpecXmls(sc.about.apiVersion, 'VirtualMachine', refs, slice),
+            maxObjects,
+            onObject,
+            { signal, concurrency: this.opts.concurrency ?? 2 },
+          );
+        } else {
+          await this.client.retrieveEach(this.specFor(viewType, view), maxObjects, onObject, {
+            signal,
+          });
+        }
+        if (seen.size % PROGRESS_EVERY !== 0 || seen.size === 0)
+          ctx.progress({ phase, done: seen.size, total });
+      };
+      const generation = this.client.sessionGeneration;
+      try {
+        await readView();
+      } catch (e) {
+        // The session was re-established under us, and the view died with the old one: once more.
+        const authFailure =
+          e instanceof AppError && (e.code === 'NOT_AUTHENTICATED' || e.code === 'INVALID_LOGIN');
+        if (isCancel(e, signal) || authFailure || this.client.sessionGeneration === generation)
+          throw e;
+        ctx.log.info(
+          { phase },
+          'vSphere session renewed during collection; reading the view again',
+        );
+        await readView();
+      }
+    }
+    if (this.client.sessionGeneration !== firstGeneration) {
+      // Views of the lost session are gone: make fresh ones for watch (no data read again).
+      this.views = [];
+      for (const { types } of VIEW_TYPES) {
+        const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
+        this.views.push({ viewType: types[0] ?? 'ManagedEntity', view });
+      }
+    }
+
+    const entities: CollectedEntity[] = [];
+    const baseline: (readonly [string, CollectedEntity[]])[] = [];
+    for (const o of this.cache.objects.values()) {
+      const mapped = mapObject(this.cache, o);
+      baseline.push([o.ref.value, mapped]);
+      for (const e of mapped) entities.push(e);
+    }
+    for (const entry of vms) {
+      baseline.push(entry);
+      for (const e of entry[1]) entities.push(e);
+    }
+    this.baseline = baseline;
 
     ctx.progress({ phase: 'events' });
     let now = new Date().toISOString();
@@ -222,7 +369,9 @@ class VsphereCollector implements Collector {
     const since = new Date(Date.parse(now) - (this.opts.eventWindowMs ?? 3_600_000)).toISOString();
     const events = await this.readEvents(ctx, since);
     this.lastEventAt = now;
-    return { entities, events, samples: samplesFrom(this.cache, now) };
+    const samples = samplesFrom(this.cache, now, entities);
+    this.ready = true;
+    return { entities, events, samples };
   }
 
   private async readEvents(ctx: CollectContext, since: string): Promise<CollectedEvent[]> {
@@ -252,7 +401,7 @@ class VsphereCollector implements Collector {
 
   /** Records what an object mapped to; returns the changed entities and the keys that vanished. */
   private remember(
-    o: RawObject,
+    id: string,
     entities: CollectedEntity[],
   ): { changed: CollectedEntity[]; gone: string[] } {
     const changed: CollectedEntity[] = [];
@@ -260,18 +409,17 @@ class VsphereCollector implements Collector {
     for (const e of entities) {
       const key = entityKey(e);
       keys.push(key);
-      const json = JSON.stringify([e.name, e.fields]);
-      if (this.emitted.get(key) !== json) {
-        this.emitted.set(key, json);
+      const hash = entityHash(e);
+      if (this.emitted.get(key) !== hash) {
+        this.emitted.set(key, hash);
         changed.push(e);
       }
     }
-    const before = this.producedBy.get(o.ref.value) ?? [];
-    const now = new Set(keys);
-    const gone = before.filter((k) => !now.has(k));
+    const before = this.producedBy.get(id) ?? [];
+    const gone = before.length === 0 ? [] : before.filter((k) => !keys.includes(k));
     for (const k of gone) this.emitted.delete(k);
-    if (keys.length > 0) this.producedBy.set(o.ref.value, keys);
-    else this.producedBy.delete(o.ref.value);
+    if (keys.length > 0) this.producedBy.set(id, keys);
+    else this.producedBy.delete(id);
     return { changed, gone };
   }
 
@@ -282,50 +430,51 @@ class VsphereCollector implements Collector {
     return keys;
   }
 
-  /** Applies one UpdateSet to the cache and returns the delta it causes. */
-  private applyUpdateSet(us: VimValue): InventoryDelta {
-    const touched = new Set<string>();
-    const removedKeys: string[] = [];
-    let structural = false;
-    for (const fs of arr(path(us, 'filterSet'))) {
-      for (const u of arr(path(fs, 'objectSet'))) {
-        const kind = str(path(u, 'kind'));
-        const r = ref(path(u, 'obj'));
-        if (!r) continue;
-        if (kind === 'leave') {
-          this.cache.objects.delete(r.value);
-          removedKeys.push(...this.forget(r.value));
-          if (STRUCTURAL_TYPES.has(r.type)) structural = true;
-          continue;
-        }
-        let o = this.cache.objects.get(r.value);
-        if (kind === 'enter' || !o) {
-          if (!o && STRUCTURAL_TYPES.has(r.type)) structural = true;
-          o = { ref: r, props: new Map() };
-          this.cache.objects.set(r.value, o);
-        }
-        for (const c of arr(path(u, 'changeSet'))) {
-          const change = obj(c);
-          const name = str(change?.['name']);
-          if (!change || name === null) continue;
-          const op = str(change['op']);
-          if (op === 'remove' || op === 'indirectRemove' || change['val'] === undefined)
-            o.props.delete(name);
-          else o.props.set(name, change['val']);
-          if (STRUCTURAL_TYPES.has(r.type) && (name === 'name' || name === 'parent'))
-            structural = true;
-        }
-        touched.add(r.value);
-      }
+  /**
+   * Applies one ObjectUpdate to the cache as it streams in (an update set of a large inventory
+   * is as big as a full retrieval, so it is never held whole); the delta is computed at the end.
+   */
+  private applyObjectUpdate(u: VimValue, acc: UpdateAccumulator): void {
+    const kind = str(path(u, 'kind'));
+    const r = ref(path(u, 'obj'));
+    if (!r) return;
+    if (kind === 'leave') {
+      this.cache.objects.delete(r.value);
+      acc.removedKeys.push(...this.forget(r.value));
+      acc.touched.delete(r.value);
+      if (STRUCTURAL_TYPES.has(r.type)) acc.structural = true;
+      return;
     }
+    let o = this.cache.objects.get(r.value);
+    if (kind === 'enter' || !o) {
+      if (!o && STRUCTURAL_TYPES.has(r.type)) acc.structural = true;
+      o = { ref: r, props: new Map() };
+      this.cache.objects.set(r.value, o);
+    }
+    for (const c of arr(path(u, 'changeSet'))) {
+      const change = obj(c);
+      const name = str(change?.['name']);
+      if (!change || name === null) continue;
+      const op = str(change['op']);
+      const val = change['val'];
+      if (op === 'remove' || op === 'indirectRemove' || val === undefined) o.props.delete(name);
+      else o.props.set(internName(name), compactProperty(r.type, name, val));
+      if (STRUCTURAL_TYPES.has(r.type) && (name === 'name' || name === 'parent'))
+        acc.structural = true;
+    }
+    acc.touched.add(r.value);
+  }
+
+  /** The delta of the updates applied since `acc` was made. */
+  private finishUpdateSet(acc: UpdateAccumulator): InventoryDelta {
     const upserts: CollectedEntity[] = [];
-    const removals = new Set<string>(removedKeys);
-    const targets = structural
+    const removals = new Set<string>(acc.removedKeys);
+    const targets = acc.structural
       ? [...this.cache.objects.values()]
-      : [...touched].map((id) => this.cache.objects.get(id));
+      : [...acc.touched].map((id) => this.cache.objects.get(id));
     for (const o of targets) {
       if (!o) continue;
-      const { changed, gone } = this.remember(o, mapObject(this.cache, o));
+      const { changed, gone } = this.remember(o.ref.value, mapObject(this.cache, o));
       upserts.push(...changed);
       for (const k of gone) removals.add(k);
     }
@@ -337,10 +486,14 @@ class VsphereCollector implements Collector {
     onDelta: (delta: InventoryDelta) => Promise<void>,
   ): Promise<void> {
     const signal = ctx.signal;
-    if (this.views.length === 0) {
+    if (!this.ready || this.views.length === 0) {
       throw new AppError('INTERNAL', 'watch() needs a collectFull() on this collector first.');
     }
     if (signal.aborted) return;
+    if (this.baseline !== null) {
+      for (const [id, mapped] of this.baseline) this.remember(id, mapped);
+      this.baseline = null;
+    }
     const pc = await this.client.createPropertyCollector({ signal });
     try {
       // One filter per view rather than one filter with every propSet: same updates, and vcsim
@@ -351,11 +504,14 @@ class VsphereCollector implements Collector {
       let lastEventPoll = Date.now();
       const maxWait = this.opts.maxWaitSeconds ?? 2;
       while (!signal.aborted) {
-        const us = await this.client.waitForUpdatesEx(pc, version, maxWait, { signal });
+        const acc: UpdateAccumulator = { touched: new Set(), removedKeys: [], structural: false };
+        const us = await this.client.waitForUpdatesEx(pc, version, maxWait, { signal }, (u) =>
+          this.applyObjectUpdate(u, acc),
+        );
         let delta: InventoryDelta = { upserts: [], removals: [] };
         if (us) {
           version = str(us['version']) ?? version;
-          delta = this.applyUpdateSet(us);
+          delta = this.finishUpdateSet(acc);
         }
         if (Date.now() - lastEventPoll > 30_000 && this.lastEventAt) {
           lastEventPoll = Date.now();
@@ -385,6 +541,7 @@ class VsphereCollector implements Collector {
   }
 
   async dispose(): Promise<void> {
+    this.baseline = null;
     await this.client.dispose();
   }
 }

@@ -510,6 +510,72 @@ function snapshotSizes(o: RawObject): Map<string, number> {
   return out;
 }
 
+/** Keeps only the listed members of a data object (and its _type); `sub` prunes nested ones. */
+function pick(
+  v: VimValue,
+  keep: readonly string[],
+  sub: Readonly<Record<string, readonly string[]>> = {},
+): VimValue {
+  const o = obj(v);
+  if (!o) return v;
+  const out: VimObject = {};
+  if (o._type !== undefined) out._type = o._type;
+  for (const k of keep) {
+    const m = o[k];
+    if (m === undefined || !Object.hasOwn(o, k)) continue;
+    const nested = sub[k];
+    out[k] = nested === undefined ? m : pick(m, nested);
+  }
+  return out;
+}
+
+const DEVICE_MEMBERS = [
+  'key',
+  'deviceInfo',
+  'backing',
+  'connectable',
+  'controllerKey',
+  'unitNumber',
+  'busNumber',
+  'macAddress',
+  'capacityInBytes',
+  'capacityInKB',
+];
+const DEVICE_NESTED: Readonly<Record<string, readonly string[]>> = {
+  deviceInfo: ['label'],
+  backing: [
+    'fileName',
+    'datastore',
+    'thinProvisioned',
+    'diskMode',
+    'network',
+    'port',
+    'opaqueNetworkId',
+    'deviceName',
+  ],
+  connectable: ['connected', 'startConnected'],
+};
+
+/**
+ * The members of a VM's bulkiest properties that {@link mapObject} reads, nothing else. The watch
+ * cache keeps every VM's raw properties between updates; pruned, the device list (half of a
+ * VM's bytes: PCI slots, video RAM, controller details...) costs a fraction of the memory, and
+ * the mapping is the same. Other types and properties pass through.
+ */
+export function compactProperty(type: string, name: string, v: VimValue): VimValue {
+  if (type !== 'VirtualMachine') return v;
+  switch (name) {
+    case 'config.hardware.device':
+      return arr(v).map((d) => pick(d, DEVICE_MEMBERS, DEVICE_NESTED));
+    case 'layoutEx.file':
+      return arr(v).map((f) => pick(f, ['key', 'size']));
+    case 'guest.net':
+      return arr(v).map((n) => pick(n, ['deviceConfigId', 'ipAddress']));
+    default:
+      return v;
+  }
+}
+
 /** A VM and its disks, NICs and snapshots. */
 function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
   const id = o.ref.value;
@@ -712,8 +778,15 @@ export function mapAll(cache: InventoryCache): CollectedEntity[] {
   return out;
 }
 
-/** Usage samples from quickStats and datastore summaries, all stamped with one time. */
-export function samplesFrom(cache: InventoryCache, at: string): UsageSample[] {
+/**
+ * Usage samples from quickStats and datastore summaries, all stamped with one time. VMs mapped
+ * without keeping their raw properties give theirs from the mapped fields (the same values).
+ */
+export function samplesFrom(
+  cache: InventoryCache,
+  at: string,
+  mapped: readonly CollectedEntity[] = [],
+): UsageSample[] {
   const out: UsageSample[] = [];
   for (const o of cache.objects.values()) {
     if (o.ref.type === 'HostSystem') {
@@ -748,6 +821,21 @@ export function samplesFrom(cache: InventoryCache, at: string): UsageSample[] {
         storageUsedBytes: cap !== null && free !== null ? cap - free : null,
       });
     }
+  }
+  for (const e of mapped) {
+    if (e.type !== 'vm' || cache.objects.has(e.id)) continue;
+    const f = e.fields;
+    const memMb = f['memoryUsageMb'];
+    const cpu = f['cpuUsageMhz'];
+    const used = f['usedBytes'];
+    out.push({
+      entityType: 'vm',
+      entityId: e.id,
+      at,
+      cpuMhz: typeof cpu === 'number' ? cpu : null,
+      memoryBytes: typeof memMb === 'number' ? memMb * MIB : null,
+      storageUsedBytes: typeof used === 'number' ? used : null,
+    });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { AppError } from '../../../shared/errors.js';
 import { certificateFacts } from '../../net/tls-trust.js';
 import { VimDecoder, readEnvelope } from './codec.js';
-import type { SoapResult } from './codec.js';
+import type { SoapResult, VimStream } from './codec.js';
 
 export interface SoapPostOptions {
   readonly url: URL;
@@ -26,7 +26,18 @@ export interface SoapPostOptions {
   readonly cookie?: string | undefined;
   /** Benchmark mode: read and discard the body instead of decoding it. */
   readonly discard?: boolean;
+  /** Hand these elements to a consumer as they close instead of building them into the result. */
+  readonly stream?: VimStream | undefined;
+  /** Bound on the bytes decoded into one tree (see VimDecoderOptions.maxTreeBytes). */
+  readonly maxTreeBytes?: number | undefined;
+  /**
+   * Bound on a whole answer, streamed or not (default 2 GiB, ~150,000 VMs in one vcsim answer):
+   * a server that never stops sending gets PROTOCOL_ERROR, not the rest of the timeout.
+   */
+  readonly maxResponseBytes?: number | undefined;
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024 * 1024;
 
 export interface SoapPostResult {
   readonly status: number;
@@ -51,6 +62,16 @@ const UNTRUSTED_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'HOSTNAME_MISMATCH',
 ]);
+
+/**
+ * The same error with the endpoint and method in its details, so every failure names where it
+ * happened (a SOAP fault or decoder error knows neither).
+ */
+export function withEndpoint(e: AppError, host: string, method: string): AppError {
+  const d = e.details ?? {};
+  if (d['host'] !== undefined && d['method'] !== undefined) return e;
+  return new AppError(e.code, e.message, { host, method, ...d }, { cause: e.cause });
+}
 
 /** Maps a socket/TLS error to the product's codes; AppErrors (e.g. a pin mismatch) pass through. */
 export function mapNetworkError(e: unknown, host: string, method: string): AppError {
@@ -353,6 +374,7 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
             fail(
               new AppError('NOT_VSPHERE', `${host} answered, but not as a vSphere SOAP endpoint.`, {
                 host,
+                method,
                 status,
                 contentType,
               }),
@@ -361,6 +383,7 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
             fail(
               new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
                 host,
+                method,
                 status,
                 contentType,
               }),
@@ -370,24 +393,52 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
         return;
       }
 
-      const decoder = new VimDecoder();
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        decoder.write(c);
-      });
-      res.on('end', () => {
-        ended = true;
-        let result: SoapResult | null;
+      const decoder = new VimDecoder({ stream: opts.stream, maxTreeBytes: opts.maxTreeBytes });
+      const finish = (): SoapResult | null => {
         try {
-          result = readEnvelope(decoder.end());
+          return readEnvelope(decoder.end());
         } catch (e) {
           fail(
             e instanceof AppError
-              ? e
-              : new AppError('PROTOCOL_ERROR', 'Undecodable response.', { host, method }),
+              ? withEndpoint(e, host, method)
+              : new AppError(
+                  'INTERNAL',
+                  `Decoding the answer to ${method} failed.`,
+                  { host, method, message: e instanceof Error ? e.message.slice(0, 200) : '' },
+                  { cause: e },
+                ),
+          );
+          return null;
+        }
+      };
+      const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      res.on('data', (c: Buffer) => {
+        if (settled) return;
+        bytes += c.length;
+        if (bytes > maxBytes) {
+          ended = true;
+          fail(
+            new AppError('PROTOCOL_ERROR', `The answer to ${method} exceeds ${maxBytes} bytes.`, {
+              host,
+              method,
+              reason: 'response too large',
+              limitBytes: maxBytes,
+            }),
           );
           return;
         }
+        decoder.write(c);
+        // Stop reading at the first error (malformed, too large): no point taking the rest.
+        if (decoder.failed) {
+          ended = true;
+          finish();
+        }
+      });
+      res.on('end', () => {
+        if (settled) return;
+        ended = true;
+        const result = finish();
+        if (settled) return;
         if (result === null) {
           fail(
             status === 200
@@ -398,6 +449,7 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
                 )
               : new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
                   host,
+                  method,
                   status,
                 }),
           );
@@ -407,6 +459,7 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
           fail(
             new AppError('HTTP_ERROR', `${host} answered ${method} with HTTP ${status}.`, {
               host,
+              method,
               status,
             }),
           );

@@ -3,6 +3,8 @@ import * as initial from './2026-11-24T0000-initial.js';
 import * as endpointTofu from './2026-11-24T0100-endpoint-tofu.js';
 import * as alertsMetrics from './2026-11-24T0700-alerts-metrics.js';
 import * as snapshots from './2026-11-24T0800-snapshots.js';
+import * as workspaceIndexes from './2026-11-24T0930-workspace-indexes.js';
+import * as metricsTimeMajor from './2026-11-24T1000-metrics-time-major.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -13,6 +15,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0100-endpoint-tofu': endpointTofu,
   '2026-11-24T0700-alerts-metrics': alertsMetrics,
   '2026-11-24T0800-snapshots': snapshots,
+  '2026-11-24T0930-workspace-indexes': workspaceIndexes,
+  '2026-11-24T1000-metrics-time-major': metricsTimeMajor,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -7,6 +7,8 @@ export const PAGES = [
   'clusters',
   'datastores',
   'networks',
+  'resource-pools',
+  'snapshots',
   'changes',
   'alerts',
   'endpoints',

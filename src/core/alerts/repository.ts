@@ -1,0 +1,487 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type {
+  AlertDto,
+  AlertSummary,
+  AlertHistoryEntry,
+  AlertRuleDto,
+  AlertRuleId,
+  AlertSeverity,
+  AlertState,
+  SuppressionDto,
+} from '../../shared/alerts.js';
+import type {
+  alertListSchema,
+  alertSuppressSchema,
+  alertUpdateRuleSchema,
+} from '../../shared/alerts.js';
+import { SEVERITY_RANK } from '../../shared/alerts.js';
+import { AppError } from '../../shared/errors.js';
+import type { Database } from '../store/schema.js';
+import { RULES_BY_ID } from './rules.js';
+import { alertsDb } from './tables.js';
+
+export interface RuleConfig {
+  readonly enabled: boolean;
+  readonly params: Readonly<Record<string, number>>;
+  readonly endpointIds: readonly number[];
+  readonly tags: readonly string[];
+}
+
+const configJson = {
+  params: z.record(z.string(), z.number()).catch({}),
+  ids: z.array(z.number()).catch([]),
+  tags: z.array(z.string()).catch([]),
+};
+
+export async function loadRuleConfigs(db: Kysely<Database>): Promise<Map<string, RuleConfig>> {
+  const rows = await alertsDb(db).selectFrom('alert_rule').selectAll().execute();
+  return new Map(
+    rows.map((r) => [
+      r.rule,
+      {
+        enabled: r.enabled === 1,
+        params: configJson.params.parse(JSON.parse(r.params)),
+        endpointIds: configJson.ids.parse(JSON.parse(r.endpoint_ids)),
+        tags: configJson.tags.parse(JSON.parse(r.tags)),
+      },
+    ]),
+  );
+}
+
+/** A tag matches by its full text or by its name after a `Category/` or `Category:` prefix. */
+function tagMatches(want: string, have: readonly string[]): boolean {
+  const w = want.toLowerCase();
+  return have.some((h) => {
+    const l = h.toLowerCase();
+    return l === w || l.endsWith(`/${w}`) || l.endsWith(`:${w}`);
+  });
+}
+
+/**
+ * Scope of a rule: with neither endpoints nor tags it applies everywhere; otherwise to the listed
+ * endpoints, and to anything tagged (on the endpoint or on the object) with a listed tag.
+ */
+export function ruleApplies(
+  cfg: RuleConfig,
+  endpointId: number,
+  endpointTags: readonly string[],
+  objectTags: readonly string[],
+): boolean {
+  if (cfg.endpointIds.length === 0 && cfg.tags.length === 0) return true;
+  if (cfg.endpointIds.includes(endpointId)) return true;
+  return cfg.tags.some((t) => tagMatches(t, endpointTags) || tagMatches(t, objectTags));
+}
+
+function ruleDto(id: AlertRuleId, cfg: RuleConfig | undefined): AlertRuleDto {
+  const def = RULES_BY_ID.get(id);
+  if (!def) throw new AppError('NOT_FOUND', `No alert rule ${id}.`);
+  return {
+    rule: id,
+    title: def.title,
+    description: def.description,
+    entityType: def.entityType,
+    enabled: cfg?.enabled ?? true,
+    params: { ...def.defaults, ...(cfg?.params ?? {}) },
+    defaults: def.defaults,
+    endpointIds: cfg?.endpointIds ?? [],
+    tags: cfg?.tags ?? [],
+  };
+}
+
+export async function listRules(db: Kysely<Database>): Promise<AlertRuleDto[]> {
+  const configs = await loadRuleConfigs(db);
+  return [...RULES_BY_ID.keys()].map((id) => ruleDto(id, configs.get(id)));
+}
+
+export async function updateRule(
+  db: Kysely<Database>,
+  input: z.output<typeof alertUpdateRuleSchema>,
+  actor: string,
+  now: Date,
+): Promise<AlertRuleDto> {
+  const def = RULES_BY_ID.get(input.rule);
+  if (!def) throw new AppError('NOT_FOUND', `No alert rule ${input.rule}.`);
+  for (const key of Object.keys(input.params ?? {})) {
+    if (!(key in def.defaults)) {
+      throw new AppError(
+        'VALIDATION',
+        `Rule ${input.rule} has no threshold "${key}"${Object.keys(def.defaults).length ? ` (it has ${Object.keys(def.defaults).join(', ')})` : ''}.`,
+      );
+    }
+  }
+  const current = (await loadRuleConfigs(db)).get(input.rule);
+  const next: RuleConfig = {
+    enabled: input.enabled ?? current?.enabled ?? true,
+    params: { ...(current?.params ?? {}), ...(input.params ?? {}) },
+    endpointIds: input.endpointIds ?? current?.endpointIds ?? [],
+    tags: input.tags ?? current?.tags ?? [],
+  };
+  const row = {
+    rule: input.rule,
+    enabled: next.enabled ? 1 : 0,
+    params: JSON.stringify(next.params),
+    endpoint_ids: JSON.stringify(next.endpointIds),
+    tags: JSON.stringify(next.tags),
+    updated_at: now.toISOString(),
+    updated_by: actor,
+  };
+  await alertsDb(db)
+    .insertInto('alert_rule')
+    .values(row)
+    .onConflict((oc) => oc.column('rule').doUpdateSet(row))
+    .execute();
+  return ruleDto(input.rule, next);
+}
+
+const selectAlert = (db: Kysely<Database>) =>
+  alertsDb(db)
+    .selectFrom('alert as a')
+    .leftJoin('endpoint as e', 'e.id', 'a.endpoint_id')
+    .select([
+      'a.id',
+      'a.rule',
+      'a.severity',
+      'a.state',
+      'a.endpoint_id',
+      'e.name as endpoint',
+      'a.entity_type',
+      'a.entity_id',
+      'a.entity_name',
+      'a.message',
+      'a.count',
+      'a.raised_at',
+      'a.last_seen',
+      'a.cleared_at',
+      'a.acked_at',
+      'a.acked_by',
+      'a.ack_comment',
+      'a.snoozed_until',
+      'a.details',
+    ]);
+
+type AlertRowOut = Awaited<ReturnType<ReturnType<typeof selectAlert>['executeTakeFirstOrThrow']>>;
+
+function toDto(r: AlertRowOut): AlertDto {
+  let details: Record<string, unknown> = {};
+  try {
+    const v: unknown = JSON.parse(r.details);
+    if (v && typeof v === 'object' && !Array.isArray(v)) details = v as Record<string, unknown>;
+  } catch {
+    // Details are informative only; a bad value leaves them empty.
+  }
+  return {
+    id: r.id,
+    rule: r.rule,
+    severity: r.severity as AlertSeverity,
+    state: r.state as AlertState,
+    endpointId: r.endpoint_id,
+    endpoint: r.endpoint ?? null,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    entityName: r.entity_name,
+    message: r.message,
+    count: r.count,
+    raisedAt: r.raised_at,
+    lastSeen: r.last_seen ?? r.raised_at,
+    clearedAt: r.cleared_at,
+    ackedAt: r.acked_at,
+    ackedBy: r.acked_by,
+    ackComment: r.ack_comment,
+    snoozedUntil: r.snoozed_until,
+    details,
+  };
+}
+
+export async function listAlerts(
+  db: Kysely<Database>,
+  f: z.output<typeof alertListSchema>,
+  now: Date,
+): Promise<AlertDto[]> {
+  let q = selectAlert(db);
+  if (f.state === 'open') q = q.where('a.state', '<>', 'cleared');
+  else if (f.state !== 'all') q = q.where('a.state', '=', f.state);
+  if (f.severity) q = q.where('a.severity', '=', f.severity);
+  if (f.endpointId !== undefined) q = q.where('a.endpoint_id', '=', f.endpointId);
+  if (f.rule) q = q.where('a.rule', '=', f.rule);
+  if (f.entityType) q = q.where('a.entity_type', '=', f.entityType);
+  if (f.entityId) q = q.where('a.entity_id', '=', f.entityId);
+  if (!f.includeSnoozed && f.state !== 'cleared') {
+    const at = now.toISOString();
+    q = q.where((eb) =>
+      eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', at)]),
+    );
+  }
+  const rows = await q
+    .orderBy((eb) =>
+      eb
+        .case()
+        .when('a.state', '=', 'active')
+        .then(0)
+        .when('a.state', '=', 'acknowledged')
+        .then(1)
+        .else(2)
+        .end(),
+    )
+    .orderBy((eb) =>
+      eb
+        .case()
+        .when('a.severity', '=', 'critical')
+        .then(0)
+        .when('a.severity', '=', 'warning')
+        .then(1)
+        .else(2)
+        .end(),
+    )
+    .orderBy('a.raised_at', 'desc')
+    .limit(f.limit)
+    .offset(f.offset)
+    .execute();
+  return rows.map(toDto);
+}
+
+export async function getAlerts(db: Kysely<Database>, ids: readonly number[]): Promise<AlertDto[]> {
+  if (ids.length === 0) return [];
+  const out: AlertDto[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await selectAlert(db)
+      .where('a.id', 'in', ids.slice(i, i + 500))
+      .execute();
+    out.push(...rows.map(toDto));
+  }
+  return out;
+}
+
+/** Acknowledges open alerts (cleared ones are left alone). Returns the ids changed. */
+export async function ackAlerts(
+  db: Kysely<Database>,
+  ids: readonly number[],
+  actor: string,
+  comment: string | null,
+  now: Date,
+): Promise<number[]> {
+  const at = now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    const adb = alertsDb(trx);
+    const rows = await adb
+      .selectFrom('alert')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('state', '=', 'active')
+      .execute();
+    const changed = rows.map((r) => r.id);
+    if (changed.length === 0) return [];
+    await adb
+      .updateTable('alert')
+      .set({ state: 'acknowledged', acked_at: at, acked_by: actor, ack_comment: comment })
+      .where('id', 'in', changed)
+      .execute();
+    await adb
+      .insertInto('alert_history')
+      .values(changed.map((id) => ({ alert_id: id, at, action: 'acknowledged', actor, comment })))
+      .execute();
+    return changed;
+  });
+}
+
+/** Snoozes open alerts until now + minutes; 0 minutes ends a snooze. */
+export async function snoozeAlerts(
+  db: Kysely<Database>,
+  ids: readonly number[],
+  minutes: number,
+  actor: string,
+  now: Date,
+): Promise<number[]> {
+  const at = now.toISOString();
+  const until = minutes > 0 ? new Date(now.getTime() + minutes * 60_000).toISOString() : null;
+  return db.transaction().execute(async (trx) => {
+    const adb = alertsDb(trx);
+    const rows = await adb
+      .selectFrom('alert')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('state', '<>', 'cleared')
+      .execute();
+    const changed = rows.map((r) => r.id);
+    if (changed.length === 0) return [];
+    await adb
+      .updateTable('alert')
+      .set({ snoozed_until: until })
+      .where('id', 'in', changed)
+      .execute();
+    await adb
+      .insertInto('alert_history')
+      .values(
+        changed.map((id) => ({
+          alert_id: id,
+          at,
+          action: until ? 'snoozed' : 'unsnoozed',
+          actor,
+          comment: until ? `until ${until}` : null,
+        })),
+      )
+      .execute();
+    return changed;
+  });
+}
+
+export async function alertHistory(db: Kysely<Database>, id: number): Promise<AlertHistoryEntry[]> {
+  const adb = alertsDb(db);
+  const exists = await adb.selectFrom('alert').select('id').where('id', '=', id).executeTakeFirst();
+  if (!exists) throw new AppError('NOT_FOUND', `No alert with id ${id}.`);
+  const rows = await adb
+    .selectFrom('alert_history')
+    .select(['at', 'action', 'actor', 'comment'])
+    .where('alert_id', '=', id)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...r, action: r.action as AlertHistoryEntry['action'] }));
+}
+
+function suppressionDto(r: {
+  id: number;
+  rule: string;
+  endpoint_id: number;
+  entity_type: string;
+  entity_id: string;
+  reason: string;
+  created_by: string;
+  created_at: string;
+}): SuppressionDto {
+  return {
+    id: r.id,
+    rule: r.rule,
+    endpointId: r.endpoint_id,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    reason: r.reason,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  };
+}
+
+/**
+ * Suppresses one rule for one object (a known exception) and clears its open alert at once.
+ * Returns the suppression and the ids of alerts it cleared.
+ */
+export async function suppress(
+  db: Kysely<Database>,
+  input: z.output<typeof alertSuppressSchema>,
+  actor: string,
+  now: Date,
+): Promise<{ suppression: SuppressionDto; clearedIds: number[] }> {
+  const at = now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    const adb = alertsDb(trx);
+    const ep = await trx
+      .selectFrom('endpoint')
+      .select('id')
+      .where('id', '=', input.endpointId)
+      .executeTakeFirst();
+    if (!ep) throw new AppError('NOT_FOUND', `No endpoint with id ${input.endpointId}.`);
+    const values = {
+      rule: input.rule,
+      endpoint_id: input.endpointId,
+      entity_type: input.entityType,
+      entity_id: input.entityId,
+      reason: input.reason,
+      created_by: actor,
+      created_at: at,
+    };
+    const row = await adb
+      .insertInto('alert_suppression')
+      .values(values)
+      .onConflict((oc) =>
+        oc
+          .columns(['rule', 'endpoint_id', 'entity_type', 'entity_id'])
+          .doUpdateSet({ reason: input.reason }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const open = await adb
+      .selectFrom('alert')
+      .select('id')
+      .where('rule', '=', input.rule)
+      .where('endpoint_id', '=', input.endpointId)
+      .where('entity_type', '=', input.entityType)
+      .where('entity_id', '=', input.entityId)
+      .where('state', '<>', 'cleared')
+      .execute();
+    const clearedIds = open.map((o) => o.id);
+    if (clearedIds.length > 0) {
+      await adb
+        .updateTable('alert')
+        .set({ state: 'cleared', cleared_at: at, snoozed_until: null })
+        .where('id', 'in', clearedIds)
+        .execute();
+      await adb
+        .insertInto('alert_history')
+        .values(
+          clearedIds.map((id) => ({
+            alert_id: id,
+            at,
+            action: 'suppressed',
+            actor,
+            comment: input.reason || null,
+          })),
+        )
+        .execute();
+    }
+    return { suppression: suppressionDto(row), clearedIds };
+  });
+}
+
+export async function unsuppress(db: Kysely<Database>, id: number): Promise<boolean> {
+  const r = await alertsDb(db)
+    .deleteFrom('alert_suppression')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function listSuppressions(db: Kysely<Database>): Promise<SuppressionDto[]> {
+  const rows = await alertsDb(db)
+    .selectFrom('alert_suppression')
+    .selectAll()
+    .orderBy('id')
+    .execute();
+  return rows.map(suppressionDto);
+}
+
+/** Counts of open alerts by severity, and the worst open severity per object (badges). */
+export async function alertSummary(
+  db: Kysely<Database>,
+  now: Date,
+  endpointId?: number,
+): Promise<AlertSummary> {
+  const at = now.toISOString();
+  let q = alertsDb(db)
+    .selectFrom('alert')
+    .select(['endpoint_id', 'entity_type', 'entity_id', 'severity', 'snoozed_until'])
+    .where('state', '<>', 'cleared');
+  if (endpointId !== undefined) q = q.where('endpoint_id', '=', endpointId);
+  const rows = await q.execute();
+  const open: Record<AlertSeverity, number> = { info: 0, warning: 0, critical: 0 };
+  let snoozed = 0;
+  const worst = new Map<string, AlertSummary['entities'][number]>();
+  for (const r of rows) {
+    if (r.snoozed_until && r.snoozed_until > at) {
+      snoozed++;
+      continue;
+    }
+    const severity = r.severity as AlertSeverity;
+    open[severity]++;
+    if (r.endpoint_id === null || !r.entity_type || !r.entity_id) continue;
+    const key = `${r.endpoint_id}|${r.entity_type}|${r.entity_id}`;
+    const prev = worst.get(key);
+    worst.set(key, {
+      endpointId: r.endpoint_id,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      severity:
+        prev && SEVERITY_RANK[prev.severity] >= SEVERITY_RANK[severity] ? prev.severity : severity,
+      count: (prev?.count ?? 0) + 1,
+    });
+  }
+  return { open, snoozed, entities: [...worst.values()] };
+}

@@ -1,0 +1,1043 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type {
+  ChangeEntry,
+  ClusterDetails,
+  DatastoreDetails,
+  DetailFact,
+  DetailKind,
+  DiskEntry,
+  EntityDetails,
+  EntityLink,
+  EntityRequest,
+  EventEntry,
+  HostDetails,
+  InventoryVersion,
+  NetworkDetails,
+  NicEntry,
+  RelatedEntity,
+  RelatedList,
+  SearchHit,
+  SearchRequest,
+  SearchResult,
+  SnapshotNode,
+  VmDetails,
+} from '../../shared/details.js';
+import { entityRequestSchema, searchRequestSchema } from '../../shared/details.js';
+import { AppError } from '../../shared/errors.js';
+import type { HandlerSlice } from '../contract/handlers.js';
+import type { Database } from '../store/schema.js';
+
+/*
+ * Detail views: one entity and everything related to it, read in a handful of indexed queries
+ * (by endpoint and native id), plus the palette's cross-kind search and the change token.
+ */
+
+type Db = Kysely<Database>;
+
+/** Related lists are cut at this many rows; `total` still counts them all. */
+export const RELATED_LIMIT = 500;
+const CHANGE_LIMIT = 100;
+const EVENT_LIMIT = 50;
+
+const TABLE: Record<DetailKind, 'vm' | 'host' | 'cluster' | 'datastore' | 'network'> = {
+  vm: 'vm',
+  host: 'host',
+  cluster: 'cluster',
+  datastore: 'datastore',
+  network: 'network',
+};
+
+function notFound(kind: DetailKind, id: string): AppError {
+  return new AppError('NOT_FOUND', `No ${kind} with id ${id} in the store`, { kind, id });
+}
+
+function parseJsonList(value: string | null): string[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.map((x) => String(x)) : [];
+  } catch {
+    return [];
+  }
+}
+
+// Entity columns are typed loosely (text or number); these read them as what they hold.
+const bool = (v: unknown): boolean | null =>
+  v === null || v === undefined ? null : Number(v) !== 0;
+const num = (v: unknown): number | null => {
+  if (v === null || v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+async function resolveEndpoint(
+  db: Db,
+  req: { endpointId?: number | undefined; endpoint?: string | undefined },
+): Promise<{ id: number; name: string }> {
+  const q = db.selectFrom('endpoint').select(['id', 'name']);
+  const row =
+    req.endpointId !== undefined
+      ? await q.where('id', '=', req.endpointId).executeTakeFirst()
+      : await q.where('name', '=', req.endpoint ?? '').executeTakeFirst();
+  if (!row) {
+    throw new AppError('NOT_FOUND', `No endpoint ${String(req.endpointId ?? req.endpoint)}`);
+  }
+  return row;
+}
+
+async function changesOf(
+  db: Db,
+  endpointId: number,
+  entityType: string,
+  id: string,
+): Promise<ChangeEntry[]> {
+  const rows = await db
+    .selectFrom('change_log')
+    .select(['id', 'at', 'kind', 'field', 'old_value', 'new_value', 'user'])
+    .where('endpoint_id', '=', endpointId)
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', id)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(CHANGE_LIMIT)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    kind: r.kind,
+    field: r.field,
+    oldValue: r.old_value,
+    newValue: r.new_value,
+    user: r.user,
+  }));
+}
+
+async function eventsOf(
+  db: Db,
+  endpointId: number,
+  entityType: string,
+  id: string,
+): Promise<EventEntry[]> {
+  const rows = await db
+    .selectFrom('event')
+    .select(['id', 'at', 'event_type', 'user', 'message'])
+    .where('endpoint_id', '=', endpointId)
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', id)
+    .orderBy('at', 'desc')
+    .limit(EVENT_LIMIT)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    eventType: r.event_type,
+    user: r.user,
+    message: r.message,
+  }));
+}
+
+/** Names of entities of one table by native id (one query for a whole list). */
+async function linksOf(
+  db: Db,
+  kind: DetailKind,
+  endpointId: number,
+  ids: readonly string[],
+): Promise<EntityLink[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom(TABLE[kind])
+    .select(['native_id', 'name'])
+    .where('endpoint_id', '=', endpointId)
+    .where('native_id', 'in', [...ids])
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ kind, endpointId, id: r.native_id, name: r.name }));
+}
+
+async function linkOf(
+  db: Db,
+  kind: DetailKind,
+  endpointId: number,
+  id: string | null,
+): Promise<EntityLink | null> {
+  if (!id) return null;
+  return (await linksOf(db, kind, endpointId, [id]))[0] ?? null;
+}
+
+function related(
+  kind: DetailKind,
+  endpointId: number,
+  rows: readonly { native_id: string; name: string; state: string | null; detail: string | null }[],
+  total: number,
+): RelatedList {
+  const items: RelatedEntity[] = rows.map((r) => ({
+    link: { kind, endpointId, id: r.native_id, name: r.name },
+    state: r.state,
+    detail: r.detail,
+  }));
+  return { items, total };
+}
+
+/** VMs matching a condition on the vm table, cut at RELATED_LIMIT, with their total. */
+async function vmList(
+  db: Db,
+  endpointId: number,
+  where: { column: 'host_id' | 'cluster_id'; value: string } | { relation: string; to: string },
+): Promise<RelatedList> {
+  let q = db
+    .selectFrom('vm')
+    .where('vm.endpoint_id', '=', endpointId)
+    .where('vm.deleted_at', 'is', null);
+  if ('column' in where) {
+    q = q.where(`vm.${where.column}`, '=', where.value);
+  } else {
+    q = q.where((eb) =>
+      eb(
+        'vm.native_id',
+        'in',
+        eb
+          .selectFrom('relation')
+          .select('relation.from_id')
+          .where('relation.endpoint_id', '=', endpointId)
+          .where('relation.kind', '=', where.relation)
+          .where('relation.to_id', '=', where.to),
+      ),
+    );
+  }
+  const [rows, count] = await Promise.all([
+    q
+      .select([
+        'vm.native_id',
+        'vm.name',
+        'vm.power_state as state',
+        sql<string | null>`vm.guest_os`.as('detail'),
+      ])
+      .orderBy('vm.name')
+      .limit(RELATED_LIMIT)
+      .execute(),
+    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+  ]);
+  return related('vm', endpointId, rows, Number(count?.n ?? 0));
+}
+
+async function hostList(
+  db: Db,
+  endpointId: number,
+  where: { cluster: string } | { ids: readonly string[] },
+): Promise<RelatedList> {
+  if ('ids' in where && where.ids.length === 0) return { items: [], total: 0 };
+  let q = db
+    .selectFrom('host')
+    .where('endpoint_id', '=', endpointId)
+    .where('deleted_at', 'is', null);
+  q =
+    'cluster' in where
+      ? q.where('cluster_id', '=', where.cluster)
+      : q.where('native_id', 'in', [...where.ids]);
+  const rows = await q
+    .select(['native_id', 'name', 'connection_state as state', 'version as detail'])
+    .orderBy('name')
+    .limit(RELATED_LIMIT)
+    .execute();
+  const total =
+    rows.length < RELATED_LIMIT
+      ? rows.length
+      : Number(
+          (await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0,
+        );
+  return related('host', endpointId, rows, total);
+}
+
+async function datastoreList(
+  db: Db,
+  endpointId: number,
+  ids: readonly string[],
+): Promise<RelatedList> {
+  if (ids.length === 0) return { items: [], total: 0 };
+  const rows = await db
+    .selectFrom('datastore')
+    .select([
+      'native_id',
+      'name',
+      'type as state',
+      sql<
+        string | null
+      >`CASE WHEN capacity_bytes > 0 THEN printf('%.1f %% used', 100.0 * (capacity_bytes - free_bytes) / capacity_bytes) END`.as(
+        'detail',
+      ),
+    ])
+    .where('endpoint_id', '=', endpointId)
+    .where('native_id', 'in', [...ids])
+    .where('deleted_at', 'is', null)
+    .orderBy('name')
+    .limit(RELATED_LIMIT)
+    .execute();
+  return related('datastore', endpointId, rows, rows.length);
+}
+
+async function networkList(
+  db: Db,
+  endpointId: number,
+  ids: readonly string[],
+): Promise<RelatedList> {
+  if (ids.length === 0) return { items: [], total: 0 };
+  const rows = await db
+    .selectFrom('network')
+    .select(['native_id', 'name', 'network_type as state', 'vlan_id as detail'])
+    .where('endpoint_id', '=', endpointId)
+    .where('native_id', 'in', [...ids])
+    .where('deleted_at', 'is', null)
+    .orderBy('name')
+    .limit(RELATED_LIMIT)
+    .execute();
+  return related('network', endpointId, rows, rows.length);
+}
+
+async function relationTargets(
+  db: Db,
+  endpointId: number,
+  kind: string,
+  from: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('relation')
+    .select('to_id')
+    .where('endpoint_id', '=', endpointId)
+    .where('kind', '=', kind)
+    .where('from_id', '=', from)
+    .execute();
+  return rows.map((r) => r.to_id);
+}
+
+function fact(
+  label: string,
+  value: DetailFact['value'] | undefined,
+  extra: Omit<DetailFact, 'label' | 'value'> = {},
+): DetailFact {
+  return { label, value: value ?? null, ...extra };
+}
+
+/** Builds the snapshot tree from flat rows (parent ids), oldest first at each level. */
+export function snapshotTree(
+  rows: readonly {
+    native_id: string;
+    name: string;
+    parent_id: string | null;
+    description: string | null;
+    created_at: string | null;
+    size_bytes: unknown;
+    is_current: unknown;
+    quiesced: unknown;
+  }[],
+): SnapshotNode[] {
+  const ids = new Set(rows.map((r) => r.native_id));
+  const children = new Map<string | null, typeof rows>();
+  for (const r of rows) {
+    const parent = r.parent_id && ids.has(r.parent_id) ? r.parent_id : null;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const build = (parent: string | null, depth: number): SnapshotNode[] =>
+    [...(children.get(parent) ?? [])]
+      .sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''))
+      .map((r) => ({
+        id: r.native_id,
+        name: r.name,
+        description: r.description,
+        createdAt: r.created_at,
+        sizeBytes: num(r.size_bytes),
+        isCurrent: bool(r.is_current) === true,
+        quiesced: bool(r.quiesced),
+        // A cycle in bad data must not recurse forever.
+        children: depth > 64 ? [] : build(r.native_id, depth + 1),
+      }));
+  return build(null, 0);
+}
+
+async function vmDetails(
+  db: Db,
+  endpoint: { id: number; name: string },
+  id: string,
+): Promise<VmDetails> {
+  const vm = await db
+    .selectFrom('vm')
+    .selectAll()
+    .where('endpoint_id', '=', endpoint.id)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!vm) throw notFound('vm', id);
+  const dsIds = await relationTargets(db, endpoint.id, 'vm.datastoreIds', id);
+  const netIds = await relationTargets(db, endpoint.id, 'vm.networkIds', id);
+  const [host, cluster, pool, datastores, networks, disks, nics, snaps, changes, events] =
+    await Promise.all([
+      linkOf(db, 'host', endpoint.id, vm.host_id),
+      linkOf(db, 'cluster', endpoint.id, vm.cluster_id),
+      vm.resource_pool_id
+        ? db
+            .selectFrom('resource_pool')
+            .select('name')
+            .where('endpoint_id', '=', endpoint.id)
+            .where('native_id', '=', vm.resource_pool_id)
+            .executeTakeFirst()
+        : Promise.resolve(undefined),
+      linksOf(
+        db,
+        'datastore',
+        endpoint.id,
+        dsIds.length > 0 ? dsIds : parseJsonList(vm.datastore_ids),
+      ),
+      linksOf(
+        db,
+        'network',
+        endpoint.id,
+        netIds.length > 0 ? netIds : parseJsonList(vm.network_ids),
+      ),
+      db
+        .selectFrom('vm_disk as k')
+        .leftJoin('datastore as d', (j) =>
+          j
+            .onRef('d.endpoint_id', '=', 'k.endpoint_id')
+            .onRef('d.native_id', '=', 'k.datastore_id'),
+        )
+        .select([
+          'k.native_id',
+          'k.label',
+          'k.capacity_bytes',
+          'k.thin',
+          'k.disk_mode',
+          'k.file_name',
+          'k.controller',
+          'k.datastore_id',
+          'd.name as datastore_name',
+        ])
+        .where('k.endpoint_id', '=', endpoint.id)
+        .where('k.vm_id', '=', id)
+        .where('k.deleted_at', 'is', null)
+        .orderBy('k.label')
+        .execute(),
+      db
+        .selectFrom('vm_nic as n')
+        .leftJoin('network as w', (j) =>
+          j.onRef('w.endpoint_id', '=', 'n.endpoint_id').onRef('w.native_id', '=', 'n.network_id'),
+        )
+        .select([
+          'n.native_id',
+          'n.label',
+          'n.adapter_type',
+          'n.mac_address',
+          'n.connected',
+          'n.network_name',
+          'n.network_id',
+          'n.ip_addresses',
+          'w.name as network_real_name',
+        ])
+        .where('n.endpoint_id', '=', endpoint.id)
+        .where('n.vm_id', '=', id)
+        .where('n.deleted_at', 'is', null)
+        .orderBy('n.label')
+        .execute(),
+      db
+        .selectFrom('snapshot')
+        .select([
+          'native_id',
+          'name',
+          'parent_id',
+          'description',
+          'created_at',
+          'size_bytes',
+          'is_current',
+          'quiesced',
+        ])
+        .where('endpoint_id', '=', endpoint.id)
+        .where('vm_id', '=', id)
+        .where('deleted_at', 'is', null)
+        .execute(),
+      changesOf(db, endpoint.id, 'vm', id),
+      eventsOf(db, endpoint.id, 'vm', id),
+    ]);
+  const diskEntries: DiskEntry[] = disks.map((d) => ({
+    id: d.native_id,
+    label: d.label ?? d.native_id,
+    capacityBytes: num(d.capacity_bytes),
+    thin: bool(d.thin),
+    diskMode: d.disk_mode,
+    fileName: d.file_name,
+    controller: d.controller,
+    datastore:
+      d.datastore_id && d.datastore_name
+        ? { kind: 'datastore', endpointId: endpoint.id, id: d.datastore_id, name: d.datastore_name }
+        : null,
+  }));
+  const nicEntries: NicEntry[] = nics.map((n) => ({
+    id: n.native_id,
+    label: n.label ?? n.native_id,
+    adapterType: n.adapter_type,
+    macAddress: n.mac_address,
+    connected: bool(n.connected),
+    networkName: n.network_name ?? n.network_real_name,
+    network:
+      n.network_id && n.network_real_name
+        ? { kind: 'network', endpointId: endpoint.id, id: n.network_id, name: n.network_real_name }
+        : null,
+    ipAddresses: parseJsonList(n.ip_addresses),
+  }));
+  const ips = parseJsonList(vm.ip_addresses);
+  return {
+    kind: 'vm',
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: vm.name,
+    firstSeen: vm.first_seen,
+    lastSeen: vm.last_seen,
+    deletedAt: vm.deleted_at,
+    powerState: vm.power_state,
+    annotation: vm.annotation,
+    summary: [
+      fact('Power state', vm.power_state),
+      fact('Connection', vm.connection_state),
+      fact('Guest OS', vm.guest_os_running ?? vm.guest_os),
+      fact('DNS name', vm.guest_hostname),
+      fact('IP address', vm.ip_address),
+      fact('Tools', [vm.tools_status, vm.tools_version].filter(Boolean).join(' · ') || null),
+      fact('Template', bool(vm.is_template), { type: 'bool' }),
+      fact('Folder', vm.folder_path),
+      fact('Path', vm.vm_path_name),
+      fact('UUID', vm.uuid),
+      fact('Instance UUID', vm.instance_uuid),
+      fact('Boot time', vm.boot_time, { type: 'time' }),
+      fact('Uptime', num(vm.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Endpoint', endpoint.name),
+      fact('ID', id),
+    ],
+    hardware: [
+      fact('vCPUs', num(vm.cpu_count), { type: 'number' }),
+      fact('Cores per socket', num(vm.cores_per_socket), { type: 'number' }),
+      fact('Memory', num(vm.memory_mb), { type: 'number', unit: 'mb' }),
+      fact('Provisioned', num(vm.provisioned_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Used', num(vm.used_bytes), { type: 'number', unit: 'bytes' }),
+      fact('CPU usage', num(vm.cpu_usage_mhz), { type: 'number', unit: 'mhz' }),
+      fact('Memory usage', num(vm.memory_usage_mb), { type: 'number', unit: 'mb' }),
+      fact('HW version', vm.hardware_version),
+      fact('Firmware', vm.firmware),
+      fact('Generation', num(vm.generation), { type: 'number' }),
+      fact('Consolidation needed', bool(vm.consolidation_needed), { type: 'bool' }),
+    ],
+    host,
+    cluster,
+    resourcePool: pool?.name ?? null,
+    datastores,
+    networks,
+    disks: diskEntries,
+    nics: nicEntries,
+    snapshots: snapshotTree(snaps),
+    ipAddresses: ips.length > 0 ? ips : vm.ip_address ? [vm.ip_address] : [],
+    tags: parseJsonList(vm.tags),
+    changes,
+    events,
+  };
+}
+
+async function hostDetails(
+  db: Db,
+  endpoint: { id: number; name: string },
+  id: string,
+): Promise<HostDetails> {
+  const h = await db
+    .selectFrom('host')
+    .selectAll()
+    .where('endpoint_id', '=', endpoint.id)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!h) throw notFound('host', id);
+  const dsIds = await relationTargets(db, endpoint.id, 'host.datastoreIds', id);
+  const netIds = await relationTargets(db, endpoint.id, 'host.networkIds', id);
+  // Datastores and networks name their hosts too; either side may be the one a collector filled.
+  const [dsBack, netBack] = await Promise.all(
+    ['datastore.hostIds', 'network.hostIds'].map(async (kind) =>
+      (
+        await db
+          .selectFrom('relation')
+          .select('from_id')
+          .where('endpoint_id', '=', endpoint.id)
+          .where('kind', '=', kind)
+          .where('to_id', '=', id)
+          .execute()
+      ).map((r) => r.from_id),
+    ),
+  );
+  const [cluster, vms, datastores, networks, changes, events] = await Promise.all([
+    linkOf(db, 'cluster', endpoint.id, h.cluster_id),
+    vmList(db, endpoint.id, { column: 'host_id', value: id }),
+    datastoreList(db, endpoint.id, [...new Set([...dsIds, ...(dsBack ?? [])])]),
+    networkList(db, endpoint.id, [...new Set([...netIds, ...(netBack ?? [])])]),
+    changesOf(db, endpoint.id, 'host', id),
+    eventsOf(db, endpoint.id, 'host', id),
+  ]);
+  const mhz = num(h.cpu_mhz);
+  const cores = num(h.cpu_cores);
+  const cpuTotal = mhz !== null && cores !== null ? mhz * cores : null;
+  return {
+    kind: 'host',
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: h.name,
+    firstSeen: h.first_seen,
+    lastSeen: h.last_seen,
+    deletedAt: h.deleted_at,
+    connectionState: h.connection_state,
+    powerState: h.power_state,
+    inMaintenance: bool(h.in_maintenance),
+    summary: [
+      fact('Connection', h.connection_state),
+      fact('Power state', h.power_state),
+      fact('Maintenance', bool(h.in_maintenance), { type: 'bool' }),
+      fact('Status', h.overall_status),
+      fact('Product', [h.product_name, h.version, h.build].filter(Boolean).join(' ') || null),
+      fact('Boot time', h.boot_time, { type: 'time' }),
+      fact('Uptime', num(h.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Endpoint', endpoint.name),
+      fact('ID', id),
+    ],
+    hardware: [
+      fact('Vendor', h.vendor),
+      fact('Model', h.model),
+      fact('Serial number', h.serial_number),
+      fact('CPU model', h.cpu_model),
+      fact('Sockets', num(h.cpu_sockets), { type: 'number' }),
+      fact('Cores', num(h.cpu_cores), { type: 'number' }),
+      fact('Threads', num(h.cpu_threads), { type: 'number' }),
+      fact('Core speed', num(h.cpu_mhz), { type: 'number', unit: 'mhz' }),
+      fact('Memory', num(h.memory_bytes), { type: 'number', unit: 'bytes' }),
+    ],
+    cluster,
+    cpuTotalMhz: cpuTotal,
+    cpuUsedMhz: num(h.cpu_usage_mhz),
+    memoryTotalBytes: num(h.memory_bytes),
+    memoryUsedBytes: num(h.memory_usage_bytes),
+    vms,
+    datastores,
+    networks,
+    tags: parseJsonList(h.tags),
+    changes,
+    events,
+  };
+}
+
+async function clusterDetails(
+  db: Db,
+  endpoint: { id: number; name: string },
+  id: string,
+): Promise<ClusterDetails> {
+  const c = await db
+    .selectFrom('cluster')
+    .selectAll()
+    .where('endpoint_id', '=', endpoint.id)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!c) throw notFound('cluster', id);
+  const live = db
+    .selectFrom('host')
+    .where('endpoint_id', '=', endpoint.id)
+    .where('cluster_id', '=', id)
+    .where('deleted_at', 'is', null);
+  const [hosts, vms, hostSums, vmSums, dsIds, changes, events] = await Promise.all([
+    hostList(db, endpoint.id, { cluster: id }),
+    vmList(db, endpoint.id, { column: 'cluster_id', value: id }),
+    live
+      .select([
+        sql<number>`COALESCE(SUM(cpu_mhz * cpu_cores), 0)`.as('cpu'),
+        sql<number>`COALESCE(SUM(cpu_usage_mhz), 0)`.as('cpuUsed'),
+        sql<number>`COALESCE(SUM(memory_bytes), 0)`.as('mem'),
+        sql<number>`COALESCE(SUM(memory_usage_bytes), 0)`.as('memUsed'),
+        sql<number>`COALESCE(SUM(cpu_cores), 0)`.as('cores'),
+      ])
+      .executeTakeFirst(),
+    db
+      .selectFrom('vm')
+      .select([
+        sql<number>`COALESCE(SUM(cpu_count), 0)`.as('vcpus'),
+        sql<number>`COALESCE(SUM(memory_mb), 0)`.as('memMb'),
+      ])
+      .where('endpoint_id', '=', endpoint.id)
+      .where('cluster_id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('is_template', 'is', null), eb('is_template', '=', sql<string>`0`)]))
+      .executeTakeFirst(),
+    // The cluster's datastores: those mounted by any of its hosts.
+    db
+      .selectFrom('relation as r')
+      .innerJoin('host as h', (j) =>
+        j.onRef('h.endpoint_id', '=', 'r.endpoint_id').onRef('h.native_id', '=', 'r.to_id'),
+      )
+      .select('r.from_id')
+      .distinct()
+      .where('r.endpoint_id', '=', endpoint.id)
+      .where('r.kind', '=', 'datastore.hostIds')
+      .where('h.cluster_id', '=', id)
+      .where('h.deleted_at', 'is', null)
+      .execute(),
+    changesOf(db, endpoint.id, 'cluster', id),
+    eventsOf(db, endpoint.id, 'cluster', id),
+  ]);
+  const ds =
+    dsIds.length === 0
+      ? { cap: 0, free: 0 }
+      : await db
+          .selectFrom('datastore')
+          .select([
+            sql<number>`COALESCE(SUM(capacity_bytes), 0)`.as('cap'),
+            sql<number>`COALESCE(SUM(free_bytes), 0)`.as('free'),
+          ])
+          .where('endpoint_id', '=', endpoint.id)
+          .where('deleted_at', 'is', null)
+          .where(
+            'native_id',
+            'in',
+            dsIds.map((r) => r.from_id),
+          )
+          .executeTakeFirstOrThrow();
+  const cpuTotal = Number(hostSums?.cpu ?? 0) || (num(c.total_cpu_mhz) ?? 0);
+  const memTotal = Number(hostSums?.mem ?? 0) || (num(c.total_memory_bytes) ?? 0);
+  return {
+    kind: 'cluster',
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: c.name,
+    firstSeen: c.first_seen,
+    lastSeen: c.last_seen,
+    deletedAt: c.deleted_at,
+    summary: [
+      fact('HA', bool(c.ha_enabled), { type: 'bool' }),
+      fact('DRS', bool(c.drs_enabled), { type: 'bool' }),
+      fact('DRS behavior', c.drs_behavior),
+      fact('Hosts', hosts.total, { type: 'number' }),
+      fact('VMs', vms.total, { type: 'number' }),
+      fact('Status', c.overall_status),
+      fact('Endpoint', endpoint.name),
+      fact('ID', id),
+    ],
+    capacity: {
+      cpuTotalMhz: cpuTotal,
+      cpuUsedMhz: Number(hostSums?.cpuUsed ?? 0),
+      memoryTotalBytes: memTotal,
+      memoryUsedBytes: Number(hostSums?.memUsed ?? 0),
+      storageCapacityBytes: Number(ds.cap),
+      storageFreeBytes: Number(ds.free),
+      vcpus: Number(vmSums?.vcpus ?? 0),
+      physicalCores: Number(hostSums?.cores ?? 0),
+      vmMemoryBytes: Number(vmSums?.memMb ?? 0) * 1024 * 1024,
+    },
+    hosts,
+    vms,
+    tags: [],
+    changes,
+    events,
+  };
+}
+
+async function datastoreDetails(
+  db: Db,
+  endpoint: { id: number; name: string },
+  id: string,
+): Promise<DatastoreDetails> {
+  const d = await db
+    .selectFrom('datastore')
+    .selectAll()
+    .where('endpoint_id', '=', endpoint.id)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!d) throw notFound('datastore', id);
+  const hostIds = await relationTargets(db, endpoint.id, 'datastore.hostIds', id);
+  const [vms, hosts, changes, events] = await Promise.all([
+    vmList(db, endpoint.id, { relation: 'vm.datastoreIds', to: id }),
+    hostList(db, endpoint.id, { ids: hostIds.length > 0 ? hostIds : parseJsonList(d.host_ids) }),
+    changesOf(db, endpoint.id, 'datastore', id),
+    eventsOf(db, endpoint.id, 'datastore', id),
+  ]);
+  const cap = num(d.capacity_bytes);
+  const free = num(d.free_bytes);
+  const used = cap !== null && free !== null ? cap - free : null;
+  return {
+    kind: 'datastore',
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: d.name,
+    firstSeen: d.first_seen,
+    lastSeen: d.last_seen,
+    deletedAt: d.deleted_at,
+    capacityBytes: num(d.capacity_bytes),
+    freeBytes: num(d.free_bytes),
+    uncommittedBytes: num(d.uncommitted_bytes),
+    summary: [
+      fact('Type', d.type),
+      fact('Capacity', num(d.capacity_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Used', used, { type: 'number', unit: 'bytes' }),
+      fact('Free', num(d.free_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Provisioned', used !== null ? used + (num(d.uncommitted_bytes) ?? 0) : null, {
+        type: 'number',
+        unit: 'bytes',
+      }),
+      fact('Accessible', bool(d.accessible), { type: 'bool' }),
+      fact('Maintenance', d.maintenance_mode),
+      fact('URL', d.url),
+      fact('Endpoint', endpoint.name),
+      fact('ID', id),
+    ],
+    vms,
+    hosts,
+    tags: parseJsonList(d.tags),
+    changes,
+    events,
+  };
+}
+
+async function networkDetails(
+  db: Db,
+  endpoint: { id: number; name: string },
+  id: string,
+): Promise<NetworkDetails> {
+  const n = await db
+    .selectFrom('network')
+    .selectAll()
+    .where('endpoint_id', '=', endpoint.id)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!n) throw notFound('network', id);
+  const hostIds = await relationTargets(db, endpoint.id, 'network.hostIds', id);
+  const [vms, hosts, changes, events] = await Promise.all([
+    vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
+    hostList(db, endpoint.id, { ids: hostIds.length > 0 ? hostIds : parseJsonList(n.host_ids) }),
+    changesOf(db, endpoint.id, 'network', id),
+    eventsOf(db, endpoint.id, 'network', id),
+  ]);
+  return {
+    kind: 'network',
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: n.name,
+    firstSeen: n.first_seen,
+    lastSeen: n.last_seen,
+    deletedAt: n.deleted_at,
+    summary: [
+      fact('Type', n.network_type),
+      fact('Switch', n.switch_name),
+      fact('VLAN', n.vlan_id),
+      fact('Endpoint', endpoint.name),
+      fact('ID', id),
+    ],
+    vms,
+    hosts,
+    tags: parseJsonList(n.tags),
+    changes,
+    events,
+  };
+}
+
+/**
+ * One entity with everything related to it, for the detail panel.
+ *
+ * @example
+ * const vm = await entityDetails(db, { kind: 'vm', endpoint: 'vc-lab', id: 'vm-42' });
+ * vm.kind === 'vm' && vm.host?.name; // "esx1.example.test"
+ */
+export async function entityDetails(db: Db, input: EntityRequest): Promise<EntityDetails> {
+  const parsed = entityRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('VALIDATION', parsed.error.issues.map((i) => i.message).join('; '));
+  }
+  const req = parsed.data;
+  const endpoint = await resolveEndpoint(db, req);
+  switch (req.kind) {
+    case 'vm':
+      return vmDetails(db, endpoint, req.id);
+    case 'host':
+      return hostDetails(db, endpoint, req.id);
+    case 'cluster':
+      return clusterDetails(db, endpoint, req.id);
+    case 'datastore':
+      return datastoreDetails(db, endpoint, req.id);
+    case 'network':
+      return networkDetails(db, endpoint, req.id);
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Lower is better: exact name, name prefix, other exact match, anything else. */
+function rank(hit: SearchHit, text: string): number {
+  const name = hit.name.toLowerCase();
+  if (name === text) return 0;
+  if (hit.matched && hit.matched.toLowerCase().endsWith(` ${text}`)) return 1;
+  if (name.startsWith(text)) return 2;
+  if (name.includes(text)) return 3;
+  return 4;
+}
+
+/**
+ * The command palette's search: names, IPs, DNS names and UUIDs across VMs, hosts, clusters,
+ * datastores and networks, a few hits per kind. Each kind's query stops at its limit, so a
+ * common word costs no more than a rare one.
+ */
+export async function searchInventory(db: Db, input: SearchRequest): Promise<SearchResult> {
+  const started = performance.now();
+  const { text, limit } = searchRequestSchema.parse(input);
+  const needle = text.trim().toLowerCase();
+  if (needle === '') return { text, hits: [], tookMs: 0 };
+  const like = `%${escapeLike(needle)}%`;
+  const prefix = `${escapeLike(needle)}%`;
+  const esc = sql`ESCAPE '\\'`;
+  const hits: SearchHit[] = [];
+
+  type VmHit = {
+    endpoint_id: number;
+    endpoint: string;
+    native_id: string;
+    name: string;
+    ip_address: string | null;
+    ip_addresses: string | null;
+    guest_hostname: string | null;
+    uuid: string | null;
+    instance_uuid: string | null;
+    power_state: string | null;
+    guest_os: string | null;
+  };
+  const cols = sql`v.endpoint_id, e.name AS endpoint, v.native_id, v.name, v.ip_address, v.ip_addresses,
+        v.guest_hostname, v.uuid, v.instance_uuid, v.power_state, v.guest_os`;
+  // What people type is usually the start of a name, an IP, a DNS name or a UUID: four index
+  // ranges (migration 0930). Only when none of them matches, one pass over the narrow vm_search
+  // index finds the text anywhere.
+  const prefixRows: VmHit[] = [];
+  const seenVm = new Set<string>();
+  const prefixIndexes = [
+    ['name', 'vm_name_nocase'],
+    ['ip_address', 'vm_ip_nocase'],
+    ['guest_hostname', 'vm_dns_nocase'],
+    ['uuid', 'vm_uuid_nocase'],
+  ] as const;
+  for (const [col, index] of prefixIndexes) {
+    const r =
+      await sql<VmHit>`SELECT ${cols} FROM vm v INDEXED BY ${sql.raw(index)} JOIN endpoint e ON e.id = v.endpoint_id
+        WHERE ${sql.ref(`v.${col}`)} LIKE ${prefix} ${esc} AND v.deleted_at IS NULL LIMIT ${limit}`.execute(
+        db,
+      );
+    for (const row of r.rows) {
+      const key = `${row.endpoint_id}:${row.native_id}`;
+      if (!seenVm.has(key)) {
+        seenVm.add(key);
+        prefixRows.push(row);
+      }
+    }
+  }
+  const vms =
+    prefixRows.length > 0
+      ? { rows: prefixRows }
+      : await sql<VmHit>`SELECT ${cols}
+      FROM vm v INDEXED BY vm_search JOIN endpoint e ON e.id = v.endpoint_id
+      WHERE v.deleted_at IS NULL AND (
+        v.name LIKE ${like} ${esc} OR v.ip_address LIKE ${like} ${esc}
+        OR v.ip_addresses LIKE ${like} ${esc} OR v.guest_hostname LIKE ${like} ${esc}
+        OR v.uuid LIKE ${prefix} ${esc} OR v.instance_uuid LIKE ${prefix} ${esc}
+        OR v.native_id = ${needle})
+      LIMIT ${limit * 4}`.execute(db);
+  for (const v of vms.rows) {
+    let matched: string | null = null;
+    if (!v.name.toLowerCase().includes(needle)) {
+      const ips = [v.ip_address, ...parseJsonList(v.ip_addresses)].filter((x): x is string => !!x);
+      const ip = ips.find((x) => x.toLowerCase().includes(needle));
+      if (ip) matched = `IP ${ip}`;
+      else if (v.guest_hostname?.toLowerCase().includes(needle))
+        matched = `DNS ${v.guest_hostname}`;
+      else if (v.uuid?.toLowerCase().startsWith(needle)) matched = `UUID ${v.uuid}`;
+      else if (v.instance_uuid?.toLowerCase().startsWith(needle))
+        matched = `Instance UUID ${v.instance_uuid}`;
+      else matched = `ID ${v.native_id}`;
+    }
+    hits.push({
+      kind: 'vm',
+      endpointId: v.endpoint_id,
+      endpoint: v.endpoint,
+      id: v.native_id,
+      name: v.name,
+      matched,
+      detail: [v.power_state, v.guest_os].filter(Boolean).join(' · ') || null,
+    });
+  }
+
+  const others: { kind: DetailKind; table: string; detail: string }[] = [
+    { kind: 'host', table: 'host', detail: 't.connection_state' },
+    { kind: 'cluster', table: 'cluster', detail: "CASE WHEN t.ha_enabled THEN 'HA' END" },
+    { kind: 'datastore', table: 'datastore', detail: 't.type' },
+    { kind: 'network', table: 'network', detail: 't.vlan_id' },
+  ];
+  for (const o of others) {
+    const rows = await sql<{
+      endpoint_id: number;
+      endpoint: string;
+      native_id: string;
+      name: string;
+      detail: string | null;
+    }>`SELECT t.endpoint_id, e.name AS endpoint, t.native_id, t.name, ${sql.raw(o.detail)} AS detail
+        FROM ${sql.table(o.table)} t JOIN endpoint e ON e.id = t.endpoint_id
+        WHERE t.deleted_at IS NULL AND (t.name LIKE ${like} ${esc} OR t.native_id = ${needle})
+        LIMIT ${limit}`.execute(db);
+    for (const r of rows.rows) {
+      hits.push({
+        kind: o.kind,
+        endpointId: r.endpoint_id,
+        endpoint: r.endpoint,
+        id: r.native_id,
+        name: r.name,
+        matched: r.name.toLowerCase().includes(needle) ? null : `ID ${r.native_id}`,
+        detail: r.detail === null ? null : String(r.detail),
+      });
+    }
+  }
+  const order: Record<DetailKind, number> = {
+    vm: 0,
+    host: 1,
+    cluster: 2,
+    datastore: 3,
+    network: 4,
+  };
+  hits.sort(
+    (a, b) =>
+      rank(a, needle) - rank(b, needle) ||
+      order[a.kind] - order[b.kind] ||
+      a.name.localeCompare(b.name),
+  );
+  // Keep at most `limit` VMs after ranking (more were fetched to rank the best ones first).
+  let vmsKept = 0;
+  const out = hits.filter((h) => h.kind !== 'vm' || ++vmsKept <= limit);
+  return { text, hits: out, tookMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * A token that changes whenever the inventory does: the newest change-log row, the newest
+ * finished sync and the endpoints. Cheap (three index lookups), so the renderer can poll it.
+ */
+export async function inventoryVersion(db: Db): Promise<InventoryVersion> {
+  const row = await sql<{ c: number | null; s: number | null; e: number | null; u: string | null }>`
+    SELECT (SELECT MAX(id) FROM change_log) AS c,
+           (SELECT MAX(id) FROM sync_run WHERE ended_at IS NOT NULL) AS s,
+           (SELECT COUNT(*) FROM endpoint) AS e,
+           (SELECT MAX(updated_at) FROM endpoint) AS u`.execute(db);
+  const r = row.rows[0];
+  return { version: `${r?.c ?? 0}.${r?.s ?? 0}.${r?.e ?? 0}.${r?.u ?? ''}` };
+}
+
+export type DetailChannels = 'inventory:entity' | 'inventory:search' | 'inventory:version';
+
+export function createDetailHandlers(db: Db): HandlerSlice<DetailChannels> {
+  return {
+    'inventory:entity': (input) => entityDetails(db, input),
+    'inventory:search': (input) => searchInventory(db, input),
+    'inventory:version': () => inventoryVersion(db),
+  };
+}

@@ -1,0 +1,491 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ReactElement } from 'react';
+import type {
+  AlertDto,
+  AlertHistoryEntry,
+  AlertRuleDto,
+  AlertSeverity,
+} from '../../../shared/alerts.js';
+import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
+import { formatRelative } from '../format.js';
+import { useLive } from '../stores/live.js';
+import { api } from '../transport.js';
+
+type View = 'open' | 'history' | 'rules';
+
+const TONE: Record<AlertSeverity, string> = {
+  info: 'tone-info',
+  warning: 'tone-warn',
+  critical: 'tone-danger',
+};
+
+const SNOOZES: readonly [label: string, minutes: number][] = [
+  ['1 hour', 60],
+  ['4 hours', 240],
+  ['1 day', 1440],
+  ['1 week', 10_080],
+];
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Refetches on pushed alert events and on the live tick (syncs by other processes). */
+function useAlertsRefresh(): number {
+  const tick = useLive((s) => s.tick);
+  const [pushed, setPushed] = useState(0);
+  useEffect(() => {
+    const bump = (): void => setPushed((n) => n + 1);
+    const offs: (() => void)[] = [];
+    for (const event of ['alerts:changed', 'alerts:raised'] as const) {
+      try {
+        offs.push(api.on(event, bump));
+      } catch {
+        // A host that does not forward alert events yet: the live tick still refreshes.
+      }
+    }
+    return () => {
+      for (const off of offs) off();
+    };
+  }, []);
+  return tick + pushed;
+}
+
+function AlertHistory({ alert }: { alert: AlertDto }): ReactElement {
+  const [entries, setEntries] = useState<readonly AlertHistoryEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.invoke('alerts:history', { id: alert.id }).then(
+      (h) => live && setEntries(h),
+      (e: unknown) => live && setError(message(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [alert.id, alert.state, alert.count]);
+  return (
+    <section className="panel" aria-label={`History of alert ${alert.id}`}>
+      <h2>
+        #{alert.id} {alert.entityName ?? alert.rule}
+      </h2>
+      <p>{alert.message}</p>
+      <dl className="info-list">
+        <dt>Rule</dt>
+        <dd className="mono">{alert.rule}</dd>
+        <dt>Endpoint</dt>
+        <dd>{alert.endpoint ?? '—'}</dd>
+        <dt>First / last seen</dt>
+        <dd>
+          {new Date(alert.raisedAt).toLocaleString()} / {new Date(alert.lastSeen).toLocaleString()}
+        </dd>
+        <dt>Count</dt>
+        <dd>{alert.count}</dd>
+        {alert.ackedBy && (
+          <>
+            <dt>Acknowledged</dt>
+            <dd>
+              {alert.ackedBy}
+              {alert.ackComment ? `: ${alert.ackComment}` : ''}
+            </dd>
+          </>
+        )}
+      </dl>
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+      <ol className="history" aria-label="Transitions">
+        {(entries ?? []).map((h, i) => (
+          <li key={i}>
+            <span className="mono">{new Date(h.at).toLocaleString()}</span> {h.action}
+            {h.actor ? ` by ${h.actor}` : ''}
+            {h.comment ? ` — ${h.comment}` : ''}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void }): ReactElement {
+  const [params, setParams] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(rule.params).map(([k, v]) => [k, String(v)])),
+  );
+  const [tags, setTags] = useState(rule.tags.join(', '));
+  const [error, setError] = useState<string | null>(null);
+  const save = (enabled: boolean): void => {
+    const numbers: Record<string, number> = {};
+    for (const [k, v] of Object.entries(params)) {
+      const n = Number(v);
+      if (!Number.isFinite(n)) {
+        setError(`${k} must be a number`);
+        return;
+      }
+      numbers[k] = n;
+    }
+    setError(null);
+    api
+      .invoke('alerts:updateRule', {
+        rule: rule.rule,
+        enabled,
+        params: numbers,
+        tags: tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      })
+      .then(onSaved, (e: unknown) => setError(message(e)));
+  };
+  return (
+    <tr>
+      <td>
+        <label>
+          <input
+            type="checkbox"
+            checked={rule.enabled}
+            onChange={(e) => save(e.target.checked)}
+            aria-label={`Enable ${rule.title}`}
+          />{' '}
+          {rule.title}
+        </label>
+        <div className="muted">{rule.description}</div>
+      </td>
+      <td>
+        {Object.keys(params).map((k) => (
+          <label key={k} className="field">
+            {k}{' '}
+            <input
+              type="number"
+              value={params[k]}
+              onChange={(e) => setParams({ ...params, [k]: e.target.value })}
+              aria-label={`${rule.rule} ${k}`}
+            />
+          </label>
+        ))}
+      </td>
+      <td>
+        <input
+          value={tags}
+          placeholder="all endpoints"
+          onChange={(e) => setTags(e.target.value)}
+          aria-label={`${rule.rule} tags`}
+        />
+        {rule.endpointIds.length > 0 && (
+          <div className="muted">endpoints {rule.endpointIds.join(', ')}</div>
+        )}
+      </td>
+      <td>
+        <button type="button" className="btn" onClick={() => save(rule.enabled)}>
+          Save
+        </button>
+        {error && (
+          <div role="alert" className="field-error">
+            {error}
+          </div>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function RulesEditor(): ReactElement {
+  const [rules, setRules] = useState<readonly AlertRuleDto[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api.invoke('alerts:rules', {}).then(setRules, (e: unknown) => setError(message(e)));
+  }, []);
+  useEffect(load, [load]);
+  return (
+    <section className="panel" aria-label="Alert rules">
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>Rule</th>
+            <th>Thresholds</th>
+            <th>Only for tags</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((r) => (
+            <RuleRow key={`${r.rule}:${JSON.stringify(r)}`} rule={r} onSaved={load} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/**
+ * The alerts console: open alerts with filters, single and bulk acknowledge and snooze,
+ * suppression of one object, each alert's history, and the rule editor.
+ */
+export function AlertsPage(): ReactElement {
+  const [view, setView] = useState<View>('open');
+  const [severity, setSeverity] = useState<AlertSeverity | ''>('');
+  const [rule, setRule] = useState('');
+  const [text, setText] = useState('');
+  const [showSnoozed, setShowSnoozed] = useState(false);
+  const [alerts, setAlerts] = useState<readonly AlertDto[]>([]);
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [focus, setFocus] = useState<number | null>(null);
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useAlertsRefresh();
+
+  useEffect(() => {
+    if (view === 'rules') return;
+    let live = true;
+    api
+      .invoke('alerts:list', {
+        state: view === 'open' ? 'open' : 'all',
+        includeSnoozed: showSnoozed,
+        limit: 2000,
+        ...(severity ? { severity } : {}),
+        ...(rule ? { rule } : {}),
+      })
+      .then(
+        (a) => {
+          if (!live) return;
+          setAlerts(a);
+          setError(null);
+        },
+        (e: unknown) => live && setError(message(e)),
+      );
+    return () => {
+      live = false;
+    };
+  }, [view, severity, rule, showSnoozed, refresh]);
+
+  const shown = useMemo(() => {
+    const q = text.trim().toLowerCase();
+    if (!q) return alerts;
+    return alerts.filter((a) =>
+      [a.message, a.entityName ?? '', a.endpoint ?? '', a.rule].some((s) =>
+        s.toLowerCase().includes(q),
+      ),
+    );
+  }, [alerts, text]);
+  const rules = useMemo(() => [...new Set(alerts.map((a) => a.rule))].sort(), [alerts]);
+  const focused = alerts.find((a) => a.id === focus) ?? null;
+  const ids = [...selected].filter((id) => shown.some((a) => a.id === id));
+
+  const act = (p: Promise<unknown>): void => {
+    p.then(
+      () => setSelected(new Set()),
+      (e: unknown) => setError(message(e)),
+    );
+  };
+  const toggle = (id: number): void => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+
+  return (
+    <section className="page scroll" aria-label="Alerts">
+      <header className="page-header">
+        <h1>Alerts</h1>
+        <div className="toolbar" role="tablist">
+          {(['open', 'history', 'rules'] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              role="tab"
+              aria-selected={view === v}
+              className={view === v ? 'btn chip' : 'btn'}
+              onClick={() => setView(v)}
+            >
+              {v === 'open' ? 'Open' : v === 'history' ? 'History' : 'Rules'}
+            </button>
+          ))}
+          <button
+            type="button"
+            className="btn"
+            onClick={() => act(api.invoke('alerts:evaluate', {}))}
+          >
+            Evaluate now
+          </button>
+        </div>
+      </header>
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+      {view === 'rules' ? (
+        <RulesEditor />
+      ) : (
+        <>
+          <div className="toolbar" aria-label="Filters">
+            <input
+              type="search"
+              placeholder="Filter by text"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              aria-label="Filter alerts"
+            />
+            <select
+              value={severity}
+              onChange={(e) => setSeverity(e.target.value as AlertSeverity | '')}
+              aria-label="Severity"
+            >
+              <option value="">All severities</option>
+              {ALERT_SEVERITIES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+            <select value={rule} onChange={(e) => setRule(e.target.value)} aria-label="Rule">
+              <option value="">All rules</option>
+              {rules.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+            <label>
+              <input
+                type="checkbox"
+                checked={showSnoozed}
+                onChange={(e) => setShowSnoozed(e.target.checked)}
+              />{' '}
+              Show snoozed
+            </label>
+          </div>
+          <div className="toolbar" aria-label="Actions on selected alerts">
+            <span className="selection-info">{ids.length} selected</span>
+            <input
+              placeholder="Comment"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              aria-label="Acknowledge comment"
+            />
+            <button
+              type="button"
+              className="btn"
+              disabled={ids.length === 0}
+              onClick={() =>
+                act(api.invoke('alerts:ack', { ids, ...(comment ? { comment } : {}) }))
+              }
+            >
+              Acknowledge
+            </button>
+            {SNOOZES.map(([label, minutes]) => (
+              <button
+                key={minutes}
+                type="button"
+                className="btn"
+                disabled={ids.length === 0}
+                onClick={() => act(api.invoke('alerts:snooze', { ids, minutes }))}
+              >
+                Snooze {label}
+              </button>
+            ))}
+            <button
+              type="button"
+              className="btn"
+              disabled={ids.length === 0}
+              onClick={() => act(api.invoke('alerts:snooze', { ids, minutes: 0 }))}
+            >
+              Unsnooze
+            </button>
+          </div>
+          {shown.length === 0 ? (
+            <p className="empty">{view === 'open' ? 'No open alerts.' : 'No alerts.'}</p>
+          ) : (
+            <table aria-label="Alert list">
+              <thead>
+                <tr>
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label="Select all"
+                      checked={ids.length === shown.length}
+                      onChange={(e) =>
+                        setSelected(new Set(e.target.checked ? shown.map((a) => a.id) : []))
+                      }
+                    />
+                  </th>
+                  <th>Severity</th>
+                  <th>State</th>
+                  <th>Object</th>
+                  <th>Message</th>
+                  <th>Endpoint</th>
+                  <th>Count</th>
+                  <th>Raised</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((a) => (
+                  <tr key={a.id} aria-selected={focus === a.id}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select alert ${a.id}`}
+                        checked={selected.has(a.id)}
+                        onChange={() => toggle(a.id)}
+                      />
+                    </td>
+                    <td>
+                      <span className={`badge ${TONE[a.severity]}`}>{a.severity}</span>
+                    </td>
+                    <td>
+                      {a.state}
+                      {a.snoozedUntil && a.state !== 'cleared' ? ' (snoozed)' : ''}
+                    </td>
+                    <td>
+                      <button type="button" className="link" onClick={() => setFocus(a.id)}>
+                        {a.entityName ?? a.entityId ?? '—'}
+                      </button>
+                    </td>
+                    <td>{a.message}</td>
+                    <td>{a.endpoint ?? '—'}</td>
+                    <td>{a.count}</td>
+                    <td title={a.raisedAt}>{formatRelative(a.raisedAt)}</td>
+                    <td>
+                      {a.state !== 'cleared' &&
+                        a.endpointId !== null &&
+                        a.entityType &&
+                        a.entityId && (
+                          <button
+                            type="button"
+                            className="btn"
+                            title="A known exception: keep the rule, stop alerting for this object"
+                            onClick={() =>
+                              act(
+                                api.invoke('alerts:suppress', {
+                                  rule: a.rule as never,
+                                  endpointId: a.endpointId!,
+                                  entityType: a.entityType as never,
+                                  entityId: a.entityId!,
+                                  reason: comment,
+                                }),
+                              )
+                            }
+                          >
+                            Suppress
+                          </button>
+                        )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {focused && <AlertHistory alert={focused} />}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,59 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { AlertDto, MetricSeries } from '../../src/shared/alerts.js';
+import type { RequestInput, RequestOutput } from '../../src/shared/contract.js';
+import { EVENT_NAMES, requestSchemas } from '../../src/shared/contract.js';
+import { makeCore } from '../doubles/core-harness.js';
+
+describe('the alerts slice of the contract', () => {
+  it('types its channels', () => {
+    expectTypeOf<RequestOutput<'alerts:list'>>().toEqualTypeOf<readonly AlertDto[]>();
+    expectTypeOf<RequestOutput<'metrics:series'>>().toEqualTypeOf<MetricSeries>();
+    expectTypeOf<RequestInput<'alerts:ack'>>().toEqualTypeOf<{
+      ids: number[];
+      comment?: string | undefined;
+    }>();
+    expect(EVENT_NAMES).toContain('alerts:raised');
+  });
+
+  it('applies defaults and rejects bad input at the boundary', async () => {
+    expect(requestSchemas['alerts:list'].parse({})).toEqual({
+      state: 'open',
+      includeSnoozed: false,
+      limit: 500,
+      offset: 0,
+    });
+    expect(
+      requestSchemas['webhooks:add'].safeParse({ name: 'x', url: 'file:///etc/passwd' }).success,
+    ).toBe(false);
+    expect(requestSchemas['alerts:updateRule'].safeParse({ rule: 'no-such-rule' }).success).toBe(
+      false,
+    );
+    const h = await makeCore();
+    try {
+      const bad = await h.core.request('alerts:snooze', { ids: [], minutes: 5 }, { actor: 't' });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      const range = await h.core.request(
+        'metrics:series',
+        { entityType: 'vm', endpointId: 1, entityId: 'vm-1', range: '2d' },
+        { actor: 't' },
+      );
+      expect(range).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      const none = await h.core.request('alerts:history', { id: 99 }, { actor: 't' });
+      expect(none).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      const ret = await h.core.request(
+        'metrics:setRetention',
+        { rawDays: 30, hourlyDays: 7, dailyDays: 730 },
+        { actor: 't' },
+      );
+      expect(ret).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      await h.call('metrics:setRetention', { rawDays: 3, hourlyDays: 30, dailyDays: 365 });
+      expect(await h.call('metrics:retention', {})).toEqual({
+        rawDays: 3,
+        hourlyDays: 30,
+        dailyDays: 365,
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,273 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UsageSample } from '../../src/shared/entities.js';
+import { writeSamples } from '../../src/core/inventory/writer.js';
+import {
+  DEFAULT_RETENTION,
+  drainSamples,
+  metricsPass,
+  prune,
+  rollupClosed,
+  rollupHour,
+} from '../../src/core/metrics/rollup.js';
+import { readSeries } from '../../src/core/metrics/series.js';
+import { metricsDb } from '../../src/core/metrics/tables.js';
+import { staticMigrationProvider } from '../../src/core/store/migrations/index.js';
+import type { Store } from '../../src/core/store/sqlite.js';
+import { addEndpoint, memoryStore } from '../helpers/store.js';
+
+const vm = (at: string, cpuMhz: number | null, memoryBytes: number | null = null): UsageSample => ({
+  entityType: 'vm',
+  entityId: 'vm-1',
+  at,
+  cpuMhz,
+  memoryBytes,
+});
+
+const epoch = (iso: string): number => Date.parse(iso) / 1000;
+
+describe('metrics rollups', () => {
+  let store: Store;
+  let ep: number;
+  beforeEach(async () => {
+    store = await memoryStore();
+    ep = await addEndpoint(store.db);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const hourly = async (): Promise<
+    { t: number; n: number; cpu_avg: number | null; cpu_max: number | null }[]
+  > =>
+    metricsDb(store.db)
+      .selectFrom('metric_hourly')
+      .select(['t', 'n', 'cpu_avg', 'cpu_max'])
+      .orderBy('t')
+      .execute();
+
+  it('averages and peaks each UTC hour separately, whatever offset the samples were stamped in', async () => {
+    // 10:50Z, 10:55Z (as 12:55+02:00), 11:00Z exactly (belongs to 11:00), 11:59Z, 12:00Z.
+    await writeSamples(store.db, ep, [
+      vm('2026-03-01T10:50:00Z', 100),
+      vm('2026-03-01T12:55:00+02:00', 300),
+      vm('2026-03-01T11:00:00Z', 1000),
+      vm('2026-03-01T06:59:30-05:00', 2000),
+      vm('2026-03-01T12:00:00Z', 50),
+    ]);
+    expect(await drainSamples(store.db)).toBe(5);
+    // At 12:30 only hours 10 and 11 have closed.
+    const r = await rollupClosed(store.db, new Date('2026-03-01T12:30:00Z'));
+    expect(r.hours).toBe(2);
+    expect(await hourly()).toEqual([
+      { t: epoch('2026-03-01T10:00:00Z'), n: 2, cpu_avg: 200, cpu_max: 300 },
+      { t: epoch('2026-03-01T11:00:00Z'), n: 2, cpu_avg: 1500, cpu_max: 2000 },
+    ]);
+  });
+
+  it('leaves gaps as gaps and weights daily averages by samples per hour', async () => {
+    // Day 1: hour 22 has 3 samples of 10, hour 23 one sample of 50; nothing in between hours.
+    // Day 2 (after midnight UTC) is a separate day.
+    await writeSamples(store.db, ep, [
+      vm('2026-03-01T22:00:00Z', 10),
+      vm('2026-03-01T22:20:00Z', 10),
+      vm('2026-03-01T22:40:00Z', 10),
+      vm('2026-03-01T23:59:59Z', 50),
+      vm('2026-03-02T00:00:00Z', 7),
+      vm('2026-03-02T03:00:00Z', 9),
+    ]);
+    await drainSamples(store.db);
+    const r = await rollupClosed(store.db, new Date('2026-03-03T01:00:00Z'));
+    expect(r).toEqual({ hours: 4, days: 2 });
+    expect((await hourly()).map((h) => new Date(h.t * 1000).toISOString())).toEqual([
+      '2026-03-01T22:00:00.000Z',
+      '2026-03-01T23:00:00.000Z',
+      '2026-03-02T00:00:00.000Z',
+      '2026-03-02T03:00:00.000Z',
+    ]);
+    const daily = await metricsDb(store.db)
+      .selectFrom('metric_daily')
+      .select(['t', 'n', 'cpu_avg', 'cpu_max'])
+      .orderBy('t')
+      .execute();
+    // (3×10 + 50) / 4 = 20, not the mean of hourly means (30).
+    expect(daily).toEqual([
+      { t: epoch('2026-03-01T00:00:00Z'), n: 4, cpu_avg: 20, cpu_max: 50 },
+      { t: epoch('2026-03-02T00:00:00Z'), n: 2, cpu_avg: 8, cpu_max: 9 },
+    ]);
+  });
+
+  it('does not roll up a day while one of its hours is still pending', async () => {
+    await writeSamples(store.db, ep, [vm('2026-03-01T23:30:00Z', 10)]);
+    await drainSamples(store.db);
+    // 23:59: hour 23 not closed, so neither is the day.
+    expect(await rollupClosed(store.db, new Date('2026-03-01T23:59:00Z'))).toEqual({
+      hours: 0,
+      days: 0,
+    });
+    expect(await rollupClosed(store.db, new Date('2026-03-02T00:00:00Z'))).toEqual({
+      hours: 1,
+      days: 1,
+    });
+  });
+
+  it('recomputes an hour that receives late samples', async () => {
+    await writeSamples(store.db, ep, [vm('2026-03-01T10:10:00Z', 100)]);
+    await metricsPass(store.db, { now: new Date('2026-03-01T11:05:00Z') });
+    expect((await hourly())[0]).toMatchObject({ n: 1, cpu_avg: 100 });
+    await writeSamples(store.db, ep, [vm('2026-03-01T10:40:00Z', 300)]);
+    await metricsPass(store.db, { now: new Date('2026-03-01T11:10:00Z') });
+    expect(await hourly()).toEqual([
+      { t: epoch('2026-03-01T10:00:00Z'), n: 2, cpu_avg: 200, cpu_max: 300 },
+    ]);
+  });
+
+  it('prunes by retention per table', async () => {
+    const now = new Date('2026-06-01T00:30:00Z');
+    const samples: UsageSample[] = [];
+    // One sample a day for 100 days before `now`.
+    for (let d = 1; d <= 100; d++)
+      samples.push(vm(new Date(now.getTime() - d * 86_400_000).toISOString(), d));
+    await writeSamples(store.db, ep, samples);
+    await metricsPass(store.db, { now, retention: { rawDays: 7, hourlyDays: 30, dailyDays: 60 } });
+    const count = async (table: 'metric_raw' | 'metric_hourly' | 'metric_daily'): Promise<number> =>
+      Number(
+        (await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(store.db))
+          .rows[0]?.n,
+      );
+    expect(await count('metric_raw')).toBe(7);
+    expect(await count('metric_hourly')).toBe(30);
+    expect(await count('metric_daily')).toBe(60);
+    // Idempotent.
+    expect(await prune(store.db, now, { rawDays: 7, hourlyDays: 30, dailyDays: 60 })).toBe(0);
+    expect(DEFAULT_RETENTION).toEqual({ rawDays: 7, hourlyDays: 90, dailyDays: 730 });
+  });
+
+  it('drains in small batches and empties the inbox', async () => {
+    const samples: UsageSample[] = [];
+    for (let i = 0; i < 250; i++)
+      samples.push({ ...vm('2026-03-01T10:00:00Z', i), entityId: `vm-${i}` });
+    await writeSamples(store.db, ep, samples);
+    expect(await drainSamples(store.db, { batch: 40 })).toBe(250);
+    const left = await store.db
+      .selectFrom('sample')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    expect(Number(left?.n)).toBe(0);
+    const series = await metricsDb(store.db).selectFrom('metric_series').select('id').execute();
+    expect(series).toHaveLength(250);
+    // Rolled up 40 series per transaction: every series gets its hour, each with its own value.
+    await rollupHour(store.db, epoch('2026-03-01T10:00:00Z'), 40);
+    const rows = await metricsDb(store.db)
+      .selectFrom('metric_hourly')
+      .select(['cpu_max'])
+      .execute();
+    expect(rows.map((r) => r.cpu_max).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 250 }, (_, i) => i),
+    );
+  });
+
+  it('reads the resolution the range asks for, with the unrolled tail and the inbox', async () => {
+    const now = new Date('2026-03-10T12:07:00Z');
+    const samples: UsageSample[] = [];
+    // Every 5 minutes for 3 days, CPU = 100 × the hour of day, so hourly avg = max = 100 × hour.
+    // (Rollups store averages rounded to whole units — MHz, bytes — to keep rows small.)
+    for (let t = now.getTime() - 3 * 86_400_000; t <= now.getTime() - 10 * 60_000; t += 300_000) {
+      samples.push(vm(new Date(t).toISOString(), 100 * new Date(t).getUTCHours(), 2 ** 30));
+    }
+    await writeSamples(store.db, ep, samples);
+    await metricsPass(store.db, { now: new Date('2026-03-10T10:30:00Z') });
+    // Written after the pass: still in the inbox.
+    await writeSamples(store.db, ep, [vm('2026-03-10T12:05:00Z', 1200, 2 ** 30)]);
+    const key = { endpointId: ep, entityType: 'vm' as const, entityId: 'vm-1' };
+
+    const day = await readSeries(store.db, key, '24h', now);
+    expect(day.resolution).toBe('raw');
+    // 12:07 yesterday to 11:57 today every 5 minutes (287), plus the inbox sample.
+    expect(day.points.length).toBe(288);
+    expect(day.points.at(-1)).toMatchObject({ at: '2026-03-10T12:05:00.000Z', cpuMhzAvg: 1200 });
+
+    const week = await readSeries(store.db, key, '7d', now);
+    expect(week.resolution).toBe('hourly');
+    // Hours 12:00 on the 7th to 12:00 on the 10th; 11:00 comes from raw, 12:00 from the inbox.
+    expect(week.points).toHaveLength(73);
+    for (const p of week.points) {
+      const h = new Date(p.at).getUTCHours();
+      expect(p.cpuMhzAvg).toBe(100 * h);
+      expect(p.cpuMhzMax).toBe(100 * h);
+      expect(p.memoryBytesAvg).toBe(2 ** 30);
+    }
+    expect(week.points.at(-1)).toMatchObject({ at: '2026-03-10T12:00:00.000Z', samples: 1 });
+
+    const year = await readSeries(store.db, key, '1y', now);
+    expect(year.resolution).toBe('daily');
+    expect(year.points.map((p) => p.at.slice(0, 10))).toEqual([
+      '2026-03-07',
+      '2026-03-08',
+      '2026-03-09',
+      '2026-03-10',
+    ]);
+    // A full day of hours 0..23 averages 1150.
+    expect(year.points[1]).toMatchObject({ cpuMhzAvg: 1150, cpuMhzMax: 2300, samples: 288 });
+  });
+});
+
+describe('removing an endpoint', () => {
+  it('drops its series at once and deletes their rollups in the background pass', async () => {
+    const store = await memoryStore();
+    const ep = await addEndpoint(store.db);
+    const keep = await addEndpoint(store.db, 'vc2');
+    await writeSamples(store.db, ep, [vm('2026-03-01T10:10:00Z', 100)]);
+    await writeSamples(store.db, keep, [vm('2026-03-01T10:10:00Z', 200)]);
+    const now = new Date('2026-03-01T11:05:00Z');
+    await metricsPass(store.db, { now });
+    const count = async (): Promise<number> =>
+      (await metricsDb(store.db).selectFrom('metric_hourly').select('series_id').execute()).length;
+    expect(await count()).toBe(2);
+    await store.db.deleteFrom('endpoint').where('id', '=', ep).execute();
+    expect(await metricsDb(store.db).selectFrom('metric_gone').selectAll().execute()).toHaveLength(
+      1,
+    );
+    expect(await count()).toBe(2);
+    await metricsPass(store.db, { now });
+    expect(await count()).toBe(1);
+    expect(await metricsDb(store.db).selectFrom('metric_gone').selectAll().execute()).toEqual([]);
+    await store.close();
+  });
+});
+
+describe('the metrics layout migration', () => {
+  it('converts points stored by the first layout: time-major raw, MiB units, poll ticks', async () => {
+    const db = new Kysely<Record<string, never>>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }),
+    });
+    const migrator = new Migrator({ db, provider: staticMigrationProvider });
+    expect((await migrator.migrateTo('2026-11-24T0930-workspace-indexes')).error).toBeUndefined();
+    await sql`INSERT INTO endpoint (id, name, kind, host, port, username, created_at, updated_at)
+            VALUES (1, 'vc', 'vcenter', 'h', 443, 'u', '2026-01-01', '2026-01-01')`.execute(db);
+    await sql`INSERT INTO metric_series (id, endpoint_id, entity_type, entity_id) VALUES (5, 1, 'vm', 'vm-1')`.execute(
+      db,
+    );
+    await sql`INSERT INTO metric_raw (series_id, t, cpu, mem, su, sc) VALUES (5, 3600, 100, ${2 ** 31}, ${3 * 2 ** 30}, NULL)`.execute(
+      db,
+    );
+    await sql`INSERT INTO metric_hourly (series_id, t, n, cpu_avg, cpu_max, mem_avg, mem_max, su_avg, su_max, sc_max)
+            VALUES (5, 3600, 1, 100, 100, ${2 ** 31}, ${2 ** 31}, NULL, NULL, NULL)`.execute(db);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect((await sql`SELECT * FROM metric_raw`.execute(db)).rows).toEqual([
+      { t: 3600, series_id: 5, cpu: 100, mem: 2048, su: 3072, sc: null },
+    ]);
+    expect((await sql`SELECT * FROM metric_tick`.execute(db)).rows).toEqual([
+      { endpoint_id: 1, t: 3600 },
+    ]);
+    expect((await sql`SELECT mem_avg, mem_max FROM metric_hourly`.execute(db)).rows).toEqual([
+      { mem_avg: 2048, mem_max: 2048 },
+    ]);
+    // Removing the endpoint queues its series for the background pass.
+    await sql`PRAGMA foreign_keys = ON`.execute(db);
+    await sql`DELETE FROM endpoint`.execute(db);
+    expect((await sql`SELECT * FROM metric_gone`.execute(db)).rows).toEqual([{ series_id: 5 }]);
+    await db.destroy();
+  });
+});
