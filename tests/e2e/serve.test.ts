@@ -65,7 +65,7 @@ describe('infrascope serve in Chromium', () => {
     // The token left the address bar once read.
     expect(page.url()).not.toContain('token=');
     await app.search().fill('app-03');
-    await page.getByText('10 VMs').waitFor();
+    await page.getByText('10 of 40 VMs').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });

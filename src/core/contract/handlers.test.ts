@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { Channel, RequestOutput , requestSchemas } from '../../shared/contract.js';
+import type { Channel, RequestOutput, requestSchemas } from '../../shared/contract.js';
 import { CHANNELS } from '../../shared/contract.js';
 import type { QueryResult } from '../../shared/query.js';
 import type { Core } from '../core.js';

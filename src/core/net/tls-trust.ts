@@ -30,7 +30,19 @@ function dn(x: PeerCertificate['subject'] | undefined): string {
 }
 
 export function certificateFacts(cert: PeerCertificate, now = new Date()): CertificateFacts {
-  const validTo = new Date(cert.valid_to);
+  const validTo = new Date(cert.valid_to ?? NaN);
+  if (Number.isNaN(validTo.getTime())) {
+    // An empty certificate object (e.g. a resumed session) has no facts to show.
+    return {
+      fingerprint256: cert.fingerprint256 ?? '',
+      subject: '',
+      issuer: '',
+      validFrom: '',
+      validTo: '',
+      daysToExpiry: 0,
+      selfSigned: false,
+    };
+  }
   return {
     fingerprint256: cert.fingerprint256,
     subject: dn(cert.subject),
@@ -100,9 +112,12 @@ export function createPinnedAgent(
   thumbprint: string | null,
   opts: { maxSockets?: number } = {},
 ): Agent {
+  // No TLS session resumption: a resumed session presents no certificate, and the pin must be
+  // checked on every connection.
   const agent = new Agent({
     keepAlive: true,
     maxSockets: opts.maxSockets ?? 4,
+    maxCachedSessions: 0,
     ...pinnedTlsOptions(thumbprint),
   });
   const create = agent.createConnection.bind(agent) as (...args: unknown[]) => TLSSocket;
