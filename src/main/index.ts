@@ -13,6 +13,7 @@ import { forwardEvents, registerIpc } from './ipc.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
 import { safeStorageVault } from './vault-safe-storage.js';
 import { createMainWindow } from './window.js';
+import { electronNotifier } from './notifier.js';
 import { nativeBindingPath } from './native.js';
 
 /*
@@ -66,6 +67,11 @@ export async function bootstrap(): Promise<void> {
     host: 'desktop',
     vault,
     log,
+    notifier: electronNotifier(() => {
+      if (!win) return;
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }),
     ...(binding ? { nativeBinding: binding } : {}),
   });
   allowBasicText = await readBasicTextOptIn(core.store.db);
