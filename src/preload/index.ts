@@ -7,6 +7,7 @@ import type {
   Reply,
   RequestInput,
 } from '../shared/contract.js';
+import { EVENT_NAMES } from '../shared/event-names.js';
 
 /*
  * Exposes the contract — and nothing else — as window.infrascope. ipcRenderer itself never
@@ -14,14 +15,14 @@ import type {
  * renderer's transport turns errors back into typed AppErrors (class identity does not survive
  * contextBridge).
  */
-const EVENTS: readonly EventName[] = ['sync:progress', 'inventory:changed', 'endpoints:changed'];
 
 const bridge = {
   request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>> {
     return ipcRenderer.invoke('infrascope:request', channel, input) as Promise<Reply<C>>;
   },
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
-    if (!EVENTS.includes(event)) throw new Error(`Unknown event ${String(event)}`);
+    if (!(EVENT_NAMES as readonly string[]).includes(event))
+      throw new Error(`Unknown event ${String(event)}`);
     const wrapped = (_e: unknown, payload: EventMap[E]): void => listener(payload);
     ipcRenderer.on(`infrascope:event:${event}`, wrapped);
     return () => {

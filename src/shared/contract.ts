@@ -313,14 +313,7 @@ export interface EventMap {
   'export:progress': ExportProgressEvent;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = [
-  'sync:progress',
-  'inventory:changed',
-  'endpoints:changed',
-  'alerts:raised',
-  'alerts:changed',
-  'export:progress',
-];
+export { EVENT_NAMES } from './event-names.js';
 
 /** The reply shape on every transport. */
 export type Reply<C extends Channel> =

@@ -85,27 +85,24 @@ interface CpuWindow {
   mem_peak: number | null;
 }
 
-/** Per VM over a window: days with data, the highest daily CPU average, the CPU and memory peaks. */
+/**
+ * Per VM over the closed days of a window (daily rollups: 30 rows a VM instead of 720 hourly):
+ * days with data, the highest daily CPU average, the CPU and memory peaks.
+ */
 async function vmCpuWindows(
   db: Kysely<Database>,
   endpointId: number | undefined,
   since: number,
 ): Promise<Map<string, CpuWindow>> {
-  // CROSS JOIN walks each VM series' primary-key range instead of scanning the hourly table.
+  // CROSS JOIN walks each VM series' primary-key range instead of scanning the daily table.
   const r = await sql<CpuWindow>`
-    SELECT entity_id, endpoint_id, count(*) AS days, max(day_avg) AS max_day_avg,
-           max(day_max) AS peak, sum(day_avg * day_n) / sum(day_n) AS avg, max(mem_max) AS mem_peak
-    FROM (
-      SELECT ms.entity_id, ms.endpoint_id, h.t / 86400 AS d,
-             sum(h.cpu_avg * h.n) / sum(h.n) AS day_avg, max(h.cpu_max) AS day_max,
-             sum(h.n) AS day_n, max(h.mem_max) AS mem_max
-      FROM metric_series ms CROSS JOIN metric_hourly h
-      WHERE ms.entity_type = 'vm' AND h.series_id = ms.id AND h.t >= ${since}
-        AND h.cpu_avg IS NOT NULL
-        ${endpointId === undefined ? sql`` : sql`AND ms.endpoint_id = ${endpointId}`}
-      GROUP BY ms.id, d
-    )
-    GROUP BY endpoint_id, entity_id`.execute(db);
+    SELECT ms.entity_id, ms.endpoint_id, count(*) AS days, max(d.cpu_avg) AS max_day_avg,
+           max(d.cpu_max) AS peak, sum(d.cpu_avg * d.n) / sum(d.n) AS avg, max(d.mem_max) AS mem_peak
+    FROM metric_series ms CROSS JOIN metric_daily d
+    WHERE ms.entity_type = 'vm' AND d.series_id = ms.id AND d.t >= ${Math.floor(since / DAY) * DAY}
+      AND d.cpu_avg IS NOT NULL
+      ${endpointId === undefined ? sql`` : sql`AND ms.endpoint_id = ${endpointId}`}
+    GROUP BY ms.id`.execute(db);
   return new Map(r.rows.map((w) => [`${w.endpoint_id}:${w.entity_id}`, w]));
 }
 

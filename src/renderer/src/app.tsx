@@ -3,13 +3,17 @@ import type { ReactElement } from 'react';
 import { CommandPalette } from './components/command-palette.js';
 import { ConnectionIndicator } from './components/connection-indicator.js';
 import { DetailPanel } from './components/detail-panel.js';
-import { InventoryTable } from './components/inventory-table.js';
+import { ExportDialog } from './components/export-dialog.js';
 import { ShortcutsHelp } from './components/shortcuts-help.js';
+import { AlertsPage } from './pages/alerts-page.js';
+import { CapacityPage } from './pages/capacity-page.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
+import { HistoryPage } from './pages/history-page.js';
 import { InventoryPage, isTablePage } from './pages/inventory-pages.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { useDetails } from './stores/details.js';
+import { useExport } from './stores/export.js';
 import { startLive } from './stores/live.js';
 import { useOverlays } from './stores/overlays.js';
 import type { ThemePref } from './stores/theme.js';
@@ -27,7 +31,9 @@ const LABELS: Record<Page, string> = {
   'resource-pools': 'Resource pools',
   snapshots: 'Snapshots',
   changes: 'Changes',
+  history: 'History',
   alerts: 'Alerts',
+  capacity: 'Capacity',
   endpoints: 'Endpoints',
   settings: 'Settings',
 };
@@ -51,17 +57,13 @@ function PageView({ page }: { page: Page }): ReactElement {
   if (isTablePage(page)) return <InventoryPage page={page} />;
   switch (page) {
     case 'alerts':
-      return (
-        <InventoryTable
-          kind="alerts"
-          title="Alerts"
-          noun="alerts"
-          emptyHint="No alerts."
-          columns={['severity', 'state', 'name', 'message', 'endpoint', 'raisedAt']}
-        />
-      );
+      return <AlertsPage />;
+    case 'capacity':
+      return <CapacityPage />;
     case 'endpoints':
       return <EndpointsPage />;
+    case 'history':
+      return <HistoryPage />;
     case 'dashboard':
       return <DashboardPage />;
     case 'settings':
@@ -156,6 +158,13 @@ export function App(): ReactElement {
             </li>
           ))}
         </ul>
+        <button
+          className="btn export-button"
+          aria-haspopup="dialog"
+          onClick={() => useExport.getState().openDialog()}
+        >
+          Export…
+        </button>
         <ConnectionIndicator />
         <label className="theme-select">
           <span>Theme</span>
@@ -184,6 +193,7 @@ export function App(): ReactElement {
       <DetailPanel />
       <CommandPalette pages={PAGES.map((p) => ({ page: p, label: LABELS[p] }))} />
       <ShortcutsHelp />
+      <ExportDialog />
     </div>
   );
 }

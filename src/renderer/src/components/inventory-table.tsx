@@ -10,6 +10,7 @@ import type {
 import type { Filter, QueryFieldInfo, QueryKind, QueryRow, Sort } from '../../../shared/query.js';
 import { useNow } from '../hooks/use-now.js';
 import { useDetails } from '../stores/details.js';
+import { useExport } from '../stores/export.js';
 import { useLive } from '../stores/live.js';
 import { useTableIntent } from '../stores/table-intent.js';
 import type { TableLayout } from '../stores/table-layout.js';
@@ -240,6 +241,12 @@ export function InventoryTable({
     cache.current = { key: queryKey, pages: new Map(), loading: new Set(), fresh: new Set() };
   }
   const filtered = where.length > 0 || search !== '';
+  // The export dialog offers "this table's filters"; it reads them from here.
+  useEffect(
+    () => useExport.getState().setTable({ kind, title, where, search }),
+    [kind, title, where, search],
+  );
+  useEffect(() => () => useExport.getState().setTable(null), []);
 
   const load = useCallback(
     (page: number) => {

@@ -10,7 +10,9 @@ export const PAGES = [
   'resource-pools',
   'snapshots',
   'changes',
+  'history',
   'alerts',
+  'capacity',
   'endpoints',
   'settings',
 ] as const;

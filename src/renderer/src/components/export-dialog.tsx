@@ -1,0 +1,286 @@
+import { useEffect, useState } from 'react';
+import type { ReactElement } from 'react';
+import type { ExportFormat, ExportRequest } from '../../../shared/export.js';
+import { formatBytes } from '../format.js';
+import { useEndpoints } from '../stores/endpoints.js';
+import type { ExportRun, TableScope } from '../stores/export.js';
+import { defaultExportPath, extensionOf, useExport } from '../stores/export.js';
+import { api } from '../transport.js';
+import { copyText } from './clipboard.js';
+import { Dialog } from './dialog.js';
+
+type Scope = 'all' | 'endpoint' | 'table';
+
+const FORMAT_LABELS: Record<ExportFormat, string> = {
+  xlsx: 'Excel workbook (RVTools layout)',
+  csv: 'CSV (one file per entity type, zipped)',
+  json: 'JSON snapshot (gzip)',
+};
+
+/** Only the VMs table's filters can travel with an export (the core filters VM sheets). */
+function tableUsable(table: TableScope | null): table is TableScope {
+  return table !== null && table.kind === 'vms';
+}
+
+function ProgressView({ run }: { run: ExportRun }): ReactElement {
+  const p = run.progress;
+  const total = p?.total;
+  const phase = p ? p.phase : 'starting';
+  const counts =
+    p === null
+      ? ''
+      : total !== undefined
+        ? `${p.done.toLocaleString()} of ${total.toLocaleString()}`
+        : `${p.done.toLocaleString()} rows`;
+  return (
+    <div className="export-progress" aria-live="polite">
+      {total !== undefined && total > 0 && p ? (
+        <progress aria-label="Export progress" value={p.done} max={total} />
+      ) : (
+        <progress aria-label="Export progress" />
+      )}
+      <span data-testid="export-phase">
+        Writing {phase}
+        {counts ? ` — ${counts}` : ''}
+      </span>
+    </div>
+  );
+}
+
+function ResultView({ run }: { run: ExportRun }): ReactElement | null {
+  const [copied, setCopied] = useState<string | null>(null);
+  if (run.status === 'succeeded' && run.result) {
+    const file = run.result.file;
+    return (
+      <div className="export-result" role="status">
+        <p>
+          Export written ({formatBytes(run.result.bytes)},{' '}
+          {(run.result.durationMs / 1000).toFixed(1)} s):
+        </p>
+        <code data-testid="export-file">{file}</code>
+        <div className="export-result-actions">
+          <button
+            type="button"
+            className="btn"
+            onClick={() =>
+              void copyText(file).then(
+                () => setCopied('Path copied'),
+                (e: unknown) => setCopied(e instanceof Error ? e.message : String(e)),
+              )
+            }
+          >
+            Copy path
+          </button>
+          {copied && <span className="muted">{copied}</span>}
+        </div>
+      </div>
+    );
+  }
+  if (run.status === 'cancelled')
+    return <p role="status">Export cancelled. No file was written.</p>;
+  if (run.status === 'failed')
+    return (
+      <div role="alert" className="error">
+        {run.error ?? 'The export failed'}
+      </div>
+    );
+  return null;
+}
+
+/**
+ * Exports the inventory to XLSX, CSV or a JSON snapshot: everything, one endpoint, or the VMs the
+ * current table shows. Progress comes live from `export:progress`; the export can be cancelled.
+ */
+export function ExportDialog(): ReactElement | null {
+  const open = useExport((s) => s.open);
+  if (!open) return null;
+  return <ExportDialogBody />;
+}
+
+function ExportDialogBody(): ReactElement {
+  const { table, run, start, cancel, closeDialog } = useExport();
+  const endpoints = useEndpoints((s) => s.endpoints);
+  const [format, setFormat] = useState<ExportFormat>('xlsx');
+  const [scope, setScope] = useState<Scope>(() =>
+    tableUsable(table) && table.where.length > 0 ? 'table' : 'all',
+  );
+  const [endpoint, setEndpoint] = useState('');
+  const [anonymize, setAnonymize] = useState(false);
+  const [dataDir, setDataDir] = useState<string | null>(null);
+  const [out, setOut] = useState('');
+  const [outEdited, setOutEdited] = useState(false);
+  const [infoError, setInfoError] = useState<string | null>(null);
+  const running = run?.status === 'running';
+
+  useEffect(() => {
+    void useEndpoints.getState().refresh();
+    api.invoke('app:info', {}).then(
+      (info) => setDataDir(info.dataDir),
+      (e: unknown) => setInfoError(e instanceof Error ? e.message : String(e)),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (!endpoint && endpoints[0]) setEndpoint(endpoints[0].name);
+  }, [endpoints, endpoint]);
+
+  const scopeName =
+    scope === 'endpoint' ? endpoint || 'endpoint' : scope === 'table' ? 'vms-filtered' : 'all';
+  // The default follows the choices until the user types a path of their own.
+  useEffect(() => {
+    if (outEdited || dataDir === null) return;
+    setOut(defaultExportPath(dataDir, scopeName, extensionOf(format)));
+  }, [dataDir, scopeName, format, outEdited]);
+
+  const problem =
+    out.trim() === ''
+      ? 'Choose a file to write'
+      : scope === 'endpoint' && !endpoint
+        ? 'Choose an endpoint'
+        : null;
+
+  const onStart = (): void => {
+    const req: Omit<ExportRequest, 'exportId'> = {
+      format,
+      out: out.trim(),
+      anonymize,
+      ...(scope === 'endpoint' ? { endpoint } : {}),
+      ...(scope === 'table' && tableUsable(table) ? { where: [...table.where] } : {}),
+    };
+    void start(req);
+  };
+
+  return (
+    <Dialog label="Export inventory" onClose={closeDialog} className="export-dialog">
+      <h2>Export inventory</h2>
+      <form
+        className="export-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!problem && !running) onStart();
+        }}
+      >
+        <fieldset disabled={running}>
+          <legend>Format</legend>
+          {(Object.keys(FORMAT_LABELS) as ExportFormat[]).map((f) => (
+            <label key={f} className="radio">
+              <input
+                type="radio"
+                name="export-format"
+                value={f}
+                checked={format === f}
+                onChange={() => setFormat(f)}
+              />
+              {FORMAT_LABELS[f]}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset disabled={running}>
+          <legend>What to export</legend>
+          <label className="radio">
+            <input
+              type="radio"
+              name="export-scope"
+              checked={scope === 'all'}
+              onChange={() => setScope('all')}
+            />
+            Everything
+          </label>
+          <label className="radio">
+            <input
+              type="radio"
+              name="export-scope"
+              checked={scope === 'endpoint'}
+              disabled={endpoints.length === 0}
+              onChange={() => setScope('endpoint')}
+            />
+            One endpoint
+          </label>
+          {scope === 'endpoint' && (
+            <select
+              aria-label="Endpoint"
+              value={endpoint}
+              onChange={(e) => setEndpoint(e.target.value)}
+            >
+              {endpoints.map((ep) => (
+                <option key={ep.id} value={ep.name}>
+                  {ep.name}
+                </option>
+              ))}
+            </select>
+          )}
+          <label className="radio">
+            <input
+              type="radio"
+              name="export-scope"
+              checked={scope === 'table'}
+              disabled={!tableUsable(table)}
+              onChange={() => setScope('table')}
+            />
+            The VMs table&apos;s current filters
+            {tableUsable(table)
+              ? ` (${table.where.length} filter${table.where.length === 1 ? '' : 's'})`
+              : ''}
+          </label>
+          {!tableUsable(table) && (
+            <span className="hint">Open the VMs table and filter it to export only those VMs.</span>
+          )}
+          {scope === 'table' && tableUsable(table) && table.search !== '' && (
+            <span className="hint">
+              The search text is not part of an export; column and quick filters are.
+            </span>
+          )}
+        </fieldset>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={anonymize}
+            disabled={running}
+            onChange={(e) => setAnonymize(e.target.checked)}
+          />
+          Anonymize names, IP addresses, DNS names and notes
+        </label>
+        <div className="field">
+          <label htmlFor="export-out">Save to</label>
+          <input
+            id="export-out"
+            value={out}
+            disabled={running}
+            spellCheck={false}
+            onChange={(e) => {
+              setOut(e.target.value);
+              setOutEdited(true);
+            }}
+          />
+          <span className="hint">A path on the machine running Infrascope.</span>
+        </div>
+        {infoError && (
+          <div role="alert" className="error">
+            {infoError}
+          </div>
+        )}
+        {run && run.status === 'running' && <ProgressView run={run} />}
+        {run && <ResultView key={run.exportId} run={run} />}
+        <div className="dialog-actions">
+          {running ? (
+            <button type="button" className="btn danger" onClick={() => void cancel()}>
+              Cancel export
+            </button>
+          ) : (
+            <button type="button" className="btn" onClick={closeDialog}>
+              Close
+            </button>
+          )}
+          <button
+            type="submit"
+            className="btn primary"
+            disabled={running || problem !== null}
+            title={problem ?? undefined}
+          >
+            {running ? 'Exporting…' : 'Start export'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,115 @@
+import { create } from 'zustand';
+import type { ExportProgressEvent, ExportRequest, ExportResult } from '../../../shared/export.js';
+import { isAppError } from '../../../shared/errors.js';
+import type { Filter, QueryKind } from '../../../shared/query.js';
+import { api } from '../transport.js';
+
+/** What the inventory table on screen is showing, so an export can keep to the same rows. */
+export interface TableScope {
+  readonly kind: QueryKind;
+  readonly title: string;
+  readonly where: readonly Filter[];
+  readonly search: string;
+}
+
+export type ExportStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ExportRun {
+  readonly exportId: string;
+  readonly status: ExportStatus;
+  /** The latest `export:progress` of this export. */
+  readonly progress: ExportProgressEvent | null;
+  readonly result: ExportResult | null;
+  readonly error: string | null;
+}
+
+interface ExportState {
+  readonly open: boolean;
+  readonly table: TableScope | null;
+  readonly run: ExportRun | null;
+  openDialog(): void;
+  closeDialog(): void;
+  /** The table on screen publishes its scope here (null when it unmounts). */
+  setTable(table: TableScope | null): void;
+  start(request: Omit<ExportRequest, 'exportId'>): Promise<void>;
+  cancel(): Promise<void>;
+}
+
+function newExportId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The export dialog's state: whether it is open, the table scope, and the export running. */
+export const useExport = create<ExportState>((set, get) => ({
+  open: false,
+  table: null,
+  run: null,
+  openDialog() {
+    // A finished run is forgotten when the dialog opens again; a running one stays on screen.
+    const run = get().run;
+    set({ open: true, run: run?.status === 'running' ? run : null });
+  },
+  closeDialog() {
+    set({ open: false });
+  },
+  setTable(table) {
+    set({ table });
+  },
+  async start(request) {
+    if (get().run?.status === 'running') return;
+    const exportId = newExportId();
+    set({ run: { exportId, status: 'running', progress: null, result: null, error: null } });
+    const patch = (p: Partial<ExportRun>): void => {
+      const run = get().run;
+      if (run?.exportId === exportId) set({ run: { ...run, ...p } });
+    };
+    const off = api.on('export:progress', (event) => {
+      // Terminal states come from the reply, which also carries the file or the error.
+      if (event.exportId === exportId && event.state === 'running') patch({ progress: event });
+    });
+    try {
+      const result = await api.invoke('export:run', { ...request, exportId });
+      patch({ status: 'succeeded', result });
+    } catch (e) {
+      patch({
+        status: isAppError(e) && e.code === 'CANCELLED' ? 'cancelled' : 'failed',
+        error: e instanceof Error ? e.message : String(e),
+      });
+    } finally {
+      off();
+    }
+  },
+  async cancel() {
+    const run = get().run;
+    if (run?.status !== 'running') return;
+    await api.invoke('export:cancel', { exportId: run.exportId });
+  },
+}));
+
+/** The file extension an export of this format writes (several CSVs go into one zip). */
+export function extensionOf(format: ExportRequest['format'], csvTypes = 2): string {
+  if (format === 'csv') return csvTypes === 1 ? 'csv' : 'zip';
+  return format === 'json' ? 'json.gz' : 'xlsx';
+}
+
+/**
+ * A default output file in the data folder (which always exists), named for what is exported
+ * and when, e.g. `/data/infrascope-all-20261124-083000.xlsx`. Windows data folders keep `\`.
+ */
+export function defaultExportPath(
+  dataDir: string,
+  scopeName: string,
+  ext: string,
+  now: Date = new Date(),
+): string {
+  const sep = dataDir.includes('\\') && !dataDir.includes('/') ? '\\' : '/';
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const stamp =
+    `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-` +
+    `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  const safe = scopeName.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'export';
+  const dir = dataDir.endsWith(sep) ? dataDir.slice(0, -1) : dataDir;
+  return `${dir}${sep}infrascope-${safe}-${stamp}.${ext}`;
+}

@@ -1,0 +1,113 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFullInventory } from '../../src/core/inventory/writer.js';
+import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import type { Served } from './fixtures.js';
+import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { ExportPage } from './pages/export-page.js';
+
+let browser: Browser;
+let served: Served;
+let endpointId: number;
+const data = tempDataDir();
+const storeFile = join(data.dir, STORE_FILE);
+
+/** Writes the sample inventory into the store as a sync would, with VM names changed by `rename`. */
+async function writeInventory(rename: Readonly<Record<string, string>> = {}): Promise<void> {
+  const store = await openStore({ file: storeFile });
+  try {
+    endpointId ??= await addEndpoint(store.db, 'vc-lab');
+    const entities = sampleInventory(40).map((e) =>
+      e.type === 'vm' && rename[e.id] ? { ...e, name: rename[e.id]! } : e,
+    );
+    await writeFullInventory(
+      store.db,
+      { entities },
+      { endpointId, syncRunId: null, now: new Date() },
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function firstBytes(file: string, n: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    await handle.read(buf, 0, n, 0);
+    return buf.toString('latin1');
+  } finally {
+    await handle.close();
+  }
+}
+
+beforeAll(async () => {
+  await writeInventory();
+  served = await startServe(data.dir, ['--no-sync']);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  data.cleanup();
+});
+
+describe('export and history in Chromium', () => {
+  it('exports the inventory to XLSX through the dialog', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(served.url);
+    const ui = new ExportPage(page);
+    await ui.openDialog();
+    await expect(ui.format(/Excel/).isChecked()).resolves.toBe(true);
+    // The default path lands in the data folder once `app:info` answered.
+    await expect
+      .poll(() => ui.outputPath().inputValue())
+      .toMatch(/infrascope-all-\d{8}-\d{6}\.xlsx$/);
+    expect(await ui.outputPath().inputValue()).toContain(data.dir);
+    await ui.startButton().click();
+    await ui.writtenFile().waitFor();
+    const file = await ui.writtenFile().innerText();
+    expect(file.startsWith(data.dir)).toBe(true);
+    expect(await firstBytes(file, 2)).toBe('PK');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('saves a snapshot and lists a rename in the diff against now', async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    const ui = new ExportPage(page);
+    await ui.openHistory();
+    await ui.saveSnapshot('baseline');
+
+    // Another writer (a sync, the CLI) changes the store under the running serve.
+    await writeInventory({ 'vm-5': 'app-005-renamed' });
+
+    await ui.compare('baseline', 'now');
+    await expect(ui.summaryRow('VMs').innerText()).resolves.toMatch(/VMs\s+0\s+0\s+1/);
+    const row = ui.changes().filter({ hasText: 'app-005-renamed' });
+    await expect(row.count()).resolves.toBe(1);
+    const text = await row.innerText();
+    expect(text).toContain('name');
+    expect(text).toContain('app-005 → app-005-renamed');
+
+    await ui.changeFilter().fill('nothing-matches-this');
+    await expect(ui.changes().count()).resolves.toBe(0);
+    await ui.changeFilter().fill('renamed');
+    await expect(ui.changes().count()).resolves.toBe(1);
+
+    // Delete asks first, then the snapshot is gone.
+    await ui.snapshotTable().getByRole('button', { name: 'Delete baseline' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete snapshot' });
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await page.getByText('No snapshots yet').waitFor();
+    await page.close();
+  });
+});
