@@ -1,15 +1,22 @@
-// Child process for the crash test: writes large syncs in a loop and reports each commit.
+// Child process for the crash and concurrency tests: writes large syncs in a loop and reports
+// each commit. Args: FILE [VMS=3000] [ENDPOINT=vc1] [COMMITS=forever].
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 
 const file = process.argv[2]!;
-const vmCount = Number(process.argv[3] ?? 4000);
+const vmCount = Number(process.argv[3] ?? 3000);
+const name = process.argv[4] ?? 'vc1';
+const commits = Number(process.argv[5] ?? Infinity);
 const store = await openStore({ file });
-const existing = await store.db.selectFrom('endpoint').select('id').executeTakeFirst();
-const ep = existing?.id ?? (await addEndpoint(store.db));
+const existing = await store.db
+  .selectFrom('endpoint')
+  .select('id')
+  .where('name', '=', name)
+  .executeTakeFirst();
+const ep = existing?.id ?? (await addEndpoint(store.db, name));
 const base = sampleInventory(vmCount);
-for (let gen = 1; ; gen++) {
+for (let gen = 1; gen <= commits; gen++) {
   const entities = base.map((e) =>
     e.type === 'vm' ? { ...e, fields: { ...e.fields, annotation: `gen-${gen}` } } : e,
   );
@@ -20,3 +27,4 @@ for (let gen = 1; ; gen++) {
   );
   process.stdout.write(`committed ${gen}\n`);
 }
+await store.close();
