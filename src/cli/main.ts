@@ -29,6 +29,8 @@ Commands:
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
   --log-level LEVEL       error, warn, info, debug (logs go to stderr)
+  --pwsh PATH             PowerShell for Hyper-V endpoints (default: pwsh, or powershell.exe
+                          on Windows; also NODE_POWERSHELL)
   -h, --help              this help;  infrascope <command> --help for a command's
   -v, --version           print the version
 
@@ -48,7 +50,7 @@ export interface CliIo {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let core: Core | undefined;
   try {
-    const { values, tokens } = parseArgs({
+    const { tokens } = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: false,
@@ -56,6 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        pwsh: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -69,11 +72,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        pwsh: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
     }).values;
-    void values;
+    // The PowerShell that Hyper-V collection drives; node-powershell reads NODE_POWERSHELL.
+    if (globals.pwsh) process.env['NODE_POWERSHELL'] = globals.pwsh;
     if (globals.version) {
       io.out.write(`${APP_VERSION}\n`);
       return 0;
