@@ -79,6 +79,20 @@ describe('export and history in Chromium', () => {
     await page.close();
   });
 
+  it("shows the core's message when the export cannot be written", async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    const ui = new ExportPage(page);
+    await ui.openDialog();
+    await ui.format(/CSV/).check();
+    await ui.outputPath().fill(join(data.dir, 'no-such-folder', 'out.zip'));
+    await ui.startButton().click();
+    await expect(ui.dialog().getByRole('alert').innerText()).resolves.toContain(
+      'the folder does not exist',
+    );
+    await page.close();
+  });
+
   it('saves a snapshot and lists a rename in the diff against now', async () => {
     const page = await browser.newPage();
     await page.goto(served.url);
@@ -93,14 +107,15 @@ describe('export and history in Chromium', () => {
     await expect(ui.summaryRow('VMs').innerText()).resolves.toMatch(/VMs\s+0\s+0\s+1/);
     const row = ui.changes().filter({ hasText: 'app-005-renamed' });
     await expect(row.count()).resolves.toBe(1);
+    await expect(ui.changes().count()).resolves.toBe(1);
     const text = await row.innerText();
     expect(text).toContain('name');
     expect(text).toContain('app-005 → app-005-renamed');
 
     await ui.changeFilter().fill('nothing-matches-this');
-    await expect(ui.changes().count()).resolves.toBe(0);
+    await expect.poll(() => ui.changes().count()).toBe(0);
     await ui.changeFilter().fill('renamed');
-    await expect(ui.changes().count()).resolves.toBe(1);
+    await expect.poll(() => ui.changes().count()).toBe(1);
 
     // Delete asks first, then the snapshot is gone.
     await ui.snapshotTable().getByRole('button', { name: 'Delete baseline' }).click();

@@ -54,7 +54,7 @@ export class ExportPage {
   async saveSnapshot(label: string): Promise<void> {
     await this.page.getByLabel('Snapshot label').fill(label);
     await this.page.getByRole('button', { name: 'Save snapshot' }).click();
-    await this.snapshotTable().getByRole('cell', { name: label }).waitFor();
+    await this.snapshotTable().getByRole('cell', { name: label, exact: true }).waitFor();
   }
 
   /** Picks A (a snapshot, by label) and B (`now` or a snapshot label) and compares them. */
@@ -80,7 +80,7 @@ export class ExportPage {
   }
 
   changes(): Locator {
-    return this.page.getByRole('table', { name: 'Changes' }).locator('tbody tr');
+    return this.page.getByRole('table', { name: 'Changes', exact: true }).locator('tbody tr');
   }
 
   changeFilter(): Locator {

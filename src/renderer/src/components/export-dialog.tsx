@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { ExportFormat, ExportRequest } from '../../../shared/export.js';
 import { formatBytes } from '../format.js';
@@ -111,6 +111,13 @@ function ExportDialogBody(): ReactElement {
   const [outEdited, setOutEdited] = useState(false);
   const [infoError, setInfoError] = useState<string | null>(null);
   const running = run?.status === 'running';
+  const actions = useRef<HTMLDivElement>(null);
+  const status = run?.status;
+  // Start disables itself, which drops focus out of the dialog (and Escape with it): put focus
+  // on Cancel while running, on Close when done.
+  useEffect(() => {
+    if (status) actions.current?.querySelector<HTMLButtonElement>('button')?.focus();
+  }, [status]);
 
   useEffect(() => {
     void useEndpoints.getState().refresh();
@@ -137,12 +144,20 @@ function ExportDialogBody(): ReactElement {
       ? 'Choose a file to write'
       : scope === 'endpoint' && !endpoint
         ? 'Choose an endpoint'
-        : null;
+        : scope === 'table' && !tableUsable(table)
+          ? 'No table filters to export by'
+          : null;
 
   const onStart = (): void => {
+    // A fresh timestamp per run, so a second export does not overwrite the first.
+    const file =
+      !outEdited && dataDir !== null
+        ? defaultExportPath(dataDir, scopeName, extensionOf(format))
+        : out.trim();
+    setOut(file);
     const req: Omit<ExportRequest, 'exportId'> = {
       format,
-      out: out.trim(),
+      out: file,
       anonymize,
       ...(scope === 'endpoint' ? { endpoint } : {}),
       ...(scope === 'table' && tableUsable(table) ? { where: [...table.where] } : {}),
@@ -214,7 +229,7 @@ function ExportDialogBody(): ReactElement {
               type="radio"
               name="export-scope"
               checked={scope === 'table'}
-              disabled={!tableUsable(table)}
+              disabled={!tableUsable(table) || table.where.length === 0}
               onChange={() => setScope('table')}
             />
             The VMs table&apos;s current filters
@@ -222,8 +237,8 @@ function ExportDialogBody(): ReactElement {
               ? ` (${table.where.length} filter${table.where.length === 1 ? '' : 's'})`
               : ''}
           </label>
-          {!tableUsable(table) && (
-            <span className="hint">Open the VMs table and filter it to export only those VMs.</span>
+          {(!tableUsable(table) || table.where.length === 0) && (
+            <span className="hint">Filter the VMs table first to export only those VMs.</span>
           )}
           {scope === 'table' && tableUsable(table) && table.search !== '' && (
             <span className="hint">
@@ -261,7 +276,7 @@ function ExportDialogBody(): ReactElement {
         )}
         {run && run.status === 'running' && <ProgressView run={run} />}
         {run && <ResultView key={run.exportId} run={run} />}
-        <div className="dialog-actions">
+        <div className="dialog-actions" ref={actions}>
           {running ? (
             <button type="button" className="btn danger" onClick={() => void cancel()}>
               Cancel export

@@ -156,7 +156,7 @@ function countsText(s: SnapshotInfo): string {
   const parts: string[] = [];
   for (const t of ['vm', 'host', 'datastore'] as const) {
     const n = s.counts[t];
-    if (n !== undefined) parts.push(`${n} ${TYPE_LABELS[t] ?? t}`);
+    if (n !== undefined) parts.push(`${n.toLocaleString()} ${TYPE_LABELS[t] ?? t}`);
   }
   return parts.join(', ');
 }
