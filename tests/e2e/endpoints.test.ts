@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -225,6 +225,14 @@ describe('the Endpoints page', () => {
     await expect(form.getByLabel('Password').inputValue()).resolves.toBe('');
     await form.getByRole('button', { name: 'Cancel' }).click();
     expect(errors).toEqual([]);
+    // Nor in anything serve printed (debug logs included), nor in any file of the data directory:
+    // the store holds only ciphertext.
+    expect(served.output()).not.toContain(PASSWORD);
+    expect(served.output().length).toBeGreaterThan(0);
+    for (const file of readdirSync(data.dir, { recursive: true }) as string[]) {
+      const path = join(data.dir, file);
+      if (statSync(path).isFile()) expect(readFileSync(path).includes(PASSWORD)).toBe(false);
+    }
     await page.close();
   });
 

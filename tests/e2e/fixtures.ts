@@ -34,6 +34,8 @@ export interface Served {
   url: string;
   origin: string;
   process: ChildProcess;
+  /** Everything serve printed so far (debug-level logs included), for secret greps. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -44,11 +46,14 @@ export async function startServe(dataDir: string, extra: string[] = []): Promise
     ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', '--port', '0', ...extra],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir },
+      // Debug-level logs, so the tests that grep for secrets see everything the core logs.
+      env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir, INFRASCOPE_LOG_LEVEL: 'debug' },
     },
   );
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
@@ -62,6 +67,7 @@ export async function startServe(dataDir: string, extra: string[] = []): Promise
     url,
     origin: new URL(url).origin,
     process: child,
+    output: () => stdout + stderr,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

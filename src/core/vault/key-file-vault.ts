@@ -103,8 +103,14 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', getKey(), iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+      // The plaintext bytes are zeroed after use; the JS string itself cannot be (immutable).
+      const bytes = Buffer.from(plain, 'utf8');
+      try {
+        const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
+        return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+      } finally {
+        bytes.fill(0);
+      }
     },
     open(sealed) {
       const k = getKey();
@@ -120,7 +126,12 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
       try {
         const decipher = createDecipheriv('aes-256-gcm', k, iv);
         decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+        const bytes = Buffer.concat([decipher.update(body), decipher.final()]);
+        try {
+          return bytes.toString('utf8');
+        } finally {
+          bytes.fill(0);
+        }
       } catch (e) {
         throw new AppError(
           'VAULT_LOCKED',
