@@ -24,6 +24,7 @@ import type { NotifyDeps } from './notify/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createExportCapability } from './export/capability.js';
 import { createSnapshotHandlers } from './snapshots/capability.js';
+import { createSchedulesService } from './schedules/service.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -122,6 +123,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     appVersion: APP_VERSION,
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
+  const schedules = createSchedulesService({
+    store,
+    events,
+    log,
+    now,
+    runExport: (req) => exports.run(req),
+  });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = {
     'app:info': () =>
@@ -142,6 +150,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...notify.handlers,
     ...exports.handlers,
     ...createSnapshotHandlers({ store, log, now }),
+    ...schedules.handlers,
   };
   let disposed = false;
   return {
@@ -155,12 +164,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     start: async (startOpts) => {
       metrics.start();
       alerts.start();
+      // Before the scheduler, so the first sync's snapshots are not missed.
+      await schedules.start();
       await endpoints.start(startOpts);
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await endpoints.dispose();
+      await schedules.dispose();
       await alerts.dispose();
       await metrics.dispose();
       await notify.dispose();

@@ -14,6 +14,8 @@ import {
 } from './export.js';
 import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
 import { entityRequestSchema, searchRequestSchema } from './details.js';
+import type { ScheduleState } from './schedules.js';
+import { scheduleSettingsSchema } from './schedules.js';
 import type {
   AlertDto,
   AlertHistoryEntry,
@@ -140,6 +142,8 @@ export const requestSchemas = {
   'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
   'snapshots:diff': snapshotDiffSchema.strict(),
   'snapshots:import': snapshotImportSchema.strict(),
+  'schedules:get': z.object({}).strict(),
+  'schedules:set': scheduleSettingsSchema,
 } as const;
 
 export interface RequestMap {
@@ -294,6 +298,14 @@ export interface RequestMap {
   'snapshots:import': {
     input: z.input<(typeof requestSchemas)['snapshots:import']>;
     output: SnapshotInfo;
+  };
+  'schedules:get': {
+    input: z.input<(typeof requestSchemas)['schedules:get']>;
+    output: ScheduleState;
+  };
+  'schedules:set': {
+    input: z.input<(typeof requestSchemas)['schedules:set']>;
+    output: ScheduleState;
   };
 }
 

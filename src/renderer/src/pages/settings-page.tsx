@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { AppInfo } from '../../../shared/contract.js';
+import type { ExportFormat } from '../../../shared/export.js';
+import { EXPORT_FORMATS } from '../../../shared/export.js';
+import type { ScheduleState } from '../../../shared/schedules.js';
 import type { Theme } from '../stores/ui.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
@@ -11,7 +14,226 @@ const HOST_LABELS: Record<AppInfo['host'], string> = {
   cli: 'Command line',
 };
 
-/** About this installation, and the appearance. */
+const FORMAT_LABELS: Record<ExportFormat, string> = {
+  xlsx: 'XLSX (RVTools layout)',
+  csv: 'CSV (zip)',
+  json: 'JSON snapshot',
+};
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The form's fields; numbers stay text while typed and are checked by the core on save. */
+interface ScheduleForm {
+  exportEnabled: boolean;
+  format: ExportFormat;
+  folder: string;
+  everyHours: string;
+  keep: string;
+  beforeSync: boolean;
+  afterSync: boolean;
+  snapshotKeep: string;
+}
+
+function toForm(s: ScheduleState): ScheduleForm {
+  return {
+    exportEnabled: s.settings.export.enabled,
+    format: s.settings.export.format,
+    folder: s.settings.export.folder,
+    everyHours: String(s.settings.export.everyHours),
+    keep: String(s.settings.export.keep),
+    beforeSync: s.settings.snapshots.beforeSync,
+    afterSync: s.settings.snapshots.afterSync,
+    snapshotKeep: String(s.settings.snapshots.keep),
+  };
+}
+
+/** Scheduled exports to a folder, and snapshots around each sync (`schedules:get`/`set`). */
+function ScheduleSection(): ReactElement {
+  const [state, setState] = useState<ScheduleState | null>(null);
+  const [form, setForm] = useState<ScheduleForm | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    api.invoke('schedules:get', {}).then(
+      (s) => {
+        if (!live) return;
+        setState(s);
+        setForm(toForm(s));
+      },
+      (e: unknown) => live && setError(errorText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const patch = (p: Partial<ScheduleForm>): void => {
+    setSaved(false);
+    setForm((f) => (f ? { ...f, ...p } : f));
+  };
+
+  const save = async (): Promise<void> => {
+    if (!form) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const s = await api.invoke('schedules:set', {
+        export: {
+          enabled: form.exportEnabled,
+          format: form.format,
+          folder: form.folder.trim(),
+          everyHours: Number(form.everyHours),
+          keep: Number(form.keep),
+        },
+        snapshots: {
+          beforeSync: form.beforeSync,
+          afterSync: form.afterSync,
+          keep: Number(form.snapshotKeep),
+        },
+      });
+      setState(s);
+      setForm(toForm(s));
+      setSaved(true);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const last = state?.lastExport ?? null;
+  return (
+    <section className="panel" aria-label="Scheduled exports and snapshots">
+      <h2>Scheduled exports and snapshots</h2>
+      {!form && !error && <p className="muted">Loading…</p>}
+      {form && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <div className="checks">
+            <label>
+              <input
+                type="checkbox"
+                checked={form.exportEnabled}
+                onChange={(e) => patch({ exportEnabled: e.target.checked })}
+              />{' '}
+              Export on a schedule
+            </label>
+          </div>
+          <div className="field">
+            <label htmlFor="schedule-format">Format</label>
+            <select
+              id="schedule-format"
+              value={form.format}
+              onChange={(e) => patch({ format: e.target.value as ExportFormat })}
+            >
+              {EXPORT_FORMATS.map((f) => (
+                <option key={f} value={f}>
+                  {FORMAT_LABELS[f]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="schedule-folder">Folder</label>
+            <input
+              id="schedule-folder"
+              className="mono"
+              placeholder={'/srv/exports or D:\\Exports'}
+              value={form.folder}
+              onChange={(e) => patch({ folder: e.target.value })}
+            />
+            <span className="hint">
+              Files are named infrascope-scheduled-…; only those are ever deleted.
+            </span>
+          </div>
+          <div className="field">
+            <label htmlFor="schedule-every">Every (hours)</label>
+            <input
+              id="schedule-every"
+              type="number"
+              min={1}
+              max={168}
+              value={form.everyHours}
+              onChange={(e) => patch({ everyHours: e.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="schedule-keep">Keep the last</label>
+            <input
+              id="schedule-keep"
+              type="number"
+              min={1}
+              max={1000}
+              value={form.keep}
+              onChange={(e) => patch({ keep: e.target.value })}
+            />
+          </div>
+          <div className="checks">
+            <label>
+              <input
+                type="checkbox"
+                checked={form.beforeSync}
+                onChange={(e) => patch({ beforeSync: e.target.checked })}
+              />{' '}
+              Snapshot before each sync
+            </label>
+            <label>
+              <input
+                type="checkbox"
+                checked={form.afterSync}
+                onChange={(e) => patch({ afterSync: e.target.checked })}
+              />{' '}
+              Snapshot after each successful sync
+            </label>
+          </div>
+          <div className="field">
+            <label htmlFor="schedule-snapshot-keep">Keep the last sync snapshots</label>
+            <input
+              id="schedule-snapshot-keep"
+              type="number"
+              min={1}
+              max={1000}
+              value={form.snapshotKeep}
+              onChange={(e) => patch({ snapshotKeep: e.target.value })}
+            />
+            <span className="hint">Manual and imported snapshots are never deleted.</span>
+          </div>
+          {last && (
+            <p className={last.error ? 'field-error' : 'muted'}>
+              Last export {new Date(last.at).toLocaleString()}:{' '}
+              {last.error ? last.error.message : last.file}
+            </p>
+          )}
+          {state?.nextExportAt && (
+            <p className="muted">Next export {new Date(state.nextExportAt).toLocaleString()}</p>
+          )}
+          <div className="dialog-actions">
+            {saved && <span className="muted">Saved</span>}
+            <button type="submit" className="btn primary" disabled={busy}>
+              {busy ? 'Saving…' : 'Save'}
+            </button>
+          </div>
+        </form>
+      )}
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** About this installation, the appearance, and scheduled exports and snapshots. */
 export function SettingsPage(): ReactElement {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -80,6 +302,7 @@ export function SettingsPage(): ReactElement {
           ))}
         </fieldset>
       </section>
+      <ScheduleSection />
     </section>
   );
 }
