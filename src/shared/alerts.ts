@@ -22,6 +22,9 @@ export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = {
 export const ALERT_RULE_IDS = [
   'host-connection',
   'host-maintenance',
+  'host-ssh-shell',
+  'host-ntp',
+  'host-certificate-expiring',
   'host-vcpu-ratio',
   'datastore-usage',
   'datastore-overallocated',
@@ -33,6 +36,7 @@ export const ALERT_RULE_IDS = [
   'snapshot-large',
   'vm-tools',
   'vm-cdrom-connected',
+  'vm-guest-disk-free',
   'vm-consolidation-needed',
   'endpoint-sync-failing',
   'endpoint-stale',

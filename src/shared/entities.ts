@@ -89,6 +89,11 @@ export const ENTITY_FIELDS = {
     datastoreIds: j({ refs: 'datastore' }),
     networkIds: j({ refs: 'network' }),
     tags: j(),
+    sshEnabled: b(),
+    shellEnabled: b(),
+    ntpRunning: b(),
+    ntpServers: j(),
+    certificateExpiresAt: time(),
   },
   resourcePool: {
     parentId: t({ ref: 'resourcePool' }),
@@ -167,6 +172,12 @@ export const ENTITY_FIELDS = {
     networkIds: j({ refs: 'network' }),
     customAttributes: j(),
     tags: j(),
+    floppyConnected: b(),
+    /**
+     * What the guest reports per partition: `[{ path, capacityBytes, freeBytes }]`. Volatile: free
+     * space moves on every poll.
+     */
+    guestDisks: j({ volatile: true }),
   },
   vmDisk: {
     vmId: t({ ref: 'vm' }),

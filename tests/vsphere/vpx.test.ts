@@ -34,6 +34,16 @@ beforeAll(async () => {
   await driver.tag(vm, 'Owner', 'alice');
   const ds = (await driver.list('Datastore'))[0]!;
   await driver.tag(ds.ref, 'Env', 'prod');
+  // A connected floppy on one VM (vcsim's VMs have none).
+  await driver.client.runTask(
+    'ReconfigVM_Task',
+    await driver.find('VirtualMachine', 'DC0_H0_VM1'),
+    '<spec><deviceChange><operation>add</operation><device xsi:type="VirtualFloppy">' +
+      '<key>-1</key><backing xsi:type="VirtualFloppyDeviceBackingInfo"><deviceName>/dev/fd0</deviceName>' +
+      '<useAutoDetect>false</useAutoDetect></backing><connectable><startConnected>true</startConnected>' +
+      '<allowGuestControl>true</allowGuestControl><connected>true</connected></connectable>' +
+      '</device></deviceChange></spec>',
+  );
   const collector = createVsphereCollector(targetFor(sim));
   const ctx = testContext();
   progress = ctx.progressLog;
@@ -129,6 +139,23 @@ describe('vSphere collectFull against vcsim (VPX)', () => {
     }
     const folder = ofType('folder').find((f) => f.fields['path'] === '/F0/DC1/vm');
     expect(folder?.fields['folderType']).toBe('vm');
+  });
+
+  it('reads the health fields vcsim serves', () => {
+    for (const h of ofType('host')) {
+      // vcsim lists the TSM, TSM-SSH and ntpd services, all stopped, and no NTP configuration.
+      expect(h.fields['sshEnabled'], h.id).toBe(false);
+      expect(h.fields['shellEnabled'], h.id).toBe(false);
+      expect(h.fields['ntpRunning'], h.id).toBe(false);
+      expect(h.fields['ntpServers'], h.id).toEqual([]);
+      // vcsim's config.certificate is two placeholder bytes, not a PEM certificate.
+      expect(h.fields['certificateExpiresAt'], h.id).toBeNull();
+    }
+    for (const v of ofType('vm')) {
+      expect(v.fields['floppyConnected'], v.name).toBe(v.name === 'DC0_H0_VM1');
+      // vcsim's guests report no partitions.
+      expect(v.fields['guestDisks'], v.name).toEqual([]);
+    }
   });
 
   it('reads tags through vAPI REST', () => {

@@ -6,7 +6,7 @@ import { datastoreForecast } from '../capacity/report.js';
 import type { Database } from '../store/schema.js';
 import { runSummary } from '../sync/runs.js';
 import { loadRuleConfigs, ruleApplies } from './repository.js';
-import type { Condition, EndpointState, VmState } from './rules.js';
+import type { Condition, EndpointState, GuestDisk, VmState } from './rules.js';
 import { RULES } from './rules.js';
 import { alertsDb } from './tables.js';
 
@@ -39,6 +39,38 @@ function strings(json: unknown): string[] {
   }
 }
 
+/** A stored bool column: 1, 0, or null when the collector did not report it. */
+function flag(v: unknown): boolean | null {
+  const n = num(v);
+  return n === null ? null : n === 1;
+}
+
+/** A JSON string list; null for a NULL column (unknown, unlike an empty list: a finding). */
+function stringsOrNull(json: unknown): string[] | null {
+  return typeof json === 'string' && json !== '' ? strings(json) : null;
+}
+
+function guestDisks(json: unknown): GuestDisk[] {
+  if (typeof json !== 'string' || json === '') return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((d: unknown) => {
+      if (typeof d !== 'object' || d === null) return [];
+      const r = d as Record<string, unknown>;
+      return [
+        {
+          path: typeof r['path'] === 'string' ? r['path'] : null,
+          capacityBytes: num(r['capacityBytes']),
+          freeBytes: num(r['freeBytes']),
+        },
+      ];
+    });
+  } catch {
+    return [];
+  }
+}
+
 const POWER_EVENT = /power|shutdown|off|suspend|reset|restart|standby/i;
 
 /** Loads what the rules look at for one endpoint: live inventory, run history, power changes. */
@@ -60,7 +92,19 @@ export async function loadEndpointState(
 
   const hosts = await db
     .selectFrom('host')
-    .select(['native_id', 'name', 'connection_state', 'in_maintenance', 'cpu_cores', 'tags'])
+    .select([
+      'native_id',
+      'name',
+      'connection_state',
+      'in_maintenance',
+      'cpu_cores',
+      'tags',
+      'ssh_enabled',
+      'shell_enabled',
+      'ntp_running',
+      'ntp_servers',
+      'certificate_expires_at',
+    ])
     .where('endpoint_id', '=', endpointId)
     .where('deleted_at', 'is', null)
     .execute();
@@ -82,6 +126,8 @@ export async function loadEndpointState(
       'tools_status',
       'tools_running_status',
       'cdrom_connected',
+      'floppy_connected',
+      'guest_disks',
       'consolidation_needed',
       'datastore_ids',
       'tags',
@@ -188,6 +234,11 @@ export async function loadEndpointState(
       inMaintenance: num(h.in_maintenance) === 1,
       cpuCores: num(h.cpu_cores),
       tags: strings(h.tags),
+      sshEnabled: flag(h.ssh_enabled),
+      shellEnabled: flag(h.shell_enabled),
+      ntpRunning: flag(h.ntp_running),
+      ntpServers: stringsOrNull(h.ntp_servers),
+      certificateExpiresAt: h.certificate_expires_at,
     })),
     datastores: dsStates,
     vms: vms.map((v) => ({
@@ -200,6 +251,8 @@ export async function loadEndpointState(
       toolsStatus: v.tools_status,
       toolsRunningStatus: v.tools_running_status,
       cdromConnected: num(v.cdrom_connected) === 1,
+      floppyConnected: num(v.floppy_connected) === 1,
+      guestDisks: guestDisks(v.guest_disks),
       consolidationNeeded: num(v.consolidation_needed) === 1,
       datastoreIds: strings(v.datastore_ids),
       tags: strings(v.tags),

@@ -13,6 +13,19 @@ export interface HostState {
   readonly inMaintenance: boolean;
   readonly cpuCores: number | null;
   readonly tags: readonly string[];
+  /** Health fields: null where the collector does not report them (Hyper-V, an old API). */
+  readonly sshEnabled: boolean | null;
+  readonly shellEnabled: boolean | null;
+  readonly ntpRunning: boolean | null;
+  readonly ntpServers: readonly string[] | null;
+  readonly certificateExpiresAt: string | null;
+}
+
+/** One partition as the guest reports it. */
+export interface GuestDisk {
+  readonly path: string | null;
+  readonly capacityBytes: number | null;
+  readonly freeBytes: number | null;
 }
 
 export interface DatastoreState {
@@ -37,7 +50,10 @@ export interface VmState {
   readonly toolsStatus: string | null;
   readonly toolsRunningStatus: string | null;
   readonly cdromConnected: boolean;
+  readonly floppyConnected: boolean;
   readonly consolidationNeeded: boolean;
+  /** Empty where the guest reports no partitions (no tools, powered off, Hyper-V). */
+  readonly guestDisks: readonly GuestDisk[];
   readonly datastoreIds: readonly string[];
   readonly tags: readonly string[];
   readonly firstSeen: string;
@@ -162,6 +178,76 @@ export const RULES: readonly RuleDef[] = [
         .map((h) =>
           cond('host-maintenance', 'info', 'host', h, `Host ${h.name} is in maintenance mode`),
         ),
+  },
+  {
+    id: 'host-ssh-shell',
+    title: 'Host SSH or ESXi Shell enabled',
+    description: 'SSH or the ESXi Shell runs on the host: a hardening guide finding.',
+    entityType: 'host',
+    defaults: {},
+    evaluate: (s) =>
+      s.hosts.flatMap((h) => {
+        const on = [h.sshEnabled ? 'SSH' : null, h.shellEnabled ? 'ESXi Shell' : null].filter(
+          (x): x is string => x !== null,
+        );
+        if (on.length === 0) return [];
+        return [
+          cond(
+            'host-ssh-shell',
+            'warning',
+            'host',
+            h,
+            `Host ${h.name} has ${on.join(' and ')} enabled`,
+            { details: { ssh: h.sshEnabled, shell: h.shellEnabled } },
+          ),
+        ];
+      }),
+  },
+  {
+    id: 'host-ntp',
+    title: 'Host NTP not configured or not running',
+    description: 'The host has no NTP server configured, or its NTP daemon is stopped.',
+    entityType: 'host',
+    defaults: {},
+    evaluate: (s) =>
+      s.hosts.flatMap((h) => {
+        // Unknown (null) is not a finding: only what the host reported counts.
+        const problems = [
+          h.ntpServers !== null && h.ntpServers.length === 0 ? 'no NTP server configured' : null,
+          h.ntpRunning === false ? 'NTP not running' : null,
+        ].filter((x): x is string => x !== null);
+        if (problems.length === 0) return [];
+        return [
+          cond('host-ntp', 'warning', 'host', h, `Host ${h.name} has ${problems.join(' and ')}`, {
+            details: { ntpServers: h.ntpServers, ntpRunning: h.ntpRunning },
+          }),
+        ];
+      }),
+  },
+  {
+    id: 'host-certificate-expiring',
+    title: 'Host certificate expiring',
+    description: 'The host certificate expires within the number of days (critical once expired).',
+    entityType: 'host',
+    defaults: { days: 60 },
+    evaluate: (s, params, now) =>
+      s.hosts.flatMap((h) => {
+        if (!h.certificateExpiresAt) return [];
+        const days = (Date.parse(h.certificateExpiresAt) - now.getTime()) / DAY_MS;
+        if (Number.isNaN(days) || days > p(params, 'days', 60)) return [];
+        return [
+          cond(
+            'host-certificate-expiring',
+            days <= 0 ? 'critical' : 'warning',
+            'host',
+            h,
+            days <= 0
+              ? `The certificate of host ${h.name} expired on ${h.certificateExpiresAt.slice(0, 10)}`
+              : `The certificate of host ${h.name} expires in ${Math.floor(days)} days (${h.certificateExpiresAt.slice(0, 10)})`,
+            { details: { expiresAt: h.certificateExpiresAt } },
+          ),
+        ];
+      }),
   },
   {
     id: 'host-vcpu-ratio',
@@ -420,17 +506,48 @@ export const RULES: readonly RuleDef[] = [
       }),
   },
   {
+    // The id predates floppies; it stays so that stored settings and alerts keep their rule.
     id: 'vm-cdrom-connected',
-    title: 'CD-ROM connected',
-    description: 'A connected CD-ROM blocks vMotion and DRS.',
+    title: 'CD-ROM or floppy connected',
+    description: 'A connected CD-ROM or floppy blocks vMotion and DRS.',
     entityType: 'vm',
     defaults: {},
     evaluate: (s) =>
-      liveVms(s)
-        .filter((v) => v.cdromConnected)
-        .map((v) =>
-          cond('vm-cdrom-connected', 'info', 'vm', v, `VM ${v.name} has a CD-ROM connected`),
-        ),
+      liveVms(s).flatMap((v) => {
+        const what = [v.cdromConnected ? 'a CD-ROM' : null, v.floppyConnected ? 'a floppy' : null]
+          .filter((x): x is string => x !== null)
+          .join(' and ');
+        if (!what) return [];
+        return [cond('vm-cdrom-connected', 'info', 'vm', v, `VM ${v.name} has ${what} connected`)];
+      }),
+  },
+  {
+    id: 'vm-guest-disk-free',
+    title: 'Guest partition low on free space',
+    description: 'A partition the guest reports has less than the share of its capacity free.',
+    entityType: 'vm',
+    defaults: { minFreePercent: 10 },
+    evaluate: (s, params) =>
+      liveVms(s).flatMap((v) => {
+        const min = p(params, 'minFreePercent', 10);
+        const low = v.guestDisks.flatMap((d) => {
+          if (!d.capacityBytes || d.freeBytes === null) return [];
+          const free = (100 * d.freeBytes) / d.capacityBytes;
+          return free < min ? [{ path: d.path ?? '?', freePercent: free }] : [];
+        });
+        if (low.length === 0) return [];
+        const list = low.map((d) => `${d.path} ${pct(d.freePercent)} free`).join(', ');
+        return [
+          cond(
+            'vm-guest-disk-free',
+            'warning',
+            'vm',
+            v,
+            `VM ${v.name} has partitions below ${pct(min)} free: ${list}`,
+            { details: { partitions: low } },
+          ),
+        ];
+      }),
   },
   {
     id: 'vm-consolidation-needed',

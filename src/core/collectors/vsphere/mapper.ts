@@ -3,6 +3,7 @@
  * entities of src/shared/entities.ts. The same code serves the full collection and the watch loop:
  * both keep an {@link InventoryCache} of raw properties and re-map objects from it.
  */
+import { X509Certificate } from 'node:crypto';
 import type {
   CollectedEntity,
   CollectedEvent,
@@ -20,6 +21,8 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
   // hardware.systemInfo.serialNumber exists from API 6.7; asking an older server for it is an
   // InvalidProperty fault that would fail the whole retrieval.
   const hasSerial = major > 6 || (major === 6 && minor >= 7);
+  // HostConfigInfo.certificate exists from API 6.0, for the same reason.
+  const hasCertificate = major >= 6;
   return {
     Datacenter: ['name', 'parent'],
     Folder: ['name', 'parent', 'childType'],
@@ -46,6 +49,9 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'datastore',
       'network',
       ...(hasSerial ? ['hardware.systemInfo.serialNumber'] : []),
+      'config.service.service',
+      'config.dateTimeInfo.ntpConfig.server',
+      ...(hasCertificate ? ['config.certificate'] : []),
     ],
     ResourcePool: [
       'name',
@@ -95,6 +101,7 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'guest.toolsStatus',
       'guest.toolsRunningStatus',
       'guest.toolsVersion',
+      'guest.disk',
       'summary.storage',
       'summary.quickStats',
       'overallStatus',
@@ -307,6 +314,49 @@ function hostSerial(o: RawObject): string | null {
   return null;
 }
 
+/** Whether the host service with this key (TSM-SSH, TSM, ntpd) runs; null if the host lists none. */
+function serviceRunning(o: RawObject, key: string): boolean | null {
+  const services = arr(o.props.get('config.service.service'));
+  if (services.length === 0) return null;
+  const service = services.find((sv) => str(path(sv, 'key')) === key);
+  return service ? (bool(path(service, 'running')) ?? false) : false;
+}
+
+/**
+ * The configured NTP servers. An unset list means none configured, but only on a host whose config
+ * we can read at all (its service list is the sign): a disconnected host's `config` is unset, and
+ * its NTP configuration is unknown (null), not empty.
+ */
+function ntpServers(o: RawObject): string[] | null {
+  if (arr(o.props.get('config.service.service')).length === 0) return null;
+  return arr(o.props.get('config.dateTimeInfo.ntpConfig.server'))
+    .map((x) => str(x))
+    .filter((x): x is string => !!x);
+}
+
+/**
+ * The expiry of the host's certificate. vSphere sends the PEM text as an array of (signed) xsd
+ * bytes; a server that sends it as text or base64 is read too. Anything that is not a PEM
+ * certificate (vcsim sends two placeholder bytes) gives null.
+ */
+export function certificateExpiry(v: VimValue | undefined): string | null {
+  let pem: string;
+  if (Array.isArray(v)) {
+    pem = Buffer.from(v.map((b) => (num(b) ?? 0) & 0xff)).toString('latin1');
+  } else {
+    const text = str(v);
+    if (text === null) return null;
+    pem = text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('latin1');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return null;
+  try {
+    const at = Date.parse(new X509Certificate(pem).validTo);
+    return Number.isNaN(at) ? null : new Date(at).toISOString();
+  } catch {
+    return null; // a malformed certificate is reported as unknown, not as a failed sync
+  }
+}
+
 function mapHost(cache: InventoryCache, o: RawObject): CollectedEntity {
   const hw = o.props.get('summary.hardware');
   const qs = o.props.get('summary.quickStats');
@@ -342,6 +392,11 @@ function mapHost(cache: InventoryCache, o: RawObject): CollectedEntity {
       datastoreIds: sortedIds(o.props.get('datastore')),
       networkIds: sortedIds(o.props.get('network')),
       tags: tagsOf(cache, o.ref.value),
+      sshEnabled: serviceRunning(o, 'TSM-SSH'),
+      shellEnabled: serviceRunning(o, 'TSM'),
+      ntpRunning: serviceRunning(o, 'ntpd'),
+      ntpServers: ntpServers(o),
+      certificateExpiresAt: certificateExpiry(o.props.get('config.certificate')),
     },
   };
 }
@@ -563,6 +618,8 @@ const DEVICE_NESTED: Readonly<Record<string, readonly string[]>> = {
  * the mapping is the same. Other types and properties pass through.
  */
 export function compactProperty(type: string, name: string, v: VimValue): VimValue {
+  if (type === 'HostSystem' && name === 'config.service.service')
+    return arr(v).map((sv) => pick(sv, ['key', 'running']));
   if (type !== 'VirtualMachine') return v;
   switch (name) {
     case 'config.hardware.device':
@@ -571,6 +628,8 @@ export function compactProperty(type: string, name: string, v: VimValue): VimVal
       return arr(v).map((f) => pick(f, ['key', 'size']));
     case 'guest.net':
       return arr(v).map((n) => pick(n, ['deviceConfigId', 'ipAddress']));
+    case 'guest.disk':
+      return arr(v).map((d) => pick(d, ['diskPath', 'capacity', 'freeSpace']));
     default:
       return v;
   }
@@ -608,6 +667,7 @@ function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
   let nicCount = 0;
   let diskCount = 0;
   let cdromConnected = false;
+  let floppyConnected = false;
   for (const d of devices) {
     const t = d._type ?? '';
     const key = str(d['key']) ?? '';
@@ -658,6 +718,8 @@ function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
       });
     } else if (t === 'VirtualCdrom') {
       if (bool(path(d, 'connectable.connected')) === true) cdromConnected = true;
+    } else if (t === 'VirtualFloppy') {
+      if (bool(path(d, 'connectable.connected')) === true) floppyConnected = true;
     }
   }
 
@@ -741,6 +803,12 @@ function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
     networkIds: sortedIds(p.get('network')),
     customAttributes: custom,
     tags: tagsOf(cache, id),
+    floppyConnected,
+    guestDisks: arr(p.get('guest.disk')).map((gd) => ({
+      path: str(path(gd, 'diskPath')),
+      capacityBytes: num(path(gd, 'capacity')),
+      freeBytes: num(path(gd, 'freeSpace')),
+    })),
   };
   return [{ type: 'vm', id, name: cache.name(o), fields }, ...children];
 }
