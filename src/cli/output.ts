@@ -1,12 +1,8 @@
+import { csvField } from '../shared/csv.js';
 import type { QueryCell, QueryResult } from '../shared/query.js';
 
-/** RFC 4180 field: quoted when it holds a quote, comma or line break; formula prefixes escaped. */
-export function csvField(value: QueryCell): string {
-  let s = value === null ? '' : Array.isArray(value) ? value.join('; ') : String(value);
-  // Spreadsheet formula injection: a cell starting with = + - @ is text, not a formula.
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** RFC 4180 field with formula prefixes escaped (shared with the renderer). */
+export { csvField };
 
 export function toCsv(result: QueryResult): string {
   const names = result.fields.map((f) => f.name);

@@ -40,6 +40,8 @@ export const ALERT_RULE_IDS = [
   'vm-consolidation-needed',
   'endpoint-sync-failing',
   'endpoint-stale',
+  'hyperv-vm-health',
+  'endpoint-certificate-expiring',
 ] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
 

@@ -18,6 +18,9 @@ export const snapshotRefSchema = z.union([
 ]);
 export type SnapshotRef = z.infer<typeof snapshotRefSchema>;
 
+/** Most VMs an export by selection names (a table's select-all fetches as many). */
+export const MAX_EXPORT_IDS = 10_000;
+
 export const exportRequestSchema = z.object({
   format: z.enum(EXPORT_FORMATS),
   /** The file to write (absolute, or relative to the core's working directory). */
@@ -31,6 +34,17 @@ export const exportRequestSchema = z.object({
   endpoint: z.string().min(1).max(100).optional(),
   /** Filters on VM fields (as `inventory:query` kind `vms`): VM sheets keep the matching VMs. */
   where: z.array(filterSchema).max(50).default([]),
+  /**
+   * Only these VMs (a table's selected rows: endpoint name and native id), with their disks, NICs
+   * and snapshots; other entity types are exported whole. Combines with `where` and `endpoint`.
+   */
+  ids: z
+    .array(
+      z.object({ endpoint: z.string().min(1).max(100), id: z.string().min(1).max(1000) }).strict(),
+    )
+    .min(1)
+    .max(MAX_EXPORT_IDS)
+    .optional(),
   /** Stable pseudonyms for names, IPs, DNS names and annotations. */
   anonymize: z.boolean().default(false),
   /** CSV: a UTF-8 byte order mark so Excel reads non-ASCII right. */

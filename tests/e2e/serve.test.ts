@@ -22,6 +22,29 @@ beforeAll(async () => {
     { entities: sampleInventory(40) },
     { endpointId: ep, syncRunId: null, now: new Date() },
   );
+  const now = new Date().toISOString();
+  await store.db
+    .insertInto('sync_run')
+    .values({
+      endpoint_id: ep,
+      mode: 'full',
+      status: 'succeeded',
+      started_at: now,
+      ended_at: now,
+      duration_ms: 1234,
+      seen: 47,
+    })
+    .execute();
+  await store.db
+    .insertInto('audit_log')
+    .values({
+      at: now,
+      actor: 'cli:tester',
+      action: 'endpoint.add',
+      target: 'vc-lab',
+      details: '{}',
+    })
+    .execute();
   await store.close();
   served = await startServe(data.dir, ['--no-sync']);
   browser = await launchBrowser();
@@ -67,6 +90,21 @@ describe('infrascope serve in Chromium', () => {
     await app.search().fill('app-03');
     await page.getByText('10 of 40 VMs').waitFor();
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows sync history and the audit log on the Activity page', async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    const app = new AppPage(page);
+    await app.open('Activity');
+    await app.rows('Sync history').first().waitFor();
+    expect(await app.rows('Sync history').first().innerText()).toMatch(/vc-lab[\s\S]*succeeded/);
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await app.rows('Audit log').first().waitFor();
+    expect(await app.rows('Audit log').first().innerText()).toMatch(
+      /cli:tester[\s\S]*endpoint\.add/,
+    );
     await page.close();
   });
 

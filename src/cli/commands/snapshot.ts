@@ -2,19 +2,21 @@ import { parseArgs } from 'node:util';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
+import { diffToCsv } from '../../shared/csv.js';
 import type { DiffField, SnapshotDiff, SnapshotInfo } from '../../shared/export.js';
 import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
 
 export const SNAPSHOT_HELP = `Usage: infrascope snapshot save [--label LABEL] [--json]
        infrascope snapshot list [--json]
-       infrascope snapshot diff A B [--type TYPE]... [--limit N] [--json]
+       infrascope snapshot diff A B [--type TYPE]... [--limit N] [--json | --csv [--bom]]
        infrascope snapshot delete ID
        infrascope snapshot import FILE [--label LABEL] [--format json|rvtools]
 
 A and B are a snapshot id, a label (the newest with it) or "now" (the live inventory). A diff
 lists VMs, hosts, datastores and networks added, removed and changed field by field (--type to
-choose other entity types: ${ENTITY_TYPES.join(', ')}).
+choose other entity types: ${ENTITY_TYPES.join(', ')}). --csv writes the diff as CSV (one row
+per added or removed entity and per changed field; --bom for Excel), --json as JSON.
 "import" reads an exported JSON snapshot or an RVTools workbook (.xlsx) into a read-only snapshot.`;
 
 function show(v: FieldValue, name?: string | null): string {
@@ -74,6 +76,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     options: {
       label: { type: 'string' },
       json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      bom: { type: 'boolean' },
       type: { type: 'string', multiple: true },
       limit: { type: 'string' },
       format: { type: 'string' },
@@ -116,6 +120,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
           `Name two snapshots: diff A B (an id, a label or now).\n${SNAPSHOT_HELP}`,
         );
       }
+      if (values.json && values.csv) {
+        throw new AppError('VALIDATION', 'Choose one of --json and --csv');
+      }
+      if (values.bom && !values.csv) {
+        throw new AppError('VALIDATION', '--bom goes with --csv');
+      }
       const types = values.type ?? [];
       for (const t of types) {
         if (!(ENTITY_TYPES as readonly string[]).includes(t)) {
@@ -142,7 +152,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
           actor,
         ),
       ) as SnapshotDiff;
-      ctx.out.write(values.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff));
+      if (values.csv) {
+        ctx.out.write(diffToCsv(diff, { bom: values.bom === true }));
+        if (diff.truncated) ctx.err.write('More entries were left out: raise --limit\n');
+      } else {
+        ctx.out.write(values.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff));
+      }
       return 0;
     }
     case 'delete': {

@@ -50,6 +50,22 @@ function stringsOrNull(json: unknown): string[] | null {
   return typeof json === 'string' && json !== '' ? strings(json) : null;
 }
 
+/** A JSON object of custom attributes; string values only. */
+function attributes(json: unknown): Record<string, string> {
+  if (typeof json !== 'string' || json === '') return {};
+  try {
+    const v: unknown = JSON.parse(json);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
 function guestDisks(json: unknown): GuestDisk[] {
   if (typeof json !== 'string' || json === '') return [];
   try {
@@ -130,6 +146,7 @@ export async function loadEndpointState(
       'guest_disks',
       'consolidation_needed',
       'datastore_ids',
+      'custom_attributes',
       'tags',
       'first_seen',
     ])
@@ -219,7 +236,9 @@ export async function loadEndpointState(
   return {
     endpointId,
     name: ep.name,
+    kind: ep.kind,
     tags: strings(ep.tags),
+    tlsValidTo: ep.tls_valid_to ?? null,
     enabled: ep.enabled === 1,
     pollIntervalSeconds: ep.poll_interval_s,
     createdAt: ep.created_at,
@@ -256,6 +275,7 @@ export async function loadEndpointState(
       consolidationNeeded: num(v.consolidation_needed) === 1,
       datastoreIds: strings(v.datastore_ids),
       tags: strings(v.tags),
+      customAttributes: attributes(v.custom_attributes),
       firstSeen: v.first_seen,
       lastPowerOff: lastOff.get(v.native_id) ?? null,
     })),

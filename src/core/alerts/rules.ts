@@ -56,6 +56,8 @@ export interface VmState {
   readonly guestDisks: readonly GuestDisk[];
   readonly datastoreIds: readonly string[];
   readonly tags: readonly string[];
+  /** Custom attributes by name (Hyper-V keeps replication and integration-services state here). */
+  readonly customAttributes: Readonly<Record<string, string>>;
   readonly firstSeen: string;
   /** The latest power-state change to poweredOff, if the change log has one. */
   readonly lastPowerOff: {
@@ -78,8 +80,11 @@ export interface SnapshotState {
 export interface EndpointState {
   readonly endpointId: number;
   readonly name: string;
+  readonly kind: string;
   readonly tags: readonly string[];
   readonly enabled: boolean;
+  /** Expiry of the endpoint's TLS certificate as last seen by a connectivity test; null if unknown. */
+  readonly tlsValidTo: string | null;
   readonly pollIntervalSeconds: number;
   readonly createdAt: string;
   readonly consecutiveFailures: number;
@@ -148,6 +153,25 @@ function cond(
 
 function liveVms(state: EndpointState): readonly VmState[] {
   return state.vms.filter((v) => !v.isTemplate);
+}
+
+/** Replication health values that are no finding (the collector omits it when replication is off). */
+const REPLICATION_OK = new Set(['Normal', 'NotApplicable']);
+
+/**
+ * The enabled integration services that report a status other than OK, from the Hyper-V
+ * collector's "Name: status; Name: status" attribute ("off" is a disabled service, "on" an
+ * enabled one that reported no status: neither is a finding).
+ */
+function unhealthyIntegrationServices(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split('; ').flatMap((entry) => {
+    const i = entry.lastIndexOf(': ');
+    if (i < 0) return [];
+    const status = entry.slice(i + 2).trim();
+    if (status === '' || status === 'off' || status === 'on' || status === 'OK') return [];
+    return [`${entry.slice(0, i)}: ${status}`];
+  });
 }
 
 export const RULES: readonly RuleDef[] = [
@@ -618,6 +642,72 @@ export const RULES: readonly RuleDef[] = [
             ? `${s.name} was last synced ${Math.floor(age / 60_000)} minutes ago`
             : `${s.name} has never synced`,
           { details: { lastGoodAt: s.lastGoodAt } },
+        ),
+      ];
+    },
+  },
+  {
+    id: 'hyperv-vm-health',
+    title: 'Hyper-V integration services or replication unhealthy',
+    description:
+      'A Hyper-V VM whose replication health is not Normal, or (powered on) whose enabled integration services do not report OK.',
+    entityType: 'vm',
+    defaults: {},
+    evaluate: (s) => {
+      if (s.kind !== 'hyperv') return [];
+      return liveVms(s).flatMap((v) => {
+        const replication = v.customAttributes['Replication health'] ?? null;
+        const badReplication =
+          replication !== null && replication !== '' && !REPLICATION_OK.has(replication);
+        const services =
+          v.powerState === 'poweredOn'
+            ? unhealthyIntegrationServices(v.customAttributes['Integration services'])
+            : [];
+        if (!badReplication && services.length === 0) return [];
+        const problems = [
+          badReplication ? `replication health ${replication}` : null,
+          services.length > 0 ? `integration services ${services.join(', ')}` : null,
+        ].filter((x): x is string => x !== null);
+        return [
+          cond(
+            'hyperv-vm-health',
+            'warning',
+            'vm',
+            v,
+            `VM ${v.name} has ${problems.join(' and ')}`,
+            {
+              details: {
+                replicationHealth: badReplication ? replication : null,
+                integrationServices: services,
+              },
+            },
+          ),
+        ];
+      });
+    },
+  },
+  {
+    id: 'endpoint-certificate-expiring',
+    title: 'Endpoint TLS certificate expiring',
+    description:
+      'The certificate the endpoint presented at its last connectivity test expires within the number of days (critical once expired).',
+    entityType: 'endpoint',
+    defaults: { days: 30 },
+    evaluate: (s, params, now) => {
+      if (!s.tlsValidTo) return [];
+      const days = (Date.parse(s.tlsValidTo) - now.getTime()) / DAY_MS;
+      if (Number.isNaN(days) || days > p(params, 'days', 30)) return [];
+      const date = s.tlsValidTo.slice(0, 10);
+      return [
+        cond(
+          'endpoint-certificate-expiring',
+          days <= 0 ? 'critical' : 'warning',
+          'endpoint',
+          { id: String(s.endpointId), name: s.name, tags: s.tags },
+          days <= 0
+            ? `The TLS certificate of ${s.name} expired on ${date}`
+            : `The TLS certificate of ${s.name} expires in ${Math.floor(days)} days (${date})`,
+          { details: { validTo: s.tlsValidTo } },
         ),
       ];
     },

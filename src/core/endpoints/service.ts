@@ -387,7 +387,7 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
         credentialError = e;
         events.emit('endpoints:changed', { ids: [id] });
       }
-      return runConnectivityTest(
+      const report = await runConnectivityTest(
         {
           name: r.name,
           kind: r.kind as EndpointKind,
@@ -407,6 +407,14 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
           onFirstUsePin: (decision) => storePin(r, decision),
         },
       );
+      // The expiry of the certificate the TLS step accepted, for the certificate-expiring rule.
+      const validTo = report.steps.find((s) => s.id === 'tls' && s.status !== 'failed')?.facts?.[
+        'validTo'
+      ];
+      if (typeof validTo === 'string' && validTo !== '' && validTo !== r.tls_valid_to) {
+        await updateEndpoint(db, id, { tls_valid_to: validTo });
+      }
+      return report;
     },
 
     async pinFirstUse(r, signal) {

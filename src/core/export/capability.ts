@@ -15,7 +15,7 @@ import type { Store } from '../store/sqlite.js';
 import { anonymizeSource, pseudonymKey } from './anonymize.js';
 import { writeAtomically } from './atomic.js';
 import { writeCsvExport } from './csv.js';
-import { applyVmFilters, filterEndpoint } from './filters.js';
+import { applyVmFilters, filterEndpoint, filterVmIds } from './filters.js';
 import { writeJsonSnapshot } from './json-snapshot.js';
 import { writeRvtoolsWorkbook } from './rvtools.js';
 import type { InventorySource } from './source.js';
@@ -75,6 +75,7 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
     }
     try {
       source = await applyVmFilters(store.db, source, req.where);
+      if (req.ids !== undefined) source = filterVmIds(source, req.ids);
       if (req.anonymize) {
         const key = await exclusive(store.db, () => pseudonymKey(store.sqlite));
         source = anonymizeSource(source, key);

@@ -63,3 +63,21 @@ export function filterEndpoint(source: InventorySource, name: string): Inventory
     close: () => source.close(),
   };
 }
+
+/**
+ * Keeps only the named VMs (by endpoint name and native id, as a table's selected rows know
+ * them), with their disks, NICs and snapshots. Names of endpoints the source does not hold, and
+ * ids it has no VM for, match nothing.
+ */
+export function filterVmIds(
+  source: InventorySource,
+  ids: readonly { readonly endpoint: string; readonly id: string }[],
+): InventorySource {
+  const keyOf = new Map(source.endpoints.map((e) => [e.name, e.key]));
+  const keep = new Set<string>();
+  for (const { endpoint, id } of ids) {
+    const key = keyOf.get(endpoint);
+    if (key !== undefined) keep.add(`${key}\u0000${id}`);
+  }
+  return filterVms(source, keep);
+}

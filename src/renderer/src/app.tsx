@@ -5,6 +5,7 @@ import { ConnectionIndicator } from './components/connection-indicator.js';
 import { DetailPanel } from './components/detail-panel.js';
 import { ExportDialog } from './components/export-dialog.js';
 import { ShortcutsHelp } from './components/shortcuts-help.js';
+import { ActivityPage } from './pages/activity-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { CapacityPage } from './pages/capacity-page.js';
 import { DashboardPage } from './pages/dashboard-page.js';
@@ -35,6 +36,7 @@ const LABELS: Record<Page, string> = {
   alerts: 'Alerts',
   capacity: 'Capacity',
   endpoints: 'Endpoints',
+  activity: 'Activity',
   settings: 'Settings',
 };
 
@@ -62,6 +64,8 @@ function PageView({ page }: { page: Page }): ReactElement {
       return <CapacityPage />;
     case 'endpoints':
       return <EndpointsPage />;
+    case 'activity':
+      return <ActivityPage />;
     case 'history':
       return <HistoryPage />;
     case 'dashboard':

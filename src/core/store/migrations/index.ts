@@ -6,6 +6,7 @@ import * as snapshots from './2026-11-24T0800-snapshots.js';
 import * as workspaceIndexes from './2026-11-24T0930-workspace-indexes.js';
 import * as metricsTimeMajor from './2026-11-24T1000-metrics-time-major.js';
 import * as healthFields from './2026-11-24T1100-health-fields.js';
+import * as endpointTlsValidTo from './2026-11-24T1200-endpoint-tls-valid-to.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -19,6 +20,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0930-workspace-indexes': workspaceIndexes,
   '2026-11-24T1000-metrics-time-major': metricsTimeMajor,
   '2026-11-24T1100-health-fields': healthFields,
+  '2026-11-24T1200-endpoint-tls-valid-to': endpointTlsValidTo,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

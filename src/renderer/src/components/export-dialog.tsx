@@ -9,7 +9,7 @@ import { api } from '../transport.js';
 import { copyText } from './clipboard.js';
 import { Dialog } from './dialog.js';
 
-type Scope = 'all' | 'endpoint' | 'table';
+type Scope = 'all' | 'endpoint' | 'table' | 'selection';
 
 const FORMAT_LABELS: Record<ExportFormat, string> = {
   xlsx: 'Excel workbook (RVTools layout)',
@@ -88,8 +88,9 @@ function ResultView({ run }: { run: ExportRun }): ReactElement | null {
 }
 
 /**
- * Exports the inventory to XLSX, CSV or a JSON snapshot: everything, one endpoint, or the VMs the
- * current table shows. Progress comes live from `export:progress`; the export can be cancelled.
+ * Exports the inventory to XLSX, CSV or a JSON snapshot: everything, one endpoint, the VMs the
+ * current table's filters keep, or the VMs selected in it ("Export selection"). Progress comes
+ * live from `export:progress`; the export can be cancelled.
  */
 export function ExportDialog(): ReactElement | null {
   const open = useExport((s) => s.open);
@@ -98,11 +99,15 @@ export function ExportDialog(): ReactElement | null {
 }
 
 function ExportDialogBody(): ReactElement {
-  const { table, run, start, cancel, closeDialog } = useExport();
+  const { table, selection, run, start, cancel, closeDialog } = useExport();
   const endpoints = useEndpoints((s) => s.endpoints);
   const [format, setFormat] = useState<ExportFormat>('xlsx');
   const [scope, setScope] = useState<Scope>(() =>
-    tableUsable(table) && table.where.length > 0 ? 'table' : 'all',
+    selection !== null
+      ? 'selection'
+      : tableUsable(table) && table.where.length > 0
+        ? 'table'
+        : 'all',
   );
   const [endpoint, setEndpoint] = useState('');
   const [anonymize, setAnonymize] = useState(false);
@@ -132,7 +137,13 @@ function ExportDialogBody(): ReactElement {
   }, [endpoints, endpoint]);
 
   const scopeName =
-    scope === 'endpoint' ? endpoint || 'endpoint' : scope === 'table' ? 'vms-filtered' : 'all';
+    scope === 'endpoint'
+      ? endpoint || 'endpoint'
+      : scope === 'table'
+        ? 'vms-filtered'
+        : scope === 'selection'
+          ? 'vms-selected'
+          : 'all';
   // The default follows the choices until the user types a path of their own.
   useEffect(() => {
     if (outEdited || dataDir === null) return;
@@ -146,7 +157,9 @@ function ExportDialogBody(): ReactElement {
         ? 'Choose an endpoint'
         : scope === 'table' && !tableUsable(table)
           ? 'No table filters to export by'
-          : null;
+          : scope === 'selection' && selection === null
+            ? 'No rows selected'
+            : null;
 
   const onStart = (): void => {
     // A fresh timestamp per run, so a second export does not overwrite the first.
@@ -161,6 +174,9 @@ function ExportDialogBody(): ReactElement {
       anonymize,
       ...(scope === 'endpoint' ? { endpoint } : {}),
       ...(scope === 'table' && tableUsable(table) ? { where: [...table.where] } : {}),
+      ...(scope === 'selection' && selection !== null
+        ? { ids: selection.map((v) => ({ endpoint: v.endpoint, id: v.id })) }
+        : {}),
     };
     void start(req);
   };
@@ -237,7 +253,18 @@ function ExportDialogBody(): ReactElement {
               ? ` (${table.where.length} filter${table.where.length === 1 ? '' : 's'})`
               : ''}
           </label>
-          {(!tableUsable(table) || table.where.length === 0) && (
+          {selection !== null && (
+            <label className="radio">
+              <input
+                type="radio"
+                name="export-scope"
+                checked={scope === 'selection'}
+                onChange={() => setScope('selection')}
+              />
+              The selected VMs ({selection.length.toLocaleString('en-US')})
+            </label>
+          )}
+          {selection === null && (!tableUsable(table) || table.where.length === 0) && (
             <span className="hint">Filter the VMs table first to export only those VMs.</span>
           )}
           {scope === 'table' && tableUsable(table) && table.search !== '' && (

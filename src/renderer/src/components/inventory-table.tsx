@@ -10,7 +10,7 @@ import type {
 import type { Filter, QueryFieldInfo, QueryKind, QueryRow, Sort } from '../../../shared/query.js';
 import { useNow } from '../hooks/use-now.js';
 import { useDetails } from '../stores/details.js';
-import { useExport } from '../stores/export.js';
+import { selectedVms, useExport } from '../stores/export.js';
 import { useLive } from '../stores/live.js';
 import { useTableIntent } from '../stores/table-intent.js';
 import type { TableLayout } from '../stores/table-layout.js';
@@ -663,6 +663,13 @@ export function InventoryTable({
   };
   const menuRow = menu ? rowAt(menu.index) : undefined;
   const menuTarget = menuRow ? detailTargetOf(kind, menuRow) : null;
+  // Only VMs can be exported by selection (the core keeps them with their disks, NICs, snapshots).
+  const canExportSelection = kind === 'vms' && selectedCount > 0;
+  const exportSelection = (): void => {
+    const rows = [...selection.values()].sort((a, b) => a.index - b.index).map((s) => s.row);
+    const vms = selectedVms(rows);
+    if (vms.length > 0) useExport.getState().openDialog({ selection: vms });
+  };
 
   return (
     <section className={`page table-page density-${layout.density}`} aria-label={title}>
@@ -709,6 +716,11 @@ export function InventoryTable({
           >
             {layout.density === 'compact' ? 'Comfortable rows' : 'Compact rows'}
           </button>
+          {canExportSelection && (
+            <button className="btn" aria-haspopup="dialog" onClick={exportSelection}>
+              Export selection
+            </button>
+          )}
         </div>
         <span className="count" data-testid="row-count" aria-live="polite">
           {countText(total, filtered ? grandTotal : total, noun)}
@@ -977,6 +989,19 @@ export function InventoryTable({
           >
             Copy {selectedCount > 1 ? `${selectedCount.toLocaleString('en-US')} rows` : 'row'}
           </button>
+          {kind === 'vms' && (
+            <button
+              role="menuitem"
+              disabled={!canExportSelection}
+              onClick={() => {
+                setMenu(null);
+                exportSelection();
+              }}
+            >
+              Export{' '}
+              {selectedCount > 1 ? `${selectedCount.toLocaleString('en-US')} VMs` : 'this VM'}…
+            </button>
+          )}
           {menu.field && menuRow && (
             <button
               role="menuitem"

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
+import { diffToCsv } from '../../../shared/csv.js';
 import type { EntityType, FieldValue } from '../../../shared/entities.js';
 import type { DiffEntry, SnapshotDiff, SnapshotInfo } from '../../../shared/export.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -48,6 +49,34 @@ function valueText(v: FieldValue | undefined, name?: string | null): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'string' || typeof v === 'number') return String(v);
   return JSON.stringify(v);
+}
+
+/** `infrascope-diff-monday-to-now.csv`: the sides' labels (or ids), safe as a file name. */
+function diffFileName(diff: SnapshotDiff): string {
+  const part = (s: SnapshotDiff['from']): string =>
+    s.id === null
+      ? 'now'
+      : (s.label ?? `snapshot-${s.id}`).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) ||
+        `snapshot-${s.id}`;
+  return `infrascope-diff-${part(diff.from)}-to-${part(diff.to)}.csv`;
+}
+
+/**
+ * Downloads the whole diff (not just the rows the filter shows) as CSV, built here from the diff
+ * already on screen: a BOM so Excel reads non-ASCII names right, formula-like text defused.
+ */
+function downloadDiffCsv(diff: SnapshotDiff): void {
+  const blob = new Blob([diffToCsv(diff, { bom: true })], { type: 'text/csv;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = diffFileName(diff);
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoke later: revoking at once can cancel the download in some engines.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 interface ChangeRow {
@@ -268,6 +297,19 @@ function DiffView({ diff }: { diff: SnapshotDiff }): ReactElement {
             ? `${rows.length} change${rows.length === 1 ? '' : 's'}`
             : `${shown.length} of ${rows.length} changes`}
         </span>
+        <button
+          type="button"
+          className="btn"
+          disabled={diff.entries.length === 0}
+          title={
+            diff.truncated
+              ? 'The entries listed (the list is cut short), as CSV'
+              : 'Every change, as CSV'
+          }
+          onClick={() => downloadDiffCsv(diff)}
+        >
+          Download CSV
+        </button>
       </div>
       {rows.length === 0 ? (
         <p className="muted">No differences.</p>

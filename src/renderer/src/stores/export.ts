@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ExportProgressEvent, ExportRequest, ExportResult } from '../../../shared/export.js';
+import { MAX_EXPORT_IDS } from '../../../shared/export.js';
 import { isAppError } from '../../../shared/errors.js';
 import type { Filter, QueryKind } from '../../../shared/query.js';
 import { api } from '../transport.js';
@@ -10,6 +11,12 @@ export interface TableScope {
   readonly title: string;
   readonly where: readonly Filter[];
   readonly search: string;
+}
+
+/** A VM a table's selection names for an export: its endpoint's name and native id. */
+export interface SelectedVm {
+  readonly endpoint: string;
+  readonly id: string;
 }
 
 export type ExportStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -27,7 +34,10 @@ interface ExportState {
   readonly open: boolean;
   readonly table: TableScope | null;
   readonly run: ExportRun | null;
-  openDialog(): void;
+  /** The VMs table's selected rows the dialog was opened for ("Export selection"), or null. */
+  readonly selection: readonly SelectedVm[] | null;
+  /** Opens the dialog; with `selection`, scoped to those VMs. */
+  openDialog(opts?: { selection?: readonly SelectedVm[] }): void;
   closeDialog(): void;
   /** The table on screen publishes its scope here (null when it unmounts). */
   setTable(table: TableScope | null): void;
@@ -46,10 +56,13 @@ export const useExport = create<ExportState>((set, get) => ({
   open: false,
   table: null,
   run: null,
-  openDialog() {
+  selection: null,
+  openDialog(opts = {}) {
     // A finished run is forgotten when the dialog opens again; a running one stays on screen.
     const run = get().run;
-    set({ open: true, run: run?.status === 'running' ? run : null });
+    const selection =
+      opts.selection && opts.selection.length > 0 ? opts.selection.slice(0, MAX_EXPORT_IDS) : null;
+    set({ open: true, run: run?.status === 'running' ? run : null, selection });
   },
   closeDialog() {
     set({ open: false });
@@ -112,4 +125,24 @@ export function defaultExportPath(
   const safe = scopeName.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'export';
   const dir = dataDir.endsWith(sep) ? dataDir.slice(0, -1) : dataDir;
   return `${dir}${sep}infrascope-${safe}-${stamp}.${ext}`;
+}
+
+/**
+ * The VMs named by a table's selected rows (`endpoint` and `id` columns), without duplicates and
+ * at most `MAX_EXPORT_IDS` of them. Rows without both are skipped.
+ */
+export function selectedVms(rows: Iterable<Readonly<Record<string, unknown>>>): SelectedVm[] {
+  const out: SelectedVm[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const endpoint = row['endpoint'];
+    const id = row['id'];
+    if (typeof endpoint !== 'string' || typeof id !== 'string' || !endpoint || !id) continue;
+    const key = `${endpoint}\u0000${id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ endpoint, id });
+    if (out.length >= MAX_EXPORT_IDS) break;
+  }
+  return out;
 }

@@ -14,6 +14,7 @@ export const PAGES = [
   'alerts',
   'capacity',
   'endpoints',
+  'activity',
   'settings',
 ] as const;
 export type Page = (typeof PAGES)[number];

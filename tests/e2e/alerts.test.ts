@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFullInventory } from '../../src/core/inventory/writer.js';
+import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import type { Served } from './fixtures.js';
+import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { AlertsPage } from './pages/alerts-page.js';
+
+/*
+ * The alerts console end to end: a store whose datastore is 95 % full is served, an evaluation
+ * from the page raises the datastore-usage alert, and the operator acknowledges it with a comment.
+ */
+
+let browser: Browser;
+let served: Served;
+const data = tempDataDir();
+const FULL = /Datastore ds-gold is 95\.0 % full/;
+
+beforeAll(async () => {
+  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const ep = await addEndpoint(store.db, 'vc-lab');
+  const entities = sampleInventory(3).map((e) =>
+    e.id === 'datastore-1' ? { ...e, fields: { ...e.fields, freeBytes: 50 } } : e,
+  );
+  await writeFullInventory(
+    store.db,
+    { entities },
+    { endpointId: ep, syncRunId: null, now: new Date() },
+  );
+  await store.close();
+  served = await startServe(data.dir, ['--no-sync']);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  data.cleanup();
+});
+
+describe('alerts console in Chromium', () => {
+  it('shows a raised datastore alert and acknowledges it with a comment', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(served.url);
+    const alerts = new AlertsPage(page);
+    await alerts.open();
+    await alerts.evaluateNow();
+    const row = alerts.row(FULL);
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/critical\s+active\s+ds-gold/);
+    expect(await row.innerText()).toContain('vc-lab');
+
+    await alerts.acknowledge(FULL, 'expanding the LUN tonight');
+    await row.filter({ hasText: 'acknowledged' }).waitFor();
+    const history = await alerts.showHistory(FULL);
+    // The panel shows who acknowledged with the comment, and the transition in its history.
+    await history.locator('dd').filter({ hasText: ': expanding the LUN tonight' }).waitFor();
+    const transitions = history.getByRole('list', { name: 'Transitions' });
+    await transitions
+      .getByRole('listitem')
+      .filter({ hasText: /acknowledged.* — expanding the LUN tonight/ })
+      .waitFor();
+    expect(await transitions.innerText()).toMatch(/raised/);
+
+    // Still acknowledged after another evaluation (the condition holds, nothing new happened).
+    await alerts.evaluateNow();
+    await page.reload();
+    await alerts.open();
+    await alerts.row(FULL).filter({ hasText: 'acknowledged' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,50 @@
+import type { Locator, Page } from 'playwright-core';
+import { AppPage } from './app-page.js';
+
+/** Page object for the Alerts page: the open list, its actions and an alert's history panel. */
+export class AlertsPage {
+  readonly app: AppPage;
+
+  constructor(readonly page: Page) {
+    this.app = new AppPage(page);
+  }
+
+  private region(): Locator {
+    return this.page.getByRole('region', { name: 'Alerts', exact: true });
+  }
+
+  async open(): Promise<void> {
+    await this.app.open('Alerts');
+    await this.page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+  }
+
+  async evaluateNow(): Promise<void> {
+    await this.region().getByRole('button', { name: 'Evaluate now', exact: true }).click();
+  }
+
+  /** The row of the alert whose text contains `text`. */
+  row(text: string | RegExp): Locator {
+    return this.page
+      .getByRole('table', { name: 'Alert list' })
+      .locator('tbody tr')
+      .filter({ hasText: text });
+  }
+
+  /** Selects the alert's row, writes the comment and acknowledges it. */
+  async acknowledge(text: string | RegExp, comment: string): Promise<void> {
+    const row = this.row(text);
+    await row.getByRole('checkbox').check();
+    await this.page.getByRole('textbox', { name: 'Acknowledge comment' }).fill(comment);
+    await this.page
+      .locator('[aria-label="Actions on selected alerts"]')
+      .getByRole('button', { name: 'Acknowledge', exact: true })
+      .click();
+  }
+
+  /** Opens the history panel of the alert in the row. */
+  async showHistory(text: string | RegExp): Promise<Locator> {
+    const row = this.row(text);
+    await row.getByRole('button').first().click();
+    return this.page.getByRole('region', { name: /^History of alert \d+$/ });
+  }
+}
