@@ -15,6 +15,7 @@ import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
 import { openStoreWithRecovery } from './store/recovery.js';
+import { createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 import { createAlertsService } from './alerts/service.js';
@@ -152,6 +153,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...createSnapshotHandlers({ store, log, now }),
     ...schedules.handlers,
   };
+  const backups = createBackupSchedule({ store, log });
   let disposed = false;
   return {
     handlers,
@@ -162,6 +164,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
     start: async (startOpts) => {
+      backups.start();
       metrics.start();
       alerts.start();
       // Before the scheduler, so the first sync's snapshots are not missed.
@@ -171,6 +174,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
+      backups.dispose();
       await endpoints.dispose();
       await schedules.dispose();
       await alerts.dispose();
