@@ -24,6 +24,9 @@ interface Totals {
   readonly clusters: number;
   readonly datastores: number;
   readonly endpoints: number;
+  /** Alerts not cleared (active or acknowledged), by severity. */
+  readonly critical: number;
+  readonly warning: number;
 }
 
 interface DashboardData {
@@ -43,6 +46,15 @@ async function count(query: Omit<InventoryQuery, 'limit'>): Promise<number> {
 async function loadDashboard(): Promise<DashboardData> {
   const power = (value: string): Promise<number> =>
     count({ kind: 'vms', where: [{ field: 'powerState', op: '=', value }] });
+  const openAlerts = (severity: string): Promise<number> =>
+    count({
+      kind: 'alerts',
+      where: [
+        { field: 'severity', op: '=', value: severity },
+        { field: 'state', op: '!=', value: 'cleared' },
+      ],
+    });
+  const [critical, warning] = await Promise.all([openAlerts('critical'), openAlerts('warning')]);
   const [vms, poweredOn, poweredOff, suspended, hosts, clusters, datastores, endpoints, ds, ch] =
     await Promise.all([
       count({ kind: 'vms' }),
@@ -65,7 +77,18 @@ async function loadDashboard(): Promise<DashboardData> {
       }),
     ]);
   return {
-    totals: { vms, poweredOn, poweredOff, suspended, hosts, clusters, datastores, endpoints },
+    totals: {
+      vms,
+      poweredOn,
+      poweredOff,
+      suspended,
+      hosts,
+      clusters,
+      datastores,
+      endpoints,
+      critical,
+      warning,
+    },
     datastores: ds.rows,
     changes: ch.rows,
   };
@@ -177,6 +200,8 @@ export function DashboardPage(): ReactElement {
             <Stat label="Clusters" value={t.clusters} />
             <Stat label="Datastores" value={t.datastores} />
             <Stat label="Endpoints" value={t.endpoints} />
+            <Stat label="Critical alerts" value={t.critical} />
+            <Stat label="Warning alerts" value={t.warning} />
           </div>
 
           <div className="dash-grid">
