@@ -5,7 +5,7 @@ import { isIP, connect as netConnect } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { connect as tlsConnect } from 'node:tls';
 import { AppError } from '../../shared/errors.js';
-import { certificateFacts, normalizeThumbprint, pinnedTlsOptions } from '../net/tls-trust.js';
+import { certificateFacts, pinnedTlsOptions, verifyPeer } from '../net/tls-trust.js';
 import { netError, timeoutError } from './net-errors.js';
 
 /** Every probe takes a timeout and the caller's signal; whichever comes first ends it. */
@@ -190,7 +190,6 @@ function openTrustedTls(
 ): Promise<TLSSocket> {
   const what = `TLS handshake with ${host}:${port}`;
   const tlsOpts = pinnedTlsOptions(thumbprint);
-  const pin = thumbprint ? normalizeThumbprint(thumbprint) : null;
   return guarded<TLSSocket>(
     opts,
     () => timeoutError(host, port, what, opts.timeoutMs),
@@ -203,16 +202,19 @@ function openTrustedTls(
         ...tlsOpts,
       });
       socket.once('secureConnect', () => {
-        const cert = socket.getPeerCertificate();
-        if (pin !== null && cert.fingerprint256 !== pin) {
+        const err = verifyPeer(socket, thumbprint, host);
+        if (err) {
+          // An untrusted certificate gets the doctor's own wording: how to trust it.
           done(
-            tlsOpts.checkServerIdentity(host, cert) ??
-              new AppError('TLS_PIN_MISMATCH', 'Pin mismatch.'),
+            err.code === 'TLS_UNTRUSTED'
+              ? untrusted(
+                  host,
+                  port,
+                  socket.getPeerCertificate(),
+                  String(socket.authorizationError),
+                )
+              : err,
           );
-          return;
-        }
-        if (pin === null && !socket.authorized) {
-          done(untrusted(host, port, cert, String(socket.authorizationError)));
           return;
         }
         handedOver = true;

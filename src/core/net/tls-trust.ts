@@ -86,22 +86,31 @@ export function pinnedTlsOptions(thumbprint: string | null): {
  * Node skips `checkServerIdentity` when its own CA check already failed and `rejectUnauthorized`
  * is off, so with a pin this check is the one that counts. Returns the error, or null.
  */
-export function verifyPeer(socket: TLSSocket, thumbprint: string | null): AppError | null {
+export function verifyPeer(
+  socket: TLSSocket,
+  thumbprint: string | null,
+  host?: string,
+): AppError | null {
   const cert = socket.getPeerCertificate();
+  const where = host === undefined ? {} : { host };
   if (thumbprint === null) {
     if (socket.authorized) return null;
+    const reason = String(socket.authorizationError ?? '');
     return new AppError(
       'TLS_UNTRUSTED',
-      `The server's certificate is not trusted (${String(socket.authorizationError)}).`,
-      cert?.raw ? { ...certificateFacts(cert) } : {},
+      `The certificate of ${host ?? 'the server'} is not trusted (${reason}).`,
+      { ...(cert?.raw ? certificateFacts(cert) : {}), ...where, cause: reason },
     );
   }
   const pin = normalizeThumbprint(thumbprint);
   if (cert?.fingerprint256 === pin) return null;
-  const mismatch = pinnedTlsOptions(pin).checkServerIdentity('', cert);
+  const mismatch = pinnedTlsOptions(pin).checkServerIdentity(host ?? '', cert);
   return mismatch instanceof AppError
-    ? mismatch
-    : new AppError('TLS_PIN_MISMATCH', 'The certificate does not match the pinned thumbprint.');
+    ? new AppError(mismatch.code, mismatch.message, { ...mismatch.details, ...where })
+    : new AppError('TLS_PIN_MISMATCH', 'The certificate does not match the pinned thumbprint.', {
+        pinned: pin,
+        ...where,
+      });
 }
 
 /**

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { AppError } from '../../../shared/errors.js';
-import { certificateFacts } from '../../net/tls-trust.js';
+import { verifyPeer } from '../../net/tls-trust.js';
 import { VimDecoder, readEnvelope } from './codec.js';
 import type { SoapResult, VimStream } from './codec.js';
 
@@ -116,31 +116,8 @@ export function mapNetworkError(e: unknown, host: string, method: string): AppEr
   }
 }
 
-// Sockets that already passed verifyTlsSocket; keep-alive reuse skips the check.
+// Sockets that already passed verifyPeer; keep-alive reuse skips the check.
 const verifiedSockets = new WeakSet<object>();
-
-/**
- * Node never calls checkServerIdentity when CA validation already failed, so for a self-signed
- * certificate with rejectUnauthorized=false the pin in pinnedTlsOptions is not enforced. We check
- * the pin here ourselves, before a single request byte (cookie, password) is written.
- */
-function verifyTlsSocket(socket: TLSSocket, pin: string | null, host: string): AppError | null {
-  const cert = socket.getPeerCertificate();
-  if (pin !== null) {
-    if (cert && cert.fingerprint256 === pin) return null;
-    return new AppError(
-      'TLS_PIN_MISMATCH',
-      `The server's certificate (SHA-256 ${cert?.fingerprint256 ?? 'none'}) does not match the pinned thumbprint ${pin}. ` +
-        'If the certificate was replaced on purpose, pin the new thumbprint; otherwise do not connect.',
-      cert && cert.raw ? { ...certificateFacts(cert), pinned: pin, host } : { pinned: pin, host },
-    );
-  }
-  if (socket.authorized) return null;
-  return new AppError('TLS_UNTRUSTED', `The certificate of ${host} is not trusted.`, {
-    host,
-    cause: String(socket.authorizationError ?? ''),
-  });
-}
 
 /**
  * Writes the request only once the TLS socket passed our trust check, so nothing (cookie,
@@ -160,7 +137,8 @@ function sendWhenTrusted(
     }
     const tls = socket as TLSSocket;
     const check = (): void => {
-      const err = verifyTlsSocket(tls, pin, url.hostname);
+      // Decided before a single request byte (cookie, password) is written.
+      const err = verifyPeer(tls, pin, url.hostname);
       if (err) {
         fail(err);
         return;
