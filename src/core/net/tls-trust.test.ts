@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
-import { createPinnedAgent, normalizeThumbprint } from './tls-trust.js';
+import { connect as tlsConnect } from 'node:tls';
+import { createPinnedAgent, normalizeThumbprint, verifyPeer } from './tls-trust.js';
 
 let server: Server;
 let port: number;
@@ -85,6 +86,19 @@ describe('pinned TLS agent', () => {
   it('refuses an unpinned self-signed certificate', async () => {
     const err = (await get(null).catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(err.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|TLS_UNTRUSTED/);
+  });
+
+  it('a socket already destroyed by another listener gets a typed refusal, not a TypeError', async () => {
+    // Two secureConnect listeners (the pinned agent's and the transport's) race: the first may
+    // destroy the socket, after which getPeerCertificate() returns null.
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+    socket.destroy();
+    expect(socket.getPeerCertificate()).toBeNull();
+    const err = verifyPeer(socket, '00'.repeat(32), 'esx.example');
+    expect(err?.code).toBe('TLS_PIN_MISMATCH');
+    expect(err?.details).toMatchObject({ host: 'esx.example' });
+    expect(verifyPeer(socket, fingerprint)?.code).toBe('TLS_PIN_MISMATCH');
   });
 
   it('normalizes thumbprints and rejects malformed ones', () => {

@@ -91,7 +91,8 @@ export function verifyPeer(
   thumbprint: string | null,
   host?: string,
 ): AppError | null {
-  const cert = socket.getPeerCertificate();
+  // Null once the socket is destroyed (e.g. another listener already rejected it).
+  const cert = socket.getPeerCertificate() as PeerCertificate | null;
   const where = host === undefined ? {} : { host };
   if (thumbprint === null) {
     if (socket.authorized) return null;
@@ -104,6 +105,13 @@ export function verifyPeer(
   }
   const pin = normalizeThumbprint(thumbprint);
   if (cert?.fingerprint256 === pin) return null;
+  if (!cert?.fingerprint256) {
+    return new AppError(
+      'TLS_PIN_MISMATCH',
+      `${host ?? 'The server'} presented no certificate to check against the pinned thumbprint.`,
+      { pinned: pin, ...where },
+    );
+  }
   const mismatch = pinnedTlsOptions(pin).checkServerIdentity(host ?? '', cert);
   return mismatch instanceof AppError
     ? new AppError(mismatch.code, mismatch.message, { ...mismatch.details, ...where })
