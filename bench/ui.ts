@@ -45,8 +45,17 @@ async function timeUntil(
 ): Promise<number> {
   // One user action at a time: let the previous one's background loads finish first.
   await page.waitForTimeout(IDLE_MS);
+  // The clock starts at the user's input as the page sees it (the first pointerdown, keydown or
+  // input event), not when Playwright starts resolving the locator and waiting for the element
+  // to hold still for two frames: that wait is the test driver's, not the app's.
   await page.evaluate(() => {
-    (window as unknown as { __t0: number }).__t0 = performance.now();
+    const w = window as unknown as { __t0: number };
+    w.__t0 = performance.now();
+    const start = (): void => {
+      w.__t0 = performance.now();
+      for (const t of ['pointerdown', 'keydown', 'input']) removeEventListener(t, start, true);
+    };
+    for (const t of ['pointerdown', 'keydown', 'input']) addEventListener(t, start, true);
   });
   await action();
   return page.evaluate(

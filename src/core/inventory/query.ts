@@ -74,6 +74,15 @@ function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
       : sql`(${expr} IS NOT NULL AND ${expr} <> '')`;
   }
   const value = coerce(field, flt.value);
+  if (field.type === 'enum' && (flt.op === '=' || flt.op === '!=')) {
+    // The store holds an enum's canonical spelling: compare to it as is, so an index serves.
+    const canonical = field.values?.find((v) => v.toLowerCase() === flt.value.toLowerCase());
+    if (canonical !== undefined) {
+      return flt.op === '='
+        ? sql`${expr} = ${canonical}`
+        : sql`(${expr} IS NULL OR ${expr} <> ${canonical})`;
+    }
+  }
   if (field.type === 'text' || field.type === 'enum') {
     const text = String(value).toLowerCase();
     switch (flt.op) {
@@ -164,11 +173,20 @@ export async function queryInventory(
   if (def.live && !q.includeDeleted) conditions.push(sql.raw(`${def.live}.deleted_at IS NULL`));
   for (const flt of q.where) conditions.push(condition(fieldOf(def, q.kind, flt.field), flt));
   if (q.search && q.search.trim() !== '') {
-    const pattern = `%${escapeLike(q.search.trim().toLowerCase())}%`;
-    // SQLite's LIKE already ignores ASCII case (its lower() folds no more) and NULL does not
-    // match: a bare LIKE per column saves two function calls a row over 100,000 rows.
-    const ors = def.search.map((col) => sql`${sql.raw(col)} LIKE ${pattern} ESCAPE '\\'`);
-    conditions.push(sql`(${sql.join(ors, sql` OR `)})`);
+    const text = q.search.trim();
+    if (def.fts && text.length >= 3) {
+      // A trigram phrase is a case-insensitive substring match, as the LIKE below, by index.
+      const phrase = `"${text.replace(/"/g, '""')}"`;
+      conditions.push(
+        sql`${sql.raw(`${baseAlias(def.from)}.rowid`)} IN (SELECT rowid FROM ${sql.raw(def.fts)} WHERE ${sql.raw(def.fts)} MATCH ${phrase})`,
+      );
+    } else {
+      const pattern = `%${escapeLike(text.toLowerCase())}%`;
+      // SQLite's LIKE already ignores ASCII case (its lower() folds no more) and NULL does not
+      // match: a bare LIKE per column saves two function calls a row over 100,000 rows.
+      const ors = def.search.map((col) => sql`${sql.raw(col)} LIKE ${pattern} ESCAPE '\\'`);
+      conditions.push(sql`(${sql.join(ors, sql` OR `)})`);
+    }
   }
   const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
   const sorts = q.sort.length > 0 ? q.sort : [def.defaultSort];
