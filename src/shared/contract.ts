@@ -98,6 +98,7 @@ export const requestSchemas = {
   'inventory:entity': entityRequestSchema,
   'inventory:search': searchRequestSchema,
   'inventory:version': z.object({}).strict(),
+  'inventory:tags': z.object({}).strict(),
   'endpoints:list': z.object({}).strict(),
   'endpoints:add': endpointInputSchema.strict(),
   'endpoints:update': endpointUpdateSchema.strict(),
@@ -167,6 +168,11 @@ export interface RequestMap {
   'inventory:version': {
     input: z.input<(typeof requestSchemas)['inventory:version']>;
     output: InventoryVersion;
+  };
+  'inventory:tags': {
+    input: z.input<(typeof requestSchemas)['inventory:tags']>;
+    /** Every tag in the store (vSphere tags of live entities and endpoint labels), sorted. */
+    output: readonly string[];
   };
   'endpoints:list': {
     input: z.input<(typeof requestSchemas)['endpoints:list']>;

@@ -53,8 +53,22 @@ export type Sort = z.infer<typeof sortSchema>;
 
 export const MAX_PAGE = 10_000;
 
+/**
+ * The workspace's scope: one endpoint (by name) and/or one tag. A tag is in scope when the
+ * entity carries it (a vSphere tag) or its endpoint does (an endpoint label). Kinds without an
+ * endpoint or tags ignore the part that does not apply to them.
+ */
+export const scopeSchema = z
+  .object({
+    endpoint: z.string().min(1).max(200).optional(),
+    tag: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type Scope = z.infer<typeof scopeSchema>;
+
 export const inventoryQuerySchema = z.object({
   kind: z.enum(QUERY_KINDS),
+  scope: scopeSchema.optional(),
   where: z.array(filterSchema).max(50).default([]),
   search: z.string().max(200).optional(),
   sort: z.array(sortSchema).max(5).default([]),

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import type {
   Filter,
   InventoryQuery,
+  Scope,
   QueryCell,
   QueryFieldInfo,
   QueryResult,
@@ -53,6 +54,53 @@ function coerce(field: FieldDef, value: string): string | number {
   return value;
 }
 
+/**
+ * A list cell has `value` as one whole member (case-insensitive). Lists are stored two ways: JSON
+ * arrays (tags) and names joined by {@link LIST_SEP} (related names): each is matched exactly.
+ */
+function listHas(listExpr: string, value: string): RawBuilder<unknown> {
+  const expr = sql.raw(listExpr);
+  const text = value.toLowerCase();
+  const member = `%${LIST_SEP}${escapeLike(text)}${LIST_SEP}%`;
+  return sql`(CASE WHEN substr(${expr}, 1, 1) = '[' AND json_valid(${expr})
+    THEN EXISTS (SELECT 1 FROM json_each(${expr}) j WHERE lower(j.value) = ${text})
+    ELSE (char(31) || lower(COALESCE(${expr}, '')) || char(31)) LIKE ${member} ESCAPE '\\' END)`;
+}
+
+/** The conditions of a workspace scope, for the parts that apply to this kind. */
+function scopeConditions(
+  def: KindDef,
+  kind: string,
+  scope: Scope | undefined,
+): RawBuilder<unknown>[] {
+  if (!scope) return [];
+  const out: RawBuilder<unknown>[] = [];
+  const byName = (name: string): FieldDef | undefined => def.fields.find((x) => x.name === name);
+  // The endpoint itself is the row of the endpoints kind.
+  const endpointField = kind === 'endpoints' ? byName('name') : byName('endpoint');
+  if (scope.endpoint !== undefined && endpointField) {
+    out.push(
+      condition(endpointField, { field: endpointField.name, op: '=', value: scope.endpoint }),
+    );
+  }
+  if (scope.tag !== undefined) {
+    const lists = [
+      byName('tags')?.expr,
+      // Every kind with an endpoint column joins the endpoint as `e`: its labels count too.
+      endpointField?.expr === 'e.name' ? 'e.tags' : undefined,
+    ].filter((x, i, all): x is string => x !== undefined && all.indexOf(x) === i);
+    if (lists.length > 0) {
+      out.push(
+        sql`(${sql.join(
+          lists.map((l) => listHas(l, scope.tag!)),
+          sql` OR `,
+        )})`,
+      );
+    }
+  }
+  return out;
+}
+
 function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
   const expr = sql.raw(field.expr);
   if (flt.op === '~' || flt.op === '!~') {
@@ -61,9 +109,7 @@ function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
     return flt.op === '~' ? like : sql`NOT (${like})`;
   }
   if (field.type === 'list') {
-    // A list matches when one of its members equals the value.
-    const member = `%${escapeLike(flt.value.toLowerCase())}%`;
-    const has = sql`lower(COALESCE(${expr}, '')) LIKE ${member} ESCAPE '\\'`;
+    const has = listHas(field.expr, flt.value);
     if (flt.op === '=') return has;
     if (flt.op === '!=') return sql`NOT (${has})`;
     throw new AppError('VALIDATION', `Field ${field.name} is a list: use =, !=, ~ or !~`);
@@ -172,6 +218,7 @@ export async function queryInventory(
   const conditions: RawBuilder<unknown>[] = [];
   if (def.live && !q.includeDeleted) conditions.push(sql.raw(`${def.live}.deleted_at IS NULL`));
   for (const flt of q.where) conditions.push(condition(fieldOf(def, q.kind, flt.field), flt));
+  conditions.push(...scopeConditions(def, q.kind, q.scope));
   if (q.search && q.search.trim() !== '') {
     const text = q.search.trim();
     if (def.fts && text.length >= 3) {
@@ -203,6 +250,10 @@ export async function queryInventory(
   const filtering = [
     ...q.where.map((w) => fieldOf(def, q.kind, w.field).expr),
     ...(q.search && q.search.trim() !== '' ? def.search : []),
+    // The scope reads the endpoint and tags columns (the endpoint join is never dropped).
+    ...(q.scope
+      ? def.fields.filter((x) => x.name === 'endpoint' || x.name === 'tags').map((x) => x.expr)
+      : []),
   ];
   const ordering = [...sortFields.map((s) => s.field.expr), ...(idField ? [idField.expr] : [])];
   const lean = sql.raw(leanFrom(def.from, [...filtering, ...ordering]));
@@ -264,4 +315,31 @@ export async function queryInventory(
 
 export function fieldsOf(kind: keyof typeof KINDS): readonly QueryFieldInfo[] {
   return KINDS[kind].fields.map(({ expr: _expr, ...info }) => info);
+}
+
+/** Most tags one answer lists (a scope picker, not an export). */
+const MAX_TAGS = 2000;
+
+/**
+ * Every tag the scope and the tag chip can pick: the vSphere tags of live VMs, hosts, datastores
+ * and networks, and the endpoints' own labels, de-duplicated case-insensitively and sorted.
+ */
+export async function listTags(db: Kysely<Database>): Promise<readonly string[]> {
+  const from = (table: string, live: boolean): string =>
+    `SELECT j.value AS tag FROM ${table} t, json_each(t.tags) j WHERE json_valid(t.tags)${live ? ' AND t.deleted_at IS NULL' : ''}`;
+  const union = [
+    from('vm', true),
+    from('host', true),
+    from('datastore', true),
+    from('network', true),
+    from('endpoint', false),
+  ].join(' UNION ');
+  const rows = (
+    await sql<{
+      tag: string;
+    }>`SELECT tag FROM (${sql.raw(union)}) WHERE typeof(tag) = 'text' AND tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`.execute(
+      db,
+    )
+  ).rows;
+  return rows.map((r) => r.tag);
 }

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CollectedEntity } from '../../shared/entities.js';
+import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
+import type { Store } from '../store/sqlite.js';
+import { listTags, queryInventory } from './query.js';
+import { writeFullInventory } from './writer.js';
+
+/*
+ * Two endpoints: "vc-prod" (labelled "prod") and "vc-lab" (no label). Some VMs carry vSphere
+ * tags, one of which ("prod-like") contains another as a substring: membership must be exact.
+ */
+let store: Store;
+const at = new Date('2026-11-24T08:00:00Z');
+
+function tagged(inv: CollectedEntity[], tags: Record<string, string[]>): CollectedEntity[] {
+  return inv.map((e) => (tags[e.id] ? { ...e, fields: { ...e.fields, tags: tags[e.id]! } } : e));
+}
+
+beforeAll(async () => {
+  store = await memoryStore();
+  const prod = await addEndpoint(store.db, 'vc-prod');
+  const lab = await addEndpoint(store.db, 'vc-lab');
+  await store.db.updateTable('endpoint').set({ tags: '["prod"]' }).where('id', '=', prod).execute();
+  await writeFullInventory(
+    store.db,
+    { entities: tagged(sampleInventory(6), { 'vm-1': ['gold'], 'host-1': ['Gold'] }) },
+    { endpointId: prod, syncRunId: null, now: at },
+  );
+  await writeFullInventory(
+    store.db,
+    {
+      entities: tagged(sampleInventory(4), {
+        'vm-1': ['prod'],
+        'vm-2': ['prod-like', 'gold'],
+        'datastore-1': ['prod'],
+      }),
+    },
+    { endpointId: lab, syncRunId: null, now: at },
+  );
+});
+afterAll(async () => {
+  await store.close();
+});
+
+const ids = async (q: Parameters<typeof queryInventory>[1]): Promise<string[]> =>
+  (await queryInventory(store.db, { limit: 100, ...q })).rows
+    .map((r) => `${String(r['endpoint'] ?? r['name'])}/${String(r['id'])}`)
+    .sort();
+
+describe('workspace scope', () => {
+  it('an endpoint scope narrows every kind that has an endpoint, and the endpoints list', async () => {
+    expect((await ids({ kind: 'vms', scope: { endpoint: 'vc-lab' } })).length).toBe(4);
+    expect((await ids({ kind: 'vms', scope: { endpoint: 'VC-PROD' } })).length).toBe(6);
+    expect(await ids({ kind: 'hosts', scope: { endpoint: 'vc-lab' } })).toEqual([
+      'vc-lab/host-1',
+      'vc-lab/host-2',
+    ]);
+    const endpoints = await queryInventory(store.db, {
+      kind: 'endpoints',
+      scope: { endpoint: 'vc-lab' },
+    });
+    expect(endpoints.rows.map((r) => r['name'])).toEqual(['vc-lab']);
+    // The audit log has no endpoint: the scope does not apply, nothing breaks.
+    await expect(
+      queryInventory(store.db, { kind: 'audit', scope: { endpoint: 'vc-lab' } }),
+    ).resolves.toBeDefined();
+  });
+
+  it('a tag scope matches the entity’s own tags or its endpoint’s labels, as whole members', async () => {
+    // "prod": every VM of the prod-labelled endpoint, plus lab's vm-1 (tagged prod) — not
+    // lab's vm-2, whose "prod-like" only contains the text.
+    expect(await ids({ kind: 'vms', scope: { tag: 'prod' } })).toEqual(
+      [
+        ...['vm-1', 'vm-2', 'vm-3', 'vm-4', 'vm-5', 'vm-6'].map((v) => `vc-prod/${v}`),
+        'vc-lab/vm-1',
+      ].sort(),
+    );
+    expect(await ids({ kind: 'vms', scope: { tag: 'GOLD' } })).toEqual([
+      'vc-lab/vm-2',
+      'vc-prod/vm-1',
+    ]);
+    expect(await ids({ kind: 'hosts', scope: { tag: 'gold' } })).toEqual(['vc-prod/host-1']);
+    expect(await ids({ kind: 'datastores', scope: { tag: 'prod', endpoint: 'vc-lab' } })).toEqual([
+      'vc-lab/datastore-1',
+    ]);
+    // Clusters carry no tags of their own: only the endpoint label scopes them.
+    expect(await ids({ kind: 'clusters', scope: { tag: 'prod' } })).toEqual(['vc-prod/domain-c1']);
+  });
+
+  it('a list filter matches whole members only', async () => {
+    expect(
+      await ids({ kind: 'vms', where: [{ field: 'tags', op: '=', value: 'prod-like' }] }),
+    ).toEqual(['vc-lab/vm-2']);
+    expect(
+      (await ids({ kind: 'vms', where: [{ field: 'tags', op: '!=', value: 'prod' }] })).length,
+    ).toBe(9);
+    expect(
+      await ids({ kind: 'vms', where: [{ field: 'datastores', op: '=', value: 'ds-silv' }] }),
+    ).toEqual([]);
+    expect(
+      (await ids({ kind: 'vms', where: [{ field: 'datastores', op: '=', value: 'DS-SILVER' }] }))
+        .length,
+    ).toBe(5);
+  });
+
+  it('lists every tag once, case-insensitively, sorted', async () => {
+    // One spelling per tag: the first in binary order.
+    expect(await listTags(store.db)).toEqual(['Gold', 'prod', 'prod-like']);
+  });
+});
