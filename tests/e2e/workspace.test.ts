@@ -280,6 +280,65 @@ describe('the inventory workspace in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('scopes the tables and the dashboard to one endpoint or tag, and filters by a tag chip', async () => {
+    // A second endpoint, written by another process: three VMs, one tagged "gold".
+    const store = await openStore({ file: storeFile });
+    const dr = await addEndpoint(store.db, 'vc-dr');
+    const drVms: CollectedEntity[] = [1, 2, 3].map((i) => ({
+      type: 'vm',
+      id: `vm-dr-${i}`,
+      name: `dr-00${i}`,
+      fields: { powerState: 'poweredOn', ipAddress: `10.9.9.${i}`, tags: i === 2 ? ['gold'] : [] },
+    }));
+    await writeFullInventory(
+      store.db,
+      { entities: drVms },
+      { endpointId: dr, syncRunId: null, now: new Date() },
+    );
+    await store.close();
+
+    await ws.open('VMs', 'Virtual machines');
+    await ws.waitForCount('43 VMs');
+    const scope = page.getByRole('group', { name: 'Scope' });
+    const endpoint = scope.getByRole('combobox', { name: 'Scope endpoint' });
+    const tag = scope.getByRole('combobox', { name: 'Scope tag' });
+    await expect.poll(() => endpoint.locator('option').allInnerTexts()).toContain('vc-dr');
+    await endpoint.selectOption('vc-dr');
+    await ws.waitForCount('3 VMs');
+    expect(await ws.rows('Virtual machines').allInnerTexts()).toHaveLength(3);
+    await ws.open('Hosts', 'Hosts');
+    await page.getByRole('button', { name: 'Clear the scope' }).last().waitFor();
+    await ws.screenshot('scope-empty-hosts');
+    await ws.open('Dashboard', 'Dashboard');
+    await expect
+      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())
+      .toMatch(/^3\b/);
+
+    await endpoint.selectOption('');
+    await expect.poll(() => tag.locator('option').allInnerTexts()).toContain('gold');
+    await tag.selectOption('gold');
+    await expect
+      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())
+      .toMatch(/^1\b/);
+    await ws.open('VMs', 'Virtual machines');
+    await ws.waitForCount('1 VMs');
+    await ws.row('Virtual machines', 'dr-002').waitFor();
+    await ws.screenshot('scope-tag');
+    await scope.getByRole('button', { name: 'Clear the scope' }).click();
+    await ws.waitForCount('43 VMs');
+
+    // The same tag as a quick filter of the table.
+    await ws
+      .table('Virtual machines')
+      .page()
+      .getByRole('toolbar', { name: 'Quick filters' })
+      .getByRole('combobox', { name: 'Tag' })
+      .selectOption('gold');
+    await ws.waitForCount('1 of 43 VMs');
+    await ws.clearFilters().click();
+    await ws.waitForCount('43 VMs');
+  });
+
   it('lists the shortcuts on "?" and reports no errors', async () => {
     await page.locator('body').click({ position: { x: 5, y: 895 } });
     await page.keyboard.press('?');

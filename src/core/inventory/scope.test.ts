@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
+import { QUERY_KINDS } from '../../shared/query.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
 import { listTags, queryInventory } from './query.js';
@@ -101,6 +102,17 @@ describe('workspace scope', () => {
       (await ids({ kind: 'vms', where: [{ field: 'datastores', op: '=', value: 'DS-SILVER' }] }))
         .length,
     ).toBe(5);
+  });
+
+  it('every kind answers a scoped query (the parts that do not apply are left out)', async () => {
+    for (const kind of QUERY_KINDS) {
+      const res = await queryInventory(store.db, {
+        kind,
+        scope: { endpoint: 'vc-lab', tag: 'prod' },
+        limit: 5,
+      });
+      expect(res.total, kind).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('lists every tag once, case-insensitively, sorted', async () => {

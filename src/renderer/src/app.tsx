@@ -4,6 +4,7 @@ import { CommandPalette } from './components/command-palette.js';
 import { ConnectionIndicator } from './components/connection-indicator.js';
 import { DetailPanel } from './components/detail-panel.js';
 import { ExportDialog } from './components/export-dialog.js';
+import { ScopeSelector } from './components/scope-selector.js';
 import { ShortcutsHelp } from './components/shortcuts-help.js';
 import { ActivityPage } from './pages/activity-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
@@ -149,6 +150,7 @@ export function App(): ReactElement {
           <span>Search…</span>
           <kbd>Ctrl K</kbd>
         </button>
+        <ScopeSelector />
         <ul>
           {PAGES.map((p) => (
             <li key={p}>

@@ -7,11 +7,19 @@ import type {
   PointerEvent as ReactPointerEvent,
   ReactElement,
 } from 'react';
-import type { Filter, QueryFieldInfo, QueryKind, QueryRow, Sort } from '../../../shared/query.js';
+import type {
+  Filter,
+  QueryFieldInfo,
+  QueryKind,
+  QueryRow,
+  Scope,
+  Sort,
+} from '../../../shared/query.js';
 import { useNow } from '../hooks/use-now.js';
 import { useDetails } from '../stores/details.js';
 import { selectedVms, useExport } from '../stores/export.js';
 import { useLive } from '../stores/live.js';
+import { describeScope, useQueryScope, useScope } from '../stores/scope.js';
 import { useTableIntent } from '../stores/table-intent.js';
 import type { TableLayout } from '../stores/table-layout.js';
 import {
@@ -136,6 +144,14 @@ const Row = memo(function Row({
   );
 });
 
+/** What the page cache is keyed by, and what each page request sends. */
+interface KeyedQuery {
+  readonly where: Filter[];
+  readonly sort: Sort[];
+  readonly search: string;
+  readonly scope?: Scope;
+}
+
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
   useEffect(() => {
@@ -184,6 +200,7 @@ export function InventoryTable({
   const [notice, setNotice] = useState<string | null>(null);
   const [clusters, setClusters] = useState<readonly string[]>([]);
   const [endpoints, setEndpoints] = useState<readonly string[]>([]);
+  const [tags, setTags] = useState<readonly string[]>([]);
   const tick = useLive((s) => s.tick);
   // Filters handed over by a link elsewhere (a dashboard card), now or while this table shows.
   const pendingIntent = useTableIntent((s) => s.intent);
@@ -231,7 +248,8 @@ export function InventoryTable({
     return out;
     // `now` is deliberately left out: the stale cut-off moves only when the chip is toggled.
   }, [colFilters, quick, fields]);
-  const queryKey = JSON.stringify({ kind, where, sort, search });
+  const scope = useQueryScope();
+  const queryKey = JSON.stringify({ kind, where, sort, search, scope });
   const cache = useRef<Cache>({ key: '', pages: new Map(), loading: new Set(), fresh: new Set() });
   // Rows of the previous query stay on screen (marked busy) until the new query's first page
   // lands, so a sort or filter change repaints once, without a flash of empty rows.
@@ -256,7 +274,7 @@ export function InventoryTable({
       // two in flight so the core answers the rows in view rather than a backlog.
       if (c.loading.size >= MAX_IN_FLIGHT) return;
       c.loading.add(page);
-      const q = JSON.parse(c.key) as { where: Filter[]; sort: Sort[]; search: string };
+      const q = JSON.parse(c.key) as KeyedQuery;
       api
         .invoke('inventory:query', {
           kind,
@@ -265,6 +283,7 @@ export function InventoryTable({
           limit: PAGE,
           offset: page * PAGE,
           ...(q.search ? { search: q.search } : {}),
+          ...(q.scope ? { scope: q.scope } : {}),
         })
         .then(
           (res) => {
@@ -307,19 +326,21 @@ export function InventoryTable({
   // The unfiltered total, for "1,234 of 11,000".
   useEffect(() => {
     let live = true;
-    api.invoke('inventory:query', { kind, limit: 0 }).then(
+    // Within the scope: "4 of 120 VMs in vc-lab", not "4 of 11,000".
+    api.invoke('inventory:query', { kind, limit: 0, ...(scope ? { scope } : {}) }).then(
       (r) => live && setGrandTotal(r.total),
       () => undefined,
     );
     return () => {
       live = false;
     };
-  }, [kind, tick]);
+  }, [kind, tick, scope]);
 
   // Chip choices: endpoints and clusters present in the store.
   const hasField = useCallback((name: string) => fields.some((f) => f.name === name), [fields]);
   const wantsClusters = hasField('cluster');
   const wantsEndpoints = hasField('endpoint');
+  const wantsTags = hasField('tags');
   useEffect(() => {
     let live = true;
     if (wantsClusters) {
@@ -342,10 +363,16 @@ export function InventoryTable({
         () => undefined,
       );
     }
+    if (wantsTags) {
+      api.invoke('inventory:tags', {}).then(
+        (r) => live && setTags(r),
+        () => undefined,
+      );
+    }
     return () => {
       live = false;
     };
-  }, [wantsClusters, wantsEndpoints, tick]);
+  }, [wantsClusters, wantsEndpoints, wantsTags, tick]);
 
   const shown = useMemo(
     () =>
@@ -426,7 +453,7 @@ export function InventoryTable({
         rows.push(r);
       }
       if (!missing) return rows;
-      const q = JSON.parse(cache.current.key) as { where: Filter[]; sort: Sort[]; search: string };
+      const q = JSON.parse(cache.current.key) as KeyedQuery;
       const res = await api.invoke('inventory:query', {
         kind,
         where: q.where,
@@ -434,6 +461,7 @@ export function InventoryTable({
         offset: start,
         limit: Math.min(MAX_FETCH, end - start + 1),
         ...(q.search ? { search: q.search } : {}),
+        ...(q.scope ? { scope: q.scope } : {}),
       });
       return [...res.rows];
     },
@@ -767,6 +795,23 @@ export function InventoryTable({
             ))}
           </select>
         )}
+        {wantsTags && (tags.length > 0 || quick.tag !== null) && (
+          <select
+            className="chip-select"
+            aria-label="Tag"
+            value={quick.tag ?? ''}
+            onChange={(e) => setQuick((q) => ({ ...q, tag: e.target.value || null }))}
+          >
+            <option value="">All tags</option>
+            {(quick.tag === null || tags.includes(quick.tag) ? tags : [quick.tag, ...tags]).map(
+              (x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ),
+            )}
+          </select>
+        )}
         {hasField('lastSeen') && (
           <button
             className={`chip ${quick.stale ? 'active' : ''}`}
@@ -923,6 +968,16 @@ export function InventoryTable({
                   <p>No {noun} match these filters.</p>
                   <button className="btn" onClick={clearAll}>
                     Clear filters
+                  </button>
+                </>
+              ) : scope ? (
+                <>
+                  <p>
+                    No {noun} in the scope{' '}
+                    {describeScope(scope.endpoint ?? null, scope.tag ?? null)}.
+                  </p>
+                  <button className="btn" onClick={() => useScope.getState().clear()}>
+                    Clear the scope
                   </button>
                 </>
               ) : (

@@ -83,6 +83,12 @@ describe('column filters', () => {
       { field: 'powerState', op: '=', value: 'poweredOff' },
       { field: 'lastSeen', op: '<', value: '2026-11-23T12:00:00.000Z' },
     ]);
+    // A tag chip where the kind has tags; none where it has not.
+    const tagged = [...fields, { name: 'tags', label: 'Tags', type: 'list' as const }];
+    expect(quickToFilters({ ...NO_QUICK, tag: 'prod' }, tagged, now)).toEqual([
+      { field: 'tags', op: '=', value: 'prod' },
+    ]);
+    expect(quickToFilters({ ...NO_QUICK, tag: 'prod' }, fields, now)).toEqual([]);
   });
 });
 

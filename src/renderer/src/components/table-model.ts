@@ -16,6 +16,8 @@ export interface QuickFilters {
   readonly powerState: string | null;
   readonly endpoint: string | null;
   readonly cluster: string | null;
+  /** One tag the rows carry (a whole member of their tags). */
+  readonly tag: string | null;
   readonly stale: boolean;
 }
 
@@ -23,6 +25,7 @@ export const NO_QUICK: QuickFilters = {
   powerState: null,
   endpoint: null,
   cluster: null,
+  tag: null,
   stale: false,
 };
 
@@ -135,6 +138,7 @@ export function quickToFilters(
     out.push({ field: 'powerState', op: '=', value: q.powerState });
   if (q.endpoint && has('endpoint')) out.push({ field: 'endpoint', op: '=', value: q.endpoint });
   if (q.cluster && has('cluster')) out.push({ field: 'cluster', op: '=', value: q.cluster });
+  if (q.tag && has('tags')) out.push({ field: 'tags', op: '=', value: q.tag });
   if (q.stale && has('lastSeen')) {
     out.push({ field: 'lastSeen', op: '<', value: new Date(now - STALE_MS).toISOString() });
   }

@@ -10,8 +10,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { InventoryQuery, QueryCell, QueryRow } from '../../../shared/query.js';
+import type { InventoryQuery, QueryCell, QueryRow, Scope } from '../../../shared/query.js';
 import { formatBytes, formatRelative } from '../format.js';
+import { describeScope, useQueryScope, useScope } from '../stores/scope.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
 
@@ -37,13 +38,12 @@ interface DashboardData {
 
 const POWER_COLORS = { On: '#4cc38a', Off: '#8b95a5', Suspended: '#e0b341' } as const;
 
-async function count(query: Omit<InventoryQuery, 'limit'>): Promise<number> {
-  const res = await api.invoke('inventory:query', { ...query, limit: 0 });
-  return res.total;
-}
-
 /** Everything the dashboard shows, fetched in parallel: totals only where a count is enough. */
-async function loadDashboard(): Promise<DashboardData> {
+async function loadDashboard(scope: Scope | undefined): Promise<DashboardData> {
+  const query = (q: InventoryQuery): ReturnType<typeof api.invoke<'inventory:query'>> =>
+    api.invoke('inventory:query', scope ? { ...q, scope } : q);
+  const count = async (q: Omit<InventoryQuery, 'limit'>): Promise<number> =>
+    (await query({ ...q, limit: 0 })).total;
   const power = (value: string): Promise<number> =>
     count({ kind: 'vms', where: [{ field: 'powerState', op: '=', value }] });
   const openAlerts = (severity: string): Promise<number> =>
@@ -64,13 +64,21 @@ async function loadDashboard(): Promise<DashboardData> {
       count({ kind: 'hosts' }),
       count({ kind: 'clusters' }),
       count({ kind: 'datastores' }),
-      count({ kind: 'endpoints' }),
-      api.invoke('inventory:query', {
+      // Endpoints by the endpoint part of the scope only: a tag scope that no endpoint label
+      // matches still has endpoints (and must not show the "add an endpoint" welcome).
+      api
+        .invoke('inventory:query', {
+          kind: 'endpoints',
+          limit: 0,
+          ...(scope?.endpoint ? { scope: { endpoint: scope.endpoint } } : {}),
+        })
+        .then((r) => r.total),
+      query({
         kind: 'datastores',
         sort: [{ field: 'usedPercent', desc: true }],
         limit: 10,
       }),
-      api.invoke('inventory:query', {
+      query({
         kind: 'changes',
         sort: [{ field: 'at', desc: true }],
         limit: 10,
@@ -126,6 +134,8 @@ export function DashboardPage(): ReactElement {
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const setPage = useUi((s) => s.setPage);
+  const scope = useQueryScope();
+  const { endpoint: scopeEndpoint, tag: scopeTag } = useScope();
 
   useEffect(() => {
     // Coalesce bursts of events (a sync emits one per batch) into one refetch.
@@ -143,7 +153,7 @@ export function DashboardPage(): ReactElement {
 
   useEffect(() => {
     let live = true;
-    loadDashboard().then(
+    loadDashboard(scope).then(
       (d) => {
         if (!live) return;
         setData(d);
@@ -156,7 +166,7 @@ export function DashboardPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [version]);
+  }, [version, scope]);
 
   const t = data?.totals;
   const powerData = t
@@ -171,6 +181,9 @@ export function DashboardPage(): ReactElement {
     <section className="page scroll" aria-label="Dashboard">
       <header className="page-header">
         <h1>Dashboard</h1>
+        {scope && (
+          <span className="scope-note">Scope: {describeScope(scopeEndpoint, scopeTag)}</span>
+        )}
       </header>
       {error && (
         <div role="alert" className="error">
