@@ -5,11 +5,18 @@ import { endpointInputSchema, endpointUpdateSchema } from './endpoints.js';
 import type { SerializedError } from './errors.js';
 import type { QueryFieldInfo, QueryResult } from './query.js';
 import { QUERY_KINDS, inventoryQuerySchema } from './query.js';
-import type { ExportProgressEvent, ExportResult, SnapshotDiff, SnapshotInfo } from './export.js';
+import type {
+  ExportProgressEvent,
+  ExportResult,
+  SnapshotDiff,
+  SnapshotInfo,
+  SnapshotRows,
+} from './export.js';
 import {
   exportRequestSchema,
   snapshotDiffSchema,
   snapshotImportSchema,
+  snapshotRowsSchema,
   snapshotSaveSchema,
 } from './export.js';
 import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
@@ -142,6 +149,7 @@ export const requestSchemas = {
   'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
   'snapshots:diff': snapshotDiffSchema.strict(),
   'snapshots:import': snapshotImportSchema.strict(),
+  'snapshots:rows': snapshotRowsSchema.strict(),
   'schedules:get': z.object({}).strict(),
   'schedules:set': scheduleSettingsSchema,
 } as const;
@@ -298,6 +306,10 @@ export interface RequestMap {
   'snapshots:import': {
     input: z.input<(typeof requestSchemas)['snapshots:import']>;
     output: SnapshotInfo;
+  };
+  'snapshots:rows': {
+    input: z.input<(typeof requestSchemas)['snapshots:rows']>;
+    output: SnapshotRows;
   };
   'schedules:get': {
     input: z.input<(typeof requestSchemas)['schedules:get']>;
