@@ -349,10 +349,32 @@ export interface InfrascopeApi {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
+/** A desktop action's reply: the same shape as `Reply`, for the few actions main owns. */
+export type DesktopReply<T> = { ok: true; result: T } | { ok: false; error: SerializedError };
+
+/**
+ * Actions only the Electron main process can do, because they need the OS: it opens the file
+ * dialog itself (so every path it reads came from the user, never from the page) and shows in
+ * the file manager only files it saw an export produce.
+ */
+export interface DesktopBridge {
+  /** Opens the OS file dialog and imports the chosen file; `null` when the user cancelled. */
+  importSnapshot(): Promise<DesktopReply<SnapshotInfo | null>>;
+  /** Shows the file the export `exportId` wrote in the OS file manager. */
+  showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
+}
+
+/** The IPC channels of the desktop actions (main handles them; the preload calls them). */
+export const DESKTOP_CHANNELS = {
+  importSnapshot: 'infrascope:desktop:import-snapshot',
+  showExportInFolder: 'infrascope:desktop:show-export',
+} as const satisfies Record<keyof DesktopBridge, string>;
+
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
 export interface PreloadBridge {
   request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  readonly desktop: DesktopBridge;
 }
 
 export function isChannel(value: unknown): value is Channel {

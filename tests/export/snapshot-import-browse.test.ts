@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import XLSX from 'xlsx';
 import { importSnapshotUpload, sniffImportFormat } from '../../src/core/snapshots/upload.js';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
-import { fillStore, richInventory } from './fixtures.js';
+import { fillStore, richInventory, sheetJsWorkbook } from './fixtures.js';
 
 let h: CoreHarness;
 let base: CollectedEntity[];
@@ -25,26 +24,18 @@ afterEach(async () => {
 
 /** A small RVTools workbook written by SheetJS (not our writer). */
 function rvtoolsWorkbook(): Buffer {
-  const wb = XLSX.utils.book_new();
-  XLSX.utils.book_append_sheet(
-    wb,
-    XLSX.utils.aoa_to_sheet([
+  return sheetJsWorkbook({
+    vInfo: [
       ['VM', 'Powerstate', 'CPUs', 'Memory', 'Host', 'VM ID', 'VI SDK Server'],
       ['app-001', 'poweredOn', 2, 1024, 'esx1.example.test', 'vm-1', 'vc1.example.test'],
       ['app-002', 'poweredOff', 3, 4096, 'esx1.example.test', 'vm-2', 'vc1.example.test'],
       ['legacy-db', 'poweredOn', 8, 65536, 'esx2.example.test', 'vm-500', 'vc1.example.test'],
-    ]),
-    'vInfo',
-  );
-  XLSX.utils.book_append_sheet(
-    wb,
-    XLSX.utils.aoa_to_sheet([
+    ],
+    vHost: [
       ['Host', '# Cores', 'Object ID', 'VI SDK Server'],
       ['esx1.example.test', 16, 'host-1', 'vc1.example.test'],
-    ]),
-    'vHost',
-  );
-  return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
+    ],
+  });
 }
 
 function importTemps(): string[] {
