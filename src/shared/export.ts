@@ -105,6 +105,13 @@ export const snapshotSaveSchema = z.object({
   label: z.string().trim().min(1).max(200).optional(),
 });
 
+/**
+ * Where `serve` takes a file to import as a snapshot: POST of the raw bytes with the run's token
+ * in `X-Infrascope-Token` and the file's name (URI-encoded) in `X-Infrascope-Filename`. The reply
+ * is a `Reply` of `snapshots:import`.
+ */
+export const SNAPSHOT_UPLOAD_PATH = '/api/snapshots/import';
+
 export const snapshotImportSchema = z.object({
   file: z.string().min(1).max(4096),
   /** Guessed from the file name when left out: .xlsx is RVTools, anything else JSON. */

@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
 import { serializeError } from '../../shared/errors.js';
+import { SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { Core } from '../core.js';
 import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
@@ -37,9 +38,6 @@ export interface ServeOptions {
   /** Largest snapshot upload accepted (tests lower it). */
   readonly maxUploadBytes?: number;
 }
-
-/** Where the browser uploads a file to import as a snapshot (POST, raw bytes). */
-export const UPLOAD_PATH = '/api/snapshots/import';
 
 const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
   FORBIDDEN: 403,
@@ -92,7 +90,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       res.writeHead(421).end('Misdirected request');
       return;
     }
-    if (req.url?.split('?')[0] === UPLOAD_PATH) {
+    if (req.url?.split('?')[0] === SNAPSHOT_UPLOAD_PATH) {
       void upload(req, res);
       return;
     }

@@ -8,6 +8,7 @@ import type {
   ReactElement,
 } from 'react';
 import type { Filter, QueryFieldInfo, QueryKind, QueryRow, Sort } from '../../../shared/query.js';
+import { useDebounced } from '../hooks/use-debounced.js';
 import { useNow } from '../hooks/use-now.js';
 import { useDetails } from '../stores/details.js';
 import { selectedVms, useExport } from '../stores/export.js';
@@ -135,15 +136,6 @@ const Row = memo(function Row({
     </div>
   );
 });
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 /**
  * A virtualized table over server-side windows: it asks the core only for the pages in view with
