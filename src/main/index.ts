@@ -1,4 +1,4 @@
-import { app, ipcMain, safeStorage } from 'electron';
+import { app, dialog, ipcMain, safeStorage, shell } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { createLogger } from '../core/logger.js';
 import { readBasicTextOptIn } from '../core/vault/settings.js';
 import type { VaultBackend } from '../core/vault/vault.js';
 import pino from 'pino';
+import { createExportLedger, registerDesktopActions } from './desktop-actions.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
 import { safeStorageVault } from './vault-safe-storage.js';
@@ -75,7 +76,9 @@ export async function bootstrap(): Promise<void> {
     ...(binding ? { nativeBinding: binding } : {}),
   });
   allowBasicText = await readBasicTextOptIn(core.store.db);
-  registerIpc(ipcMain, core, `desktop:${userInfo().username}`);
+  const ledger = createExportLedger();
+  registerIpc(ipcMain, core, `desktop:${userInfo().username}`, ledger);
+  registerDesktopActions(ipcMain, { core, dialog, shell, window: () => win, ledger });
   forwardEvents(core, () => win?.webContents ?? null);
   await core.start();
   win = createMainWindow(outDir);

@@ -1,7 +1,14 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { EventMap, EventName } from '../shared/contract.js';
+import type { Channel, EventMap, EventName, Reply } from '../shared/contract.js';
 import type { Core } from '../core/core.js';
+import type { ExportLedger } from './desktop-actions.js';
 import { isAppUrl } from './window.js';
+
+/**
+ * Channels the page may not call in the desktop: `snapshots:import` reads a path it names, and
+ * there main reads only what its own open dialog returned (see desktop-actions.ts).
+ */
+const NOT_FROM_PAGE: ReadonlySet<string> = new Set<Channel>(['snapshots:import']);
 
 /**
  * The one IPC handler: the sender frame must be our own top-level page (model: VS Code's
@@ -14,7 +21,12 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>):
   return isAppUrl(frame.url);
 }
 
-export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => void {
+export function registerIpc(
+  ipcMain: IpcMain,
+  core: Core,
+  actor: string,
+  ledger?: ExportLedger,
+): () => void {
   ipcMain.handle('infrascope:request', async (event, channel: unknown, input: unknown) => {
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
@@ -23,7 +35,19 @@ export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => 
         error: { code: 'FORBIDDEN', message: 'Request from an untrusted frame' },
       };
     }
-    return core.request(channel, input, { actor });
+    if (typeof channel === 'string' && NOT_FROM_PAGE.has(channel)) {
+      return {
+        ok: false,
+        error: { code: 'FORBIDDEN', message: `${channel} is not available to the window` },
+      };
+    }
+    const reply = await core.request(channel, input, { actor });
+    // The file an export wrote, as the core reports it: the only paths "Show in folder" opens.
+    if (ledger && channel === 'export:run' && reply.ok) {
+      const result = (reply as Reply<'export:run'> & { ok: true }).result;
+      ledger.record(result.exportId, result.file);
+    }
+    return reply;
   });
   return () => ipcMain.removeHandler('infrascope:request');
 }

@@ -1,12 +1,16 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type {
   Channel,
+  DesktopBridge,
+  DesktopReply,
   EventMap,
   EventName,
   PreloadBridge,
   Reply,
   RequestInput,
 } from '../shared/contract.js';
+import { DESKTOP_CHANNELS } from '../shared/contract.js';
+import type { SnapshotInfo } from '../shared/export.js';
 import { EVENT_NAMES } from '../shared/event-names.js';
 
 /*
@@ -16,7 +20,21 @@ import { EVENT_NAMES } from '../shared/event-names.js';
  * contextBridge).
  */
 
+const desktop = {
+  importSnapshot(): Promise<DesktopReply<SnapshotInfo | null>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.importSnapshot) as Promise<
+      DesktopReply<SnapshotInfo | null>
+    >;
+  },
+  showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.showExportInFolder, exportId) as Promise<
+      DesktopReply<{ shown: true }>
+    >;
+  },
+} satisfies DesktopBridge;
+
 const bridge = {
+  desktop,
   request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>> {
     return ipcRenderer.invoke('infrascope:request', channel, input) as Promise<Reply<C>>;
   },

@@ -5,11 +5,18 @@ import { endpointInputSchema, endpointUpdateSchema } from './endpoints.js';
 import type { SerializedError } from './errors.js';
 import type { QueryFieldInfo, QueryResult } from './query.js';
 import { QUERY_KINDS, inventoryQuerySchema } from './query.js';
-import type { ExportProgressEvent, ExportResult, SnapshotDiff, SnapshotInfo } from './export.js';
+import type {
+  ExportProgressEvent,
+  ExportResult,
+  SnapshotDiff,
+  SnapshotInfo,
+  SnapshotRows,
+} from './export.js';
 import {
   exportRequestSchema,
   snapshotDiffSchema,
   snapshotImportSchema,
+  snapshotRowsSchema,
   snapshotSaveSchema,
 } from './export.js';
 import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
@@ -143,6 +150,7 @@ export const requestSchemas = {
   'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
   'snapshots:diff': snapshotDiffSchema.strict(),
   'snapshots:import': snapshotImportSchema.strict(),
+  'snapshots:rows': snapshotRowsSchema.strict(),
   'schedules:get': z.object({}).strict(),
   'schedules:set': scheduleSettingsSchema,
 } as const;
@@ -305,6 +313,10 @@ export interface RequestMap {
     input: z.input<(typeof requestSchemas)['snapshots:import']>;
     output: SnapshotInfo;
   };
+  'snapshots:rows': {
+    input: z.input<(typeof requestSchemas)['snapshots:rows']>;
+    output: SnapshotRows;
+  };
   'schedules:get': {
     input: z.input<(typeof requestSchemas)['schedules:get']>;
     output: ScheduleState;
@@ -343,10 +355,32 @@ export interface InfrascopeApi {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
+/** A desktop action's reply: the same shape as `Reply`, for the few actions main owns. */
+export type DesktopReply<T> = { ok: true; result: T } | { ok: false; error: SerializedError };
+
+/**
+ * Actions only the Electron main process can do, because they need the OS: it opens the file
+ * dialog itself (so every path it reads came from the user, never from the page) and shows in
+ * the file manager only files it saw an export produce.
+ */
+export interface DesktopBridge {
+  /** Opens the OS file dialog and imports the chosen file; `null` when the user cancelled. */
+  importSnapshot(): Promise<DesktopReply<SnapshotInfo | null>>;
+  /** Shows the file the export `exportId` wrote in the OS file manager. */
+  showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
+}
+
+/** The IPC channels of the desktop actions (main handles them; the preload calls them). */
+export const DESKTOP_CHANNELS = {
+  importSnapshot: 'infrascope:desktop:import-snapshot',
+  showExportInFolder: 'infrascope:desktop:show-export',
+} as const satisfies Record<keyof DesktopBridge, string>;
+
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
 export interface PreloadBridge {
   request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  readonly desktop: DesktopBridge;
 }
 
 export function isChannel(value: unknown): value is Channel {

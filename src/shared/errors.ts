@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'NOT_HYPERV',
   'SYNC_IN_PROGRESS',
   'EXPORT_FAILED',
+  /** A file offered for import is not an RVTools workbook or JSON snapshot (or is too large). */
+  'IMPORT_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -105,12 +105,59 @@ export const snapshotSaveSchema = z.object({
   label: z.string().trim().min(1).max(200).optional(),
 });
 
+/**
+ * Where `serve` takes a file to import as a snapshot: POST of the raw bytes with the run's token
+ * in `X-Infrascope-Token` and the file's name (URI-encoded) in `X-Infrascope-Filename`. The reply
+ * is a `Reply` of `snapshots:import`.
+ */
+export const SNAPSHOT_UPLOAD_PATH = '/api/snapshots/import';
+
 export const snapshotImportSchema = z.object({
   file: z.string().min(1).max(4096),
   /** Guessed from the file name when left out: .xlsx is RVTools, anything else JSON. */
   format: z.enum(['json', 'rvtools']).optional(),
   label: z.string().trim().min(1).max(200).optional(),
 });
+
+/** The entity types a snapshot's rows can be browsed by (as a diff compares them). */
+export const BROWSE_TYPES = DIFF_TYPES;
+export type BrowseType = (typeof BROWSE_TYPES)[number];
+
+/** Most rows one `snapshots:rows` page returns. */
+export const MAX_SNAPSHOT_PAGE = 500;
+
+export const snapshotRowsSchema = z.object({
+  id: z.number().int().positive(),
+  type: z.enum(BROWSE_TYPES),
+  /** Case-insensitive text matched against the name, the endpoint and every stored value. */
+  search: z.string().max(200).default(''),
+  /** `name`, `endpoint`, or one of the snapshot's fields of this type. */
+  sort: z.string().min(1).max(100).default('name'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+  offset: z.number().int().min(0).max(10_000_000).default(0),
+  limit: z.number().int().min(1).max(MAX_SNAPSHOT_PAGE).default(100),
+});
+export type SnapshotRowsRequest = z.input<typeof snapshotRowsSchema>;
+
+/** One page of a saved snapshot's entities of one type, read-only. */
+export interface SnapshotRows {
+  readonly id: number;
+  readonly type: BrowseType;
+  /** `name`, `endpoint`, then the fields the snapshot holds for this type, in its order. */
+  readonly columns: readonly string[];
+  /** Rows matching the search (all pages). */
+  readonly total: number;
+  readonly offset: number;
+  /**
+   * Values by column. References (hostId...) carry the referred entity's name where the snapshot
+   * holds it, in `refs`.
+   */
+  readonly rows: readonly {
+    readonly key: string;
+    readonly values: Readonly<Record<string, FieldValue>>;
+    readonly refs: Readonly<Record<string, string>>;
+  }[];
+}
 
 export const snapshotDiffSchema = z.object({
   from: snapshotRefSchema,

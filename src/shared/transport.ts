@@ -1,5 +1,6 @@
 import type {
   Channel,
+  DesktopReply,
   EventMap,
   EventName,
   InfrascopeApi,
@@ -9,10 +10,15 @@ import type {
 } from './contract.js';
 import { deserializeError } from './errors.js';
 
-/** Turns a `Reply` back into a result or a thrown typed `AppError`: the same on every transport. */
-export function unwrapReply<C extends Channel>(reply: Reply<C>): RequestOutput<C> {
+/** Turns a reply back into its result or a thrown typed `AppError`. */
+export function unwrapResult<T>(reply: DesktopReply<T>): T {
   if (reply.ok) return reply.result;
   throw deserializeError(reply.error);
+}
+
+/** Turns a `Reply` back into a result or a thrown typed `AppError`: the same on every transport. */
+export function unwrapReply<C extends Channel>(reply: Reply<C>): RequestOutput<C> {
+  return unwrapResult<RequestOutput<C>>(reply);
 }
 
 export type { Channel, EventMap, EventName, InfrascopeApi, RequestInput, RequestOutput };

@@ -75,6 +75,11 @@ describe('export and history in Chromium', () => {
     const file = await ui.writtenFile().innerText();
     expect(file.startsWith(data.dir)).toBe(true);
     expect(await firstBytes(file, 2)).toBe('PK');
+    // "Show in folder" is the desktop's (main shows the file); serve offers the path instead.
+    await ui.dialog().getByRole('button', { name: 'Copy path' }).waitFor();
+    await expect(ui.dialog().getByRole('button', { name: 'Show in folder' }).count()).resolves.toBe(
+      0,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -75,4 +76,31 @@ export async function startServe(dataDir: string, extra: string[] = []): Promise
         child.kill('SIGTERM');
       }),
   };
+}
+
+export interface ServedSession {
+  readonly dir: string;
+  readonly served: Served;
+  readonly browser: Browser;
+}
+
+/**
+ * The usual file setup: a fresh data directory that `prepare` fills, `serve --no-sync` over it and
+ * Chromium, all stopped and removed after the file. Read the fields inside tests (they are set
+ * in `beforeAll`).
+ */
+export function servedSession(prepare: (dir: string) => Promise<void>): ServedSession {
+  const data = tempDataDir();
+  const session = { dir: data.dir } as { dir: string; served: Served; browser: Browser };
+  beforeAll(async () => {
+    await prepare(data.dir);
+    session.served = await startServe(data.dir, ['--no-sync']);
+    session.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.served?.stop();
+    data.cleanup();
+  });
+  return session;
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import XLSX from 'xlsx';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import type { Database } from '../../src/core/store/schema.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
@@ -129,4 +130,16 @@ export async function fillStore(
     { endpointId, syncRunId: null, now: new Date('2026-11-24T06:00:00Z') },
   );
   return endpointId;
+}
+
+/**
+ * An RVTools-shaped workbook written by SheetJS (an independent writer, not ours): one sheet per
+ * entry, each an array of rows with the header row first.
+ */
+export function sheetJsWorkbook(sheets: Readonly<Record<string, unknown[][]>>): Buffer {
+  const wb = XLSX.utils.book_new();
+  for (const [name, rows] of Object.entries(sheets)) {
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), name);
+  }
+  return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
 }

@@ -7,7 +7,11 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
+import { serializeError } from '../../shared/errors.js';
+import { SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import type { SerializedError } from '../../shared/errors.js';
 import type { Core } from '../core.js';
+import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
 import { CSP } from './csp.js';
 
 export { CSP };
@@ -31,6 +35,19 @@ export interface ServeOptions {
   readonly port: number;
   /** Fixed token (tests); random 32 bytes otherwise. */
   readonly token?: string;
+  /** Largest snapshot upload accepted (tests lower it). */
+  readonly maxUploadBytes?: number;
+}
+
+const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
+  FORBIDDEN: 403,
+  IMPORT_INVALID: 422,
+  VALIDATION: 400,
+};
+
+function header(req: IncomingMessage, name: string): string {
+  const v = req.headers[name];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
 }
 
 export interface ServeHandle {
@@ -73,6 +90,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       res.writeHead(421).end('Misdirected request');
       return;
     }
+    if (req.url?.split('?')[0] === SNAPSHOT_UPLOAD_PATH) {
+      void upload(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -95,6 +116,67 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+    res
+      .writeHead(status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      })
+      .end(JSON.stringify(body));
+  };
+  const fail = (res: ServerResponse, error: SerializedError): void => {
+    // The rest of the body is not read: close the connection rather than drain it.
+    res.setHeader('Connection', 'close');
+    sendJson(res, UPLOAD_STATUS[error.code] ?? 500, { ok: false, error });
+  };
+
+  /**
+   * A browser has no native open dialog, so `serve` takes the file's bytes: POST with our own
+   * Origin, the run's token in a header (a cross-site form can set neither) and a raw
+   * `application/octet-stream` body. The core writes them to a temporary file, tells the format by
+   * content, imports and deletes the file.
+   */
+  const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const origin = header(req, 'origin');
+    if (
+      req.method !== 'POST' ||
+      !allowedHosts().some((h) => origin === `http://${h}`) ||
+      !sameToken(header(req, 'x-infrascope-token'), token)
+    ) {
+      req.resume();
+      fail(res, { code: 'FORBIDDEN', message: 'Upload refused: wrong method, origin or token' });
+      return;
+    }
+    if (header(req, 'content-type') !== 'application/octet-stream') {
+      fail(res, { code: 'VALIDATION', message: 'Upload the file as application/octet-stream' });
+      return;
+    }
+    const max = opts.maxUploadBytes ?? MAX_IMPORT_BYTES;
+    const length = Number(header(req, 'content-length') || '0');
+    let name = 'upload';
+    try {
+      name = decodeURIComponent(header(req, 'x-infrascope-filename')) || name;
+    } catch {
+      // A malformed name only loses the default label.
+    }
+    if (length > max) {
+      fail(res, {
+        code: 'IMPORT_INVALID',
+        message: `${name} is larger than the ${Math.round(max / 2 ** 20)} MiB an import may be`,
+        details: { reason: 'too-large', limit: max },
+      });
+      return;
+    }
+    try {
+      const info = await importSnapshotUpload(opts.core.store, req, { name, maxBytes: max });
+      opts.core.log.info({ id: info.id, origin: info.origin }, 'snapshot imported from upload');
+      sendJson(res, 200, { ok: true, result: info });
+    } catch (e) {
+      fail(res, serializeError(e));
+    }
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {

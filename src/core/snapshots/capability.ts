@@ -13,6 +13,7 @@ import type { Database } from '../store/schema.js';
 import type { Store } from '../store/sqlite.js';
 import type { DiffInput } from './diff.js';
 import { diffSnapshots } from './diff.js';
+import { snapshotRows } from './rows.js';
 import { readRvtoolsWorkbook } from './rvtools-import.js';
 import {
   captureNow,
@@ -25,7 +26,12 @@ import {
 } from './store.js';
 
 export type SnapshotChannels =
-  'snapshots:list' | 'snapshots:save' | 'snapshots:delete' | 'snapshots:diff' | 'snapshots:import';
+  | 'snapshots:list'
+  | 'snapshots:save'
+  | 'snapshots:delete'
+  | 'snapshots:diff'
+  | 'snapshots:import'
+  | 'snapshots:rows';
 
 export interface SnapshotDeps {
   readonly store: Store;
@@ -182,5 +188,6 @@ export function createSnapshotHandlers(deps: SnapshotDeps): HandlerSlice<Snapsho
       log.info({ id: info.id, origin: info.origin }, 'snapshot imported');
       return info;
     },
+    'snapshots:rows': (input) => exclusive(store.db, () => snapshotRows(store.sqlite, input)),
   };
 }

@@ -9,7 +9,9 @@ import type {
   RequestOutput,
 } from '../../shared/contract.js';
 import { AppError } from '../../shared/errors.js';
-import { unwrapReply } from '../../shared/transport.js';
+import type { SnapshotInfo } from '../../shared/export.js';
+import { SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import { unwrapReply, unwrapResult } from '../../shared/transport.js';
 
 /*
  * The renderer's only way to the core. In Electron the preload provides `window.infrascope`; in
@@ -32,7 +34,8 @@ function fromPreload(bridge: PreloadBridge): InfrascopeApi {
 
 type Listener = (payload: unknown) => void;
 
-function fromWebSocket(): InfrascopeApi {
+/** The serve run's token: from the URL serve printed (then hidden), or this tab's session. */
+function serveToken(): string {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token');
   if (fromUrl) {
@@ -40,7 +43,10 @@ function fromWebSocket(): InfrascopeApi {
     // Keep the token out of the address bar and history once read.
     history.replaceState(null, '', location.pathname + location.hash);
   }
-  const token = fromUrl ?? sessionStorage.getItem('infrascope.token') ?? '';
+  return fromUrl ?? sessionStorage.getItem('infrascope.token') ?? '';
+}
+
+function fromWebSocket(token: string): InfrascopeApi {
   const pending = new Map<number, (reply: Reply<Channel>) => void>();
   const listeners = new Map<EventName, Set<Listener>>();
   let nextId = 1;
@@ -118,6 +124,52 @@ function fromWebSocket(): InfrascopeApi {
   };
 }
 
+const token = window.infrascope ? '' : serveToken();
+
 export const api: InfrascopeApi = window.infrascope
   ? fromPreload(window.infrascope)
-  : fromWebSocket();
+  : fromWebSocket(token);
+
+/**
+ * How a snapshot file gets imported: in the desktop main opens its own dialog and reads the file
+ * the user picked; in `serve` the page uploads the bytes of a file chosen with `<input type=file>`.
+ */
+export type SnapshotImporter =
+  | { readonly kind: 'dialog'; pick(): Promise<SnapshotInfo | null> }
+  | { readonly kind: 'upload'; upload(file: File): Promise<SnapshotInfo> };
+
+async function uploadSnapshot(file: File): Promise<SnapshotInfo> {
+  let response: Response;
+  try {
+    response = await fetch(SNAPSHOT_UPLOAD_PATH, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'X-Infrascope-Token': token,
+        'X-Infrascope-Filename': encodeURIComponent(file.name),
+      },
+      body: file,
+    });
+  } catch (e) {
+    throw new AppError(
+      'CONNECTION_LOST',
+      `The upload did not reach infrascope serve: ${String(e)}`,
+    );
+  }
+  const reply = (await response.json().catch(() => null)) as Reply<'snapshots:import'> | null;
+  if (!reply) throw new AppError('INTERNAL', `The upload failed (HTTP ${response.status})`);
+  return unwrapReply(reply);
+}
+
+const desktop = window.infrascope?.desktop;
+
+export const snapshotImporter: SnapshotImporter = desktop
+  ? { kind: 'dialog', pick: async () => unwrapResult(await desktop.importSnapshot()) }
+  : { kind: 'upload', upload: uploadSnapshot };
+
+/** Shows an export's file in the OS file manager: desktop only (null in `serve`). */
+export const showExportInFolder: ((exportId: string) => Promise<void>) | null = desktop
+  ? async (exportId) => {
+      unwrapResult(await desktop.showExportInFolder(exportId));
+    }
+  : null;

@@ -86,4 +86,38 @@ export class ExportPage {
   changeFilter(): Locator {
     return this.page.getByRole('searchbox', { name: 'Filter changes' });
   }
+
+  // --- Import and browse ---
+
+  importInput(): Locator {
+    return this.page.getByLabel('Import a snapshot file (RVTools .xlsx or .json.gz)');
+  }
+
+  /** Uploads `buffer` as a file named `name` through the Import… file input. */
+  async importFile(name: string, buffer: Buffer): Promise<void> {
+    await this.importInput().setInputFiles({ name, mimeType: 'application/octet-stream', buffer });
+  }
+
+  async browse(label: string): Promise<void> {
+    await this.snapshotTable()
+      .getByRole('button', { name: `Browse ${label}` })
+      .click();
+    await this.browser().waitFor();
+  }
+
+  browser(): Locator {
+    return this.page.getByRole('region', { name: 'Snapshot contents' });
+  }
+
+  browserRows(): Locator {
+    return this.browser().getByRole('table', { name: 'Snapshot rows' }).locator('tbody tr');
+  }
+
+  browserSearch(): Locator {
+    return this.browser().getByRole('searchbox', { name: 'Search snapshot rows' });
+  }
+
+  browserCount(): Locator {
+    return this.browser().getByTestId('snapshot-row-count');
+  }
 }

@@ -5,7 +5,7 @@ import { formatBytes } from '../format.js';
 import { useEndpoints } from '../stores/endpoints.js';
 import type { ExportRun, TableScope } from '../stores/export.js';
 import { defaultExportPath, extensionOf, useExport } from '../stores/export.js';
-import { api } from '../transport.js';
+import { api, showExportInFolder } from '../transport.js';
 import { copyText } from './clipboard.js';
 import { Dialog } from './dialog.js';
 
@@ -49,6 +49,8 @@ function ProgressView({ run }: { run: ExportRun }): ReactElement {
 
 function ResultView({ run }: { run: ExportRun }): ReactElement | null {
   const [copied, setCopied] = useState<string | null>(null);
+  // Desktop only: main shows the file it saw this export write.
+  const show = showExportInFolder;
   if (run.status === 'succeeded' && run.result) {
     const file = run.result.file;
     return (
@@ -71,6 +73,19 @@ function ResultView({ run }: { run: ExportRun }): ReactElement | null {
           >
             Copy path
           </button>
+          {show && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() =>
+                void show(run.exportId).catch((e: unknown) =>
+                  setCopied(e instanceof Error ? e.message : String(e)),
+                )
+              }
+            >
+              Show in folder
+            </button>
+          )}
           {copied && <span className="muted">{copied}</span>}
         </div>
       </div>

@@ -15,6 +15,7 @@ import type {
   Scope,
   Sort,
 } from '../../../shared/query.js';
+import { useDebounced } from '../hooks/use-debounced.js';
 import { useNow } from '../hooks/use-now.js';
 import { useDetails } from '../stores/details.js';
 import { selectedVms, useExport } from '../stores/export.js';
@@ -150,15 +151,6 @@ interface KeyedQuery {
   readonly sort: Sort[];
   readonly search: string;
   readonly scope?: Scope;
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
 }
 
 /**

@@ -1,9 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import { diffToCsv } from '../../../shared/csv.js';
-import type { EntityType, FieldValue } from '../../../shared/entities.js';
+import type { EntityType } from '../../../shared/entities.js';
 import type { DiffEntry, SnapshotDiff, SnapshotInfo } from '../../../shared/export.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { SnapshotBrowser } from '../components/snapshot-browser.js';
+import { SearchBox } from '../components/search-box.js';
+import { SnapshotImport } from '../components/snapshot-import.js';
+import { errorText, formatWhen, snapshotName, valueText } from '../snapshot-format.js';
 import { api } from '../transport.js';
 
 /*
@@ -29,27 +33,6 @@ const TYPE_LABELS: Partial<Record<EntityType, string>> = {
 const MAX_ROWS = 2000;
 /** Entries asked of the core; the summary counts everything regardless. */
 const DIFF_LIMIT = 50_000;
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function snapshotName(s: SnapshotInfo): string {
-  return s.label ?? `Snapshot #${s.id}`;
-}
-
-function formatWhen(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
-}
-
-function valueText(v: FieldValue | undefined, name?: string | null): string {
-  if (name) return name;
-  if (v === null || v === undefined || v === '') return '—';
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  return JSON.stringify(v);
-}
 
 /** `infrascope-diff-monday-to-now.csv`: the sides' labels (or ids), safe as a file name. */
 function diffFileName(diff: SnapshotDiff): string {
@@ -192,9 +175,11 @@ function countsText(s: SnapshotInfo): string {
 
 function SnapshotList({
   snapshots,
+  onBrowse,
   onDelete,
 }: {
   snapshots: readonly SnapshotInfo[];
+  onBrowse: (s: SnapshotInfo) => void;
   onDelete: (s: SnapshotInfo) => void;
 }): ReactElement {
   if (snapshots.length === 0)
@@ -222,7 +207,15 @@ function SnapshotList({
             <td>{s.origin}</td>
             <td>{s.endpoints.join(', ')}</td>
             <td>{countsText(s)}</td>
-            <td>
+            <td className="row-actions">
+              <button
+                type="button"
+                className="btn"
+                aria-label={`Browse ${snapshotName(s)}`}
+                onClick={() => onBrowse(s)}
+              >
+                Browse
+              </button>
               <button
                 type="button"
                 className="btn danger"
@@ -285,12 +278,11 @@ function DiffView({ diff }: { diff: SnapshotDiff }): ReactElement {
         <p className="muted">The list below is cut short; the counts above include everything.</p>
       )}
       <div className="toolbar">
-        <input
-          type="search"
-          aria-label="Filter changes"
+        <SearchBox
+          label="Filter changes"
           placeholder="Filter changes…"
           value={filter}
-          onChange={(e) => setFilter(e.target.value)}
+          onChange={setFilter}
         />
         <span className="count" data-testid="change-count">
           {shown.length === rows.length
@@ -358,6 +350,7 @@ function DiffView({ diff }: { diff: SnapshotDiff }): ReactElement {
 export function HistoryPage(): ReactElement {
   const { snapshots, error, loaded, refresh } = useSnapshots();
   const [deleting, setDeleting] = useState<SnapshotInfo | null>(null);
+  const [browsing, setBrowsing] = useState<SnapshotInfo | null>(null);
   const [from, setFrom] = useState<string>('');
   const [to, setTo] = useState<string>('now');
   const [diff, setDiff] = useState<SnapshotDiff | null>(null);
@@ -369,7 +362,8 @@ export function HistoryPage(): ReactElement {
     const ids = new Set(snapshots.map((s) => String(s.id)));
     if (!ids.has(from)) setFrom(snapshots[0] ? String(snapshots[0].id) : '');
     if (to !== 'now' && !ids.has(to)) setTo('now');
-  }, [snapshots, from, to]);
+    if (browsing && !ids.has(String(browsing.id))) setBrowsing(null);
+  }, [snapshots, from, to, browsing]);
 
   const ref = (v: string): number | 'now' => (v === 'now' ? 'now' : Number(v));
   const compare = async (): Promise<void> => {
@@ -393,21 +387,39 @@ export function HistoryPage(): ReactElement {
         <h1>History</h1>
       </header>
       <p className="muted">
-        Save snapshots of the inventory, then compare two of them, or one with now, to see what was
-        added, removed or changed.
+        Save snapshots of the inventory, or import an RVTools workbook or an exported JSON snapshot,
+        then compare two of them, or one with now, to see what was added, removed or changed.
+        Imported snapshots are read-only: browse, compare and export them.
       </p>
-      <SaveSnapshot
-        onSaved={(s) => {
-          setFrom(String(s.id));
-          void refresh();
-        }}
-      />
+      <div className="snapshot-actions">
+        <SaveSnapshot
+          onSaved={(s) => {
+            setFrom(String(s.id));
+            void refresh();
+          }}
+        />
+        <SnapshotImport
+          onImported={(s) => {
+            setFrom(String(s.id));
+            void refresh();
+          }}
+        />
+      </div>
       {error && (
         <div role="alert" className="error">
           {error}
         </div>
       )}
-      {loaded && <SnapshotList snapshots={snapshots} onDelete={(s) => setDeleting(s)} />}
+      {loaded && (
+        <SnapshotList
+          snapshots={snapshots}
+          onBrowse={(s) => setBrowsing(s)}
+          onDelete={(s) => setDeleting(s)}
+        />
+      )}
+      {browsing && (
+        <SnapshotBrowser key={browsing.id} snapshot={browsing} onClose={() => setBrowsing(null)} />
+      )}
       <h2>Compare</h2>
       <form
         className="diff-pickers"

@@ -1,0 +1,178 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Dialog, IpcMain, IpcMainInvokeEvent, OpenDialogReturnValue, Shell } from 'electron';
+import { makeCore } from '../../tests/doubles/core-harness.js';
+import type { CoreHarness } from '../../tests/doubles/core-harness.js';
+import { fillStore, sheetJsWorkbook } from '../../tests/export/fixtures.js';
+import { DESKTOP_CHANNELS } from '../shared/contract.js';
+
+vi.mock('electron', () => ({
+  BrowserWindow: vi.fn(),
+  shell: { openExternal: vi.fn() },
+  protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
+  net: { fetch: vi.fn() },
+}));
+
+const { createExportLedger, registerDesktopActions } = await import('./desktop-actions.js');
+const { registerIpc } = await import('./ipc.js');
+
+type IpcHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
+const handlers = new Map<string, IpcHandler>();
+const ipc = {
+  handle: (channel: string, fn: IpcHandler) => handlers.set(channel, fn),
+  removeHandler: (channel: string) => handlers.delete(channel),
+} as unknown as IpcMain;
+
+const own = { senderFrame: { url: 'app://infrascope/index.html', parent: null } };
+const stranger = { senderFrame: { url: 'https://evil.example/', parent: null } };
+const call = (channel: string, event: object, ...args: unknown[]): Promise<unknown> =>
+  Promise.resolve(handlers.get(channel)!(event as IpcMainInvokeEvent, ...args));
+
+let h: CoreHarness;
+let picked: OpenDialogReturnValue;
+const showOpenDialog = vi.fn<Dialog['showOpenDialog']>(() => Promise.resolve(picked));
+const showItemInFolder = vi.fn<Shell['showItemInFolder']>();
+
+beforeEach(async () => {
+  handlers.clear();
+  showOpenDialog.mockClear();
+  showItemInFolder.mockClear();
+  h = await makeCore();
+  await fillStore(h.core.store.db);
+  const ledger = createExportLedger();
+  registerIpc(ipc, h.core, 'desktop:tester', ledger);
+  registerDesktopActions(ipc, {
+    core: h.core,
+    dialog: { showOpenDialog } as Pick<Dialog, 'showOpenDialog'>,
+    shell: { showItemInFolder },
+    window: () => null,
+    ledger,
+  });
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+function workbook(file: string): void {
+  writeFileSync(
+    file,
+    sheetJsWorkbook({
+      vInfo: [
+        ['VM', 'CPUs', 'VM ID', 'VI SDK Server'],
+        ['far-away-vm', 4, 'vm-900', 'vc9.example.test'],
+      ],
+    }),
+  );
+}
+
+describe('import through the main-process dialog', () => {
+  it('imports the file the dialog returned, and nothing when the user cancels', async () => {
+    picked = { canceled: true, filePaths: [] };
+    await expect(call(DESKTOP_CHANNELS.importSnapshot, own)).resolves.toEqual({
+      ok: true,
+      result: null,
+    });
+    const file = join(h.dir, 'RVTools_site9.xlsx');
+    workbook(file);
+    picked = { canceled: false, filePaths: [file] };
+    const reply = await call(DESKTOP_CHANNELS.importSnapshot, own);
+    expect(reply).toMatchObject({
+      ok: true,
+      result: { label: 'RVTools_site9.xlsx', readOnly: true, counts: { vm: 1 } },
+    });
+    expect(showOpenDialog).toHaveBeenCalledTimes(2);
+    const list = await h.call('snapshots:list', {});
+    expect(list.map((s) => s.endpoints)).toEqual([['vc9.example.test']]);
+  });
+
+  it('answers IMPORT_INVALID for a file that is not a snapshot, and saves nothing', async () => {
+    const file = join(h.dir, 'notes.xlsx');
+    writeFileSync(file, 'not a workbook');
+    picked = { canceled: false, filePaths: [file] };
+    await expect(call(DESKTOP_CHANNELS.importSnapshot, own)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'IMPORT_INVALID' },
+    });
+    await expect(h.call('snapshots:list', {})).resolves.toEqual([]);
+  });
+
+  it('refuses untrusted frames without opening a dialog, and path imports from the page', async () => {
+    await expect(call(DESKTOP_CHANNELS.importSnapshot, stranger)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(showOpenDialog).not.toHaveBeenCalled();
+    const file = join(h.dir, 'direct.xlsx');
+    workbook(file);
+    await expect(
+      call('infrascope:request', own, 'snapshots:import', { file }),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await expect(h.call('snapshots:list', {})).resolves.toEqual([]);
+  });
+});
+
+describe('show in folder', () => {
+  it("shows only the file an export of this session wrote, found by the export's id", async () => {
+    const out = join(h.dir, 'inventory.xlsx');
+    const reply = (await call('infrascope:request', own, 'export:run', {
+      format: 'xlsx',
+      out,
+      exportId: 'exp-1',
+    })) as { ok: boolean; result: { file: string } };
+    expect(reply.ok).toBe(true);
+    await expect(call(DESKTOP_CHANNELS.showExportInFolder, own, 'exp-1')).resolves.toEqual({
+      ok: true,
+      result: { shown: true },
+    });
+    expect(showItemInFolder.mock.calls).toEqual([[reply.result.file]]);
+    expect(reply.result.file.endsWith('inventory.xlsx')).toBe(true);
+
+    // Another frame may not, even for a real export.
+    await expect(
+      call(DESKTOP_CHANNELS.showExportInFolder, stranger, 'exp-1'),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Paths and ids main never saw an export write are refused.
+    for (const id of ['/etc/passwd', out, 'exp-2', '', 42, null]) {
+      await expect(call(DESKTOP_CHANNELS.showExportInFolder, own, id)).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN' },
+      });
+    }
+    expect(showItemInFolder).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not record a failed export, and says when the file is gone', async () => {
+    const failed = await call('infrascope:request', own, 'export:run', {
+      format: 'csv',
+      out: join(h.dir, 'missing-folder', 'x.zip'),
+      exportId: 'exp-bad',
+    });
+    expect(failed).toMatchObject({ ok: false });
+    await expect(call(DESKTOP_CHANNELS.showExportInFolder, own, 'exp-bad')).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const out = join(h.dir, 'gone.json.gz');
+    await call('infrascope:request', own, 'export:run', { format: 'json', out, exportId: 'exp-3' });
+    rmSync(out);
+    await expect(call(DESKTOP_CHANNELS.showExportInFolder, own, 'exp-3')).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(showItemInFolder).not.toHaveBeenCalled();
+  });
+
+  it('keeps a bounded ledger of the newest exports', () => {
+    const ledger = createExportLedger(2);
+    ledger.record('a', '/x/a.xlsx');
+    ledger.record('b', '/x/b.xlsx');
+    ledger.record('c', '/x/c.xlsx');
+    expect([ledger.fileOf('a'), ledger.fileOf('b'), ledger.fileOf('c')]).toEqual([
+      undefined,
+      '/x/b.xlsx',
+      '/x/c.xlsx',
+    ]);
+  });
+});
