@@ -8,6 +8,7 @@ import type {
 } from '../../../shared/alerts.js';
 import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
 import { formatRelative } from '../format.js';
+import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { api } from '../transport.js';
 
@@ -33,22 +34,8 @@ function message(e: unknown): string {
 /** Refetches on pushed alert events and on the live tick (syncs by other processes). */
 function useAlertsRefresh(): number {
   const tick = useLive((s) => s.tick);
-  const [pushed, setPushed] = useState(0);
-  useEffect(() => {
-    const bump = (): void => setPushed((n) => n + 1);
-    const offs: (() => void)[] = [];
-    for (const event of ['alerts:changed', 'alerts:raised'] as const) {
-      try {
-        offs.push(api.on(event, bump));
-      } catch {
-        // A host that does not forward alert events yet: the live tick still refreshes.
-      }
-    }
-    return () => {
-      for (const off of offs) off();
-    };
-  }, []);
-  return tick + pushed;
+  const revision = useAlerts((s) => s.revision);
+  return tick + revision;
 }
 
 function AlertHistory({ alert }: { alert: AlertDto }): ReactElement {
@@ -239,6 +226,7 @@ export function AlertsPage(): ReactElement {
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
   const refresh = useAlertsRefresh();
+  const entity = useAlerts((s) => s.entityFilter);
 
   useEffect(() => {
     if (view === 'rules') return;
@@ -250,6 +238,13 @@ export function AlertsPage(): ReactElement {
         limit: 2000,
         ...(severity ? { severity } : {}),
         ...(rule ? { rule } : {}),
+        ...(entity
+          ? {
+              endpointId: entity.endpointId,
+              entityType: entity.entityType,
+              entityId: entity.entityId,
+            }
+          : {}),
       })
       .then(
         (a) => {
@@ -262,7 +257,7 @@ export function AlertsPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [view, severity, rule, showSnoozed, refresh]);
+  }, [view, severity, rule, showSnoozed, entity, refresh]);
 
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
@@ -353,6 +348,19 @@ export function AlertsPage(): ReactElement {
                 </option>
               ))}
             </select>
+            {entity && (
+              <span className="chip active filter-chip">
+                {entity.entityType} {entity.name}
+                <button
+                  type="button"
+                  className="chip-x"
+                  aria-label={`Clear the filter on ${entity.name}`}
+                  onClick={() => setAlertEntityFilter(null)}
+                >
+                  ✕
+                </button>
+              </span>
+            )}
             <label>
               <input
                 type="checkbox"
