@@ -7,17 +7,20 @@ import type {
   AlertSeverity,
 } from '../../../shared/alerts.js';
 import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
+import { SEVERITY_TONE } from '../components/alert-badge.js';
+import { WebhooksPanel } from '../components/webhooks-panel.js';
 import { formatRelative } from '../format.js';
 import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { api } from '../transport.js';
 
-type View = 'open' | 'history' | 'rules';
+type View = 'open' | 'history' | 'rules' | 'webhooks';
 
-const TONE: Record<AlertSeverity, string> = {
-  info: 'tone-info',
-  warning: 'tone-warn',
-  critical: 'tone-danger',
+const VIEW_LABELS: Readonly<Record<View, string>> = {
+  open: 'Open',
+  history: 'History',
+  rules: 'Rules',
+  webhooks: 'Webhooks',
 };
 
 const SNOOZES: readonly [label: string, minutes: number][] = [
@@ -229,7 +232,7 @@ export function AlertsPage(): ReactElement {
   const entity = useAlerts((s) => s.entityFilter);
 
   useEffect(() => {
-    if (view === 'rules') return;
+    if (view === 'rules' || view === 'webhooks') return;
     let live = true;
     api
       .invoke('alerts:list', {
@@ -290,7 +293,7 @@ export function AlertsPage(): ReactElement {
       <header className="page-header">
         <h1>Alerts</h1>
         <div className="toolbar" role="tablist">
-          {(['open', 'history', 'rules'] as const).map((v) => (
+          {(Object.keys(VIEW_LABELS) as View[]).map((v) => (
             <button
               key={v}
               type="button"
@@ -299,7 +302,7 @@ export function AlertsPage(): ReactElement {
               className={view === v ? 'btn chip' : 'btn'}
               onClick={() => setView(v)}
             >
-              {v === 'open' ? 'Open' : v === 'history' ? 'History' : 'Rules'}
+              {VIEW_LABELS[v]}
             </button>
           ))}
           <button
@@ -318,6 +321,8 @@ export function AlertsPage(): ReactElement {
       )}
       {view === 'rules' ? (
         <RulesEditor />
+      ) : view === 'webhooks' ? (
+        <WebhooksPanel />
       ) : (
         <>
           <div className="toolbar" aria-label="Filters">
@@ -446,7 +451,7 @@ export function AlertsPage(): ReactElement {
                       />
                     </td>
                     <td>
-                      <span className={`badge ${TONE[a.severity]}`}>{a.severity}</span>
+                      <span className={`badge ${SEVERITY_TONE[a.severity]}`}>{a.severity}</span>
                     </td>
                     <td>
                       {a.state}
