@@ -48,7 +48,8 @@ const EMPTY_FORM: AddForm = { name: '', url: '', format: 'json', minSeverity: 'w
  * seals it and only ever sends back its scheme and host.
  */
 export function WebhooksPanel(): ReactElement {
-  const [hooks, setHooks] = useState<readonly WebhookDto[]>([]);
+  // Null until the first load: no "No webhooks" flash before the list arrives.
+  const [hooks, setHooks] = useState<readonly WebhookDto[] | null>(null);
   const [log, setLog] = useState<readonly WebhookDelivery[]>([]);
   const [form, setForm] = useState<AddForm>(EMPTY_FORM);
   const [tests, setTests] = useState<Readonly<Record<number, WebhookDelivery | 'sending'>>>({});
@@ -96,7 +97,7 @@ export function WebhooksPanel(): ReactElement {
     );
   };
 
-  const names = new Map(hooks.map((w) => [w.id, w.name]));
+  const names = new Map((hooks ?? []).map((w) => [w.id, w.name]));
 
   return (
     <section className="panel" aria-label="Webhooks">
@@ -105,7 +106,7 @@ export function WebhooksPanel(): ReactElement {
           {error}
         </div>
       )}
-      <form className="toolbar" aria-label="Add a webhook" onSubmit={add}>
+      <form className="toolbar webhook-form" aria-label="Add a webhook" onSubmit={add}>
         <label className="field">
           Name{' '}
           <input
@@ -155,7 +156,7 @@ export function WebhooksPanel(): ReactElement {
           Add webhook
         </button>
       </form>
-      {hooks.length === 0 ? (
+      {hooks === null ? null : hooks.length === 0 ? (
         <p className="empty">No webhooks. Add one to have alerts posted to it.</p>
       ) : (
         <table aria-label="Webhook list">
@@ -210,7 +211,7 @@ export function WebhooksPanel(): ReactElement {
         </table>
       )}
       <h2>Delivery log</h2>
-      {log.length === 0 ? (
+      {hooks === null ? null : log.length === 0 ? (
         <p className="empty">Nothing delivered yet.</p>
       ) : (
         <table aria-label="Delivery log">
