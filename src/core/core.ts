@@ -103,6 +103,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const notify = createNotifyService({
     db: store.db,
     vault: opts.vault,
+    events,
     log,
     now,
     ...(opts.notifier ? { notifier: opts.notifier } : {}),

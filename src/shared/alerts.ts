@@ -124,8 +124,11 @@ export interface SuppressionDto {
 export interface AlertSummary {
   readonly open: Readonly<Record<AlertSeverity, number>>;
   readonly snoozed: number;
+  /** One entry per object with open, unsnoozed alerts. */
   readonly entities: readonly {
     readonly endpointId: number;
+    /** The endpoint's name: table rows carry the name, not the id. */
+    readonly endpoint: string;
     readonly entityType: string;
     readonly entityId: string;
     readonly severity: AlertSeverity;

@@ -340,6 +340,7 @@ export interface EventMap {
   'endpoints:changed': { readonly ids: readonly number[] };
   'alerts:raised': AlertsRaisedEvent;
   'alerts:changed': AlertsChangedEvent;
+  'webhooks:delivered': WebhookDelivery;
   'export:progress': ExportProgressEvent;
 }
 export type EventName = keyof EventMap;

@@ -11,6 +11,7 @@ export const EVENT_NAMES = [
   'endpoints:changed',
   'alerts:raised',
   'alerts:changed',
+  'webhooks:delivered',
   'export:progress',
 ] as const satisfies readonly EventName[];
 

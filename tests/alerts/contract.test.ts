@@ -1,6 +1,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { AlertDto, MetricSeries } from '../../src/shared/alerts.js';
-import type { RequestInput, RequestOutput } from '../../src/shared/contract.js';
+import type {
+  AlertDto,
+  AlertSummary,
+  MetricSeries,
+  WebhookDelivery,
+} from '../../src/shared/alerts.js';
+import type { EventMap, RequestInput, RequestOutput } from '../../src/shared/contract.js';
 import { EVENT_NAMES, requestSchemas } from '../../src/shared/contract.js';
 import { makeCore } from '../doubles/core-harness.js';
 
@@ -12,7 +17,11 @@ describe('the alerts slice of the contract', () => {
       ids: number[];
       comment?: string | undefined;
     }>();
+    expectTypeOf<RequestOutput<'alerts:summary'>>().toEqualTypeOf<AlertSummary>();
+    expectTypeOf<RequestOutput<'webhooks:test'>>().toEqualTypeOf<WebhookDelivery>();
+    expectTypeOf<EventMap['webhooks:delivered']>().toEqualTypeOf<WebhookDelivery>();
     expect(EVENT_NAMES).toContain('alerts:raised');
+    expect(EVENT_NAMES).toContain('webhooks:delivered');
   });
 
   it('applies defaults and rejects bad input at the boundary', async () => {

@@ -426,6 +426,7 @@ describe('alert rules over scripted histories', () => {
     expect(after.snoozed).toBe(0);
     expect(after.entities.find((e) => e.entityId === 'vm-2')).toEqual({
       endpointId: ep,
+      endpoint: 'vc1',
       entityType: 'vm',
       entityId: 'vm-2',
       severity: 'info',

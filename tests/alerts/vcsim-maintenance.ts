@@ -2,7 +2,7 @@
  * Drives host maintenance mode in vcsim through the test driver's own vim25 session, the way an
  * operator would (kept apart from tests/vsphere/helpers.ts, which another suite owns).
  */
-import { textXml } from '../../src/core/collectors/vsphere/codec.js';
+import { bool, textXml } from '../../src/core/collectors/vsphere/codec.js';
 import type { MoRef } from '../../src/core/collectors/vsphere/codec.js';
 import type { SimDriver } from '../vsphere/helpers.js';
 
@@ -12,4 +12,10 @@ export async function enterMaintenance(driver: SimDriver, host: MoRef): Promise<
 
 export async function exitMaintenance(driver: SimDriver, host: MoRef): Promise<void> {
   await driver.client.runTask('ExitMaintenanceMode_Task', host, textXml('timeout', 0));
+}
+
+/** vcsim's own word on whether the host is in maintenance mode. */
+export async function inMaintenance(driver: SimDriver, host: MoRef): Promise<boolean | null> {
+  const [content] = await driver.client.retrieveProps([host], ['runtime.inMaintenanceMode']);
+  return bool(content?.props.get('runtime.inMaintenanceMode'));
 }

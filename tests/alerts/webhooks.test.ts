@@ -2,8 +2,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertDto } from '../../src/shared/alerts.js';
+import type { AlertDto, WebhookDelivery } from '../../src/shared/alerts.js';
 import { alertsDb } from '../../src/core/alerts/tables.js';
+import { createEventHub } from '../../src/core/contract/handlers.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { DesktopNotification, Notifier } from '../../src/core/notify/notifier.js';
 import { createNotifyService } from '../../src/core/notify/service.js';
@@ -186,9 +187,15 @@ describe('notify service', () => {
         },
       }),
     });
+    const events = createEventHub(log);
+    const delivered: WebhookDelivery[] = [];
+    events.subscribe((name, payload) => {
+      if (name === 'webhooks:delivered') delivered.push(payload as WebhookDelivery);
+    });
     const svc = createNotifyService({
       db: store.db,
       vault: keyFileVault(dir),
+      events,
       log,
       now: () => new Date('2026-11-10T08:00:00Z'),
       notifier,
@@ -253,6 +260,8 @@ describe('notify service', () => {
       [null, 'delivered', 1],
       [7, 'delivered', 2],
     ]);
+    // Each logged delivery was pushed as it happened, so an open delivery log needs no polling.
+    expect(delivered).toEqual([...log1].reverse());
     await svc.dispose();
     await close(r.server);
     expect(logText).not.toContain('SECRET-PATH');

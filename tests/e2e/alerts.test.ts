@@ -5,7 +5,7 @@ import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
 
 /*
@@ -42,13 +42,7 @@ afterAll(async () => {
 
 describe('alerts console in Chromium', () => {
   it('shows a raised datastore alert and acknowledges it with a comment', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(served.url);
+    const { page, errors } = await openApp(browser, served.url);
     const alerts = new AlertsPage(page);
     await alerts.open();
     await alerts.evaluateNow();

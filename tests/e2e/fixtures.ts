@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -23,6 +23,24 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     headless: true,
   });
+}
+
+/**
+ * Opens the served app in a new page that records uncaught errors and console errors; tests end
+ * with `expect(errors).toEqual([])`.
+ */
+export async function openApp(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return { page, errors };
 }
 
 /** A fresh data directory per test file (model: Actual's e2e fixtures). */

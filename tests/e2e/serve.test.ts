@@ -6,7 +6,7 @@ import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
 import { AppPage } from './pages/app-page.js';
 
 let browser: Browser;
@@ -58,13 +58,7 @@ afterAll(async () => {
 
 describe('infrascope serve in Chromium', () => {
   it('shows the app shell and the VMs table from the store', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(served.url);
+    const { page, errors } = await openApp(browser, served.url);
     const app = new AppPage(page);
     for (const label of [
       'Dashboard',

@@ -456,10 +456,18 @@ export async function alertSummary(
 ): Promise<AlertSummary> {
   const at = now.toISOString();
   let q = alertsDb(db)
-    .selectFrom('alert')
-    .select(['endpoint_id', 'entity_type', 'entity_id', 'severity', 'snoozed_until'])
-    .where('state', '<>', 'cleared');
-  if (endpointId !== undefined) q = q.where('endpoint_id', '=', endpointId);
+    .selectFrom('alert as a')
+    .leftJoin('endpoint as e', 'e.id', 'a.endpoint_id')
+    .select([
+      'a.endpoint_id',
+      'e.name as endpoint',
+      'a.entity_type',
+      'a.entity_id',
+      'a.severity',
+      'a.snoozed_until',
+    ])
+    .where('a.state', '<>', 'cleared');
+  if (endpointId !== undefined) q = q.where('a.endpoint_id', '=', endpointId);
   const rows = await q.execute();
   const open: Record<AlertSeverity, number> = { info: 0, warning: 0, critical: 0 };
   let snoozed = 0;
@@ -471,11 +479,12 @@ export async function alertSummary(
     }
     const severity = r.severity as AlertSeverity;
     open[severity]++;
-    if (r.endpoint_id === null || !r.entity_type || !r.entity_id) continue;
+    if (r.endpoint_id === null || r.endpoint === null || !r.entity_type || !r.entity_id) continue;
     const key = `${r.endpoint_id}|${r.entity_type}|${r.entity_id}`;
     const prev = worst.get(key);
     worst.set(key, {
       endpointId: r.endpoint_id,
+      endpoint: r.endpoint,
       entityType: r.entity_type,
       entityId: r.entity_id,
       severity:

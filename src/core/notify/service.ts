@@ -9,7 +9,7 @@ import type {
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError, serializeError } from '../../shared/errors.js';
 import { alertsDb } from '../alerts/tables.js';
-import type { HandlerSlice } from '../contract/handlers.js';
+import type { EventHub, HandlerSlice } from '../contract/handlers.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
 import type { VaultBackend } from '../vault/vault.js';
@@ -23,6 +23,8 @@ export type WebhookChannels =
 export interface NotifyDeps {
   readonly db: Kysely<Database>;
   readonly vault: VaultBackend;
+  /** Where each logged delivery is announced (`webhooks:delivered`), so the log shows it live. */
+  readonly events?: EventHub;
   readonly log: Logger;
   readonly now: () => Date;
   readonly notifier?: Notifier;
@@ -128,7 +130,7 @@ export function createNotifyService(deps: NotifyDeps): NotifyService {
         'webhook delivery failed',
       );
     }
-    return {
+    const delivery: WebhookDelivery = {
       id: row.id,
       webhookId: w.id,
       alertId,
@@ -139,6 +141,8 @@ export function createNotifyService(deps: NotifyDeps): NotifyService {
       error: result.error,
       durationMs: result.durationMs,
     };
+    deps.events?.emit('webhooks:delivered', delivery);
+    return delivery;
   };
 
   const webhook = async (id: number): Promise<WebhookRow> => {

@@ -14,6 +14,7 @@ import { EndpointsPage } from './pages/endpoints-page.js';
 import { HistoryPage } from './pages/history-page.js';
 import { InventoryPage, isTablePage } from './pages/inventory-pages.js';
 import { SettingsPage } from './pages/settings-page.js';
+import { startAlerts } from './stores/alerts.js';
 import { useDetails } from './stores/details.js';
 import { useExport } from './stores/export.js';
 import { startLive } from './stores/live.js';
@@ -129,6 +130,7 @@ export function App(): ReactElement {
   }, [theme]);
   useEffect(() => connectTheme(), []);
   useEffect(() => startLive(), []);
+  useEffect(() => startAlerts(), []);
   useGlobalShortcuts();
   useEffect(() => {
     const onHash = (): void => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueryFieldInfo } from '../../shared/query.js';
-import { formatBytes, formatCell, formatMhz, formatRelative } from './format.js';
+import { formatBytes, formatCell, formatDelivery, formatMhz, formatRelative } from './format.js';
 import {
   ageDays,
   exactTime,
@@ -83,5 +83,29 @@ describe('status cells', () => {
     expect(usageTone(0.5)).toBe('ok');
     expect(usageTone(0.8)).toBe('warn');
     expect(usageTone(0.95)).toBe('danger');
+  });
+});
+
+describe('formatDelivery', () => {
+  const base = {
+    id: 1,
+    webhookId: 1,
+    alertId: null,
+    at: '2026-11-10T08:00:00.000Z',
+    durationMs: 12,
+  };
+  it('says how a webhook delivery went', () => {
+    expect(
+      formatDelivery({ ...base, status: 'delivered', attempts: 1, httpStatus: 200, error: null }),
+    ).toBe('Delivered · HTTP 200 · 1 attempt · 12 ms');
+    expect(
+      formatDelivery({
+        ...base,
+        status: 'failed',
+        attempts: 3,
+        httpStatus: null,
+        error: 'timed out after 5000 ms',
+      }),
+    ).toBe('Failed · 3 attempts · 12 ms · timed out after 5000 ms');
   });
 });

@@ -1,3 +1,4 @@
+import type { WebhookDelivery } from '../../shared/alerts.js';
 import type { QueryCell, QueryFieldInfo } from '../../shared/query.js';
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -59,4 +60,21 @@ export function formatCell(field: QueryFieldInfo, value: QueryCell | undefined):
   }
   if (field.type === 'time') return formatRelative(String(value));
   return String(value);
+}
+
+/**
+ * One delivery in words.
+ *
+ * @example formatDelivery(d) // 'Delivered · HTTP 200 · 1 attempt · 12 ms'
+ */
+export function formatDelivery(d: WebhookDelivery): string {
+  return [
+    d.status === 'delivered' ? 'Delivered' : 'Failed',
+    d.httpStatus === null ? null : `HTTP ${d.httpStatus}`,
+    `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`,
+    `${d.durationMs} ms`,
+    d.error,
+  ]
+    .filter((x): x is string => x !== null && x !== '')
+    .join(' · ');
 }

@@ -47,4 +47,40 @@ export class AlertsPage {
     await row.getByRole('button').first().click();
     return this.page.getByRole('region', { name: /^History of alert \d+$/ });
   }
+
+  /** Opens a tab of the console: Open, History, Rules or Webhooks. */
+  async tab(name: 'Open' | 'History' | 'Rules' | 'Webhooks'): Promise<void> {
+    await this.region().getByRole('tab', { name, exact: true }).click();
+  }
+
+  webhooks(): Locator {
+    return this.page.getByRole('region', { name: 'Webhooks', exact: true });
+  }
+
+  /** Adds a webhook through the form on the Webhooks tab and waits for its row. */
+  async addWebhook(name: string, url: string, minSeverity: string): Promise<void> {
+    const form = this.webhooks().getByRole('form', { name: 'Add a webhook' });
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('URL').fill(url);
+    await form.getByLabel('Minimum severity').selectOption(minSeverity);
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    await this.webhookRow(name).waitFor();
+  }
+
+  webhookRow(name: string): Locator {
+    return this.webhooks()
+      .getByRole('table', { name: 'Webhook list' })
+      .locator('tbody tr')
+      .filter({ hasText: name });
+  }
+
+  /** Rows of the delivery log for a webhook and an alert (`#12`, or `test`). */
+  delivery(webhook: string, alert: string): Locator {
+    const cell = (name: string): Locator => this.page.getByRole('cell', { name, exact: true });
+    return this.webhooks()
+      .getByRole('table', { name: 'Delivery log' })
+      .locator('tbody tr')
+      .filter({ has: cell(webhook) })
+      .filter({ has: cell(alert) });
+  }
 }

@@ -17,11 +17,14 @@ import type {
 import { formatBytes, formatCell, formatMhz, formatRelative } from '../format.js';
 import { useNow } from '../hooks/use-now.js';
 import type { DetailTarget } from '../stores/details.js';
+import { useAlertBadge } from '../stores/alerts.js';
 import { useDetails } from '../stores/details.js';
 import { useLive } from '../stores/live.js';
 import { api } from '../transport.js';
+import { AlertBadge } from './alert-badge.js';
 import { StateBadge, UsageBar } from './cell.js';
 import { ageDays, exactTime, snapshotTone } from './cell-format.js';
+import { EntityAlerts } from './entity-alerts.js';
 import { UsageCharts } from './usage-chart.js';
 
 const KIND_LABEL: Record<EntityDetails['kind'], string> = {
@@ -568,6 +571,8 @@ export function DetailPanel(): ReactElement | null {
   const tick = useLive((s) => s.tick);
   const now = useNow();
   const ref = useRef<HTMLElement>(null);
+  const d = target && details && sameTarget(details.for, target) ? details.data : null;
+  const badge = useAlertBadge(d?.endpoint ?? '', d?.kind ?? '', d?.id ?? '');
 
   useEffect(() => {
     if (!target) return;
@@ -595,7 +600,6 @@ export function DetailPanel(): ReactElement | null {
   }, [target]);
 
   if (!target) return null;
-  const d = details && sameTarget(details.for, target) ? details.data : null;
   const title = d?.name ?? target.name ?? target.id;
   return (
     <aside
@@ -634,6 +638,7 @@ export function DetailPanel(): ReactElement | null {
         </div>
         {d?.kind === 'vm' && d.powerState && <StateBadge state={d.powerState} />}
         {d?.kind === 'host' && d.connectionState && <StateBadge state={d.connectionState} />}
+        {badge && <AlertBadge info={badge} />}
         <button className="icon-btn" onClick={close} aria-label="Close details" title="Close (Esc)">
           ✕
         </button>
@@ -645,6 +650,17 @@ export function DetailPanel(): ReactElement | null {
           </div>
         )}
         {!d && !error && <p className="muted">Loading…</p>}
+        {d && d.kind !== 'network' && (
+          <Section title="Open alerts">
+            <EntityAlerts
+              endpointId={d.endpointId}
+              entityType={d.kind}
+              entityId={d.id}
+              name={d.name}
+              now={now}
+            />
+          </Section>
+        )}
         {d?.kind === 'vm' && <VmView d={d} now={now} />}
         {d?.kind === 'host' && <HostView d={d} now={now} />}
         {d?.kind === 'cluster' && <ClusterView d={d} now={now} />}

@@ -2,7 +2,9 @@ import type { ReactElement } from 'react';
 import type { SyncProgressEvent } from '../../../shared/contract.js';
 import type { CredentialState, EndpointDto } from '../../../shared/endpoints.js';
 import { formatRelative } from '../format.js';
+import { useAlertBadge } from '../stores/alerts.js';
 import { progressText } from '../stores/endpoints.js';
+import { AlertBadge } from './alert-badge.js';
 import { KIND_LABELS } from './endpoint-form.js';
 import { untrustedCertificate } from './trust-dialog.js';
 
@@ -48,6 +50,8 @@ interface Props {
 /** One endpoint at a glance: what it is, how its syncs go, and what can be done with it. */
 export function EndpointCard({ endpoint: ep, progress, busy, actions }: Props): ReactElement {
   const st = ep.status;
+  // Endpoint rules (sync failing, stale, certificate) name the endpoint by its id.
+  const alertBadge = useAlertBadge(ep.name, 'endpoint', String(ep.id));
   const running = progress?.state === 'running' || (progress === undefined && st.running);
   const lastError = progress?.state === 'failed' ? (progress.error ?? st.lastError) : st.lastError;
   const untrusted = untrustedCertificate(lastError) !== null;
@@ -62,6 +66,7 @@ export function EndpointCard({ endpoint: ep, progress, busy, actions }: Props): 
         <h2>{ep.name}</h2>
         <span className="kind">{KIND_LABELS[ep.kind]}</span>
         <div className="badges">
+          {alertBadge && <AlertBadge info={alertBadge} />}
           {running && <span className="badge running">Running</span>}
           {st.stale && <span className="badge stale">Stale</span>}
           {st.circuitOpen && (

@@ -32,6 +32,7 @@ import {
   saveLayout,
 } from '../stores/table-layout.js';
 import { api } from '../transport.js';
+import { RowAlertBadge } from './alert-badge.js';
 import { Cell } from './cell.js';
 import { copyText } from './clipboard.js';
 import { ColumnChooser } from './column-chooser.js';
@@ -139,6 +140,7 @@ const Row = memo(function Row({
           title={row ? cellText(row[f.name]) : undefined}
         >
           {row ? <Cell kind={kind} field={f} row={row} now={now} /> : ''}
+          {row && f.name === 'name' && <RowAlertBadge kind={kind} row={row} />}
         </div>
       ))}
     </div>

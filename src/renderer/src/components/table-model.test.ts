@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { QueryFieldInfo } from '../../../shared/query.js';
 import {
   NO_QUICK,
+  alertTargetOf,
   countText,
   detailTargetOf,
   pagesFor,
@@ -181,5 +182,34 @@ describe('rows, copy and windows', () => {
     ).toBeNull();
     expect(detailTargetOf('resource-pools', { endpoint: 'vc', id: 'rp' })).toBeNull();
     expect(detailTargetOf('vms', { id: 'vm-1' })).toBeNull();
+  });
+});
+
+describe('alertTargetOf', () => {
+  it('maps rows to the alert subject they stand for', () => {
+    expect(alertTargetOf('hosts', { endpoint: 'vc', id: 'host-9', name: 'esx9' })).toEqual({
+      endpoint: 'vc',
+      entityType: 'host',
+      entityId: 'host-9',
+    });
+    expect(alertTargetOf('snapshots', { endpoint: 'vc', id: 'snap-1', vmId: 'vm-1' })).toEqual({
+      endpoint: 'vc',
+      entityType: 'snapshot',
+      entityId: 'snap-1',
+    });
+    // A change-log row stands for the object that changed, when a rule can watch it.
+    expect(
+      alertTargetOf('changes', {
+        endpoint: 'vc',
+        id: 7,
+        entityType: 'datastore',
+        entityId: 'ds-1',
+      }),
+    ).toEqual({ endpoint: 'vc', entityType: 'datastore', entityId: 'ds-1' });
+    expect(
+      alertTargetOf('changes', { endpoint: 'vc', id: 8, entityType: 'vmNic', entityId: 'n-1' }),
+    ).toBeNull();
+    expect(alertTargetOf('networks', { endpoint: 'vc', id: 'net-1' })).toBeNull();
+    expect(alertTargetOf('vms', { endpoint: null, id: 'vm-1' })).toBeNull();
   });
 });

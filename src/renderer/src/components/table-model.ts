@@ -1,3 +1,5 @@
+import type { AlertEntityType } from '../../../shared/alerts.js';
+import { ALERT_ENTITY_TYPES } from '../../../shared/alerts.js';
 import type { Filter, QueryCell, QueryFieldInfo, QueryRow, Sort } from '../../../shared/query.js';
 
 /*
@@ -264,4 +266,31 @@ export function detailTargetOf(
     return t ? { kind: t, endpoint, id, name: str('name') ?? id } : null;
   }
   return null;
+}
+
+/** Query kinds whose rows are alert subjects themselves, and the subject type they hold. */
+const ALERT_SUBJECTS: Partial<Record<string, AlertEntityType>> = {
+  vms: 'vm',
+  hosts: 'host',
+  clusters: 'cluster',
+  datastores: 'datastore',
+  snapshots: 'snapshot',
+};
+
+/**
+ * The alert subject a table row stands for (its badge's key), or null for rows no rule
+ * watches (networks, resource pools). A change-log row stands for the object that changed.
+ */
+export function alertTargetOf(
+  kind: string,
+  row: QueryRow,
+): { endpoint: string; entityType: AlertEntityType; entityId: string } | null {
+  const endpoint = row['endpoint'];
+  if (typeof endpoint !== 'string' || endpoint === '') return null;
+  const direct = ALERT_SUBJECTS[kind];
+  const type = direct ?? (kind === 'changes' ? row['entityType'] : null);
+  const id = direct ? row['id'] : row['entityId'];
+  if (typeof id !== 'string' || id === '' || typeof type !== 'string') return null;
+  if (!(ALERT_ENTITY_TYPES as readonly string[]).includes(type) || type === 'endpoint') return null;
+  return { endpoint, entityType: type as AlertEntityType, entityId: id };
 }

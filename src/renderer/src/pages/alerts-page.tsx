@@ -7,16 +7,20 @@ import type {
   AlertSeverity,
 } from '../../../shared/alerts.js';
 import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
+import { SEVERITY_TONE } from '../components/alert-badge.js';
+import { WebhooksPanel } from '../components/webhooks-panel.js';
 import { formatRelative } from '../format.js';
+import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { api } from '../transport.js';
 
-type View = 'open' | 'history' | 'rules';
+type View = 'open' | 'history' | 'rules' | 'webhooks';
 
-const TONE: Record<AlertSeverity, string> = {
-  info: 'tone-info',
-  warning: 'tone-warn',
-  critical: 'tone-danger',
+const VIEW_LABELS: Readonly<Record<View, string>> = {
+  open: 'Open',
+  history: 'History',
+  rules: 'Rules',
+  webhooks: 'Webhooks',
 };
 
 const SNOOZES: readonly [label: string, minutes: number][] = [
@@ -33,22 +37,8 @@ function message(e: unknown): string {
 /** Refetches on pushed alert events and on the live tick (syncs by other processes). */
 function useAlertsRefresh(): number {
   const tick = useLive((s) => s.tick);
-  const [pushed, setPushed] = useState(0);
-  useEffect(() => {
-    const bump = (): void => setPushed((n) => n + 1);
-    const offs: (() => void)[] = [];
-    for (const event of ['alerts:changed', 'alerts:raised'] as const) {
-      try {
-        offs.push(api.on(event, bump));
-      } catch {
-        // A host that does not forward alert events yet: the live tick still refreshes.
-      }
-    }
-    return () => {
-      for (const off of offs) off();
-    };
-  }, []);
-  return tick + pushed;
+  const revision = useAlerts((s) => s.revision);
+  return tick + revision;
 }
 
 function AlertHistory({ alert }: { alert: AlertDto }): ReactElement {
@@ -239,9 +229,10 @@ export function AlertsPage(): ReactElement {
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
   const refresh = useAlertsRefresh();
+  const entity = useAlerts((s) => s.entityFilter);
 
   useEffect(() => {
-    if (view === 'rules') return;
+    if (view === 'rules' || view === 'webhooks') return;
     let live = true;
     api
       .invoke('alerts:list', {
@@ -250,6 +241,13 @@ export function AlertsPage(): ReactElement {
         limit: 2000,
         ...(severity ? { severity } : {}),
         ...(rule ? { rule } : {}),
+        ...(entity
+          ? {
+              endpointId: entity.endpointId,
+              entityType: entity.entityType,
+              entityId: entity.entityId,
+            }
+          : {}),
       })
       .then(
         (a) => {
@@ -262,7 +260,7 @@ export function AlertsPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [view, severity, rule, showSnoozed, refresh]);
+  }, [view, severity, rule, showSnoozed, entity, refresh]);
 
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
@@ -295,7 +293,7 @@ export function AlertsPage(): ReactElement {
       <header className="page-header">
         <h1>Alerts</h1>
         <div className="toolbar" role="tablist">
-          {(['open', 'history', 'rules'] as const).map((v) => (
+          {(Object.keys(VIEW_LABELS) as View[]).map((v) => (
             <button
               key={v}
               type="button"
@@ -304,7 +302,7 @@ export function AlertsPage(): ReactElement {
               className={view === v ? 'btn chip' : 'btn'}
               onClick={() => setView(v)}
             >
-              {v === 'open' ? 'Open' : v === 'history' ? 'History' : 'Rules'}
+              {VIEW_LABELS[v]}
             </button>
           ))}
           <button
@@ -323,6 +321,8 @@ export function AlertsPage(): ReactElement {
       )}
       {view === 'rules' ? (
         <RulesEditor />
+      ) : view === 'webhooks' ? (
+        <WebhooksPanel />
       ) : (
         <>
           <div className="toolbar" aria-label="Filters">
@@ -353,6 +353,19 @@ export function AlertsPage(): ReactElement {
                 </option>
               ))}
             </select>
+            {entity && (
+              <span className="chip active filter-chip">
+                {entity.entityType} {entity.name}
+                <button
+                  type="button"
+                  className="chip-x"
+                  aria-label={`Clear the filter on ${entity.name}`}
+                  onClick={() => setAlertEntityFilter(null)}
+                >
+                  ✕
+                </button>
+              </span>
+            )}
             <label>
               <input
                 type="checkbox"
@@ -438,7 +451,7 @@ export function AlertsPage(): ReactElement {
                       />
                     </td>
                     <td>
-                      <span className={`badge ${TONE[a.severity]}`}>{a.severity}</span>
+                      <span className={`badge ${SEVERITY_TONE[a.severity]}`}>{a.severity}</span>
                     </td>
                     <td>
                       {a.state}
