@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scopeSchema } from './query.js';
 
 /*
  * The alerts, metrics, capacity and webhooks slice of the contract: request schemas, DTOs and
@@ -151,6 +152,8 @@ export const alertListSchema = z.object({
   rule: z.string().max(64).optional(),
   entityType: z.string().max(32).optional(),
   entityId: z.string().max(256).optional(),
+  /** The workspace scope (endpoint name and/or tag), as for inventory queries. */
+  scope: scopeSchema.optional(),
   /** Snoozed alerts are left out of open lists unless asked for. */
   includeSnoozed: z.boolean().default(false),
   limit: z.number().int().min(1).max(10_000).default(500),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type {
   AlertDto,
@@ -18,6 +19,7 @@ import type {
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../store/schema.js';
+import { entityTagged } from '../inventory/scope-sql.js';
 import { RULES_BY_ID } from './rules.js';
 import { alertsDb } from './tables.js';
 
@@ -206,6 +208,15 @@ export async function listAlerts(
   if (f.rule) q = q.where('a.rule', '=', f.rule);
   if (f.entityType) q = q.where('a.entity_type', '=', f.entityType);
   if (f.entityId) q = q.where('a.entity_id', '=', f.entityId);
+  // The workspace scope, meaning what it means for the inventory tables.
+  if (f.scope?.endpoint !== undefined) {
+    q = q.where(sql<boolean>`lower(e.name) = ${f.scope.endpoint.toLowerCase()}`);
+  }
+  if (f.scope?.tag !== undefined) {
+    q = q.where(
+      sql<boolean>`${entityTagged('a.endpoint_id', 'a.entity_type', 'a.entity_id', f.scope.tag)}`,
+    );
+  }
   if (!f.includeSnoozed && f.state !== 'cleared') {
     const at = now.toISOString();
     q = q.where((eb) =>

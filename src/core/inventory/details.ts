@@ -27,6 +27,7 @@ import { entityRequestSchema, searchRequestSchema } from '../../shared/details.j
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import type { Database } from '../store/schema.js';
+import { escapeLike } from './scope-sql.js';
 
 /*
  * Detail views: one entity and everything related to it, read in a handful of indexed queries
@@ -864,10 +865,6 @@ export async function entityDetails(db: Db, input: EntityRequest): Promise<Entit
     case 'network':
       return networkDetails(db, endpoint, req.id);
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Lower is better: exact name, name prefix, other exact match, anything else. */

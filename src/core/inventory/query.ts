@@ -14,6 +14,7 @@ import { inventoryQuerySchema } from '../../shared/query.js';
 import type { Database } from '../store/schema.js';
 import type { FieldDef, KindDef } from './query-defs.js';
 import { KINDS, LIST_SEP } from './query-defs.js';
+import { entityTagged, escapeLike, listHas } from './scope-sql.js';
 
 function fieldOf(def: KindDef, kind: string, name: string): FieldDef {
   const field = def.fields.find((x) => x.name === name);
@@ -25,10 +26,6 @@ function fieldOf(def: KindDef, kind: string, name: string): FieldDef {
     );
   }
   return field;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function coerce(field: FieldDef, value: string): string | number {
@@ -54,19 +51,6 @@ function coerce(field: FieldDef, value: string): string | number {
   return value;
 }
 
-/**
- * A list cell has `value` as one whole member (case-insensitive). Lists are stored two ways: JSON
- * arrays (tags) and names joined by {@link LIST_SEP} (related names): each is matched exactly.
- */
-function listHas(listExpr: string, value: string): RawBuilder<unknown> {
-  const expr = sql.raw(listExpr);
-  const text = value.toLowerCase();
-  const member = `%${LIST_SEP}${escapeLike(text)}${LIST_SEP}%`;
-  return sql`(CASE WHEN substr(${expr}, 1, 1) = '[' AND json_valid(${expr})
-    THEN EXISTS (SELECT 1 FROM json_each(${expr}) j WHERE lower(j.value) = ${text})
-    ELSE (char(31) || lower(COALESCE(${expr}, '')) || char(31)) LIKE ${member} ESCAPE '\\' END)`;
-}
-
 /** The conditions of a workspace scope, for the parts that apply to this kind. */
 function scopeConditions(
   def: KindDef,
@@ -84,18 +68,26 @@ function scopeConditions(
     );
   }
   if (scope.tag !== undefined) {
-    const lists = [
-      byName('tags')?.expr,
-      // Every kind with an endpoint column joins the endpoint as `e`: its labels count too.
-      endpointField?.expr === 'e.name' ? 'e.tags' : undefined,
-    ].filter((x, i, all): x is string => x !== undefined && all.indexOf(x) === i);
-    if (lists.length > 0) {
-      out.push(
-        sql`(${sql.join(
-          lists.map((l) => listHas(l, scope.tag!)),
-          sql` OR `,
-        )})`,
-      );
+    const type = byName('entityType');
+    const id = byName('entityId');
+    if (type && id) {
+      // Rows about an entity (changes, events, alerts): that entity's tags or its endpoint's.
+      const alias = type.expr.split('.')[0]!;
+      out.push(entityTagged(`${alias}.endpoint_id`, type.expr, id.expr, scope.tag));
+    } else {
+      const lists = [
+        byName('tags')?.expr,
+        // Every kind with an endpoint column joins the endpoint as `e`: its labels count too.
+        endpointField?.expr === 'e.name' ? 'e.tags' : undefined,
+      ].filter((x, i, all): x is string => x !== undefined && all.indexOf(x) === i);
+      if (lists.length > 0) {
+        out.push(
+          sql`(${sql.join(
+            lists.map((l) => listHas(l, scope.tag!)),
+            sql` OR `,
+          )})`,
+        );
+      }
     }
   }
   return out;

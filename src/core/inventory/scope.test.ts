@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
+import { alertListSchema } from '../../shared/alerts.js';
+import type { Scope } from '../../shared/query.js';
 import { QUERY_KINDS } from '../../shared/query.js';
+import { listAlerts } from '../alerts/repository.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
 import { listTags, queryInventory } from './query.js';
@@ -113,6 +116,42 @@ describe('workspace scope', () => {
       });
       expect(res.total, kind).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('rows about an entity (changes, alerts) follow the entity’s tags and its endpoint’s labels', async () => {
+    const changed = await queryInventory(store.db, {
+      kind: 'changes',
+      scope: { tag: 'gold' },
+      limit: 100,
+    });
+    expect(
+      changed.rows.map((r) => `${String(r['endpoint'])}/${String(r['entityId'])}`).sort(),
+    ).toEqual(['vc-lab/vm-2', 'vc-prod/host-1', 'vc-prod/vm-1']);
+
+    const ep = (name: string): number =>
+      (store.sqlite.prepare('SELECT id FROM endpoint WHERE name = ?').get(name) as { id: number })
+        .id;
+    const raise = store.sqlite.prepare(
+      `INSERT INTO alert (rule, severity, endpoint_id, entity_type, entity_id, message, state, raised_at)
+       VALUES ('test', 'warning', ?, ?, ?, 'm', 'active', '2026-11-24T08:00:00Z')`,
+    );
+    raise.run(ep('vc-lab'), 'vm', 'vm-2'); // tagged gold
+    raise.run(ep('vc-lab'), 'vm', 'vm-3'); // untagged
+    raise.run(ep('vc-prod'), 'endpoint', String(ep('vc-prod'))); // endpoint labelled prod
+    const listed = async (scope: Scope): Promise<string[]> =>
+      (await listAlerts(store.db, alertListSchema.parse({ scope }), at))
+        .map((a) => `${String(a.endpoint)}/${String(a.entityId)}`)
+        .sort();
+    expect(await listed({ tag: 'gold' })).toEqual(['vc-lab/vm-2']);
+    expect(await listed({ tag: 'prod' })).toEqual([`vc-prod/${ep('vc-prod')}`]);
+    expect(await listed({ endpoint: 'vc-lab' })).toEqual(['vc-lab/vm-2', 'vc-lab/vm-3']);
+    const counted = await queryInventory(store.db, {
+      kind: 'alerts',
+      scope: { tag: 'gold' },
+      limit: 0,
+    });
+    expect(counted.total).toBe(1);
+    store.sqlite.prepare("DELETE FROM alert WHERE rule = 'test'").run();
   });
 
   it('lists every tag once, case-insensitively, sorted', async () => {

@@ -1,0 +1,50 @@
+import type { RawBuilder } from 'kysely';
+import { sql } from 'kysely';
+import { LIST_SEP } from './query-defs.js';
+
+/** SQL conditions shared by the query engine and the alerts console for the workspace scope. */
+
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A list cell has `value` as one whole member (case-insensitive). Lists are stored two ways: JSON
+ * arrays (tags) and names joined by {@link LIST_SEP} (related names): each is matched exactly.
+ */
+export function listHas(listExpr: string, value: string): RawBuilder<unknown> {
+  const expr = sql.raw(listExpr);
+  const text = value.toLowerCase();
+  const member = `%${LIST_SEP}${escapeLike(text)}${LIST_SEP}%`;
+  return sql`(CASE WHEN substr(${expr}, 1, 1) = '[' AND json_valid(${expr})
+    THEN EXISTS (SELECT 1 FROM json_each(${expr}) j WHERE lower(j.value) = ${text})
+    ELSE (char(31) || lower(COALESCE(${expr}, '')) || char(31)) LIKE ${member} ESCAPE '\\' END)`;
+}
+
+/** Entity types whose rows carry vSphere tags, and their tables. */
+const TAGGED: readonly (readonly [string, string])[] = [
+  ['vm', 'vm'],
+  ['host', 'host'],
+  ['datastore', 'datastore'],
+  ['network', 'network'],
+];
+
+/**
+ * A row about an entity (a change, an event, an alert) is in a tag's scope when the entity
+ * carries the tag or its endpoint is labelled with it. Arguments are SQL expressions.
+ */
+export function entityTagged(
+  endpointIdExpr: string,
+  typeExpr: string,
+  idExpr: string,
+  tag: string,
+): RawBuilder<unknown> {
+  const endpointId = sql.raw(endpointIdExpr);
+  const type = sql.raw(typeExpr);
+  const id = sql.raw(idExpr);
+  const own = TAGGED.map(
+    ([entityType, table]) =>
+      sql`(${type} = ${entityType} AND EXISTS (SELECT 1 FROM ${sql.raw(table)} st WHERE st.endpoint_id = ${endpointId} AND st.native_id = ${id} AND ${listHas('st.tags', tag)}))`,
+  );
+  return sql`(EXISTS (SELECT 1 FROM endpoint se WHERE se.id = ${endpointId} AND ${listHas('se.tags', tag)}) OR ${sql.join(own, sql` OR `)})`;
+}
