@@ -237,6 +237,8 @@ export const metricRetentionSchema = z.object({
 
 export const capacityReportSchema = z.object({
   endpointId: z.number().int().positive().optional(),
+  /** The workspace scope (endpoint name and/or tag), as for inventory queries. */
+  scope: scopeSchema.optional(),
 });
 
 export interface DatastoreForecast {

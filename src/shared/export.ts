@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EntityType, FieldValue } from './entities.js';
 import { ENTITY_TYPES } from './entities.js';
-import { filterSchema } from './query.js';
+import { filterSchema, scopeSchema } from './query.js';
 
 /*
  * The export and snapshot slice of the contract: XLSX shaped like RVTools, CSV per entity type,
@@ -34,6 +34,11 @@ export const exportRequestSchema = z.object({
   endpoint: z.string().min(1).max(100).optional(),
   /** Filters on VM fields (as `inventory:query` kind `vms`): VM sheets keep the matching VMs. */
   where: z.array(filterSchema).max(50).default([]),
+  /**
+   * The workspace scope, as for inventory queries: its endpoint narrows every sheet (as
+   * `endpoint`), its tag keeps the VMs that carry it or whose endpoint is labelled with it.
+   */
+  scope: scopeSchema.optional(),
   /**
    * Only these VMs (a table's selected rows: endpoint name and native id), with their disks, NICs
    * and snapshots; other entity types are exported whole. Combines with `where` and `endpoint`.

@@ -324,6 +324,9 @@ describe('the inventory workspace in Chromium', () => {
     await ws.waitForCount('1 VMs');
     await ws.row('Virtual machines', 'dr-002').waitFor();
     await ws.screenshot('scope-tag');
+    await ws.open('Alerts', 'Alerts');
+    await page.locator('.page-header .scope-note', { hasText: 'Scope: tag gold' }).waitFor();
+    await ws.open('VMs', 'Virtual machines');
     await scope.getByRole('button', { name: 'Clear the scope' }).click();
     await ws.waitForCount('43 VMs');
 

@@ -119,6 +119,36 @@ describe('export of selected VMs (ids)', () => {
     ).toEqual(['app-004', 'app-005']);
   });
 
+  it('keeps to the workspace scope: a tag narrows the VMs, not the estate around them', async () => {
+    await h.core.store.db
+      .updateTable('vm')
+      .set({ tags: '["gold"]' })
+      .where('native_id', 'in', ['vm-2', 'vm-3'])
+      .execute();
+    const out = join(h.dir, 'scoped.xlsx');
+    await h.call('export:run', { format: 'xlsx', out, scope: { tag: 'GOLD' } });
+    const book = XLSX.readFile(out);
+    expect(
+      sheet(book, 'vInfo')
+        .map((r) => r['VM'])
+        .sort(),
+    ).toEqual(['app-002', 'app-003']);
+    const hosts = await h.call('inventory:query', { kind: 'hosts', limit: 0 });
+    expect(sheet(book, 'vHost')).toHaveLength(hosts.total);
+    // With filters: both apply.
+    await h.call('export:run', {
+      format: 'xlsx',
+      out,
+      scope: { tag: 'gold' },
+      where: [{ field: 'name', op: '=', value: 'app-003' }],
+    });
+    expect(sheet(XLSX.readFile(out), 'vInfo').map((r) => r['VM'])).toEqual(['app-003']);
+    const snap = (await h.call('snapshots:save', { label: 'scoped' })) as SnapshotInfo;
+    await expect(
+      h.call('export:run', { format: 'xlsx', out, snapshot: snap.id, scope: { tag: 'gold' } }),
+    ).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
   it('rejects an empty selection and more than the maximum', async () => {
     const out = join(h.dir, 'bad.xlsx');
     await expect(h.call('export:run', { format: 'xlsx', out, ids: [] })).rejects.toMatchObject({

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { EventMap, EventName } from '../../shared/contract.js';
 import type { EvaluationSummary } from '../../shared/alerts.js';
 import { serializeError } from '../../shared/errors.js';
+import { scopeCapacityReport } from '../capacity/scope.js';
 import { capacityReport } from '../capacity/report.js';
 import type { EventHub, HandlerSlice } from '../contract/handlers.js';
 import type { Logger } from '../logger.js';
@@ -225,12 +226,13 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
       'alerts:updateRule': (input, ctx) => updateRule(deps.db, input, ctx.actor, deps.now()),
       'alerts:evaluate': ({ endpointId }) => evaluate(endpointId),
       'alerts:summary': ({ endpointId }) => alertSummary(deps.db, deps.now(), endpointId),
-      'capacity:report': async ({ endpointId }) => {
+      'capacity:report': async ({ endpointId, scope }) => {
         await deps.beforeEvaluate?.();
-        return capacityReport(deps.db, {
+        const report = await capacityReport(deps.db, {
           now: deps.now(),
           ...(endpointId === undefined ? {} : { endpointId }),
         });
+        return scopeCapacityReport(deps.db, report, scope);
       },
     },
   };

@@ -53,18 +53,23 @@ const THROTTLE_MS = 100;
 export function createExportCapability(deps: ExportDeps): ExportCapability {
   const running = new Map<string, AbortController>();
 
-  async function openSource(req: ExportRequestParsed): Promise<InventorySource> {
+  async function openSource(asked: ExportRequestParsed): Promise<InventorySource> {
     const { store } = deps;
+    // A scope's endpoint narrows every sheet, as --endpoint does; its tag narrows the VMs.
+    const req =
+      asked.endpoint === undefined && asked.scope?.endpoint !== undefined
+        ? { ...asked, endpoint: asked.scope.endpoint }
+        : asked;
     let source: InventorySource;
     if (req.snapshot !== undefined) {
       const ref = await exclusive(store.db, () => resolveSnapshotRef(store.sqlite, req.snapshot!));
       if (ref === 'now') {
         source = openLiveSource(store.sqlite, store.file, opts(req));
       } else {
-        if (req.where.length > 0) {
+        if (req.where.length > 0 || req.scope?.tag !== undefined) {
           throw new AppError(
             'VALIDATION',
-            'Filters (--where) apply to the live inventory, not to a snapshot',
+            'Filters (--where) and a tag scope apply to the live inventory, not to a snapshot',
           );
         }
         source = openSnapshotSource(store.sqlite, ref);
@@ -74,7 +79,7 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
       source = openLiveSource(store.sqlite, store.file, opts(req));
     }
     try {
-      source = await applyVmFilters(store.db, source, req.where);
+      source = await applyVmFilters(store.db, source, req.where, req.scope);
       if (req.ids !== undefined) source = filterVmIds(source, req.ids);
       if (req.anonymize) {
         const key = await exclusive(store.db, () => pseudonymKey(store.sqlite));

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../../shared/errors.js';
-import type { Filter } from '../../shared/query.js';
+import type { Filter, Scope } from '../../shared/query.js';
 import { MAX_PAGE } from '../../shared/query.js';
 import { queryInventory } from '../inventory/query.js';
 import type { Database } from '../store/schema.js';
@@ -9,20 +9,23 @@ import { filterVms } from './source.js';
 
 /**
  * Keeps the VMs that match `where` (the query engine's filters on kind `vms`, so the CLI's
- * `--where` means what it means for `infrascope query vms`), with their disks, NICs and snapshots.
+ * `--where` means what it means for `infrascope query vms`) and are in the workspace `scope`,
+ * with their disks, NICs and snapshots.
  */
 export async function applyVmFilters(
   db: Kysely<Database>,
   source: InventorySource,
   where: readonly Filter[],
+  scope?: Scope,
 ): Promise<InventorySource> {
-  if (where.length === 0) return source;
+  if (where.length === 0 && scope?.tag === undefined) return source;
   const keyOf = new Map(source.endpoints.map((e) => [e.name, e.key]));
   const keep = new Set<string>();
   for (let offset = 0; ; offset += MAX_PAGE) {
     const page = await queryInventory(db, {
       kind: 'vms',
       where: [...where],
+      ...(scope ? { scope } : {}),
       limit: MAX_PAGE,
       offset,
       sort: [{ field: 'id', desc: false }],

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
+import type {
+  CapacityReport,
+  ClusterHeadroom,
+  DatastoreForecast,
+  ReclaimableSnapshot,
+  VmRightSizing,
+} from '../../shared/alerts.js';
 import { alertListSchema } from '../../shared/alerts.js';
+import { scopeCapacityReport } from '../capacity/scope.js';
 import type { Scope } from '../../shared/query.js';
 import { QUERY_KINDS } from '../../shared/query.js';
 import { listAlerts } from '../alerts/repository.js';
@@ -152,6 +160,43 @@ describe('workspace scope', () => {
     });
     expect(counted.total).toBe(1);
     store.sqlite.prepare("DELETE FROM alert WHERE rule = 'test'").run();
+  });
+
+  it('narrows a capacity report the same way', async () => {
+    const id = (name: string): number =>
+      (store.sqlite.prepare('SELECT id FROM endpoint WHERE name = ?').get(name) as { id: number })
+        .id;
+    const [lab, prod] = [id('vc-lab'), id('vc-prod')];
+    const vm = (endpointId: number, vmId: string) => ({ endpointId, vmId }) as VmRightSizing;
+    const snap = (endpointId: number, vmId: string | null, sizeBytes: number) =>
+      ({ endpointId, vmId, sizeBytes, orphaned: vmId === null }) as ReclaimableSnapshot;
+    const report: CapacityReport = {
+      generatedAt: at.toISOString(),
+      datastores: [
+        { endpointId: lab, datastoreId: 'datastore-1' },
+        { endpointId: lab, datastoreId: 'datastore-2' },
+        { endpointId: prod, datastoreId: 'datastore-1' },
+      ] as DatastoreForecast[],
+      clusters: [
+        { endpointId: lab, clusterId: 'domain-c1' },
+        { endpointId: prod, clusterId: 'domain-c1' },
+      ] as ClusterHeadroom[],
+      idleVms: [vm(lab, 'vm-1'), vm(lab, 'vm-2'), vm(prod, 'vm-1')],
+      oversizedVms: [vm(prod, 'vm-3')],
+      snapshots: [snap(lab, 'vm-1', 10), snap(lab, null, 5), snap(prod, 'vm-2', 7)],
+      reclaimableSnapshotBytes: 22,
+    };
+    const prodTag = await scopeCapacityReport(store.db, report, { tag: 'prod' });
+    expect(prodTag.datastores).toEqual([report.datastores[0], report.datastores[2]]);
+    expect(prodTag.clusters).toEqual([report.clusters[1]]);
+    expect(prodTag.idleVms).toEqual([vm(lab, 'vm-1'), vm(prod, 'vm-1')]);
+    expect(prodTag.oversizedVms).toEqual(report.oversizedVms);
+    expect(prodTag.snapshots.map((x) => x.sizeBytes)).toEqual([10, 7]);
+    expect(prodTag.reclaimableSnapshotBytes).toBe(17);
+    const labOnly = await scopeCapacityReport(store.db, report, { endpoint: 'vc-lab' });
+    expect(labOnly.idleVms).toEqual([vm(lab, 'vm-1'), vm(lab, 'vm-2')]);
+    expect(labOnly.snapshots.map((x) => x.sizeBytes)).toEqual([10, 5]);
+    expect(await scopeCapacityReport(store.db, report, undefined)).toBe(report);
   });
 
   it('lists every tag once, case-insensitively, sorted', async () => {

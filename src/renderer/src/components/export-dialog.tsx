@@ -5,6 +5,7 @@ import { formatBytes } from '../format.js';
 import { useEndpoints } from '../stores/endpoints.js';
 import type { ExportRun, TableScope } from '../stores/export.js';
 import { defaultExportPath, extensionOf, useExport } from '../stores/export.js';
+import { describeScope } from '../stores/scope.js';
 import { api, showExportInFolder } from '../transport.js';
 import { copyText } from './clipboard.js';
 import { Dialog } from './dialog.js';
@@ -20,6 +21,11 @@ const FORMAT_LABELS: Record<ExportFormat, string> = {
 /** Only the VMs table's filters can travel with an export (the core filters VM sheets). */
 function tableUsable(table: TableScope | null): table is TableScope {
   return table !== null && table.kind === 'vms';
+}
+
+/** How many things narrow the table: its filters, and the workspace scope as one. */
+function narrowing(table: TableScope): number {
+  return table.where.length + (table.scope ? 1 : 0);
 }
 
 function ProgressView({ run }: { run: ExportRun }): ReactElement {
@@ -118,11 +124,7 @@ function ExportDialogBody(): ReactElement {
   const endpoints = useEndpoints((s) => s.endpoints);
   const [format, setFormat] = useState<ExportFormat>('xlsx');
   const [scope, setScope] = useState<Scope>(() =>
-    selection !== null
-      ? 'selection'
-      : tableUsable(table) && table.where.length > 0
-        ? 'table'
-        : 'all',
+    selection !== null ? 'selection' : tableUsable(table) && narrowing(table) > 0 ? 'table' : 'all',
   );
   const [endpoint, setEndpoint] = useState('');
   const [anonymize, setAnonymize] = useState(false);
@@ -188,7 +190,9 @@ function ExportDialogBody(): ReactElement {
       out: file,
       anonymize,
       ...(scope === 'endpoint' ? { endpoint } : {}),
-      ...(scope === 'table' && tableUsable(table) ? { where: [...table.where] } : {}),
+      ...(scope === 'table' && tableUsable(table)
+        ? { where: [...table.where], ...(table.scope ? { scope: table.scope } : {}) }
+        : {}),
       ...(scope === 'selection' && selection !== null
         ? { ids: selection.map((v) => ({ endpoint: v.endpoint, id: v.id })) }
         : {}),
@@ -260,12 +264,21 @@ function ExportDialogBody(): ReactElement {
               type="radio"
               name="export-scope"
               checked={scope === 'table'}
-              disabled={!tableUsable(table) || table.where.length === 0}
+              disabled={!tableUsable(table) || narrowing(table) === 0}
               onChange={() => setScope('table')}
             />
             The VMs table&apos;s current filters
             {tableUsable(table)
-              ? ` (${table.where.length} filter${table.where.length === 1 ? '' : 's'})`
+              ? ` (${[
+                  table.where.length > 0
+                    ? `${table.where.length} filter${table.where.length === 1 ? '' : 's'}`
+                    : '',
+                  table.scope
+                    ? `scope ${describeScope(table.scope.endpoint ?? null, table.scope.tag ?? null)}`
+                    : '',
+                ]
+                  .filter(Boolean)
+                  .join(', ')})`
               : ''}
           </label>
           {selection !== null && (
@@ -279,7 +292,7 @@ function ExportDialogBody(): ReactElement {
               The selected VMs ({selection.length.toLocaleString('en-US')})
             </label>
           )}
-          {selection === null && (!tableUsable(table) || table.where.length === 0) && (
+          {selection === null && (!tableUsable(table) || narrowing(table) === 0) && (
             <span className="hint">Filter the VMs table first to export only those VMs.</span>
           )}
           {scope === 'table' && tableUsable(table) && table.search !== '' && (

@@ -38,6 +38,7 @@ import { copyText } from './clipboard.js';
 import { ColumnChooser } from './column-chooser.js';
 import { ColumnFilterEditor, describeFilter } from './column-filter.js';
 import { Popover } from './popover.js';
+import { ScopeNote } from './scope-selector.js';
 import type { ColumnFilter, QuickFilters } from './table-model.js';
 import {
   NO_QUICK,
@@ -255,8 +256,8 @@ export function InventoryTable({
   const filtered = where.length > 0 || search !== '';
   // The export dialog offers "this table's filters"; it reads them from here.
   useEffect(
-    () => useExport.getState().setTable({ kind, title, where, search }),
-    [kind, title, where, search],
+    () => useExport.getState().setTable({ kind, title, where, search, scope }),
+    [kind, title, where, search, scope],
   );
   useEffect(() => () => useExport.getState().setTable(null), []);
 
@@ -697,6 +698,7 @@ export function InventoryTable({
     <section className={`page table-page density-${layout.density}`} aria-label={title}>
       <header className="page-header">
         <h1>{title}</h1>
+        <ScopeNote />
         <div className="toolbar">
           <input
             type="search"

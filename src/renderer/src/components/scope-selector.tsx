@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import { useLive } from '../stores/live.js';
-import { useScope } from '../stores/scope.js';
+import { describeScope, useScope } from '../stores/scope.js';
 import { api } from '../transport.js';
 
 /** Keeps the chosen value listed even when the store no longer has it (so it can be cleared). */
@@ -92,4 +92,11 @@ export function ScopeSelector(): ReactElement {
       </select>
     </div>
   );
+}
+
+/** "Scope: vc-lab · tag prod" beside a page title while a scope narrows what it shows. */
+export function ScopeNote(): ReactElement | null {
+  const { endpoint, tag } = useScope();
+  if (endpoint === null && tag === null) return null;
+  return <span className="scope-note">Scope: {describeScope(endpoint, tag)}</span>;
 }

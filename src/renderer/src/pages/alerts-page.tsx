@@ -8,10 +8,12 @@ import type {
 } from '../../../shared/alerts.js';
 import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
 import { SEVERITY_TONE } from '../components/alert-badge.js';
+import { ScopeNote } from '../components/scope-selector.js';
 import { WebhooksPanel } from '../components/webhooks-panel.js';
 import { formatRelative } from '../format.js';
 import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
+import { useQueryScope } from '../stores/scope.js';
 import { api } from '../transport.js';
 
 type View = 'open' | 'history' | 'rules' | 'webhooks';
@@ -230,6 +232,7 @@ export function AlertsPage(): ReactElement {
   const [error, setError] = useState<string | null>(null);
   const refresh = useAlertsRefresh();
   const entity = useAlerts((s) => s.entityFilter);
+  const scope = useQueryScope();
 
   useEffect(() => {
     if (view === 'rules' || view === 'webhooks') return;
@@ -241,6 +244,7 @@ export function AlertsPage(): ReactElement {
         limit: 2000,
         ...(severity ? { severity } : {}),
         ...(rule ? { rule } : {}),
+        ...(scope ? { scope } : {}),
         ...(entity
           ? {
               endpointId: entity.endpointId,
@@ -260,7 +264,7 @@ export function AlertsPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [view, severity, rule, showSnoozed, entity, refresh]);
+  }, [view, severity, rule, showSnoozed, entity, refresh, scope]);
 
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
@@ -292,6 +296,7 @@ export function AlertsPage(): ReactElement {
     <section className="page scroll" aria-label="Alerts">
       <header className="page-header">
         <h1>Alerts</h1>
+        <ScopeNote />
         <div className="toolbar" role="tablist">
           {(Object.keys(VIEW_LABELS) as View[]).map((v) => (
             <button

@@ -2,7 +2,9 @@ import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { CapacityReport, VmRightSizing } from '../../../shared/alerts.js';
 import { formatBytes, formatMhz } from '../format.js';
+import { ScopeNote } from '../components/scope-selector.js';
 import { useLive } from '../stores/live.js';
+import { useQueryScope } from '../stores/scope.js';
 import { api } from '../transport.js';
 
 const pct = (v: number | null, digits = 0): string =>
@@ -49,10 +51,11 @@ export function CapacityPage(): ReactElement {
   const [report, setReport] = useState<CapacityReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const tick = useLive((s) => s.tick);
+  const scope = useQueryScope();
 
   useEffect(() => {
     let live = true;
-    api.invoke('capacity:report', {}).then(
+    api.invoke('capacity:report', scope ? { scope } : {}).then(
       (r) => {
         if (!live) return;
         setReport(r);
@@ -63,12 +66,13 @@ export function CapacityPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [tick]);
+  }, [tick, scope]);
 
   return (
     <section className="page scroll" aria-label="Capacity">
       <header className="page-header">
         <h1>Capacity</h1>
+        <ScopeNote />
         {report && (
           <span className="muted">as of {new Date(report.generatedAt).toLocaleString()}</span>
         )}

@@ -12,7 +12,8 @@ import {
 } from 'recharts';
 import type { InventoryQuery, QueryCell, QueryRow, Scope } from '../../../shared/query.js';
 import { formatBytes, formatRelative } from '../format.js';
-import { describeScope, useQueryScope, useScope } from '../stores/scope.js';
+import { ScopeNote } from '../components/scope-selector.js';
+import { useQueryScope } from '../stores/scope.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
 
@@ -135,7 +136,6 @@ export function DashboardPage(): ReactElement {
   const [version, setVersion] = useState(0);
   const setPage = useUi((s) => s.setPage);
   const scope = useQueryScope();
-  const { endpoint: scopeEndpoint, tag: scopeTag } = useScope();
 
   useEffect(() => {
     // Coalesce bursts of events (a sync emits one per batch) into one refetch.
@@ -181,9 +181,7 @@ export function DashboardPage(): ReactElement {
     <section className="page scroll" aria-label="Dashboard">
       <header className="page-header">
         <h1>Dashboard</h1>
-        {scope && (
-          <span className="scope-note">Scope: {describeScope(scopeEndpoint, scopeTag)}</span>
-        )}
+        <ScopeNote />
       </header>
       {error && (
         <div role="alert" className="error">

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { ExportProgressEvent, ExportRequest, ExportResult } from '../../../shared/export.js';
 import { MAX_EXPORT_IDS } from '../../../shared/export.js';
 import { isAppError } from '../../../shared/errors.js';
-import type { Filter, QueryKind } from '../../../shared/query.js';
+import type { Filter, QueryKind, Scope } from '../../../shared/query.js';
 import { api } from '../transport.js';
 
 /** What the inventory table on screen is showing, so an export can keep to the same rows. */
@@ -11,6 +11,8 @@ export interface TableScope {
   readonly title: string;
   readonly where: readonly Filter[];
   readonly search: string;
+  /** The workspace scope the table shows. */
+  readonly scope?: Scope | undefined;
 }
 
 /** A VM a table's selection names for an export: its endpoint's name and native id. */
