@@ -280,6 +280,34 @@ describe('the inventory workspace in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('opens the table behind a dashboard card, with the same count', async () => {
+    await ws.open('Dashboard', 'Dashboard');
+    const off = page.getByRole('group', { name: 'Powered-off VMs', exact: true });
+    const n = Number((await off.innerText()).split('\n')[0]);
+    expect(n).toBeGreaterThan(0);
+    await page
+      .getByRole('region', { name: 'Last sync per endpoint' })
+      .getByText('vc-lab')
+      .waitFor();
+    await page
+      .getByRole('region', { name: 'Capacity by cluster' })
+      .getByText('Cluster A')
+      .waitFor();
+    await ws.screenshot('dashboard');
+    await off.getByRole('button').click();
+    await page.getByRole('heading', { name: 'Virtual machines', level: 1 }).waitFor();
+    await ws.waitForCount(`${n} of 40 VMs`);
+    await ws.clearFilters().click();
+    await ws.open('Dashboard', 'Dashboard');
+    await page
+      .getByRole('group', { name: 'Hosts in maintenance', exact: true })
+      .getByRole('button')
+      .click();
+    await page.getByRole('heading', { name: 'Hosts', level: 1 }).waitFor();
+    await ws.waitForCount('0 of 2 hosts');
+    await ws.clearFilters().click();
+  });
+
   it('scopes the tables and the dashboard to one endpoint or tag, and filters by a tag chip', async () => {
     // A second endpoint, written by another process: three VMs, one tagged "gold".
     const store = await openStore({ file: storeFile });
@@ -302,7 +330,9 @@ describe('the inventory workspace in Chromium', () => {
     const scope = page.getByRole('group', { name: 'Scope' });
     const endpoint = scope.getByRole('combobox', { name: 'Scope endpoint' });
     const tag = scope.getByRole('combobox', { name: 'Scope tag' });
-    await expect.poll(() => endpoint.locator('option').allInnerTexts()).toContain('vc-dr');
+    await expect
+      .poll(() => endpoint.locator('option').allInnerTexts(), { timeout: 10_000 })
+      .toContain('vc-dr');
     await endpoint.selectOption('vc-dr');
     await ws.waitForCount('3 VMs');
     expect(await ws.rows('Virtual machines').allInnerTexts()).toHaveLength(3);
@@ -315,7 +345,9 @@ describe('the inventory workspace in Chromium', () => {
       .toMatch(/^3\b/);
 
     await endpoint.selectOption('');
-    await expect.poll(() => tag.locator('option').allInnerTexts()).toContain('gold');
+    await expect
+      .poll(() => tag.locator('option').allInnerTexts(), { timeout: 10_000 })
+      .toContain('gold');
     await tag.selectOption('gold');
     await expect
       .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())

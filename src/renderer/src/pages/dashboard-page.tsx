@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import {
   Bar,
   BarChart,
@@ -10,98 +10,16 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { InventoryQuery, QueryCell, QueryRow, Scope } from '../../../shared/query.js';
+import type { QueryCell, QueryRow } from '../../../shared/query.js';
 import { formatBytes, formatRelative } from '../format.js';
 import { ScopeNote } from '../components/scope-selector.js';
+import { useLive } from '../stores/live.js';
 import { useQueryScope } from '../stores/scope.js';
+import { openTable } from '../stores/table-intent.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
-
-interface Totals {
-  readonly vms: number;
-  readonly poweredOn: number;
-  readonly poweredOff: number;
-  readonly suspended: number;
-  readonly hosts: number;
-  readonly clusters: number;
-  readonly datastores: number;
-  readonly endpoints: number;
-  /** Alerts not cleared (active or acknowledged), by severity. */
-  readonly critical: number;
-  readonly warning: number;
-}
-
-interface DashboardData {
-  readonly totals: Totals;
-  readonly datastores: readonly QueryRow[];
-  readonly changes: readonly QueryRow[];
-}
-
-const POWER_COLORS = { On: '#4cc38a', Off: '#8b95a5', Suspended: '#e0b341' } as const;
-
-/** Everything the dashboard shows, fetched in parallel: totals only where a count is enough. */
-async function loadDashboard(scope: Scope | undefined): Promise<DashboardData> {
-  const query = (q: InventoryQuery): ReturnType<typeof api.invoke<'inventory:query'>> =>
-    api.invoke('inventory:query', scope ? { ...q, scope } : q);
-  const count = async (q: Omit<InventoryQuery, 'limit'>): Promise<number> =>
-    (await query({ ...q, limit: 0 })).total;
-  const power = (value: string): Promise<number> =>
-    count({ kind: 'vms', where: [{ field: 'powerState', op: '=', value }] });
-  const openAlerts = (severity: string): Promise<number> =>
-    count({
-      kind: 'alerts',
-      where: [
-        { field: 'severity', op: '=', value: severity },
-        { field: 'state', op: '!=', value: 'cleared' },
-      ],
-    });
-  const [critical, warning] = await Promise.all([openAlerts('critical'), openAlerts('warning')]);
-  const [vms, poweredOn, poweredOff, suspended, hosts, clusters, datastores, endpoints, ds, ch] =
-    await Promise.all([
-      count({ kind: 'vms' }),
-      power('poweredOn'),
-      power('poweredOff'),
-      power('suspended'),
-      count({ kind: 'hosts' }),
-      count({ kind: 'clusters' }),
-      count({ kind: 'datastores' }),
-      // Endpoints by the endpoint part of the scope only: a tag scope that no endpoint label
-      // matches still has endpoints (and must not show the "add an endpoint" welcome).
-      api
-        .invoke('inventory:query', {
-          kind: 'endpoints',
-          limit: 0,
-          ...(scope?.endpoint ? { scope: { endpoint: scope.endpoint } } : {}),
-        })
-        .then((r) => r.total),
-      query({
-        kind: 'datastores',
-        sort: [{ field: 'usedPercent', desc: true }],
-        limit: 10,
-      }),
-      query({
-        kind: 'changes',
-        sort: [{ field: 'at', desc: true }],
-        limit: 10,
-      }),
-    ]);
-  return {
-    totals: {
-      vms,
-      poweredOn,
-      poweredOff,
-      suspended,
-      hosts,
-      clusters,
-      datastores,
-      endpoints,
-      critical,
-      warning,
-    },
-    datastores: ds.rows,
-    changes: ch.rows,
-  };
-}
+import type { DashboardData, EndpointHealth } from './dashboard-data.js';
+import { loadDashboard } from './dashboard-data.js';
 
 function str(v: QueryCell | undefined): string {
   if (v === null || v === undefined) return '';
@@ -111,11 +29,27 @@ function num(v: QueryCell | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function Stat({ label, value }: { label: string; value: number }): ReactElement {
+/** A KPI card; a click opens the table (or page) behind the number. */
+function Stat({
+  label,
+  value,
+  text,
+  tone,
+  onOpen,
+}: {
+  label: string;
+  value: number;
+  /** Shown instead of the number (e.g. a percentage); the number stays in the label. */
+  text?: string;
+  tone?: 'danger' | 'warn' | 'ok';
+  onOpen: () => void;
+}): ReactElement {
   return (
-    <div className="stat" role="group" aria-label={label}>
-      <span className="stat-value">{value.toLocaleString()}</span>
-      <span className="stat-label">{label}</span>
+    <div className={`stat${tone ? ` ${tone}` : ''}`} role="group" aria-label={label}>
+      <button type="button" className="stat-link" onClick={onOpen} title={`Open ${label}`}>
+        <span className="stat-value">{text ?? value.toLocaleString()}</span>
+        <span className="stat-label">{label}</span>
+      </button>
     </div>
   );
 }
@@ -129,13 +63,59 @@ function changeText(row: QueryRow): string {
   return kind;
 }
 
-/** Totals, VMs by power state, the fullest datastores and the latest changes. */
+/** A dashboard panel: its title, and either its content or a line saying why it is empty. */
+function Panel({
+  label,
+  title,
+  wide = false,
+  empty,
+  children,
+}: {
+  label: string;
+  title: string;
+  wide?: boolean;
+  empty: string | null;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <section className={`panel${wide ? ' wide' : ''}`} aria-label={label}>
+      <h2>{title}</h2>
+      {empty !== null ? <p className="muted">{empty}</p> : children}
+    </section>
+  );
+}
+
+/** A used-percentage bar: amber from 75 %, red from 90 %. */
+function UsageMeter({ value, label }: { value: number; label?: string }): ReactElement {
+  return (
+    <meter min={0} max={100} low={75} high={90} optimum={0} value={value} aria-label={label} />
+  );
+}
+
+const POWER_COLORS = { On: '#4cc38a', Off: '#8b95a5', Suspended: '#e0b341' } as const;
+
+const HEALTH_LABEL: Record<EndpointHealth, string> = {
+  healthy: 'Healthy',
+  failing: 'Failing',
+  stale: 'Stale',
+  disabled: 'Disabled',
+};
+
+const vmsWith = (powerState: string) => (): void =>
+  openTable('vms', { kind: 'vms', quick: { powerState } });
+
+/**
+ * KPI cards, VMs by power state, capacity by cluster, the fullest datastores, changes over two
+ * weeks, the last sync of each endpoint and the latest changes; every number and bar opens the
+ * table behind it.
+ */
 export function DashboardPage(): ReactElement {
   const [data, setData] = useState<DashboardData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const setPage = useUi((s) => s.setPage);
   const scope = useQueryScope();
+  const tick = useLive((s) => s.tick);
 
   useEffect(() => {
     // Coalesce bursts of events (a sync emits one per batch) into one refetch.
@@ -144,7 +124,7 @@ export function DashboardPage(): ReactElement {
       clearTimeout(timer);
       timer = setTimeout(() => setVersion((v) => v + 1), 500);
     };
-    const offs = [api.on('inventory:changed', bump), api.on('endpoints:changed', bump)];
+    const offs = [api.on('endpoints:changed', bump), api.on('alerts:changed', bump)];
     return () => {
       clearTimeout(timer);
       for (const off of offs) off();
@@ -153,7 +133,7 @@ export function DashboardPage(): ReactElement {
 
   useEffect(() => {
     let live = true;
-    loadDashboard(scope).then(
+    loadDashboard((q) => api.invoke('inventory:query', q), scope).then(
       (d) => {
         if (!live) return;
         setData(d);
@@ -166,16 +146,22 @@ export function DashboardPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [version, scope]);
+  }, [version, scope, tick]);
 
   const t = data?.totals;
   const powerData = t
     ? [
-        { state: 'On', count: t.poweredOn },
-        { state: 'Off', count: t.poweredOff },
-        { state: 'Suspended', count: t.suspended },
+        { state: 'On', value: 'poweredOn', count: t.poweredOn },
+        { state: 'Off', value: 'poweredOff', count: t.poweredOff },
+        { state: 'Suspended', value: 'suspended', count: t.suspended },
       ]
     : [];
+  const health = (h: EndpointHealth): number =>
+    data?.endpoints.filter((e) => e.health === h).length ?? 0;
+  const usedPct =
+    t && t.datastoreCapacityBytes > 0
+      ? (100 * (t.datastoreCapacityBytes - t.datastoreFreeBytes)) / t.datastoreCapacityBytes
+      : null;
 
   return (
     <section className="page scroll" aria-label="Dashboard">
@@ -202,116 +188,298 @@ export function DashboardPage(): ReactElement {
         </div>
       )}
 
-      {t && t.endpoints > 0 && (
+      {data && t && t.endpoints > 0 && (
         <>
-          <div className="stats">
-            <Stat label="VMs" value={t.vms} />
-            <Stat label="Powered-on VMs" value={t.poweredOn} />
-            <Stat label="Hosts" value={t.hosts} />
-            <Stat label="Clusters" value={t.clusters} />
-            <Stat label="Datastores" value={t.datastores} />
-            <Stat label="Endpoints" value={t.endpoints} />
-            <Stat label="Critical alerts" value={t.critical} />
-            <Stat label="Warning alerts" value={t.warning} />
+          <div className="stats" aria-label="Virtual machines and hosts">
+            <Stat label="VMs" value={t.vms} onOpen={() => openTable('vms', { kind: 'vms' })} />
+            <Stat label="Powered-on VMs" value={t.poweredOn} onOpen={vmsWith('poweredOn')} />
+            <Stat label="Powered-off VMs" value={t.poweredOff} onOpen={vmsWith('poweredOff')} />
+            <Stat label="Suspended VMs" value={t.suspended} onOpen={vmsWith('suspended')} />
+            <Stat
+              label="Hosts"
+              value={t.hosts}
+              onOpen={() => openTable('hosts', { kind: 'hosts' })}
+            />
+            <Stat
+              label="Hosts connected"
+              value={t.hostsConnected}
+              {...(t.hostsConnected > 0 ? { tone: 'ok' as const } : {})}
+              onOpen={() =>
+                openTable('hosts', {
+                  kind: 'hosts',
+                  filters: [{ field: 'connectionState', kind: 'enum', values: ['connected'] }],
+                })
+              }
+            />
+            <Stat
+              label="Hosts disconnected"
+              value={t.hostsDown}
+              {...(t.hostsDown > 0 ? { tone: 'danger' as const } : {})}
+              onOpen={() =>
+                openTable('hosts', {
+                  kind: 'hosts',
+                  filters: [
+                    {
+                      field: 'connectionState',
+                      kind: 'enum',
+                      values: ['disconnected', 'notResponding'],
+                    },
+                  ],
+                })
+              }
+            />
+            <Stat
+              label="Hosts in maintenance"
+              value={t.hostsMaintenance}
+              onOpen={() =>
+                openTable('hosts', {
+                  kind: 'hosts',
+                  filters: [{ field: 'inMaintenance', kind: 'bool', value: true }],
+                })
+              }
+            />
+            <Stat
+              label="Clusters"
+              value={t.clusters}
+              onOpen={() => openTable('clusters', { kind: 'clusters' })}
+            />
+            <Stat
+              label="Datastore capacity used"
+              value={Math.round(usedPct ?? 0)}
+              text={usedPct === null ? '—' : `${usedPct.toFixed(1)} %`}
+              {...(usedPct !== null && usedPct > 80 ? { tone: 'warn' as const } : {})}
+              onOpen={() => openTable('datastores', { kind: 'datastores' })}
+            />
+          </div>
+          <div className="stats" aria-label="Alerts and endpoints">
+            <Stat
+              label="Critical alerts"
+              value={t.critical}
+              {...(t.critical > 0 ? { tone: 'danger' as const } : {})}
+              onOpen={() => setPage('alerts')}
+            />
+            <Stat
+              label="Warning alerts"
+              value={t.warning}
+              {...(t.warning > 0 ? { tone: 'warn' as const } : {})}
+              onOpen={() => setPage('alerts')}
+            />
+            <Stat label="Info alerts" value={t.info} onOpen={() => setPage('alerts')} />
+            <Stat label="Endpoints" value={t.endpoints} onOpen={() => setPage('endpoints')} />
+            <Stat
+              label="Endpoints healthy"
+              value={health('healthy')}
+              {...(health('healthy') > 0 ? { tone: 'ok' as const } : {})}
+              onOpen={() => setPage('endpoints')}
+            />
+            <Stat
+              label="Endpoints failing"
+              value={health('failing')}
+              {...(health('failing') > 0 ? { tone: 'danger' as const } : {})}
+              onOpen={() => setPage('endpoints')}
+            />
+            <Stat
+              label="Endpoints stale"
+              value={health('stale')}
+              {...(health('stale') > 0 ? { tone: 'warn' as const } : {})}
+              onOpen={() => setPage('endpoints')}
+            />
           </div>
 
           <div className="dash-grid">
-            <section className="panel" aria-label="VMs by power state">
-              <h2>VMs by power state</h2>
-              {t.vms === 0 ? (
-                <p className="muted">No VMs yet. Sync an endpoint to see them here.</p>
-              ) : (
-                <div
-                  className="chart"
-                  role="img"
-                  aria-label={`On ${t.poweredOn}, off ${t.poweredOff}, suspended ${t.suspended}`}
-                >
-                  <ResponsiveContainer width="100%" height={220}>
-                    <BarChart data={powerData} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                      <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                      <XAxis dataKey="state" />
-                      <YAxis allowDecimals={false} width={48} />
-                      <Tooltip cursor={{ fillOpacity: 0.1 }} />
-                      <Bar dataKey="count" name="VMs" isAnimationActive={false}>
-                        {powerData.map((d) => (
-                          <Cell
-                            key={d.state}
-                            fill={POWER_COLORS[d.state as keyof typeof POWER_COLORS]}
-                          />
-                        ))}
-                      </Bar>
-                    </BarChart>
-                  </ResponsiveContainer>
-                </div>
-              )}
-            </section>
+            <Panel
+              label="VMs by power state"
+              title="VMs by power state"
+              empty={t.vms === 0 ? 'No VMs yet. Sync an endpoint to see them here.' : null}
+            >
+              <div
+                className="chart"
+                role="img"
+                aria-label={`On ${t.poweredOn}, off ${t.poweredOff}, suspended ${t.suspended}`}
+              >
+                <ResponsiveContainer width="100%" height={220}>
+                  <BarChart data={powerData} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+                    <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                    <XAxis dataKey="state" />
+                    <YAxis allowDecimals={false} width={48} />
+                    <Tooltip cursor={{ fillOpacity: 0.1 }} />
+                    <Bar
+                      dataKey="count"
+                      name="VMs"
+                      isAnimationActive={false}
+                      cursor="pointer"
+                      onClick={(d: { payload?: { value?: string } }) => {
+                        if (d.payload?.value) vmsWith(d.payload.value)();
+                      }}
+                    >
+                      {powerData.map((d) => (
+                        <Cell
+                          key={d.state}
+                          fill={POWER_COLORS[d.state as keyof typeof POWER_COLORS]}
+                        />
+                      ))}
+                    </Bar>
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+            </Panel>
 
-            <section className="panel" aria-label="Datastore usage">
-              <h2>Datastore usage</h2>
-              {data.datastores.length === 0 ? (
-                <p className="muted">No datastores yet.</p>
-              ) : (
-                <ol className="usage-list">
-                  {data.datastores.map((row, i) => {
-                    const used = num(row['usedPercent']);
-                    const cap = num(row['capacityBytes']);
-                    const free = num(row['freeBytes']);
-                    return (
-                      <li key={`${str(row['endpoint'])}/${str(row['name'])}/${i}`}>
+            <Panel
+              label="Capacity by cluster"
+              title="Capacity by cluster"
+              empty={data.clusters.length === 0 ? 'No clusters with connected hosts.' : null}
+            >
+              <ol className="usage-list">
+                {data.clusters.map((c) => (
+                  <li key={`${c.endpoint}/${c.name}`}>
+                    <button
+                      type="button"
+                      className="usage-link"
+                      onClick={() => openTable('vms', { kind: 'vms', quick: { cluster: c.name } })}
+                      aria-label={`${c.name}: CPU ${c.cpuPercent} %, memory ${c.memoryPercent} % — open its VMs`}
+                    >
+                      <div className="usage-head">
+                        <span className="usage-name" title={c.endpoint}>
+                          {c.name}
+                        </span>
+                        <span className="usage-pct">
+                          CPU {c.cpuPercent.toFixed(0)} % · Mem {c.memoryPercent.toFixed(0)} %
+                        </span>
+                      </div>
+                      <UsageMeter value={c.cpuPercent} />
+                      <UsageMeter value={c.memoryPercent} />
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            </Panel>
+
+            <Panel
+              label="Datastore usage"
+              title="Fullest datastores"
+              empty={data.datastores.length === 0 ? 'No datastores yet.' : null}
+            >
+              <ol className="usage-list">
+                {data.datastores.map((row, i) => {
+                  const used = num(row['usedPercent']);
+                  const cap = num(row['capacityBytes']);
+                  const free = num(row['freeBytes']);
+                  const name = str(row['name']);
+                  return (
+                    <li key={`${str(row['endpoint'])}/${name}/${i}`}>
+                      <button
+                        type="button"
+                        className="usage-link"
+                        onClick={() =>
+                          openTable('datastores', {
+                            kind: 'datastores',
+                            filters: [{ field: 'name', kind: 'text', contains: name }],
+                          })
+                        }
+                      >
                         <div className="usage-head">
                           <span className="usage-name" title={str(row['endpoint'])}>
-                            {str(row['name'])}
+                            {name}
                           </span>
                           <span className="usage-pct">
                             {used === null ? '—' : `${used.toFixed(1)} %`}
                           </span>
                         </div>
-                        <meter
-                          min={0}
-                          max={100}
-                          low={75}
-                          high={90}
-                          optimum={0}
-                          value={used ?? 0}
-                          aria-label={`${str(row['name'])} used`}
-                        />
+                        <UsageMeter value={used ?? 0} label={`${name} used`} />
                         {cap !== null && free !== null && (
                           <span className="usage-detail">
                             {formatBytes(free)} free of {formatBytes(cap)}
                           </span>
                         )}
-                      </li>
-                    );
-                  })}
-                </ol>
-              )}
+                      </button>
+                    </li>
+                  );
+                })}
+              </ol>
+            </Panel>
+
+            <section className="panel" aria-label="Changes over time">
+              <h2>Changes, last 14 days</h2>
+              <div
+                className="chart"
+                role="img"
+                aria-label={data.changesByDay.map((d) => `${d.day}: ${d.count}`).join(', ')}
+              >
+                <ResponsiveContainer width="100%" height={200}>
+                  <BarChart
+                    data={data.changesByDay.map((d) => ({ ...d, label: d.day.slice(5) }))}
+                    margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
+                  >
+                    <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                    <XAxis dataKey="label" interval="preserveStartEnd" />
+                    <YAxis allowDecimals={false} width={48} />
+                    <Tooltip cursor={{ fillOpacity: 0.1 }} />
+                    <Bar
+                      dataKey="count"
+                      name="Changes"
+                      fill="#4c8df6"
+                      isAnimationActive={false}
+                      cursor="pointer"
+                      onClick={() => openTable('changes', { kind: 'changes' })}
+                    />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
             </section>
 
-            <section className="panel wide" aria-label="Recent changes">
-              <h2>Recent changes</h2>
-              {data.changes.length === 0 ? (
-                <p className="muted">No changes recorded yet.</p>
-              ) : (
-                <ol className="change-list">
-                  {data.changes.map((row, i) => {
-                    const at = str(row['at']);
-                    return (
-                      <li key={`${str(row['id'])}-${i}`}>
-                        <time dateTime={at} title={at ? new Date(at).toLocaleString() : ''}>
-                          {at ? formatRelative(at) : ''}
+            <section className="panel" aria-label="Last sync per endpoint">
+              <h2>Last sync per endpoint</h2>
+              <ul className="endpoint-health">
+                {data.endpoints.map((e) => (
+                  <li key={e.name}>
+                    <button
+                      type="button"
+                      className="usage-link"
+                      onClick={() => setPage('endpoints')}
+                    >
+                      <span className="usage-name">{e.name}</span>
+                      <span className={`health ${e.health}`}>{HEALTH_LABEL[e.health]}</span>
+                      {e.lastSyncAt ? (
+                        <time
+                          dateTime={e.lastSyncAt}
+                          title={new Date(e.lastSyncAt).toLocaleString()}
+                        >
+                          {formatRelative(e.lastSyncAt)}
                         </time>
-                        <span className={`change-kind ${str(row['kind'])}`}>
-                          {str(row['entityType'])}
-                        </span>
-                        <span className="change-name">{str(row['name'])}</span>
-                        <span className="change-text">{changeText(row)}</span>
-                        <span className="muted">{str(row['endpoint'])}</span>
-                      </li>
-                    );
-                  })}
-                </ol>
-              )}
+                      ) : (
+                        <span className="muted">never synced</span>
+                      )}
+                    </button>
+                  </li>
+                ))}
+              </ul>
             </section>
+
+            <Panel
+              label="Recent changes"
+              title="Recent changes"
+              wide
+              empty={data.changes.length === 0 ? 'No changes recorded yet.' : null}
+            >
+              <ol className="change-list">
+                {data.changes.map((row, i) => {
+                  const at = str(row['at']);
+                  return (
+                    <li key={`${str(row['id'])}-${i}`}>
+                      <time dateTime={at} title={at ? new Date(at).toLocaleString() : ''}>
+                        {at ? formatRelative(at) : ''}
+                      </time>
+                      <span className={`change-kind ${str(row['kind'])}`}>
+                        {str(row['entityType'])}
+                      </span>
+                      <span className="change-name">{str(row['name'])}</span>
+                      <span className="change-text">{changeText(row)}</span>
+                      <span className="muted">{str(row['endpoint'])}</span>
+                    </li>
+                  );
+                })}
+              </ol>
+            </Panel>
           </div>
         </>
       )}
