@@ -353,7 +353,7 @@ describe('the inventory workspace in Chromium', () => {
       .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())
       .toMatch(/^1\b/);
     await ws.open('VMs', 'Virtual machines');
-    await ws.waitForCount('1 VMs');
+    await ws.waitForCount('1 VM');
     await ws.row('Virtual machines', 'dr-002').waitFor();
     await ws.screenshot('scope-tag');
     await ws.open('Alerts', 'Alerts');

@@ -147,6 +147,10 @@ describe('rows, copy and windows', () => {
     expect(countText(40, 40, 'VMs')).toBe('40 VMs');
     expect(countText(40, null, 'VMs')).toBe('40 VMs');
     expect(countText(null, 5, 'VMs')).toBe('Loading…');
+    expect(countText(1, 1, 'VMs')).toBe('1 VM');
+    expect(countText(1, null, 'resource pools')).toBe('1 resource pool');
+    expect(countText(1, 43, 'VMs')).toBe('1 of 43 VMs');
+    expect(countText(0, 0, 'hosts')).toBe('0 hosts');
   });
 
   it('asks for the pages in view, and a neighbour only near its edge', () => {

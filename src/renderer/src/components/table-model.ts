@@ -197,7 +197,10 @@ export function rangeOf(a: number, b: number): { start: number; end: number } {
 /** "1,234 of 11,000 VMs", or "11,000 VMs" when nothing is filtered. */
 export function countText(shown: number | null, total: number | null, noun: string): string {
   if (shown === null) return 'Loading…';
-  if (total === null || total === shown) return `${shown.toLocaleString('en-US')} ${noun}`;
+  if (total === null || total === shown) {
+    // "1 VM", "1 resource pool": the nouns are plain English plurals.
+    return shown === 1 ? `1 ${noun.replace(/s$/, '')}` : `${shown.toLocaleString('en-US')} ${noun}`;
+  }
   return `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${noun}`;
 }
 
