@@ -17,6 +17,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { createExportCapability } from '../src/core/export/capability.js';
 import { diffSnapshotRefs, saveInventorySnapshot } from '../src/core/snapshots/capability.js';
 import type { ExportFormat } from '../src/shared/export.js';
+import { measure } from './measure.js';
 
 const VMS = Number(process.env['BENCH_VMS'] ?? 100_000);
 const HOSTS = 200;
@@ -176,26 +177,17 @@ async function child(dir: string, format: ExportFormat): Promise<void> {
     now: () => new Date(),
     appVersion: 'bench',
   });
-  const t = performance.now();
-  const cpu0 = process.cpuUsage();
-  const r = await cap.run({
-    format,
-    out: join(dir, `export.${format}`),
-    where: [],
-    anonymize: false,
-    bom: false,
-  });
-  const ms = performance.now() - t;
-  const cpu = process.cpuUsage(cpu0);
-  await store.close();
-  process.stdout.write(
-    JSON.stringify({
-      ms,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      bytes: r.bytes,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-    }) + '\n',
+  const { result: r, ...m } = await measure(() =>
+    cap.run({
+      format,
+      out: join(dir, `export.${format}`),
+      where: [],
+      anonymize: false,
+      bom: false,
+    }),
   );
+  await store.close();
+  process.stdout.write(JSON.stringify({ ...m, bytes: r.bytes }) + '\n');
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,8 @@ import type { NotifyDeps } from './notify/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createExportCapability } from './export/capability.js';
 import { createSnapshotHandlers } from './snapshots/capability.js';
+import type { ImportRuns } from './snapshots/import-runs.js';
+import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesService } from './schedules/service.js';
 
 export const APP_VERSION = '0.1.0';
@@ -64,6 +66,8 @@ export interface Core {
   readonly store: Store;
   readonly log: Logger;
   readonly dataDir: string;
+  /** Imports running now: the `serve` upload and the desktop dialog run theirs through it. */
+  readonly imports: ImportRuns;
   /** Set when the store was damaged at start and restored from a backup (or started empty). */
   readonly recovery: RecoveryNotice | null;
   /** Validates and runs one request: what every transport calls. */
@@ -132,6 +136,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     now,
     runExport: (req) => exports.run(req),
   });
+  const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = {
     'app:info': () =>
@@ -151,7 +156,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...metrics.handlers,
     ...notify.handlers,
     ...exports.handlers,
-    ...createSnapshotHandlers({ store, log, now }),
+    ...createSnapshotHandlers({ store, log, now, imports }),
     ...schedules.handlers,
   };
   const backups = createBackupSchedule({ store, log });
@@ -162,6 +167,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     store,
     log,
     dataDir: opts.dataDir,
+    imports,
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
     start: async (startOpts) => {
@@ -182,6 +188,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await metrics.dispose();
       await notify.dispose();
       await exports.dispose();
+      imports.dispose();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import type { DesktopReply } from '../shared/contract.js';
 import { DESKTOP_CHANNELS } from '../shared/contract.js';
 import { serializeError } from '../shared/errors.js';
 import type { SnapshotInfo } from '../shared/export.js';
+import { IMPORT_ID } from '../shared/export.js';
 import type { Core } from '../core/core.js';
 import { importSnapshotFile } from '../core/snapshots/upload.js';
 import { isTrustedSender } from './ipc.js';
@@ -35,7 +36,7 @@ export function createExportLedger(max = 200): ExportLedger {
 }
 
 export interface DesktopActionDeps {
-  readonly core: Pick<Core, 'store' | 'log'>;
+  readonly core: Pick<Core, 'store' | 'log' | 'imports'>;
   readonly dialog: Pick<Dialog, 'showOpenDialog'>;
   readonly shell: Pick<Shell, 'showItemInFolder'>;
   readonly window: () => BrowserWindow | null;
@@ -53,7 +54,7 @@ export function registerDesktopActions(ipcMain: IpcMain, deps: DesktopActionDeps
   const { core, ledger } = deps;
   ipcMain.handle(
     DESKTOP_CHANNELS.importSnapshot,
-    async (event): Promise<DesktopReply<SnapshotInfo | null>> => {
+    async (event, importId: unknown): Promise<DesktopReply<SnapshotInfo | null>> => {
       if (!isTrustedSender(event)) return refuse('Request from an untrusted frame');
       const win = deps.window();
       const options: Electron.OpenDialogOptions = {
@@ -71,7 +72,10 @@ export function registerDesktopActions(ipcMain: IpcMain, deps: DesktopActionDeps
       const file = picked.filePaths[0];
       if (picked.canceled || file === undefined) return { ok: true, result: null };
       try {
-        const info = await importSnapshotFile(core.store, file, { name: basename(file) });
+        const id = typeof importId === 'string' && IMPORT_ID.test(importId) ? importId : undefined;
+        const info = await core.imports.run(id, (ctl) =>
+          importSnapshotFile(core.store, file, { name: basename(file), ...ctl }),
+        );
         core.log.info({ id: info.id, origin: info.origin }, 'snapshot imported from a picked file');
         return { ok: true, result: info };
       } catch (e) {

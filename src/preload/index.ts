@@ -21,8 +21,8 @@ import { EVENT_NAMES } from '../shared/event-names.js';
  */
 
 const desktop = {
-  importSnapshot(): Promise<DesktopReply<SnapshotInfo | null>> {
-    return ipcRenderer.invoke(DESKTOP_CHANNELS.importSnapshot) as Promise<
+  importSnapshot(importId?: string): Promise<DesktopReply<SnapshotInfo | null>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.importSnapshot, importId) as Promise<
       DesktopReply<SnapshotInfo | null>
     >;
   },

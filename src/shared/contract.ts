@@ -9,11 +9,13 @@ import type {
   ExportProgressEvent,
   ExportResult,
   SnapshotDiff,
+  SnapshotImportProgressEvent,
   SnapshotInfo,
   SnapshotRows,
 } from './export.js';
 import {
   exportRequestSchema,
+  importIdSchema,
   snapshotDiffSchema,
   snapshotImportSchema,
   snapshotRowsSchema,
@@ -150,6 +152,7 @@ export const requestSchemas = {
   'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
   'snapshots:diff': snapshotDiffSchema.strict(),
   'snapshots:import': snapshotImportSchema.strict(),
+  'snapshots:cancelImport': z.object({ importId: importIdSchema }).strict(),
   'snapshots:rows': snapshotRowsSchema.strict(),
   'schedules:get': z.object({}).strict(),
   'schedules:set': scheduleSettingsSchema,
@@ -313,6 +316,10 @@ export interface RequestMap {
     input: z.input<(typeof requestSchemas)['snapshots:import']>;
     output: SnapshotInfo;
   };
+  'snapshots:cancelImport': {
+    input: z.input<(typeof requestSchemas)['snapshots:cancelImport']>;
+    output: { cancelled: boolean };
+  };
   'snapshots:rows': {
     input: z.input<(typeof requestSchemas)['snapshots:rows']>;
     output: SnapshotRows;
@@ -342,6 +349,7 @@ export interface EventMap {
   'alerts:changed': AlertsChangedEvent;
   'webhooks:delivered': WebhookDelivery;
   'export:progress': ExportProgressEvent;
+  'snapshots:importProgress': SnapshotImportProgressEvent;
 }
 export type EventName = keyof EventMap;
 export { EVENT_NAMES } from './event-names.js';
@@ -365,8 +373,11 @@ export type DesktopReply<T> = { ok: true; result: T } | { ok: false; error: Seri
  * the file manager only files it saw an export produce.
  */
 export interface DesktopBridge {
-  /** Opens the OS file dialog and imports the chosen file; `null` when the user cancelled. */
-  importSnapshot(): Promise<DesktopReply<SnapshotInfo | null>>;
+  /**
+   * Opens the OS file dialog and imports the chosen file; `null` when the user cancelled the
+   * dialog. `importId` names the run for `snapshots:importProgress` and `snapshots:cancelImport`.
+   */
+  importSnapshot(importId?: string): Promise<DesktopReply<SnapshotInfo | null>>;
   /** Shows the file the export `exportId` wrote in the OS file manager. */
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
 }

@@ -13,6 +13,7 @@ export const EVENT_NAMES = [
   'alerts:changed',
   'webhooks:delivered',
   'export:progress',
+  'snapshots:importProgress',
 ] as const satisfies readonly EventName[];
 
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

@@ -112,17 +112,39 @@ export const snapshotSaveSchema = z.object({
 
 /**
  * Where `serve` takes a file to import as a snapshot: POST of the raw bytes with the run's token
- * in `X-Infrascope-Token` and the file's name (URI-encoded) in `X-Infrascope-Filename`. The reply
- * is a `Reply` of `snapshots:import`.
+ * in `X-Infrascope-Token`, the file's name (URI-encoded) in `X-Infrascope-Filename` and, to
+ * follow and cancel it, an import id of the client's choosing in `X-Infrascope-Import-Id`. The
+ * reply is a `Reply` of `snapshots:import`.
  */
 export const SNAPSHOT_UPLOAD_PATH = '/api/snapshots/import';
+
+/** An import id a client chooses to follow (`snapshots:importProgress`) and cancel an import. */
+export const IMPORT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const importIdSchema = z.string().regex(IMPORT_ID);
 
 export const snapshotImportSchema = z.object({
   file: z.string().min(1).max(4096),
   /** Guessed from the file name when left out: .xlsx is RVTools, anything else JSON. */
   format: z.enum(['json', 'rvtools']).optional(),
   label: z.string().trim().min(1).max(200).optional(),
+  importId: importIdSchema.optional(),
 });
+
+/**
+ * A step of a long import, with real counts: `upload` (bytes received), `read vInfo` and the
+ * other sheets (rows read so far; no total, a stream does not know it), `save` (entities written
+ * of the known total).
+ */
+export interface ImportProgress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total?: number;
+}
+
+export interface SnapshotImportProgressEvent extends ImportProgress {
+  readonly importId: string;
+  readonly state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+}
 
 /** The entity types a snapshot's rows can be browsed by (as a diff compares them). */
 export const BROWSE_TYPES = DIFF_TYPES;

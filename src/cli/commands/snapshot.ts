@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import { diffToCsv } from '../../shared/csv.js';
-import type { DiffField, SnapshotDiff, SnapshotInfo } from '../../shared/export.js';
+import type {
+  DiffField,
+  SnapshotDiff,
+  SnapshotImportProgressEvent,
+  SnapshotInfo,
+} from '../../shared/export.js';
 import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
 
@@ -176,17 +182,41 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       if (format !== undefined && format !== 'json' && format !== 'rvtools') {
         throw new AppError('VALIDATION', '--format is json or rvtools');
       }
-      const info = unwrapReply(
-        await core.request(
-          'snapshots:import',
-          {
-            file,
-            ...(format ? { format } : {}),
-            ...(values.label ? { label: values.label } : {}),
-          },
-          actor,
-        ),
-      ) as SnapshotInfo;
+      // Progress on a TTY (a line redrawn at most every 100 ms); Ctrl-C cancels the import.
+      const importId = `cli-${randomBytes(6).toString('hex')}`;
+      let lastDraw = 0;
+      const unsubscribe = core.events.subscribe((event, payload) => {
+        if (event !== 'snapshots:importProgress' || !ctx.isTTY) return;
+        const p = payload as SnapshotImportProgressEvent;
+        const now = Date.now();
+        if (p.importId !== importId || p.state !== 'running' || now - lastDraw < 100) return;
+        lastDraw = now;
+        const of = p.total !== undefined ? ` of ${p.total.toLocaleString('en-US')}` : '';
+        ctx.err.write(`\r${p.phase}: ${p.done.toLocaleString('en-US')}${of}\u001b[K`);
+      });
+      const onAbort = (): void => {
+        void core.request('snapshots:cancelImport', { importId }, actor);
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      let info: SnapshotInfo;
+      try {
+        info = unwrapReply(
+          await core.request(
+            'snapshots:import',
+            {
+              file,
+              importId,
+              ...(format ? { format } : {}),
+              ...(values.label ? { label: values.label } : {}),
+            },
+            actor,
+          ),
+        ) as SnapshotInfo;
+      } finally {
+        if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+        unsubscribe();
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
       if (values.json) ctx.out.write(JSON.stringify(info, null, 2) + '\n');
       else
         ctx.out.write(

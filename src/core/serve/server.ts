@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
 import { serializeError } from '../../shared/errors.js';
-import { SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import { IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { Core } from '../core.js';
 import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
@@ -43,6 +43,7 @@ const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
   FORBIDDEN: 403,
   IMPORT_INVALID: 422,
   VALIDATION: 400,
+  CANCELLED: 409,
 };
 
 function header(req: IncomingMessage, name: string): string {
@@ -169,8 +170,24 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       });
       return;
     }
+    const askedId = header(req, 'x-infrascope-import-id');
+    // The browser going away (tab closed, fetch aborted) cancels the import too.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableEnded) gone.abort();
+    });
     try {
-      const info = await importSnapshotUpload(opts.core.store, req, { name, maxBytes: max });
+      const info = await opts.core.imports.run(
+        IMPORT_ID.test(askedId) ? askedId : undefined,
+        (ctl) =>
+          importSnapshotUpload(opts.core.store, req, {
+            name,
+            maxBytes: max,
+            ...(length > 0 ? { size: length } : {}),
+            ...ctl,
+          }),
+        { signal: gone.signal },
+      );
       opts.core.log.info({ id: info.id, origin: info.origin }, 'snapshot imported from upload');
       sendJson(res, 200, { ok: true, result: info });
     } catch (e) {

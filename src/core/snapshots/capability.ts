@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { EntityType } from '../../shared/entities.js';
 import type { DiffSide, SnapshotDiff, SnapshotInfo, SnapshotRef } from '../../shared/export.js';
 import { DIFF_TYPES } from '../../shared/export.js';
+import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import { documentSource, readJsonSnapshot } from '../export/json-snapshot.js';
 import type { SourceEndpoint } from '../export/records.js';
@@ -14,6 +15,7 @@ import type { Store } from '../store/sqlite.js';
 import type { DiffInput } from './diff.js';
 import { diffSnapshots } from './diff.js';
 import { snapshotRows } from './rows.js';
+import type { ImportControl, ImportRuns } from './import-runs.js';
 import { readRvtoolsWorkbook } from './rvtools-import.js';
 import {
   captureNow,
@@ -31,10 +33,12 @@ export type SnapshotChannels =
   | 'snapshots:delete'
   | 'snapshots:diff'
   | 'snapshots:import'
+  | 'snapshots:cancelImport'
   | 'snapshots:rows';
 
 export interface SnapshotDeps {
   readonly store: Store;
+  readonly imports: ImportRuns;
   readonly log: Logger;
   readonly now: () => Date;
 }
@@ -82,31 +86,45 @@ export async function saveInventorySnapshot(
   });
 }
 
-/** Imports an exported JSON snapshot or an RVTools workbook as a read-only snapshot. */
+/**
+ * Imports an exported JSON snapshot or an RVTools workbook as a read-only snapshot. `signal`
+ * stops it with `CANCELLED` (nothing saved); `onProgress` hears the read and save phases.
+ */
 export async function importSnapshot(
   store: Store,
   file: string,
-  opts: { format?: 'json' | 'rvtools'; label?: string } = {},
+  opts: { format?: 'json' | 'rvtools'; label?: string } & ImportControl = {},
 ): Promise<SnapshotInfo> {
   const format = opts.format ?? (/\.xlsx$/i.test(file) ? 'rvtools' : 'json');
+  const ctl: ImportControl = {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
   let source: InventorySource;
   let label: string | null;
   if (format === 'rvtools') {
-    source = await readRvtoolsWorkbook(file);
+    source = await readRvtoolsWorkbook(file, ctl);
     label = opts.label ?? basename(file);
   } else {
+    ctl.onProgress?.({ phase: 'read', done: 0 });
     const doc = await readJsonSnapshot(file);
     source = documentSource(doc);
     label = opts.label ?? doc.label ?? basename(file);
   }
+  if (ctl.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled');
   return exclusive(store.db, () =>
-    saveSnapshot(store.sqlite, source, {
-      label,
-      createdAt: source.createdAt,
-      source: 'import',
-      origin: format,
-      readOnly: true,
-    }),
+    saveSnapshot(
+      store.sqlite,
+      source,
+      {
+        label,
+        createdAt: source.createdAt,
+        source: 'import',
+        origin: format,
+        readOnly: true,
+      },
+      ctl,
+    ),
   );
 }
 
@@ -158,7 +176,7 @@ export async function diffSnapshotRefs(
 }
 
 export function createSnapshotHandlers(deps: SnapshotDeps): HandlerSlice<SnapshotChannels> {
-  const { store, log, now } = deps;
+  const { store, log, now, imports } = deps;
   return {
     'snapshots:list': () => exclusive(store.db, () => listSnapshots(store.sqlite)),
     'snapshots:save': async (input) => {
@@ -181,13 +199,18 @@ export function createSnapshotHandlers(deps: SnapshotDeps): HandlerSlice<Snapsho
         now: now(),
       }),
     'snapshots:import': async (input) => {
-      const info = await importSnapshot(store, input.file, {
-        ...(input.format ? { format: input.format } : {}),
-        ...(input.label ? { label: input.label } : {}),
-      });
+      const info = await imports.run(input.importId, (ctl) =>
+        importSnapshot(store, input.file, {
+          ...(input.format ? { format: input.format } : {}),
+          ...(input.label ? { label: input.label } : {}),
+          ...ctl,
+        }),
+      );
       log.info({ id: info.id, origin: info.origin }, 'snapshot imported');
       return info;
     },
+    'snapshots:cancelImport': (input) =>
+      Promise.resolve({ cancelled: imports.cancel(input.importId) }),
     'snapshots:rows': (input) => exclusive(store.db, () => snapshotRows(store.sqlite, input)),
   };
 }

@@ -1,9 +1,12 @@
-import ExcelJS from 'exceljs';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError, isAppError } from '../../shared/errors.js';
 import type { EntityRecord, SourceEndpoint } from '../export/records.js';
 import { keyEndpoints } from '../export/records.js';
 import type { InventorySource } from '../export/source.js';
+import { PAGE } from '../export/source.js';
+import type { ImportControl } from './import-runs.js';
+import type { XlsxValue, XlsxWorkbook } from './xlsx-stream.js';
+import { openXlsx } from './xlsx-stream.js';
 
 /*
  * Reads an RVTools workbook (vInfo, vHost, vDatastore, vCluster; any 3.x/4.x version: headers are
@@ -11,24 +14,21 @@ import type { InventorySource } from '../export/source.js';
  * store saves read-only. Only the fields a workbook really carries are declared, so a diff
  * against a live snapshot compares those and nothing else. RVTools knows hosts, clusters and
  * datacenters of a VM by name; references use the workbook's Object IDs where it has them.
+ * The workbook is streamed (see xlsx-stream.ts): only the sheets below are parsed, and only
+ * their cell values are kept.
  */
 
 const MIB = 2 ** 20;
 
-type Cell = ExcelJS.CellValue;
+/** The sheets an import reads; every other sheet is left compressed in the zip. */
+export const RVTOOLS_IMPORT_SHEETS = ['vInfo', 'vHost', 'vDatastore', 'vCluster', 'vMetaData'];
 
-function cellValue(v: Cell): string | number | boolean | Date | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (v instanceof Date) return v;
-  if (typeof v === 'object') {
-    if ('richText' in v) return v.richText.map((t) => t.text).join('');
-    if ('text' in v && typeof v.text === 'string') return v.text;
-    if ('result' in v) return cellValue((v as { result?: Cell }).result ?? null);
-    if ('error' in v) return null;
-  }
-  return null;
-}
+/** Rows read between two progress reports of a sheet. */
+const PROGRESS_ROWS = 1000;
+
+type Cell = XlsxValue;
+
+const cellValue = (v: Cell | undefined): string | number | boolean | Date | null => v ?? null;
 
 const asText = (v: Cell): string | null => {
   const x = cellValue(v);
@@ -72,15 +72,24 @@ interface Sheet {
   col(...names: string[]): number;
 }
 
-function readSheet(ws: ExcelJS.Worksheet | undefined): Sheet | null {
-  if (!ws) return null;
+async function readSheet(
+  wb: XlsxWorkbook,
+  name: string,
+  ctl: ImportControl,
+): Promise<Sheet | null> {
+  if (!wb.has(name)) return null;
   const headers: string[] = [];
   const rows: Cell[][] = [];
-  ws.eachRow({ includeEmpty: false }, (row, n) => {
-    const values = (row.values as Cell[]).slice(1);
-    if (n === 1) headers.push(...values.map((v) => asText(v) ?? ''));
-    else rows.push(values);
+  const phase = `read ${name}`;
+  ctl.onProgress?.({ phase, done: 0 });
+  await wb.rows(name, (row) => {
+    if (row.n === 1) headers.push(...Array.from(row.values, (v) => asText(v ?? null) ?? ''));
+    else {
+      rows.push(row.values);
+      if (rows.length % PROGRESS_ROWS === 0) ctl.onProgress?.({ phase, done: rows.length });
+    }
   });
+  ctl.onProgress?.({ phase, done: rows.length });
   const index = new Map<string, number>();
   headers.forEach((h, i) => {
     if (!index.has(h.toLowerCase())) index.set(h.toLowerCase(), i);
@@ -117,28 +126,52 @@ export interface RvtoolsInventory extends InventorySource {
   readonly sheets: readonly string[];
 }
 
-/** Reads the workbook at `file` into an inventory source. */
-export async function readRvtoolsWorkbook(file: string): Promise<RvtoolsInventory> {
-  const wb = new ExcelJS.Workbook();
+/**
+ * Reads the workbook at `file` into an inventory source, streaming only the sheets an import
+ * uses. Progress is reported per sheet as rows read so far; `signal` stops it with `CANCELLED`.
+ *
+ * @example
+ * const inv = await readRvtoolsWorkbook('RVTools_export_all.xlsx', { onProgress: console.log });
+ */
+export async function readRvtoolsWorkbook(
+  file: string,
+  ctl: ImportControl = {},
+): Promise<RvtoolsInventory> {
+  let wb: XlsxWorkbook;
+  const unreadable = (e: unknown): unknown =>
+    isAppError(e)
+      ? e
+      : new AppError(
+          'VALIDATION',
+          `Cannot read ${file} as an XLSX workbook: ${(e as Error).message}`,
+        );
   try {
-    await wb.xlsx.readFile(file);
+    wb = await openXlsx(file, ctl.signal);
   } catch (e) {
-    throw new AppError(
-      'VALIDATION',
-      `Cannot read ${file} as an XLSX workbook: ${(e as Error).message}`,
-    );
+    throw unreadable(e);
   }
-  const vInfo = readSheet(wb.getWorksheet('vInfo'));
-  if (!vInfo || vInfo.col('VM', 'VM Name') < 0) {
-    throw new AppError(
-      'VALIDATION',
-      `${file} is not an RVTools workbook: it has no vInfo sheet with a VM column`,
-    );
+  let vInfo: Sheet | null;
+  let vHost: Sheet | null;
+  let vDatastore: Sheet | null;
+  let vCluster: Sheet | null;
+  let vMeta: Sheet | null;
+  try {
+    vInfo = await readSheet(wb, 'vInfo', ctl);
+    if (!vInfo || vInfo.col('VM', 'VM Name') < 0) {
+      throw new AppError(
+        'VALIDATION',
+        `${file} is not an RVTools workbook: it has no vInfo sheet with a VM column`,
+      );
+    }
+    vHost = await readSheet(wb, 'vHost', ctl);
+    vDatastore = await readSheet(wb, 'vDatastore', ctl);
+    vCluster = await readSheet(wb, 'vCluster', ctl);
+    vMeta = await readSheet(wb, 'vMetaData', ctl);
+  } catch (e) {
+    throw unreadable(e);
+  } finally {
+    wb.close();
   }
-  const vHost = readSheet(wb.getWorksheet('vHost'));
-  const vDatastore = readSheet(wb.getWorksheet('vDatastore'));
-  const vCluster = readSheet(wb.getWorksheet('vCluster'));
-  const vMeta = readSheet(wb.getWorksheet('vMetaData'));
 
   const metaServer =
     vMeta && vMeta.rows[0] ? asText(vMeta.rows[0][vMeta.col('Server')] ?? null) : null;
@@ -379,7 +412,20 @@ export async function readRvtoolsWorkbook(file: string): Promise<RvtoolsInventor
     if (seen.size > 0) fields.set(type, []);
   }
 
-  const sheets = wb.worksheets.map((w) => w.name);
+  return inventoryOf(wb.sheetNames, createdAt, endpoints, entities, fields);
+}
+
+/**
+ * The source over the records read. Built outside `readRvtoolsWorkbook` so its closures do not
+ * keep that function's scope, and with it every sheet row, alive while the snapshot is saved.
+ */
+function inventoryOf(
+  sheets: readonly string[],
+  createdAt: string,
+  endpoints: readonly SourceEndpoint[],
+  entities: ReadonlyMap<EntityType, readonly EntityRecord[]>,
+  fields: ReadonlyMap<EntityType, readonly string[]>,
+): RvtoolsInventory {
   return {
     sheets,
     label: null,
@@ -388,8 +434,9 @@ export async function readRvtoolsWorkbook(file: string): Promise<RvtoolsInventor
     fieldsOf: (type) => fields.get(type) ?? [],
     count: (type) => entities.get(type)?.length ?? 0,
     *pages(type) {
+      // Pages as a live source's, so a save reports progress and can stop between them.
       const list = entities.get(type) ?? [];
-      if (list.length > 0) yield list;
+      for (let i = 0; i < list.length; i += PAGE) yield list.slice(i, i + PAGE);
     },
     close: () => undefined,
   };

@@ -8,6 +8,7 @@ import type { EntityRecord, SourceEndpoint } from '../export/records.js';
 import { fieldSpec } from '../export/records.js';
 import type { InventorySource } from '../export/source.js';
 import { PAGE } from '../export/source.js';
+import type { ImportControl } from './import-runs.js';
 
 /*
  * The snapshot store: `snapshot_set` (one row per snapshot) and `snapshot_entity` (one row per
@@ -98,7 +99,12 @@ async function writeEntities(
   sqlite: BetterSqlite3.Database,
   source: InventorySource,
   target: SnapshotTable,
+  ctl: ImportControl = {},
 ): Promise<Partial<Record<EntityType, number>>> {
+  const { signal, onProgress } = ctl;
+  const total = onProgress ? ENTITY_TYPES.reduce((n, t) => n + source.count(t), 0) : 0;
+  let written = 0;
+  onProgress?.({ phase: 'save', done: 0, total });
   const insert = sqlite.prepare(
     `INSERT OR IGNORE INTO ${target.table} (snapshot_id, entity_type, endpoint, native_id, name, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -121,7 +127,10 @@ async function writeEntities(
         );
         n += res.changes;
       }
+      written += page.length;
+      onProgress?.({ phase: 'save', done: written, total });
       await yieldToLoop();
+      if (signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled');
     }
     if (n > 0) counts[type] = n;
   }
@@ -145,11 +154,15 @@ function manifest(source: InventorySource): Record<string, readonly string[]> {
   return Object.fromEntries(ENTITY_TYPES.map((t) => [t, source.fieldsOf(t)]));
 }
 
-/** Saves `source` as a new snapshot in one transaction; returns it. */
+/**
+ * Saves `source` as a new snapshot in one transaction; returns it. `ctl` reports entities written
+ * of the total (phase `save`); its signal rolls the transaction back with `CANCELLED`.
+ */
 export async function saveSnapshot(
   sqlite: BetterSqlite3.Database,
   source: InventorySource,
   meta: SaveMeta,
+  ctl: ImportControl = {},
 ): Promise<SnapshotInfo> {
   const id = await inTransaction(sqlite, async () => {
     const res = sqlite
@@ -167,7 +180,7 @@ export async function saveSnapshot(
         JSON.stringify(manifest(source)),
       );
     const id = Number(res.lastInsertRowid);
-    const counts = await writeEntities(sqlite, source, { table: 'main.snapshot_entity', id });
+    const counts = await writeEntities(sqlite, source, { table: 'main.snapshot_entity', id }, ctl);
     sqlite
       .prepare('UPDATE snapshot_set SET counts = ? WHERE id = ?')
       .run(JSON.stringify(counts), id);

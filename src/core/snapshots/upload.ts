@@ -8,6 +8,7 @@ import { AppError, isAppError } from '../../shared/errors.js';
 import type { SnapshotInfo } from '../../shared/export.js';
 import type { Store } from '../store/sqlite.js';
 import { importSnapshot } from './capability.js';
+import type { ImportControl } from './import-runs.js';
 
 /*
  * Import of a file a person picked: in the desktop a path the main process's own open dialog
@@ -31,7 +32,7 @@ export function sniffImportFormat(head: Uint8Array): ImportFormat | null {
   return null;
 }
 
-export interface ImportFileOptions {
+export interface ImportFileOptions extends ImportControl {
   /** What to call the file in messages and the default label (its base name). */
   readonly name: string;
   readonly label?: string;
@@ -45,7 +46,8 @@ function labelOf(name: string): string {
 
 /**
  * Imports the file at `file` as a read-only snapshot, its format told by its first bytes. Any
- * failure is an `IMPORT_INVALID` naming `opts.name` (never a temporary path).
+ * failure is an `IMPORT_INVALID` naming `opts.name` (never a temporary path); an abort of
+ * `opts.signal` is a `CANCELLED` that saved nothing.
  */
 export async function importSnapshotFile(
   store: Store,
@@ -69,7 +71,12 @@ export async function importSnapshotFile(
     );
   }
   try {
-    return await importSnapshot(store, file, { format, label: opts.label ?? name });
+    return await importSnapshot(store, file, {
+      format,
+      label: opts.label ?? name,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
   } catch (e) {
     if (isAppError(e) && e.code === 'VALIDATION') {
       throw new AppError('IMPORT_INVALID', e.message.split(file).join(name), {
@@ -81,12 +88,21 @@ export async function importSnapshotFile(
   }
 }
 
-/** Counts bytes through the stream and fails once more than `max` went by. */
-function byteLimit(max: number, name: string): Transform {
+/**
+ * Counts bytes through the stream, reports them (phase `upload`, of `total` when the sender told
+ * it) and fails once more than `max` went by.
+ */
+function byteLimit(
+  max: number,
+  name: string,
+  total: number | undefined,
+  onProgress: ImportControl['onProgress'],
+): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
+      onProgress?.({ phase: 'upload', done: seen, ...(total !== undefined ? { total } : {}) });
       if (seen > max) {
         cb(
           new AppError(
@@ -102,7 +118,8 @@ function byteLimit(max: number, name: string): Transform {
 
 /**
  * Imports uploaded bytes: writes them to a private temporary file (at most `maxBytes`), imports
- * it as `importSnapshotFile` does, and deletes it whatever happened.
+ * it as `importSnapshotFile` does, and deletes it whatever happened (a cancel included).
+ * `size` is the length the sender announced, the total of the `upload` progress.
  *
  * @example
  * await importSnapshotUpload(core.store, req, { name: 'RVTools_export_all.xlsx' });
@@ -110,17 +127,23 @@ function byteLimit(max: number, name: string): Transform {
 export async function importSnapshotUpload(
   store: Store,
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  opts: ImportFileOptions & { readonly maxBytes?: number },
+  opts: ImportFileOptions & { readonly maxBytes?: number; readonly size?: number },
 ): Promise<SnapshotInfo> {
   const name = labelOf(opts.name);
   const dir = await mkdtemp(join(tmpdir(), 'infrascope-import-'));
   try {
     const file = join(dir, 'upload');
-    await pipeline(
-      Readable.from(body),
-      byteLimit(opts.maxBytes ?? MAX_IMPORT_BYTES, name),
-      createWriteStream(file, { mode: 0o600 }),
-    );
+    try {
+      await pipeline(
+        Readable.from(body),
+        byteLimit(opts.maxBytes ?? MAX_IMPORT_BYTES, name, opts.size, opts.onProgress),
+        createWriteStream(file, { mode: 0o600 }),
+        ...(opts.signal ? [{ signal: opts.signal }] : []),
+      );
+    } catch (e) {
+      if (opts.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled');
+      throw e;
+    }
     return await importSnapshotFile(store, file, { ...opts, name });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -135,10 +135,10 @@ export const api: InfrascopeApi = window.infrascope
  * the user picked; in `serve` the page uploads the bytes of a file chosen with `<input type=file>`.
  */
 export type SnapshotImporter =
-  | { readonly kind: 'dialog'; pick(): Promise<SnapshotInfo | null> }
-  | { readonly kind: 'upload'; upload(file: File): Promise<SnapshotInfo> };
+  | { readonly kind: 'dialog'; pick(importId: string): Promise<SnapshotInfo | null> }
+  | { readonly kind: 'upload'; upload(file: File, importId: string): Promise<SnapshotInfo> };
 
-async function uploadSnapshot(file: File): Promise<SnapshotInfo> {
+async function uploadSnapshot(file: File, importId: string): Promise<SnapshotInfo> {
   let response: Response;
   try {
     response = await fetch(SNAPSHOT_UPLOAD_PATH, {
@@ -147,6 +147,7 @@ async function uploadSnapshot(file: File): Promise<SnapshotInfo> {
         'Content-Type': 'application/octet-stream',
         'X-Infrascope-Token': token,
         'X-Infrascope-Filename': encodeURIComponent(file.name),
+        'X-Infrascope-Import-Id': importId,
       },
       body: file,
     });
@@ -164,7 +165,10 @@ async function uploadSnapshot(file: File): Promise<SnapshotInfo> {
 const desktop = window.infrascope?.desktop;
 
 export const snapshotImporter: SnapshotImporter = desktop
-  ? { kind: 'dialog', pick: async () => unwrapResult(await desktop.importSnapshot()) }
+  ? {
+      kind: 'dialog',
+      pick: async (importId) => unwrapResult(await desktop.importSnapshot(importId)),
+    }
   : { kind: 'upload', upload: uploadSnapshot };
 
 /** Shows an export's file in the OS file manager: desktop only (null in `serve`). */

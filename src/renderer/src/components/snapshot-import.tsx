@@ -1,14 +1,40 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import type { SnapshotInfo } from '../../../shared/export.js';
+import { isAppError } from '../../../shared/errors.js';
+import type { ImportProgress, SnapshotInfo } from '../../../shared/export.js';
 import { errorText } from '../snapshot-format.js';
-import { snapshotImporter } from '../transport.js';
+import { api, snapshotImporter } from '../transport.js';
 
 /*
  * "Import…": an RVTools workbook (.xlsx) or an exported JSON snapshot (.json.gz) becomes a
  * read-only snapshot. In the desktop the main process opens the OS dialog and reads the file;
- * in `serve` the chosen file's bytes are uploaded.
+ * in `serve` the chosen file's bytes are uploaded. Either way the run has an id chosen here, so
+ * its `snapshots:importProgress` events show the phase and real counts, and Cancel stops it.
  */
+
+function newImportId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return `ui-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
+
+/** "Reading vInfo: 12,000 rows", "Saving: 500 of 100,291", "Uploading: 3.2 of 41.5 MiB". */
+export function progressText(p: ImportProgress): string {
+  if (p.phase === 'upload') {
+    return p.total !== undefined
+      ? `Uploading: ${mib(p.done)} of ${mib(p.total)} MiB`
+      : `Uploading: ${mib(p.done)} MiB`;
+  }
+  if (p.phase === 'save') {
+    return `Saving: ${count(p.done)}${p.total !== undefined ? ` of ${count(p.total)}` : ''} entities`;
+  }
+  if (p.phase.startsWith('read ')) return `Reading ${p.phase.slice(5)}: ${count(p.done)} rows`;
+  if (p.phase === 'read') return 'Reading the snapshot';
+  return 'Starting';
+}
 
 export function SnapshotImport({
   onImported,
@@ -17,18 +43,39 @@ export function SnapshotImport({
 }): ReactElement {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [importId, setImportId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
-  const run = async (what: string, work: () => Promise<SnapshotInfo | null>): Promise<void> => {
+  useEffect(() => {
+    if (importId === null) return;
+    return api.on('snapshots:importProgress', (p) => {
+      if (p.importId === importId && p.state === 'running') setProgress(p);
+    });
+  }, [importId]);
+
+  const run = async (
+    what: string,
+    work: (id: string) => Promise<SnapshotInfo | null>,
+  ): Promise<void> => {
+    const id = newImportId();
     setBusy(what);
     setError(null);
+    setNotice(null);
+    setProgress(null);
+    setImportId(id);
     try {
-      const info = await work();
+      const info = await work(id);
       if (info) onImported(info);
     } catch (e) {
-      setError(errorText(e));
+      if (isAppError(e) && e.code === 'CANCELLED')
+        setNotice('Import cancelled; nothing was saved.');
+      else setError(errorText(e));
     } finally {
       setBusy(null);
+      setImportId(null);
+      setProgress(null);
       // The same file can be chosen again after a fix.
       if (input.current) input.current.value = '';
     }
@@ -42,7 +89,7 @@ export function SnapshotImport({
           type="button"
           className="btn"
           disabled={busy !== null}
-          onClick={() => void run('the chosen file', () => importer.pick())}
+          onClick={() => void run('the chosen file', (id) => importer.pick(id))}
         >
           Import…
         </button>
@@ -58,7 +105,7 @@ export function SnapshotImport({
             disabled={busy !== null}
             onChange={(e) => {
               const file = e.target.files?.[0];
-              if (file) void run(file.name, () => importer.upload(file));
+              if (file) void run(file.name, (id) => importer.upload(file, id));
             }}
           />
         </label>
@@ -66,8 +113,32 @@ export function SnapshotImport({
       <span className="hint">RVTools workbook (.xlsx) or Infrascope JSON snapshot (.json.gz)</span>
       {busy !== null && (
         <span role="status" className="import-progress">
-          <progress aria-label="Import progress" /> Importing {busy}…
+          <progress
+            aria-label="Import progress"
+            {...(progress?.total ? { max: progress.total, value: progress.done } : {})}
+          />{' '}
+          Importing {busy}…{' '}
+          {progress && <span className="import-phase">{progressText(progress)}</span>}
+          {importId !== null && (
+            <button
+              type="button"
+              className="btn"
+              aria-label={`Cancel the import of ${busy}`}
+              onClick={() => {
+                void api
+                  .invoke('snapshots:cancelImport', { importId })
+                  .catch((e: unknown) => setError(errorText(e)));
+              }}
+            >
+              Cancel
+            </button>
+          )}
         </span>
+      )}
+      {notice && (
+        <div role="status" className="hint">
+          {notice}
+        </div>
       )}
       {error && (
         <div role="alert" className="error">
