@@ -1,10 +1,10 @@
 /**
  * vSphere sync benchmark against vcsim: (a) raw transfer of the same RetrievePropertiesEx pages
  * the collector requests, bytes read and discarded; (b) collectFull (transfer + parse + map);
- * (c) peak RSS. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
+ * (c) peak RSS; with this process's and vcsim's CPU time. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
  * Flags may also come from env: BENCH_DC, BENCH_CLUSTER, BENCH_HOST, BENCH_VM, BENCH_DS, BENCH_MAX_OBJECTS.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,11 +46,15 @@ export interface BenchResult {
   readonly rawParallelMs: number;
   /** This process's CPU time for the raw transfer (TLS, HTTP, discarding). */
   readonly rawCpuMs: number;
+  /** vcsim's CPU time for the raw transfer (null where /proc is not readable). */
+  readonly rawVcsimCpuMs: number | null;
   readonly rawBytes: number;
   readonly rawPages: number;
   readonly collectMs: number;
   /** This process's CPU time during collectFull (user + system): what load elsewhere cannot skew. */
   readonly collectCpuMs: number;
+  /** vcsim's CPU time during collectFull: with this process's, what the machine's cores carry. */
+  readonly collectVcsimCpuMs: number | null;
   readonly ratio: number;
   readonly maxRssMbAfterRaw: number;
   readonly maxRssMbAfterCollect: number;
@@ -68,6 +72,24 @@ export const DEFAULT_BENCH: BenchOptions = {
   vmSlice: VM_SLICE,
   concurrency: 2,
 };
+
+/** CPU time (user + system) of another process from /proc, in ms; null where unreadable. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function cpuSince(pid: number | undefined, before: number | null): number | null {
+  const now = processCpuMs(pid);
+  return now === null || before === null ? null : now - before;
+}
 
 function maxRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
@@ -114,6 +136,7 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     let rawMs = 0;
     let rawParallelMs = 0;
     let rawCpuMs = 0;
+    let rawVcsimCpuMs: number | null = null;
     try {
       const sc = client.serviceContent;
       const plan: string[] = [];
@@ -162,9 +185,11 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
       };
       const tRaw = performance.now();
       const cpuRaw = process.cpuUsage();
+      const simRaw = processCpuMs(sim.pid);
       for (const spec of [...plan, ...vmSpecs]) rawBytes += await readAll(client, spec);
       rawMs = performance.now() - tRaw;
       const rawCpu = process.cpuUsage(cpuRaw);
+      rawVcsimCpuMs = cpuSince(sim.pid, simRaw);
       rawCpuMs = (rawCpu.user + rawCpu.system) / 1000;
       // The same, two requests in flight (the collector's VM slices run like this).
       const tPar = performance.now();
@@ -202,6 +227,7 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     });
     const tCollect = performance.now();
     const cpuCollect = process.cpuUsage();
+    const simCollect = processCpuMs(sim.pid);
     let inventory: FullInventory;
     try {
       inventory = await collector.collectFull({
@@ -214,6 +240,7 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     }
     const collectMs = performance.now() - tCollect;
     const collectCpu = process.cpuUsage(cpuCollect);
+    const collectVcsimCpuMs = cpuSince(sim.pid, simCollect);
     const collectCpuMs = (collectCpu.user + collectCpu.system) / 1000;
     return {
       model,
@@ -223,10 +250,12 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
       rawMs,
       rawParallelMs,
       rawCpuMs,
+      rawVcsimCpuMs,
       rawBytes,
       rawPages,
       collectMs,
       collectCpuMs,
+      collectVcsimCpuMs,
       ratio: collectMs / rawMs,
       maxRssMbAfterRaw,
       maxRssMbAfterCollect: maxRssMb(),
@@ -235,6 +264,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
   } finally {
     await sim.stop();
   }
+}
+
+function vcsimCpu(ms: number | null): string {
+  return ms === null ? '' : `, ${ms.toFixed(0)} ms in vcsim`;
 }
 
 export function formatBench(r: BenchResult): string {
@@ -249,11 +282,11 @@ export function formatBench(r: BenchResult): string {
       'raw transfer',
       `${r.rawMs.toFixed(0)} ms, ${(r.rawBytes / 1024 / 1024).toFixed(1)} MiB in ${r.rawPages / 2} requests, one at a time`,
     ],
-    ['raw transfer CPU', `${r.rawCpuMs.toFixed(0)} ms in this process`],
+    ['raw transfer CPU', `${r.rawCpuMs.toFixed(0)} ms in this process${vcsimCpu(r.rawVcsimCpuMs)}`],
     ['raw, 2 in flight', `${r.rawParallelMs.toFixed(0)} ms (VM slices two at a time)`],
     [
       'collectFull',
-      `${r.collectMs.toFixed(0)} ms (${r.collectCpuMs.toFixed(0)} ms CPU in this process)`,
+      `${r.collectMs.toFixed(0)} ms (${r.collectCpuMs.toFixed(0)} ms CPU in this process${vcsimCpu(r.collectVcsimCpuMs)})`,
     ],
     ['collect / raw', `${r.ratio.toFixed(2)}x`],
     ['collect / raw 2-flight', `${(r.collectMs / r.rawParallelMs).toFixed(2)}x`],

@@ -11,13 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Kysely, SqliteDialect } from 'kysely';
 import { AppError } from '../../src/shared/errors.js';
-import type { Database } from '../../src/core/store/schema.js';
 import { queryInventory } from '../../src/core/inventory/query.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { openStoreWithRecovery } from '../../src/core/store/recovery.js';
-import { backupNow, openStore } from '../../src/core/store/sqlite.js';
+import { backupNow, kyselyOver, openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 
 let dir: string;
@@ -141,7 +139,7 @@ describe('a read-only store', () => {
     await store.close();
     // A read-only connection refuses writes with SQLITE_READONLY, as a read-only mount does.
     const ro = new BetterSqlite3(file, { readonly: true });
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: ro }) });
+    const db = kyselyOver(ro);
     const err = await writeFullInventory(
       db,
       { entities: sampleInventory(8) },

@@ -43,6 +43,8 @@ export interface Vcsim {
   readonly thumbprint: string;
   /** vcsim's own count of objects per managed type (exact type, root folder included). */
   readonly counts: Readonly<Record<string, number>>;
+  /** The simulator's process id (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     password: info.password,
     thumbprint: info.thumbprint,
     counts: info.counts ?? {},
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

@@ -19,6 +19,7 @@ import {
   InventoryCache,
   mapEvent,
   mapObject,
+  PRUNED,
   samplesFrom,
 } from '../../src/core/collectors/vsphere/mapper.js';
 
@@ -283,8 +284,14 @@ function decode(
   const streamed: VimValue[] = [];
   const d = new VimDecoder({
     maxTreeBytes: 1024 * 1024,
+    // Streamed as the collector streams: with the bulky properties pruned while decoding.
     stream: stream
-      ? { depth: 5, names: new Set(['objects']), onItem: (_n, v) => streamed.push(v) }
+      ? {
+          depth: 5,
+          names: new Set(['objects']),
+          prune: PRUNED,
+          onItem: (_n, v) => streamed.push(v),
+        }
       : undefined,
   });
   let at = 0;

@@ -18,6 +18,13 @@ afterEach(async () => {
   await store.close();
 });
 
+/** A full write of `entities` for the test endpoint at `now`. */
+const writeFull = (entities: CollectedEntity[], now: Date): ReturnType<typeof writeFullInventory> =>
+  writeFullInventory(store.db, { entities }, { endpointId: ep, syncRunId: null, now });
+
+const vmRow = (id: string): Promise<Record<string, unknown>> =>
+  store.db.selectFrom('vm').selectAll().where('native_id', '=', id).executeTakeFirstOrThrow();
+
 const changes = async (): Promise<Record<string, unknown>[]> =>
   store.db.selectFrom('change_log').selectAll().orderBy('id').execute();
 
@@ -37,11 +44,7 @@ function withVm(
 describe('writeFullInventory', () => {
   it('creates every entity with first/last seen and logs each creation', async () => {
     const inv = sampleInventory(3);
-    const counts = await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    const counts = await writeFull(inv, t0);
     expect(counts).toEqual({ seen: inv.length, created: inv.length, updated: 0, deleted: 0 });
     const vms = await store.db.selectFrom('vm').selectAll().orderBy('native_id').execute();
     expect(vms.map((v) => v.name)).toEqual(['app-001', 'app-002', 'app-003']);
@@ -64,18 +67,10 @@ describe('writeFullInventory', () => {
 
   it('logs only the fields that changed, with old and new values, and skips volatile ones', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    await writeFull(inv, t0);
     let next = withVm(inv, 'vm-2', { powerState: 'poweredOff', cpuUsageMhz: 999, memoryMb: 4096 });
     next = withVm(next, 'vm-3', {}, 'app-003-renamed');
-    const counts = await writeFullInventory(
-      store.db,
-      { entities: next },
-      { endpointId: ep, syncRunId: null, now: t1 },
-    );
+    const counts = await writeFull(next, t1);
     expect(counts).toMatchObject({ created: 0, updated: 2, deleted: 0 });
     const updates = (await changes()).filter((c) => c['kind'] === 'updated');
     expect(
@@ -85,11 +80,7 @@ describe('writeFullInventory', () => {
       ['vm-2', 'memoryMb', '2048', '4096'],
       ['vm-3', 'name', 'app-003', 'app-003-renamed'],
     ]);
-    const vm2 = await store.db
-      .selectFrom('vm')
-      .selectAll()
-      .where('native_id', '=', 'vm-2')
-      .executeTakeFirstOrThrow();
+    const vm2 = await vmRow('vm-2');
     // The volatile field is stored even though it is not logged.
     expect(vm2.cpu_usage_mhz).toBe(999);
     expect(vm2.last_seen).toBe(t1.toISOString());
@@ -98,23 +89,11 @@ describe('writeFullInventory', () => {
 
   it('soft-deletes what vanished and revives it when it returns', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    await writeFull(inv, t0);
     const without = inv.filter((e) => e.id !== 'vm-3');
-    const c1 = await writeFullInventory(
-      store.db,
-      { entities: without },
-      { endpointId: ep, syncRunId: null, now: t1 },
-    );
+    const c1 = await writeFull(without, t1);
     expect(c1.deleted).toBe(1);
-    const gone = await store.db
-      .selectFrom('vm')
-      .selectAll()
-      .where('native_id', '=', 'vm-3')
-      .executeTakeFirstOrThrow();
+    const gone = await vmRow('vm-3');
     expect(gone.deleted_at).toBe(t1.toISOString());
     const rel = await store.db
       .selectFrom('relation')
@@ -122,38 +101,22 @@ describe('writeFullInventory', () => {
       .where('from_id', '=', 'vm-3')
       .execute();
     expect(rel).toEqual([]);
-    const c2 = await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: new Date('2026-11-24T09:00:00Z') },
-    );
+    const c2 = await writeFull(inv, new Date('2026-11-24T09:00:00Z'));
     expect(c2.created).toBe(1);
-    const back = await store.db
-      .selectFrom('vm')
-      .selectAll()
-      .where('native_id', '=', 'vm-3')
-      .executeTakeFirstOrThrow();
+    const back = await vmRow('vm-3');
     expect(back.deleted_at).toBeNull();
     expect(back.first_seen).toBe(t0.toISOString());
   });
 
   it('writes nothing at all when one entity is bad', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    await writeFull(inv, t0);
     const before = await changes();
     const bad = [
       ...withVm(inv, 'vm-1', { powerState: 'suspended' }),
       { type: 'vm', id: 'vm-9', name: 'x', fields: { cpuCount: 'four' } } as CollectedEntity,
     ];
-    const err = await writeFullInventory(
-      store.db,
-      { entities: bad },
-      { endpointId: ep, syncRunId: null, now: t1 },
-    ).catch((e: unknown) => e);
+    const err = await writeFull(bad, t1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('VALIDATION');
     expect(await changes()).toEqual(before);
@@ -167,11 +130,7 @@ describe('writeFullInventory', () => {
 
   it('links a change to the user an event names', async () => {
     const inv = sampleInventory(2);
-    await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    await writeFull(inv, t0);
     await writeFullInventory(
       store.db,
       {
@@ -200,11 +159,7 @@ describe('writeFullInventory', () => {
 describe('writeInventoryDelta', () => {
   it('updates only the given fields and removes explicitly', async () => {
     const inv = sampleInventory(3);
-    await writeFullInventory(
-      store.db,
-      { entities: inv },
-      { endpointId: ep, syncRunId: null, now: t0 },
-    );
+    await writeFull(inv, t0);
     const counts = await writeInventoryDelta(
       store.db,
       {
@@ -214,18 +169,40 @@ describe('writeInventoryDelta', () => {
       { endpointId: ep, syncRunId: null, now: t1 },
     );
     expect(counts).toMatchObject({ updated: 1, deleted: 1, created: 0 });
-    const vm1 = await store.db
-      .selectFrom('vm')
-      .selectAll()
-      .where('native_id', '=', 'vm-1')
-      .executeTakeFirstOrThrow();
+    const vm1 = await vmRow('vm-1');
     expect(vm1.power_state).toBe('suspended');
     expect(vm1.ip_address).toBe('10.0.0.1');
-    const vm3 = await store.db
-      .selectFrom('vm')
-      .selectAll()
-      .where('native_id', '=', 'vm-3')
-      .executeTakeFirstOrThrow();
+    const vm3 = await vmRow('vm-3');
     expect(vm3.deleted_at).toBeNull();
+  });
+
+  it('creates an entity with only its given fields and rewrites the relations that changed', async () => {
+    const inv = sampleInventory(2);
+    await writeFull(inv, t0);
+    const counts = await writeInventoryDelta(
+      store.db,
+      {
+        upserts: [
+          { type: 'vm', id: 'vm-9', name: 'new-vm', fields: { datastoreIds: ['datastore-2'] } },
+          { type: 'vm', id: 'vm-1', name: 'app-001', fields: { datastoreIds: ['datastore-2'] } },
+        ],
+        removals: [],
+      },
+      { endpointId: ep, syncRunId: null, now: t1 },
+    );
+    expect(counts).toMatchObject({ created: 1, updated: 1, deleted: 0 });
+    const vm9 = await vmRow('vm-9');
+    expect(vm9).toMatchObject({ name: 'new-vm', power_state: null, first_seen: t1.toISOString() });
+    const rel = await store.db
+      .selectFrom('relation')
+      .select(['from_id', 'to_id'])
+      .where('kind', '=', 'vm.datastoreIds')
+      .where('from_id', 'in', ['vm-1', 'vm-9'])
+      .orderBy('from_id')
+      .execute();
+    expect(rel).toEqual([
+      { from_id: 'vm-1', to_id: 'datastore-2' },
+      { from_id: 'vm-9', to_id: 'datastore-2' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import type {
   CollectedEntity,
   CollectedEvent,
@@ -11,12 +12,9 @@ import type {
 } from '../../shared/entities.js';
 import { ENTITY_FIELDS, ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
-import type { Insertable } from 'kysely';
 import type { ChangeLogTable, Database } from '../store/schema.js';
-
-type NewChange = Insertable<ChangeLogTable>;
 import { columnOf, tableOf } from '../store/schema.js';
-import { storeError } from '../store/sqlite.js';
+import { connectionOf, storeError } from '../store/sqlite.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -35,27 +33,50 @@ export interface WriteOptions {
 
 type ColumnValue = string | number | null;
 type Row = Record<string, ColumnValue>;
-type Db = Kysely<Database> | Transaction<Database>;
+type Sqlite = BetterSqlite3.Database;
 
-const CHUNK = 200;
+/** Rows per chunk of the statements that name ids in an IN list. */
+const CHUNK = 500;
+
+interface FieldOf {
+  readonly field: string;
+  readonly column: string;
+  readonly spec: FieldSpec;
+  /** The relation kind this field writes (`vm.datastoreIds`), for fields that reference others. */
+  readonly relation: string | null;
+}
 
 interface TypeSpec {
   readonly type: EntityType;
   readonly table: string;
-  readonly fields: readonly (readonly [field: string, column: string, spec: FieldSpec])[];
+  readonly fields: readonly FieldOf[];
+  /** INSERT of a whole row: endpoint, native id, name, every field, first/last seen, deleted. */
+  readonly insertSql: string;
 }
 
 const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
-  ENTITY_TYPES.map((type) => [
-    type,
-    {
-      type,
-      table: tableOf(type),
-      fields: Object.entries(ENTITY_FIELDS[type] as Record<string, FieldSpec>).map(
-        ([f, s]) => [f, columnOf(f), s] as const,
-      ),
-    },
-  ]),
+  ENTITY_TYPES.map((type) => {
+    const table = tableOf(type);
+    const fields = Object.entries(ENTITY_FIELDS[type] as Record<string, FieldSpec>).map(
+      ([field, spec]): FieldOf => ({
+        field,
+        column: columnOf(field),
+        spec,
+        relation: spec.refs ? `${type}.${field}` : null,
+      }),
+    );
+    const columns = [
+      'endpoint_id',
+      'native_id',
+      'name',
+      ...fields.map((f) => f.column),
+      'first_seen',
+      'last_seen',
+      'deleted_at',
+    ];
+    const insertSql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    return [type, { type, table, fields, insertSql }];
+  }),
 );
 
 function specOf(type: EntityType): TypeSpec {
@@ -88,8 +109,9 @@ export function toColumn(
     case 'json':
       return JSON.stringify(value);
     case 'time':
-      if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) {
-        return new Date(value).toISOString();
+      if (typeof value === 'string') {
+        const t = Date.parse(value);
+        if (!Number.isNaN(t)) return new Date(t).toISOString();
       }
       break;
   }
@@ -111,22 +133,50 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** Prepared statements per connection, by SQL text: a sync runs the same few thousands of times. */
+const PREPARED = new WeakMap<Sqlite, Map<string, BetterSqlite3.Statement>>();
+/** Bound on one connection's cache (UPDATEs vary with the columns they set). */
+const MAX_PREPARED = 256;
+
+function prepared(sqlite: Sqlite, sql: string): BetterSqlite3.Statement {
+  let cache = PREPARED.get(sqlite);
+  if (!cache) PREPARED.set(sqlite, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= MAX_PREPARED) cache.clear();
+    stmt = sqlite.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
+
+const CHANGE_SQL = `INSERT INTO change_log (at, sync_run_id, endpoint_id, entity_type, entity_id, entity_name, kind, field, old_value, new_value, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const RELATION_SQL = 'INSERT INTO relation (endpoint_id, kind, from_id, to_id) VALUES (?, ?, ?, ?)';
+const UNRELATE_SQL = 'DELETE FROM relation WHERE endpoint_id = ? AND kind = ? AND from_id = ?';
+const HAS_RELATIONS_SQL = 'SELECT 1 FROM relation WHERE endpoint_id = ? AND kind = ? LIMIT 1';
+
+/** The ids a reference field names (the collector's array; anything else names none). */
+function idsOf(value: FieldValue | undefined): string[] {
+  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+}
+
 /**
- * Writes collected inventory and computes the change log in the same transaction. The function
- * is shared by full collections (entities missing from the set are soft-deleted) and incremental
- * updates (only the given fields are compared; removals are explicit).
+ * Writes collected inventory and computes the change log, inside the caller's transaction on
+ * `sqlite`. Shared by full collections (entities missing from the set are soft-deleted) and
+ * incremental updates (only the given fields are compared; removals are explicit). Synchronous:
+ * better-sqlite3 is, and one prepared statement per row beats compiling multi-row INSERTs.
  */
-async function writeEntities(
-  trx: Transaction<Database>,
+function writeEntities(
+  sqlite: Sqlite,
   opts: WriteOptions,
   upserts: readonly CollectedEntity[],
   removals: readonly { type: EntityType; id: string }[],
   full: boolean,
   events: readonly CollectedEvent[],
-): Promise<WriteCounts> {
+): WriteCounts {
   const at = opts.now.toISOString();
+  const ep = opts.endpointId;
   const counts: WriteCounts = { seen: upserts.length, created: 0, updated: 0, deleted: 0 };
-  const changes: NewChange[] = [];
   const byType = new Map<EntityType, CollectedEntity[]>();
   for (const e of upserts) {
     validateEntity(e);
@@ -143,7 +193,22 @@ async function writeEntities(
     set.add(r.id);
   }
   const userOf = linkEventsToUsers(events);
-  const anyTrx = trx as unknown as Kysely<Record<string, Row>>;
+  const logStmt = prepared(sqlite, CHANGE_SQL);
+  const log = (
+    type: EntityType,
+    id: string,
+    name: string,
+    kind: ChangeLogTable['kind'],
+    field: string | null,
+    oldValue: string | null,
+    newValue: string | null,
+    user: string | null,
+  ): void => {
+    logStmt.run(at, opts.syncRunId, ep, type, id, name, kind, field, oldValue, newValue, user);
+  };
+  const relate = prepared(sqlite, RELATION_SQL);
+  const unrelate = prepared(sqlite, UNRELATE_SQL);
+  const hasRelations = prepared(sqlite, HAS_RELATIONS_SQL);
 
   for (const type of ENTITY_TYPES) {
     const spec = specOf(type);
@@ -151,114 +216,92 @@ async function writeEntities(
     const removing = removalsByType.get(type);
     if (!full && incoming.length === 0 && !removing) continue;
 
-    const existingRows = (await anyTrx
-      .selectFrom(spec.table)
-      .selectAll()
-      .where('endpoint_id', '=', opts.endpointId)
-      .execute()) as Row[];
-    const existing = new Map<string, Row>(existingRows.map((r) => [r['native_id'] as string, r]));
-    const inserts: Row[] = [];
-    const seenIds = new Set<string>();
-    const relationRewrites: { from: string; kind: string; to: string[] }[] = [];
+    // A full write compares against every row of the endpoint; a delta only against its own.
+    const existing = new Map<string, Row>();
+    if (full) {
+      const all = prepared(sqlite, `SELECT * FROM ${spec.table} WHERE endpoint_id = ?`);
+      for (const r of all.all(ep) as Row[]) existing.set(r['native_id'] as string, r);
+    } else {
+      const one = prepared(
+        sqlite,
+        `SELECT * FROM ${spec.table} WHERE endpoint_id = ? AND native_id = ?`,
+      );
+      for (const id of [...incoming.map((e) => e.id), ...(removing ?? [])]) {
+        const r = one.get(ep, id) as Row | undefined;
+        if (r) existing.set(id, r);
+      }
+    }
+    // Relation kinds with no rows yet (a first sync) need no delete before each insert.
+    const emptyKinds = new Set<string>();
+    for (const f of spec.fields) {
+      if (f.relation !== null && hasRelations.get(ep, f.relation) === undefined)
+        emptyKinds.add(f.relation);
+    }
+    const rewrite = (from: string, kind: string, value: FieldValue | undefined): void => {
+      if (!emptyKinds.has(kind)) unrelate.run(ep, kind, from);
+      for (const to of new Set(idsOf(value))) relate.run(ep, kind, from, to);
+    };
 
+    const insert = prepared(sqlite, spec.insertSql);
+    const seenIds = new Set<string>();
     for (const e of incoming) {
       if (seenIds.has(e.id)) throw new AppError('VALIDATION', `Duplicate ${type} id ${e.id}`);
       seenIds.add(e.id);
       const old = existing.get(e.id);
-      const values: Row = {};
-      for (const [field, column, fspec] of spec.fields) {
-        if (!full && !(field in e.fields)) continue;
-        values[column] = toColumn(e.fields[field], fspec, `${type}.${field}`);
-      }
       const user = userOf(type, e.id);
       if (!old) {
-        const row: Row = {
-          endpoint_id: opts.endpointId,
-          native_id: e.id,
-          name: e.name,
-          ...values,
-          first_seen: at,
-          last_seen: at,
-          deleted_at: null,
-        };
-        inserts.push(row);
+        // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
+        const params: ColumnValue[] = [ep, e.id, e.name];
+        for (const f of spec.fields) {
+          const v = full || f.field in e.fields ? e.fields[f.field] : undefined;
+          params.push(toColumn(v, f.spec, `${type}.${f.field}`));
+        }
+        params.push(at, at, null);
+        insert.run(params);
         counts.created++;
-        changes.push(change(opts, at, type, e.id, e.name, 'created', null, null, null, user));
-        for (const [field, column, fspec] of spec.fields) {
-          if (fspec.refs && values[column] != null) {
-            relationRewrites.push({
-              from: e.id,
-              kind: `${type}.${field}`,
-              to: parseIds(values[column]),
-            });
-          }
+        log(type, e.id, e.name, 'created', null, null, null, user);
+        for (const f of spec.fields) {
+          const v = e.fields[f.field];
+          if (f.relation !== null && v !== null && v !== undefined) rewrite(e.id, f.relation, v);
         }
         continue;
       }
-      const set: Row = {};
+      const columns: string[] = [];
+      const values: ColumnValue[] = [];
       const revived = old['deleted_at'] !== null;
       if (revived) {
-        set['deleted_at'] = null;
+        columns.push('deleted_at');
+        values.push(null);
         counts.created++;
-        changes.push(change(opts, at, type, e.id, e.name, 'created', null, null, null, user));
+        log(type, e.id, e.name, 'created', null, null, null, user);
       }
       let changed = false;
       if (old['name'] !== e.name) {
-        set['name'] = e.name;
+        columns.push('name');
+        values.push(e.name);
         changed = true;
-        changes.push(
-          change(
-            opts,
-            at,
-            type,
-            e.id,
-            e.name,
-            'updated',
-            'name',
-            old['name'] as string,
-            e.name,
-            user,
-          ),
-        );
+        log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
-      for (const [field, column, fspec] of spec.fields) {
-        if (!(column in values)) continue;
-        const next = values[column] ?? null;
-        const prev = old[column] ?? null;
+      for (const f of spec.fields) {
+        if (!full && !(f.field in e.fields)) continue;
+        const v = e.fields[f.field];
+        const next = toColumn(v, f.spec, `${type}.${f.field}`);
+        const prev = old[f.column] ?? null;
         if (next === prev) continue;
-        set[column] = next;
-        if (fspec.refs)
-          relationRewrites.push({ from: e.id, kind: `${type}.${field}`, to: parseIds(next) });
-        if (fspec.volatile) continue;
+        columns.push(f.column);
+        values.push(next);
+        if (f.relation !== null) rewrite(e.id, f.relation, v);
+        if (f.spec.volatile) continue;
         changed = true;
-        changes.push(
-          change(
-            opts,
-            at,
-            type,
-            e.id,
-            e.name,
-            'updated',
-            field,
-            stringify(prev),
-            stringify(next),
-            user,
-          ),
-        );
+        log(type, e.id, e.name, 'updated', f.field, stringify(prev), stringify(next), user);
       }
       if (changed && !revived) counts.updated++;
-      if (Object.keys(set).length > 0 || !full) {
-        set['last_seen'] = at;
-        await anyTrx
-          .updateTable(spec.table)
-          .set(set)
-          .where('id', '=', old['id'] as number)
-          .execute();
+      if (columns.length > 0 || !full) {
+        columns.push('last_seen');
+        values.push(at, old['id'] as number);
+        const set = columns.map((c) => `${c} = ?`).join(', ');
+        prepared(sqlite, `UPDATE ${spec.table} SET ${set} WHERE id = ?`).run(values);
       }
-    }
-
-    for (const part of chunks(inserts)) {
-      await anyTrx.insertInto(spec.table).values(part).execute();
     }
 
     const deleteIds: string[] = [];
@@ -268,124 +311,36 @@ async function writeEntities(
       if (!gone) continue;
       deleteIds.push(id);
       counts.deleted++;
-      changes.push(
-        change(
-          opts,
-          at,
-          type,
-          id,
-          old['name'] as string,
-          'deleted',
-          null,
-          null,
-          null,
-          userOf(type, id),
-        ),
-      );
+      log(type, id, old['name'] as string, 'deleted', null, null, null, userOf(type, id));
     }
-    for (const part of chunks(deleteIds, 500)) {
-      await anyTrx
-        .updateTable(spec.table)
-        .set({ deleted_at: at })
-        .where('endpoint_id', '=', opts.endpointId)
-        .where('native_id', 'in', part)
-        .execute();
-      await trx
-        .deleteFrom('relation')
-        .where('endpoint_id', '=', opts.endpointId)
-        .where('from_id', 'in', part)
-        .where('kind', 'like', `${type}.%`)
-        .execute();
+    const softDelete = prepared(
+      sqlite,
+      `UPDATE ${spec.table} SET deleted_at = ? WHERE endpoint_id = ? AND native_id = ?`,
+    );
+    for (const id of deleteIds) softDelete.run(at, ep, id);
+    for (const part of chunks(deleteIds)) {
+      sqlite
+        .prepare(
+          `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
+        )
+        .run(ep, ...part, `${type}.%`);
     }
     if (full) {
-      // Everything the collection saw is alive now; one statement instead of a row each.
-      await anyTrx
-        .updateTable(spec.table)
-        .set({ last_seen: at })
-        .where('endpoint_id', '=', opts.endpointId)
-        .where('deleted_at', 'is', null)
-        .execute();
+      // Everything the collection saw is alive now; one statement instead of a row each. Rows
+      // written just now have this last_seen already: rewriting them would cost an index update.
+      prepared(
+        sqlite,
+        `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND deleted_at IS NULL AND last_seen <> ?`,
+      ).run(at, ep, at);
     }
-    await rewriteRelations(trx, opts.endpointId, relationRewrites);
   }
 
-  for (const part of chunks(changes, 500)) {
-    await trx.insertInto('change_log').values(part).execute();
-  }
-  await writeEvents(trx, opts.endpointId, events);
+  writeEvents(sqlite, ep, events);
   return counts;
-}
-
-function parseIds(value: ColumnValue): string[] {
-  if (typeof value !== 'string') return [];
-  const parsed: unknown = JSON.parse(value);
-  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function stringify(v: ColumnValue): string | null {
   return v === null ? null : String(v);
-}
-
-function change(
-  opts: WriteOptions,
-  at: string,
-  type: EntityType,
-  id: string,
-  name: string,
-  kind: NewChange['kind'],
-  field: string | null,
-  oldValue: string | null,
-  newValue: string | null,
-  user: string | null,
-): NewChange {
-  return {
-    at,
-    sync_run_id: opts.syncRunId,
-    endpoint_id: opts.endpointId,
-    entity_type: type,
-    entity_id: id,
-    entity_name: name,
-    kind,
-    field,
-    old_value: oldValue,
-    new_value: newValue,
-    user,
-  };
-}
-
-async function rewriteRelations(
-  trx: Transaction<Database>,
-  endpointId: number,
-  rewrites: readonly { from: string; kind: string; to: string[] }[],
-): Promise<void> {
-  if (rewrites.length === 0) return;
-  const byKind = new Map<string, string[]>();
-  for (const r of rewrites) {
-    let list = byKind.get(r.kind);
-    if (!list) byKind.set(r.kind, (list = []));
-    list.push(r.from);
-  }
-  for (const [kind, froms] of byKind) {
-    for (const part of chunks(froms, 500)) {
-      await trx
-        .deleteFrom('relation')
-        .where('endpoint_id', '=', endpointId)
-        .where('kind', '=', kind)
-        .where('from_id', 'in', part)
-        .execute();
-    }
-  }
-  const rows = rewrites.flatMap((r) =>
-    [...new Set(r.to)].map((to) => ({
-      endpoint_id: endpointId,
-      kind: r.kind,
-      from_id: r.from,
-      to_id: to,
-    })),
-  );
-  for (const part of chunks(rows, 500)) {
-    await trx.insertInto('relation').values(part).execute();
-  }
 }
 
 /**
@@ -402,55 +357,84 @@ function linkEventsToUsers(
     const prev = latest.get(key);
     if (!prev || prev.at < ev.at) latest.set(key, ev);
   }
+  if (latest.size === 0) return () => null;
   return (type, id) => latest.get(`${type}:${id}`)?.user ?? null;
 }
 
-async function writeEvents(
-  trx: Transaction<Database>,
-  endpointId: number,
-  events: readonly CollectedEvent[],
-): Promise<void> {
-  const rows = events.map((e) => ({
-    endpoint_id: endpointId,
-    event_key: e.key,
-    at: new Date(e.at).toISOString(),
-    event_type: e.eventType,
-    user: e.user,
-    message: e.message,
-    entity_type: e.entityType,
-    entity_id: e.entityId,
-  }));
-  for (const part of chunks(rows, 300)) {
-    await trx
-      .insertInto('event')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+/** One prepared INSERT per item; `ON CONFLICT DO NOTHING` keeps a row already stored. */
+function insertEach<T>(
+  sqlite: Sqlite,
+  sql: string,
+  items: readonly T[],
+  params: (item: T) => ColumnValue[],
+): void {
+  if (items.length === 0) return;
+  const stmt = prepared(sqlite, sql);
+  for (const item of items) stmt.run(params(item));
+}
+
+function writeEvents(sqlite: Sqlite, endpointId: number, events: readonly CollectedEvent[]): void {
+  insertEach(
+    sqlite,
+    `INSERT INTO event (endpoint_id, event_key, at, event_type, user, message, entity_type, entity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    events,
+    (e) => [
+      endpointId,
+      e.key,
+      new Date(e.at).toISOString(),
+      e.eventType,
+      e.user,
+      e.message,
+      e.entityType,
+      e.entityId,
+    ],
+  );
+}
+
+function insertSamples(sqlite: Sqlite, endpointId: number, samples: readonly UsageSample[]): void {
+  insertEach(
+    sqlite,
+    `INSERT INTO sample (endpoint_id, entity_type, entity_id, at, cpu_mhz, memory_bytes, storage_used_bytes, storage_capacity_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    samples,
+    (s) => [
+      endpointId,
+      s.entityType,
+      s.entityId,
+      new Date(s.at).toISOString(),
+      s.cpuMhz ?? null,
+      s.memoryBytes ?? null,
+      s.storageUsedBytes ?? null,
+      s.storageCapacityBytes ?? null,
+    ],
+  );
+}
+
+/**
+ * Runs `write` on the store's connection inside one kysely transaction (BEGIN IMMEDIATE): the
+ * transaction holds the connection, so nothing else interleaves, and a throw rolls it all back.
+ */
+async function inTransaction<T>(
+  db: Kysely<Database>,
+  doing: string,
+  write: (sqlite: Sqlite) => T,
+): Promise<T> {
+  try {
+    const sqlite = connectionOf(db);
+    return await db.transaction().execute(() => Promise.resolve(write(sqlite)));
+  } catch (e) {
+    throw storeError(e, doing);
   }
 }
 
+/** Stores usage samples in one transaction; a sample already stored for that time is kept. */
 export async function writeSamples(
-  db: Db,
+  db: Kysely<Database>,
   endpointId: number,
   samples: readonly UsageSample[],
 ): Promise<void> {
-  const rows = samples.map((s) => ({
-    endpoint_id: endpointId,
-    entity_type: s.entityType,
-    entity_id: s.entityId,
-    at: new Date(s.at).toISOString(),
-    cpu_mhz: s.cpuMhz ?? null,
-    memory_bytes: s.memoryBytes ?? null,
-    storage_used_bytes: s.storageUsedBytes ?? null,
-    storage_capacity_bytes: s.storageCapacityBytes ?? null,
-  }));
-  for (const part of chunks(rows, 300)) {
-    await db
-      .insertInto('sample')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await inTransaction(db, 'save the samples', (sqlite) =>
+    insertSamples(sqlite, endpointId, samples),
+  );
 }
 
 /**
@@ -462,15 +446,11 @@ export async function writeFullInventory(
   inv: FullInventory,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const counts = await writeEntities(trx, opts, inv.entities, [], true, inv.events ?? []);
-      await writeSamples(trx, opts.endpointId, inv.samples ?? []);
-      return counts;
-    });
-  } catch (e) {
-    throw storeError(e, 'save the inventory');
-  }
+  return inTransaction(db, 'save the inventory', (sqlite) => {
+    const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
+    insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
+    return counts;
+  });
 }
 
 /** Stores one incremental update set as one transaction. */
@@ -479,13 +459,7 @@ export async function writeInventoryDelta(
   delta: InventoryDelta,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  try {
-    return await db
-      .transaction()
-      .execute((trx) =>
-        writeEntities(trx, opts, delta.upserts, delta.removals, false, delta.events ?? []),
-      );
-  } catch (e) {
-    throw storeError(e, 'save the update');
-  }
+  return inTransaction(db, 'save the update', (sqlite) =>
+    writeEntities(sqlite, opts, delta.upserts, delta.removals, false, delta.events ?? []),
+  );
 }

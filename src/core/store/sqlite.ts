@@ -96,6 +96,30 @@ export function applyPragmas(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma('temp_store = MEMORY');
 }
 
+/** The connection under each kysely instance made by {@link kyselyOver}. */
+const CONNECTIONS = new WeakMap<Kysely<Database>, BetterSqlite3.Database>();
+
+/**
+ * The store's kysely instance over one better-sqlite3 connection (BEGIN IMMEDIATE transactions,
+ * transactional DDL). The connection stays reachable through {@link connectionOf}.
+ */
+export function kyselyOver(sqlite: BetterSqlite3.Database): Kysely<Database> {
+  const db = new Kysely<Database>({ dialect: new StoreDialect({ database: sqlite }) });
+  CONNECTIONS.set(db, sqlite);
+  return db;
+}
+
+/**
+ * The better-sqlite3 connection under a store's kysely instance. The inventory writer runs its
+ * hot inserts there as cached prepared statements, inside the transaction kysely opened on that
+ * same connection: compiling a multi-row kysely INSERT per chunk cost more than SQLite itself.
+ */
+export function connectionOf(db: Kysely<Database>): BetterSqlite3.Database {
+  const sqlite = CONNECTIONS.get(db);
+  if (!sqlite) throw new AppError('INTERNAL', 'This database handle was not opened by the store.');
+  return sqlite;
+}
+
 function backupName(file: string, now: Date): string {
   return join(dirname(file), 'backups', `infrascope-${now.toISOString().replace(/[:.]/g, '-')}.db`);
 }
@@ -235,7 +259,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     sqlite.close();
     throw storeError(e, `open the store ${file}`);
   }
-  const db = new Kysely<Database>({ dialect: new StoreDialect({ database: sqlite }) });
+  const db = kyselyOver(sqlite);
   const close = async (): Promise<void> => {
     await db.destroy();
   };

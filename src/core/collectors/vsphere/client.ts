@@ -20,7 +20,7 @@ import {
   internName,
   xmlEscape,
 } from './codec.js';
-import type { MoRef, VimObject, VimStream, VimValue } from './codec.js';
+import type { MoRef, Pruning, VimObject, VimStream, VimValue } from './codec.js';
 import { soapPost, withEndpoint } from './transport.js';
 
 export interface VimClientOptions {
@@ -211,6 +211,24 @@ const MAX_LANES = 2;
 /** Envelope > Body > *Response > returnval > objects: where RetrieveResult's objects close. */
 const OBJECTS_DEPTH = 5;
 const OBJECTS: ReadonlySet<string> = new Set(['objects']);
+
+/** Options of the streaming retrievals: `prune` decodes the bulky properties only in part. */
+export interface RetrieveOptions extends CallOptions {
+  readonly prune?: Pruning | undefined;
+}
+
+/** Hands each ObjectContent of a RetrievePropertiesEx answer to `onObject` as it closes. */
+function objectStream(onObject: (o: ObjectContent) => void, prune: Pruning | undefined): VimStream {
+  return {
+    depth: OBJECTS_DEPTH,
+    names: OBJECTS,
+    prune,
+    onItem: (_name, item) => {
+      const o = parseObject(item);
+      if (o) onObject(o);
+    },
+  };
+}
 
 /** `<propSet>` entries for a PropertyFilterSpec. */
 export function propertySpecXml(type: string, paths: readonly string[]): string {
@@ -555,17 +573,16 @@ export class VimClient {
     method: 'RetrievePropertiesEx' | 'ContinueRetrievePropertiesEx',
     inner: string,
     onObject: (o: ObjectContent) => void,
-    opts: CallOptions,
+    opts: RetrieveOptions,
     collector: MoRef,
   ): Promise<string | null> {
-    const v = await this.callStreaming(method, collector, inner, opts, {
-      depth: OBJECTS_DEPTH,
-      names: OBJECTS,
-      onItem: (_name, item) => {
-        const o = parseObject(item);
-        if (o) onObject(o);
-      },
-    });
+    const v = await this.callStreaming(
+      method,
+      collector,
+      inner,
+      opts,
+      objectStream(onObject, opts.prune),
+    );
     // The tree left over: returnval without its objects (token only).
     return str(path(v, 'token'));
   }
@@ -575,7 +592,7 @@ export class VimClient {
     specSetXml: string,
     maxObjects: number,
     onObject: (o: ObjectContent) => void,
-    opts: CallOptions = {},
+    opts: RetrieveOptions = {},
     collector: MoRef = this.serviceContent.propertyCollector,
   ): Promise<void> {
     let token = await this.retrieveStreaming(
@@ -616,7 +633,7 @@ export class VimClient {
     specSetXmls: readonly string[],
     maxObjects: number,
     onObject: (o: ObjectContent) => void,
-    opts: CallOptions & { readonly concurrency?: number } = {},
+    opts: RetrieveOptions & { readonly concurrency?: number } = {},
     collector: MoRef = this.serviceContent.propertyCollector,
   ): Promise<void> {
     return this.serialize(async () => {
@@ -625,14 +642,7 @@ export class VimClient {
       if (opts.signal?.aborted) stop();
       else opts.signal?.addEventListener('abort', stop, { once: true });
       const callOpts: CallOptions = { ...opts, signal: inner.signal };
-      const stream: VimStream = {
-        depth: OBJECTS_DEPTH,
-        names: OBJECTS,
-        onItem: (_name, item) => {
-          const o = parseObject(item);
-          if (o) onObject(o);
-        },
-      };
+      const stream = objectStream(onObject, opts.prune);
       let relogin: Promise<unknown> | undefined;
       const call = async (method: string, body: string): Promise<VimValue> => {
         const generation = this.generation;

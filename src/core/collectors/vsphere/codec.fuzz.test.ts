@@ -4,6 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CollectedEntity } from '../../../shared/entities.js';
+import { parseObject } from './client.js';
+import { VimDecoder } from './codec.js';
+import type { Pruning, VimValue } from './codec.js';
+import { compactProperty, InventoryCache, mapObject, PRUNED } from './mapper.js';
 import {
   SEEDS,
   chunkingProperty,
@@ -29,6 +34,40 @@ describe('vim25 decoder fuzzing (fixed seed)', () => {
 
   it('streamed and whole decoding find the same objects', () => {
     for (const s of SEEDS) expect(runPipeline(s, [7, 13], true)).toEqual(runPipeline(s));
+  });
+
+  it('pruning while decoding maps to the same entities as decoding everything', () => {
+    // The first seed, with members the mapper never reads (dropped) next to one it does.
+    const seed = (SEEDS[0] ?? '').replace(
+      '<key>2000</key>',
+      '<key>2000</key><deviceInfo><label>Hard disk 1</label><summary>1 GB</summary></deviceInfo>' +
+        '<shares><shares>1000</shares><level>normal</level></shares><summary>x &amp; y</summary>',
+    );
+    const decode = (prune: Pruning | undefined): VimValue[] => {
+      const items: VimValue[] = [];
+      const d = new VimDecoder({
+        stream: { depth: 5, names: new Set(['objects']), prune, onItem: (_n, v) => items.push(v) },
+      });
+      d.write(seed);
+      d.end();
+      return items;
+    };
+    const entities = (items: VimValue[]): CollectedEntity[] => {
+      const cache = new InventoryCache();
+      const objects = items.map((v) => parseObject(v)).filter((o) => o !== null);
+      for (const o of objects) cache.put(o.obj, o.props);
+      return objects.flatMap((o) => mapObject(cache, { ref: o.obj, props: o.props }));
+    };
+    const whole = decode(undefined);
+    const pruned = decode(PRUNED);
+    expect(JSON.stringify(pruned)).not.toBe(JSON.stringify(whole)); // something was dropped
+    expect(entities(pruned)).toEqual(entities(whole));
+    // And what the decoder keeps is what the watch cache keeps of a whole value.
+    const devices = (items: VimValue[]): VimValue | undefined =>
+      parseObject(items[0]!)?.props.get('config.hardware.device');
+    expect(devices(pruned)).toEqual(
+      compactProperty('VirtualMachine', 'config.hardware.device', devices(whole)!),
+    );
   });
 
   it('a deeply nested document is refused, not a stack overflow', () => {

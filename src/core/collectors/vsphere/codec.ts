@@ -58,6 +58,13 @@ export const ARRAY_KEYS: ReadonlySet<string> = new Set([
   'customValue',
 ]);
 
+/**
+ * The members of a data object worth decoding, each with the filter of its own members (null:
+ * all of it). See {@link VimDecoderOptions.prune}.
+ */
+export type Keep = ReadonlyMap<string, Keep | null>;
+
+/** One open element. Frames are reused by depth: a document has millions of elements. */
 interface Frame {
   name: string;
   xsiType: string | undefined;
@@ -66,6 +73,21 @@ interface Frame {
   obj: VimObject | undefined;
   list: VimValue[] | undefined;
   repeated: Set<string> | undefined;
+  /** Filter of this element's members (of its items', for an array); null keeps everything. */
+  keep: Keep | null;
+}
+
+function newFrame(name: string): Frame {
+  return {
+    name,
+    xsiType: undefined,
+    moType: undefined,
+    text: '',
+    obj: undefined,
+    list: undefined,
+    repeated: undefined,
+    keep: null,
+  };
 }
 
 function localName(qname: string): string {
@@ -178,7 +200,17 @@ export interface VimStream {
   readonly depth: number;
   readonly names: ReadonlySet<string>;
   onItem(name: string, value: VimValue): void;
+  /**
+   * Properties decoded in part: managed type → property path → the members kept of each item of
+   * its array value (a `val` with an ArrayOf type, in an ObjectContent or an ObjectUpdate). The
+   * rest is still checked by the scanner but never built: a VM's device list is half of a
+   * RetrievePropertiesEx answer, and most of each device is never read.
+   */
+  readonly prune?: Pruning | undefined;
 }
+
+/** See {@link VimStream.prune}. */
+export type Pruning = ReadonlyMap<string, ReadonlyMap<string, Keep>>;
 
 export interface VimDecoderOptions {
   readonly stream?: VimStream | undefined;
@@ -212,8 +244,11 @@ function protocolError(reason: string): AppError {
 export class VimDecoder {
   private readonly parser: XmlScanner;
   private readonly utf8 = new StringDecoder('utf8');
-  private readonly stack: Frame[] = [];
+  /** Open elements, the document's root frame first; frames past `depth` are spares. */
+  private readonly frames: Frame[] = [newFrame('#root')];
+  private depth = 1;
   private readonly stream: VimStream | undefined;
+  private readonly prune: Pruning | undefined;
   private readonly maxTreeBytes: number;
   private treeBytes = 0;
   private rootName: string | undefined;
@@ -224,65 +259,85 @@ export class VimDecoder {
 
   constructor(opts: VimDecoderOptions = {}) {
     this.stream = opts.stream;
+    this.prune = opts.stream?.prune;
     this.maxTreeBytes = opts.maxTreeBytes ?? DEFAULT_MAX_TREE_BYTES;
-    const root: Frame = {
-      name: '#root',
-      xsiType: undefined,
-      moType: undefined,
-      text: '',
-      obj: undefined,
-      list: undefined,
-      repeated: undefined,
-    };
-    this.stack.push(root);
     this.parser = new XmlScanner({
-      open: (qname, type, xsiQName) => {
-        if (this.error) return;
-        const xsiType = xsiQName === undefined ? undefined : internName(localName(xsiQName));
-        let moType = type === undefined ? undefined : internName(type);
-        if (xsiType === 'ManagedObjectReference' && moType === undefined) moType = '';
-        const name = localName(qname);
-        if (this.rootName === undefined) this.rootName = name;
-        if (this.stack.length > MAX_DEPTH) {
-          this.error ??= protocolError(`elements nested deeper than ${MAX_DEPTH}`);
-          return;
-        }
-        this.stack.push({
-          name,
-          xsiType,
-          moType,
-          text: '',
-          obj: undefined,
-          list: xsiType !== undefined && xsiType.startsWith('ArrayOf') ? [] : undefined,
-          repeated: undefined,
-        });
-      },
+      open: (qname, type, xsiQName) => this.open(qname, type, xsiQName),
       text: (text) => {
-        const top = this.stack[this.stack.length - 1];
+        const top = this.frames[this.depth - 1];
         if (top) top.text += text;
       },
-      close: () => {
-        if (this.error) return;
-        const f = this.stack.pop();
-        const parent = this.stack[this.stack.length - 1];
-        if (!f || !parent) return;
-        const v = frameValue(f);
-        if (parent.name === '#root') this.rootValue = v;
-        else if (
-          this.stream !== undefined &&
-          this.stack.length === this.stream.depth &&
-          this.stream.names.has(f.name)
-        ) {
-          this.treeBytes = 0;
-          try {
-            this.stream.onItem(f.name, v);
-          } catch (e) {
-            this.itemError = e;
-            this.error ??= e instanceof Error ? e : new Error(String(e));
-          }
-        } else attach(parent, f.name, v);
-      },
+      close: () => this.close(),
     });
+  }
+
+  /** The filter of the array property whose `val` opens at `depth`, if it is pruned. */
+  private pruneFor(depth: number): Keep | null {
+    const prop = this.frames[depth - 1]?.obj?.['name'];
+    const mo = this.frames[depth - 2]?.obj?.['obj'];
+    if (typeof prop !== 'string' || !isMoRef(mo)) return null;
+    return this.prune?.get(mo.type)?.get(prop) ?? null;
+  }
+
+  private open(qname: string, type: string | undefined, xsiQName: string | undefined): boolean {
+    if (this.error) return false;
+    const depth = this.depth;
+    if (depth > MAX_DEPTH) {
+      this.error ??= protocolError(`elements nested deeper than ${MAX_DEPTH}`);
+      return false;
+    }
+    const name = localName(qname);
+    const xsiType = xsiQName === undefined ? undefined : internName(localName(xsiQName));
+    let moType = type === undefined ? undefined : internName(type);
+    if (xsiType === 'ManagedObjectReference' && moType === undefined) moType = '';
+    if (this.rootName === undefined) this.rootName = name;
+    const isArray = xsiType !== undefined && xsiType.startsWith('ArrayOf');
+    const parent = this.frames[depth - 1]!;
+    let keep: Keep | null = null;
+    if (parent.keep !== null) {
+      if (parent.list !== undefined) keep = parent.keep;
+      else {
+        const k = parent.keep.get(name);
+        if (k === undefined) return false;
+        keep = k;
+      }
+    } else if (this.prune !== undefined && isArray && name === 'val') {
+      keep = this.pruneFor(depth);
+    }
+    let f = this.frames[depth];
+    if (f === undefined) this.frames.push((f = newFrame(name)));
+    f.name = name;
+    f.xsiType = xsiType;
+    f.moType = moType;
+    f.text = '';
+    f.obj = undefined;
+    f.list = isArray ? [] : undefined;
+    f.repeated = undefined;
+    f.keep = keep;
+    this.depth = depth + 1;
+    return true;
+  }
+
+  private close(): void {
+    if (this.error) return;
+    if (this.depth < 2) return;
+    const f = this.frames[--this.depth]!;
+    const parent = this.frames[this.depth - 1]!;
+    const v = frameValue(f);
+    if (this.depth === 1) this.rootValue = v;
+    else if (
+      this.stream !== undefined &&
+      this.depth === this.stream.depth &&
+      this.stream.names.has(f.name)
+    ) {
+      this.treeBytes = 0;
+      try {
+        this.stream.onItem(f.name, v);
+      } catch (e) {
+        this.itemError = e;
+        this.error ??= e instanceof Error ? e : new Error(String(e));
+      }
+    } else attach(parent, f.name, v);
   }
 
   write(chunk: Buffer | string): void {

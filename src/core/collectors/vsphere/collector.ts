@@ -20,6 +20,7 @@ import {
   mapEvent,
   mapObject,
   propertyPaths,
+  PRUNED,
   samplesFrom,
   VIEW_PROPSET_TYPES,
   VIEW_TYPES,
@@ -311,11 +312,12 @@ class VsphereCollector implements Collector {
             objectListSpecXmls(sc.about.apiVersion, 'VirtualMachine', refs, slice),
             maxObjects,
             onObject,
-            { signal, concurrency: this.opts.concurrency ?? 2 },
+            { signal, concurrency: this.opts.concurrency ?? 2, prune: PRUNED },
           );
         } else {
           await this.client.retrieveEach(this.specFor(viewType, view), maxObjects, onObject, {
             signal,
+            prune: PRUNED,
           });
         }
         if (seen.size % PROGRESS_EVERY !== 0 || seen.size === 0)

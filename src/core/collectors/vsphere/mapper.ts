@@ -12,7 +12,7 @@ import type {
   UsageSample,
 } from '../../../shared/entities.js';
 import { arr, bool, num, obj, path, ref, str } from './codec.js';
-import type { MoRef, VimObject, VimValue } from './codec.js';
+import type { Keep, MoRef, Pruning, VimObject, VimValue } from './codec.js';
 
 /** What we read per vSphere type. Kept narrow on purpose: these bytes dominate sync time. */
 export function propertyPaths(apiVersion: string): Record<string, readonly string[]> {
@@ -565,74 +565,81 @@ function snapshotSizes(o: RawObject): Map<string, number> {
   return out;
 }
 
-/** Keeps only the listed members of a data object (and its _type); `sub` prunes nested ones. */
-function pick(
-  v: VimValue,
-  keep: readonly string[],
-  sub: Readonly<Record<string, readonly string[]>> = {},
-): VimValue {
+/** A member filter: the listed members, `nested` ones filtered in turn. */
+function keep(members: readonly string[], nested: Readonly<Record<string, Keep>> = {}): Keep {
+  return new Map(members.map((m) => [m, nested[m] ?? null]));
+}
+
+/**
+ * The members of each device that {@link mapObject} reads; the rest of a device (PCI slots, video
+ * RAM, controller details...) is half of a VM's bytes and never read.
+ */
+const DEVICE: Keep = keep(
+  [
+    'key',
+    'deviceInfo',
+    'backing',
+    'connectable',
+    'controllerKey',
+    'unitNumber',
+    'busNumber',
+    'macAddress',
+    'capacityInBytes',
+    'capacityInKB',
+  ],
+  {
+    deviceInfo: keep(['label']),
+    backing: keep([
+      'fileName',
+      'datastore',
+      'thinProvisioned',
+      'diskMode',
+      'network',
+      'port',
+      'opaqueNetworkId',
+      'deviceName',
+    ]),
+    connectable: keep(['connected', 'startConnected']),
+  },
+);
+
+/**
+ * What {@link mapObject} reads of the bulkiest array properties, per managed type: the full
+ * collection decodes only that ({@link VimStream.prune}), and the watch cache, which keeps every
+ * VM's raw properties between updates, keeps only that ({@link compactProperty}). The mapping is
+ * the same either way.
+ */
+export const PRUNED: Pruning = new Map([
+  ['HostSystem', new Map([['config.service.service', keep(['key', 'running'])]])],
+  [
+    'VirtualMachine',
+    new Map([
+      ['config.hardware.device', DEVICE],
+      ['layoutEx.file', keep(['key', 'size'])],
+      ['guest.net', keep(['deviceConfigId', 'ipAddress'])],
+      ['guest.disk', keep(['diskPath', 'capacity', 'freeSpace'])],
+    ]),
+  ],
+]);
+
+/** Keeps only the members of a data object (and its _type) that `filter` names, recursively. */
+function pick(v: VimValue, filter: Keep): VimValue {
   const o = obj(v);
   if (!o) return v;
   const out: VimObject = {};
   if (o._type !== undefined) out._type = o._type;
-  for (const k of keep) {
+  for (const [k, nested] of filter) {
     const m = o[k];
     if (m === undefined || !Object.hasOwn(o, k)) continue;
-    const nested = sub[k];
-    out[k] = nested === undefined ? m : pick(m, nested);
+    out[k] = nested === null ? m : pick(m, nested);
   }
   return out;
 }
 
-const DEVICE_MEMBERS = [
-  'key',
-  'deviceInfo',
-  'backing',
-  'connectable',
-  'controllerKey',
-  'unitNumber',
-  'busNumber',
-  'macAddress',
-  'capacityInBytes',
-  'capacityInKB',
-];
-const DEVICE_NESTED: Readonly<Record<string, readonly string[]>> = {
-  deviceInfo: ['label'],
-  backing: [
-    'fileName',
-    'datastore',
-    'thinProvisioned',
-    'diskMode',
-    'network',
-    'port',
-    'opaqueNetworkId',
-    'deviceName',
-  ],
-  connectable: ['connected', 'startConnected'],
-};
-
-/**
- * The members of a VM's bulkiest properties that {@link mapObject} reads, nothing else. The watch
- * cache keeps every VM's raw properties between updates; pruned, the device list (half of a
- * VM's bytes: PCI slots, video RAM, controller details...) costs a fraction of the memory, and
- * the mapping is the same. Other types and properties pass through.
- */
+/** A property as the watch cache keeps it: pruned like the full collection decodes it. */
 export function compactProperty(type: string, name: string, v: VimValue): VimValue {
-  if (type === 'HostSystem' && name === 'config.service.service')
-    return arr(v).map((sv) => pick(sv, ['key', 'running']));
-  if (type !== 'VirtualMachine') return v;
-  switch (name) {
-    case 'config.hardware.device':
-      return arr(v).map((d) => pick(d, DEVICE_MEMBERS, DEVICE_NESTED));
-    case 'layoutEx.file':
-      return arr(v).map((f) => pick(f, ['key', 'size']));
-    case 'guest.net':
-      return arr(v).map((n) => pick(n, ['deviceConfigId', 'ipAddress']));
-    case 'guest.disk':
-      return arr(v).map((d) => pick(d, ['diskPath', 'capacity', 'freeSpace']));
-    default:
-      return v;
-  }
+  const filter = PRUNED.get(type)?.get(name);
+  return filter === undefined ? v : arr(v).map((item) => pick(item, filter));
 }
 
 /** A VM and its disks, NICs and snapshots. */

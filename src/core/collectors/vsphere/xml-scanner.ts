@@ -11,8 +11,12 @@
  */
 
 export interface XmlHandler {
-  /** `type` is the `type` attribute (a moref's type); `xsiType` any `*:type` attribute. */
-  open(name: string, type: string | undefined, xsiType: string | undefined): void;
+  /**
+   * `type` is the `type` attribute (a moref's type); `xsiType` any `*:type` attribute. Returning
+   * false skips the element: no text, no close and nothing inside it reaches the handler, though
+   * all of it is still checked.
+   */
+  open(name: string, type: string | undefined, xsiType: string | undefined): boolean;
   text(text: string): void;
   close(): void;
 }
@@ -26,6 +30,11 @@ export class XmlSyntaxError extends Error {
 
 /** Longest single tag, comment or CDATA section accepted (vim25 tags are tiny). */
 const MAX_MARKUP = 4 * 1024 * 1024;
+/**
+ * Deepest nesting accepted. The decoder stops far earlier at what it builds; this bounds what it
+ * skips, whose names the scanner still stacks to match the closing tags.
+ */
+const MAX_NESTING = 1024;
 /** Longest entity or character reference (`&#x10FFFF;`). */
 const MAX_REFERENCE = 12;
 
@@ -137,6 +146,10 @@ export class XmlScanner {
   private sawRoot = false;
   private closedRoot = false;
   private failed: XmlSyntaxError | undefined;
+  /** Index of the next `&` in the string being scanned (its length when none): found once. */
+  private amp = 0;
+  /** While an element the handler skips is open: its depth (names.length); else -1. */
+  private skipAt = -1;
 
   constructor(private readonly h: XmlHandler) {}
 
@@ -168,36 +181,57 @@ export class XmlScanner {
     }
   }
 
-  private emitText(raw: string): void {
-    if (raw.length === 0) return;
+  /** Whether s[from, to) holds an `&`. */
+  private hasAmp(s: string, from: number, to: number): boolean {
+    if (this.amp < from) {
+      const a = s.indexOf('&', from);
+      this.amp = a < 0 ? s.length : a;
+    }
+    return this.amp < to;
+  }
+
+  /** Text s[from, to): checked, and decoded for the handler unless it is being skipped. */
+  private emitText(s: string, from: number, to: number): void {
+    if (to <= from) return;
     if (this.names.length === 0) {
       // Outside the root only white space may appear.
-      for (let i = 0; i < raw.length; i++) {
-        if (!isSpace(raw.charCodeAt(i))) throw new XmlSyntaxError('text outside the root element');
+      for (let i = from; i < to; i++) {
+        if (!isSpace(s.charCodeAt(i))) throw new XmlSyntaxError('text outside the root element');
       }
       return;
     }
-    if (raw.indexOf('>') >= 0 && raw.indexOf(']]>') >= 0) throw new XmlSyntaxError(']]> in text');
-    this.h.text(decodeEntities(raw));
+    const gt = s.indexOf('>', from);
+    if (gt >= 0 && gt < to) {
+      const end = s.indexOf(']]>', from);
+      if (end >= 0 && end + 3 <= to) throw new XmlSyntaxError(']]> in text');
+    }
+    const amp = this.hasAmp(s, from, to);
+    if (this.skipAt >= 0) {
+      if (amp) decodeEntities(s.slice(from, to)); // checks
+      return;
+    }
+    const raw = s.slice(from, to);
+    this.h.text(amp ? decodeEntities(raw) : raw);
   }
 
   private scan(s: string, final: boolean): void {
     const n = s.length;
     let pos = 0;
+    this.amp = -1;
     while (pos < n) {
       const lt = s.indexOf('<', pos);
       if (lt < 0) {
         // Text up to the end; keep a trailing, possibly incomplete, entity reference pending.
         const amp = final ? -1 : s.lastIndexOf('&');
         if (amp >= pos && n - amp <= MAX_REFERENCE && s.indexOf(';', amp) < 0) {
-          this.emitText(s.slice(pos, amp));
+          this.emitText(s, pos, amp);
           this.pending = s.slice(amp);
         } else {
-          this.emitText(s.slice(pos));
+          this.emitText(s, pos, n);
         }
         return;
       }
-      if (lt > pos) this.emitText(s.slice(pos, lt));
+      if (lt > pos) this.emitText(s, pos, lt);
       pos = lt;
       const next = pos + 1 < n ? s.charCodeAt(pos + 1) : -1;
       if (next === -1) {
@@ -236,9 +270,16 @@ export class XmlScanner {
         open === undefined ? `unexpected </${name}>` : `</${name}> closes <${open.slice(0, 40)}>`,
       );
     }
-    this.h.close();
-    if (this.names.length === 0) this.closedRoot = true;
+    this.finish();
     return gt + 1;
+  }
+
+  /** After an element's name was popped: tell the handler, unless the element was skipped. */
+  private finish(): void {
+    const depth = this.names.length;
+    if (depth === 0) this.closedRoot = true;
+    if (this.skipAt < 0) this.h.close();
+    else if (depth < this.skipAt) this.skipAt = -1;
   }
 
   /** Comments, CDATA; DOCTYPE is refused. Returns -1 when incomplete. */
@@ -251,8 +292,7 @@ export class XmlScanner {
       if (this.names.length === 0) throw new XmlSyntaxError('CDATA outside the root element');
       const e = s.indexOf(']]>', pos + 9);
       if (e < 0) return -1;
-      const text = s.slice(pos + 9, e);
-      if (text.length > 0) this.h.text(text);
+      if (e > pos + 9 && this.skipAt < 0) this.h.text(s.slice(pos + 9, e));
       return e + 3;
     }
     // Too short to tell yet?
@@ -278,7 +318,7 @@ export class XmlScanner {
     let i = nameEnd(s, pos + 1, n);
     if (i >= n) return -1;
     checkName(s, pos + 1, i);
-    const name = s.slice(pos + 1, i);
+    const nameTo = i;
     let type: string | undefined;
     let xsiType: string | undefined;
     for (;;) {
@@ -286,18 +326,15 @@ export class XmlScanner {
       const hadSpace = isSpace(c);
       while (i < n && isSpace(c)) c = s.charCodeAt(++i);
       if (i >= n) return -1;
-      if (c === GT) {
-        i++;
-        this.start(name, type, xsiType);
-        return i;
-      }
-      if (c === SLASH) {
-        if (i + 1 >= n) return -1;
-        if (s.charCodeAt(i + 1) !== GT) throw new XmlSyntaxError('expected /> ');
-        this.start(name, type, xsiType);
+      if (c === GT || c === SLASH) {
+        if (c === SLASH) {
+          if (i + 1 >= n) return -1;
+          if (s.charCodeAt(i + 1) !== GT) throw new XmlSyntaxError('expected /> ');
+        }
+        this.start(s.slice(pos + 1, nameTo), type, xsiType);
+        if (c === GT) return i + 1;
         this.names.pop();
-        this.h.close();
-        if (this.names.length === 0) this.closedRoot = true;
+        this.finish();
         return i + 2;
       }
       if (!hadSpace) throw new XmlSyntaxError('expected white space between attributes');
@@ -318,12 +355,17 @@ export class XmlScanner {
       if (close < 0) return -1;
       const lt = s.indexOf('<', i + 1);
       if (lt >= 0 && lt < close) throw new XmlSyntaxError('< in an attribute value');
-      const raw = s.slice(i + 1, close);
+      const from = i + 1;
       i = close + 1;
       if (i >= n) return -1;
-      if (equalsAt(s, a, attrEnd, 'type')) type = decodeEntities(raw);
-      else if (attrEnd - a > 5 && s.startsWith(':type', attrEnd - 5)) xsiType = decodeEntities(raw);
-      else if (raw.indexOf('&') >= 0) decodeEntities(raw); // validates
+      const isType = equalsAt(s, a, attrEnd, 'type');
+      const isXsiType = !isType && attrEnd - a > 5 && s.startsWith(':type', attrEnd - 5);
+      if (this.hasAmp(s, from, close)) {
+        const value = decodeEntities(s.slice(from, close)); // checks
+        if (isType) type = value;
+        else if (isXsiType) xsiType = value;
+      } else if (isType) type = s.slice(from, close);
+      else if (isXsiType) xsiType = s.slice(from, close);
     }
   }
 
@@ -332,7 +374,8 @@ export class XmlScanner {
       if (this.closedRoot || this.sawRoot) throw new XmlSyntaxError('more than one root element');
       this.sawRoot = true;
     }
+    if (this.names.length >= MAX_NESTING) throw new XmlSyntaxError('elements nested too deeply');
     this.names.push(name);
-    this.h.open(name, type, xsiType);
+    if (this.skipAt < 0 && !this.h.open(name, type, xsiType)) this.skipAt = this.names.length;
   }
 }
