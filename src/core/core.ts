@@ -8,6 +8,7 @@ import { createHyperVCollector } from './collectors/hyperv/index.js';
 import type { EndpointsDeps, StartOptions } from './endpoints/capability.js';
 import { createEndpointsCapability } from './endpoints/capability.js';
 import { createInventoryHandlers } from './inventory/handlers.js';
+import { sweepInterruptedRuns } from './sync/runs.js';
 import { createDetailHandlers } from './inventory/details.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -171,6 +172,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
     start: async (startOpts) => {
+      // Runs a crashed process left `running` would otherwise show as running forever.
+      const interrupted = await sweepInterruptedRuns(store.db, new Date());
+      if (interrupted > 0)
+        log.warn({ interrupted }, 'closed syncs left running by a stopped process');
       backups.start();
       metrics.start();
       alerts.start();

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { Database, EndpointRow } from '../store/schema.js';
 import { openCredential } from '../vault/credentials.js';
 import type { VaultBackend } from '../vault/vault.js';
-import { addRunCounts, finishRun, startRun } from './runs.js';
+import { addRunCounts, finishRun, keepAlive, startRun } from './runs.js';
 
 export interface SyncEngineDeps {
   readonly db: Kysely<Database>;
@@ -28,6 +28,8 @@ export interface SyncEngineDeps {
   readonly pinFirstUse?: (endpoint: EndpointRow, signal: AbortSignal) => Promise<string | null>;
   /** How often a broken update stream may fall back to a full collection within one session. */
   readonly maxWatchRestarts?: number;
+  /** Whose runs these are (default: this process); tests give two cores two owners. */
+  readonly owner?: string;
 }
 
 export interface SyncRunOptions {
@@ -106,8 +108,26 @@ export async function runSync(
 
   const full = async (): Promise<SyncOutcome> => {
     const started = deps.now();
-    const runId = await startRun(deps.db, endpointId, 'full', started);
+    let runId: number;
+    try {
+      runId = await startRun(deps.db, endpointId, 'full', started, deps.owner);
+    } catch (e) {
+      // Another process is syncing this endpoint (or the store refused the row): no run of ours.
+      const error = serializeError(e);
+      emit({ runId: null, state: 'failed', phase: 'done', error });
+      log.warn({ code: error.code, message: error.message }, 'sync not started');
+      return {
+        endpointId,
+        endpoint: row.name,
+        runId: null,
+        status: 'failed',
+        counts: null,
+        error,
+        durationMs: 0,
+      };
+    }
     emit({ runId, state: 'running', phase: 'queued' });
+    const stopBeating = keepAlive(deps.db, runId, deps.now);
     let release: (() => void) | null = null;
     try {
       if (opts.acquire) release = await opts.acquire(opts.signal);
@@ -181,6 +201,7 @@ export async function runSync(
       else log.info({ runId }, 'sync cancelled');
       return { endpointId, endpoint: row.name, runId, status, counts: null, error, durationMs };
     } finally {
+      stopBeating();
       release?.();
     }
   };
@@ -222,7 +243,14 @@ async function watchSession(
   secret: () => string | null,
 ): Promise<boolean> {
   const started = deps.now();
-  const runId = await startRun(deps.db, row.id, 'incremental', started);
+  let runId: number;
+  try {
+    runId = await startRun(deps.db, row.id, 'incremental', started, deps.owner);
+  } catch (e) {
+    log.warn({ code: serializeError(e).code }, 'update session not started');
+    return false;
+  }
+  const stopBeating = keepAlive(deps.db, runId, deps.now);
   const ctx: CollectContext = {
     signal: opts.signal,
     log,
@@ -275,6 +303,8 @@ async function watchSession(
         'update stream broke; collecting in full',
       );
     return !aborted;
+  } finally {
+    stopBeating();
   }
 }
 

@@ -1,29 +1,142 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { SerializedError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { Database, SyncRunRow } from '../store/schema.js';
 import type { WriteCounts } from '../inventory/writer.js';
 
 export type RunMode = 'full' | 'incremental';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** A running sync whose owner has not said it is alive for this long is taken as interrupted. */
+export const LEASE_MS = 60_000;
+/** How often a running sync says it is alive. */
+export const HEARTBEAT_MS = 15_000;
+
+/** This process's name on the runs it starts: host, pid and a nonce (pids are reused). */
+export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+const INTERRUPTED = {
+  status: 'failed',
+  error_code: 'INTERRUPTED',
+  error_message: 'The process running this sync stopped before it finished.',
+} as const;
+
+function lastSignOfLife(r: { heartbeat_at: string | null; started_at: string }): number {
+  return Date.parse(r.heartbeat_at ?? r.started_at);
+}
+
+/**
+ * Records a new run, unless another process is syncing the endpoint: one transaction (BEGIN
+ * IMMEDIATE) checks the endpoint's running rows, closes those whose owner stopped saying it is
+ * alive as interrupted, and inserts ours — so two processes never both start.
+ */
 export async function startRun(
   db: Kysely<Database>,
   endpointId: number,
   mode: RunMode,
   startedAt: Date,
+  owner: string = PROCESS_OWNER,
 ): Promise<number> {
-  const row = await db
-    .insertInto('sync_run')
-    .values({
-      endpoint_id: endpointId,
-      mode,
-      status: 'running',
-      started_at: startedAt.toISOString(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  const at = startedAt.toISOString();
+  return db.transaction().execute(async (trx) => {
+    const running = await trx
+      .selectFrom('sync_run')
+      .select(['id', 'owner', 'heartbeat_at', 'started_at'])
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'running')
+      .execute();
+    const others = running.filter((r) => r.owner !== owner);
+    const alive = others.find((r) => startedAt.getTime() - lastSignOfLife(r) < LEASE_MS);
+    if (alive) {
+      const pid = alive.owner?.split(':')[1];
+      throw new AppError(
+        'CONFLICT',
+        `Another process${pid ? ` (pid ${pid})` : ''} is syncing this endpoint (run ${alive.id}); try again when it has finished.`,
+        { runId: alive.id, endpointId },
+      );
+    }
+    if (others.length > 0) {
+      await trx
+        .updateTable('sync_run')
+        .set({ ...INTERRUPTED, ended_at: at })
+        .where(
+          'id',
+          'in',
+          others.map((r) => r.id),
+        )
+        .execute();
+    }
+    const row = await trx
+      .insertInto('sync_run')
+      .values({
+        endpoint_id: endpointId,
+        mode,
+        status: 'running',
+        started_at: at,
+        owner,
+        heartbeat_at: at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  });
+}
+
+/** Says a running sync is alive (see {@link LEASE_MS}). */
+export async function heartbeat(db: Kysely<Database>, runId: number, at: Date): Promise<void> {
+  await db
+    .updateTable('sync_run')
+    .set({ heartbeat_at: at.toISOString() })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/**
+ * Beats every {@link HEARTBEAT_MS} until stopped. A failed beat is only logged by the caller's
+ * next write failing; the lease is generous enough to miss a few.
+ */
+export function keepAlive(db: Kysely<Database>, runId: number, now: () => Date): () => void {
+  const timer = setInterval(() => {
+    heartbeat(db, runId, now()).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Closes runs left `running` by processes that stopped (a crash, a kill, a power cut) as
+ * interrupted, so the history and the endpoint cards do not show them running forever. Runs of
+ * live processes (a fresh heartbeat) and of this process are left alone. Returns how many.
+ */
+export async function sweepInterruptedRuns(
+  db: Kysely<Database>,
+  now: Date,
+  owner: string = PROCESS_OWNER,
+): Promise<number> {
+  const running = await db
+    .selectFrom('sync_run')
+    .select(['id', 'owner', 'heartbeat_at', 'started_at'])
+    .where('status', '=', 'running')
+    .execute();
+  const dead = running.filter(
+    (r) => r.owner !== owner && now.getTime() - lastSignOfLife(r) >= LEASE_MS,
+  );
+  if (dead.length === 0) return 0;
+  await db
+    .updateTable('sync_run')
+    .set({ ...INTERRUPTED, ended_at: now.toISOString() })
+    .where(
+      'id',
+      'in',
+      dead.map((r) => r.id),
+    )
+    .where('status', '=', 'running')
+    .execute();
+  return dead.length;
 }
 
 /** Adds the counts of one incremental write to a running session row. */
