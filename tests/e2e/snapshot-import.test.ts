@@ -91,6 +91,46 @@ describe('import, browse and diff a snapshot in Chromium (serve)', () => {
     await page.close();
   });
 
+  it('shows the import’s real progress and cancels it, saving nothing', async () => {
+    const { browser, served } = session;
+    // Big enough that reading and saving take seconds here: time to see progress and cancel.
+    const N = 100_000;
+    const big = sheetJsWorkbook({
+      vInfo: [
+        ['VM', 'Powerstate', 'CPUs', 'Memory', 'VM ID', 'VI SDK Server'],
+        ...Array.from({ length: N }, (_, i) => [
+          `bulk-${i}`,
+          'poweredOn',
+          2,
+          4096,
+          `vm-b${i}`,
+          'bulk.example.test',
+        ]),
+      ],
+    });
+    const page = await browser.newPage();
+    await page.goto(served.url);
+    const ui = new ExportPage(page);
+    await ui.openHistory();
+    await ui.snapshotTable().waitFor();
+    const before = await ui.snapshotTable().locator('tbody tr').count();
+    await ui.importFile('RVTools_bulk.xlsx', big);
+    const phase = page.locator('.import-progress .import-phase');
+    // Real counts: rows read (or entities saved) so far, more than none and at most the file's.
+    const counted = async (): Promise<number> => {
+      const m = /^(?:Reading vInfo: ([\d,]+) rows|Saving: ([\d,]+) of [\d,]+ entities)$/.exec(
+        await phase.innerText({ timeout: 1000 }).catch(() => ''),
+      );
+      return m ? Number((m[1] ?? m[2])!.replace(/,/g, '')) : 0;
+    };
+    await expect.poll(counted, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
+    expect(await counted()).toBeLessThanOrEqual(N + 1);
+    await page.getByRole('button', { name: 'Cancel the import of RVTools_bulk.xlsx' }).click();
+    await page.getByText('Import cancelled; nothing was saved.').waitFor({ timeout: 20_000 });
+    await expect(ui.snapshotTable().locator('tbody tr').count()).resolves.toBe(before);
+    await page.close();
+  });
+
   it('refuses uploads without the token, from another origin or of another type; garbage gets IMPORT_INVALID', async () => {
     const { browser, served } = session;
     const url = `${served.origin}/api/snapshots/import`;
