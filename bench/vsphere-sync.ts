@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFullInventory } from '../src/core/inventory/writer.js';
+import { writeFullInventory, writeInventoryDelta } from '../src/core/inventory/writer.js';
 import { openStore } from '../src/core/store/sqlite.js';
+import type { Store } from '../src/core/store/sqlite.js';
 import type { FullInventory } from '../src/shared/entities.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { CollectorTarget } from '../src/core/collectors/collector.js';
@@ -24,6 +25,8 @@ import {
 } from '../src/core/collectors/vsphere/collector.js';
 import { VIEW_TYPES } from '../src/core/collectors/vsphere/mapper.js';
 import { startVcsim } from '../tests/vcsim/launch.js';
+import type { Vcsim } from '../tests/vcsim/launch.js';
+import { openDriver } from '../tests/vsphere/helpers.js';
 
 export interface BenchOptions {
   readonly dc: number;
@@ -60,6 +63,8 @@ export interface BenchResult {
   readonly maxRssMbAfterCollect: number;
   /** The inventory, for callers that go on to time the store write. */
   readonly inventory: FullInventory;
+  /** From a power-off request to vcsim until the store shows it, through watch (ms, each try). */
+  readonly incrementalMs: readonly number[];
 }
 
 export const DEFAULT_BENCH: BenchOptions = {
@@ -242,6 +247,8 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     const collectCpu = process.cpuUsage(cpuCollect);
     const collectVcsimCpuMs = cpuSince(sim.pid, simCollect);
     const collectCpuMs = (collectCpu.user + collectCpu.system) / 1000;
+    // (e) Incremental: a VM powered off in vcsim, until the store shows it.
+    const incrementalMs = await timeIncremental(sim, target, inventory, model);
     return {
       model,
       vcsimStartMs,
@@ -260,10 +267,90 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
       maxRssMbAfterRaw,
       maxRssMbAfterCollect: maxRssMb(),
       inventory,
+      incrementalMs,
     };
   } finally {
     await sim.stop();
   }
+}
+
+/**
+ * (e) Live updates at this size: the inventory in a store, a collector following updates
+ * (WaitForUpdatesEx) and writing each update set, then VMs powered off one at a time through a
+ * second vim25 session; each time is from the power-off request until the VM's row says so.
+ */
+async function timeIncremental(
+  sim: Vcsim,
+  target: CollectorTarget,
+  inventory: FullInventory,
+  model: BenchOptions,
+  tries = 5,
+): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'infrascope-bench-inc-'));
+  const store = await openStore({ file: join(dir, 'bench.db') });
+  const collector = createVsphereCollector(target, {
+    maxObjects: model.maxObjects,
+    timeoutMs: 600_000,
+    vmSlice: model.vmSlice,
+    concurrency: model.concurrency,
+    maxWaitSeconds: 1,
+  });
+  const driver = await openDriver(sim);
+  const abort = new AbortController();
+  const ctx = { signal: abort.signal, log: silentLogger(), progress: () => undefined };
+  let watching: Promise<void> | null = null;
+  try {
+    const endpointId = await benchEndpoint(store);
+    await writeFullInventory(store.db, inventory, { endpointId, syncRunId: null, now: new Date() });
+    await collector.collectFull(ctx);
+    watching = collector.watch!(ctx, async (delta) => {
+      await writeInventoryDelta(store.db, delta, { endpointId, syncRunId: null, now: new Date() });
+    });
+    watching.catch(() => undefined);
+    const on = inventory.entities
+      .filter((e) => e.type === 'vm' && e.fields['powerState'] === 'poweredOn')
+      .slice(0, tries);
+    const out: number[] = [];
+    for (const vm of on) {
+      const t0 = performance.now();
+      await driver.powerOff({ type: 'VirtualMachine', value: vm.id });
+      for (;;) {
+        const row = store.sqlite
+          .prepare('SELECT power_state FROM vm WHERE endpoint_id = ? AND native_id = ?')
+          .get(endpointId, vm.id) as { power_state: string } | undefined;
+        if (row?.power_state === 'poweredOff') break;
+        if (performance.now() - t0 > 30_000) throw new Error(`${vm.name} never arrived`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      out.push(performance.now() - t0);
+    }
+    return out;
+  } finally {
+    abort.abort();
+    await watching?.catch(() => undefined);
+    await collector.dispose();
+    await driver.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchEndpoint(store: Store): Promise<number> {
+  const now = new Date().toISOString();
+  const ep = await store.db
+    .insertInto('endpoint')
+    .values({
+      name: 'bench',
+      kind: 'vcenter',
+      host: '127.0.0.1',
+      port: 443,
+      username: 'user',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return ep.id;
 }
 
 function vcsimCpu(ms: number | null): string {
@@ -292,6 +379,10 @@ export function formatBench(r: BenchResult): string {
     ['collect / raw 2-flight', `${(r.collectMs / r.rawParallelMs).toFixed(2)}x`],
     ['peak RSS after raw', `${r.maxRssMbAfterRaw} MiB`],
     ['peak RSS after collect', `${r.maxRssMbAfterCollect} MiB`],
+    [
+      'incremental (1 VM)',
+      `${r.incrementalMs.map((x) => x.toFixed(0)).join(', ')} ms from power-off to the store (goal ≤ 1000 ms)`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
@@ -329,24 +420,11 @@ async function timeStoreWrite(
   const dir = mkdtempSync(join(tmpdir(), 'infrascope-bench-'));
   try {
     const store = await openStore({ file: join(dir, 'bench.db') });
-    const now = new Date().toISOString();
-    const ep = await store.db
-      .insertInto('endpoint')
-      .values({
-        name: 'bench',
-        kind: 'vcenter',
-        host: '127.0.0.1',
-        port: 443,
-        username: 'user',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const endpointId = await benchEndpoint(store);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     await writeFullInventory(store.db, inventory, {
-      endpointId: ep.id,
+      endpointId,
       syncRunId: null,
       now: new Date(),
     });
