@@ -22,8 +22,8 @@ interface Harness {
   running: Map<number, number>;
   maxPerEndpoint: number;
   maxGlobal: number;
-  /** Outcome of the next runs, per endpoint: 'ok' | 'fail'. */
-  results: Map<number, 'ok' | 'fail'>;
+  /** Outcome of the next runs, per endpoint: 'ok' | 'fail' | 'busy' (another process syncs it). */
+  results: Map<number, 'ok' | 'fail' | 'busy'>;
   /** How long a run takes (ms of fake time). */
   durationMs: number;
   run: SchedulerOptions['run'];
@@ -58,9 +58,10 @@ function harness(): Harness {
             resolve(true);
           });
         });
+        const result = h.results.get(id);
         const status = cancelled
           ? 'cancelled'
-          : h.results.get(id) === 'fail'
+          : result === 'fail' || result === 'busy'
             ? 'failed'
             : 'succeeded';
         return {
@@ -69,7 +70,12 @@ function harness(): Harness {
           runId: null,
           status,
           counts: null,
-          error: status === 'failed' ? { code: 'CONNECTION_REFUSED', message: 'refused' } : null,
+          error:
+            status !== 'failed'
+              ? null
+              : result === 'busy'
+                ? { code: 'CONFLICT', message: 'Another process is syncing this endpoint' }
+                : { code: 'CONNECTION_REFUSED', message: 'refused' },
           durationMs: h.durationMs,
         };
       } finally {
@@ -177,6 +183,28 @@ describe('scheduler', () => {
     h.results.set(1, 'ok');
     await vi.advanceTimersByTimeAsync(700_000);
     expect(h.starts).toHaveLength(6);
+    expect(s.status(1)).toMatchObject({ circuitOpen: false, consecutiveFailures: 0 });
+    await s.dispose();
+  });
+
+  it('waits an interval, without backoff or circuit, while another process syncs the endpoint', async () => {
+    const h = harness();
+    h.durationMs = 0;
+    h.results.set(1, 'busy');
+    const s = createScheduler({
+      log: silentLogger(),
+      timers: fixedTimers(0.5),
+      load: () => Promise.resolve(eps(1, 60_000)),
+      run: h.run,
+      staggerMs: 0,
+      backoffBaseMs: 1_000,
+      circuitThreshold: 2,
+      watch: false,
+    });
+    await s.start();
+    await vi.advanceTimersByTimeAsync(250_000);
+    // Every interval (60 s, jitter centred), never the 1 s backoff; the circuit stays closed.
+    expect(h.starts.map((x) => x.at)).toEqual([0, 60_000, 120_000, 180_000, 240_000]);
     expect(s.status(1)).toMatchObject({ circuitOpen: false, consecutiveFailures: 0 });
     await s.dispose();
   });

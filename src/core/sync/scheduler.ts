@@ -130,8 +130,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   };
 
   /** Delay before the next run after an outcome, and whether the circuit is open. */
-  const nextDelay = (slot: Slot, outcome: SyncOutcome['status']): number => {
-    if (outcome !== 'failed') {
+  const nextDelay = (slot: Slot, outcome: SyncOutcome['status'], elsewhere = false): number => {
+    if (outcome !== 'failed' || elsewhere) {
       return slot.ep.intervalMs * (1 + (timers.random() * 2 - 1) * jitter);
     }
     if (slot.failures >= threshold) return cooldown;
@@ -168,8 +168,11 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         slot.controller = null;
         slot.running = null;
         slot.watching = false;
+        // Another process (the CLI next to the app) is syncing it: not a failure of the
+        // endpoint — no backoff, no step towards the circuit; try again on the interval.
+        const elsewhere = outcome.status === 'failed' && outcome.error?.code === 'CONFLICT';
         if (outcome.status === 'succeeded') slot.failures = 0;
-        else if (outcome.status === 'failed') {
+        else if (outcome.status === 'failed' && !elsewhere) {
           slot.failures++;
           if (slot.failures === threshold) {
             o.log.warn(
@@ -178,7 +181,9 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
             );
           }
         }
-        if (slots.get(slot.ep.id) === slot) schedule(slot, nextDelay(slot, outcome.status));
+        if (slots.get(slot.ep.id) === slot) {
+          schedule(slot, nextDelay(slot, outcome.status, elsewhere));
+        }
         return outcome;
       });
     slot.running = p;
