@@ -69,11 +69,22 @@ const STRUCTURAL_TYPES = new Set([
 
 /** The PropertyFilterSpec (inner XML) that reads every object of one container view. */
 export function viewSpecXml(apiVersion: string, viewType: string, view: MoRef): string {
+  return viewsSpecXml(apiVersion, [{ viewType, view }]);
+}
+
+/**
+ * One PropertyFilterSpec (inner XML) over several container views: every view's propSets, then
+ * every view's objectSet, in the order the schema's sequence requires.
+ */
+export function viewsSpecXml(
+  apiVersion: string,
+  views: readonly { readonly viewType: string; readonly view: MoRef }[],
+): string {
   const paths = propertyPaths(apiVersion);
-  const types = VIEW_PROPSET_TYPES[viewType] ?? [viewType];
+  const types = views.flatMap((v) => VIEW_PROPSET_TYPES[v.viewType] ?? [v.viewType]);
   return (
     types.map((t) => propertySpecXml(t, paths[t] ?? ['name'])).join('') +
-    containerViewObjectSpecXml(view)
+    views.map((v) => containerViewObjectSpecXml(v.view)).join('')
   );
 }
 
@@ -498,10 +509,21 @@ class VsphereCollector implements Collector {
     }
     const pc = await this.client.createPropertyCollector({ signal });
     try {
-      // One filter per view rather than one filter with every propSet: same updates, and vcsim
-      // 0.24 panics matching a modify of a just-deleted object against a propSet of another type.
-      for (const v of this.views)
-        await this.client.createFilter(pc, this.specFor(v.viewType, v.view), { signal });
+      // Two filters: the VMs, and everything else. Not one: vcsim 0.24 panics matching a modify
+      // of a just-destroyed VM against another type's propSet. Not one per view either: vcsim
+      // re-collects every filter of the collector once per filter for each modified object, so
+      // its cost per update grows with the square of the filter count (9 filters made a
+      // power-off take ~1.6 s to arrive at 1,000 VMs); a real vCenter does not care.
+      const vms = this.views.filter((v) => v.viewType === 'VirtualMachine');
+      const rest = this.views.filter((v) => v.viewType !== 'VirtualMachine');
+      for (const group of [vms, rest]) {
+        if (group.length === 0) continue;
+        await this.client.createFilter(
+          pc,
+          viewsSpecXml(this.client.serviceContent.about.apiVersion, group),
+          { signal },
+        );
+      }
       let version = '';
       let lastEventPoll = Date.now();
       const maxWait = this.opts.maxWaitSeconds ?? 2;
