@@ -325,6 +325,16 @@ export const webhookAddSchema = z.object({
   enabled: z.boolean().default(true),
 });
 
+/** What can change on a webhook in place (a new URL: remove it and add it again). */
+export const webhookUpdateSchema = z
+  .object({
+    id: z.number().int().positive(),
+    enabled: z.boolean().optional(),
+    format: z.enum(WEBHOOK_FORMATS).optional(),
+    minSeverity: z.enum(ALERT_SEVERITIES).optional(),
+  })
+  .strict();
+
 /** The URL is sealed at rest and never sent back: it is the webhook's credential (Slack, Teams). */
 export interface WebhookDto {
   readonly id: number;

@@ -50,6 +50,7 @@ import {
   metricRetentionSchema,
   metricSeriesSchema,
   webhookAddSchema,
+  webhookUpdateSchema,
 } from './alerts.js';
 
 /*
@@ -137,6 +138,7 @@ export const requestSchemas = {
   'capacity:report': capacityReportSchema.strict(),
   'webhooks:list': z.object({}).strict(),
   'webhooks:add': webhookAddSchema.strict(),
+  'webhooks:update': webhookUpdateSchema,
   'webhooks:remove': z.object({ id: z.number().int().positive() }).strict(),
   'webhooks:test': z.object({ id: z.number().int().positive() }).strict(),
   'webhooks:deliveries': z
@@ -279,6 +281,10 @@ export interface RequestMap {
     output: readonly WebhookDto[];
   };
   'webhooks:add': { input: z.input<(typeof requestSchemas)['webhooks:add']>; output: WebhookDto };
+  'webhooks:update': {
+    input: z.input<(typeof requestSchemas)['webhooks:update']>;
+    output: WebhookDto;
+  };
   'webhooks:remove': {
     input: z.input<(typeof requestSchemas)['webhooks:remove']>;
     output: { removed: boolean };

@@ -262,6 +262,26 @@ describe('notify service', () => {
     ]);
     // Each logged delivery was pushed as it happened, so an open delivery log needs no polling.
     expect(delivered).toEqual([...log1].reverse());
+
+    // Disabled in place: a new critical alert is not posted; enabled again, it is. The sealed
+    // URL is untouched by an update.
+    const off = await svc.handlers['webhooks:update']({ id: hook.id, enabled: false }, ctx);
+    expect(off).toMatchObject({ enabled: false, format: 'slack', minSeverity: 'warning' });
+    const posted = r.received.length;
+    svc.alertsRaised([alert({ id: 10 })]);
+    await svc.idle();
+    expect(r.received).toHaveLength(posted);
+    await svc.handlers['webhooks:update'](
+      { id: hook.id, enabled: true, minSeverity: 'critical', format: 'json' },
+      ctx,
+    );
+    svc.alertsRaised([alert({ id: 11 })]);
+    await svc.idle();
+    expect(r.received).toHaveLength(posted + 1);
+    expect(r.received.at(-1)!.body).toMatchObject({ alert: { id: 11 } });
+    await expect(
+      svc.handlers['webhooks:update']({ id: 999, enabled: false }, ctx),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await svc.dispose();
     await close(r.server);
     expect(logText).not.toContain('SECRET-PATH');

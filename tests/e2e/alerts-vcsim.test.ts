@@ -182,6 +182,11 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
       },
     ]);
     await alerts.delivery('ops', 'test').filter({ hasText: 'Delivered · HTTP 200' }).waitFor();
+    // Disabled and enabled again in place (the alert below must reach it, so it ends enabled).
+    await alerts.webhooks().getByRole('button', { name: 'Disable ops' }).click();
+    await alerts.webhookRow('ops').getByText('disabled').waitFor();
+    await alerts.webhooks().getByRole('button', { name: 'Enable ops' }).click();
+    await alerts.webhookRow('ops').getByText('disabled').waitFor({ state: 'detached' });
 
     await syncFromUi(page);
     const hosts = await driver.list('HostSystem');

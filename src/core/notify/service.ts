@@ -18,7 +18,12 @@ import type { DeliveryOptions, DeliveryResult, WebhookMessage } from './webhook.
 import { alertMessage, deliver, urlHint, webhookBody } from './webhook.js';
 
 export type WebhookChannels =
-  'webhooks:list' | 'webhooks:add' | 'webhooks:remove' | 'webhooks:test' | 'webhooks:deliveries';
+  | 'webhooks:list'
+  | 'webhooks:add'
+  | 'webhooks:update'
+  | 'webhooks:remove'
+  | 'webhooks:test'
+  | 'webhooks:deliveries';
 
 export interface NotifyDeps {
   readonly db: Kysely<Database>;
@@ -237,6 +242,24 @@ export function createNotifyService(deps: NotifyDeps): NotifyService {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        return webhookDto(row);
+      },
+      'webhooks:update': async ({ id, enabled, format, minSeverity }) => {
+        const changes = {
+          ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }),
+          ...(format === undefined ? {} : { format }),
+          ...(minSeverity === undefined ? {} : { min_severity: minSeverity }),
+        };
+        const row =
+          Object.keys(changes).length === 0
+            ? await adb.selectFrom('webhook').selectAll().where('id', '=', id).executeTakeFirst()
+            : await adb
+                .updateTable('webhook')
+                .set(changes)
+                .where('id', '=', id)
+                .returningAll()
+                .executeTakeFirst();
+        if (!row) throw new AppError('NOT_FOUND', `No webhook with id ${id}.`);
         return webhookDto(row);
       },
       'webhooks:remove': async ({ id }) => {

@@ -97,6 +97,14 @@ export function WebhooksPanel(): ReactElement {
     );
   };
 
+  const toggle = (w: WebhookDto): void => {
+    setError(null);
+    api.invoke('webhooks:update', { id: w.id, enabled: !w.enabled }).then(
+      (next) => setHooks((prev) => (prev ?? []).map((x) => (x.id === next.id ? next : x))),
+      (err: unknown) => setError(message(err)),
+    );
+  };
+
   const names = new Map((hooks ?? []).map((w) => [w.id, w.name]));
 
   return (
@@ -194,6 +202,15 @@ export function WebhooksPanel(): ReactElement {
                       onClick={() => sendTest(w)}
                     >
                       Send test
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="btn"
+                      aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${w.name}`}
+                      aria-pressed={!w.enabled}
+                      onClick={() => toggle(w)}
+                    >
+                      {w.enabled ? 'Disable' : 'Enable'}
                     </button>{' '}
                     <button
                       type="button"
