@@ -434,6 +434,27 @@ describe('alert rules over scripted histories', () => {
     });
     // The helper inventory's old snapshot is the one warning.
     expect(after.open).toEqual({ info: 1, warning: 1, critical: 0 });
+    // Its alert badges the snapshot and, rolled up, the VM it belongs to (vm-1).
+    expect(after.entities.find((e) => e.entityType === 'snapshot')).toMatchObject({
+      entityId: 'snapshot-1',
+      severity: 'warning',
+      count: 1,
+    });
+    // …and the VM's own list shows it (the detail panel and the console filtered to the VM).
+    const ofVm = await listAlerts(
+      store.db,
+      alertListSchema.parse({ endpointId: ep, entityType: 'vm', entityId: 'vm-1' }),
+      at(62),
+    );
+    expect(ofVm.map((a) => [a.entityType, a.entityId])).toEqual([['snapshot', 'snapshot-1']]);
+    expect(after.entities.find((e) => e.entityType === 'vm' && e.entityId === 'vm-1')).toEqual({
+      endpointId: ep,
+      endpoint: 'vc1',
+      entityType: 'vm',
+      entityId: 'vm-1',
+      severity: 'warning',
+      count: 1,
+    });
   });
 
   it('raises the forecast rule when daily peaks reach capacity within 30 days', async () => {

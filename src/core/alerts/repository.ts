@@ -206,8 +206,30 @@ export async function listAlerts(
   if (f.severity) q = q.where('a.severity', '=', f.severity);
   if (f.endpointId !== undefined) q = q.where('a.endpoint_id', '=', f.endpointId);
   if (f.rule) q = q.where('a.rule', '=', f.rule);
-  if (f.entityType) q = q.where('a.entity_type', '=', f.entityType);
-  if (f.entityId) q = q.where('a.entity_id', '=', f.entityId);
+  if (f.entityType === 'vm' && f.entityId) {
+    // A VM's alerts include its snapshots' (as its badge counts them).
+    const vmId = f.entityId;
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('a.entity_type', '=', 'vm'), eb('a.entity_id', '=', vmId)]),
+        eb.and([
+          eb('a.entity_type', '=', 'snapshot'),
+          eb(
+            'a.entity_id',
+            'in',
+            eb
+              .selectFrom('snapshot as vs')
+              .select('vs.native_id')
+              .whereRef('vs.endpoint_id', '=', 'a.endpoint_id')
+              .where('vs.vm_id', '=', vmId),
+          ),
+        ]),
+      ]),
+    );
+  } else {
+    if (f.entityType) q = q.where('a.entity_type', '=', f.entityType);
+    if (f.entityId) q = q.where('a.entity_id', '=', f.entityId);
+  }
   // The workspace scope, meaning what it means for the inventory tables.
   if (f.scope?.endpoint !== undefined) {
     q = q.where(sql<boolean>`lower(e.name) = ${f.scope.endpoint.toLowerCase()}`);
@@ -469,6 +491,13 @@ export async function alertSummary(
   let q = alertsDb(db)
     .selectFrom('alert as a')
     .leftJoin('endpoint as e', 'e.id', 'a.endpoint_id')
+    // A snapshot's alert also counts on its VM (the row an operator looks at).
+    .leftJoin('snapshot as s', (j) =>
+      j
+        .onRef('s.endpoint_id', '=', 'a.endpoint_id')
+        .onRef('s.native_id', '=', 'a.entity_id')
+        .on('a.entity_type', '=', 'snapshot'),
+    )
     .select([
       'a.endpoint_id',
       'e.name as endpoint',
@@ -476,6 +505,7 @@ export async function alertSummary(
       'a.entity_id',
       'a.severity',
       'a.snoozed_until',
+      's.vm_id as snapshot_vm_id',
     ])
     .where('a.state', '<>', 'cleared');
   if (endpointId !== undefined) q = q.where('a.endpoint_id', '=', endpointId);
@@ -491,17 +521,23 @@ export async function alertSummary(
     const severity = r.severity as AlertSeverity;
     open[severity]++;
     if (r.endpoint_id === null || r.endpoint === null || !r.entity_type || !r.entity_id) continue;
-    const key = `${r.endpoint_id}|${r.entity_type}|${r.entity_id}`;
-    const prev = worst.get(key);
-    worst.set(key, {
-      endpointId: r.endpoint_id,
-      endpoint: r.endpoint,
-      entityType: r.entity_type,
-      entityId: r.entity_id,
-      severity:
-        prev && SEVERITY_RANK[prev.severity] >= SEVERITY_RANK[severity] ? prev.severity : severity,
-      count: (prev?.count ?? 0) + 1,
-    });
+    const bump = (endpointId: number, endpoint: string, entityType: string, entityId: string) => {
+      const key = `${endpointId}|${entityType}|${entityId}`;
+      const prev = worst.get(key);
+      worst.set(key, {
+        endpointId,
+        endpoint,
+        entityType,
+        entityId,
+        severity:
+          prev && SEVERITY_RANK[prev.severity] >= SEVERITY_RANK[severity]
+            ? prev.severity
+            : severity,
+        count: (prev?.count ?? 0) + 1,
+      });
+    };
+    bump(r.endpoint_id, r.endpoint, r.entity_type, r.entity_id);
+    if (r.snapshot_vm_id) bump(r.endpoint_id, r.endpoint, 'vm', r.snapshot_vm_id);
   }
   return { open, snoozed, entities: [...worst.values()] };
 }
