@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scopeSchema } from './query.js';
 import type { QueryCell, QueryFieldInfo } from './query.js';
 
 /*
@@ -31,6 +32,8 @@ export const searchRequestSchema = z
     text: z.string().min(1).max(200),
     /** Hits per kind. */
     limit: z.number().int().min(1).max(50).default(8),
+    /** Only what is in the workspace scope (as for inventory queries). */
+    scope: scopeSchema.optional(),
   })
   .strict();
 export type SearchRequest = z.input<typeof searchRequestSchema>;

@@ -356,6 +356,18 @@ describe('the inventory workspace in Chromium', () => {
     await ws.waitForCount('1 VM');
     await ws.row('Virtual machines', 'dr-002').waitFor();
     await ws.screenshot('scope-tag');
+    // Ctrl+K searches within the scope, unless widened.
+    await page.keyboard.press('Control+K');
+    await ws.palette().waitFor();
+    await page.keyboard.type('dr-00');
+    const names = ws.palette().locator('[role=option] .hit-name');
+    await expect.poll(() => names.allInnerTexts()).toEqual(['dr-002']);
+    await ws
+      .palette()
+      .getByRole('checkbox', { name: /Only in the scope tag gold/ })
+      .uncheck();
+    await expect.poll(() => names.allInnerTexts()).toEqual(['dr-001', 'dr-002', 'dr-003']);
+    await page.keyboard.press('Escape');
     await ws.open('Alerts', 'Alerts');
     await page.locator('.page-header .scope-note', { hasText: 'Scope: tag gold' }).waitFor();
     await ws.open('VMs', 'Virtual machines');

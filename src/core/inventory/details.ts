@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type {
   ChangeEntry,
@@ -27,7 +27,7 @@ import { entityRequestSchema, searchRequestSchema } from '../../shared/details.j
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import type { Database } from '../store/schema.js';
-import { escapeLike } from './scope-sql.js';
+import { escapeLike, listHas } from './scope-sql.js';
 
 /*
  * Detail views: one entity and everything related to it, read in a handful of indexed queries
@@ -884,8 +884,21 @@ function rank(hit: SearchHit, text: string): number {
  */
 export async function searchInventory(db: Db, input: SearchRequest): Promise<SearchResult> {
   const started = performance.now();
-  const { text, limit } = searchRequestSchema.parse(input);
+  const { text, limit, scope } = searchRequestSchema.parse(input);
   const needle = text.trim().toLowerCase();
+  // The workspace scope, as the tables mean it (endpoint `e`; a tag on the row or its endpoint).
+  const inScope = (alias: string, tagged: boolean): RawBuilder<unknown> => {
+    const parts: RawBuilder<unknown>[] = [];
+    if (scope?.endpoint) parts.push(sql`lower(e.name) = ${scope.endpoint.toLowerCase()}`);
+    if (scope?.tag) {
+      parts.push(
+        tagged
+          ? sql`(${listHas(`${alias}.tags`, scope.tag)} OR ${listHas('e.tags', scope.tag)})`
+          : listHas('e.tags', scope.tag),
+      );
+    }
+    return parts.length > 0 ? sql` AND ${sql.join(parts, sql` AND `)}` : sql``;
+  };
   if (needle === '') return { text, hits: [], tookMs: 0 };
   const like = `%${escapeLike(needle)}%`;
   const prefix = `${escapeLike(needle)}%`;
@@ -921,7 +934,7 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
   for (const [col, index] of prefixIndexes) {
     const r =
       await sql<VmHit>`SELECT ${cols} FROM vm v INDEXED BY ${sql.raw(index)} JOIN endpoint e ON e.id = v.endpoint_id
-        WHERE ${sql.ref(`v.${col}`)} LIKE ${prefix} ${esc} AND v.deleted_at IS NULL LIMIT ${limit}`.execute(
+        WHERE ${sql.ref(`v.${col}`)} LIKE ${prefix} ${esc} AND v.deleted_at IS NULL${inScope('v', true)} LIMIT ${limit}`.execute(
         db,
       );
     for (const row of r.rows) {
@@ -941,7 +954,7 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
         v.name LIKE ${like} ${esc} OR v.ip_address LIKE ${like} ${esc}
         OR v.ip_addresses LIKE ${like} ${esc} OR v.guest_hostname LIKE ${like} ${esc}
         OR v.uuid LIKE ${prefix} ${esc} OR v.instance_uuid LIKE ${prefix} ${esc}
-        OR v.native_id = ${needle})
+        OR v.native_id = ${needle})${inScope('v', true)}
       LIMIT ${limit * 4}`.execute(db);
   for (const v of vms.rows) {
     let matched: string | null = null;
@@ -982,7 +995,7 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
       detail: string | null;
     }>`SELECT t.endpoint_id, e.name AS endpoint, t.native_id, t.name, ${sql.raw(o.detail)} AS detail
         FROM ${sql.table(o.table)} t JOIN endpoint e ON e.id = t.endpoint_id
-        WHERE t.deleted_at IS NULL AND (t.name LIKE ${like} ${esc} OR t.native_id = ${needle})
+        WHERE t.deleted_at IS NULL AND (t.name LIKE ${like} ${esc} OR t.native_id = ${needle})${inScope('t', o.table !== 'cluster')}
         LIMIT ${limit}`.execute(db);
     for (const r of rows.rows) {
       hits.push({

@@ -14,6 +14,7 @@ import { QUERY_KINDS } from '../../shared/query.js';
 import { listAlerts } from '../alerts/repository.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
+import { searchInventory } from './details.js';
 import { listTags, queryInventory } from './query.js';
 import { writeFullInventory } from './writer.js';
 
@@ -197,6 +198,22 @@ describe('workspace scope', () => {
     expect(labOnly.idleVms).toEqual([vm(lab, 'vm-1'), vm(lab, 'vm-2')]);
     expect(labOnly.snapshots.map((x) => x.sizeBytes)).toEqual([10, 5]);
     expect(await scopeCapacityReport(store.db, report, undefined)).toBe(report);
+  });
+
+  it('narrows the global search (Ctrl+K) the same way', async () => {
+    const hits = async (text: string, scope?: Scope): Promise<string[]> =>
+      (await searchInventory(store.db, { text, limit: 50, ...(scope ? { scope } : {}) })).hits
+        .map((h) => `${h.kind}:${h.endpoint}/${h.id}`)
+        .sort();
+    expect((await hits('app-00')).length).toBe(10); // 6 + 4 VMs, no scope
+    const lab = await hits('app-00', { endpoint: 'vc-lab' });
+    expect(lab).toEqual(['vm-1', 'vm-2', 'vm-3', 'vm-4'].map((v) => `vm:vc-lab/${v}`));
+    expect(await hits('app', { tag: 'gold' })).toEqual(['vm:vc-lab/vm-2', 'vm:vc-prod/vm-1']);
+    // Hosts by their own tag (Gold on prod's host-1); clusters only by an endpoint label.
+    expect(await hits('esx', { tag: 'gold' })).toEqual(['host:vc-prod/host-1']);
+    expect(await hits('Cluster', { tag: 'prod' })).toEqual(['cluster:vc-prod/domain-c1']);
+    // The full-text fallback (text in the middle of a name) is narrowed too.
+    expect(await hits('pp-002', { endpoint: 'vc-prod' })).toEqual(['vm:vc-prod/vm-2']);
   });
 
   it('lists every tag once, case-insensitively, sorted', async () => {

@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 import type { SearchHit } from '../../../shared/details.js';
 import { useDetails } from '../stores/details.js';
 import { useOverlays } from '../stores/overlays.js';
+import { describeScope, useQueryScope, useScope } from '../stores/scope.js';
 import type { Page } from '../stores/ui.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
@@ -39,9 +40,15 @@ export function CommandPalette({
   const setPage = useUi((s) => s.setPage);
   const input = useRef<HTMLInputElement>(null);
   const seq = useRef(0);
+  // With a workspace scope, search within it unless the user widens the search.
+  const scope = useQueryScope();
+  const { endpoint: scopeEndpoint, tag: scopeTag } = useScope();
+  const [everywhere, setEverywhere] = useState(false);
+  const within = scope !== undefined && !everywhere;
 
   useEffect(() => {
     if (palette) {
+      setEverywhere(false);
       setText('');
       setHits([]);
       setActive(0);
@@ -58,7 +65,7 @@ export function CommandPalette({
     const mine = ++seq.current;
     setBusy(true);
     const t = setTimeout(() => {
-      api.invoke('inventory:search', { text: q, limit: 8 }).then(
+      api.invoke('inventory:search', { text: q, limit: 8, ...(within ? { scope } : {}) }).then(
         (r) => {
           if (mine !== seq.current) return;
           setHits(r.hits);
@@ -69,7 +76,7 @@ export function CommandPalette({
       );
     }, 30);
     return () => clearTimeout(t);
-  }, [text, palette]);
+  }, [text, palette, within, scope]);
 
   if (!palette) return null;
   const q = text.trim().toLowerCase();
@@ -122,6 +129,16 @@ export function CommandPalette({
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
+        {scope !== undefined && (
+          <label className="palette-scope">
+            <input
+              type="checkbox"
+              checked={within}
+              onChange={(e) => setEverywhere(!e.target.checked)}
+            />
+            Only in the scope {describeScope(scopeEndpoint, scopeTag)}
+          </label>
+        )}
         <ul id="palette-list" role="listbox" aria-label="Results">
           {entries.map((e, i) => (
             <li
@@ -151,7 +168,9 @@ export function CommandPalette({
             </li>
           ))}
           {q !== '' && !busy && hits.length === 0 && (
-            <li className="muted empty-hit">Nothing in the inventory matches “{text.trim()}”.</li>
+            <li className="muted empty-hit">
+              Nothing {within ? 'in the scope' : 'in the inventory'} matches “{text.trim()}”.
+            </li>
           )}
         </ul>
         <p className="palette-foot muted">↑↓ to move · Enter to open · Esc to close</p>
