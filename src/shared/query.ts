@@ -75,6 +75,8 @@ export const inventoryQuerySchema = z.object({
   limit: z.number().int().min(0).max(MAX_PAGE).default(100),
   offset: z.number().int().min(0).default(0),
   includeDeleted: z.boolean().default(false),
+  /** Only these fields in each row (all when absent); `total` and `fields` are unchanged. */
+  fields: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
 });
 export type InventoryQuery = z.input<typeof inventoryQuerySchema>;
 export type InventoryQueryParsed = z.output<typeof inventoryQuerySchema>;

@@ -130,6 +130,29 @@ describe('queryInventory', () => {
     });
   });
 
+  it('returns only the fields asked for, with the same rows and total', async () => {
+    const all = await queryInventory(store.db, {
+      kind: 'datastores',
+      sort: [{ field: 'name', desc: false }],
+    });
+    const some = await queryInventory(store.db, {
+      kind: 'datastores',
+      sort: [{ field: 'name', desc: false }],
+      fields: ['name', 'capacityBytes', 'freeBytes'],
+    });
+    expect(some.total).toBe(all.total);
+    expect(some.rows).toEqual(
+      all.rows.map((r) => ({
+        name: r['name'],
+        capacityBytes: r['capacityBytes'],
+        freeBytes: r['freeBytes'],
+      })),
+    );
+    await expect(
+      queryInventory(store.db, { kind: 'datastores', fields: ['nope'] }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_FIELD' });
+  });
+
   it('rejects unknown fields and bad values with typed errors', async () => {
     const e1 = await queryInventory(store.db, {
       kind: 'vms',

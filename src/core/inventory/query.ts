@@ -234,8 +234,18 @@ export async function queryInventory(
   // A stable tiebreak keeps pages from overlapping when the sort key repeats.
   const idField = def.fields.find((x) => x.name === 'id');
   if (idField) orderParts.push(sql.raw(idField.expr));
-  const select = sql.raw(def.fields.map((x, i) => `${x.expr} AS c${i}`).join(', '));
-  const from = sql.raw(def.from);
+  // Only the fields asked for (a dashboard summing capacities needs no per-row subqueries).
+  const wanted = q.fields ? new Set(q.fields.map((n) => fieldOf(def, q.kind, n).name)) : null;
+  const projected = wanted ? def.fields.filter((x) => wanted.has(x.name)) : def.fields;
+  const select = sql.raw(projected.map((x, i) => `${x.expr} AS c${i}`).join(', '));
+  const from = sql.raw(
+    wanted
+      ? leanFrom(
+          def.from,
+          projected.map((x) => x.expr),
+        )
+      : def.from,
+  );
 
   // Count and page over only the joins the filters and sort use (a joined name costs a lookup per
   // row), then read every field of just the rows of the page by rowid.
@@ -297,7 +307,7 @@ export async function queryInventory(
   const fields: QueryFieldInfo[] = def.fields.map(({ expr: _expr, ...info }) => info);
   const out: QueryRow[] = rows.map((r) => {
     const row: Record<string, QueryCell> = {};
-    def.fields.forEach((fd, i) => {
+    projected.forEach((fd, i) => {
       row[fd.name] = toCell(fd, r[`c${i}`]);
     });
     return row;

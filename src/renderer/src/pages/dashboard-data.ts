@@ -172,10 +172,24 @@ export async function loadDashboard(
   ]);
   const [hosts, hostsMaintenance, clusters, allDatastores, topDatastores, changes, endpoints] =
     await Promise.all([
-      scoped({ kind: 'hosts', limit: 10_000 }),
+      scoped({
+        kind: 'hosts',
+        limit: 10_000,
+        fields: [
+          'endpoint',
+          'cluster',
+          'connectionState',
+          'cpuMhz',
+          'cpuCores',
+          'cpuUsageMhz',
+          'memoryBytes',
+          'memoryUsageBytes',
+        ],
+      }),
       count({ kind: 'hosts', where: [eq('inMaintenance', 'true')] }),
       count({ kind: 'clusters' }),
-      scoped({ kind: 'datastores', limit: 10_000 }),
+      // Sums only: no per-datastore VM and host counts.
+      scoped({ kind: 'datastores', limit: 10_000, fields: ['capacityBytes', 'freeBytes'] }),
       scoped({ kind: 'datastores', sort: [{ field: 'usedPercent', desc: true }], limit: 10 }),
       scoped({ kind: 'changes', sort: [{ field: 'at', desc: true }], limit: 10 }),
       // Endpoints by the endpoint part of the scope only: a tag scope that no endpoint label
