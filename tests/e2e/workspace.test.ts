@@ -341,7 +341,9 @@ describe('the inventory workspace in Chromium', () => {
     await ws.screenshot('scope-empty-hosts');
     await ws.open('Dashboard', 'Dashboard');
     await expect
-      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())
+      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText(), {
+        timeout: 10_000,
+      })
       .toMatch(/^3\b/);
 
     await endpoint.selectOption('');
@@ -350,7 +352,9 @@ describe('the inventory workspace in Chromium', () => {
       .toContain('gold');
     await tag.selectOption('gold');
     await expect
-      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText())
+      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText(), {
+        timeout: 10_000,
+      })
       .toMatch(/^1\b/);
     await ws.open('VMs', 'Virtual machines');
     await ws.waitForCount('1 VM');
@@ -361,12 +365,14 @@ describe('the inventory workspace in Chromium', () => {
     await ws.palette().waitFor();
     await page.keyboard.type('dr-00');
     const names = ws.palette().locator('[role=option] .hit-name');
-    await expect.poll(() => names.allInnerTexts()).toEqual(['dr-002']);
+    await expect.poll(() => names.allInnerTexts(), { timeout: 10_000 }).toEqual(['dr-002']);
     await ws
       .palette()
       .getByRole('checkbox', { name: /Only in the scope tag gold/ })
       .uncheck();
-    await expect.poll(() => names.allInnerTexts()).toEqual(['dr-001', 'dr-002', 'dr-003']);
+    await expect
+      .poll(() => names.allInnerTexts(), { timeout: 10_000 })
+      .toEqual(['dr-001', 'dr-002', 'dr-003']);
     await page.keyboard.press('Escape');
     await ws.open('Alerts', 'Alerts');
     await page.locator('.page-header .scope-note', { hasText: 'Scope: tag gold' }).waitFor();
