@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A browser on a loaded 2-core CI machine: give every expect.poll time, not 1 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
