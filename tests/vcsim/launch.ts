@@ -4,7 +4,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,10 @@ export interface Vcsim {
 export function ensureVcsimBinary(): string {
   const stale = !existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs;
   if (stale) {
-    execFileSync('go', ['build', '-o', 'vcsim', '.'], {
+    // Built under a private name and renamed into place: test files starting at once never
+    // run a half-written binary.
+    const tmp = `vcsim.${process.pid}.tmp`;
+    execFileSync('go', ['build', '-o', tmp, '.'], {
       cwd: DIR,
       env: {
         ...process.env,
@@ -62,6 +65,7 @@ export function ensureVcsimBinary(): string {
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    renameSync(join(DIR, tmp), BINARY);
   }
   return BINARY;
 }
