@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Kysely, RawBuilder, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type {
   ChangeEntry,
@@ -51,6 +51,58 @@ const TABLE: Record<DetailKind, 'vm' | 'host' | 'cluster' | 'datastore' | 'netwo
 
 function notFound(kind: DetailKind, id: string): AppError {
   return new AppError('NOT_FOUND', `No ${kind} with id ${id} in the store`, { kind, id });
+}
+
+/** One entity's row (live or deleted), or NOT_FOUND. Each kind's table bears its name. */
+async function entityRow<K extends DetailKind>(
+  db: Db,
+  kind: K,
+  endpointId: number,
+  id: string,
+): Promise<Selectable<Database[K]>> {
+  const table: DetailKind = kind;
+  const row: unknown = await db
+    .selectFrom(TABLE[table])
+    .selectAll()
+    .where('endpoint_id', '=', endpointId)
+    .where('native_id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound(kind, id);
+  return row as Selectable<Database[K]>;
+}
+
+/**
+ * The hosts that see a datastore or network: its `hostIds` relation, or the ids stored on the row
+ * when no relation rows exist (as older syncs left them).
+ */
+async function hostsOf(
+  db: Db,
+  endpointId: number,
+  kind: 'datastore' | 'network',
+  id: string,
+  storedIds: string | null,
+): Promise<RelatedList> {
+  const related = await relationTargets(db, endpointId, `${kind}.hostIds`, id);
+  return hostList(db, endpointId, { ids: related.length > 0 ? related : parseJsonList(storedIds) });
+}
+
+/** What every detail view starts with: which entity, where, and when it was seen. */
+function identity<K extends DetailKind>(
+  kind: K,
+  endpoint: { id: number; name: string },
+  id: string,
+  row: { name: string; first_seen: string; last_seen: string; deleted_at: string | null },
+) {
+  return {
+    kind,
+    endpointId: endpoint.id,
+    endpoint: endpoint.name,
+    id,
+    name: row.name,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    deletedAt: row.deleted_at,
+  };
 }
 
 function parseJsonList(value: string | null): string[] {
@@ -360,13 +412,7 @@ async function vmDetails(
   endpoint: { id: number; name: string },
   id: string,
 ): Promise<VmDetails> {
-  const vm = await db
-    .selectFrom('vm')
-    .selectAll()
-    .where('endpoint_id', '=', endpoint.id)
-    .where('native_id', '=', id)
-    .executeTakeFirst();
-  if (!vm) throw notFound('vm', id);
+  const vm = await entityRow(db, 'vm', endpoint.id, id);
   const dsIds = await relationTargets(db, endpoint.id, 'vm.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'vm.networkIds', id);
   const [host, cluster, pool, datastores, networks, disks, nics, snaps, changes, events] =
@@ -484,14 +530,7 @@ async function vmDetails(
   }));
   const ips = parseJsonList(vm.ip_addresses);
   return {
-    kind: 'vm',
-    endpointId: endpoint.id,
-    endpoint: endpoint.name,
-    id,
-    name: vm.name,
-    firstSeen: vm.first_seen,
-    lastSeen: vm.last_seen,
-    deletedAt: vm.deleted_at,
+    ...identity('vm', endpoint, id, vm),
     powerState: vm.power_state,
     annotation: vm.annotation,
     summary: [
@@ -544,13 +583,7 @@ async function hostDetails(
   endpoint: { id: number; name: string },
   id: string,
 ): Promise<HostDetails> {
-  const h = await db
-    .selectFrom('host')
-    .selectAll()
-    .where('endpoint_id', '=', endpoint.id)
-    .where('native_id', '=', id)
-    .executeTakeFirst();
-  if (!h) throw notFound('host', id);
+  const h = await entityRow(db, 'host', endpoint.id, id);
   const dsIds = await relationTargets(db, endpoint.id, 'host.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'host.networkIds', id);
   // Datastores and networks name their hosts too; either side may be the one a collector filled.
@@ -579,14 +612,7 @@ async function hostDetails(
   const cores = num(h.cpu_cores);
   const cpuTotal = mhz !== null && cores !== null ? mhz * cores : null;
   return {
-    kind: 'host',
-    endpointId: endpoint.id,
-    endpoint: endpoint.name,
-    id,
-    name: h.name,
-    firstSeen: h.first_seen,
-    lastSeen: h.last_seen,
-    deletedAt: h.deleted_at,
+    ...identity('host', endpoint, id, h),
     connectionState: h.connection_state,
     powerState: h.power_state,
     inMaintenance: bool(h.in_maintenance),
@@ -631,13 +657,7 @@ async function clusterDetails(
   endpoint: { id: number; name: string },
   id: string,
 ): Promise<ClusterDetails> {
-  const c = await db
-    .selectFrom('cluster')
-    .selectAll()
-    .where('endpoint_id', '=', endpoint.id)
-    .where('native_id', '=', id)
-    .executeTakeFirst();
-  if (!c) throw notFound('cluster', id);
+  const c = await entityRow(db, 'cluster', endpoint.id, id);
   const live = db
     .selectFrom('host')
     .where('endpoint_id', '=', endpoint.id)
@@ -702,14 +722,7 @@ async function clusterDetails(
   const cpuTotal = Number(hostSums?.cpu ?? 0) || (num(c.total_cpu_mhz) ?? 0);
   const memTotal = Number(hostSums?.mem ?? 0) || (num(c.total_memory_bytes) ?? 0);
   return {
-    kind: 'cluster',
-    endpointId: endpoint.id,
-    endpoint: endpoint.name,
-    id,
-    name: c.name,
-    firstSeen: c.first_seen,
-    lastSeen: c.last_seen,
-    deletedAt: c.deleted_at,
+    ...identity('cluster', endpoint, id, c),
     summary: [
       fact('HA', bool(c.ha_enabled), { type: 'bool' }),
       fact('DRS', bool(c.drs_enabled), { type: 'bool' }),
@@ -744,17 +757,10 @@ async function datastoreDetails(
   endpoint: { id: number; name: string },
   id: string,
 ): Promise<DatastoreDetails> {
-  const d = await db
-    .selectFrom('datastore')
-    .selectAll()
-    .where('endpoint_id', '=', endpoint.id)
-    .where('native_id', '=', id)
-    .executeTakeFirst();
-  if (!d) throw notFound('datastore', id);
-  const hostIds = await relationTargets(db, endpoint.id, 'datastore.hostIds', id);
+  const d = await entityRow(db, 'datastore', endpoint.id, id);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.datastoreIds', to: id }),
-    hostList(db, endpoint.id, { ids: hostIds.length > 0 ? hostIds : parseJsonList(d.host_ids) }),
+    hostsOf(db, endpoint.id, 'datastore', id, d.host_ids),
     changesOf(db, endpoint.id, 'datastore', id),
     eventsOf(db, endpoint.id, 'datastore', id),
   ]);
@@ -762,14 +768,7 @@ async function datastoreDetails(
   const free = num(d.free_bytes);
   const used = cap !== null && free !== null ? cap - free : null;
   return {
-    kind: 'datastore',
-    endpointId: endpoint.id,
-    endpoint: endpoint.name,
-    id,
-    name: d.name,
-    firstSeen: d.first_seen,
-    lastSeen: d.last_seen,
-    deletedAt: d.deleted_at,
+    ...identity('datastore', endpoint, id, d),
     capacityBytes: num(d.capacity_bytes),
     freeBytes: num(d.free_bytes),
     uncommittedBytes: num(d.uncommitted_bytes),
@@ -801,29 +800,15 @@ async function networkDetails(
   endpoint: { id: number; name: string },
   id: string,
 ): Promise<NetworkDetails> {
-  const n = await db
-    .selectFrom('network')
-    .selectAll()
-    .where('endpoint_id', '=', endpoint.id)
-    .where('native_id', '=', id)
-    .executeTakeFirst();
-  if (!n) throw notFound('network', id);
-  const hostIds = await relationTargets(db, endpoint.id, 'network.hostIds', id);
+  const n = await entityRow(db, 'network', endpoint.id, id);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
-    hostList(db, endpoint.id, { ids: hostIds.length > 0 ? hostIds : parseJsonList(n.host_ids) }),
+    hostsOf(db, endpoint.id, 'network', id, n.host_ids),
     changesOf(db, endpoint.id, 'network', id),
     eventsOf(db, endpoint.id, 'network', id),
   ]);
   return {
-    kind: 'network',
-    endpointId: endpoint.id,
-    endpoint: endpoint.name,
-    id,
-    name: n.name,
-    firstSeen: n.first_seen,
-    lastSeen: n.last_seen,
-    deletedAt: n.deleted_at,
+    ...identity('network', endpoint, id, n),
     summary: [
       fact('Type', n.network_type),
       fact('Switch', n.switch_name),
