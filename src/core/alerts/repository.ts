@@ -285,8 +285,51 @@ export async function getAlerts(db: Kysely<Database>, ids: readonly number[]): P
   return out;
 }
 
-/** Acknowledges open alerts (cleared ones are left alone). Returns the ids changed. */
-export async function ackAlerts(
+/**
+ * Applies one lifecycle change to the alerts among `ids` that are in the given states, with a
+ * history entry each, in one transaction. Returns the ids changed.
+ */
+async function changeAlerts(
+  db: Kysely<Database>,
+  ids: readonly number[],
+  change: {
+    /** The states an alert must be in to change. */
+    readonly from: readonly ('active' | 'acknowledged')[];
+    readonly set: {
+      state?: string;
+      acked_at?: string;
+      acked_by?: string;
+      ack_comment?: string | null;
+      snoozed_until?: string | null;
+    };
+    readonly action: string;
+    readonly comment: string | null;
+    readonly actor: string;
+    readonly at: string;
+  },
+): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    const adb = alertsDb(trx);
+    const rows = await adb
+      .selectFrom('alert')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('state', 'in', [...change.from])
+      .execute();
+    const changed = rows.map((r) => r.id);
+    if (changed.length === 0) return [];
+    await adb.updateTable('alert').set(change.set).where('id', 'in', changed).execute();
+    const { action, actor, comment, at } = change;
+    await adb
+      .insertInto('alert_history')
+      .values(changed.map((id) => ({ alert_id: id, at, action, actor, comment })))
+      .execute();
+    return changed;
+  });
+}
+
+/** Acknowledges active alerts (acknowledged and cleared ones are left alone). */
+export function ackAlerts(
   db: Kysely<Database>,
   ids: readonly number[],
   actor: string,
@@ -294,67 +337,32 @@ export async function ackAlerts(
   now: Date,
 ): Promise<number[]> {
   const at = now.toISOString();
-  return db.transaction().execute(async (trx) => {
-    const adb = alertsDb(trx);
-    const rows = await adb
-      .selectFrom('alert')
-      .select('id')
-      .where('id', 'in', ids)
-      .where('state', '=', 'active')
-      .execute();
-    const changed = rows.map((r) => r.id);
-    if (changed.length === 0) return [];
-    await adb
-      .updateTable('alert')
-      .set({ state: 'acknowledged', acked_at: at, acked_by: actor, ack_comment: comment })
-      .where('id', 'in', changed)
-      .execute();
-    await adb
-      .insertInto('alert_history')
-      .values(changed.map((id) => ({ alert_id: id, at, action: 'acknowledged', actor, comment })))
-      .execute();
-    return changed;
+  return changeAlerts(db, ids, {
+    from: ['active'],
+    set: { state: 'acknowledged', acked_at: at, acked_by: actor, ack_comment: comment },
+    action: 'acknowledged',
+    comment,
+    actor,
+    at,
   });
 }
 
 /** Snoozes open alerts until now + minutes; 0 minutes ends a snooze. */
-export async function snoozeAlerts(
+export function snoozeAlerts(
   db: Kysely<Database>,
   ids: readonly number[],
   minutes: number,
   actor: string,
   now: Date,
 ): Promise<number[]> {
-  const at = now.toISOString();
   const until = minutes > 0 ? new Date(now.getTime() + minutes * 60_000).toISOString() : null;
-  return db.transaction().execute(async (trx) => {
-    const adb = alertsDb(trx);
-    const rows = await adb
-      .selectFrom('alert')
-      .select('id')
-      .where('id', 'in', ids)
-      .where('state', '<>', 'cleared')
-      .execute();
-    const changed = rows.map((r) => r.id);
-    if (changed.length === 0) return [];
-    await adb
-      .updateTable('alert')
-      .set({ snoozed_until: until })
-      .where('id', 'in', changed)
-      .execute();
-    await adb
-      .insertInto('alert_history')
-      .values(
-        changed.map((id) => ({
-          alert_id: id,
-          at,
-          action: until ? 'snoozed' : 'unsnoozed',
-          actor,
-          comment: until ? `until ${until}` : null,
-        })),
-      )
-      .execute();
-    return changed;
+  return changeAlerts(db, ids, {
+    from: ['active', 'acknowledged'],
+    set: { snoozed_until: until },
+    action: until ? 'snoozed' : 'unsnoozed',
+    comment: until ? `until ${until}` : null,
+    actor,
+    at: now.toISOString(),
   });
 }
 
