@@ -113,6 +113,38 @@ function Facts({ facts, now }: { facts: readonly DetailFact[]; now: number }): R
   );
 }
 
+/** A section listing related objects, titled with their count. */
+function RelatedSection({
+  title,
+  list,
+  noun,
+}: {
+  title: string;
+  list: RelatedList;
+  noun: string;
+}): ReactElement {
+  return (
+    <Section title={title} count={list.total}>
+      <Related list={list} noun={noun} />
+    </Section>
+  );
+}
+
+/** The change history, closed until asked for (the VM view shows its own open). */
+function HistorySection({
+  changes,
+  now,
+}: {
+  changes: readonly ChangeEntry[];
+  now: number;
+}): ReactElement {
+  return (
+    <Section title="Change history" count={changes.length} open={false}>
+      <Changes changes={changes} now={now} />
+    </Section>
+  );
+}
+
 function Related({ list, noun }: { list: RelatedList; noun: string }): ReactElement {
   if (list.total === 0) return <p className="muted">No {noun}.</p>;
   return (
@@ -413,21 +445,13 @@ function HostView({ d, now }: { d: HostDetails; now: number }): ReactElement {
       <Section title="Usage">
         <UsageCharts entityType="host" endpointId={d.endpointId} entityId={d.id} />
       </Section>
-      <Section title="Virtual machines" count={d.vms.total}>
-        <Related list={d.vms} noun="VMs" />
-      </Section>
-      <Section title="Datastores" count={d.datastores.total}>
-        <Related list={d.datastores} noun="datastores" />
-      </Section>
-      <Section title="Networks" count={d.networks.total}>
-        <Related list={d.networks} noun="networks" />
-      </Section>
+      <RelatedSection title="Virtual machines" list={d.vms} noun="VMs" />
+      <RelatedSection title="Datastores" list={d.datastores} noun="datastores" />
+      <RelatedSection title="Networks" list={d.networks} noun="networks" />
       <Section title="Recent events" count={d.events.length}>
         <Events events={d.events} now={now} />
       </Section>
-      <Section title="Change history" count={d.changes.length} open={false}>
-        <Changes changes={d.changes} now={now} />
-      </Section>
+      <HistorySection changes={d.changes} now={now} />
     </>
   );
 }
@@ -493,15 +517,9 @@ function ClusterView({ d, now }: { d: ClusterDetails; now: number }): ReactEleme
       <Section title="Usage">
         <UsageCharts entityType="cluster" endpointId={d.endpointId} entityId={d.id} />
       </Section>
-      <Section title="Hosts" count={d.hosts.total}>
-        <Related list={d.hosts} noun="hosts" />
-      </Section>
-      <Section title="Virtual machines" count={d.vms.total}>
-        <Related list={d.vms} noun="VMs" />
-      </Section>
-      <Section title="Change history" count={d.changes.length} open={false}>
-        <Changes changes={d.changes} now={now} />
-      </Section>
+      <RelatedSection title="Hosts" list={d.hosts} noun="hosts" />
+      <RelatedSection title="Virtual machines" list={d.vms} noun="VMs" />
+      <HistorySection changes={d.changes} now={now} />
     </>
   );
 }
@@ -524,15 +542,9 @@ function DatastoreView({ d, now }: { d: DatastoreDetails; now: number }): ReactE
       <Section title="Usage trend">
         <UsageCharts entityType="datastore" endpointId={d.endpointId} entityId={d.id} />
       </Section>
-      <Section title="Virtual machines" count={d.vms.total}>
-        <Related list={d.vms} noun="VMs" />
-      </Section>
-      <Section title="Hosts" count={d.hosts.total}>
-        <Related list={d.hosts} noun="hosts" />
-      </Section>
-      <Section title="Change history" count={d.changes.length} open={false}>
-        <Changes changes={d.changes} now={now} />
-      </Section>
+      <RelatedSection title="Virtual machines" list={d.vms} noun="VMs" />
+      <RelatedSection title="Hosts" list={d.hosts} noun="hosts" />
+      <HistorySection changes={d.changes} now={now} />
     </>
   );
 }
@@ -544,15 +556,9 @@ function NetworkView({ d, now }: { d: NetworkDetails; now: number }): ReactEleme
       <Section title="Summary">
         <Facts facts={d.summary} now={now} />
       </Section>
-      <Section title="Virtual machines" count={d.vms.total}>
-        <Related list={d.vms} noun="VMs" />
-      </Section>
-      <Section title="Hosts" count={d.hosts.total}>
-        <Related list={d.hosts} noun="hosts" />
-      </Section>
-      <Section title="Change history" count={d.changes.length} open={false}>
-        <Changes changes={d.changes} now={now} />
-      </Section>
+      <RelatedSection title="Virtual machines" list={d.vms} noun="VMs" />
+      <RelatedSection title="Hosts" list={d.hosts} noun="hosts" />
+      <HistorySection changes={d.changes} now={now} />
     </>
   );
 }
