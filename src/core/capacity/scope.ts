@@ -1,8 +1,8 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { CapacityReport } from '../../shared/alerts.js';
 import type { Scope } from '../../shared/query.js';
-import { listHas } from '../inventory/scope-sql.js';
+import { scopeOnRows } from '../inventory/scope-sql.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -16,17 +16,7 @@ export async function scopeCapacityReport(
 ): Promise<CapacityReport> {
   if (!scope || (scope.endpoint === undefined && scope.tag === undefined)) return report;
   const inScope = async (table: string, tagged: boolean): Promise<ReadonlySet<string>> => {
-    const conds: RawBuilder<unknown>[] = [sql`t.deleted_at IS NULL`];
-    if (scope.endpoint !== undefined) {
-      conds.push(sql`lower(e.name) = ${scope.endpoint.toLowerCase()}`);
-    }
-    if (scope.tag !== undefined) {
-      conds.push(
-        tagged
-          ? sql`(${listHas('t.tags', scope.tag)} OR ${listHas('e.tags', scope.tag)})`
-          : listHas('e.tags', scope.tag),
-      );
-    }
+    const conds = [sql`t.deleted_at IS NULL`, ...scopeOnRows(scope, tagged ? 't.tags' : null)];
     const rows = await sql<{
       endpoint_id: number;
       native_id: string;

@@ -27,7 +27,7 @@ import { entityRequestSchema, searchRequestSchema } from '../../shared/details.j
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import type { Database } from '../store/schema.js';
-import { escapeLike, listHas } from './scope-sql.js';
+import { escapeLike, scopeOnRows } from './scope-sql.js';
 
 /*
  * Detail views: one entity and everything related to it, read in a handful of indexed queries
@@ -871,17 +871,9 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
   const started = performance.now();
   const { text, limit, scope } = searchRequestSchema.parse(input);
   const needle = text.trim().toLowerCase();
-  // The workspace scope, as the tables mean it (endpoint `e`; a tag on the row or its endpoint).
+  // The workspace scope, as the tables mean it.
   const inScope = (alias: string, tagged: boolean): RawBuilder<unknown> => {
-    const parts: RawBuilder<unknown>[] = [];
-    if (scope?.endpoint) parts.push(sql`lower(e.name) = ${scope.endpoint.toLowerCase()}`);
-    if (scope?.tag) {
-      parts.push(
-        tagged
-          ? sql`(${listHas(`${alias}.tags`, scope.tag)} OR ${listHas('e.tags', scope.tag)})`
-          : listHas('e.tags', scope.tag),
-      );
-    }
+    const parts = scopeOnRows(scope, tagged ? `${alias}.tags` : null);
     return parts.length > 0 ? sql` AND ${sql.join(parts, sql` AND `)}` : sql``;
   };
   if (needle === '') return { text, hits: [], tookMs: 0 };

@@ -14,7 +14,7 @@ import { inventoryQuerySchema } from '../../shared/query.js';
 import type { Database } from '../store/schema.js';
 import type { FieldDef, KindDef } from './query-defs.js';
 import { KINDS, LIST_SEP } from './query-defs.js';
-import { entityTagged, escapeLike, listHas } from './scope-sql.js';
+import { entityTagged, escapeLike, listHas, scopeOnRows } from './scope-sql.js';
 
 function fieldOf(def: KindDef, kind: string, name: string): FieldDef {
   const field = def.fields.find((x) => x.name === name);
@@ -58,39 +58,21 @@ function scopeConditions(
   scope: Scope | undefined,
 ): RawBuilder<unknown>[] {
   if (!scope) return [];
-  const out: RawBuilder<unknown>[] = [];
   const byName = (name: string): FieldDef | undefined => def.fields.find((x) => x.name === name);
-  // The endpoint itself is the row of the endpoints kind.
+  // Every kind with an endpoint joins it as `e`; the endpoints kind is `e` itself. Kinds without
+  // one (the audit log) are not scoped.
   const endpointField = kind === 'endpoints' ? byName('name') : byName('endpoint');
-  if (scope.endpoint !== undefined && endpointField) {
-    out.push(
-      condition(endpointField, { field: endpointField.name, op: '=', value: scope.endpoint }),
+  if (endpointField?.expr !== 'e.name') return [];
+  const type = byName('entityType');
+  const id = byName('entityId');
+  if (type && id) {
+    // Rows about an entity (changes, events, alerts): that entity's tags or its endpoint's.
+    const alias = type.expr.split('.')[0]!;
+    return scopeOnRows(scope, (tag) =>
+      entityTagged(`${alias}.endpoint_id`, type.expr, id.expr, tag),
     );
   }
-  if (scope.tag !== undefined) {
-    const type = byName('entityType');
-    const id = byName('entityId');
-    if (type && id) {
-      // Rows about an entity (changes, events, alerts): that entity's tags or its endpoint's.
-      const alias = type.expr.split('.')[0]!;
-      out.push(entityTagged(`${alias}.endpoint_id`, type.expr, id.expr, scope.tag));
-    } else {
-      const lists = [
-        byName('tags')?.expr,
-        // Every kind with an endpoint column joins the endpoint as `e`: its labels count too.
-        endpointField?.expr === 'e.name' ? 'e.tags' : undefined,
-      ].filter((x, i, all): x is string => x !== undefined && all.indexOf(x) === i);
-      if (lists.length > 0) {
-        out.push(
-          sql`(${sql.join(
-            lists.map((l) => listHas(l, scope.tag!)),
-            sql` OR `,
-          )})`,
-        );
-      }
-    }
-  }
-  return out;
+  return scopeOnRows(scope, byName('tags')?.expr ?? null);
 }
 
 function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {

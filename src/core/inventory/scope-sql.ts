@@ -1,5 +1,6 @@
 import type { RawBuilder } from 'kysely';
 import { sql } from 'kysely';
+import type { Scope } from '../../shared/query.js';
 import { LIST_SEP } from './query-defs.js';
 
 /** SQL conditions shared by the query engine and the alerts console for the workspace scope. */
@@ -47,4 +48,32 @@ export function entityTagged(
       sql`(${type} = ${entityType} AND EXISTS (SELECT 1 FROM ${sql.raw(table)} st WHERE st.endpoint_id = ${endpointId} AND st.native_id = ${id} AND ${listHas('st.tags', tag)}))`,
   );
   return sql`(EXISTS (SELECT 1 FROM endpoint se WHERE se.id = ${endpointId} AND ${listHas('se.tags', tag)}) OR ${sql.join(own, sql` OR `)})`;
+}
+
+/**
+ * The workspace scope over rows joined to their endpoint as `e`: the endpoint by name, and a tag
+ * carried by the row (`rowTags`, its tags column, or null when it has none) or by its endpoint.
+ * Rows about another entity pass a function that builds their own tag condition.
+ */
+export function scopeOnRows(
+  scope: Scope | undefined,
+  rowTags: string | null | ((tag: string) => RawBuilder<unknown>),
+): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  if (scope?.endpoint !== undefined) out.push(sql`lower(e.name) = ${scope.endpoint.toLowerCase()}`);
+  const tag = scope?.tag;
+  if (tag !== undefined) {
+    if (typeof rowTags === 'function') {
+      out.push(rowTags(tag));
+    } else {
+      const lists = rowTags !== null && rowTags !== 'e.tags' ? [rowTags, 'e.tags'] : ['e.tags'];
+      out.push(
+        sql`(${sql.join(
+          lists.map((l) => listHas(l, tag)),
+          sql` OR `,
+        )})`,
+      );
+    }
+  }
+  return out;
 }
