@@ -38,7 +38,6 @@ export function CommandPalette({
   const [busy, setBusy] = useState(false);
   const openDetails = useDetails((s) => s.open);
   const setPage = useUi((s) => s.setPage);
-  const input = useRef<HTMLInputElement>(null);
   const seq = useRef(0);
   // With a workspace scope, search within it unless the user widens the search.
   const scope = useQueryScope();
@@ -52,7 +51,6 @@ export function CommandPalette({
       setText('');
       setHits([]);
       setActive(0);
-      setTimeout(() => input.current?.focus(), 0);
     }
   }, [palette]);
 
@@ -119,7 +117,8 @@ export function CommandPalette({
         }}
       >
         <input
-          ref={input}
+          // Focused as it mounts, so the keys typed right after Ctrl+K land in the search.
+          autoFocus
           role="combobox"
           aria-expanded="true"
           aria-controls="palette-list"
