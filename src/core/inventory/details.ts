@@ -684,7 +684,7 @@ async function clusterDetails(
       .where('endpoint_id', '=', endpoint.id)
       .where('cluster_id', '=', id)
       .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('is_template', 'is', null), eb('is_template', '=', sql<string>`0`)]))
+      .where((eb) => eb.or([eb('is_template', 'is', null), eb('is_template', '=', 0)]))
       .executeTakeFirst(),
     // The cluster's datastores: those mounted by any of its hosts.
     db

@@ -114,7 +114,12 @@ describe('writeFullInventory', () => {
     const before = await changes();
     const bad = [
       ...withVm(inv, 'vm-1', { powerState: 'suspended' }),
-      { type: 'vm', id: 'vm-9', name: 'x', fields: { cpuCount: 'four' } } as CollectedEntity,
+      {
+        type: 'vm',
+        id: 'vm-9',
+        name: 'x',
+        fields: { cpuCount: 'four' },
+      } as unknown as CollectedEntity,
     ];
     const err = await writeFull(bad, t1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -10,7 +10,7 @@ import type {
   InventoryDelta,
   UsageSample,
 } from '../../shared/entities.js';
-import { ENTITY_FIELDS, ENTITY_TYPES } from '../../shared/entities.js';
+import { ENTITY_FIELDS, ENTITY_TYPES, fieldBag } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { ChangeLogTable, Database } from '../store/schema.js';
 import { columnOf, tableOf } from '../store/schema.js';
@@ -245,6 +245,7 @@ function writeEntities(
     const insert = prepared(sqlite, spec.insertSql);
     const seenIds = new Set<string>();
     for (const e of incoming) {
+      const fields = fieldBag(e);
       if (seenIds.has(e.id)) throw new AppError('VALIDATION', `Duplicate ${type} id ${e.id}`);
       seenIds.add(e.id);
       const old = existing.get(e.id);
@@ -253,7 +254,7 @@ function writeEntities(
         // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
         const params: ColumnValue[] = [ep, e.id, e.name];
         for (const f of spec.fields) {
-          const v = full || f.field in e.fields ? e.fields[f.field] : undefined;
+          const v = full || f.field in fields ? fields[f.field] : undefined;
           params.push(toColumn(v, f.spec, `${type}.${f.field}`));
         }
         params.push(at, at, null);
@@ -261,7 +262,7 @@ function writeEntities(
         counts.created++;
         log(type, e.id, e.name, 'created', null, null, null, user);
         for (const f of spec.fields) {
-          const v = e.fields[f.field];
+          const v = fields[f.field];
           if (f.relation !== null && v !== null && v !== undefined) rewrite(e.id, f.relation, v);
         }
         continue;
@@ -283,8 +284,8 @@ function writeEntities(
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
       for (const f of spec.fields) {
-        if (!full && !(f.field in e.fields)) continue;
-        const v = e.fields[f.field];
+        if (!full && !(f.field in fields)) continue;
+        const v = fields[f.field];
         const next = toColumn(v, f.spec, `${type}.${f.field}`);
         const prev = old[f.column] ?? null;
         if (next === prev) continue;
