@@ -3,10 +3,11 @@ import type { AlertSeverity, EvaluationSummary } from '../../shared/alerts.js';
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError } from '../../shared/errors.js';
 import { datastoreForecast } from '../capacity/report.js';
+import { decodeRow, decodeStringList } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import { runSummary } from '../sync/runs.js';
 import { loadRuleConfigs, ruleApplies } from './repository.js';
-import type { Condition, EndpointState, GuestDisk, VmState } from './rules.js';
+import type { Condition, EndpointState, VmState } from './rules.js';
 import { RULES } from './rules.js';
 import { alertsDb } from './tables.js';
 
@@ -21,70 +22,6 @@ export interface EvaluationResult extends EvaluationSummary {
   readonly raisedIds: readonly number[];
   /** Every alert whose row changed state, severity or count. */
   readonly changedIds: readonly number[];
-}
-
-function num(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
-function strings(json: unknown): string[] {
-  if (typeof json !== 'string' || json === '') return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-/** A stored bool column: 1, 0, or null when the collector did not report it. */
-function flag(v: unknown): boolean | null {
-  const n = num(v);
-  return n === null ? null : n === 1;
-}
-
-/** A JSON string list; null for a NULL column (unknown, unlike an empty list: a finding). */
-function stringsOrNull(json: unknown): string[] | null {
-  return typeof json === 'string' && json !== '' ? strings(json) : null;
-}
-
-/** A JSON object of custom attributes; string values only. */
-function attributes(json: unknown): Record<string, string> {
-  if (typeof json !== 'string' || json === '') return {};
-  try {
-    const v: unknown = JSON.parse(json);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).filter(
-        (e): e is [string, string] => typeof e[1] === 'string',
-      ),
-    );
-  } catch {
-    return {};
-  }
-}
-
-function guestDisks(json: unknown): GuestDisk[] {
-  if (typeof json !== 'string' || json === '') return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    if (!Array.isArray(v)) return [];
-    return v.flatMap((d: unknown) => {
-      if (typeof d !== 'object' || d === null) return [];
-      const r = d as Record<string, unknown>;
-      return [
-        {
-          path: typeof r['path'] === 'string' ? r['path'] : null,
-          capacityBytes: num(r['capacityBytes']),
-          freeBytes: num(r['freeBytes']),
-        },
-      ];
-    });
-  } catch {
-    return [];
-  }
 }
 
 const POWER_EVENT = /power|shutdown|off|suspend|reset|restart|standby/i;
@@ -212,8 +149,9 @@ export async function loadEndpointState(
 
   const dsStates = [];
   for (const d of datastores) {
-    const capacityBytes = num(d.capacity_bytes);
-    const freeBytes = num(d.free_bytes);
+    const df = decodeRow('datastore', d);
+    const capacityBytes = df.capacityBytes ?? null;
+    const freeBytes = df.freeBytes ?? null;
     const f = opts.forecast
       ? await datastoreForecast(
           db,
@@ -226,8 +164,8 @@ export async function loadEndpointState(
       name: d.name,
       capacityBytes,
       freeBytes,
-      uncommittedBytes: num(d.uncommitted_bytes),
-      tags: strings(d.tags),
+      uncommittedBytes: df.uncommittedBytes ?? null,
+      tags: df.tags ?? [],
       daysUntilFull: f?.daysUntilFull ?? null,
       forecastConfidence: f?.confidence ?? null,
     });
@@ -237,7 +175,7 @@ export async function loadEndpointState(
     endpointId,
     name: ep.name,
     kind: ep.kind,
-    tags: strings(ep.tags),
+    tags: decodeStringList(ep.tags),
     tlsValidTo: ep.tls_valid_to ?? null,
     enabled: ep.enabled === 1,
     pollIntervalSeconds: ep.poll_interval_s,
@@ -246,46 +184,53 @@ export async function loadEndpointState(
     lastFailedRunId: lastFailed?.id ?? null,
     lastError: lastFailed?.error_message ?? null,
     lastGoodAt: runs.lastGoodAt,
-    hosts: hosts.map((h) => ({
-      id: h.native_id,
-      name: h.name,
-      connectionState: h.connection_state,
-      inMaintenance: num(h.in_maintenance) === 1,
-      cpuCores: num(h.cpu_cores),
-      tags: strings(h.tags),
-      sshEnabled: flag(h.ssh_enabled),
-      shellEnabled: flag(h.shell_enabled),
-      ntpRunning: flag(h.ntp_running),
-      ntpServers: stringsOrNull(h.ntp_servers),
-      certificateExpiresAt: h.certificate_expires_at,
-    })),
+    hosts: hosts.map((h) => {
+      const f = decodeRow('host', h);
+      return {
+        id: h.native_id,
+        name: h.name,
+        connectionState: f.connectionState ?? null,
+        inMaintenance: f.inMaintenance === true,
+        cpuCores: f.cpuCores ?? null,
+        tags: f.tags ?? [],
+        sshEnabled: f.sshEnabled ?? null,
+        shellEnabled: f.shellEnabled ?? null,
+        ntpRunning: f.ntpRunning ?? null,
+        // NULL (not reported) stays null: unlike an empty list, it is no finding.
+        ntpServers: f.ntpServers ?? null,
+        certificateExpiresAt: f.certificateExpiresAt ?? null,
+      };
+    }),
     datastores: dsStates,
-    vms: vms.map((v) => ({
-      id: v.native_id,
-      name: v.name,
-      hostId: v.host_id,
-      powerState: v.power_state,
-      isTemplate: num(v.is_template) === 1,
-      cpuCount: num(v.cpu_count),
-      toolsStatus: v.tools_status,
-      toolsRunningStatus: v.tools_running_status,
-      cdromConnected: num(v.cdrom_connected) === 1,
-      floppyConnected: num(v.floppy_connected) === 1,
-      guestDisks: guestDisks(v.guest_disks),
-      consolidationNeeded: num(v.consolidation_needed) === 1,
-      datastoreIds: strings(v.datastore_ids),
-      tags: strings(v.tags),
-      customAttributes: attributes(v.custom_attributes),
-      firstSeen: v.first_seen,
-      lastPowerOff: lastOff.get(v.native_id) ?? null,
-    })),
+    vms: vms.map((v) => {
+      const f = decodeRow('vm', v);
+      return {
+        id: v.native_id,
+        name: v.name,
+        hostId: f.hostId ?? null,
+        powerState: f.powerState ?? null,
+        isTemplate: f.isTemplate === true,
+        cpuCount: f.cpuCount ?? null,
+        toolsStatus: f.toolsStatus ?? null,
+        toolsRunningStatus: f.toolsRunningStatus ?? null,
+        cdromConnected: f.cdromConnected === true,
+        floppyConnected: f.floppyConnected === true,
+        guestDisks: f.guestDisks ?? [],
+        consolidationNeeded: f.consolidationNeeded === true,
+        datastoreIds: f.datastoreIds ?? [],
+        tags: f.tags ?? [],
+        customAttributes: f.customAttributes ?? {},
+        firstSeen: v.first_seen,
+        lastPowerOff: lastOff.get(v.native_id) ?? null,
+      };
+    }),
     snapshots: snapshots.map((s) => ({
       id: s.native_id,
       name: s.name,
       vmId: s.vm_id,
       vmName: s.vm_name,
       createdAt: s.created_at,
-      sizeBytes: num(s.size_bytes),
+      sizeBytes: s.size_bytes,
     })),
     powerEvents,
   };

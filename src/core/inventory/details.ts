@@ -26,6 +26,7 @@ import type {
 import { entityRequestSchema, searchRequestSchema } from '../../shared/details.js';
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
+import { decodeField, decodeRow, decodeStringList } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import { escapeLike, scopeOnRows } from './scope-sql.js';
 
@@ -83,7 +84,9 @@ async function hostsOf(
   storedIds: string | null,
 ): Promise<RelatedList> {
   const related = await relationTargets(db, endpointId, `${kind}.hostIds`, id);
-  return hostList(db, endpointId, { ids: related.length > 0 ? related : parseJsonList(storedIds) });
+  return hostList(db, endpointId, {
+    ids: related.length > 0 ? related : decodeStringList(storedIds),
+  });
 }
 
 /** What every detail view starts with: which entity, where, and when it was seen. */
@@ -104,25 +107,6 @@ function identity<K extends DetailKind>(
     deletedAt: row.deleted_at,
   };
 }
-
-function parseJsonList(value: string | null): string[] {
-  if (!value) return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.map((x) => String(x)) : [];
-  } catch {
-    return [];
-  }
-}
-
-// Entity columns are typed loosely (text or number); these read them as what they hold.
-const bool = (v: unknown): boolean | null =>
-  v === null || v === undefined ? null : Number(v) !== 0;
-const num = (v: unknown): number | null => {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-};
 
 async function resolveEndpoint(
   db: Db,
@@ -398,9 +382,9 @@ export function snapshotTree(
         name: r.name,
         description: r.description,
         createdAt: r.created_at,
-        sizeBytes: num(r.size_bytes),
-        isCurrent: bool(r.is_current) === true,
-        quiesced: bool(r.quiesced),
+        sizeBytes: decodeField(r.size_bytes, 'int') as number | null,
+        isCurrent: decodeField(r.is_current, 'bool') === true,
+        quiesced: decodeField(r.quiesced, 'bool') as boolean | null,
         // A cycle in bad data must not recurse forever.
         children: depth > 64 ? [] : build(r.native_id, depth + 1),
       }));
@@ -413,6 +397,7 @@ async function vmDetails(
   id: string,
 ): Promise<VmDetails> {
   const vm = await entityRow(db, 'vm', endpoint.id, id);
+  const vf = decodeRow('vm', vm);
   const dsIds = await relationTargets(db, endpoint.id, 'vm.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'vm.networkIds', id);
   const [host, cluster, pool, datastores, networks, disks, nics, snaps, changes, events] =
@@ -431,14 +416,9 @@ async function vmDetails(
         db,
         'datastore',
         endpoint.id,
-        dsIds.length > 0 ? dsIds : parseJsonList(vm.datastore_ids),
+        dsIds.length > 0 ? dsIds : [...(vf.datastoreIds ?? [])],
       ),
-      linksOf(
-        db,
-        'network',
-        endpoint.id,
-        netIds.length > 0 ? netIds : parseJsonList(vm.network_ids),
-      ),
+      linksOf(db, 'network', endpoint.id, netIds.length > 0 ? netIds : [...(vf.networkIds ?? [])]),
       db
         .selectFrom('vm_disk as k')
         .leftJoin('datastore as d', (j) =>
@@ -505,8 +485,8 @@ async function vmDetails(
   const diskEntries: DiskEntry[] = disks.map((d) => ({
     id: d.native_id,
     label: d.label ?? d.native_id,
-    capacityBytes: num(d.capacity_bytes),
-    thin: bool(d.thin),
+    capacityBytes: d.capacity_bytes,
+    thin: decodeRow('vmDisk', d).thin ?? null,
     diskMode: d.disk_mode,
     fileName: d.file_name,
     controller: d.controller,
@@ -520,15 +500,15 @@ async function vmDetails(
     label: n.label ?? n.native_id,
     adapterType: n.adapter_type,
     macAddress: n.mac_address,
-    connected: bool(n.connected),
+    connected: decodeRow('vmNic', n).connected ?? null,
     networkName: n.network_name ?? n.network_real_name,
     network:
       n.network_id && n.network_real_name
         ? { kind: 'network', endpointId: endpoint.id, id: n.network_id, name: n.network_real_name }
         : null,
-    ipAddresses: parseJsonList(n.ip_addresses),
+    ipAddresses: [...(decodeRow('vmNic', n).ipAddresses ?? [])],
   }));
-  const ips = parseJsonList(vm.ip_addresses);
+  const ips = [...(vf.ipAddresses ?? [])];
   return {
     ...identity('vm', endpoint, id, vm),
     powerState: vm.power_state,
@@ -540,28 +520,28 @@ async function vmDetails(
       fact('DNS name', vm.guest_hostname),
       fact('IP address', vm.ip_address),
       fact('Tools', [vm.tools_status, vm.tools_version].filter(Boolean).join(' · ') || null),
-      fact('Template', bool(vm.is_template), { type: 'bool' }),
+      fact('Template', vf.isTemplate ?? null, { type: 'bool' }),
       fact('Folder', vm.folder_path),
       fact('Path', vm.vm_path_name),
       fact('UUID', vm.uuid),
       fact('Instance UUID', vm.instance_uuid),
       fact('Boot time', vm.boot_time, { type: 'time' }),
-      fact('Uptime', num(vm.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Uptime', vf.uptimeSeconds ?? null, { type: 'number', unit: 'seconds' }),
       fact('Endpoint', endpoint.name),
       fact('ID', id),
     ],
     hardware: [
-      fact('vCPUs', num(vm.cpu_count), { type: 'number' }),
-      fact('Cores per socket', num(vm.cores_per_socket), { type: 'number' }),
-      fact('Memory', num(vm.memory_mb), { type: 'number', unit: 'mb' }),
-      fact('Provisioned', num(vm.provisioned_bytes), { type: 'number', unit: 'bytes' }),
-      fact('Used', num(vm.used_bytes), { type: 'number', unit: 'bytes' }),
-      fact('CPU usage', num(vm.cpu_usage_mhz), { type: 'number', unit: 'mhz' }),
-      fact('Memory usage', num(vm.memory_usage_mb), { type: 'number', unit: 'mb' }),
+      fact('vCPUs', vf.cpuCount ?? null, { type: 'number' }),
+      fact('Cores per socket', vf.coresPerSocket ?? null, { type: 'number' }),
+      fact('Memory', vf.memoryMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Provisioned', vf.provisionedBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('Used', vf.usedBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('CPU usage', vf.cpuUsageMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('Memory usage', vf.memoryUsageMb ?? null, { type: 'number', unit: 'mb' }),
       fact('HW version', vm.hardware_version),
       fact('Firmware', vm.firmware),
-      fact('Generation', num(vm.generation), { type: 'number' }),
-      fact('Consolidation needed', bool(vm.consolidation_needed), { type: 'bool' }),
+      fact('Generation', vf.generation ?? null, { type: 'number' }),
+      fact('Consolidation needed', vf.consolidationNeeded ?? null, { type: 'bool' }),
     ],
     host,
     cluster,
@@ -572,7 +552,7 @@ async function vmDetails(
     nics: nicEntries,
     snapshots: snapshotTree(snaps),
     ipAddresses: ips.length > 0 ? ips : vm.ip_address ? [vm.ip_address] : [],
-    tags: parseJsonList(vm.tags),
+    tags: [...(vf.tags ?? [])],
     changes,
     events,
   };
@@ -584,6 +564,7 @@ async function hostDetails(
   id: string,
 ): Promise<HostDetails> {
   const h = await entityRow(db, 'host', endpoint.id, id);
+  const hf = decodeRow('host', h);
   const dsIds = await relationTargets(db, endpoint.id, 'host.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'host.networkIds', id);
   // Datastores and networks name their hosts too; either side may be the one a collector filled.
@@ -608,22 +589,22 @@ async function hostDetails(
     changesOf(db, endpoint.id, 'host', id),
     eventsOf(db, endpoint.id, 'host', id),
   ]);
-  const mhz = num(h.cpu_mhz);
-  const cores = num(h.cpu_cores);
+  const mhz = hf.cpuMhz ?? null;
+  const cores = hf.cpuCores ?? null;
   const cpuTotal = mhz !== null && cores !== null ? mhz * cores : null;
   return {
     ...identity('host', endpoint, id, h),
     connectionState: h.connection_state,
     powerState: h.power_state,
-    inMaintenance: bool(h.in_maintenance),
+    inMaintenance: hf.inMaintenance ?? null,
     summary: [
       fact('Connection', h.connection_state),
       fact('Power state', h.power_state),
-      fact('Maintenance', bool(h.in_maintenance), { type: 'bool' }),
+      fact('Maintenance', hf.inMaintenance ?? null, { type: 'bool' }),
       fact('Status', h.overall_status),
       fact('Product', [h.product_name, h.version, h.build].filter(Boolean).join(' ') || null),
       fact('Boot time', h.boot_time, { type: 'time' }),
-      fact('Uptime', num(h.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Uptime', hf.uptimeSeconds ?? null, { type: 'number', unit: 'seconds' }),
       fact('Endpoint', endpoint.name),
       fact('ID', id),
     ],
@@ -632,21 +613,21 @@ async function hostDetails(
       fact('Model', h.model),
       fact('Serial number', h.serial_number),
       fact('CPU model', h.cpu_model),
-      fact('Sockets', num(h.cpu_sockets), { type: 'number' }),
-      fact('Cores', num(h.cpu_cores), { type: 'number' }),
-      fact('Threads', num(h.cpu_threads), { type: 'number' }),
-      fact('Core speed', num(h.cpu_mhz), { type: 'number', unit: 'mhz' }),
-      fact('Memory', num(h.memory_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Sockets', hf.cpuSockets ?? null, { type: 'number' }),
+      fact('Cores', hf.cpuCores ?? null, { type: 'number' }),
+      fact('Threads', hf.cpuThreads ?? null, { type: 'number' }),
+      fact('Core speed', hf.cpuMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('Memory', hf.memoryBytes ?? null, { type: 'number', unit: 'bytes' }),
     ],
     cluster,
     cpuTotalMhz: cpuTotal,
-    cpuUsedMhz: num(h.cpu_usage_mhz),
-    memoryTotalBytes: num(h.memory_bytes),
-    memoryUsedBytes: num(h.memory_usage_bytes),
+    cpuUsedMhz: hf.cpuUsageMhz ?? null,
+    memoryTotalBytes: hf.memoryBytes ?? null,
+    memoryUsedBytes: hf.memoryUsageBytes ?? null,
     vms,
     datastores,
     networks,
-    tags: parseJsonList(h.tags),
+    tags: [...(hf.tags ?? [])],
     changes,
     events,
   };
@@ -658,6 +639,7 @@ async function clusterDetails(
   id: string,
 ): Promise<ClusterDetails> {
   const c = await entityRow(db, 'cluster', endpoint.id, id);
+  const cf = decodeRow('cluster', c);
   const live = db
     .selectFrom('host')
     .where('endpoint_id', '=', endpoint.id)
@@ -719,13 +701,13 @@ async function clusterDetails(
             dsIds.map((r) => r.from_id),
           )
           .executeTakeFirstOrThrow();
-  const cpuTotal = Number(hostSums?.cpu ?? 0) || (num(c.total_cpu_mhz) ?? 0);
-  const memTotal = Number(hostSums?.mem ?? 0) || (num(c.total_memory_bytes) ?? 0);
+  const cpuTotal = Number(hostSums?.cpu ?? 0) || (cf.totalCpuMhz ?? 0);
+  const memTotal = Number(hostSums?.mem ?? 0) || (cf.totalMemoryBytes ?? 0);
   return {
     ...identity('cluster', endpoint, id, c),
     summary: [
-      fact('HA', bool(c.ha_enabled), { type: 'bool' }),
-      fact('DRS', bool(c.drs_enabled), { type: 'bool' }),
+      fact('HA', cf.haEnabled ?? null, { type: 'bool' }),
+      fact('DRS', cf.drsEnabled ?? null, { type: 'bool' }),
       fact('DRS behavior', c.drs_behavior),
       fact('Hosts', hosts.total, { type: 'number' }),
       fact('VMs', vms.total, { type: 'number' }),
@@ -758,30 +740,31 @@ async function datastoreDetails(
   id: string,
 ): Promise<DatastoreDetails> {
   const d = await entityRow(db, 'datastore', endpoint.id, id);
+  const df = decodeRow('datastore', d);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.datastoreIds', to: id }),
     hostsOf(db, endpoint.id, 'datastore', id, d.host_ids),
     changesOf(db, endpoint.id, 'datastore', id),
     eventsOf(db, endpoint.id, 'datastore', id),
   ]);
-  const cap = num(d.capacity_bytes);
-  const free = num(d.free_bytes);
+  const cap = df.capacityBytes ?? null;
+  const free = df.freeBytes ?? null;
   const used = cap !== null && free !== null ? cap - free : null;
   return {
     ...identity('datastore', endpoint, id, d),
-    capacityBytes: num(d.capacity_bytes),
-    freeBytes: num(d.free_bytes),
-    uncommittedBytes: num(d.uncommitted_bytes),
+    capacityBytes: df.capacityBytes ?? null,
+    freeBytes: df.freeBytes ?? null,
+    uncommittedBytes: df.uncommittedBytes ?? null,
     summary: [
       fact('Type', d.type),
-      fact('Capacity', num(d.capacity_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Capacity', df.capacityBytes ?? null, { type: 'number', unit: 'bytes' }),
       fact('Used', used, { type: 'number', unit: 'bytes' }),
-      fact('Free', num(d.free_bytes), { type: 'number', unit: 'bytes' }),
-      fact('Provisioned', used !== null ? used + (num(d.uncommitted_bytes) ?? 0) : null, {
+      fact('Free', df.freeBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('Provisioned', used !== null ? used + (df.uncommittedBytes ?? 0) : null, {
         type: 'number',
         unit: 'bytes',
       }),
-      fact('Accessible', bool(d.accessible), { type: 'bool' }),
+      fact('Accessible', df.accessible ?? null, { type: 'bool' }),
       fact('Maintenance', d.maintenance_mode),
       fact('URL', d.url),
       fact('Endpoint', endpoint.name),
@@ -789,7 +772,7 @@ async function datastoreDetails(
     ],
     vms,
     hosts,
-    tags: parseJsonList(d.tags),
+    tags: [...(df.tags ?? [])],
     changes,
     events,
   };
@@ -801,6 +784,7 @@ async function networkDetails(
   id: string,
 ): Promise<NetworkDetails> {
   const n = await entityRow(db, 'network', endpoint.id, id);
+  const nf = decodeRow('network', n);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
     hostsOf(db, endpoint.id, 'network', id, n.host_ids),
@@ -818,7 +802,7 @@ async function networkDetails(
     ],
     vms,
     hosts,
-    tags: parseJsonList(n.tags),
+    tags: [...(nf.tags ?? [])],
     changes,
     events,
   };
@@ -936,7 +920,9 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
   for (const v of vms.rows) {
     let matched: string | null = null;
     if (!v.name.toLowerCase().includes(needle)) {
-      const ips = [v.ip_address, ...parseJsonList(v.ip_addresses)].filter((x): x is string => !!x);
+      const ips = [v.ip_address, ...decodeStringList(v.ip_addresses)].filter(
+        (x): x is string => !!x,
+      );
       const ip = ips.find((x) => x.toLowerCase().includes(needle));
       if (ip) matched = `IP ${ip}`;
       else if (v.guest_hostname?.toLowerCase().includes(needle))

@@ -14,6 +14,8 @@ import { ENTITY_FIELDS, ENTITY_TYPES, fieldBag } from '../../shared/entities.js'
 import { AppError } from '../../shared/errors.js';
 import type { ChangeLogTable, Database } from '../store/schema.js';
 import { columnOf, tableOf } from '../store/schema.js';
+import type { ColumnValue } from '../store/columns.js';
+import { encodeField } from '../store/columns.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
@@ -31,7 +33,6 @@ export interface WriteOptions {
   readonly now: Date;
 }
 
-type ColumnValue = string | number | null;
 type Row = Record<string, ColumnValue>;
 type Sqlite = BetterSqlite3.Database;
 
@@ -83,39 +84,6 @@ function specOf(type: EntityType): TypeSpec {
   const spec = SPECS.get(type);
   if (!spec) throw new AppError('VALIDATION', `Unknown entity type ${String(type)}`);
   return spec;
-}
-
-/** Converts a collector's value to the column's storage form; rejects values of the wrong shape. */
-export function toColumn(
-  value: FieldValue | undefined,
-  spec: FieldSpec,
-  where: string,
-): ColumnValue {
-  if (value === null || value === undefined) return null;
-  switch (spec.kind) {
-    case 'text':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-      break;
-    case 'int':
-      if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value);
-      break;
-    case 'real':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      break;
-    case 'bool':
-      if (typeof value === 'boolean') return value ? 1 : 0;
-      break;
-    case 'json':
-      return JSON.stringify(value);
-    case 'time':
-      if (typeof value === 'string') {
-        const t = Date.parse(value);
-        if (!Number.isNaN(t)) return new Date(t).toISOString();
-      }
-      break;
-  }
-  throw new AppError('VALIDATION', `Field ${where} expects ${spec.kind}, got ${typeof value}`);
 }
 
 function validateEntity(e: CollectedEntity): void {
@@ -255,7 +223,7 @@ function writeEntities(
         const params: ColumnValue[] = [ep, e.id, e.name];
         for (const f of spec.fields) {
           const v = full || f.field in fields ? fields[f.field] : undefined;
-          params.push(toColumn(v, f.spec, `${type}.${f.field}`));
+          params.push(encodeField(v, f.spec, `${type}.${f.field}`));
         }
         params.push(at, at, null);
         insert.run(params);
@@ -286,7 +254,7 @@ function writeEntities(
       for (const f of spec.fields) {
         if (!full && !(f.field in fields)) continue;
         const v = fields[f.field];
-        const next = toColumn(v, f.spec, `${type}.${f.field}`);
+        const next = encodeField(v, f.spec, `${type}.${f.field}`);
         const prev = old[f.column] ?? null;
         if (next === prev) continue;
         columns.push(f.column);

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ENTITY_FIELDS, EntityType, FieldSpec } from '../../shared/entities.js';
+import { snake } from './columns.js';
 
 /** camelCase → snake_case at the type level, so entity tables are typed from the shared model. */
 export type Snake<S extends string> = S extends `${infer H}${infer T}`
@@ -172,9 +173,9 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type AlertRow = Selectable<AlertTable>;
 
 export function tableOf(type: EntityType): Snake<EntityType> {
-  return type.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as Snake<EntityType>;
+  return snake(type);
 }
 
 export function columnOf(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return snake(field);
 }
