@@ -59,9 +59,13 @@ const b = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'bool', boolean>
   ...extra,
 });
 /** A JSON field; `V` declares the value's shape. */
-const j = <V, E extends Extra = Extra>(extra: E = {} as E): TypedFieldSpec<'json', V> & E => ({
+const j = <V>(extra: Extra = {}): TypedFieldSpec<'json', V> => ({ kind: 'json', ...extra });
+/** A list of native ids of entities of type `R`: a relation, stored in the relation table. */
+const refs = <R extends EntityType>(
+  type: R,
+): TypedFieldSpec<'json', Ids> & { readonly refs: R } => ({
   kind: 'json',
-  ...extra,
+  refs: type,
 });
 /** A time: an ISO 8601 string. */
 const time = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'time', string> & E => ({
@@ -126,8 +130,8 @@ export const ENTITY_FIELDS = {
     bootTime: time(),
     uptimeSeconds: i({ volatile: true as const }),
     overallStatus: t(),
-    datastoreIds: j<Ids>({ refs: 'datastore' as const }),
-    networkIds: j<Ids>({ refs: 'network' as const }),
+    datastoreIds: refs('datastore'),
+    networkIds: refs('network'),
     tags: j<Strings>(),
     sshEnabled: b(),
     shellEnabled: b(),
@@ -156,7 +160,7 @@ export const ENTITY_FIELDS = {
     uncommittedBytes: i({ volatile: true as const }),
     accessible: b(),
     maintenanceMode: t(),
-    hostIds: j<Ids>({ refs: 'host' as const }),
+    hostIds: refs('host'),
     tags: j<Strings>(),
   },
   network: {
@@ -165,7 +169,7 @@ export const ENTITY_FIELDS = {
     switchName: t(),
     switchId: t(),
     vlanId: t(),
-    hostIds: j<Ids>({ refs: 'host' as const }),
+    hostIds: refs('host'),
     tags: j<Strings>(),
   },
   vm: {
@@ -208,8 +212,8 @@ export const ENTITY_FIELDS = {
     nicCount: i(),
     diskCount: i(),
     generation: i(),
-    datastoreIds: j<Ids>({ refs: 'datastore' as const }),
-    networkIds: j<Ids>({ refs: 'network' as const }),
+    datastoreIds: refs('datastore'),
+    networkIds: refs('network'),
     customAttributes: j<Attributes>(),
     tags: j<Strings>(),
     floppyConnected: b(),
@@ -217,7 +221,7 @@ export const ENTITY_FIELDS = {
      * What the guest reports per partition: `[{ path, capacityBytes, freeBytes }]`. Volatile: free
      * space moves on every poll.
      */
-    guestDisks: j<readonly GuestDisk[]>({ volatile: true as const }),
+    guestDisks: j<readonly GuestDisk[]>({ volatile: true }),
   },
   vmDisk: {
     vmId: t({ ref: 'vm' as const }),
@@ -276,6 +280,9 @@ export type TypedFields<T extends EntityType> = {
 export type RelationFields<T extends EntityType> = {
   [F in EntityFields<T>]: Specs<T>[F] extends { readonly refs: EntityType } ? F : never;
 }[EntityFields<T>];
+
+/** A relation kind as the relation table names it: `vm.datastoreIds`, `datastore.hostIds`. */
+export type RelationKind = { [T in EntityType]: `${T}.${RelationFields<T>}` }[EntityType];
 
 /** Any field value, for code that walks every field generically (writers, diffs, formats). */
 export type FieldValue =

@@ -3,6 +3,7 @@ import type { AlertSeverity, EvaluationSummary } from '../../shared/alerts.js';
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError } from '../../shared/errors.js';
 import { datastoreForecast } from '../capacity/report.js';
+import { relationsOf } from '../inventory/relations.js';
 import { decodeRow, decodeStringList } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import { runSummary } from '../sync/runs.js';
@@ -82,7 +83,6 @@ export async function loadEndpointState(
       'floppy_connected',
       'guest_disks',
       'consolidation_needed',
-      'datastore_ids',
       'custom_attributes',
       'tags',
       'first_seen',
@@ -90,6 +90,7 @@ export async function loadEndpointState(
     .where('endpoint_id', '=', endpointId)
     .where('deleted_at', 'is', null)
     .execute();
+  const vmDatastores = await relationsOf(db, endpointId, 'vm.datastoreIds');
   const snapshots = await db
     .selectFrom('snapshot as s')
     .leftJoin('vm as v', (j) =>
@@ -217,7 +218,7 @@ export async function loadEndpointState(
         floppyConnected: f.floppyConnected === true,
         guestDisks: f.guestDisks ?? [],
         consolidationNeeded: f.consolidationNeeded === true,
-        datastoreIds: f.datastoreIds ?? [],
+        datastoreIds: vmDatastores.get(v.native_id) ?? [],
         tags: f.tags ?? [],
         customAttributes: f.customAttributes ?? {},
         firstSeen: v.first_seen,

@@ -24,9 +24,11 @@ import type {
   VmDetails,
 } from '../../shared/details.js';
 import { entityRequestSchema, searchRequestSchema } from '../../shared/details.js';
+import type { RelationKind } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import { decodeField, decodeRow, decodeStringList } from '../store/columns.js';
+import { relationTargets } from './relations.js';
 import type { Database } from '../store/schema.js';
 import { escapeLike, scopeOnRows } from './scope-sql.js';
 
@@ -72,20 +74,15 @@ async function entityRow<K extends DetailKind>(
   return row as Selectable<Database[K]>;
 }
 
-/**
- * The hosts that see a datastore or network: its `hostIds` relation, or the ids stored on the row
- * when no relation rows exist (as older syncs left them).
- */
+/** The hosts that see a datastore or network: its `hostIds` relation. */
 async function hostsOf(
   db: Db,
   endpointId: number,
   kind: 'datastore' | 'network',
   id: string,
-  storedIds: string | null,
 ): Promise<RelatedList> {
-  const related = await relationTargets(db, endpointId, `${kind}.hostIds`, id);
   return hostList(db, endpointId, {
-    ids: related.length > 0 ? related : decodeStringList(storedIds),
+    ids: await relationTargets(db, endpointId, `${kind}.hostIds`, id),
   });
 }
 
@@ -220,7 +217,8 @@ function related(
 async function vmList(
   db: Db,
   endpointId: number,
-  where: { column: 'host_id' | 'cluster_id'; value: string } | { relation: string; to: string },
+  where:
+    { column: 'host_id' | 'cluster_id'; value: string } | { relation: RelationKind; to: string },
 ): Promise<RelatedList> {
   let q = db
     .selectFrom('vm')
@@ -331,22 +329,6 @@ async function networkList(
   return related('network', endpointId, rows, rows.length);
 }
 
-async function relationTargets(
-  db: Db,
-  endpointId: number,
-  kind: string,
-  from: string,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('relation')
-    .select('to_id')
-    .where('endpoint_id', '=', endpointId)
-    .where('kind', '=', kind)
-    .where('from_id', '=', from)
-    .execute();
-  return rows.map((r) => r.to_id);
-}
-
 function fact(
   label: string,
   value: DetailFact['value'] | undefined,
@@ -412,13 +394,8 @@ async function vmDetails(
             .where('native_id', '=', vm.resource_pool_id)
             .executeTakeFirst()
         : Promise.resolve(undefined),
-      linksOf(
-        db,
-        'datastore',
-        endpoint.id,
-        dsIds.length > 0 ? dsIds : [...(vf.datastoreIds ?? [])],
-      ),
-      linksOf(db, 'network', endpoint.id, netIds.length > 0 ? netIds : [...(vf.networkIds ?? [])]),
+      linksOf(db, 'datastore', endpoint.id, dsIds),
+      linksOf(db, 'network', endpoint.id, netIds),
       db
         .selectFrom('vm_disk as k')
         .leftJoin('datastore as d', (j) =>
@@ -743,7 +720,7 @@ async function datastoreDetails(
   const df = decodeRow('datastore', d);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.datastoreIds', to: id }),
-    hostsOf(db, endpoint.id, 'datastore', id, d.host_ids),
+    hostsOf(db, endpoint.id, 'datastore', id),
     changesOf(db, endpoint.id, 'datastore', id),
     eventsOf(db, endpoint.id, 'datastore', id),
   ]);
@@ -787,7 +764,7 @@ async function networkDetails(
   const nf = decodeRow('network', n);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
-    hostsOf(db, endpoint.id, 'network', id, n.host_ids),
+    hostsOf(db, endpoint.id, 'network', id),
     changesOf(db, endpoint.id, 'network', id),
     eventsOf(db, endpoint.id, 'network', id),
   ]);
