@@ -450,11 +450,21 @@ async function inTransaction<T>(
   doing: string,
   write: (sqlite: Sqlite) => T,
 ): Promise<T> {
+  // The write's own failure is the one to report: after SQLITE_FULL SQLite may have rolled the
+  // transaction back already, and kysely's ROLLBACK then fails with "no transaction is active".
+  let failure: unknown;
   try {
     const sqlite = connectionOf(db);
-    return await db.transaction().execute(() => Promise.resolve(write(sqlite)));
+    return await db.transaction().execute(() => {
+      try {
+        return Promise.resolve(write(sqlite));
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+    });
   } catch (e) {
-    throw storeError(e, doing);
+    throw storeError(failure ?? e, doing);
   }
 }
 
