@@ -352,20 +352,6 @@ export function isEntity<T extends EntityType>(
 }
 
 /**
- * Builds a typed entity; the object literal is checked against the fields of `type`.
- *
- * @example entity('vm', 'vm-1', 'app-001', { powerState: 'poweredOn', memoryMb: 4096 })
- */
-export function entity<T extends EntityType>(
-  type: T,
-  id: string,
-  name: string,
-  fields: TypedFields<T>,
-): EntityOf<T> {
-  return { type, id, name, fields };
-}
-
-/**
  * The fields of any entity as values by name: for the code that walks `ENTITY_FIELDS` generically
  * (the writer's columns, snapshot encoders), never for reading one named field.
  */
