@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CollectedEntity } from '../src/shared/entities.js';
+import { isEntity } from '../src/shared/entities.js';
 import { writeFullInventory, writeInventoryDelta } from '../src/core/inventory/writer.js';
 import { STORE_FILE, openStore } from '../src/core/store/sqlite.js';
 import { createEventHub } from '../src/core/contract/handlers.js';
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
     // 1% of VMs change (power state and memory), 100 are removed, 100 added.
     const upserts: CollectedEntity[] = [];
     for (let i = 0; i < VMS; i += 100) {
-      const vm = inv.find((e) => e.type === 'vm' && e.id === `vm-${i}`)!;
+      const vm = inv.filter(isEntity('vm')).find((e) => e.id === `vm-${i}`)!;
       upserts.push({ ...vm, fields: { powerState: 'poweredOff', memoryMb: 99_999 } });
     }
     for (let i = 0; i < 100; i++)

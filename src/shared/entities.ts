@@ -35,37 +35,81 @@ export const ENTITY_TYPES = [
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
-const t = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'text', ...extra });
-const i = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'int', ...extra });
-const b = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'bool', ...extra });
-const j = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'json', ...extra });
-const time = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind: 'time', ...extra });
+/**
+ * A field's spec with the TypeScript type of its value attached (phantom: never set at run time),
+ * so `CollectedEntity` and every reader are typed from this one table.
+ */
+export interface TypedFieldSpec<K extends FieldKind, V> extends FieldSpec {
+  readonly kind: K;
+  readonly __value?: V;
+}
+
+type Extra = Omit<FieldSpec, 'kind'>;
+/* Builders of specs; `extra` stays literal (`refs: 'host'`) so relation fields are typed too. */
+const t = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'text', string> & E => ({
+  kind: 'text',
+  ...extra,
+});
+const i = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'int', number> & E => ({
+  kind: 'int',
+  ...extra,
+});
+const b = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'bool', boolean> & E => ({
+  kind: 'bool',
+  ...extra,
+});
+/** A JSON field; `V` declares the value's shape. */
+const j = <V>(extra: Extra = {}): TypedFieldSpec<'json', V> => ({ kind: 'json', ...extra });
+/** A list of native ids of entities of type `R`: a relation, stored in the relation table. */
+const refs = <R extends EntityType>(
+  type: R,
+): TypedFieldSpec<'json', Ids> & { readonly refs: R } => ({
+  kind: 'json',
+  refs: type,
+});
+/** A time: an ISO 8601 string. */
+const time = <E extends Extra>(extra: E = {} as E): TypedFieldSpec<'time', string> & E => ({
+  kind: 'time',
+  ...extra,
+});
+
+/** One partition as the guest reports it (`vm.guestDisks`). */
+export interface GuestDisk {
+  readonly path: string | null;
+  readonly capacityBytes: number | null;
+  readonly freeBytes: number | null;
+}
+
+type Ids = readonly string[];
+type Strings = readonly string[];
+/** Custom attribute values (or Hyper-V's extra facts) by name. */
+export type Attributes = Readonly<Record<string, string>>;
 
 /** Field lists per entity type. The order is the column order of the store table. */
 export const ENTITY_FIELDS = {
   datacenter: {},
   folder: {
-    parentId: t({ ref: 'folder' }),
-    datacenterId: t({ ref: 'datacenter' }),
+    parentId: t({ ref: 'folder' as const }),
+    datacenterId: t({ ref: 'datacenter' as const }),
     folderType: t(),
     path: t(),
   },
   cluster: {
-    datacenterId: t({ ref: 'datacenter' }),
+    datacenterId: t({ ref: 'datacenter' as const }),
     haEnabled: b(),
     drsEnabled: b(),
     drsBehavior: t(),
     hostCount: i(),
-    effectiveHostCount: i({ volatile: true }),
+    effectiveHostCount: i({ volatile: true as const }),
     totalCpuMhz: i(),
     totalMemoryBytes: i(),
-    effectiveCpuMhz: i({ volatile: true }),
-    effectiveMemoryBytes: i({ volatile: true }),
+    effectiveCpuMhz: i({ volatile: true as const }),
+    effectiveMemoryBytes: i({ volatile: true as const }),
     overallStatus: t(),
   },
   host: {
-    datacenterId: t({ ref: 'datacenter' }),
-    clusterId: t({ ref: 'cluster' }),
+    datacenterId: t({ ref: 'datacenter' as const }),
+    clusterId: t({ ref: 'cluster' as const }),
     connectionState: t(),
     powerState: t(),
     inMaintenance: b(),
@@ -78,27 +122,27 @@ export const ENTITY_FIELDS = {
     cpuThreads: i(),
     cpuMhz: i(),
     memoryBytes: i(),
-    cpuUsageMhz: i({ volatile: true }),
-    memoryUsageBytes: i({ volatile: true }),
+    cpuUsageMhz: i({ volatile: true as const }),
+    memoryUsageBytes: i({ volatile: true as const }),
     productName: t(),
     version: t(),
     build: t(),
     bootTime: time(),
-    uptimeSeconds: i({ volatile: true }),
+    uptimeSeconds: i({ volatile: true as const }),
     overallStatus: t(),
-    datastoreIds: j({ refs: 'datastore' }),
-    networkIds: j({ refs: 'network' }),
-    tags: j(),
+    datastoreIds: refs('datastore'),
+    networkIds: refs('network'),
+    tags: j<Strings>(),
     sshEnabled: b(),
     shellEnabled: b(),
     ntpRunning: b(),
-    ntpServers: j(),
+    ntpServers: j<Strings>(),
     certificateExpiresAt: time(),
   },
   resourcePool: {
-    parentId: t({ ref: 'resourcePool' }),
-    clusterId: t({ ref: 'cluster' }),
-    datacenterId: t({ ref: 'datacenter' }),
+    parentId: t({ ref: 'resourcePool' as const }),
+    clusterId: t({ ref: 'cluster' as const }),
+    datacenterId: t({ ref: 'datacenter' as const }),
     cpuReservationMhz: i(),
     cpuLimitMhz: i(),
     cpuShares: i(),
@@ -108,32 +152,32 @@ export const ENTITY_FIELDS = {
     overallStatus: t(),
   },
   datastore: {
-    datacenterId: t({ ref: 'datacenter' }),
+    datacenterId: t({ ref: 'datacenter' as const }),
     type: t(),
     url: t(),
     capacityBytes: i(),
-    freeBytes: i({ volatile: true }),
-    uncommittedBytes: i({ volatile: true }),
+    freeBytes: i({ volatile: true as const }),
+    uncommittedBytes: i({ volatile: true as const }),
     accessible: b(),
     maintenanceMode: t(),
-    hostIds: j({ refs: 'host' }),
-    tags: j(),
+    hostIds: refs('host'),
+    tags: j<Strings>(),
   },
   network: {
-    datacenterId: t({ ref: 'datacenter' }),
+    datacenterId: t({ ref: 'datacenter' as const }),
     networkType: t(),
     switchName: t(),
     switchId: t(),
     vlanId: t(),
-    hostIds: j({ refs: 'host' }),
-    tags: j(),
+    hostIds: refs('host'),
+    tags: j<Strings>(),
   },
   vm: {
-    datacenterId: t({ ref: 'datacenter' }),
-    clusterId: t({ ref: 'cluster' }),
-    hostId: t({ ref: 'host' }),
-    resourcePoolId: t({ ref: 'resourcePool' }),
-    folderId: t({ ref: 'folder' }),
+    datacenterId: t({ ref: 'datacenter' as const }),
+    clusterId: t({ ref: 'cluster' as const }),
+    hostId: t({ ref: 'host' as const }),
+    resourcePoolId: t({ ref: 'resourcePool' as const }),
+    folderId: t({ ref: 'folder' as const }),
     folderPath: t(),
     powerState: t(),
     connectionState: t(),
@@ -142,13 +186,13 @@ export const ENTITY_FIELDS = {
     guestOsRunning: t(),
     guestHostname: t(),
     ipAddress: t(),
-    ipAddresses: j(),
+    ipAddresses: j<Strings>(),
     cpuCount: i(),
     coresPerSocket: i(),
     memoryMb: i(),
     provisionedBytes: i(),
-    usedBytes: i({ volatile: true }),
-    uncommittedBytes: i({ volatile: true }),
+    usedBytes: i({ volatile: true as const }),
+    uncommittedBytes: i({ volatile: true as const }),
     toolsStatus: t(),
     toolsRunningStatus: t(),
     toolsVersion: t(),
@@ -162,48 +206,48 @@ export const ENTITY_FIELDS = {
     consolidationNeeded: b(),
     overallStatus: t(),
     bootTime: time(),
-    cpuUsageMhz: i({ volatile: true }),
-    memoryUsageMb: i({ volatile: true }),
-    uptimeSeconds: i({ volatile: true }),
+    cpuUsageMhz: i({ volatile: true as const }),
+    memoryUsageMb: i({ volatile: true as const }),
+    uptimeSeconds: i({ volatile: true as const }),
     nicCount: i(),
     diskCount: i(),
     generation: i(),
-    datastoreIds: j({ refs: 'datastore' }),
-    networkIds: j({ refs: 'network' }),
-    customAttributes: j(),
-    tags: j(),
+    datastoreIds: refs('datastore'),
+    networkIds: refs('network'),
+    customAttributes: j<Attributes>(),
+    tags: j<Strings>(),
     floppyConnected: b(),
     /**
      * What the guest reports per partition: `[{ path, capacityBytes, freeBytes }]`. Volatile: free
      * space moves on every poll.
      */
-    guestDisks: j({ volatile: true }),
+    guestDisks: j<readonly GuestDisk[]>({ volatile: true }),
   },
   vmDisk: {
-    vmId: t({ ref: 'vm' }),
+    vmId: t({ ref: 'vm' as const }),
     label: t(),
     capacityBytes: i(),
     thin: b(),
     diskMode: t(),
     fileName: t(),
-    datastoreId: t({ ref: 'datastore' }),
+    datastoreId: t({ ref: 'datastore' as const }),
     controller: t(),
     unitNumber: i(),
   },
   vmNic: {
-    vmId: t({ ref: 'vm' }),
+    vmId: t({ ref: 'vm' as const }),
     label: t(),
     adapterType: t(),
     macAddress: t(),
-    networkId: t({ ref: 'network' }),
+    networkId: t({ ref: 'network' as const }),
     networkName: t(),
     connected: b(),
     startConnected: b(),
-    ipAddresses: j(),
+    ipAddresses: j<Strings>(),
   },
   snapshot: {
-    vmId: t({ ref: 'vm' }),
-    parentId: t({ ref: 'snapshot' }),
+    vmId: t({ ref: 'vm' as const }),
+    parentId: t({ ref: 'snapshot' as const }),
     description: t(),
     createdAt: time(),
     sizeBytes: i(),
@@ -213,18 +257,56 @@ export const ENTITY_FIELDS = {
   },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 
-export type EntityFields<T extends EntityType> = keyof (typeof ENTITY_FIELDS)[T] & string;
+type Specs<T extends EntityType> = (typeof ENTITY_FIELDS)[T];
 
+/** The field names of an entity type. */
+export type EntityFields<T extends EntityType> = keyof Specs<T> & string;
+
+/** The TypeScript type of a field's value (null aside). */
+export type ValueOf<S> = S extends TypedFieldSpec<FieldKind, infer V> ? V : never;
+
+/** The value of field `F` of type `T`: its declared type, or null when unknown. */
+export type FieldOf<T extends EntityType, F extends EntityFields<T>> = ValueOf<Specs<T>[F]> | null;
+
+/**
+ * The typed fields of an entity type. Each is optional: an incremental update carries only the
+ * fields that changed, and a field left out keeps its stored value.
+ */
+export type TypedFields<T extends EntityType> = {
+  readonly [F in EntityFields<T>]?: FieldOf<T, F>;
+};
+
+/** The fields of `T` that list other entities (stored only as rows of the relation table). */
+export type RelationFields<T extends EntityType> = {
+  [F in EntityFields<T>]: Specs<T>[F] extends { readonly refs: EntityType } ? F : never;
+}[EntityFields<T>];
+
+/** A relation kind as the relation table names it: `vm.datastoreIds`, `datastore.hostIds`. */
+export type RelationKind = { [T in EntityType]: `${T}.${RelationFields<T>}` }[EntityType];
+
+/** Any field value, for code that walks every field generically (writers, diffs, formats). */
 export type FieldValue =
-  string | number | boolean | null | readonly unknown[] | Record<string, unknown>;
+  string | number | boolean | null | readonly unknown[] | Readonly<Record<string, unknown>>;
 
-/** One entity as a collector reports it. `id` is the endpoint's native id (a vSphere moref value, a Hyper-V GUID). */
-export interface CollectedEntity {
-  readonly type: EntityType;
+/**
+ * One entity as a collector reports it, discriminated by `type`: its `fields` are that type's
+ * typed fields. `id` is the endpoint's native id (a vSphere moref value, a Hyper-V id).
+ */
+export type CollectedEntity = {
+  [T in EntityType]: EntityOf<T>;
+}[EntityType];
+
+/** A collected entity of one type. */
+export interface EntityOf<T extends EntityType> {
+  readonly type: T;
   readonly id: string;
   readonly name: string;
-  /** Field values by field name; a field left out keeps its stored value on an incremental update. */
-  readonly fields: Readonly<Record<string, FieldValue | undefined>>;
+  readonly fields: TypedFields<T>;
+}
+
+/** The field specs of a type, walked generically (column order). */
+export function fieldSpecsOf(type: EntityType): readonly (readonly [string, FieldSpec])[] {
+  return Object.entries(ENTITY_FIELDS[type] as Readonly<Record<string, FieldSpec>>);
 }
 
 /** A full collection: everything the endpoint holds now. Entities missing from it are soft-deleted. */
@@ -260,4 +342,24 @@ export interface UsageSample {
   readonly memoryBytes?: number | null;
   readonly storageUsedBytes?: number | null;
   readonly storageCapacityBytes?: number | null;
+}
+
+/** A type guard for one entity type, for `filter`: `entities.filter(isEntity('vm'))`. */
+export function isEntity<T extends EntityType>(
+  type: T,
+): <E extends CollectedEntity>(e: E) => e is E & EntityOf<T> {
+  return <E extends CollectedEntity>(e: E): e is E & EntityOf<T> => e.type === type;
+}
+
+/**
+ * The fields of any entity as values by name: for the code that walks `ENTITY_FIELDS` generically
+ * (the writer's columns, snapshot encoders), never for reading one named field.
+ */
+export function fieldBag(e: CollectedEntity): Readonly<Record<string, FieldValue | undefined>> {
+  return e.fields as Readonly<Record<string, FieldValue | undefined>>;
+}
+
+/** A copy of `e` with some fields replaced (type-checked against the fields of `e`'s type). */
+export function withFields<E extends CollectedEntity>(e: E, fields: Partial<E['fields']>): E {
+  return { ...e, fields: { ...e.fields, ...fields } };
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity, FieldValue } from '../../src/shared/entities.js';
 import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
-import { alertHistory, listAlerts, updateRule } from '../../src/core/alerts/repository.js';
+import { alertHistory, listAlerts } from '../../src/core/alerts/repository.js';
+import { updateRule } from '../../src/core/alerts/rule-configs.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { alertListSchema } from '../../src/shared/alerts.js';
 import type { AlertDto } from '../../src/shared/alerts.js';

@@ -6,11 +6,10 @@ import {
   alertHistory,
   alertSummary,
   listAlerts,
-  listRules,
   snoozeAlerts,
-  suppress,
-  updateRule,
 } from '../../src/core/alerts/repository.js';
+import { listRules, updateRule } from '../../src/core/alerts/rule-configs.js';
+import { suppress } from '../../src/core/alerts/suppressions.js';
 import { writeFullInventory, writeSamples } from '../../src/core/inventory/writer.js';
 import { alertListSchema } from '../../src/shared/alerts.js';
 import type { AlertDto } from '../../src/shared/alerts.js';

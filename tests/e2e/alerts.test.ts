@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import { withFields } from '../../src/shared/entities.js';
 import type { Served } from './fixtures.js';
 import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const store = await openStore({ file: join(data.dir, STORE_FILE) });
   const ep = await addEndpoint(store.db, 'vc-lab');
   const entities = sampleInventory(3).map((e) =>
-    e.id === 'datastore-1' ? { ...e, fields: { ...e.fields, freeBytes: 50 } } : e,
+    e.id === 'datastore-1' ? withFields(e, { freeBytes: 50 }) : e,
   );
   await writeFullInventory(
     store.db,

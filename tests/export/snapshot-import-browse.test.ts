@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importSnapshotUpload, sniffImportFormat } from '../../src/core/snapshots/upload.js';
-import type { CollectedEntity } from '../../src/shared/entities.js';
+import type { CollectedEntity, EntityOf } from '../../src/shared/entities.js';
+import { isEntity } from '../../src/shared/entities.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { fillStore, richInventory, sheetJsWorkbook } from './fixtures.js';
@@ -149,7 +150,7 @@ describe('import from uploaded bytes', () => {
 });
 
 describe('snapshots:rows', () => {
-  const vms = (): CollectedEntity[] => base.filter((e) => e.type === 'vm');
+  const vms = (): EntityOf<'vm'>[] => base.filter(isEntity('vm'));
 
   it('pages, sorts by a field and by name, and resolves references', async () => {
     const snap = await h.call('snapshots:save', { label: 'rows' });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import type { CollectedEntity } from '../../src/shared/entities.js';
+import { fieldBag } from '../../src/shared/entities.js';
 import type { DiffEntry } from '../../src/shared/export.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
@@ -58,7 +59,7 @@ describe('snapshots and diffs', () => {
     });
     next = edit(next, 'vm-4', { fields: { usedBytes: 123_456_789, cpuUsageMhz: 999 } }); // volatile only
     next = edit(next, 'host-2', { fields: { memoryBytes: 512 * 2 ** 30 } });
-    next = next.filter((e) => e.id !== 'vm-3' && e.fields['vmId'] !== 'vm-3');
+    next = next.filter((e) => e.id !== 'vm-3' && fieldBag(e)['vmId'] !== 'vm-3');
     next.push({ type: 'vm', id: 'vm-99', name: 'new-vm', fields: { powerState: 'poweredOn' } });
     next.push({
       type: 'datastore',

@@ -493,6 +493,20 @@ export const CLUSTER: Expected = {
 };
 
 /** Checks the store against the expectation: the exact id set per kind, and each row's fields. */
+/** Relation columns of the expectations, by table: the relation kind that holds them. */
+const RELATION_COLUMNS: Record<string, Record<string, string>> = {
+  host: { datastore_ids: 'host.datastoreIds', network_ids: 'host.networkIds' },
+  vm: { datastore_ids: 'vm.datastoreIds', network_ids: 'vm.networkIds' },
+  datastore: { host_ids: 'datastore.hostIds' },
+  network: { host_ids: 'network.hostIds' },
+};
+
+/** The expected columns of a row without its relation lists (checked against relation rows). */
+function withRelations(table: string, cols: Record<string, unknown>): Record<string, unknown> {
+  const relations = RELATION_COLUMNS[table] ?? {};
+  return Object.fromEntries(Object.entries(cols).filter(([c]) => !(c in relations)));
+}
+
 export async function expectStore(db: Kysely<Database>, expected: Expected): Promise<void> {
   for (const [kind, rows] of Object.entries(expected.query)) {
     const r = await queryInventory(db, { kind: kind as QueryKind, limit: 10_000 } as never);
@@ -506,7 +520,16 @@ export async function expectStore(db: Kysely<Database>, expected: Expected): Pro
       const found = await sql<
         Record<string, unknown>
       >`SELECT * FROM ${sql.table(table)} WHERE native_id = ${id}`.execute(db);
-      expect(found.rows[0], `${table} ${id}`).toMatchObject(cols);
+      expect(found.rows[0], `${table} ${id}`).toMatchObject(withRelations(table, cols));
+      // Relation lists (`host_ids`...) live in the relation table: compare them as stored there.
+      for (const [column, kind] of Object.entries(RELATION_COLUMNS[table] ?? {})) {
+        if (!(column in cols)) continue;
+        const related = await sql<{ to_id: string }>`SELECT to_id FROM relation
+          WHERE kind = ${kind} AND from_id = ${id} ORDER BY to_id`.execute(db);
+        expect(JSON.stringify(related.rows.map((r) => r.to_id)), `${table} ${id} ${column}`).toBe(
+          cols[column],
+        );
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CollectedEntity, FullInventory } from '../../src/shared/entities.js';
-import { ENTITY_FIELDS } from '../../src/shared/entities.js';
+import type { EntityOf, EntityType, FullInventory } from '../../src/shared/entities.js';
+import { ENTITY_FIELDS, isEntity } from '../../src/shared/entities.js';
 import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
@@ -12,8 +12,8 @@ let driver: SimDriver;
 let inv: FullInventory;
 let progress: ReturnType<typeof testContext>['progressLog'];
 
-function ofType(type: CollectedEntity['type']): CollectedEntity[] {
-  return inv.entities.filter((e) => e.type === type);
+function ofType<T extends EntityType>(type: T): EntityOf<T>[] {
+  return inv.entities.filter(isEntity(type));
 }
 
 beforeAll(async () => {
@@ -95,8 +95,9 @@ describe('vSphere collectFull against vcsim (VPX)', () => {
       const f = vm.fields;
       const host = byId.get(String(f['hostId']));
       expect(host?.type).toBe('host');
-      expect(f['clusterId']).toBe(host?.fields['clusterId']);
-      expect(f['datacenterId']).toBe(host?.fields['datacenterId']);
+      const hostFields = host?.type === 'host' ? host.fields : undefined;
+      expect(f['clusterId']).toBe(hostFields?.['clusterId']);
+      expect(f['datacenterId']).toBe(hostFields?.['datacenterId']);
       expect(byId.get(String(f['datacenterId']))?.type).toBe('datacenter');
       expect(byId.get(String(f['resourcePoolId']))?.type).toBe('resourcePool');
       expect(byId.get(String(f['folderId']))?.type).toBe('folder');

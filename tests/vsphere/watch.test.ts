@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CollectedEntity, InventoryDelta } from '../../src/shared/entities.js';
+import type {
+  CollectedEntity,
+  EntityOf,
+  EntityType,
+  InventoryDelta,
+} from '../../src/shared/entities.js';
+import { isEntity } from '../../src/shared/entities.js';
 import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import type { Collector } from '../../src/core/collectors/collector.js';
 import { startVcsim } from '../vcsim/launch.js';
@@ -45,18 +51,18 @@ async function waitFor<T>(pred: () => T | undefined, ms = 4000): Promise<T> {
   }
 }
 
-function upsert(
-  type: string,
+function upsert<T extends EntityType>(
+  type: T,
   id: string,
-  test: (e: CollectedEntity) => boolean,
-): CollectedEntity | undefined {
+  test: (e: EntityOf<T>) => boolean,
+): EntityOf<T> | undefined {
   for (const d of deltas)
-    for (const e of d.upserts) if (e.type === type && e.id === id && test(e)) return e;
+    for (const e of d.upserts) if (isEntity(type)(e) && e.id === id && test(e)) return e;
   return undefined;
 }
 
-function vmByName(name: string): CollectedEntity {
-  const vm = initial.find((e) => e.type === 'vm' && e.name === name);
+function vmByName(name: string): EntityOf<'vm'> {
+  const vm = initial.filter(isEntity('vm')).find((e) => e.name === name);
   if (!vm) throw new Error(`no vm ${name}`);
   return vm;
 }

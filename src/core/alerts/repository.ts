@@ -1,140 +1,23 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type {
   AlertDto,
   AlertSummary,
   AlertHistoryEntry,
-  AlertRuleDto,
-  AlertRuleId,
   AlertSeverity,
   AlertState,
-  SuppressionDto,
 } from '../../shared/alerts.js';
-import type {
-  alertListSchema,
-  alertSuppressSchema,
-  alertUpdateRuleSchema,
-} from '../../shared/alerts.js';
+import type { alertListSchema } from '../../shared/alerts.js';
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../store/schema.js';
 import { entityTagged } from '../inventory/scope-sql.js';
-import { RULES_BY_ID } from './rules.js';
 import { alertsDb } from './tables.js';
 
-export interface RuleConfig {
-  readonly enabled: boolean;
-  readonly params: Readonly<Record<string, number>>;
-  readonly endpointIds: readonly number[];
-  readonly tags: readonly string[];
-}
-
-const configJson = {
-  params: z.record(z.string(), z.number()).catch({}),
-  ids: z.array(z.number()).catch([]),
-  tags: z.array(z.string()).catch([]),
-};
-
-export async function loadRuleConfigs(db: Kysely<Database>): Promise<Map<string, RuleConfig>> {
-  const rows = await alertsDb(db).selectFrom('alert_rule').selectAll().execute();
-  return new Map(
-    rows.map((r) => [
-      r.rule,
-      {
-        enabled: r.enabled === 1,
-        params: configJson.params.parse(JSON.parse(r.params)),
-        endpointIds: configJson.ids.parse(JSON.parse(r.endpoint_ids)),
-        tags: configJson.tags.parse(JSON.parse(r.tags)),
-      },
-    ]),
-  );
-}
-
-/** A tag matches by its full text or by its name after a `Category/` or `Category:` prefix. */
-function tagMatches(want: string, have: readonly string[]): boolean {
-  const w = want.toLowerCase();
-  return have.some((h) => {
-    const l = h.toLowerCase();
-    return l === w || l.endsWith(`/${w}`) || l.endsWith(`:${w}`);
-  });
-}
-
-/**
- * Scope of a rule: with neither endpoints nor tags it applies everywhere; otherwise to the listed
- * endpoints, and to anything tagged (on the endpoint or on the object) with a listed tag.
+/*
+ * Alerts: listing, reading, acknowledging and snoozing them, their history and the summary.
  */
-export function ruleApplies(
-  cfg: RuleConfig,
-  endpointId: number,
-  endpointTags: readonly string[],
-  objectTags: readonly string[],
-): boolean {
-  if (cfg.endpointIds.length === 0 && cfg.tags.length === 0) return true;
-  if (cfg.endpointIds.includes(endpointId)) return true;
-  return cfg.tags.some((t) => tagMatches(t, endpointTags) || tagMatches(t, objectTags));
-}
-
-function ruleDto(id: AlertRuleId, cfg: RuleConfig | undefined): AlertRuleDto {
-  const def = RULES_BY_ID.get(id);
-  if (!def) throw new AppError('NOT_FOUND', `No alert rule ${id}.`);
-  return {
-    rule: id,
-    title: def.title,
-    description: def.description,
-    entityType: def.entityType,
-    enabled: cfg?.enabled ?? true,
-    params: { ...def.defaults, ...(cfg?.params ?? {}) },
-    defaults: def.defaults,
-    endpointIds: cfg?.endpointIds ?? [],
-    tags: cfg?.tags ?? [],
-  };
-}
-
-export async function listRules(db: Kysely<Database>): Promise<AlertRuleDto[]> {
-  const configs = await loadRuleConfigs(db);
-  return [...RULES_BY_ID.keys()].map((id) => ruleDto(id, configs.get(id)));
-}
-
-export async function updateRule(
-  db: Kysely<Database>,
-  input: z.output<typeof alertUpdateRuleSchema>,
-  actor: string,
-  now: Date,
-): Promise<AlertRuleDto> {
-  const def = RULES_BY_ID.get(input.rule);
-  if (!def) throw new AppError('NOT_FOUND', `No alert rule ${input.rule}.`);
-  for (const key of Object.keys(input.params ?? {})) {
-    if (!(key in def.defaults)) {
-      throw new AppError(
-        'VALIDATION',
-        `Rule ${input.rule} has no threshold "${key}"${Object.keys(def.defaults).length ? ` (it has ${Object.keys(def.defaults).join(', ')})` : ''}.`,
-      );
-    }
-  }
-  const current = (await loadRuleConfigs(db)).get(input.rule);
-  const next: RuleConfig = {
-    enabled: input.enabled ?? current?.enabled ?? true,
-    params: { ...(current?.params ?? {}), ...(input.params ?? {}) },
-    endpointIds: input.endpointIds ?? current?.endpointIds ?? [],
-    tags: input.tags ?? current?.tags ?? [],
-  };
-  const row = {
-    rule: input.rule,
-    enabled: next.enabled ? 1 : 0,
-    params: JSON.stringify(next.params),
-    endpoint_ids: JSON.stringify(next.endpointIds),
-    tags: JSON.stringify(next.tags),
-    updated_at: now.toISOString(),
-    updated_by: actor,
-  };
-  await alertsDb(db)
-    .insertInto('alert_rule')
-    .values(row)
-    .onConflict((oc) => oc.column('rule').doUpdateSet(row))
-    .execute();
-  return ruleDto(input.rule, next);
-}
 
 const selectAlert = (db: Kysely<Database>) =>
   alertsDb(db)
@@ -377,116 +260,6 @@ export async function alertHistory(db: Kysely<Database>, id: number): Promise<Al
     .orderBy('id')
     .execute();
   return rows.map((r) => ({ ...r, action: r.action as AlertHistoryEntry['action'] }));
-}
-
-function suppressionDto(r: {
-  id: number;
-  rule: string;
-  endpoint_id: number;
-  entity_type: string;
-  entity_id: string;
-  reason: string;
-  created_by: string;
-  created_at: string;
-}): SuppressionDto {
-  return {
-    id: r.id,
-    rule: r.rule,
-    endpointId: r.endpoint_id,
-    entityType: r.entity_type,
-    entityId: r.entity_id,
-    reason: r.reason,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-  };
-}
-
-/**
- * Suppresses one rule for one object (a known exception) and clears its open alert at once.
- * Returns the suppression and the ids of alerts it cleared.
- */
-export async function suppress(
-  db: Kysely<Database>,
-  input: z.output<typeof alertSuppressSchema>,
-  actor: string,
-  now: Date,
-): Promise<{ suppression: SuppressionDto; clearedIds: number[] }> {
-  const at = now.toISOString();
-  return db.transaction().execute(async (trx) => {
-    const adb = alertsDb(trx);
-    const ep = await trx
-      .selectFrom('endpoint')
-      .select('id')
-      .where('id', '=', input.endpointId)
-      .executeTakeFirst();
-    if (!ep) throw new AppError('NOT_FOUND', `No endpoint with id ${input.endpointId}.`);
-    const values = {
-      rule: input.rule,
-      endpoint_id: input.endpointId,
-      entity_type: input.entityType,
-      entity_id: input.entityId,
-      reason: input.reason,
-      created_by: actor,
-      created_at: at,
-    };
-    const row = await adb
-      .insertInto('alert_suppression')
-      .values(values)
-      .onConflict((oc) =>
-        oc
-          .columns(['rule', 'endpoint_id', 'entity_type', 'entity_id'])
-          .doUpdateSet({ reason: input.reason }),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const open = await adb
-      .selectFrom('alert')
-      .select('id')
-      .where('rule', '=', input.rule)
-      .where('endpoint_id', '=', input.endpointId)
-      .where('entity_type', '=', input.entityType)
-      .where('entity_id', '=', input.entityId)
-      .where('state', '<>', 'cleared')
-      .execute();
-    const clearedIds = open.map((o) => o.id);
-    if (clearedIds.length > 0) {
-      await adb
-        .updateTable('alert')
-        .set({ state: 'cleared', cleared_at: at, snoozed_until: null })
-        .where('id', 'in', clearedIds)
-        .execute();
-      await adb
-        .insertInto('alert_history')
-        .values(
-          clearedIds.map((id) => ({
-            alert_id: id,
-            at,
-            action: 'suppressed',
-            actor,
-            comment: input.reason || null,
-          })),
-        )
-        .execute();
-    }
-    return { suppression: suppressionDto(row), clearedIds };
-  });
-}
-
-export async function unsuppress(db: Kysely<Database>, id: number): Promise<boolean> {
-  const r = await alertsDb(db)
-    .deleteFrom('alert_suppression')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
-}
-
-export async function listSuppressions(db: Kysely<Database>): Promise<SuppressionDto[]> {
-  const rows = await alertsDb(db)
-    .selectFrom('alert_suppression')
-    .selectAll()
-    .orderBy('id')
-    .execute();
-  return rows.map(suppressionDto);
 }
 
 /** Counts of open alerts by severity, and the worst open severity per object (badges). */

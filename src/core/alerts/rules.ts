@@ -1,4 +1,5 @@
 import type { AlertEntityType, AlertRuleId, AlertSeverity } from '../../shared/alerts.js';
+import type { GuestDisk } from '../../shared/entities.js';
 
 /*
  * The built-in rules. Each one is a pure function from the state of one endpoint (loaded by the
@@ -21,12 +22,8 @@ export interface HostState {
   readonly certificateExpiresAt: string | null;
 }
 
-/** One partition as the guest reports it. */
-export interface GuestDisk {
-  readonly path: string | null;
-  readonly capacityBytes: number | null;
-  readonly freeBytes: number | null;
-}
+/** One partition as the guest reports it (the model's `vm.guestDisks` rows). */
+export type { GuestDisk };
 
 export interface DatastoreState {
   readonly id: string;

@@ -16,13 +16,10 @@ import {
   alertSummary,
   getAlerts,
   listAlerts,
-  listRules,
-  listSuppressions,
   snoozeAlerts,
-  suppress,
-  unsuppress,
-  updateRule,
 } from './repository.js';
+import { listRules, updateRule } from './rule-configs.js';
+import { listSuppressions, suppress, unsuppress } from './suppressions.js';
 
 export type AlertChannels =
   | 'alerts:list'

@@ -1,15 +1,20 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { EntityType, FieldValue } from '../../shared/entities.js';
+import type { EntityFields, EntityType, FieldValue } from '../../shared/entities.js';
+import { fieldSpecsOf } from '../../shared/entities.js';
 import type { EntityRecord, SourceEndpoint } from './records.js';
 import type { InventorySource } from './source.js';
 
 /*
- * Anonymized exports for vendors and consultants: names, IPs, DNS names, annotations, paths,
- * serial numbers, tags and custom attribute values become pseudonyms. A pseudonym is an HMAC of
- * the original under a key kept in this store, so the same VM has the same pseudonym in every
- * export from this installation (exports can be compared over time) while nobody without the
- * key can reverse or confirm a guess. Identifiers that name nothing (morefs, UUIDs, MACs) stay.
+ * Anonymized exports for vendors and consultants, deny by default: every string of every field
+ * becomes a pseudonym unless `ANONYMIZED` declares the field safe (states, versions, UUIDs...) or
+ * gives it a shape-keeping pseudonym (IPs stay IPs, DNS names end in .invalid, paths keep their
+ * separators). A new field is pseudonymised until someone declares it safe, never leaked until
+ * someone remembers it. A pseudonym is an HMAC of the original under a key kept in this store, so
+ * the same VM has the same pseudonym in every export from this installation (exports can be
+ * compared over time) while nobody without the key can reverse or confirm a guess. Ids are
+ * pseudonyms too where they carry names (Hyper-V's host names, `vmswitch:<name>`, SMB paths);
+ * ids that name nothing (vSphere morefs, GUIDs) stay, so rows still join across sheets.
  */
 
 const SETTING = 'export.pseudonymKey';
@@ -46,10 +51,130 @@ const PREFIX: Record<EntityType, string> = {
 /** vSphere's hidden folders keep their names: they say nothing about the estate. */
 const SYSTEM_FOLDERS = new Set(['vm', 'host', 'datastore', 'network', '']);
 
+/**
+ * How a field is anonymized, where it differs from the default (a pseudonym for every string it
+ * holds; reference fields get `id` / `ids`):
+ * - `safe`: kept as is: it names nothing (a state, a count, a version, a UUID, a MAC);
+ * - `ip` / `dns` / `address`: an IP, a DNS name, or either (NTP servers), as one of the same shape;
+ * - `path`: an inventory path, segment by segment; `file`: a datastore or file-system path;
+ * - `url`: a datastore URL; `networkName`: the pseudonym of the NIC's network;
+ * - `attributes`: custom attribute names kept, values pseudonymised;
+ * - `guestDisks`: partition paths pseudonymised, sizes kept;
+ * - a plain string: a pseudonym with that prefix (`note-…`).
+ */
+type Treatment =
+  | 'safe'
+  | 'ip'
+  | 'dns'
+  | 'address'
+  | 'path'
+  | 'file'
+  | 'url'
+  | 'networkName'
+  | 'attributes'
+  | 'guestDisks'
+  | 'id'
+  | 'ids'
+  | { readonly prefix: string };
+
+/** The one declaration of what anonymization keeps and how it shapes pseudonyms, per field. */
+const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, Treatment>> } = {
+  datacenter: {},
+  folder: { folderType: 'safe', path: 'path' },
+  cluster: { drsBehavior: 'safe', overallStatus: 'safe' },
+  host: {
+    connectionState: 'safe',
+    powerState: 'safe',
+    vendor: 'safe',
+    model: 'safe',
+    cpuModel: 'safe',
+    productName: 'safe',
+    version: 'safe',
+    build: 'safe',
+    overallStatus: 'safe',
+    serialNumber: { prefix: 'serial' },
+    tags: { prefix: 'tag' },
+    ntpServers: 'address',
+  },
+  resourcePool: { overallStatus: 'safe' },
+  datastore: { type: 'safe', maintenanceMode: 'safe', url: 'url', tags: { prefix: 'tag' } },
+  network: {
+    networkType: 'safe',
+    vlanId: 'safe',
+    switchId: 'id',
+    switchName: { prefix: 'switch' },
+    tags: { prefix: 'tag' },
+  },
+  vm: {
+    folderPath: 'path',
+    powerState: 'safe',
+    connectionState: 'safe',
+    guestOs: 'safe',
+    guestOsRunning: 'safe',
+    guestHostname: 'dns',
+    ipAddress: 'ip',
+    ipAddresses: 'ip',
+    toolsStatus: 'safe',
+    toolsRunningStatus: 'safe',
+    toolsVersion: 'safe',
+    hardwareVersion: 'safe',
+    firmware: 'safe',
+    uuid: 'safe',
+    instanceUuid: 'safe',
+    vmPathName: 'file',
+    annotation: { prefix: 'note' },
+    overallStatus: 'safe',
+    customAttributes: 'attributes',
+    tags: { prefix: 'tag' },
+    guestDisks: 'guestDisks',
+  },
+  vmDisk: { label: 'safe', diskMode: 'safe', fileName: 'file', controller: 'safe' },
+  vmNic: {
+    label: 'safe',
+    adapterType: 'safe',
+    macAddress: 'safe',
+    networkName: 'networkName',
+    ipAddresses: 'ip',
+  },
+  snapshot: { description: { prefix: 'note' }, powerState: 'safe' },
+};
+
+/** The treatment of every field of a type: declared, or the default for its kind. */
+function treatments(type: EntityType): ReadonlyMap<string, Treatment> {
+  const declared = ANONYMIZED[type] as Partial<Record<string, Treatment>>;
+  return new Map(
+    fieldSpecsOf(type).map(([field, spec]): [string, Treatment] => [
+      field,
+      declared[field] ?? (spec.ref ? 'id' : spec.refs ? 'ids' : { prefix: 'text' }),
+    ]),
+  );
+}
+
+const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** A child's suffix on its parent's id (`/disk-2000`, `/nic-scsi0-1`). */
+const CHILD = '(?:/[a-z]+-[0-9a-z-]+)*';
+/**
+ * Ids that name nothing, by endpoint kind: vSphere morefs (`vm-12`, `group-v3`, `domain-c7`,
+ * ESXi's numeric VM ids) and GUIDs. Everything else (Hyper-V host names, `vmswitch:<name>`, SMB
+ * paths, ESXi's `HaNetwork-<name>`) is a pseudonym.
+ */
+const NAMELESS_ID: Readonly<Record<string, RegExp>> = {
+  vsphere: new RegExp(
+    `^(?:(?:vm|host|datastore|network|dvportgroup|dvs|group|domain|resgroup|datacenter|snapshot)-[a-z]?\\d+|\\d+|${GUID})${CHILD}$`,
+    'i',
+  ),
+  hyperv: new RegExp(`^${GUID}${CHILD}$`, 'i'),
+};
+
 export interface Pseudonymizer {
   name(kind: string, value: string): string;
   ip(value: string): string;
   dns(value: string): string;
+  /**
+   * An entity id from an endpoint of `kind`: kept when it names nothing, else a pseudonym (the
+   * same wherever it appears, so references still join).
+   */
+  id(value: string, kind: string): string;
 }
 
 export function createPseudonymizer(key: Buffer): Pseudonymizer {
@@ -78,6 +203,10 @@ export function createPseudonymizer(key: Buffer): Pseudonymizer {
     dns(value) {
       return `${name('dns', value.toLowerCase())}.invalid`;
     },
+    id(value, kind) {
+      const nameless = NAMELESS_ID[kind === 'hyperv' ? 'hyperv' : 'vsphere']!;
+      return nameless.test(value) ? value : name('id', value);
+    },
   };
 }
 
@@ -88,8 +217,8 @@ function anonymizePath(p: Pseudonymizer, path: string): string {
     .join('/');
 }
 
-/** `[datastore] folder/file.ext` → `[ds-…] file-…/file-….ext`. */
-function anonymizeDsPath(p: Pseudonymizer, path: string): string {
+/** `[datastore] folder/file.ext` → `[ds-…] file-…/file-….ext`; other paths → `file-…/file-….ext`. */
+function anonymizeFile(p: Pseudonymizer, path: string): string {
   const m = /^\[([^\]]*)\]\s*(.*)$/.exec(path);
   const rest = m ? m[2]! : path;
   const ext = /\.[A-Za-z0-9]{1,8}$/.exec(rest)?.[0] ?? '';
@@ -98,47 +227,53 @@ function anonymizeDsPath(p: Pseudonymizer, path: string): string {
   return m ? `[${p.name('ds', m[1]!)}] ${body}` : body;
 }
 
-const text = (v: FieldValue | undefined): v is string => typeof v === 'string' && v !== '';
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-function anonymizeFields(
-  p: Pseudonymizer,
-  type: EntityType,
-  f: Readonly<Record<string, FieldValue>>,
-  lookupName: (type: EntityType, id: FieldValue | undefined) => string | null,
-): Record<string, FieldValue> {
-  const out: Record<string, FieldValue> = { ...f };
-  const ips = (v: FieldValue | undefined): FieldValue =>
-    Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? p.ip(x) : x)) : (v ?? null);
-  for (const key of ['annotation', 'description'] as const) {
-    if (text(f[key])) out[key] = p.name('note', f[key]);
-  }
-  if (text(f['ipAddress'])) out['ipAddress'] = p.ip(f['ipAddress']);
-  if ('ipAddresses' in f) out['ipAddresses'] = ips(f['ipAddresses']);
-  if (text(f['guestHostname'])) out['guestHostname'] = p.dns(f['guestHostname']);
-  if (text(f['folderPath'])) out['folderPath'] = anonymizePath(p, f['folderPath']);
-  if (text(f['path'])) out['path'] = anonymizePath(p, f['path']);
-  if (text(f['vmPathName'])) out['vmPathName'] = anonymizeDsPath(p, f['vmPathName']);
-  if (text(f['fileName'])) out['fileName'] = anonymizeDsPath(p, f['fileName']);
-  if (text(f['serialNumber'])) out['serialNumber'] = p.name('serial', f['serialNumber']);
-  if (text(f['url']) && type === 'datastore') out['url'] = `ds:///${p.name('url', f['url'])}/`;
-  if (text(f['switchName'])) out['switchName'] = p.name('switch', f['switchName']);
-  if (type === 'vmNic' && text(f['networkName'])) {
-    // The same pseudonym as the network itself, so the NIC still names its network.
-    out['networkName'] = lookupName('network', f['networkId']) ?? p.name('net', f['networkName']);
-  }
-  if (Array.isArray(f['tags'])) {
-    out['tags'] = f['tags'].map((t) => (typeof t === 'string' ? p.name('tag', t) : t));
-  }
-  const ca = f['customAttributes'];
-  if (ca && typeof ca === 'object' && !Array.isArray(ca)) {
-    out['customAttributes'] = Object.fromEntries(
-      Object.entries(ca).map(([k, v]) => [
-        k,
-        typeof v === 'string' && v !== '' ? p.name('attr', v) : v,
-      ]),
+/** Applies `f` to every string in a value (a string, a list, an object's values). */
+function eachString(v: FieldValue | unknown, f: (s: string) => string): FieldValue {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => eachString(x, f));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, eachString(x, f)]),
     );
   }
-  return out;
+  return (v ?? null) as FieldValue;
+}
+
+function anonymizeValue(
+  p: Pseudonymizer,
+  treatment: Treatment,
+  v: FieldValue,
+  endpointKind: string,
+  networkOf: () => string | null,
+): FieldValue {
+  if (v === null || v === '' || treatment === 'safe') return v;
+  switch (treatment) {
+    case 'ip':
+      return eachString(v, (s) => p.ip(s));
+    case 'dns':
+      return eachString(v, (s) => p.dns(s));
+    case 'address':
+      return eachString(v, (s) => (IPV4.test(s) || s.includes(':') ? p.ip(s) : p.dns(s)));
+    case 'path':
+      return eachString(v, (s) => anonymizePath(p, s));
+    case 'file':
+      return eachString(v, (s) => anonymizeFile(p, s));
+    case 'url':
+      return eachString(v, (s) => `ds:///${p.name('url', s)}/`);
+    case 'id':
+    case 'ids':
+      return eachString(v, (s) => p.id(s, endpointKind));
+    case 'networkName':
+      return eachString(v, (s) => networkOf() ?? p.name('net', s));
+    case 'attributes':
+      return eachString(v, (s) => p.name('attr', s));
+    case 'guestDisks':
+      return eachString(v, (s) => p.name('path', s));
+    default:
+      return eachString(v, (s) => p.name(treatment.prefix, s));
+  }
 }
 
 /** The same inventory with pseudonyms in place of everything that names the estate. */
@@ -157,17 +292,27 @@ export function anonymizeSource(source: InventorySource, key: Buffer): Inventory
     for (const n of page)
       networkNames.set(`${n.ep.key}\u0000${n.id}`, entityName('network', n.name));
   }
-  const map = (r: EntityRecord): EntityRecord => ({
-    type: r.type,
-    ep: eps.get(r.ep) ?? r.ep,
-    id: r.id,
-    name: entityName(r.type, r.name),
-    fields: anonymizeFields(p, r.type, r.fields, (type, id) =>
-      type === 'network' && typeof id === 'string'
-        ? (networkNames.get(`${r.ep.key}\u0000${id}`) ?? null)
-        : null,
-    ),
-  });
+  const byType = new Map<EntityType, ReadonlyMap<string, Treatment>>();
+  const map = (r: EntityRecord): EntityRecord => {
+    let how = byType.get(r.type);
+    if (!how) byType.set(r.type, (how = treatments(r.type)));
+    const networkOf = (): string | null => {
+      const id = r.fields['networkId'];
+      return typeof id === 'string' ? (networkNames.get(`${r.ep.key}\u0000${id}`) ?? null) : null;
+    };
+    const fields: Record<string, FieldValue> = {};
+    for (const [field, treatment] of how) {
+      if (field in r.fields)
+        fields[field] = anonymizeValue(p, treatment, r.fields[field] ?? null, r.ep.kind, networkOf);
+    }
+    return {
+      type: r.type,
+      ep: eps.get(r.ep) ?? r.ep,
+      id: p.id(r.id, r.ep.kind),
+      name: entityName(r.type, r.name),
+      fields,
+    };
+  };
   return {
     ...source,
     label: source.label === null ? null : p.name('label', source.label),

@@ -1,5 +1,6 @@
 import type { EntityType, FieldSpec, FieldValue } from '../../shared/entities.js';
 import { ENTITY_FIELDS } from '../../shared/entities.js';
+import { decodeField, parseJsonColumn, snake } from '../store/columns.js';
 
 /*
  * The one shape every exporter and the snapshot store read: an entity with its endpoint and its
@@ -67,7 +68,7 @@ export function fieldEntries(type: EntityType): readonly FieldEntry[] {
   let list = FIELD_ENTRIES.get(type);
   if (!list) {
     list = Object.entries(ENTITY_FIELDS[type] as Record<string, FieldSpec>).map(
-      ([f, s]) => [f, f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), s] as const,
+      ([f, s]) => [f, snake(f), s] as const,
     );
     FIELD_ENTRIES.set(type, list);
   }
@@ -96,11 +97,7 @@ export function rowDecoder(
     const text = String(raw);
     let v = cache.get(text);
     if (v === undefined) {
-      try {
-        v = JSON.parse(text) as FieldValue;
-      } catch {
-        v = null;
-      }
+      v = parseJsonColumn(text);
       if (text.length <= 256) {
         if (cache.size >= 4096) cache.clear();
         cache.set(text, v);
@@ -111,27 +108,7 @@ export function rowDecoder(
   const kinds = entries.map(([, , spec]) => spec.kind);
   return (row, offset) => {
     const out = new Array<FieldValue>(kinds.length);
-    for (let i = 0; i < kinds.length; i++) {
-      const raw = row[i + offset];
-      if (raw === null || raw === undefined) {
-        out[i] = null;
-        continue;
-      }
-      switch (kinds[i]) {
-        case 'bool':
-          out[i] = raw === 1 || raw === true;
-          break;
-        case 'int':
-        case 'real':
-          out[i] = typeof raw === 'number' ? raw : Number(raw);
-          break;
-        case 'json':
-          out[i] = json(raw);
-          break;
-        default:
-          out[i] = typeof raw === 'string' ? raw : String(raw);
-      }
-    }
+    for (let i = 0; i < kinds.length; i++) out[i] = decodeField(row[i + offset], kinds[i]!, json);
     return out;
   };
 }

@@ -1,8 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type { EntityType, FieldValue } from '../../shared/entities.js';
+import type { EntityType, FieldValue, RelationKind } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import { tableOf } from '../store/schema.js';
-import type { EntityRecord, SourceEndpoint } from './records.js';
+import { relationJsonSql } from '../inventory/relations.js';
+import type { EntityRecord, FieldEntry, SourceEndpoint } from './records.js';
 import { ValuesRecord, fieldEntries, fieldNames, keyEndpoints, rowDecoder } from './records.js';
 
 /**
@@ -20,6 +21,11 @@ export interface InventorySource {
   count(type: EntityType): number;
   pages(type: EntityType): Iterable<readonly EntityRecord[]>;
   close(): void;
+}
+
+/** The SELECT expression of one field: its column, or its list in the relation table. */
+function selectOf(type: EntityType, [field, column, spec]: FieldEntry): string {
+  return spec.refs ? relationJsonSql(`${type}.${field}` as RelationKind, 't') : column;
 }
 
 /**
@@ -94,7 +100,7 @@ export function openLiveSource(
         // path for paging, where that index would sort the whole table for every page.
         const stmt = db
           .prepare(
-            `SELECT id, endpoint_id, native_id, name${entries.map(([, col]) => `, ${col}`).join('')} FROM ${tableOf(type)} WHERE +deleted_at IS NULL AND +endpoint_id IN (${inList}) AND id > ? ORDER BY id LIMIT ${PAGE}`,
+            `SELECT id, endpoint_id, native_id, name${entries.map((e) => `, ${selectOf(type, e)}`).join('')} FROM ${tableOf(type)} t WHERE +deleted_at IS NULL AND +endpoint_id IN (${inList}) AND id > ? ORDER BY id LIMIT ${PAGE}`,
           )
           .raw(true);
         const decode = rowDecoder(entries);

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
 import type { Store } from '../store/sqlite.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
-import { entityDetails, inventoryVersion, searchInventory, snapshotTree } from './details.js';
+import { entityDetails, snapshotTree } from './details.js';
+import { searchInventory } from './search.js';
+import { inventoryVersion } from './version.js';
 import { writeFullInventory, writeInventoryDelta } from './writer.js';
 
 let store: Store;

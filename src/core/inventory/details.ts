@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type {
   ChangeEntry,
@@ -12,26 +12,27 @@ import type {
   EntityRequest,
   EventEntry,
   HostDetails,
-  InventoryVersion,
   NetworkDetails,
   NicEntry,
   RelatedEntity,
   RelatedList,
-  SearchHit,
-  SearchRequest,
-  SearchResult,
   SnapshotNode,
   VmDetails,
 } from '../../shared/details.js';
-import { entityRequestSchema, searchRequestSchema } from '../../shared/details.js';
+import { entityRequestSchema } from '../../shared/details.js';
+import type { RelationKind } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
+import { decodeField, decodeRow } from '../store/columns.js';
+import { relationTargets } from './relations.js';
+import { searchInventory } from './search.js';
+import { inventoryVersion } from './version.js';
 import type { Database } from '../store/schema.js';
-import { escapeLike, scopeOnRows } from './scope-sql.js';
 
 /*
  * Detail views: one entity and everything related to it, read in a handful of indexed queries
- * (by endpoint and native id), plus the palette's cross-kind search and the change token.
+ * (by endpoint and native id), and the handlers of the detail channels (the palette's search is
+ * in search.ts, the change token in version.ts).
  */
 
 type Db = Kysely<Database>;
@@ -71,19 +72,16 @@ async function entityRow<K extends DetailKind>(
   return row as Selectable<Database[K]>;
 }
 
-/**
- * The hosts that see a datastore or network: its `hostIds` relation, or the ids stored on the row
- * when no relation rows exist (as older syncs left them).
- */
+/** The hosts that see a datastore or network: its `hostIds` relation. */
 async function hostsOf(
   db: Db,
   endpointId: number,
   kind: 'datastore' | 'network',
   id: string,
-  storedIds: string | null,
 ): Promise<RelatedList> {
-  const related = await relationTargets(db, endpointId, `${kind}.hostIds`, id);
-  return hostList(db, endpointId, { ids: related.length > 0 ? related : parseJsonList(storedIds) });
+  return hostList(db, endpointId, {
+    ids: await relationTargets(db, endpointId, `${kind}.hostIds`, id),
+  });
 }
 
 /** What every detail view starts with: which entity, where, and when it was seen. */
@@ -104,25 +102,6 @@ function identity<K extends DetailKind>(
     deletedAt: row.deleted_at,
   };
 }
-
-function parseJsonList(value: string | null): string[] {
-  if (!value) return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.map((x) => String(x)) : [];
-  } catch {
-    return [];
-  }
-}
-
-// Entity columns are typed loosely (text or number); these read them as what they hold.
-const bool = (v: unknown): boolean | null =>
-  v === null || v === undefined ? null : Number(v) !== 0;
-const num = (v: unknown): number | null => {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-};
 
 async function resolveEndpoint(
   db: Db,
@@ -236,7 +215,8 @@ function related(
 async function vmList(
   db: Db,
   endpointId: number,
-  where: { column: 'host_id' | 'cluster_id'; value: string } | { relation: string; to: string },
+  where:
+    { column: 'host_id' | 'cluster_id'; value: string } | { relation: RelationKind; to: string },
 ): Promise<RelatedList> {
   let q = db
     .selectFrom('vm')
@@ -347,22 +327,6 @@ async function networkList(
   return related('network', endpointId, rows, rows.length);
 }
 
-async function relationTargets(
-  db: Db,
-  endpointId: number,
-  kind: string,
-  from: string,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('relation')
-    .select('to_id')
-    .where('endpoint_id', '=', endpointId)
-    .where('kind', '=', kind)
-    .where('from_id', '=', from)
-    .execute();
-  return rows.map((r) => r.to_id);
-}
-
 function fact(
   label: string,
   value: DetailFact['value'] | undefined,
@@ -398,9 +362,9 @@ export function snapshotTree(
         name: r.name,
         description: r.description,
         createdAt: r.created_at,
-        sizeBytes: num(r.size_bytes),
-        isCurrent: bool(r.is_current) === true,
-        quiesced: bool(r.quiesced),
+        sizeBytes: decodeField(r.size_bytes, 'int') as number | null,
+        isCurrent: decodeField(r.is_current, 'bool') === true,
+        quiesced: decodeField(r.quiesced, 'bool') as boolean | null,
         // A cycle in bad data must not recurse forever.
         children: depth > 64 ? [] : build(r.native_id, depth + 1),
       }));
@@ -413,6 +377,7 @@ async function vmDetails(
   id: string,
 ): Promise<VmDetails> {
   const vm = await entityRow(db, 'vm', endpoint.id, id);
+  const vf = decodeRow('vm', vm);
   const dsIds = await relationTargets(db, endpoint.id, 'vm.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'vm.networkIds', id);
   const [host, cluster, pool, datastores, networks, disks, nics, snaps, changes, events] =
@@ -427,18 +392,8 @@ async function vmDetails(
             .where('native_id', '=', vm.resource_pool_id)
             .executeTakeFirst()
         : Promise.resolve(undefined),
-      linksOf(
-        db,
-        'datastore',
-        endpoint.id,
-        dsIds.length > 0 ? dsIds : parseJsonList(vm.datastore_ids),
-      ),
-      linksOf(
-        db,
-        'network',
-        endpoint.id,
-        netIds.length > 0 ? netIds : parseJsonList(vm.network_ids),
-      ),
+      linksOf(db, 'datastore', endpoint.id, dsIds),
+      linksOf(db, 'network', endpoint.id, netIds),
       db
         .selectFrom('vm_disk as k')
         .leftJoin('datastore as d', (j) =>
@@ -505,8 +460,8 @@ async function vmDetails(
   const diskEntries: DiskEntry[] = disks.map((d) => ({
     id: d.native_id,
     label: d.label ?? d.native_id,
-    capacityBytes: num(d.capacity_bytes),
-    thin: bool(d.thin),
+    capacityBytes: d.capacity_bytes,
+    thin: decodeRow('vmDisk', d).thin ?? null,
     diskMode: d.disk_mode,
     fileName: d.file_name,
     controller: d.controller,
@@ -520,15 +475,15 @@ async function vmDetails(
     label: n.label ?? n.native_id,
     adapterType: n.adapter_type,
     macAddress: n.mac_address,
-    connected: bool(n.connected),
+    connected: decodeRow('vmNic', n).connected ?? null,
     networkName: n.network_name ?? n.network_real_name,
     network:
       n.network_id && n.network_real_name
         ? { kind: 'network', endpointId: endpoint.id, id: n.network_id, name: n.network_real_name }
         : null,
-    ipAddresses: parseJsonList(n.ip_addresses),
+    ipAddresses: [...(decodeRow('vmNic', n).ipAddresses ?? [])],
   }));
-  const ips = parseJsonList(vm.ip_addresses);
+  const ips = [...(vf.ipAddresses ?? [])];
   return {
     ...identity('vm', endpoint, id, vm),
     powerState: vm.power_state,
@@ -540,28 +495,28 @@ async function vmDetails(
       fact('DNS name', vm.guest_hostname),
       fact('IP address', vm.ip_address),
       fact('Tools', [vm.tools_status, vm.tools_version].filter(Boolean).join(' · ') || null),
-      fact('Template', bool(vm.is_template), { type: 'bool' }),
+      fact('Template', vf.isTemplate ?? null, { type: 'bool' }),
       fact('Folder', vm.folder_path),
       fact('Path', vm.vm_path_name),
       fact('UUID', vm.uuid),
       fact('Instance UUID', vm.instance_uuid),
       fact('Boot time', vm.boot_time, { type: 'time' }),
-      fact('Uptime', num(vm.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Uptime', vf.uptimeSeconds ?? null, { type: 'number', unit: 'seconds' }),
       fact('Endpoint', endpoint.name),
       fact('ID', id),
     ],
     hardware: [
-      fact('vCPUs', num(vm.cpu_count), { type: 'number' }),
-      fact('Cores per socket', num(vm.cores_per_socket), { type: 'number' }),
-      fact('Memory', num(vm.memory_mb), { type: 'number', unit: 'mb' }),
-      fact('Provisioned', num(vm.provisioned_bytes), { type: 'number', unit: 'bytes' }),
-      fact('Used', num(vm.used_bytes), { type: 'number', unit: 'bytes' }),
-      fact('CPU usage', num(vm.cpu_usage_mhz), { type: 'number', unit: 'mhz' }),
-      fact('Memory usage', num(vm.memory_usage_mb), { type: 'number', unit: 'mb' }),
+      fact('vCPUs', vf.cpuCount ?? null, { type: 'number' }),
+      fact('Cores per socket', vf.coresPerSocket ?? null, { type: 'number' }),
+      fact('Memory', vf.memoryMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Provisioned', vf.provisionedBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('Used', vf.usedBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('CPU usage', vf.cpuUsageMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('Memory usage', vf.memoryUsageMb ?? null, { type: 'number', unit: 'mb' }),
       fact('HW version', vm.hardware_version),
       fact('Firmware', vm.firmware),
-      fact('Generation', num(vm.generation), { type: 'number' }),
-      fact('Consolidation needed', bool(vm.consolidation_needed), { type: 'bool' }),
+      fact('Generation', vf.generation ?? null, { type: 'number' }),
+      fact('Consolidation needed', vf.consolidationNeeded ?? null, { type: 'bool' }),
     ],
     host,
     cluster,
@@ -572,7 +527,7 @@ async function vmDetails(
     nics: nicEntries,
     snapshots: snapshotTree(snaps),
     ipAddresses: ips.length > 0 ? ips : vm.ip_address ? [vm.ip_address] : [],
-    tags: parseJsonList(vm.tags),
+    tags: [...(vf.tags ?? [])],
     changes,
     events,
   };
@@ -584,6 +539,7 @@ async function hostDetails(
   id: string,
 ): Promise<HostDetails> {
   const h = await entityRow(db, 'host', endpoint.id, id);
+  const hf = decodeRow('host', h);
   const dsIds = await relationTargets(db, endpoint.id, 'host.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'host.networkIds', id);
   // Datastores and networks name their hosts too; either side may be the one a collector filled.
@@ -608,22 +564,22 @@ async function hostDetails(
     changesOf(db, endpoint.id, 'host', id),
     eventsOf(db, endpoint.id, 'host', id),
   ]);
-  const mhz = num(h.cpu_mhz);
-  const cores = num(h.cpu_cores);
+  const mhz = hf.cpuMhz ?? null;
+  const cores = hf.cpuCores ?? null;
   const cpuTotal = mhz !== null && cores !== null ? mhz * cores : null;
   return {
     ...identity('host', endpoint, id, h),
     connectionState: h.connection_state,
     powerState: h.power_state,
-    inMaintenance: bool(h.in_maintenance),
+    inMaintenance: hf.inMaintenance ?? null,
     summary: [
       fact('Connection', h.connection_state),
       fact('Power state', h.power_state),
-      fact('Maintenance', bool(h.in_maintenance), { type: 'bool' }),
+      fact('Maintenance', hf.inMaintenance ?? null, { type: 'bool' }),
       fact('Status', h.overall_status),
       fact('Product', [h.product_name, h.version, h.build].filter(Boolean).join(' ') || null),
       fact('Boot time', h.boot_time, { type: 'time' }),
-      fact('Uptime', num(h.uptime_seconds), { type: 'number', unit: 'seconds' }),
+      fact('Uptime', hf.uptimeSeconds ?? null, { type: 'number', unit: 'seconds' }),
       fact('Endpoint', endpoint.name),
       fact('ID', id),
     ],
@@ -632,21 +588,21 @@ async function hostDetails(
       fact('Model', h.model),
       fact('Serial number', h.serial_number),
       fact('CPU model', h.cpu_model),
-      fact('Sockets', num(h.cpu_sockets), { type: 'number' }),
-      fact('Cores', num(h.cpu_cores), { type: 'number' }),
-      fact('Threads', num(h.cpu_threads), { type: 'number' }),
-      fact('Core speed', num(h.cpu_mhz), { type: 'number', unit: 'mhz' }),
-      fact('Memory', num(h.memory_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Sockets', hf.cpuSockets ?? null, { type: 'number' }),
+      fact('Cores', hf.cpuCores ?? null, { type: 'number' }),
+      fact('Threads', hf.cpuThreads ?? null, { type: 'number' }),
+      fact('Core speed', hf.cpuMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('Memory', hf.memoryBytes ?? null, { type: 'number', unit: 'bytes' }),
     ],
     cluster,
     cpuTotalMhz: cpuTotal,
-    cpuUsedMhz: num(h.cpu_usage_mhz),
-    memoryTotalBytes: num(h.memory_bytes),
-    memoryUsedBytes: num(h.memory_usage_bytes),
+    cpuUsedMhz: hf.cpuUsageMhz ?? null,
+    memoryTotalBytes: hf.memoryBytes ?? null,
+    memoryUsedBytes: hf.memoryUsageBytes ?? null,
     vms,
     datastores,
     networks,
-    tags: parseJsonList(h.tags),
+    tags: [...(hf.tags ?? [])],
     changes,
     events,
   };
@@ -658,6 +614,7 @@ async function clusterDetails(
   id: string,
 ): Promise<ClusterDetails> {
   const c = await entityRow(db, 'cluster', endpoint.id, id);
+  const cf = decodeRow('cluster', c);
   const live = db
     .selectFrom('host')
     .where('endpoint_id', '=', endpoint.id)
@@ -684,7 +641,7 @@ async function clusterDetails(
       .where('endpoint_id', '=', endpoint.id)
       .where('cluster_id', '=', id)
       .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('is_template', 'is', null), eb('is_template', '=', sql<string>`0`)]))
+      .where((eb) => eb.or([eb('is_template', 'is', null), eb('is_template', '=', 0)]))
       .executeTakeFirst(),
     // The cluster's datastores: those mounted by any of its hosts.
     db
@@ -719,13 +676,13 @@ async function clusterDetails(
             dsIds.map((r) => r.from_id),
           )
           .executeTakeFirstOrThrow();
-  const cpuTotal = Number(hostSums?.cpu ?? 0) || (num(c.total_cpu_mhz) ?? 0);
-  const memTotal = Number(hostSums?.mem ?? 0) || (num(c.total_memory_bytes) ?? 0);
+  const cpuTotal = Number(hostSums?.cpu ?? 0) || (cf.totalCpuMhz ?? 0);
+  const memTotal = Number(hostSums?.mem ?? 0) || (cf.totalMemoryBytes ?? 0);
   return {
     ...identity('cluster', endpoint, id, c),
     summary: [
-      fact('HA', bool(c.ha_enabled), { type: 'bool' }),
-      fact('DRS', bool(c.drs_enabled), { type: 'bool' }),
+      fact('HA', cf.haEnabled ?? null, { type: 'bool' }),
+      fact('DRS', cf.drsEnabled ?? null, { type: 'bool' }),
       fact('DRS behavior', c.drs_behavior),
       fact('Hosts', hosts.total, { type: 'number' }),
       fact('VMs', vms.total, { type: 'number' }),
@@ -758,30 +715,31 @@ async function datastoreDetails(
   id: string,
 ): Promise<DatastoreDetails> {
   const d = await entityRow(db, 'datastore', endpoint.id, id);
+  const df = decodeRow('datastore', d);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.datastoreIds', to: id }),
-    hostsOf(db, endpoint.id, 'datastore', id, d.host_ids),
+    hostsOf(db, endpoint.id, 'datastore', id),
     changesOf(db, endpoint.id, 'datastore', id),
     eventsOf(db, endpoint.id, 'datastore', id),
   ]);
-  const cap = num(d.capacity_bytes);
-  const free = num(d.free_bytes);
+  const cap = df.capacityBytes ?? null;
+  const free = df.freeBytes ?? null;
   const used = cap !== null && free !== null ? cap - free : null;
   return {
     ...identity('datastore', endpoint, id, d),
-    capacityBytes: num(d.capacity_bytes),
-    freeBytes: num(d.free_bytes),
-    uncommittedBytes: num(d.uncommitted_bytes),
+    capacityBytes: df.capacityBytes ?? null,
+    freeBytes: df.freeBytes ?? null,
+    uncommittedBytes: df.uncommittedBytes ?? null,
     summary: [
       fact('Type', d.type),
-      fact('Capacity', num(d.capacity_bytes), { type: 'number', unit: 'bytes' }),
+      fact('Capacity', df.capacityBytes ?? null, { type: 'number', unit: 'bytes' }),
       fact('Used', used, { type: 'number', unit: 'bytes' }),
-      fact('Free', num(d.free_bytes), { type: 'number', unit: 'bytes' }),
-      fact('Provisioned', used !== null ? used + (num(d.uncommitted_bytes) ?? 0) : null, {
+      fact('Free', df.freeBytes ?? null, { type: 'number', unit: 'bytes' }),
+      fact('Provisioned', used !== null ? used + (df.uncommittedBytes ?? 0) : null, {
         type: 'number',
         unit: 'bytes',
       }),
-      fact('Accessible', bool(d.accessible), { type: 'bool' }),
+      fact('Accessible', df.accessible ?? null, { type: 'bool' }),
       fact('Maintenance', d.maintenance_mode),
       fact('URL', d.url),
       fact('Endpoint', endpoint.name),
@@ -789,7 +747,7 @@ async function datastoreDetails(
     ],
     vms,
     hosts,
-    tags: parseJsonList(d.tags),
+    tags: [...(df.tags ?? [])],
     changes,
     events,
   };
@@ -801,9 +759,10 @@ async function networkDetails(
   id: string,
 ): Promise<NetworkDetails> {
   const n = await entityRow(db, 'network', endpoint.id, id);
+  const nf = decodeRow('network', n);
   const [vms, hosts, changes, events] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
-    hostsOf(db, endpoint.id, 'network', id, n.host_ids),
+    hostsOf(db, endpoint.id, 'network', id),
     changesOf(db, endpoint.id, 'network', id),
     eventsOf(db, endpoint.id, 'network', id),
   ]);
@@ -818,7 +777,7 @@ async function networkDetails(
     ],
     vms,
     hosts,
-    tags: parseJsonList(n.tags),
+    tags: [...(nf.tags ?? [])],
     changes,
     events,
   };
@@ -852,173 +811,7 @@ export async function entityDetails(db: Db, input: EntityRequest): Promise<Entit
   }
 }
 
-/** Lower is better: exact name, name prefix, other exact match, anything else. */
-function rank(hit: SearchHit, text: string): number {
-  const name = hit.name.toLowerCase();
-  if (name === text) return 0;
-  if (hit.matched && hit.matched.toLowerCase().endsWith(` ${text}`)) return 1;
-  if (name.startsWith(text)) return 2;
-  if (name.includes(text)) return 3;
-  return 4;
-}
-
-/**
- * The command palette's search: names, IPs, DNS names and UUIDs across VMs, hosts, clusters,
- * datastores and networks, a few hits per kind. Each kind's query stops at its limit, so a
- * common word costs no more than a rare one.
- */
-export async function searchInventory(db: Db, input: SearchRequest): Promise<SearchResult> {
-  const started = performance.now();
-  const { text, limit, scope } = searchRequestSchema.parse(input);
-  const needle = text.trim().toLowerCase();
-  // The workspace scope, as the tables mean it.
-  const inScope = (alias: string, tagged: boolean): RawBuilder<unknown> => {
-    const parts = scopeOnRows(scope, tagged ? `${alias}.tags` : null);
-    return parts.length > 0 ? sql` AND ${sql.join(parts, sql` AND `)}` : sql``;
-  };
-  if (needle === '') return { text, hits: [], tookMs: 0 };
-  const like = `%${escapeLike(needle)}%`;
-  const prefix = `${escapeLike(needle)}%`;
-  const esc = sql`ESCAPE '\\'`;
-  const hits: SearchHit[] = [];
-
-  type VmHit = {
-    endpoint_id: number;
-    endpoint: string;
-    native_id: string;
-    name: string;
-    ip_address: string | null;
-    ip_addresses: string | null;
-    guest_hostname: string | null;
-    uuid: string | null;
-    instance_uuid: string | null;
-    power_state: string | null;
-    guest_os: string | null;
-  };
-  const cols = sql`v.endpoint_id, e.name AS endpoint, v.native_id, v.name, v.ip_address, v.ip_addresses,
-        v.guest_hostname, v.uuid, v.instance_uuid, v.power_state, v.guest_os`;
-  // What people type is usually the start of a name, an IP, a DNS name or a UUID: four index
-  // ranges (migration 0930). Only when none of them matches, one pass over the narrow vm_search
-  // index finds the text anywhere.
-  const prefixRows: VmHit[] = [];
-  const seenVm = new Set<string>();
-  const prefixIndexes = [
-    ['name', 'vm_name_nocase'],
-    ['ip_address', 'vm_ip_nocase'],
-    ['guest_hostname', 'vm_dns_nocase'],
-    ['uuid', 'vm_uuid_nocase'],
-  ] as const;
-  for (const [col, index] of prefixIndexes) {
-    const r =
-      await sql<VmHit>`SELECT ${cols} FROM vm v INDEXED BY ${sql.raw(index)} JOIN endpoint e ON e.id = v.endpoint_id
-        WHERE ${sql.ref(`v.${col}`)} LIKE ${prefix} ${esc} AND v.deleted_at IS NULL${inScope('v', true)} LIMIT ${limit}`.execute(
-        db,
-      );
-    for (const row of r.rows) {
-      const key = `${row.endpoint_id}:${row.native_id}`;
-      if (!seenVm.has(key)) {
-        seenVm.add(key);
-        prefixRows.push(row);
-      }
-    }
-  }
-  const vms =
-    prefixRows.length > 0
-      ? { rows: prefixRows }
-      : await sql<VmHit>`SELECT ${cols}
-      FROM vm v INDEXED BY vm_search JOIN endpoint e ON e.id = v.endpoint_id
-      WHERE v.deleted_at IS NULL AND (
-        v.name LIKE ${like} ${esc} OR v.ip_address LIKE ${like} ${esc}
-        OR v.ip_addresses LIKE ${like} ${esc} OR v.guest_hostname LIKE ${like} ${esc}
-        OR v.uuid LIKE ${prefix} ${esc} OR v.instance_uuid LIKE ${prefix} ${esc}
-        OR v.native_id = ${needle})${inScope('v', true)}
-      LIMIT ${limit * 4}`.execute(db);
-  for (const v of vms.rows) {
-    let matched: string | null = null;
-    if (!v.name.toLowerCase().includes(needle)) {
-      const ips = [v.ip_address, ...parseJsonList(v.ip_addresses)].filter((x): x is string => !!x);
-      const ip = ips.find((x) => x.toLowerCase().includes(needle));
-      if (ip) matched = `IP ${ip}`;
-      else if (v.guest_hostname?.toLowerCase().includes(needle))
-        matched = `DNS ${v.guest_hostname}`;
-      else if (v.uuid?.toLowerCase().startsWith(needle)) matched = `UUID ${v.uuid}`;
-      else if (v.instance_uuid?.toLowerCase().startsWith(needle))
-        matched = `Instance UUID ${v.instance_uuid}`;
-      else matched = `ID ${v.native_id}`;
-    }
-    hits.push({
-      kind: 'vm',
-      endpointId: v.endpoint_id,
-      endpoint: v.endpoint,
-      id: v.native_id,
-      name: v.name,
-      matched,
-      detail: [v.power_state, v.guest_os].filter(Boolean).join(' · ') || null,
-    });
-  }
-
-  const others: { kind: DetailKind; table: string; detail: string }[] = [
-    { kind: 'host', table: 'host', detail: 't.connection_state' },
-    { kind: 'cluster', table: 'cluster', detail: "CASE WHEN t.ha_enabled THEN 'HA' END" },
-    { kind: 'datastore', table: 'datastore', detail: 't.type' },
-    { kind: 'network', table: 'network', detail: 't.vlan_id' },
-  ];
-  for (const o of others) {
-    const rows = await sql<{
-      endpoint_id: number;
-      endpoint: string;
-      native_id: string;
-      name: string;
-      detail: string | null;
-    }>`SELECT t.endpoint_id, e.name AS endpoint, t.native_id, t.name, ${sql.raw(o.detail)} AS detail
-        FROM ${sql.table(o.table)} t JOIN endpoint e ON e.id = t.endpoint_id
-        WHERE t.deleted_at IS NULL AND (t.name LIKE ${like} ${esc} OR t.native_id = ${needle})${inScope('t', o.table !== 'cluster')}
-        LIMIT ${limit}`.execute(db);
-    for (const r of rows.rows) {
-      hits.push({
-        kind: o.kind,
-        endpointId: r.endpoint_id,
-        endpoint: r.endpoint,
-        id: r.native_id,
-        name: r.name,
-        matched: r.name.toLowerCase().includes(needle) ? null : `ID ${r.native_id}`,
-        detail: r.detail === null ? null : String(r.detail),
-      });
-    }
-  }
-  const order: Record<DetailKind, number> = {
-    vm: 0,
-    host: 1,
-    cluster: 2,
-    datastore: 3,
-    network: 4,
-  };
-  hits.sort(
-    (a, b) =>
-      rank(a, needle) - rank(b, needle) ||
-      order[a.kind] - order[b.kind] ||
-      a.name.localeCompare(b.name),
-  );
-  // Keep at most `limit` VMs after ranking (more were fetched to rank the best ones first).
-  let vmsKept = 0;
-  const out = hits.filter((h) => h.kind !== 'vm' || ++vmsKept <= limit);
-  return { text, hits: out, tookMs: Math.round(performance.now() - started) };
-}
-
-/**
- * A token that changes whenever the inventory does: the newest change-log row, the newest
- * finished sync and the endpoints. Cheap (three index lookups), so the renderer can poll it.
- */
-export async function inventoryVersion(db: Db): Promise<InventoryVersion> {
-  const row = await sql<{ c: number | null; s: number | null; e: number | null; u: string | null }>`
-    SELECT (SELECT MAX(id) FROM change_log) AS c,
-           (SELECT MAX(id) FROM sync_run WHERE ended_at IS NOT NULL) AS s,
-           (SELECT COUNT(*) FROM endpoint) AS e,
-           (SELECT MAX(updated_at) FROM endpoint) AS u`.execute(db);
-  const r = row.rows[0];
-  return { version: `${r?.c ?? 0}.${r?.s ?? 0}.${r?.e ?? 0}.${r?.u ?? ''}` };
-}
-
+/** The detail panel, the command palette's search and the change token the renderer polls. */
 export type DetailChannels = 'inventory:entity' | 'inventory:search' | 'inventory:version';
 
 export function createDetailHandlers(db: Db): HandlerSlice<DetailChannels> {

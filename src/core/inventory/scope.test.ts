@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
+import { withFields } from '../../shared/entities.js';
 import type {
   CapacityReport,
   ClusterHeadroom,
@@ -14,7 +15,7 @@ import { QUERY_KINDS } from '../../shared/query.js';
 import { listAlerts } from '../alerts/repository.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
-import { searchInventory } from './details.js';
+import { searchInventory } from './search.js';
 import { listTags, queryInventory } from './query.js';
 import { writeFullInventory } from './writer.js';
 
@@ -26,7 +27,7 @@ let store: Store;
 const at = new Date('2026-11-24T08:00:00Z');
 
 function tagged(inv: CollectedEntity[], tags: Record<string, string[]>): CollectedEntity[] {
-  return inv.map((e) => (tags[e.id] ? { ...e, fields: { ...e.fields, tags: tags[e.id]! } } : e));
+  return inv.map((e) => (tags[e.id] ? withFields(e, { tags: tags[e.id]! }) : e));
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
+import { withFields } from '../../shared/entities.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
 import { queryInventory } from './query.js';
@@ -82,7 +83,7 @@ describe('host and cluster names on VM rows', () => {
         upserts: [
           renamed,
           { ...cluster, name: 'Cluster Z' },
-          { ...vm2, fields: { ...vm2.fields, hostId: 'host-1' } },
+          withFields(vm2, { hostId: 'host-1' }),
         ],
         removals: [],
       },
@@ -144,9 +145,7 @@ describe('the VMs table search through the trigram index', () => {
 
   it('finds exactly what a substring scan finds, before and after renames and edits', async () => {
     const inv = sampleInventory(30).map((e) =>
-      e.id === 'vm-7'
-        ? { ...e, fields: { ...e.fields, annotation: 'Owner: "Team Blue" 100% — ÉQUIPE' } }
-        : e,
+      e.id === 'vm-7' ? withFields(e, { annotation: 'Owner: "Team Blue" 100% — ÉQUIPE' }) : e,
     );
     const vm7 = inv.find((e) => e.id === 'vm-7')!;
     await writeFullInventory(
@@ -172,7 +171,7 @@ describe('the VMs table search through the trigram index', () => {
       store.db,
       {
         upserts: [
-          { ...vm7, name: 'renamed-db', fields: { ...vm7.fields, ipAddress: '192.168.7.7' } },
+          { ...withFields(vm7, { ipAddress: '192.168.7.7' }), name: 'renamed-db' },
           { ...hostOf(inv, 'host-2'), name: 'esx-moved.example.test' },
         ],
         removals: [],

@@ -114,7 +114,12 @@ describe('writeFullInventory', () => {
     const before = await changes();
     const bad = [
       ...withVm(inv, 'vm-1', { powerState: 'suspended' }),
-      { type: 'vm', id: 'vm-9', name: 'x', fields: { cpuCount: 'four' } } as CollectedEntity,
+      {
+        type: 'vm',
+        id: 'vm-9',
+        name: 'x',
+        fields: { cpuCount: 'four' },
+      } as unknown as CollectedEntity,
     ];
     const err = await writeFull(bad, t1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
@@ -204,5 +209,42 @@ describe('writeInventoryDelta', () => {
       { from_id: 'vm-1', to_id: 'datastore-2' },
       { from_id: 'vm-9', to_id: 'datastore-2' },
     ]);
+  });
+
+  it('keeps relation lists only in the relation table and logs a changed list as a change', async () => {
+    const inv = sampleInventory(2);
+    await writeFull(inv, t0);
+    expect(Object.keys(await vmRow('vm-1'))).not.toContain('datastore_ids');
+    // The same list in another order is no change; a different one is, with old and new lists.
+    await writeFull(withVm(inv, 'vm-2', { datastoreIds: ['datastore-2', 'datastore-1'] }), t1);
+    expect((await changes()).filter((c) => c['kind'] === 'updated')).toEqual([]);
+    await writeInventoryDelta(
+      store.db,
+      {
+        upserts: withVm(inv, 'vm-2', { datastoreIds: ['datastore-2'] }).filter(
+          (e) => e.id === 'vm-2',
+        ),
+        removals: [],
+      },
+      { endpointId: ep, syncRunId: null, now: t1 },
+    );
+    const updates = (await changes()).filter((c) => c['kind'] === 'updated');
+    expect(updates).toMatchObject([
+      {
+        entity_id: 'vm-2',
+        field: 'datastoreIds',
+        old_value: '["datastore-1","datastore-2"]',
+        new_value: '["datastore-2"]',
+      },
+    ]);
+  });
+
+  it('refuses a relation field that is not a list of ids, writing nothing', async () => {
+    const inv = sampleInventory(2);
+    await writeFull(inv, t0);
+    const before = await changes();
+    const bad = withVm(inv, 'vm-1', { networkIds: 'network-1' });
+    await expect(writeFull(bad, t1)).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(await changes()).toEqual(before);
   });
 });

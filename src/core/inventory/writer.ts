@@ -10,10 +10,12 @@ import type {
   InventoryDelta,
   UsageSample,
 } from '../../shared/entities.js';
-import { ENTITY_FIELDS, ENTITY_TYPES } from '../../shared/entities.js';
+import { ENTITY_TYPES, fieldBag, fieldSpecsOf } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { ChangeLogTable, Database } from '../store/schema.js';
 import { columnOf, tableOf } from '../store/schema.js';
+import type { ColumnValue } from '../store/columns.js';
+import { encodeField } from '../store/columns.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
@@ -31,7 +33,6 @@ export interface WriteOptions {
   readonly now: Date;
 }
 
-type ColumnValue = string | number | null;
 type Row = Record<string, ColumnValue>;
 type Sqlite = BetterSqlite3.Database;
 
@@ -42,14 +43,20 @@ interface FieldOf {
   readonly field: string;
   readonly column: string;
   readonly spec: FieldSpec;
-  /** The relation kind this field writes (`vm.datastoreIds`), for fields that reference others. */
-  readonly relation: string | null;
+}
+
+/** A field listing other entities: stored only as rows of the relation table, never a column. */
+interface RelationOf {
+  readonly field: string;
+  readonly kind: string;
 }
 
 interface TypeSpec {
   readonly type: EntityType;
   readonly table: string;
+  /** The fields stored in columns of the entity's table. */
   readonly fields: readonly FieldOf[];
+  readonly relations: readonly RelationOf[];
   /** INSERT of a whole row: endpoint, native id, name, every field, first/last seen, deleted. */
   readonly insertSql: string;
 }
@@ -57,14 +64,13 @@ interface TypeSpec {
 const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
   ENTITY_TYPES.map((type) => {
     const table = tableOf(type);
-    const fields = Object.entries(ENTITY_FIELDS[type] as Record<string, FieldSpec>).map(
-      ([field, spec]): FieldOf => ({
-        field,
-        column: columnOf(field),
-        spec,
-        relation: spec.refs ? `${type}.${field}` : null,
-      }),
-    );
+    const specs = fieldSpecsOf(type);
+    const fields = specs
+      .filter(([, spec]) => !spec.refs)
+      .map(([field, spec]): FieldOf => ({ field, column: columnOf(field), spec }));
+    const relations = specs
+      .filter(([, spec]) => spec.refs)
+      .map(([field]): RelationOf => ({ field, kind: `${type}.${field}` }));
     const columns = [
       'endpoint_id',
       'native_id',
@@ -75,7 +81,7 @@ const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
       'deleted_at',
     ];
     const insertSql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    return [type, { type, table, fields, insertSql }];
+    return [type, { type, table, fields, relations, insertSql }];
   }),
 );
 
@@ -83,39 +89,6 @@ function specOf(type: EntityType): TypeSpec {
   const spec = SPECS.get(type);
   if (!spec) throw new AppError('VALIDATION', `Unknown entity type ${String(type)}`);
   return spec;
-}
-
-/** Converts a collector's value to the column's storage form; rejects values of the wrong shape. */
-export function toColumn(
-  value: FieldValue | undefined,
-  spec: FieldSpec,
-  where: string,
-): ColumnValue {
-  if (value === null || value === undefined) return null;
-  switch (spec.kind) {
-    case 'text':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-      break;
-    case 'int':
-      if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value);
-      break;
-    case 'real':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      break;
-    case 'bool':
-      if (typeof value === 'boolean') return value ? 1 : 0;
-      break;
-    case 'json':
-      return JSON.stringify(value);
-    case 'time':
-      if (typeof value === 'string') {
-        const t = Date.parse(value);
-        if (!Number.isNaN(t)) return new Date(t).toISOString();
-      }
-      break;
-  }
-  throw new AppError('VALIDATION', `Field ${where} expects ${spec.kind}, got ${typeof value}`);
 }
 
 function validateEntity(e: CollectedEntity): void {
@@ -154,10 +127,15 @@ const CHANGE_SQL = `INSERT INTO change_log (at, sync_run_id, endpoint_id, entity
 const RELATION_SQL = 'INSERT INTO relation (endpoint_id, kind, from_id, to_id) VALUES (?, ?, ?, ?)';
 const UNRELATE_SQL = 'DELETE FROM relation WHERE endpoint_id = ? AND kind = ? AND from_id = ?';
 const HAS_RELATIONS_SQL = 'SELECT 1 FROM relation WHERE endpoint_id = ? AND kind = ? LIMIT 1';
+const RELATIONS_OF_KIND_SQL =
+  'SELECT from_id, to_id FROM relation WHERE endpoint_id = ? AND kind = ? ORDER BY from_id, to_id';
+const RELATIONS_OF_SQL =
+  'SELECT to_id FROM relation WHERE endpoint_id = ? AND kind = ? AND from_id = ? ORDER BY to_id';
 
-/** The ids a reference field names (the collector's array; anything else names none). */
+/** The ids a reference field names, sorted and unique (the collector's array; else none). */
 function idsOf(value: FieldValue | undefined): string[] {
-  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+  const ids = Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+  return [...new Set(ids)].sort();
 }
 
 /**
@@ -233,19 +211,43 @@ function writeEntities(
     }
     // Relation kinds with no rows yet (a first sync) need no delete before each insert.
     const emptyKinds = new Set<string>();
-    for (const f of spec.fields) {
-      if (f.relation !== null && hasRelations.get(ep, f.relation) === undefined)
-        emptyKinds.add(f.relation);
+    for (const r of spec.relations) {
+      if (hasRelations.get(ep, r.kind) === undefined) emptyKinds.add(r.kind);
     }
-    const rewrite = (from: string, kind: string, value: FieldValue | undefined): void => {
+    const rewrite = (from: string, kind: string, ids: readonly string[]): void => {
       if (!emptyKinds.has(kind)) unrelate.run(ep, kind, from);
-      for (const to of new Set(idsOf(value))) relate.run(ep, kind, from, to);
+      for (const to of ids) relate.run(ep, kind, from, to);
+    };
+    // What the relation table lists now: for a full write every list of the endpoint at once.
+    const stored = new Map<string, Map<string, string[]>>();
+    if (full && existing.size > 0) {
+      for (const r of spec.relations) {
+        const lists = new Map<string, string[]>();
+        if (!emptyKinds.has(r.kind)) {
+          const rows = prepared(sqlite, RELATIONS_OF_KIND_SQL).raw(true).all(ep, r.kind);
+          for (const [from, to] of rows as [string, string][]) {
+            const list = lists.get(from);
+            if (list) list.push(to);
+            else lists.set(from, [to]);
+          }
+        }
+        stored.set(r.kind, lists);
+      }
+    }
+    const storedIds = (kind: string, from: string): string[] => {
+      if (emptyKinds.has(kind)) return [];
+      const lists = stored.get(kind);
+      if (lists) return lists.get(from) ?? [];
+      const rows = prepared(sqlite, RELATIONS_OF_SQL).pluck(true).all(ep, kind, from);
+      return rows as string[];
     };
 
     const insert = prepared(sqlite, spec.insertSql);
     const seenIds = new Set<string>();
     for (const e of incoming) {
+      const fields = fieldBag(e);
       if (seenIds.has(e.id)) throw new AppError('VALIDATION', `Duplicate ${type} id ${e.id}`);
+      for (const r of spec.relations) validateIds(fields[r.field], `${type}.${r.field}`);
       seenIds.add(e.id);
       const old = existing.get(e.id);
       const user = userOf(type, e.id);
@@ -253,16 +255,16 @@ function writeEntities(
         // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
         const params: ColumnValue[] = [ep, e.id, e.name];
         for (const f of spec.fields) {
-          const v = full || f.field in e.fields ? e.fields[f.field] : undefined;
-          params.push(toColumn(v, f.spec, `${type}.${f.field}`));
+          const v = full || f.field in fields ? fields[f.field] : undefined;
+          params.push(encodeField(v, f.spec, `${type}.${f.field}`));
         }
         params.push(at, at, null);
         insert.run(params);
         counts.created++;
         log(type, e.id, e.name, 'created', null, null, null, user);
-        for (const f of spec.fields) {
-          const v = e.fields[f.field];
-          if (f.relation !== null && v !== null && v !== undefined) rewrite(e.id, f.relation, v);
+        for (const r of spec.relations) {
+          const ids = idsOf(fields[r.field]);
+          if (ids.length > 0) rewrite(e.id, r.kind, ids);
         }
         continue;
       }
@@ -283,17 +285,36 @@ function writeEntities(
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
       for (const f of spec.fields) {
-        if (!full && !(f.field in e.fields)) continue;
-        const v = e.fields[f.field];
-        const next = toColumn(v, f.spec, `${type}.${f.field}`);
+        if (!full && !(f.field in fields)) continue;
+        const v = fields[f.field];
+        const next = encodeField(v, f.spec, `${type}.${f.field}`);
         const prev = old[f.column] ?? null;
         if (next === prev) continue;
         columns.push(f.column);
         values.push(next);
-        if (f.relation !== null) rewrite(e.id, f.relation, v);
         if (f.spec.volatile) continue;
         changed = true;
         log(type, e.id, e.name, 'updated', f.field, stringify(prev), stringify(next), user);
+      }
+      for (const r of spec.relations) {
+        if (!full && !(r.field in fields)) continue;
+        // A soft delete dropped the entity's relation rows: a revived entity gets them back.
+        const prev = revived ? [] : storedIds(r.kind, e.id);
+        const next = idsOf(fields[r.field]);
+        if (sameIds(prev, next)) continue;
+        rewrite(e.id, r.kind, next);
+        if (revived) continue;
+        changed = true;
+        log(
+          type,
+          e.id,
+          e.name,
+          'updated',
+          r.field,
+          JSON.stringify(prev),
+          JSON.stringify(next),
+          user,
+        );
       }
       if (changed && !revived) counts.updated++;
       if (columns.length > 0 || !full) {
@@ -337,6 +358,17 @@ function writeEntities(
 
   writeEvents(sqlite, ep, events);
   return counts;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** A relation field is a list of ids, or null (none reported). */
+function validateIds(value: FieldValue | undefined, where: string): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return;
+  throw new AppError('VALIDATION', `Field ${where} expects a list of ids`);
 }
 
 function stringify(v: ColumnValue): string | null {
@@ -418,11 +450,21 @@ async function inTransaction<T>(
   doing: string,
   write: (sqlite: Sqlite) => T,
 ): Promise<T> {
+  // The write's own failure is the one to report: after SQLITE_FULL SQLite may have rolled the
+  // transaction back already, and kysely's ROLLBACK then fails with "no transaction is active".
+  let failure: unknown;
   try {
     const sqlite = connectionOf(db);
-    return await db.transaction().execute(() => Promise.resolve(write(sqlite)));
+    return await db.transaction().execute(() => {
+      try {
+        return Promise.resolve(write(sqlite));
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+    });
   } catch (e) {
-    throw storeError(e, doing);
+    throw storeError(failure ?? e, doing);
   }
 }
 

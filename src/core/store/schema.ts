@@ -1,5 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ENTITY_FIELDS, EntityType, FieldSpec } from '../../shared/entities.js';
+import type {
+  ENTITY_FIELDS,
+  EntityFields,
+  EntityType,
+  FieldSpec,
+  RelationFields,
+} from '../../shared/entities.js';
+import { snake } from './columns.js';
 
 /** camelCase → snake_case at the type level, so entity tables are typed from the shared model. */
 export type Snake<S extends string> = S extends `${infer H}${infer T}`
@@ -18,8 +25,12 @@ export interface EntityCommonColumns {
   deleted_at: string | null;
 }
 
+/**
+ * An entity table: a column per field, except the fields that list other entities
+ * (`vm.datastoreIds`), which live only in the relation table.
+ */
 export type EntityTable<T extends EntityType> = EntityCommonColumns & {
-  [K in keyof (typeof ENTITY_FIELDS)[T] & string as Snake<K>]: ColumnFor<
+  [K in Exclude<EntityFields<T>, RelationFields<T>> as Snake<K>]: ColumnFor<
     (typeof ENTITY_FIELDS)[T][K] extends FieldSpec ? (typeof ENTITY_FIELDS)[T][K] : never
   >;
 };
@@ -72,6 +83,7 @@ export interface SyncRunTable {
   heartbeat_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** One reference of a relation field: `kind` is `type.field` (`vm.datastoreIds`). */
 export interface RelationTable {
   endpoint_id: number;
   kind: string;
@@ -172,9 +184,9 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type AlertRow = Selectable<AlertTable>;
 
 export function tableOf(type: EntityType): Snake<EntityType> {
-  return type.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as Snake<EntityType>;
+  return snake(type);
 }
 
 export function columnOf(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return snake(field);
 }

@@ -8,7 +8,13 @@
  * like a port group. Cluster Shared Volumes, local volumes and SMB shares holding VM files are
  * datastores.
  */
-import type { CollectedEntity, FieldValue, UsageSample } from '../../../shared/entities.js';
+import type {
+  CollectedEntity,
+  EntityOf,
+  TypedFields,
+  UsageSample,
+} from '../../../shared/entities.js';
+import { withFields } from '../../../shared/entities.js';
 import type { EndpointDoc, NodeDoc, NodesDoc, VmDoc } from './schema.js';
 
 /** The id of the one datacenter synthesized per Hyper-V endpoint. */
@@ -168,7 +174,7 @@ export function mapInventory(input: MapInput): MapOutput {
 
   // Datastores: CSVs (cluster-wide) first, then per-node volumes that hold VM files, then shares.
   const csvStores: Store[] = [];
-  const datastores = new Map<string, CollectedEntity>();
+  const datastores = new Map<string, EntityOf<'datastore'>>();
   const nodeIds = cluster
     ? sorted(cluster.Nodes.map((n) => hostIdOf(n.Name)))
     : sorted(nodes.Nodes.map((n) => hostIdOf(n.ComputerName)));
@@ -388,11 +394,11 @@ export function mapInventory(input: MapInput): MapOutput {
 
   for (const [id, hosts] of smbHosts) {
     const ds = datastores.get(id);
-    if (ds) datastores.set(id, { ...ds, fields: { ...ds.fields, hostIds: sorted(hosts) } });
+    if (ds) datastores.set(id, withFields(ds, { hostIds: sorted(hosts) }));
   }
 
   // Hosts: every collected node, plus cluster nodes that were not collected (down).
-  const hostEntities: CollectedEntity[] = [];
+  const hostEntities: EntityOf<'host'>[] = [];
   const collected = new Map(nodes.Nodes.map((n) => [hostIdOf(n.ComputerName), n]));
   const nodeState = new Map(cluster?.Nodes.map((n) => [hostIdOf(n.Name), n.State]) ?? []);
   for (const node of nodes.Nodes) {
@@ -400,14 +406,13 @@ export function mapInventory(input: MapInput): MapOutput {
     const host = mapHost(node, hostId, clusterId, nodeState.get(hostId) ?? null);
     const dsIds = new Set<string>(hostStores.get(hostId));
     for (const [id, ds] of datastores) {
-      if ((ds.fields['hostIds'] as string[]).includes(hostId)) dsIds.add(id);
+      if (ds.fields.hostIds?.includes(hostId)) dsIds.add(id);
     }
     const netIds = new Set<string>(hostNetworks.get(hostId));
     for (const [id, net] of nets) if (net.hosts.has(hostId) && net.vlanId === null) netIds.add(id);
-    hostEntities.push({
-      ...host.entity,
-      fields: { ...host.entity.fields, datastoreIds: sorted(dsIds), networkIds: sorted(netIds) },
-    });
+    hostEntities.push(
+      withFields(host.entity, { datastoreIds: sorted(dsIds), networkIds: sorted(netIds) }),
+    );
     samples.push({
       entityType: 'host',
       entityId: hostId,
@@ -439,18 +444,14 @@ export function mapInventory(input: MapInput): MapOutput {
   }
 
   if (cluster && clusterId) {
-    const collectedHosts = hostEntities.filter((h) => h.fields['connectionState'] === 'connected');
+    const collectedHosts = hostEntities.filter((h) => h.fields.connectionState === 'connected');
     const up = cluster.Nodes.filter((n) => n.State === 'Up').map((n) => hostIdOf(n.Name));
     const upHosts = hostEntities.filter((h) => up.includes(h.id));
-    const cpu = (h: CollectedEntity): number | null => {
-      const cores = h.fields['cpuCores'];
-      const mhz = h.fields['cpuMhz'];
-      return typeof cores === 'number' && typeof mhz === 'number' ? cores * mhz : null;
+    const cpu = (h: EntityOf<'host'>): number | null => {
+      const { cpuCores, cpuMhz } = h.fields;
+      return typeof cpuCores === 'number' && typeof cpuMhz === 'number' ? cpuCores * cpuMhz : null;
     };
-    const mem = (h: CollectedEntity): number | null => {
-      const m = h.fields['memoryBytes'];
-      return typeof m === 'number' ? m : null;
-    };
+    const mem = (h: EntityOf<'host'>): number | null => h.fields.memoryBytes ?? null;
     const mode = cluster.AutoBalancerMode ?? null;
     entities.push({
       type: 'cluster',
@@ -508,7 +509,7 @@ function mapHost(
   hostId: string,
   clusterId: string | null,
   clusterState: string | null,
-): { entity: CollectedEntity; cpuUsageMhz: number | null; memoryUsageBytes: number | null } {
+): { entity: EntityOf<'host'>; cpuUsageMhz: number | null; memoryUsageBytes: number | null } {
   const os = node.OperatingSystem;
   const cs = node.ComputerSystem;
   const procs = node.Processors;
@@ -529,7 +530,7 @@ function mapHost(
   if (node.Host.VirtualMachinePath) tags.push(`VirtualMachinePath/${node.Host.VirtualMachinePath}`);
   if (node.Host.VirtualHardDiskPath)
     tags.push(`VirtualHardDiskPath/${node.Host.VirtualHardDiskPath}`);
-  const fields: Record<string, FieldValue> = {
+  const fields: TypedFields<'host'> = {
     datacenterId: DATACENTER_ID,
     clusterId,
     connectionState: 'connected',
@@ -694,7 +695,7 @@ function mapVm(
       ? Math.round((vm.CPUUsage * hostCapacityMhz) / 100)
       : null;
   const usedBytes = sized ? used : null;
-  const fields: Record<string, FieldValue> = {
+  const fields: TypedFields<'vm'> = {
     datacenterId: DATACENTER_ID,
     clusterId,
     hostId,

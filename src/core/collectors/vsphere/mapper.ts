@@ -8,7 +8,7 @@ import type {
   CollectedEntity,
   CollectedEvent,
   EntityType,
-  FieldValue,
+  TypedFields,
   UsageSample,
 } from '../../../shared/entities.js';
 import { arr, bool, num, obj, path, ref, str } from './codec.js';
@@ -763,7 +763,7 @@ function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
     const value = str(one(path(cv, 'value')));
     if (key !== null && value !== null) custom[cache.customFieldNames.get(key) ?? key] = value;
   }
-  const fields: Record<string, FieldValue> = {
+  const fields: TypedFields<'vm'> = {
     datacenterId:
       cache.ancestor(o, 'Datacenter')?.ref.value ??
       (host ? (cache.ancestor(host, 'Datacenter')?.ref.value ?? null) : null),
