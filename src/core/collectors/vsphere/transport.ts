@@ -9,8 +9,10 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { AppError } from '../../../shared/errors.js';
 import { verifyPeer } from '../../net/tls-trust.js';
-import { VimDecoder, readEnvelope } from './codec.js';
-import type { SoapResult, VimStream } from './codec.js';
+import { readEnvelope } from './soap-envelope.js';
+import type { SoapResult } from './soap-envelope.js';
+import { VimDecoder } from './vim-decoder.js';
+import type { VimStream } from './vim-decoder.js';
 
 export interface SoapPostOptions {
   readonly url: URL;
