@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CollectedEntity, CollectedEvent, FieldValue } from '../../src/shared/entities.js';
-import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
+import type { CollectedEntity, CollectedEvent, FieldValue } from '../../shared/entities.js';
+import { evaluateEndpoint } from './engine.js';
 import {
   ackAlerts,
   alertHistory,
@@ -10,12 +10,12 @@ import {
   snoozeAlerts,
   suppress,
   updateRule,
-} from '../../src/core/alerts/repository.js';
-import { writeFullInventory, writeSamples } from '../../src/core/inventory/writer.js';
-import { alertListSchema } from '../../src/shared/alerts.js';
-import type { AlertDto } from '../../src/shared/alerts.js';
-import type { Store } from '../../src/core/store/sqlite.js';
-import { addEndpoint, memoryStore, sampleInventory } from '../helpers/store.js';
+} from './repository.js';
+import { writeFullInventory, writeSamples } from '../inventory/writer.js';
+import { alertListSchema } from '../../shared/alerts.js';
+import type { AlertDto } from '../../shared/alerts.js';
+import type { Store } from '../store/sqlite.js';
+import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 
 type Overrides = Record<string, Record<string, FieldValue>>;
 
