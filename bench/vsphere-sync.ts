@@ -14,9 +14,15 @@ import type { Store } from '../src/core/store/sqlite.js';
 import type { FullInventory } from '../src/shared/entities.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { CollectorTarget } from '../src/core/collectors/collector.js';
-import { VimClient } from '../src/core/collectors/vsphere/client.js';
-import { arr, path, ref, str, textXml } from '../src/core/collectors/vsphere/codec.js';
-import type { MoRef, VimValue } from '../src/core/collectors/vsphere/codec.js';
+import { parseObjects } from '../src/core/collectors/vsphere/client.js';
+import {
+  containerViewXml,
+  objectSpecXml,
+  propertySpecXml,
+  retrieveSpecXml,
+} from '../src/core/collectors/vsphere/request-xml.js';
+import { arr, path, ref } from '../src/core/collectors/vsphere/vim-values.js';
+import type { MoRef } from '../src/core/collectors/vsphere/vim-values.js';
 import {
   createVsphereCollector,
   objectListSpecXmls,
@@ -27,6 +33,7 @@ import { VIEW_TYPES } from '../src/core/collectors/vsphere/mapper.js';
 import { startVcsim } from '../tests/vcsim/launch.js';
 import type { Vcsim } from '../tests/vcsim/launch.js';
 import { openDriver } from '../tests/vsphere/helpers.js';
+import { RawSoapSession } from './raw-soap.js';
 
 export interface BenchOptions {
   readonly dc: number;
@@ -104,12 +111,6 @@ function maxRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
 }
 
-/** Reads a discard-mode call result: byte count and the paging token (if any). */
-function discarded(v: VimValue): { bytes: number; token: string | null } {
-  const bytes = path(v, 'bytes');
-  return { bytes: typeof bytes === 'number' ? bytes : 0, token: str(path(v, 'token')) };
-}
-
 export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const model: BenchOptions = { ...DEFAULT_BENCH, ...opts };
   const t0 = performance.now();
@@ -124,21 +125,19 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
   const vcsimStartMs = performance.now() - t0;
   try {
     // (a) Raw transfer: the collector's data requests (each view; the VM view as the slices the
-    // collector reads), bodies discarded unparsed. Once one request at a time, once with the
-    // collector's two in flight (two sessions, since discard calls are serialized per client).
-    const open = async (): Promise<VimClient> => {
-      const c = new VimClient({
-        host: sim.host,
-        port: sim.port,
-        thumbprint: sim.thumbprint,
-        username: sim.username,
-        password: sim.password,
-        timeoutMs: 600_000,
-      });
-      await c.login();
-      return c;
+    // collector reads), bodies discarded unparsed (bench/raw-soap.ts). Once one request at a
+    // time, once with the collector's two in flight (two sessions, one request in flight each).
+    const rawTarget = {
+      host: sim.host,
+      port: sim.port,
+      thumbprint: sim.thumbprint,
+      username: sim.username,
+      password: sim.password,
     };
-    const lanes = [await open(), await open()];
+    const lanes = [
+      await RawSoapSession.open(rawTarget, 600_000),
+      await RawSoapSession.open(rawTarget, 600_000),
+    ];
     const client = lanes[0]!;
     let rawBytes = 0;
     let rawPages = 0;
@@ -148,15 +147,32 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     let rawVcsimCpuMs: number | null = null;
     try {
       const sc = client.serviceContent;
+      if (!sc.viewManager) throw new Error('vcsim has no ViewManager');
       const plan: string[] = [];
       const vmSpecs: string[] = [];
       const views: MoRef[] = [];
       for (const { types } of VIEW_TYPES) {
         const viewType = types[0] ?? 'ManagedEntity';
-        const view = await client.createContainerView(sc.rootFolder, types);
+        const view = ref(
+          await client.decoded(
+            'CreateContainerView',
+            sc.viewManager,
+            containerViewXml(sc.rootFolder, types),
+          ),
+        );
+        if (!view) throw new Error('CreateContainerView returned no view');
         views.push(view);
         if (viewType === 'VirtualMachine') {
-          const [content] = await client.retrieveProps([view], ['view']);
+          const [content] = parseObjects(
+            path(
+              await client.decoded(
+                'RetrievePropertiesEx',
+                sc.propertyCollector,
+                retrieveSpecXml(propertySpecXml(view.type, ['view']) + objectSpecXml(view), 1000),
+              ),
+              'objects',
+            ),
+          );
           const refs = arr(content?.props.get('view'))
             .map((m) => ref(m))
             .filter((r): r is MoRef => r !== null);
@@ -169,28 +185,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
         }
         plan.push(viewSpecXml(sc.about.apiVersion, viewType, view));
       }
-      const readAll = async (c: VimClient, spec: string): Promise<number> => {
-        const pcRef = c.serviceContent.propertyCollector;
-        let page = discarded(
-          await c.call(
-            'RetrievePropertiesEx',
-            pcRef,
-            `<specSet>${spec}</specSet><options>${textXml('maxObjects', model.maxObjects)}</options>`,
-            { discard: true },
-          ),
-        );
-        let bytes = page.bytes;
-        rawPages++;
-        while (page.token) {
-          page = discarded(
-            await c.call('ContinueRetrievePropertiesEx', pcRef, textXml('token', page.token), {
-              discard: true,
-            }),
-          );
-          bytes += page.bytes;
-          rawPages++;
-        }
-        return bytes;
+      const readAll = async (c: RawSoapSession, spec: string): Promise<number> => {
+        const read = await c.readAll(retrieveSpecXml(spec, model.maxObjects));
+        rawPages += read.pages;
+        return read.bytes;
       };
       const tRaw = performance.now();
       const cpuRaw = process.cpuUsage();
@@ -211,7 +209,7 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
         }),
       );
       rawParallelMs = performance.now() - tPar;
-      for (const v of views) await client.destroyView(v);
+      for (const v of views) await client.decoded('DestroyView', v, '');
     } finally {
       for (const c of lanes) await c.dispose();
     }

@@ -15,6 +15,7 @@ import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { AppPage } from './pages/app-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
+import { WorkspacePage } from './pages/workspace-page.js';
 
 /*
  * The issue's Playwright scenario against vcsim: a host put into maintenance through vcsim's own
@@ -91,10 +92,7 @@ afterAll(async () => {
 async function syncFromUi(page: Page): Promise<void> {
   const endpoints = new EndpointsPage(page);
   await endpoints.open();
-  const lastSync = endpoints
-    .card(ENDPOINT)
-    .locator('div', { has: page.locator('dt', { hasText: 'Last sync' }) })
-    .locator('dd');
+  const lastSync = endpoints.cardFact(ENDPOINT, 'Last sync');
   const syncedAt = (): Promise<string | null> =>
     lastSync
       .locator('time')
@@ -126,7 +124,7 @@ async function hostRow(page: Page, name: string): Promise<Locator> {
 
 /** The open-alert badge of a row ("2 open alerts, highest warning"), or null without one. */
 async function badgeOf(row: Locator): Promise<string | null> {
-  const badge = row.getByRole('img', { name: /open alert/ });
+  const badge = new WorkspacePage(row.page()).alertBadge(row);
   return (await badge.count()) === 0 ? null : badge.getAttribute('aria-label');
 }
 
@@ -168,8 +166,8 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
     expect(await alerts.webhookRow('ops').innerText()).toContain(
       `http://127.0.0.1:${new URL(hookUrl).port}`,
     );
-    await alerts.webhooks().getByRole('button', { name: 'Send test to ops' }).click();
-    const result = alerts.webhooks().getByRole('status', { name: 'Test result of ops' });
+    await alerts.webhookButton('Send test to ops').click();
+    const result = alerts.testResult('ops');
     await result.filter({ hasText: /^Delivered · HTTP 200 · 1 attempt/ }).waitFor();
     expect(posted).toEqual([
       {
@@ -183,10 +181,10 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
     ]);
     await alerts.delivery('ops', 'test').filter({ hasText: 'Delivered · HTTP 200' }).waitFor();
     // Disabled and enabled again in place (the alert below must reach it, so it ends enabled).
-    await alerts.webhooks().getByRole('button', { name: 'Disable ops' }).click();
-    await alerts.webhookRow('ops').getByText('disabled').waitFor();
-    await alerts.webhooks().getByRole('button', { name: 'Enable ops' }).click();
-    await alerts.webhookRow('ops').getByText('disabled').waitFor({ state: 'detached' });
+    await alerts.webhookButton('Disable ops').click();
+    await alerts.webhookText('ops', 'disabled').waitFor();
+    await alerts.webhookButton('Enable ops').click();
+    await alerts.webhookText('ops', 'disabled').waitFor({ state: 'detached' });
 
     await syncFromUi(page);
     const hosts = await driver.list('HostSystem');
@@ -214,16 +212,14 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
 
     // The detail view lists it and opens the console filtered to the host.
     await badgeRow.dblclick();
-    const panel = page.getByRole('complementary', { name: `Host ${host.name}` });
-    const openAlerts = panel.getByRole('group', { name: `Open alerts of ${host.name}` });
-    await openAlerts.getByText(MAINT).waitFor();
-    await openAlerts
-      .getByRole('button', { name: `Show alerts of ${host.name} in the Alerts console` })
-      .click();
-    await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
-    await page.getByRole('button', { name: `Clear the filter on ${host.name}` }).waitFor();
+    const ws = new WorkspacePage(page);
+    const openAlerts = ws.panelAlerts(ws.panel(`Host ${host.name}`), host.name);
+    await ws.panelText(openAlerts, MAINT).waitFor();
+    await ws.panelLink(openAlerts, `Show alerts of ${host.name} in the Alerts console`).click();
+    await alerts.app.heading('Alerts').waitFor();
+    await alerts.clearEntityFilter(host.name).waitFor();
     await row.waitFor();
-    const listed = await page.getByRole('table', { name: 'Alert list' }).innerText();
+    const listed = await alerts.list().innerText();
     // Filtered to the host: every row names it.
     for (const line of listed.split('\n').slice(1).filter(Boolean)) {
       expect(line).toContain(host.name);
@@ -233,7 +229,7 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
     await alerts.acknowledge(MAINT, 'firmware update tonight');
     await row.filter({ hasText: 'acknowledged' }).waitFor();
     const history = await alerts.showHistory(MAINT);
-    await history.locator('dd').filter({ hasText: ': firmware update tonight' }).waitFor();
+    await alerts.historyFact(history, ': firmware update tonight').waitFor();
 
     // The webhook received the raised alert: the body names vcsim's host by its managed object id.
     await expect
@@ -264,7 +260,7 @@ describe('a host entering maintenance in vcsim, in Chromium', () => {
     await syncFromUi(page);
     await alerts.open();
     await alerts.tab('Open');
-    await page.getByRole('button', { name: `Clear the filter on ${host.name}` }).click();
+    await alerts.clearEntityFilter(host.name).click();
     await alerts.row(MAINT).waitFor({ state: 'detached', timeout: 30_000 });
     await alerts.tab('History');
     await alerts.row(MAINT).filter({ hasText: 'cleared' }).waitFor();

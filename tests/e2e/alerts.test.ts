@@ -8,6 +8,7 @@ import { withFields } from '../../src/shared/entities.js';
 import type { Served } from './fixtures.js';
 import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
+import { DashboardPage } from './pages/dashboard-page.js';
 
 /*
  * The alerts console end to end: a store whose datastore is 95 % full is served, an evaluation
@@ -56,13 +57,9 @@ describe('alerts console in Chromium', () => {
     await row.filter({ hasText: 'acknowledged' }).waitFor();
     const history = await alerts.showHistory(FULL);
     // The panel shows who acknowledged with the comment, and the transition in its history.
-    await history.locator('dd').filter({ hasText: ': expanding the LUN tonight' }).waitFor();
-    const transitions = history.getByRole('list', { name: 'Transitions' });
-    await transitions
-      .getByRole('listitem')
-      .filter({ hasText: /acknowledged.* — expanding the LUN tonight/ })
-      .waitFor();
-    expect(await transitions.innerText()).toMatch(/raised/);
+    await alerts.historyFact(history, ': expanding the LUN tonight').waitFor();
+    await alerts.transition(history, /acknowledged.* — expanding the LUN tonight/).waitFor();
+    expect(await alerts.transitions(history).innerText()).toMatch(/raised/);
 
     // Still acknowledged after another evaluation (the condition holds, nothing new happened).
     await alerts.evaluateNow();
@@ -70,11 +67,8 @@ describe('alerts console in Chromium', () => {
     await alerts.open();
     await alerts.row(FULL).filter({ hasText: 'acknowledged' }).waitFor();
     // The dashboard counts it: acknowledged is not cleared.
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: 'Dashboard', exact: true })
-      .click();
-    const critical = page.getByRole('group', { name: 'Critical alerts' });
+    await alerts.app.open('Dashboard');
+    const critical = new DashboardPage(page).card('Critical alerts');
     await critical.waitFor();
     expect(await critical.innerText()).toMatch(/^1\s/);
     expect(errors).toEqual([]);

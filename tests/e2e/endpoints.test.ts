@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Served } from './fixtures.js';
 import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { DashboardPage } from './pages/dashboard-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
 
 let browser: Browser;
@@ -76,13 +77,13 @@ describe('the Endpoints page', () => {
     const errors: string[] = [];
     const { page, endpoints } = await openEndpoints(errors);
     await endpoints.app.open('Dashboard');
-    const dashboard = page.getByRole('region', { name: 'Dashboard' });
-    await dashboard.getByText('No endpoints yet').waitFor();
-    await dashboard.getByRole('button', { name: 'Go to Endpoints' }).click();
-    await page.getByRole('heading', { name: 'Endpoints', level: 1 }).waitFor();
+    const dashboard = new DashboardPage(page);
+    await dashboard.text('No endpoints yet').waitFor();
+    await dashboard.button('Go to Endpoints').click();
+    await endpoints.app.heading('Endpoints').waitFor();
     await endpoints.app.open('Settings');
-    const about = page.getByRole('region', { name: 'About' });
-    await about.getByText(data.dir).waitFor();
+    const about = endpoints.app.region('About');
+    await about.filter({ hasText: data.dir }).waitFor();
     expect(await about.innerText()).toMatch(/Schema version/);
     expect(errors).toEqual([]);
     await page.close();
@@ -91,18 +92,16 @@ describe('the Endpoints page', () => {
   it('checks the form in the browser before sending it', async () => {
     const errors: string[] = [];
     const { page, endpoints } = await openEndpoints(errors);
-    await page.getByText('No endpoints yet').waitFor();
+    await endpoints.emptyState().waitFor();
     await endpoints.addButton().click();
     await endpoints.fillForm({ host: 'bad host!', port: '70000' });
     await endpoints.submitForm();
     const form = endpoints.form();
-    await form.getByText('Name is required').waitFor();
-    await form.getByText('Host is a DNS name or an IP address').waitFor();
-    await form.getByText('Port is a number from 1 to 65535').waitFor();
-    await expect(
-      form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'),
-    ).resolves.toBe('true');
-    await form.getByRole('button', { name: 'Cancel' }).click();
+    await endpoints.formText('Name is required').waitFor();
+    await endpoints.formText('Host is a DNS name or an IP address').waitFor();
+    await endpoints.formText('Port is a number from 1 to 65535').waitFor();
+    await expect(endpoints.field('Name').getAttribute('aria-invalid')).resolves.toBe('true');
+    await endpoints.dialogButton(form, 'Cancel').click();
     await form.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
     await page.close();
@@ -143,18 +142,18 @@ describe('the Endpoints page', () => {
     // The trust dialog opened with the certificate's facts.
     const dialog = endpoints.trustDialog();
     await dialog.waitFor();
-    expect(await dialog.getByTestId('certificate-fingerprint').innerText()).toBe(fingerprint);
+    expect(await endpoints.certificateFingerprint().innerText()).toBe(fingerprint);
     const dialogText = await dialog.innerText();
     expect(dialogText).toContain('CN=localhost');
     expect(dialogText).toMatch(/Valid to/);
     // Not now: the checklist stays, and the step offers the certificate again.
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await endpoints.dialogButton(dialog, 'Cancel').click();
     await dialog.waitFor({ state: 'detached' });
 
     // The report downloads as JSON.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      endpoints.testPanel().getByRole('button', { name: 'Save report' }).click(),
+      endpoints.testButton('Save report').click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^infrascope-test-lab-vc-.*\.json$/);
     const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
@@ -164,20 +163,17 @@ describe('the Endpoints page', () => {
     expect(saved.ok).toBe(false);
     expect(saved.steps.find((s) => s.id === 'tls')?.status).toBe('failed');
 
-    await tls.getByRole('button', { name: 'Review certificate' }).click();
+    await endpoints.stepButton('TLS handshake', 'Review certificate').click();
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Trust this certificate' }).click();
+    await endpoints.dialogButton(dialog, 'Trust this certificate').click();
     await dialog.waitFor({ state: 'detached' });
-    await card.getByTestId('pinned-thumbprint').waitFor();
-    expect(await card.getByTestId('pinned-thumbprint').innerText()).toBe(fingerprint);
+    await endpoints.pinnedThumbprint('lab-vc').waitFor();
+    expect(await endpoints.pinnedThumbprint('lab-vc').innerText()).toBe(fingerprint);
 
     // Tested again, the pinned certificate passes and the checklist moves on to the API probe.
-    await endpoints.testPanel().getByRole('button', { name: 'Test again' }).click();
+    await endpoints.testButton('Test again').click();
     // The local server is no vCenter, so the API probe is where it stops now.
-    await endpoints
-      .testPanel()
-      .getByRole('listitem', { name: 'API probe: Failed' })
-      .waitFor({ timeout: 30_000 });
+    await endpoints.stepWithStatus('API probe: Failed').waitFor({ timeout: 30_000 });
     expect(await tls.getAttribute('aria-label')).toMatch(/^TLS handshake: (OK|Warning)$/);
     expect(errors).toEqual([]);
     await page.close();
@@ -191,13 +187,13 @@ describe('the Endpoints page', () => {
 
     await endpoints.button('lab-vc', 'Edit').click();
     const form = endpoints.form();
-    await form.getByLabel('Tags').fill('lab, e2e, edited');
+    await endpoints.fillForm({ tags: 'lab, e2e, edited' });
     await endpoints.submitForm();
     await form.waitFor({ state: 'detached' });
-    await card.getByText('edited', { exact: true }).waitFor();
+    await endpoints.cardText('lab-vc', 'edited').waitFor();
 
-    await card.getByRole('switch', { name: 'Enabled' }).click();
-    await card.getByText('Disabled', { exact: true }).waitFor();
+    await endpoints.enabledSwitch('lab-vc').click();
+    await endpoints.cardText('lab-vc', 'Disabled').waitFor();
     expect(await endpoints.button('lab-vc', 'Sync now').isDisabled()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
@@ -217,13 +213,13 @@ describe('the Endpoints page', () => {
         !document.querySelector('[role="dialog"]') ||
         document.querySelector('[role="dialog"] [role="alert"]'),
     );
-    expect(await form.getByRole('alert').allInnerTexts()).toEqual([]);
-    await card.getByText('set', { exact: true }).waitFor();
+    expect(await endpoints.formErrors().allInnerTexts()).toEqual([]);
+    await endpoints.cardText('lab-vc', 'set').waitFor();
     // The password went to the core and nowhere else; editing again starts from a blank field.
     expect(await page.content()).not.toContain(PASSWORD);
     await endpoints.button('lab-vc', 'Edit').click();
-    await expect(form.getByLabel('Password').inputValue()).resolves.toBe('');
-    await form.getByRole('button', { name: 'Cancel' }).click();
+    await expect(endpoints.field('Password', false).inputValue()).resolves.toBe('');
+    await endpoints.dialogButton(form, 'Cancel').click();
     expect(errors).toEqual([]);
     // Nor in anything serve printed (debug logs included), nor in any file of the data directory:
     // the store holds only ciphertext.
@@ -243,13 +239,13 @@ describe('the Endpoints page', () => {
     await card.waitFor();
     await endpoints.button('lab-vc', 'Delete').click();
     const confirm = endpoints.dialog('Delete endpoint');
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await endpoints.dialogButton(confirm, 'Cancel').click();
     await confirm.waitFor({ state: 'detached' });
     await card.waitFor();
     await endpoints.button('lab-vc', 'Delete').click();
-    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await endpoints.dialogButton(confirm, 'Delete').click();
     await card.waitFor({ state: 'detached' });
-    await page.getByText('No endpoints yet').waitFor();
+    await endpoints.emptyState().waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });

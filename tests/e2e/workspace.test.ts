@@ -8,6 +8,7 @@ import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
 import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { DashboardPage } from './pages/dashboard-page.js';
 import { WorkspacePage } from './pages/workspace-page.js';
 
 /*
@@ -21,6 +22,7 @@ let context: BrowserContext;
 let page: Page;
 let served: Served;
 let ws: WorkspacePage;
+let dashboard: DashboardPage;
 let endpointId: number;
 const data = tempDataDir();
 const storeFile = join(data.dir, STORE_FILE);
@@ -126,6 +128,7 @@ beforeAll(async () => {
   });
   await page.goto(served.url);
   ws = new WorkspacePage(page);
+  dashboard = new DashboardPage(page);
 });
 
 afterAll(async () => {
@@ -178,15 +181,12 @@ describe('the inventory workspace in Chromium', () => {
     await ws.chip('Off').click();
     await ws.waitForCount('4 of 40 VMs');
     await ws.screenshot('vms-filtered');
-    await ws
-      .table('Virtual machines')
-      .getByRole('button', { name: 'Filter Memory', exact: true })
-      .click();
+    await ws.columnFilter('Virtual machines', 'Memory').click();
     await ws.screenshot('vms-column-filter');
     await page.keyboard.press('Escape');
     await ws.clearFilters().click();
     await ws.waitForCount('40 VMs');
-    await page.getByRole('button', { name: 'Columns' }).click();
+    await ws.columnsButton().click();
     await ws.screenshot('vms-column-chooser');
     await page.keyboard.press('Escape');
     await ws.filterText('Virtual machines', 'IP address', '10.0.0.1');
@@ -204,12 +204,12 @@ describe('the inventory workspace in Chromium', () => {
     await ws.row('Virtual machines', 'app-001').click();
     await ws.row('Virtual machines', 'app-003').click({ modifiers: ['Shift'] });
     await ws.row('Virtual machines', 'app-003').click({ button: 'right' });
-    await page.getByRole('menu', { name: 'Row actions' }).waitFor();
+    await ws.rowMenu().waitFor();
     await ws.screenshot('vms-context-menu');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+C');
-    await page.getByText('Copied 3 rows').waitFor();
-    const text = await page.evaluate(() => navigator.clipboard.readText());
+    await ws.status('Copied 3 rows').waitFor();
+    const text = await ws.clipboard();
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]!.split('\t').slice(0, 2)).toEqual(['Name', 'Power state']);
@@ -221,7 +221,7 @@ describe('the inventory workspace in Chromium', () => {
     await ws.row('Virtual machines', 'app-001').click();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Shift+ArrowDown');
-    await page.getByText('2 selected').waitFor();
+    await ws.status('2 selected').waitFor();
     await page.keyboard.press('Enter');
     await ws.panel('Virtual machine app-003').waitFor();
     await page.keyboard.press('Escape');
@@ -232,17 +232,17 @@ describe('the inventory workspace in Chromium', () => {
     await ws.row('Virtual machines', 'app-005').dblclick();
     const vm = ws.panel('Virtual machine app-005');
     await vm.waitFor();
-    await vm.getByText('Hard disk 1').waitFor();
-    await vm.getByText('pre-patch').waitFor();
-    await vm.getByText('VSPHERE.LOCAL\\alice').first().waitFor();
-    await vm.getByText('memoryMb').waitFor();
+    await ws.panelText(vm, 'Hard disk 1').waitFor();
+    await ws.panelText(vm, 'pre-patch').waitFor();
+    await ws.panelText(vm, 'VSPHERE.LOCAL\\alice').first().waitFor();
+    await ws.panelText(vm, 'memoryMb').waitFor();
     await ws.screenshot('vm-details');
-    await vm.getByRole('button', { name: 'esx1.example.test' }).first().click();
+    await ws.panelLink(vm, 'esx1.example.test').first().click();
     const host = ws.panel('Host esx1.example.test');
     await host.waitFor();
-    await host.getByRole('button', { name: 'app-005' }).waitFor();
+    await ws.panelLink(host, 'app-005').waitFor();
     await ws.screenshot('host-details');
-    await host.getByRole('button', { name: 'Back' }).click();
+    await ws.panelLink(host, 'Back').click();
     await ws.panel('Virtual machine app-005').waitFor();
     await page.keyboard.press('Escape');
     await ws.panel().waitFor({ state: 'detached' });
@@ -271,7 +271,7 @@ describe('the inventory workspace in Chromium', () => {
     await page.keyboard.press('Control+K');
     await ws.palette().waitFor();
     await page.keyboard.type('10.0.0.7');
-    const first = ws.palette().getByRole('option').first();
+    const first = ws.paletteHits().first();
     await expect.poll(() => first.innerText()).toContain('app-007');
     expect(await first.innerText()).toContain('IP 10.0.0.7');
     await ws.screenshot('palette');
@@ -282,28 +282,18 @@ describe('the inventory workspace in Chromium', () => {
 
   it('opens the table behind a dashboard card, with the same count', async () => {
     await ws.open('Dashboard', 'Dashboard');
-    const off = page.getByRole('group', { name: 'Powered-off VMs', exact: true });
-    const n = Number((await off.innerText()).split('\n')[0]);
+    const n = await dashboard.count('Powered-off VMs');
     expect(n).toBeGreaterThan(0);
-    await page
-      .getByRole('region', { name: 'Last sync per endpoint' })
-      .getByText('vc-lab')
-      .waitFor();
-    await page
-      .getByRole('region', { name: 'Capacity by cluster' })
-      .getByText('Cluster A')
-      .waitFor();
+    await dashboard.regionText('Last sync per endpoint', 'vc-lab').waitFor();
+    await dashboard.regionText('Capacity by cluster', 'Cluster A').waitFor();
     await ws.screenshot('dashboard');
-    await off.getByRole('button').click();
-    await page.getByRole('heading', { name: 'Virtual machines', level: 1 }).waitFor();
+    await dashboard.openCard('Powered-off VMs');
+    await ws.app.heading('Virtual machines').waitFor();
     await ws.waitForCount(`${n} of 40 VMs`);
     await ws.clearFilters().click();
     await ws.open('Dashboard', 'Dashboard');
-    await page
-      .getByRole('group', { name: 'Hosts in maintenance', exact: true })
-      .getByRole('button')
-      .click();
-    await page.getByRole('heading', { name: 'Hosts', level: 1 }).waitFor();
+    await dashboard.openCard('Hosts in maintenance');
+    await ws.app.heading('Hosts').waitFor();
     await ws.waitForCount('0 of 2 hosts');
     await ws.clearFilters().click();
   });
@@ -327,35 +317,24 @@ describe('the inventory workspace in Chromium', () => {
 
     await ws.open('VMs', 'Virtual machines');
     await ws.waitForCount('43 VMs');
-    const scope = page.getByRole('group', { name: 'Scope' });
-    const endpoint = scope.getByRole('combobox', { name: 'Scope endpoint' });
-    const tag = scope.getByRole('combobox', { name: 'Scope tag' });
+    const endpoint = ws.app.scopeEndpoint();
+    const tag = ws.app.scopeTag();
     await expect
-      .poll(() => endpoint.locator('option').allInnerTexts(), { timeout: 10_000 })
+      .poll(() => ws.app.scopeChoices('endpoint'), { timeout: 10_000 })
       .toContain('vc-dr');
     await endpoint.selectOption('vc-dr');
     await ws.waitForCount('3 VMs');
     expect(await ws.rows('Virtual machines').allInnerTexts()).toHaveLength(3);
     await ws.open('Hosts', 'Hosts');
-    await page.getByRole('button', { name: 'Clear the scope' }).last().waitFor();
+    await ws.clearScopeInTable().waitFor();
     await ws.screenshot('scope-empty-hosts');
     await ws.open('Dashboard', 'Dashboard');
-    await expect
-      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText(), {
-        timeout: 10_000,
-      })
-      .toMatch(/^3\b/);
+    await expect.poll(() => dashboard.card('VMs').innerText(), { timeout: 10_000 }).toMatch(/^3\b/);
 
     await endpoint.selectOption('');
-    await expect
-      .poll(() => tag.locator('option').allInnerTexts(), { timeout: 10_000 })
-      .toContain('gold');
+    await expect.poll(() => ws.app.scopeChoices('tag'), { timeout: 10_000 }).toContain('gold');
     await tag.selectOption('gold');
-    await expect
-      .poll(() => page.getByRole('group', { name: 'VMs', exact: true }).innerText(), {
-        timeout: 10_000,
-      })
-      .toMatch(/^1\b/);
+    await expect.poll(() => dashboard.card('VMs').innerText(), { timeout: 10_000 }).toMatch(/^1\b/);
     await ws.open('VMs', 'Virtual machines');
     await ws.waitForCount('1 VM');
     await ws.row('Virtual machines', 'dr-002').waitFor();
@@ -364,46 +343,38 @@ describe('the inventory workspace in Chromium', () => {
     await page.keyboard.press('Control+K');
     await ws.palette().waitFor();
     await page.keyboard.type('dr-00');
-    const names = ws.palette().locator('[role=option] .hit-name');
+    const names = ws.paletteHitNames();
     await expect.poll(() => names.allInnerTexts(), { timeout: 10_000 }).toEqual(['dr-002']);
-    await ws
-      .palette()
-      .getByRole('checkbox', { name: /Only in the scope tag gold/ })
-      .uncheck();
+    await ws.paletteScopeOnly(/Only in the scope tag gold/).uncheck();
     await expect
       .poll(() => names.allInnerTexts(), { timeout: 10_000 })
       .toEqual(['dr-001', 'dr-002', 'dr-003']);
     await page.keyboard.press('Escape');
     await ws.open('Alerts', 'Alerts');
-    await page.locator('.page-header .scope-note', { hasText: 'Scope: tag gold' }).waitFor();
+    await ws.app.scopeNote('Scope: tag gold').waitFor();
     await ws.open('VMs', 'Virtual machines');
-    await scope.getByRole('button', { name: 'Clear the scope' }).click();
+    await ws.app.clearScope();
     await ws.waitForCount('43 VMs');
 
     // The same tag as a quick filter of the table.
-    await ws
-      .table('Virtual machines')
-      .page()
-      .getByRole('toolbar', { name: 'Quick filters' })
-      .getByRole('combobox', { name: 'Tag' })
-      .selectOption('gold');
+    await ws.quickSelect('Tag').selectOption('gold');
     await ws.waitForCount('1 of 43 VMs');
     await ws.clearFilters().click();
     await ws.waitForCount('43 VMs');
   });
 
   it('lists the shortcuts on "?" and reports no errors', async () => {
-    await page.locator('body').click({ position: { x: 5, y: 895 } });
+    await ws.app.clickBackground();
     await page.keyboard.press('?');
-    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await ws.app.shortcutsHelp().waitFor();
     await ws.screenshot('shortcuts');
     await page.keyboard.press('Escape');
-    await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+    await ws.app.setTheme('dark');
     await ws.open('Hosts', 'Hosts');
     await ws.row('Hosts', 'esx1.example.test').dblclick();
     await ws.panel('Host esx1.example.test').waitFor();
     await ws.screenshot('hosts-dark');
-    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    expect(await ws.app.theme()).toBe('dark');
     expect(errors).toEqual([]);
   });
 });

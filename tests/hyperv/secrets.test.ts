@@ -62,6 +62,7 @@ describe('the Hyper-V password', () => {
     await collector.dispose();
     expect(e).toBeInstanceOf(AppError);
     const err = e as AppError;
+    expect(err.code).toBe('PROTOCOL_ERROR');
     expect(err.message).toMatch(/\[redacted\]/);
     expectNoSecret(JSON.stringify(err.toJSON()), 'the error');
     expectNoSecret(log.text(), 'the log');

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITY_FIELDS } from '../../src/shared/entities.js';
 import { AppError } from '../../src/shared/errors.js';
-import {
-  createVsphereCollector,
-  login,
-  retrieveServiceContent,
-} from '../../src/core/collectors/vsphere/index.js';
+import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
+import { login, retrieveServiceContent } from './client-probes.js';
 import { targetFor, testContext } from './helpers.js';
 
 let esx: Vcsim;
@@ -60,7 +57,7 @@ describe('standalone ESXi (vcsim -esx)', () => {
     }
   });
 
-  it('the doctor probe reads about without login', async () => {
+  it('RetrieveServiceContent reads about without login', async () => {
     const r = await retrieveServiceContent({
       host: esx.host,
       port: esx.port,

@@ -8,12 +8,13 @@ import type {
   CollectorTarget,
   CollectProgress,
 } from '../../src/core/collectors/collector.js';
+import { VimClient } from '../../src/core/collectors/vsphere/client.js';
 import {
-  VimClient,
   containerViewObjectSpecXml,
   propertySpecXml,
-} from '../../src/core/collectors/vsphere/client.js';
-import { str, textXml } from '../../src/core/collectors/vsphere/codec.js';
+  str,
+  textXml,
+} from '../../src/core/collectors/vsphere/codec.js';
 import type { MoRef } from '../../src/core/collectors/vsphere/codec.js';
 import { jsonRequest } from '../../src/core/collectors/vsphere/transport.js';
 import type { Vcsim } from '../vcsim/launch.js';

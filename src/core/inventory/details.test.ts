@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
 import type { Store } from '../store/sqlite.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import { entityDetails, snapshotTree } from './details.js';
@@ -195,7 +194,7 @@ describe('entityDetails', () => {
     });
     await expect(
       entityDetails(store.db, { kind: 'host', endpoint: 'nope', id: 'host-1' }),
-    ).rejects.toBeInstanceOf(AppError);
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 

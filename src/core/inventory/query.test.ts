@@ -164,6 +164,7 @@ describe('queryInventory', () => {
       sort: [{ field: 'name; DROP TABLE vm', desc: false }],
     }).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(AppError);
+    expect((e2 as AppError).code).toBe('UNKNOWN_FIELD');
     const e3 = await queryInventory(store.db, {
       kind: 'vms',
       where: [{ field: 'cpuCount', op: '>', value: 'many' }],

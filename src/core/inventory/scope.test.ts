@@ -75,9 +75,10 @@ describe('workspace scope', () => {
     });
     expect(endpoints.rows.map((r) => r['name'])).toEqual(['vc-lab']);
     // The audit log has no endpoint: the scope does not apply, nothing breaks.
+    const audit = await queryInventory(store.db, { kind: 'audit' });
     await expect(
       queryInventory(store.db, { kind: 'audit', scope: { endpoint: 'vc-lab' } }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({ total: audit.total, rows: audit.rows });
   });
 
   it('a tag scope matches the entity’s own tags or its endpoint’s labels, as whole members', async () => {

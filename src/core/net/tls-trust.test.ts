@@ -103,6 +103,8 @@ describe('pinned TLS agent', () => {
 
   it('normalizes thumbprints and rejects malformed ones', () => {
     expect(normalizeThumbprint('ab'.repeat(32))).toBe(Array(32).fill('AB').join(':'));
-    expect(() => normalizeThumbprint('abc')).toThrow(AppError);
+    expect(() => normalizeThumbprint('abc')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
   });
 });

@@ -48,6 +48,20 @@ export class AlertsPage {
     return this.page.getByRole('region', { name: /^History of alert \d+$/ });
   }
 
+  /** A fact of the history panel (the acknowledgement with its comment...). */
+  historyFact(history: Locator, text: string | RegExp): Locator {
+    return history.locator('dd').filter({ hasText: text });
+  }
+
+  /** The list of an alert's transitions in its history panel. */
+  transitions(history: Locator): Locator {
+    return history.getByRole('list', { name: 'Transitions' });
+  }
+
+  transition(history: Locator, text: string | RegExp): Locator {
+    return this.transitions(history).getByRole('listitem').filter({ hasText: text });
+  }
+
   /** Opens a tab of the console: Open, History, Rules or Webhooks. */
   async tab(name: 'Open' | 'History' | 'Rules' | 'Webhooks'): Promise<void> {
     await this.region().getByRole('tab', { name, exact: true }).click();
@@ -67,11 +81,35 @@ export class AlertsPage {
     await this.webhookRow(name).waitFor();
   }
 
+  /** A button of the Webhooks tab ("Send test to ops", "Disable ops"). */
+  webhookButton(name: string): Locator {
+    return this.webhooks().getByRole('button', { name });
+  }
+
+  /** The outcome of a webhook's test send. */
+  testResult(webhook: string): Locator {
+    return this.webhooks().getByRole('status', { name: `Test result of ${webhook}` });
+  }
+
+  /** The button that removes the console's filter on one entity (set by a detail view). */
+  clearEntityFilter(name: string): Locator {
+    return this.page.getByRole('button', { name: `Clear the filter on ${name}` });
+  }
+
+  list(): Locator {
+    return this.page.getByRole('table', { name: 'Alert list' });
+  }
+
   webhookRow(name: string): Locator {
     return this.webhooks()
       .getByRole('table', { name: 'Webhook list' })
       .locator('tbody tr')
       .filter({ hasText: name });
+  }
+
+  /** Text in a webhook's row ("disabled"). */
+  webhookText(name: string, text: string): Locator {
+    return this.webhookRow(name).getByText(text);
   }
 
   /** Rows of the delivery log for a webhook and an alert (`#12`, or `test`). */

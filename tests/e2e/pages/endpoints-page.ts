@@ -21,7 +21,7 @@ export class EndpointsPage {
 
   async open(): Promise<void> {
     await this.app.open('Endpoints');
-    await this.page.getByRole('heading', { name: 'Endpoints', level: 1 }).waitFor();
+    await this.app.heading('Endpoints').waitFor();
   }
 
   addButton(): Locator {
@@ -37,6 +37,31 @@ export class EndpointsPage {
 
   form(): Locator {
     return this.dialog(/^(Add endpoint|Edit endpoint)/);
+  }
+
+  /** A field of the form, by its label (whole, unless `exact` is false). */
+  field(label: string, exact = true): Locator {
+    return this.form().getByLabel(label, { exact });
+  }
+
+  /** Text in the form (a field's error message). */
+  formText(text: string): Locator {
+    return this.form().getByText(text);
+  }
+
+  /** The errors the form shows after a refused save. */
+  formErrors(): Locator {
+    return this.form().getByRole('alert');
+  }
+
+  /** A button of a dialog (the form, the trust dialog, a confirmation). */
+  dialogButton(dialog: Locator, name: string): Locator {
+    return dialog.getByRole('button', { name });
+  }
+
+  /** What the page shows with no endpoint. */
+  emptyState(): Locator {
+    return this.page.getByText('No endpoints yet');
   }
 
   async fillForm(input: EndpointFormInput): Promise<void> {
@@ -65,7 +90,7 @@ export class EndpointsPage {
         !document.querySelector('[role="dialog"]') ||
         document.querySelector('[role="dialog"] [role="alert"]'),
     );
-    const alerts = await this.form().getByRole('alert').allInnerTexts();
+    const alerts = await this.formErrors().allInnerTexts();
     if (alerts.length > 0) throw new Error(`The form refused the endpoint: ${alerts.join('; ')}`);
   }
 
@@ -77,8 +102,33 @@ export class EndpointsPage {
     return this.card(card).getByRole('button', { name: label, exact: true });
   }
 
+  /** Text shown on a card, matched whole ("Disabled", a tag). */
+  cardText(card: string, text: string): Locator {
+    return this.card(card).getByText(text, { exact: true });
+  }
+
+  enabledSwitch(card: string): Locator {
+    return this.card(card).getByRole('switch', { name: 'Enabled' });
+  }
+
+  /** The value of a fact on a card ("Last sync", "Credential"). */
+  cardFact(card: string, term: string): Locator {
+    return this.card(card)
+      .locator('div', { has: this.page.locator('dt', { hasText: term }) })
+      .locator('dd');
+  }
+
+  pinnedThumbprint(card: string): Locator {
+    return this.card(card).getByTestId('pinned-thumbprint');
+  }
+
   testPanel(): Locator {
     return this.page.getByRole('region', { name: 'Connection test' });
+  }
+
+  /** A button of the connection test ("Save report", "Test again"). */
+  testButton(name: string): Locator {
+    return this.testPanel().getByRole('button', { name });
   }
 
   /** One step of the checklist, by its label ("TLS handshake"); its name ends with the status. */
@@ -86,8 +136,22 @@ export class EndpointsPage {
     return this.testPanel().getByRole('listitem', { name: new RegExp(`^${label}: `) });
   }
 
+  /** A step of the checklist with the status it ends with ("API probe: Failed"). */
+  stepWithStatus(name: string): Locator {
+    return this.testPanel().getByRole('listitem', { name });
+  }
+
+  /** A button within one step of the checklist ("Review certificate"). */
+  stepButton(label: string, name: string): Locator {
+    return this.step(label).getByRole('button', { name });
+  }
+
   trustDialog(): Locator {
     return this.dialog('Untrusted certificate');
+  }
+
+  certificateFingerprint(): Locator {
+    return this.trustDialog().getByTestId('certificate-fingerprint');
   }
 
   status(): Locator {

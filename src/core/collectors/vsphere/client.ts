@@ -1,85 +1,24 @@
 /**
- * A small vim25 client: one session per endpoint, one request in flight at a time, automatic
- * single re-login when the server forgets the session, Logout on dispose.
+ * The vim25 calls the collector makes, over one VimSession (session.ts): the PropertyCollector
+ * (container views, paged and streamed retrievals, filters and WaitForUpdatesEx), events and tasks.
  */
-import http from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
 import { AppError } from '../../../shared/errors.js';
-import type { Logger } from '../../logger.js';
-import { createPinnedAgent, normalizeThumbprint } from '../../net/tls-trust.js';
 import {
-  arr,
-  envelope,
-  faultToError,
-  moRefXml,
-  obj,
-  path,
-  ref,
-  str,
+  containerViewXml,
+  propertyFilterXml,
+  eventFilterXml,
+  objectSpecXml,
+  propertySpecXml,
+  retrieveSpecXml,
   textXml,
-  internName,
-  xmlEscape,
-} from './codec.js';
-import type { MoRef, Pruning, VimObject, VimStream, VimValue } from './codec.js';
-import { soapPost, withEndpoint } from './transport.js';
-
-export interface VimClientOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly thumbprint: string | null;
-  readonly username?: string;
-  /** Kept only for the automatic re-login; never logged or copied into errors. */
-  readonly password?: string;
-  /** Per-call timeout. */
-  readonly timeoutMs?: number;
-  readonly log?: Logger;
-  /** Tests only: plain HTTP against a local fake server. */
-  readonly protocol?: 'https' | 'http';
-  readonly path?: string;
-  /** Send CurrentTime when idle this long, so the server does not expire the session. 0 = off. */
-  readonly keepaliveMs?: number;
-  /**
-   * Bound on one answer decoded as a tree (streamed RetrievePropertiesEx objects count one by
-   * one); past it the call fails with PROTOCOL_ERROR instead of exhausting memory.
-   */
-  readonly maxTreeBytes?: number;
-  /** Bound on one whole answer, streamed or not (see SoapPostOptions.maxResponseBytes). */
-  readonly maxResponseBytes?: number;
-  /** Retries of idempotent reads after a transient failure (0 = none). */
-  readonly retries?: number;
-  /** First backoff delay; doubled per retry, plus jitter. */
-  readonly retryDelayMs?: number;
-}
-
-export interface AboutInfo {
-  readonly name: string;
-  readonly fullName: string;
-  readonly vendor: string;
-  readonly version: string;
-  readonly build: string;
-  readonly apiType: string;
-  readonly apiVersion: string;
-  readonly instanceUuid: string | null;
-  readonly productLineId: string | null;
-}
-
-export interface ServiceContent {
-  readonly about: AboutInfo;
-  readonly rootFolder: MoRef;
-  readonly propertyCollector: MoRef;
-  readonly viewManager: MoRef | null;
-  readonly sessionManager: MoRef;
-  readonly eventManager: MoRef | null;
-  readonly perfManager: MoRef | null;
-  readonly customFieldsManager: MoRef | null;
-  readonly raw: VimObject;
-}
-
-export interface CallOptions {
-  readonly signal?: AbortSignal | undefined;
-  readonly timeoutMs?: number;
-  readonly discard?: boolean;
-}
+  waitForUpdatesXml,
+} from './request-xml.js';
+import { VimSession, MAX_LANES, moRefOrThrow } from './session.js';
+import type { CallOptions } from './session.js';
+import { internName } from './vim-decoder.js';
+import type { Pruning, VimStream } from './vim-decoder.js';
+import { arr, obj, path, ref, str } from './vim-values.js';
+import type { MoRef, VimObject, VimValue } from './vim-values.js';
 
 export interface ObjectContent {
   readonly obj: MoRef;
@@ -90,82 +29,6 @@ export interface ObjectContent {
 export interface RetrieveResult {
   readonly token: string | null;
   readonly objects: ObjectContent[];
-}
-
-const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
-
-/**
- * Methods that only read, so running them twice is harmless. Login (a second session), the
- * paging calls (a token is consumed) and anything that starts a task are never retried.
- */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
-  'RetrieveServiceContent',
-  'RetrievePropertiesEx',
-]);
-
-/** Failures worth another try: the connection broke, or a proxy or server said "later". */
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof AppError)) return false;
-  if (e.code === 'CONNECTION_LOST') return true;
-  const status = e.details?.['status'];
-  return (
-    e.code === 'HTTP_ERROR' &&
-    (status === 500 || status === 502 || status === 503 || status === 504)
-  );
-}
-
-function sleep(
-  ms: number,
-  signal: AbortSignal | undefined,
-  details: Record<string, unknown>,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AppError('CANCELLED', 'The call was cancelled.', details));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function moRefOrThrow(v: VimValue | undefined, what: string): MoRef {
-  const r = ref(v);
-  if (!r)
-    throw new AppError('PROTOCOL_ERROR', `The server's ${what} is missing or not a reference.`);
-  return r;
-}
-
-export function parseServiceContent(v: VimValue): ServiceContent {
-  const o = obj(v);
-  if (!o) throw new AppError('NOT_VSPHERE', 'RetrieveServiceContent returned no service content.');
-  const a = obj(o['about']);
-  if (!a) throw new AppError('NOT_VSPHERE', 'The service content has no "about" information.');
-  return {
-    about: {
-      name: str(a['name']) ?? '',
-      fullName: str(a['fullName']) ?? '',
-      vendor: str(a['vendor']) ?? '',
-      version: str(a['version']) ?? '',
-      build: str(a['build']) ?? '',
-      apiType: str(a['apiType']) ?? '',
-      apiVersion: str(a['apiVersion']) ?? '',
-      instanceUuid: str(a['instanceUuid']),
-      productLineId: str(a['productLineId']),
-    },
-    rootFolder: moRefOrThrow(o['rootFolder'], 'rootFolder'),
-    propertyCollector: moRefOrThrow(o['propertyCollector'], 'propertyCollector'),
-    viewManager: ref(o['viewManager']),
-    sessionManager: moRefOrThrow(o['sessionManager'], 'sessionManager'),
-    eventManager: ref(o['eventManager']),
-    perfManager: ref(o['perfManager']),
-    customFieldsManager: ref(o['customFieldsManager']),
-    raw: o,
-  };
 }
 
 /** Reads one ObjectContent into a property map keyed by path; null when it names no object. */
@@ -205,9 +68,6 @@ export function parseObjects(v: VimValue | undefined): ObjectContent[] {
 const OBJECT_SET_DEPTH = 6;
 const OBJECT_SET: ReadonlySet<string> = new Set(['objectSet']);
 
-/** Requests in flight at most (retrieveConcurrent); every other call runs alone. */
-const MAX_LANES = 2;
-
 /** Envelope > Body > *Response > returnval > objects: where RetrieveResult's objects close. */
 const OBJECTS_DEPTH = 5;
 const OBJECTS: ReadonlySet<string> = new Set(['objects']);
@@ -230,314 +90,8 @@ function objectStream(onObject: (o: ObjectContent) => void, prune: Pruning | und
   };
 }
 
-/** `<propSet>` entries for a PropertyFilterSpec. */
-export function propertySpecXml(type: string, paths: readonly string[]): string {
-  return `<propSet><type>${xmlEscape(type)}</type>${paths.map((p) => textXml('pathSet', p)).join('')}</propSet>`;
-}
-
-/** `<objectSet>` that selects every object of a ContainerView (the view itself skipped). */
-export function containerViewObjectSpecXml(view: MoRef): string {
-  return (
-    `<objectSet>${moRefXml('obj', view)}<skip>true</skip>` +
-    '<selectSet xsi:type="TraversalSpec"><name>traverseView</name><type>ContainerView</type>' +
-    '<path>view</path><skip>false</skip></selectSet></objectSet>'
-  );
-}
-
-export function objectSpecXml(o: MoRef): string {
-  return `<objectSet>${moRefXml('obj', o)}<skip>false</skip></objectSet>`;
-}
-
-/**
- * Turns TLS session resumption off. A resumed TLS 1.3 session presents no certificate, so the pin
- * cannot be checked on it: the pinned agent's check then fails (or throws on the empty
- * certificate) on every reconnect, e.g. after an aborted request destroyed the kept-alive socket.
- * A full handshake per new connection is cheap next to a sync, and keeps the pin enforced.
- */
-function noResumption(agent: HttpsAgent): HttpsAgent {
-  (agent as HttpsAgent & { maxCachedSessions: number }).maxCachedSessions = 0;
-  return agent;
-}
-
-export class VimClient {
-  readonly url: URL;
-  private readonly agent: http.Agent | HttpsAgent;
-  private readonly pin: string | null;
-  private readonly timeoutMs: number;
-  private readonly log: Logger | undefined;
-  private readonly username: string | undefined;
-  private password: string | undefined;
-  private cookie: string | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-  private sc: ServiceContent | undefined;
-  private loggedIn = false;
-  private generation = 0;
-  private disposed = false;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private readonly keepaliveMs: number;
-  private readonly maxTreeBytes: number | undefined;
-  private readonly maxResponseBytes: number | undefined;
-  private readonly retries: number;
-  private readonly retryDelayMs: number;
-  private lastActivity = Date.now();
-
-  constructor(opts: VimClientOptions) {
-    const protocol = opts.protocol ?? 'https';
-    const host =
-      opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
-    this.url = new URL(`${protocol}://${host}:${opts.port}${opts.path ?? '/sdk'}`);
-    this.pin = opts.thumbprint ? normalizeThumbprint(opts.thumbprint) : null;
-    // Two sockets: calls are one at a time, except retrieveConcurrent's measured parallel reads.
-    this.agent =
-      protocol === 'https'
-        ? noResumption(createPinnedAgent(opts.thumbprint, { maxSockets: MAX_LANES }))
-        : new http.Agent({ keepAlive: true, maxSockets: MAX_LANES });
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.log = opts.log;
-    this.username = opts.username;
-    this.password = opts.password;
-    this.keepaliveMs = opts.keepaliveMs ?? 0;
-    this.maxTreeBytes = opts.maxTreeBytes;
-    this.maxResponseBytes = opts.maxResponseBytes;
-    this.retries = opts.retries ?? 2;
-    this.retryDelayMs = opts.retryDelayMs ?? 250;
-  }
-
-  /** The host name, as transport errors name the endpoint. */
-  private get endpoint(): string {
-    return this.url.hostname;
-  }
-
-  /** The keep-alive agent, shared with the vAPI REST reads so they reuse the TLS trust. */
-  get httpAgent(): http.Agent {
-    return this.agent;
-  }
-
-  get isLoggedIn(): boolean {
-    return this.loggedIn;
-  }
-
-  /**
-   * Counts logins. Server-side objects (container views, property collectors) belong to the
-   * session that made them, so a change after a re-login means they are gone.
-   */
-  get sessionGeneration(): number {
-    return this.generation;
-  }
-
-  get pinnedThumbprint(): string | null {
-    return this.pin;
-  }
-
-  get serviceContent(): ServiceContent {
-    if (!this.sc) throw new AppError('INTERNAL', 'RetrieveServiceContent has not run yet.');
-    return this.sc;
-  }
-
-  private soapAction(): string {
-    const v = this.sc?.about.apiVersion;
-    return v ? `urn:vim25/${v}` : 'urn:vim25';
-  }
-
-  /** Runs `fn` after every earlier request finished: one request in flight per session. */
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async rawCall(
-    method: string,
-    thisRef: MoRef,
-    inner: string,
-    opts: CallOptions,
-    stream?: VimStream,
-  ): Promise<VimValue> {
-    if (this.disposed) throw new AppError('CANCELLED', 'The vSphere client was disposed.');
-    this.lastActivity = Date.now();
-    const res = await soapPost({
-      stream,
-      maxTreeBytes: this.maxTreeBytes,
-      maxResponseBytes: this.maxResponseBytes,
-      url: this.url,
-      agent: this.agent,
-      pin: this.pin,
-      body: envelope(method, thisRef, inner),
-      soapAction: this.soapAction(),
-      method,
-      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
-      signal: opts.signal,
-      cookie: this.cookie,
-      discard: opts.discard ?? false,
-    });
-    if (res.sessionCookie) this.cookie = res.sessionCookie;
-    if (res.result === null) {
-      // Discard mode (benchmark): report the byte count and the paging token, nothing else.
-      const token = /<token>([^<]*)<\/token>/.exec(res.head ?? '')?.[1];
-      return token === undefined
-        ? { _type: 'Discarded', bytes: res.bytes }
-        : { _type: 'Discarded', bytes: res.bytes, token };
-    }
-    if (res.result.kind === 'fault')
-      throw withEndpoint(faultToError(res.result, method), this.endpoint, method);
-    const r = obj(res.result.value);
-    // Responses carry `returnval` (one or repeated); void methods carry nothing.
-    return r?.['returnval'] ?? '';
-  }
-
-  /**
-   * rawCall, retried with exponential backoff after a transient failure when the method is an
-   * idempotent read. A streamed call may deliver some items again on a retry: stream consumers
-   * key what they receive by managed object, so a repeat overwrites.
-   */
-  private async retrying(
-    method: string,
-    thisRef: MoRef,
-    inner: string,
-    opts: CallOptions,
-    stream?: VimStream,
-  ): Promise<VimValue> {
-    const attempts = IDEMPOTENT_METHODS.has(method) && !opts.discard ? this.retries + 1 : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.rawCall(method, thisRef, inner, opts, stream);
-      } catch (e) {
-        if (attempt >= attempts || !isTransient(e) || opts.signal?.aborted) {
-          if (attempt > 1 && e instanceof AppError) {
-            throw new AppError(
-              e.code,
-              e.message,
-              { ...(e.details ?? {}), attempts: attempt },
-              { cause: e.cause },
-            );
-          }
-          throw e;
-        }
-        const base = this.retryDelayMs * 2 ** (attempt - 1);
-        const delay = Math.round(base + Math.random() * base);
-        this.log?.info(
-          { method, attempt, delayMs: delay, err: (e as AppError).code },
-          'vSphere call failed; retrying',
-        );
-        await sleep(delay, opts.signal, { host: this.endpoint, method });
-      }
-    }
-  }
-
-  /**
-   * Calls a vim25 method. A NotAuthenticated fault triggers one re-login and one retry, so an
-   * expired idle session does not fail a sync.
-   */
-  call(method: string, thisRef: MoRef, inner = '', opts: CallOptions = {}): Promise<VimValue> {
-    return this.callStreaming(method, thisRef, inner, opts, undefined);
-  }
-
-  private callStreaming(
-    method: string,
-    thisRef: MoRef,
-    inner: string,
-    opts: CallOptions,
-    stream: VimStream | undefined,
-  ): Promise<VimValue> {
-    return this.serialize(async () => {
-      try {
-        return await this.retrying(method, thisRef, inner, opts, stream);
-      } catch (e) {
-        if (
-          e instanceof AppError &&
-          e.code === 'NOT_AUTHENTICATED' &&
-          this.loggedIn &&
-          this.username !== undefined &&
-          this.password !== undefined
-        ) {
-          this.log?.info({ method }, 'vSphere session lost; logging in again');
-          this.cookie = undefined;
-          await this.doLogin(opts);
-          return await this.retrying(method, thisRef, inner, opts, stream);
-        }
-        throw e;
-      }
-    });
-  }
-
-  async retrieveServiceContent(opts: CallOptions = {}): Promise<ServiceContent> {
-    const v = await this.serialize(() =>
-      this.retrying('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
-    );
-    this.sc = parseServiceContent(v);
-    return this.sc;
-  }
-
-  private async doLogin(opts: CallOptions): Promise<VimObject> {
-    if (this.username === undefined || this.password === undefined) {
-      throw new AppError('CREDENTIALS_REQUIRED', 'A user name and password are needed to log in.');
-    }
-    const sc =
-      this.sc ??
-      (this.sc = parseServiceContent(
-        await this.retrying('RetrieveServiceContent', SERVICE_INSTANCE, '', opts),
-      ));
-    const v = await this.rawCall(
-      'Login',
-      sc.sessionManager,
-      textXml('userName', this.username) + textXml('password', this.password),
-      opts,
-    );
-    this.loggedIn = true;
-    this.generation++;
-    this.startKeepalive();
-    return obj(v) ?? {};
-  }
-
-  /** RetrieveServiceContent (if needed) and Login. Returns the UserSession. */
-  login(opts: CallOptions = {}): Promise<VimObject> {
-    return this.serialize(() => this.doLogin(opts));
-  }
-
-  private startKeepalive(): void {
-    if (this.keepaliveMs <= 0 || this.keepaliveTimer) return;
-    this.keepaliveTimer = setInterval(
-      () => {
-        if (Date.now() - this.lastActivity < this.keepaliveMs) return;
-        this.currentTime().catch((e: unknown) => {
-          this.log?.debug(
-            { err: e instanceof AppError ? e.code : String(e) },
-            'vSphere keepalive failed',
-          );
-        });
-      },
-      Math.max(1000, Math.floor(this.keepaliveMs / 2)),
-    );
-    this.keepaliveTimer.unref();
-  }
-
-  async currentTime(opts: CallOptions = {}): Promise<string> {
-    return str(await this.call('CurrentTime', SERVICE_INSTANCE, '', opts)) ?? '';
-  }
-
-  /** Logs out (best effort), forgets the password and closes the sockets. */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    if (this.loggedIn && this.sc) {
-      try {
-        await this.serialize(() =>
-          this.rawCall('Logout', this.serviceContent.sessionManager, '', { timeoutMs: 5000 }),
-        );
-      } catch (e) {
-        this.log?.debug(
-          { err: e instanceof AppError ? e.code : String(e) },
-          'vSphere logout failed',
-        );
-      }
-    }
-    this.loggedIn = false;
-    this.disposed = true;
-    this.password = undefined;
-    this.cookie = undefined;
-    this.agent.destroy();
-  }
-
+/** The session's vim25 calls: the PropertyCollector, events and tasks. */
+export class VimClient extends VimSession {
   // -------------------------------------------------------------------------------------------
   // Property collector
 
@@ -548,14 +102,7 @@ export class VimClient {
   ): Promise<MoRef> {
     const vm = this.serviceContent.viewManager;
     if (!vm) throw new AppError('NOT_VSPHERE', 'This endpoint has no ViewManager.');
-    const v = await this.call(
-      'CreateContainerView',
-      vm,
-      moRefXml('container', container) +
-        types.map((t) => textXml('type', t)).join('') +
-        textXml('recursive', true),
-      opts,
-    );
+    const v = await this.call('CreateContainerView', vm, containerViewXml(container, types), opts);
     return moRefOrThrow(v, 'container view');
   }
 
@@ -597,7 +144,7 @@ export class VimClient {
   ): Promise<void> {
     let token = await this.retrieveStreaming(
       'RetrievePropertiesEx',
-      `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
+      retrieveSpecXml(specSetXml, maxObjects),
       onObject,
       opts,
       collector,
@@ -645,23 +192,13 @@ export class VimClient {
       const stream = objectStream(onObject, opts.prune);
       let relogin: Promise<unknown> | undefined;
       const call = async (method: string, body: string): Promise<VimValue> => {
-        const generation = this.generation;
+        const generation = this.sessionGeneration;
         try {
           return await this.retrying(method, collector, body, callOpts, stream);
         } catch (e) {
-          if (
-            !(e instanceof AppError && e.code === 'NOT_AUTHENTICATED') ||
-            !this.loggedIn ||
-            this.username === undefined ||
-            this.password === undefined
-          )
-            throw e;
+          if (!this.canRelogin(e)) throw e;
           // Both lanes may see the fault; one re-login serves them.
-          if (this.generation === generation) {
-            this.log?.info({ method }, 'vSphere session lost; logging in again');
-            this.cookie = undefined;
-            relogin ??= this.doLogin(callOpts);
-          }
+          if (this.sessionGeneration === generation) relogin ??= this.relogin(method, callOpts);
           await relogin;
           return await this.retrying(method, collector, body, callOpts, stream);
         }
@@ -674,13 +211,7 @@ export class VimClient {
           if (spec === undefined) return;
           try {
             let token = str(
-              path(
-                await call(
-                  'RetrievePropertiesEx',
-                  `<specSet>${spec}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
-                ),
-                'token',
-              ),
+              path(await call('RetrievePropertiesEx', retrieveSpecXml(spec, maxObjects)), 'token'),
             );
             while (token) {
               const current = token;
@@ -692,12 +223,12 @@ export class VimClient {
                   ),
                 );
               } catch (e) {
-                await this.rawCall(
-                  'CancelRetrievePropertiesEx',
-                  collector,
-                  textXml('token', current),
-                  { timeoutMs: 5_000 },
-                ).catch(() => undefined);
+                await this.rawCall({
+                  method: 'CancelRetrievePropertiesEx',
+                  thisRef: collector,
+                  inner: textXml('token', current),
+                  opts: { timeoutMs: 5_000 },
+                }).catch(() => undefined);
                 throw e;
               }
             }
@@ -736,7 +267,7 @@ export class VimClient {
     const v = await this.call(
       'RetrievePropertiesEx',
       collector,
-      `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
+      retrieveSpecXml(specSetXml, maxObjects),
       opts,
     );
     return { token: str(path(v, 'token')), objects: parseObjects(path(v, 'objects')) };
@@ -780,10 +311,7 @@ export class VimClient {
       onPage([...page.values()]);
       return token;
     };
-    let token = await collect(
-      'RetrievePropertiesEx',
-      `<specSet>${specSetXml}</specSet><options>${textXml('maxObjects', maxObjects)}</options>`,
-    );
+    let token = await collect('RetrievePropertiesEx', retrieveSpecXml(specSetXml, maxObjects));
     while (token) {
       const current = token;
       try {
@@ -827,12 +355,7 @@ export class VimClient {
 
   async createFilter(pc: MoRef, specXml: string, opts: CallOptions = {}): Promise<MoRef> {
     return moRefOrThrow(
-      await this.call(
-        'CreateFilter',
-        pc,
-        `<spec>${specXml}</spec><partialUpdates>false</partialUpdates>`,
-        opts,
-      ),
+      await this.call('CreateFilter', pc, propertyFilterXml(specXml), opts),
       'property filter',
     );
   }
@@ -856,8 +379,7 @@ export class VimClient {
     const v = await this.callStreaming(
       'WaitForUpdatesEx',
       pc,
-      textXml('version', version) +
-        `<options>${textXml('maxWaitSeconds', maxWaitSeconds)}</options>`,
+      waitForUpdatesXml(version, maxWaitSeconds),
       {
         ...opts,
         timeoutMs: Math.max(opts.timeoutMs ?? this.timeoutMs, (maxWaitSeconds + 30) * 1000),
@@ -884,10 +406,7 @@ export class VimClient {
   ): Promise<VimObject[]> {
     const em = this.serviceContent.eventManager;
     if (!em) return [];
-    const filter = sinceIso
-      ? `<filter><time><beginTime>${xmlEscape(sinceIso)}</beginTime></time><maxCount>${maxCount}</maxCount></filter>`
-      : `<filter><maxCount>${maxCount}</maxCount></filter>`;
-    const v = await this.call('QueryEvents', em, filter, opts);
+    const v = await this.call('QueryEvents', em, eventFilterXml(sinceIso, maxCount), opts);
     return arr(v)
       .map((e) => obj(e))
       .filter((e): e is VimObject => e !== undefined);
@@ -933,51 +452,5 @@ export class VimClient {
   ): Promise<VimValue | undefined> {
     const task = moRefOrThrow(await this.call(method, thisRef, inner, opts), `${method} task`);
     return this.waitForTask(task, opts);
-  }
-}
-
-/**
- * The connectivity doctor's probe: RetrieveServiceContent without logging in. Throws NOT_VSPHERE
- * when the endpoint answers but is not vim25 (including an HTTP error on /sdk).
- */
-export async function retrieveServiceContent(
-  opts: Omit<VimClientOptions, 'username' | 'password'> & CallOptions,
-): Promise<{ about: AboutInfo }> {
-  const client = new VimClient(opts);
-  try {
-    const sc = await client.retrieveServiceContent(opts);
-    return { about: sc.about };
-  } catch (e) {
-    if (e instanceof AppError && (e.code === 'HTTP_ERROR' || e.code === 'PROTOCOL_ERROR')) {
-      throw new AppError(
-        'NOT_VSPHERE',
-        `${opts.host} does not serve the vSphere API at ${client.url.pathname}.`,
-        {
-          ...(e.details ?? {}),
-          cause: e.code,
-        },
-      );
-    }
-    throw e;
-  } finally {
-    await client.dispose();
-  }
-}
-
-/** The doctor's login check: connects, logs in, reads `about`, logs out. */
-export async function login(
-  opts: VimClientOptions & CallOptions & { username: string; password: string },
-): Promise<{ about: AboutInfo; userName: string | null; fullName: string | null }> {
-  const client = new VimClient(opts);
-  try {
-    const sc = await client.retrieveServiceContent(opts);
-    const session = await client.login(opts);
-    return {
-      about: sc.about,
-      userName: str(session['userName']),
-      fullName: str(session['fullName']),
-    };
-  } finally {
-    await client.dispose();
   }
 }

@@ -10,10 +10,12 @@ import type {
 } from '../../../shared/entities.js';
 import { AppError } from '../../../shared/errors.js';
 import type { CollectContext, Collector, CollectorTarget } from '../collector.js';
-import { arr, internName, obj, path, ref, str } from './codec.js';
-import type { MoRef, VimValue } from './codec.js';
-import { containerViewObjectSpecXml, objectSpecXml, propertySpecXml, VimClient } from './client.js';
+import { VimClient } from './client.js';
 import type { ObjectContent } from './client.js';
+import { containerViewObjectSpecXml, objectSpecXml, propertySpecXml } from './request-xml.js';
+import { internName } from './vim-decoder.js';
+import { arr, obj, path, ref, str } from './vim-values.js';
+import type { MoRef, VimValue } from './vim-values.js';
 import {
   compactProperty,
   InventoryCache,
@@ -44,9 +46,9 @@ export interface VsphereCollectorOptions {
   /** Retries of idempotent reads after a transient failure (default 2). */
   readonly retries?: number;
   readonly retryDelayMs?: number;
-  /** Bound on one answer (or one streamed object) decoded in memory; see VimClientOptions. */
+  /** Bound on one answer (or one streamed object) decoded in memory; see VimSessionOptions. */
   readonly maxTreeBytes?: number;
-  /** Bound on one whole answer; see VimClientOptions. */
+  /** Bound on one whole answer; see VimSessionOptions. */
   readonly maxResponseBytes?: number;
   /** VMs per slice when a large VM view is read by reference (default {@link VM_SLICE}). */
   readonly vmSlice?: number;

@@ -9,8 +9,10 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { AppError } from '../../../shared/errors.js';
 import { verifyPeer } from '../../net/tls-trust.js';
-import { VimDecoder, readEnvelope } from './codec.js';
-import type { SoapResult, VimStream } from './codec.js';
+import { readEnvelope } from './soap-envelope.js';
+import type { SoapResult } from './soap-envelope.js';
+import { VimDecoder } from './vim-decoder.js';
+import type { VimStream } from './vim-decoder.js';
 
 export interface SoapPostOptions {
   readonly url: URL;
@@ -24,8 +26,6 @@ export interface SoapPostOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
   readonly cookie?: string | undefined;
-  /** Benchmark mode: read and discard the body instead of decoding it. */
-  readonly discard?: boolean;
   /** Hand these elements to a consumer as they close instead of building them into the result. */
   readonly stream?: VimStream | undefined;
   /** Bound on the bytes decoded into one tree (see VimDecoderOptions.maxTreeBytes). */
@@ -41,12 +41,9 @@ const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024 * 1024;
 
 export interface SoapPostResult {
   readonly status: number;
-  /** Null in discard mode. */
-  readonly result: SoapResult | null;
+  readonly result: SoapResult;
   readonly sessionCookie: string | undefined;
   readonly bytes: number;
-  /** Discard mode: the first bytes of the body, enough to find a RetrieveResult token. */
-  readonly head?: string;
 }
 
 const UNTRUSTED_CODES = new Set([
@@ -329,19 +326,6 @@ export function soapPost(opts: SoapPostOptions): Promise<SoapPostResult> {
             ),
           );
       });
-
-      if (opts.discard && status === 200) {
-        let head = '';
-        res.on('data', (c: Buffer) => {
-          if (head.length < 2048) head += c.subarray(0, 2048).toString('latin1');
-          bytes += c.length;
-        });
-        res.on('end', () => {
-          ended = true;
-          done({ status, result: null, sessionCookie, bytes, head });
-        });
-        return;
-      }
 
       if (!/xml/i.test(contentType)) {
         // Not SOAP at all: a web server, a proxy's error page, a Hyper-V host...

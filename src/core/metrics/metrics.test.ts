@@ -1,8 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UsageSample } from '../../src/shared/entities.js';
-import { writeSamples } from '../../src/core/inventory/writer.js';
+import type { UsageSample } from '../../shared/entities.js';
+import { writeSamples } from '../inventory/writer.js';
 import {
   DEFAULT_RETENTION,
   drainSamples,
@@ -10,12 +10,12 @@ import {
   prune,
   rollupClosed,
   rollupHour,
-} from '../../src/core/metrics/rollup.js';
-import { readSeries } from '../../src/core/metrics/series.js';
-import { metricsDb } from '../../src/core/metrics/tables.js';
-import { staticMigrationProvider } from '../../src/core/store/migrations/index.js';
-import type { Store } from '../../src/core/store/sqlite.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+} from './rollup.js';
+import { readSeries } from './series.js';
+import { metricsDb } from './tables.js';
+import { staticMigrationProvider } from '../store/migrations/index.js';
+import type { Store } from '../store/sqlite.js';
+import { addEndpoint, memoryStore } from '../../../tests/helpers/store.js';
 
 const vm = (at: string, cpuMhz: number | null, memoryBytes: number | null = null): UsageSample => ({
   entityType: 'vm',

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CollectedEntity, FieldValue } from '../../src/shared/entities.js';
-import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
-import { alertHistory, listAlerts } from '../../src/core/alerts/repository.js';
-import { updateRule } from '../../src/core/alerts/rule-configs.js';
-import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { alertListSchema } from '../../src/shared/alerts.js';
-import type { AlertDto } from '../../src/shared/alerts.js';
-import type { Store } from '../../src/core/store/sqlite.js';
-import { addEndpoint, memoryStore, sampleInventory } from '../helpers/store.js';
+import type { CollectedEntity, FieldValue } from '../../shared/entities.js';
+import { evaluateEndpoint } from './engine.js';
+import { alertHistory, listAlerts } from './repository.js';
+import { updateRule } from './rule-configs.js';
+import { writeFullInventory } from '../inventory/writer.js';
+import { alertListSchema } from '../../shared/alerts.js';
+import type { AlertDto } from '../../shared/alerts.js';
+import type { Store } from '../store/sqlite.js';
+import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 
 /*
  * The host and guest health rules (SSH / ESXi Shell, NTP, host certificate, CD-ROM or floppy,

@@ -1,20 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CollectedEntity, CollectedEvent, FieldValue } from '../../src/shared/entities.js';
-import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
-import {
-  ackAlerts,
-  alertHistory,
-  alertSummary,
-  listAlerts,
-  snoozeAlerts,
-} from '../../src/core/alerts/repository.js';
-import { listRules, updateRule } from '../../src/core/alerts/rule-configs.js';
-import { suppress } from '../../src/core/alerts/suppressions.js';
-import { writeFullInventory, writeSamples } from '../../src/core/inventory/writer.js';
-import { alertListSchema } from '../../src/shared/alerts.js';
-import type { AlertDto } from '../../src/shared/alerts.js';
-import type { Store } from '../../src/core/store/sqlite.js';
-import { addEndpoint, memoryStore, sampleInventory } from '../helpers/store.js';
+import type { CollectedEntity, CollectedEvent, FieldValue } from '../../shared/entities.js';
+import { evaluateEndpoint } from './engine.js';
+import { ackAlerts, alertHistory, alertSummary, listAlerts, snoozeAlerts } from './repository.js';
+import { listRules, updateRule } from './rule-configs.js';
+import { suppress } from './suppressions.js';
+import { writeFullInventory, writeSamples } from '../inventory/writer.js';
+import { alertListSchema } from '../../shared/alerts.js';
+import type { AlertDto } from '../../shared/alerts.js';
+import type { Store } from '../store/sqlite.js';
+import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 
 type Overrides = Record<string, Record<string, FieldValue>>;
 

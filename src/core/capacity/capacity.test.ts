@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CollectedEntity, UsageSample } from '../../src/shared/entities.js';
-import { fitLine, forecastFull, median } from '../../src/core/capacity/forecast.js';
-import { capacityReport } from '../../src/core/capacity/report.js';
-import { writeFullInventory, writeSamples } from '../../src/core/inventory/writer.js';
-import { metricsPass } from '../../src/core/metrics/rollup.js';
-import type { Store } from '../../src/core/store/sqlite.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+import type { CollectedEntity, UsageSample } from '../../shared/entities.js';
+import { fitLine, forecastFull, median } from './forecast.js';
+import { capacityReport } from './report.js';
+import { writeFullInventory, writeSamples } from '../inventory/writer.js';
+import { metricsPass } from '../metrics/rollup.js';
+import type { Store } from '../store/sqlite.js';
+import { addEndpoint, memoryStore } from '../../../tests/helpers/store.js';
 
 describe('forecast maths', () => {
   it('fits an exact line with R² = 1', () => {
