@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import type { Core } from '../core/core.js';
+import type { Channel, RequestInput, RequestOutput } from '../shared/contract.js';
 
 /** What every CLI command gets: the core and its streams, so commands are testable in-process. */
 export interface CliContext {
@@ -9,4 +11,27 @@ export interface CliContext {
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+}
+
+/** Who the audit log names for CLI changes. */
+export function cliActor(env: NodeJS.ProcessEnv): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = env['USER'] ?? env['USERNAME'] ?? 'unknown';
+  }
+  return `cli:${name}`;
+}
+
+/**
+ * Calls the core as the command line: through the one dispatcher (host `cli`), typed, and a
+ * failure thrown as the typed `AppError`.
+ */
+export function invoke<C extends Channel>(
+  ctx: CliContext,
+  channel: C,
+  input: RequestInput<C>,
+): Promise<RequestOutput<C>> {
+  return ctx.core.invoke(channel, input, { actor: cliActor(ctx.env), host: 'cli' });
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Channel, Reply } from '../shared/contract.js';
+import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/contract.js';
+import { unwrapReply } from '../shared/transport.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
@@ -71,8 +72,17 @@ export interface Core {
   readonly imports: ImportRuns;
   /** Set when the store was damaged at start and restored from a backup (or started empty). */
   readonly recovery: RecoveryNotice | null;
-  /** Validates and runs one request: what every transport calls. */
+  /** Checks the caller's host, validates and runs one request: what every transport calls. */
   request(channel: unknown, input: unknown, ctx: RequestContext): Promise<Reply<Channel>>;
+  /**
+   * The same dispatcher for in-process callers (the CLI, tests): typed input and output, and a
+   * failure thrown as the typed `AppError`.
+   */
+  invoke<C extends Channel>(
+    channel: C,
+    input: RequestInput<C>,
+    ctx: RequestContext,
+  ): Promise<RequestOutput<C>>;
   /** Starts background services (the scheduler). Hosts that only query never call it. */
   start(opts?: StartOptions): Promise<void>;
   dispose(): Promise<void>;
@@ -84,7 +94,8 @@ export interface Core {
  *
  * @example
  * const core = await createCore({ dataDir, host: 'cli', vault: keyFileVault(dataDir) });
- * const reply = await core.request('inventory:query', { kind: 'vms' }, { actor: 'cli' });
+ * const reply = await core.request('inventory:query', { kind: 'vms' }, { actor, host: 'cli' });
+ * const vms = await core.invoke('inventory:query', { kind: 'vms' }, { actor, host: 'cli' });
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? silentLogger();
@@ -171,6 +182,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     imports,
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
+    invoke: async <C extends Channel>(
+      channel: C,
+      input: RequestInput<C>,
+      ctx: RequestContext,
+    ): Promise<RequestOutput<C>> =>
+      // dispatch answers channel C with C's reply.
+      unwrapReply((await dispatch(handlers, channel, input, ctx, log)) as Reply<C>),
     start: async (startOpts) => {
       // Runs a crashed process left `running` would otherwise show as running forever.
       const interrupted = await sweepInterruptedRuns(store.db, new Date());

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EntityType, FieldValue } from './entities.js';
 import { ENTITY_TYPES } from './entities.js';
 import { filterSchema, scopeSchema } from './query.js';
+import { request, returns } from './channel.js';
 
 /*
  * The export and snapshot slice of the contract: XLSX shaped like RVTools, CSV per entity type,
@@ -231,3 +232,30 @@ export interface SnapshotDiff {
   /** True when `limit` cut the entries short. */
   readonly truncated: boolean;
 }
+
+const snapshotId = z.object({ id: z.number().int().positive() }).strict();
+
+/** The export and snapshot slice of the contract. */
+export const exportChannels = {
+  'export:run': request(exportRequestSchema.strict(), returns<ExportResult>()),
+  'export:cancel': request(
+    z.object({ exportId: z.string().min(1).max(64) }).strict(),
+    returns<{ cancelled: boolean }>(),
+  ),
+  'snapshots:list': request(z.object({}).strict(), returns<readonly SnapshotInfo[]>()),
+  'snapshots:save': request(snapshotSaveSchema.strict(), returns<SnapshotInfo>()),
+  'snapshots:delete': request(snapshotId, returns<{ deleted: true }>()),
+  'snapshots:diff': request(snapshotDiffSchema.strict(), returns<SnapshotDiff>()),
+  /**
+   * Reads a file at a path on this machine: only in-process callers may name one. The desktop
+   * page imports through main's own open dialog, the serve page by upload (SNAPSHOT_UPLOAD_PATH).
+   */
+  'snapshots:import': request(snapshotImportSchema.strict(), returns<SnapshotInfo>(), {
+    hosts: ['cli'],
+  }),
+  'snapshots:cancelImport': request(
+    z.object({ importId: importIdSchema }).strict(),
+    returns<{ cancelled: boolean }>(),
+  ),
+  'snapshots:rows': request(snapshotRowsSchema.strict(), returns<SnapshotRows>()),
+};

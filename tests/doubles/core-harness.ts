@@ -80,7 +80,7 @@ export async function makeCore(
     events,
     logs,
     async call(channel, input, actor = 'test:alice') {
-      return unwrapReply(await core.request(channel, input, { actor })) as never;
+      return unwrapReply(await core.request(channel, input, { actor, host: 'cli' })) as never;
     },
     async finished(ids) {
       for (;;) {

@@ -3,12 +3,12 @@ import { parseArgs } from 'node:util';
 import type { EntityType } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
-import type { ExportFormat, ExportProgressEvent, ExportResult } from '../../shared/export.js';
+import type { ExportFormat, ExportProgressEvent } from '../../shared/export.js';
 import { EXPORT_FORMATS } from '../../shared/export.js';
 import type { Filter } from '../../shared/query.js';
 import { parseFilter } from '../../shared/query.js';
-import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
+import { invoke } from '../context.js';
 
 export const EXPORT_HELP = `Usage: infrascope export --format xlsx|csv|json [--out PATH] [--endpoint NAME]
                         [--where FIELD=VALUE]... [--anonymize] [--snapshot ID|LABEL]
@@ -92,9 +92,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   let lastPhase = '';
   let lastDraw = 0;
-  const unsubscribe = ctx.core.events.subscribe((event, payload) => {
-    if (event !== 'export:progress') return;
-    const p = payload as ExportProgressEvent;
+  const unsubscribe = ctx.core.events.on('export:progress', (p) => {
     if (p.exportId !== exportId || p.state !== 'running') return;
     if (ctx.isTTY) {
       const now = Date.now();
@@ -110,27 +108,22 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
   });
   const onAbort = (): void => {
-    void ctx.core.request('export:cancel', { exportId }, { actor: 'cli' });
+    void invoke(ctx, 'export:cancel', { exportId }).catch(() => undefined);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const reply = await ctx.core.request(
-      'export:run',
-      {
-        format: fmt,
-        out,
-        exportId,
-        where,
-        anonymize: values.anonymize === true,
-        bom: values.bom === true,
-        ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
-        ...(values.snapshot !== undefined ? { snapshot: values.snapshot } : {}),
-        ...(types.length > 0 ? { types: types as EntityType[] } : {}),
-      },
-      { actor: 'cli' },
-    );
+    const result = await invoke(ctx, 'export:run', {
+      format: fmt,
+      out,
+      exportId,
+      where,
+      anonymize: values.anonymize === true,
+      bom: values.bom === true,
+      ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+      ...(values.snapshot !== undefined ? { snapshot: values.snapshot } : {}),
+      ...(types.length > 0 ? { types: types as EntityType[] } : {}),
+    });
     if (ctx.isTTY) ctx.err.write('\r\u001b[K');
-    const result = unwrapReply(reply) as ExportResult;
     const rows = Object.entries(result.rows)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${n}`)

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { EventMap, EventName, SyncProgressEvent } from '../../shared/contract.js';
+import type { SyncProgressEvent } from '../../shared/contract.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
-import { call, resolveEndpoints } from './endpoint.js';
+import { resolveEndpoints } from './endpoint.js';
+import { invoke } from '../context.js';
 
 export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json]
 
@@ -101,7 +102,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     return 0;
   }
   const chosen = positionals.length > 0 ? await resolveEndpoints(ctx, positionals) : null;
-  if (chosen === null && (await call(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
+  if (chosen === null && (await invoke(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
     ctx.err.write('No enabled endpoints to sync. Add one with `infrascope endpoint add`.\n');
     if (values.json) ctx.out.write('[]\n');
     return 0;
@@ -111,23 +112,19 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const terminal = new Map<number, SyncProgressEvent>();
   let waiting: (() => void) | null = null;
   let printer: ReturnType<typeof progressPrinter> | null = null;
-  const unsubscribe = ctx.core.events.subscribe(
-    <E extends EventName>(name: E, payload: EventMap[E]) => {
-      if (name !== 'sync:progress') return;
-      const p = payload as SyncProgressEvent;
-      printer?.update(p);
-      if (p.state !== 'running') {
-        terminal.set(p.endpointId, p);
-        waiting?.();
-      }
-    },
-  );
+  const unsubscribe = ctx.core.events.on('sync:progress', (p) => {
+    printer?.update(p);
+    if (p.state !== 'running') {
+      terminal.set(p.endpointId, p);
+      waiting?.();
+    }
+  });
   try {
-    const started = await call(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
+    const started = await invoke(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
     printer = progressPrinter(ctx, started.started.length);
     const onAbort = (): void => {
       for (const s of started.started)
-        void call(ctx, 'sync:cancel', { id: s.endpointId }).catch(() => undefined);
+        void invoke(ctx, 'sync:cancel', { id: s.endpointId }).catch(() => undefined);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {

@@ -37,6 +37,7 @@ function makeService(): SchedulesService {
 async function configure(input: ScheduleSettingsInput): Promise<void> {
   await service.handlers['schedules:set'](scheduleSettingsSchema.parse(input), {
     actor: 'test:alice',
+    host: 'cli',
   });
 }
 
@@ -85,7 +86,7 @@ describe('scheduled exports', () => {
     expect(first[0]).toMatch(SCHEDULED_FILE);
     expect(first[0]).toMatch(/\.json\.gz$/);
 
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(state.lastExport?.error).toBeNull();
     expect(state.lastExport?.file).toBe(join(folder, first[0]!));
     expect(Date.parse(state.nextExportAt!) - Date.parse(state.lastExport!.at)).toBe(6 * HOUR);
@@ -137,7 +138,7 @@ describe('scheduled exports', () => {
     await vi.advanceTimersByTimeAsync(FIRST_RUN_DELAY);
     await service.idle();
 
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(state.lastExport?.file).toBeNull();
     expect(state.lastExport?.error?.code).toBe('EXPORT_FAILED');
     expect(state.lastExport?.error?.message).toMatch(/does not exist/);
@@ -186,7 +187,7 @@ describe('scheduled exports', () => {
     await vi.advanceTimersByTimeAsync(3 * HOUR);
     service = makeService();
     await service.start();
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(Date.parse(state.nextExportAt!) - Date.now()).toBe(HOUR);
     await vi.advanceTimersByTimeAsync(HOUR);
     await service.idle();

@@ -233,7 +233,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         );
         return;
       }
-      void opts.core.request(msg.channel, msg.input, { actor }).then((reply) => {
+      void opts.core.request(msg.channel, msg.input, { actor, host: 'serve' }).then((reply) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
       });
     });
