@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/contract.js';
+import { EXPORTS_FOLDER } from '../shared/export.js';
 import { unwrapReply } from '../shared/transport.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
@@ -25,6 +26,7 @@ import { createMetricsService } from './metrics/service.js';
 import type { Notifier } from './notify/notifier.js';
 import type { NotifyDeps } from './notify/service.js';
 import { createNotifyService } from './notify/service.js';
+import type { ExportCapability } from './export/capability.js';
 import { createExportCapability } from './export/capability.js';
 import { createSnapshotHandlers } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
@@ -70,6 +72,8 @@ export interface Core {
   readonly dataDir: string;
   /** Imports running now: the `serve` upload and the desktop dialog run theirs through it. */
   readonly imports: ImportRuns;
+  /** The files `export:save` wrote in this run: what the serve download may hand out. */
+  readonly savedExports: ExportCapability['saved'];
   /** Set when the store was damaged at start and restored from a backup (or started empty). */
   readonly recovery: RecoveryNotice | null;
   /** Checks the caller's host, validates and runs one request: what every transport calls. */
@@ -139,6 +143,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     now,
     appVersion: APP_VERSION,
+    exportsDir: join(opts.dataDir, EXPORTS_FOLDER),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   const schedules = createSchedulesService({
@@ -146,7 +151,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     events,
     log,
     now,
-    runExport: (req) => exports.run(req),
+    runExport: exports.runInFolder,
   });
   const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
@@ -180,6 +185,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     dataDir: opts.dataDir,
     imports,
+    savedExports: exports.saved,
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
     invoke: async <C extends Channel>(

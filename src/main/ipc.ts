@@ -1,8 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { EventMap, EventName, Reply } from '../shared/contract.js';
+import type { EventMap, EventName } from '../shared/contract.js';
 import { IPC_CHANNELS, ipcEventChannel } from '../shared/ipc-names.js';
 import type { Core } from '../core/core.js';
-import type { ExportLedger } from './desktop-actions.js';
 import { isAppUrl } from './window.js';
 
 /**
@@ -16,12 +15,7 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>):
   return isAppUrl(frame.url);
 }
 
-export function registerIpc(
-  ipcMain: IpcMain,
-  core: Core,
-  actor: string,
-  ledger?: ExportLedger,
-): () => void {
+export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => void {
   ipcMain.handle(IPC_CHANNELS.request, async (event, channel: unknown, input: unknown) => {
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
@@ -31,13 +25,7 @@ export function registerIpc(
       };
     }
     // The contract says which channels the desktop page may call; the dispatcher enforces it.
-    const reply = await core.request(channel, input, { actor, host: 'desktop' });
-    // The file an export wrote, as the core reports it: the only paths "Show in folder" opens.
-    if (ledger && channel === 'export:run' && reply.ok) {
-      const result = (reply as Reply<'export:run'> & { ok: true }).result;
-      ledger.record(result.exportId, result.file);
-    }
-    return reply;
+    return core.request(channel, input, { actor, host: 'desktop' });
   });
   return () => ipcMain.removeHandler(IPC_CHANNELS.request);
 }

@@ -10,7 +10,7 @@ import type {
   RequestInput,
 } from '../shared/contract.js';
 import { DESKTOP_CHANNELS, IPC_CHANNELS, ipcEventChannel } from '../shared/ipc-names.js';
-import type { SnapshotInfo } from '../shared/export.js';
+import type { ExportResult, ExportSaveRequest, SnapshotInfo } from '../shared/export.js';
 import { EVENT_NAMES } from '../shared/event-names.js';
 
 /*
@@ -24,6 +24,11 @@ const desktop = {
   importSnapshot(importId?: string): Promise<DesktopReply<SnapshotInfo | null>> {
     return ipcRenderer.invoke(DESKTOP_CHANNELS.importSnapshot, importId) as Promise<
       DesktopReply<SnapshotInfo | null>
+    >;
+  },
+  saveExport(request: ExportSaveRequest): Promise<DesktopReply<ExportResult | null>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.saveExport, request) as Promise<
+      DesktopReply<ExportResult | null>
     >;
   },
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>> {

@@ -6,7 +6,13 @@ import type { CallerHost, ChannelSpec, Returns } from './channel.js';
 import { detailChannels } from './details.js';
 import { endpointChannels } from './endpoints.js';
 import type { SerializedError } from './errors.js';
-import type { ExportProgressEvent, SnapshotImportProgressEvent, SnapshotInfo } from './export.js';
+import type {
+  ExportProgressEvent,
+  ExportResult,
+  ExportSaveRequest,
+  SnapshotImportProgressEvent,
+  SnapshotInfo,
+} from './export.js';
 import { exportChannels } from './export.js';
 import { inventoryChannels } from './query.js';
 import { scheduleChannels } from './schedules.js';
@@ -96,6 +102,11 @@ export interface DesktopBridge {
    * dialog. `importId` names the run for `snapshots:importProgress` and `snapshots:cancelImport`.
    */
   importSnapshot(importId?: string): Promise<DesktopReply<SnapshotInfo | null>>;
+  /**
+   * Opens the OS save dialog (starting at the proposed `fileName`, a name and never a path) and
+   * exports to the file the user chose; `null` when the user cancelled the dialog.
+   */
+  saveExport(request: ExportSaveRequest): Promise<DesktopReply<ExportResult | null>>;
   /** Shows the file the export `exportId` wrote in the OS file manager. */
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
 }

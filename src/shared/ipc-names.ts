@@ -19,5 +19,6 @@ export function ipcEventChannel(event: EventName): string {
 /** The IPC channels of the desktop actions (main handles them; the preload calls them). */
 export const DESKTOP_CHANNELS = {
   importSnapshot: 'infrascope:desktop:import-snapshot',
+  saveExport: 'infrascope:desktop:save-export',
   showExportInFolder: 'infrascope:desktop:show-export',
 } as const satisfies Record<keyof DesktopBridge, string>;

@@ -16,7 +16,6 @@ import type {
   RequestOutput,
   SyncProgressEvent,
 } from '../../src/shared/contract.js';
-import { unwrapReply } from '../../src/shared/transport.js';
 
 export interface CoreHarness {
   readonly core: Core;
@@ -79,8 +78,8 @@ export async function makeCore(
     dir,
     events,
     logs,
-    async call(channel, input, actor = 'test:alice') {
-      return unwrapReply(await core.request(channel, input, { actor, host: 'cli' })) as never;
+    call(channel, input, actor = 'test:alice') {
+      return core.invoke(channel, input, { actor, host: 'cli' });
     },
     async finished(ids) {
       for (;;) {

@@ -23,13 +23,14 @@ let endpointId: number;
 function makeService(): SchedulesService {
   const { store, events, log } = h.core;
   const now = (): Date => new Date();
-  const exports = createExportCapability({ store, events, log, now, appVersion: APP_VERSION });
+  const exportsDir = join(h.dir, 'exports');
+  const exports = createExportCapability({ ...h.core, now, appVersion: APP_VERSION, exportsDir });
   return createSchedulesService({
     store,
     events,
     log,
     now,
-    runExport: (req) => exports.run(req),
+    runExport: exports.runInFolder,
     firstRunDelayMs: FIRST_RUN_DELAY,
   });
 }
