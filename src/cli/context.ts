@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Core } from '../core/core.js';
 import type { Channel, RequestInput, RequestOutput } from '../shared/contract.js';
+import { inertStream } from './output.js';
 
 /** What every CLI command gets: the core and its streams, so commands are testable in-process. */
 export interface CliContext {
@@ -11,6 +12,22 @@ export interface CliContext {
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+}
+
+/** The process's streams and signal, as the bin entry (or a test) hands them to the CLI. */
+export type CliIo = Omit<CliContext, 'core'>;
+
+/**
+ * The context commands run in: its stdout and stderr pass everything through `inert`, so no
+ * inventory text reaches the terminal as a control sequence, whichever command prints it.
+ */
+export function createCliContext(core: Core, io: CliIo): CliContext {
+  return {
+    ...io,
+    core,
+    out: inertStream(io.out),
+    err: inertStream(io.err, { progress: true }),
+  };
 }
 
 /** Who the audit log names for CLI changes. */
