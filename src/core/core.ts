@@ -32,16 +32,16 @@ import { createSnapshotHandlers } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
 import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesService } from './schedules/service.js';
+import type { EndpointKind } from '../shared/endpoints.js';
 
 export const APP_VERSION = '0.1.0';
 
 /** The real collectors by endpoint kind. */
-export const DEFAULT_COLLECTORS: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>> =
-  {
-    vcenter: (target) => createVsphereCollector(target),
-    esxi: (target) => createVsphereCollector(target),
-    hyperv: (target) => createHyperVCollector(target),
-  };
+export const DEFAULT_COLLECTORS: Partial<Record<EndpointKind, CollectorFactory>> = {
+  vcenter: (target) => createVsphereCollector(target),
+  esxi: (target) => createVsphereCollector(target),
+  hyperv: (target) => createHyperVCollector(target),
+};
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -51,7 +51,7 @@ export interface CoreOptions {
   /** better-sqlite3 binary for a non-Node ABI (Electron). */
   readonly nativeBinding?: string;
   /** Collectors by endpoint kind; tests pass doubles. */
-  readonly collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+  readonly collectors?: Partial<Record<EndpointKind, CollectorFactory>>;
   /** Injected clock for schedulers and time stamps. */
   readonly now?: () => Date;
   /** Scheduler tuning (tests, the soak benchmark). */
@@ -197,7 +197,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       unwrapReply((await dispatch(handlers, channel, input, ctx, log)) as Reply<C>),
     start: async (startOpts) => {
       // Runs a crashed process left `running` would otherwise show as running forever.
-      const interrupted = await sweepInterruptedRuns(store.db, new Date());
+      const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
         log.warn({ interrupted }, 'closed syncs left running by a stopped process');
       backups.start();

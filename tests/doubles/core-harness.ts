@@ -8,6 +8,7 @@ import { createCore } from '../../src/core/core.js';
 import { createLogger } from '../../src/core/logger.js';
 import { keyFileVault } from '../../src/core/vault/key-file-vault.js';
 import type { VaultBackend } from '../../src/core/vault/vault.js';
+import type { EndpointKind } from '../../src/shared/endpoints.js';
 import type {
   Channel,
   EventMap,
@@ -36,7 +37,7 @@ export interface CoreHarness {
 
 export async function makeCore(
   opts: {
-    collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+    collectors?: Partial<Record<EndpointKind, CollectorFactory>>;
     vault?: (dir: string) => VaultBackend;
     now?: () => Date;
     dir?: string;
