@@ -10,6 +10,8 @@ export interface CliContext {
   err: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream;
   isTTY: boolean;
+  /** The terminal's width, when stderr is one (progress lines are cut to it). */
+  columns?: number;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
 }

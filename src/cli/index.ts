@@ -15,6 +15,7 @@ const code = await runCli(process.argv.slice(2), {
   err: process.stderr,
   stdin: process.stdin,
   isTTY: process.stderr.isTTY === true,
+  ...(process.stderr.isTTY ? { columns: process.stderr.columns } : {}),
   env: process.env,
   signal: controller.signal,
 });

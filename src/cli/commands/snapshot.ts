@@ -7,6 +7,7 @@ import { diffToCsv } from '../../shared/csv.js';
 import type { DiffField, SnapshotDiff, SnapshotInfo } from '../../shared/export.js';
 import type { CliContext } from '../context.js';
 import { invoke } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export const SNAPSHOT_HELP = `Usage: infrascope snapshot save [--label LABEL] [--json]
        infrascope snapshot list [--json]
@@ -169,14 +170,11 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       }
       // Progress on a TTY (a line redrawn at most every 100 ms); Ctrl-C cancels the import.
       const importId = `cli-${randomBytes(6).toString('hex')}`;
-      let lastDraw = 0;
+      const progress = progressLine(ctx);
       const unsubscribe = ctx.core.events.on('snapshots:importProgress', (p) => {
-        if (!ctx.isTTY) return;
-        const now = Date.now();
-        if (p.importId !== importId || p.state !== 'running' || now - lastDraw < 100) return;
-        lastDraw = now;
+        if (!ctx.isTTY || p.importId !== importId || p.state !== 'running') return;
         const of = p.total !== undefined ? ` of ${p.total.toLocaleString('en-US')}` : '';
-        ctx.err.write(`\r${p.phase}: ${p.done.toLocaleString('en-US')}${of}\u001b[K`);
+        progress.draw(`${p.phase}: ${p.done.toLocaleString('en-US')}${of}`);
       });
       const onAbort = (): void => {
         void invoke(ctx, 'snapshots:cancelImport', { importId }).catch(() => undefined);
@@ -191,7 +189,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
           ...(values.label ? { label: values.label } : {}),
         });
       } finally {
-        if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+        progress.clear();
         unsubscribe();
         ctx.signal.removeEventListener('abort', onAbort);
       }

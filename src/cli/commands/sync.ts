@@ -4,6 +4,7 @@ import type { SerializedError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { resolveEndpoints } from './endpoint.js';
 import { invoke } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json]
 
@@ -34,26 +35,23 @@ function progressPrinter(
   let finished = 0;
   const phaseText = (p: SyncProgressEvent): string =>
     `${p.phase}${p.done !== undefined ? ` ${p.done}${p.total !== undefined ? `/${p.total}` : ''}` : ''}`;
-  const draw = (): void => {
-    const width = 20;
-    const filled = total === 0 ? width : Math.round((finished / total) * width);
+  const line = progressLine(ctx);
+  const draw = (force: boolean): void => {
     const running = [...latest.values()]
       .filter((p) => p.state === 'running')
       .map((p) => `${p.endpoint}: ${phaseText(p)}`)
       .join(' | ');
-    ctx.err.write(
-      `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} ${running}`.slice(
-        0,
-        200,
-      ),
-    );
+    line.draw(`${finished}/${total} ${running}`, {
+      frac: total === 0 ? 1 : finished / total,
+      force,
+    });
   };
   return {
     update(p) {
       latest.set(p.endpointId, p);
       if (p.state !== 'running') finished++;
       if (ctx.isTTY) {
-        draw();
+        draw(p.state !== 'running');
         return;
       }
       // Plain lines: every phase change, and counts at most every 2 s per endpoint.
@@ -72,7 +70,7 @@ function progressPrinter(
       ctx.err.write(`${p.endpoint}: ${p.state === 'running' ? phaseText(p) : p.state}\n`);
     },
     end() {
-      if (ctx.isTTY) ctx.err.write('\r\x1b[K');
+      line.clear();
     },
   };
 }
