@@ -3,10 +3,16 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Layering is enforced here, not hoped for: core and shared never import electron; the renderer
-// imports only shared and its own files; Node globals are off in the renderer.
+// Layering is enforced here, not hoped for, both ways: core and shared never import electron,
+// nor the hosts above them (cli, main, preload, renderer); the renderer imports only shared and
+// its own files; Node globals are off in the renderer. Tests that drive the CLI live in tests/.
 const noElectron = {
   paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }],
+};
+const noHosts = {
+  group: ['**/cli/**', '**/main/**', '**/preload/**', '**/renderer/**'],
+  message:
+    'core is below every host: it never imports src/cli, src/main, src/preload or src/renderer.',
 };
 
 export default tseslint.config(
@@ -47,8 +53,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**', 'src/shared/**', 'src/cli/**'],
+    files: ['src/cli/**'],
     rules: { 'no-restricted-imports': ['error', noElectron] },
+  },
+  {
+    files: ['src/core/**'],
+    rules: { 'no-restricted-imports': ['error', { ...noElectron, patterns: [noHosts] }] },
   },
   {
     files: ['src/shared/**'],
@@ -59,7 +69,14 @@ export default tseslint.config(
           ...noElectron,
           patterns: [
             {
-              group: ['node:*', '../core/*', '../main/*', '../renderer/*', '../cli/*'],
+              group: [
+                'node:*',
+                '**/core/**',
+                '**/main/**',
+                '**/renderer/**',
+                '**/cli/**',
+                '**/preload/**',
+              ],
               message: 'shared is pure: no Node, no other layer.',
             },
           ],

@@ -177,6 +177,7 @@ async function child(dir: string, format: ExportFormat): Promise<void> {
     log: silentLogger(),
     now: () => new Date(),
     appVersion: 'bench',
+    exportsDir: join(dir, 'exports'),
   });
   const { result: r, ...m } = await measure(() =>
     cap.run({

@@ -75,7 +75,7 @@ const core = await createCore({
   collectors: { vcenter: factory },
   scheduler: { staggerMs: 200, concurrency: 4, watch: false },
 });
-const actor = { actor: 'soak' };
+const actor = { actor: 'soak', host: 'cli' } as const;
 for (let i = 0; i < endpoints; i++) {
   const r = await core.request(
     'endpoints:add',

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from './main.js';
+import { capturedIo } from '../../tests/doubles/cli-context.js';
 import { runCli } from './main.js';
 
 let dir: string;
@@ -14,24 +13,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function io(): CliIo & { stdout(): string; stderr(): string } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  return {
-    out,
-    err,
-    stdin: new PassThrough(),
-    isTTY: false,
-    env: {},
-    signal: new AbortController().signal,
-    stdout: () => o,
-    stderr: () => e,
-  };
-}
+const io = (): ReturnType<typeof capturedIo> => capturedIo();
 
 describe('infrascope CLI', () => {
   it('prints [] for an empty store and exits 0', async () => {

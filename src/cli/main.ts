@@ -1,9 +1,14 @@
 import { parseArgs } from 'node:util';
 import { APP_VERSION, createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
-import { createLogger } from '../core/logger.js';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Logger } from '../core/logger.js';
+import { LOG_FILE, createLogger } from '../core/logger.js';
 import { AppError, serializeError } from '../shared/errors.js';
-import type { CliContext } from './context.js';
+import type { CliIo } from './context.js';
+import { createCliContext } from './context.js';
+import { inert } from './output.js';
 import { defaultDataDir } from './data-dir.js';
 import { createHostVault } from './host-vault.js';
 import { COMMANDS } from './commands/index.js';
@@ -28,7 +33,9 @@ Commands:
 
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
-  --log-level LEVEL       error, warn, info, debug (logs go to stderr)
+  --log-level LEVEL       error, warn, info, debug: log lines at LEVEL go to stderr
+                          (otherwise they go to infrascope.log in the data directory)
+  --verbose               the same as --log-level info
   --pwsh PATH             PowerShell for Hyper-V endpoints (default: pwsh, or powershell.exe
                           on Windows; also NODE_POWERSHELL)
   -h, --help              this help;  infrascope <command> --help for a command's
@@ -37,13 +44,33 @@ Global options:
 ${QUERY_HELP}
 `;
 
-export interface CliIo {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-  isTTY: boolean;
-  env: NodeJS.ProcessEnv;
-  signal: AbortSignal;
+export type { CliIo };
+
+/** The exit status after Ctrl-C (128 + SIGINT), as shells expect. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * Log lines are for the log file (infrascope.log in the data directory, beside the desktop's);
+ * the terminal gets one readable line per failure from the command. `--verbose` or
+ * `--log-level` sends them to stderr instead.
+ */
+function cliLogger(
+  dataDir: string,
+  globals: { readonly 'log-level'?: string; readonly verbose?: boolean },
+  env: NodeJS.ProcessEnv,
+): Logger {
+  const asked = globals['log-level'] ?? (globals.verbose ? 'info' : undefined);
+  if (asked !== undefined) return createLogger({ level: asked });
+  return createLogger({
+    level: env['INFRASCOPE_LOG_LEVEL'] ?? 'info',
+    destination: pino.destination({
+      dest: join(dataDir, LOG_FILE),
+      mkdir: true,
+      append: true,
+      sync: true,
+      mode: 0o600,
+    }),
+  });
 }
 
 /** Runs the CLI in-process and returns the exit code (tests call this directly). */
@@ -58,6 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -72,6 +100,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -99,9 +128,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     }
     const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
-    const log = createLogger({
-      level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn',
-    });
+    const log = cliLogger(dataDir, globals, io.env);
     core = await createCore({
       dataDir,
       host: name === 'serve' ? 'serve' : 'cli',
@@ -117,16 +144,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             : 'No usable backup was found: the store starts empty and fills again at the next sync.\n'),
       );
     }
-    const ctx: CliContext = { core, ...io };
-    return await command.run(ctx, rest);
+    const code = await command.run(createCliContext(core, io), rest);
+    return io.signal.aborted ? INTERRUPTED_EXIT : code;
   } catch (e) {
+    if (io.signal.aborted) return INTERRUPTED_EXIT;
     const err = serializeError(e);
     if (
       err.code === 'INTERNAL' &&
       e instanceof TypeError &&
       /parseArgs|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code))
     ) {
-      io.err.write(`infrascope: ${err.message}\n`);
+      io.err.write(`infrascope: ${inert(err.message)}\n`);
       return 2;
     }
     const parseError =
@@ -134,7 +162,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'code' in e &&
       String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
     io.err.write(
-      `infrascope: ${err.message}${parseError || err.code === 'INTERNAL' ? '' : ` [${err.code}]`}\n`,
+      `infrascope: ${inert(err.message)}${parseError || err.code === 'INTERNAL' ? '' : ` [${err.code}]`}\n`,
     );
     return parseError ||
       err.code === 'VALIDATION' ||

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import type { Channel, Reply } from '../shared/contract.js';
+import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/contract.js';
+import { EXPORTS_FOLDER } from '../shared/export.js';
+import { unwrapReply } from '../shared/transport.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
@@ -24,21 +26,22 @@ import { createMetricsService } from './metrics/service.js';
 import type { Notifier } from './notify/notifier.js';
 import type { NotifyDeps } from './notify/service.js';
 import { createNotifyService } from './notify/service.js';
+import type { ExportCapability } from './export/capability.js';
 import { createExportCapability } from './export/capability.js';
 import { createSnapshotHandlers } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
 import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesService } from './schedules/service.js';
+import type { EndpointKind } from '../shared/endpoints.js';
 
 export const APP_VERSION = '0.1.0';
 
 /** The real collectors by endpoint kind. */
-export const DEFAULT_COLLECTORS: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>> =
-  {
-    vcenter: (target) => createVsphereCollector(target),
-    esxi: (target) => createVsphereCollector(target),
-    hyperv: (target) => createHyperVCollector(target),
-  };
+export const DEFAULT_COLLECTORS: Partial<Record<EndpointKind, CollectorFactory>> = {
+  vcenter: (target) => createVsphereCollector(target),
+  esxi: (target) => createVsphereCollector(target),
+  hyperv: (target) => createHyperVCollector(target),
+};
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -48,7 +51,7 @@ export interface CoreOptions {
   /** better-sqlite3 binary for a non-Node ABI (Electron). */
   readonly nativeBinding?: string;
   /** Collectors by endpoint kind; tests pass doubles. */
-  readonly collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+  readonly collectors?: Partial<Record<EndpointKind, CollectorFactory>>;
   /** Injected clock for schedulers and time stamps. */
   readonly now?: () => Date;
   /** Scheduler tuning (tests, the soak benchmark). */
@@ -69,10 +72,21 @@ export interface Core {
   readonly dataDir: string;
   /** Imports running now: the `serve` upload and the desktop dialog run theirs through it. */
   readonly imports: ImportRuns;
+  /** The files `export:save` wrote in this run: what the serve download may hand out. */
+  readonly savedExports: ExportCapability['saved'];
   /** Set when the store was damaged at start and restored from a backup (or started empty). */
   readonly recovery: RecoveryNotice | null;
-  /** Validates and runs one request: what every transport calls. */
+  /** Checks the caller's host, validates and runs one request: what every transport calls. */
   request(channel: unknown, input: unknown, ctx: RequestContext): Promise<Reply<Channel>>;
+  /**
+   * The same dispatcher for in-process callers (the CLI, tests): typed input and output, and a
+   * failure thrown as the typed `AppError`.
+   */
+  invoke<C extends Channel>(
+    channel: C,
+    input: RequestInput<C>,
+    ctx: RequestContext,
+  ): Promise<RequestOutput<C>>;
   /** Starts background services (the scheduler). Hosts that only query never call it. */
   start(opts?: StartOptions): Promise<void>;
   dispose(): Promise<void>;
@@ -84,7 +98,8 @@ export interface Core {
  *
  * @example
  * const core = await createCore({ dataDir, host: 'cli', vault: keyFileVault(dataDir) });
- * const reply = await core.request('inventory:query', { kind: 'vms' }, { actor: 'cli' });
+ * const reply = await core.request('inventory:query', { kind: 'vms' }, { actor, host: 'cli' });
+ * const vms = await core.invoke('inventory:query', { kind: 'vms' }, { actor, host: 'cli' });
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? silentLogger();
@@ -128,6 +143,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     now,
     appVersion: APP_VERSION,
+    exportsDir: join(opts.dataDir, EXPORTS_FOLDER),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   const schedules = createSchedulesService({
@@ -135,7 +151,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     events,
     log,
     now,
-    runExport: (req) => exports.run(req),
+    runExport: exports.runInFolder,
   });
   const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
@@ -169,11 +185,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     dataDir: opts.dataDir,
     imports,
+    savedExports: exports.saved,
     recovery,
     request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
+    invoke: async <C extends Channel>(
+      channel: C,
+      input: RequestInput<C>,
+      ctx: RequestContext,
+    ): Promise<RequestOutput<C>> =>
+      // dispatch answers channel C with C's reply.
+      unwrapReply((await dispatch(handlers, channel, input, ctx, log)) as Reply<C>),
     start: async (startOpts) => {
       // Runs a crashed process left `running` would otherwise show as running forever.
-      const interrupted = await sweepInterruptedRuns(store.db, new Date());
+      const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
         log.warn({ interrupted }, 'closed syncs left running by a stopped process');
       backups.start();

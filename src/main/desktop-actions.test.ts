@@ -1,7 +1,14 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Dialog, IpcMain, IpcMainInvokeEvent, OpenDialogReturnValue, Shell } from 'electron';
+import type {
+  Dialog,
+  IpcMain,
+  IpcMainInvokeEvent,
+  OpenDialogReturnValue,
+  SaveDialogReturnValue,
+  Shell,
+} from 'electron';
 import { makeCore } from '../../tests/doubles/core-harness.js';
 import type { CoreHarness } from '../../tests/doubles/core-harness.js';
 import { fillStore, sheetJsWorkbook } from '../../tests/export/fixtures.js';
@@ -31,23 +38,28 @@ const call = (channel: string, event: object, ...args: unknown[]): Promise<unkno
 
 let h: CoreHarness;
 let picked: OpenDialogReturnValue;
+let saveTo: SaveDialogReturnValue;
 const showOpenDialog = vi.fn<Dialog['showOpenDialog']>(() => Promise.resolve(picked));
+const showSaveDialog = vi.fn<Dialog['showSaveDialog']>(() => Promise.resolve(saveTo));
 const showItemInFolder = vi.fn<Shell['showItemInFolder']>();
 
 beforeEach(async () => {
   handlers.clear();
   showOpenDialog.mockClear();
+  showSaveDialog.mockClear();
   showItemInFolder.mockClear();
   h = await makeCore();
   await fillStore(h.core.store.db);
   const ledger = createExportLedger();
-  registerIpc(ipc, h.core, 'desktop:tester', ledger);
+  registerIpc(ipc, h.core, 'desktop:tester');
   registerDesktopActions(ipc, {
     core: h.core,
-    dialog: { showOpenDialog } as Pick<Dialog, 'showOpenDialog'>,
+    dialog: { showOpenDialog, showSaveDialog } as Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>,
     shell: { showItemInFolder },
     window: () => null,
     ledger,
+    actor: 'desktop:tester',
+    saveFolder: () => join(h.dir, 'Documents'),
   });
 });
 
@@ -113,12 +125,75 @@ describe('import through the main-process dialog', () => {
   });
 });
 
+describe('export through the main-process save dialog', () => {
+  it('writes where the user chose in the dialog, which starts at the name the page proposed', async () => {
+    const out = join(h.dir, 'chosen.json.gz');
+    saveTo = { canceled: false, filePath: out };
+    const reply = await call(DESKTOP_CHANNELS.saveExport, own, {
+      format: 'json',
+      fileName: 'inventory-monday.json.gz',
+    });
+    expect(reply).toMatchObject({ ok: true, result: { format: 'json', file: out } });
+    expect(existsSync(out)).toBe(true);
+    expect(showSaveDialog).toHaveBeenCalledTimes(1);
+    expect(showSaveDialog.mock.calls[0]![0]).toMatchObject({
+      defaultPath: join(h.dir, 'Documents', 'inventory-monday.json.gz'),
+      filters: [{ name: 'Export', extensions: ['json.gz'] }],
+    });
+  });
+
+  it('writes nothing when the user cancels the dialog', async () => {
+    saveTo = { canceled: true, filePath: '' };
+    await expect(call(DESKTOP_CHANNELS.saveExport, own, { format: 'xlsx' })).resolves.toEqual({
+      ok: true,
+      result: null,
+    });
+    expect(readdirSync(h.dir).filter((f) => f.endsWith('.xlsx'))).toEqual([]);
+  });
+
+  it('never takes a path from the page: not as a name, not as out, not through export:run', async () => {
+    const target = join(h.dir, 'page-chose-this.xlsx');
+    saveTo = { canceled: false, filePath: join(h.dir, 'dialog.xlsx') };
+    for (const request of [
+      { format: 'xlsx', fileName: target },
+      { format: 'xlsx', fileName: '../../page-chose-this.xlsx' },
+      { format: 'xlsx', fileName: '..' },
+      { format: 'xlsx', out: target },
+    ]) {
+      await expect(call(DESKTOP_CHANNELS.saveExport, own, request)).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION' },
+      });
+    }
+    expect(showSaveDialog).not.toHaveBeenCalled();
+    await expect(
+      call('infrascope:request', own, 'export:run', { format: 'xlsx', out: target }),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', details: { channel: 'export:run', host: 'desktop' } },
+    });
+    // export:save (serve's folder export) is not the desktop page's either.
+    await expect(
+      call('infrascope:request', own, 'export:save', { format: 'xlsx' }),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await expect(
+      call(DESKTOP_CHANNELS.saveExport, stranger, { format: 'xlsx' }),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(showSaveDialog).not.toHaveBeenCalled();
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(h.dir).filter((f) => f.endsWith('.xlsx'))).toEqual([]);
+  });
+});
+
 describe('show in folder', () => {
   it("shows only the file an export of this session wrote, found by the export's id", async () => {
     const out = join(h.dir, 'inventory.xlsx');
-    const reply = (await call('infrascope:request', own, 'export:run', {
+    saveTo = { canceled: false, filePath: out };
+    const reply = (await call(DESKTOP_CHANNELS.saveExport, own, {
       format: 'xlsx',
-      out,
       exportId: 'exp-1',
     })) as { ok: boolean; result: { file: string } };
     expect(reply.ok).toBe(true);
@@ -144,9 +219,9 @@ describe('show in folder', () => {
   });
 
   it('does not record a failed export, and says when the file is gone', async () => {
-    const failed = await call('infrascope:request', own, 'export:run', {
+    saveTo = { canceled: false, filePath: join(h.dir, 'missing-folder', 'x.zip') };
+    const failed = await call(DESKTOP_CHANNELS.saveExport, own, {
       format: 'csv',
-      out: join(h.dir, 'missing-folder', 'x.zip'),
       exportId: 'exp-bad',
     });
     expect(failed).toMatchObject({ ok: false });
@@ -155,7 +230,8 @@ describe('show in folder', () => {
       error: { code: 'FORBIDDEN' },
     });
     const out = join(h.dir, 'gone.json.gz');
-    await call('infrascope:request', own, 'export:run', { format: 'json', out, exportId: 'exp-3' });
+    saveTo = { canceled: false, filePath: out };
+    await call(DESKTOP_CHANNELS.saveExport, own, { format: 'json', exportId: 'exp-3' });
     rmSync(out);
     await expect(call(DESKTOP_CHANNELS.showExportInFolder, own, 'exp-3')).resolves.toMatchObject({
       ok: false,

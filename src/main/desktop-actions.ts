@@ -1,46 +1,38 @@
 import type { BrowserWindow, Dialog, IpcMain, Shell } from 'electron';
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DesktopReply } from '../shared/contract.js';
 import { DESKTOP_CHANNELS } from '../shared/contract.js';
 import { serializeError } from '../shared/errors.js';
-import type { SnapshotInfo } from '../shared/export.js';
-import { IMPORT_ID } from '../shared/export.js';
+import type { ExportResult, SnapshotInfo } from '../shared/export.js';
+import { IMPORT_ID, exportSaveSchema } from '../shared/export.js';
 import type { Core } from '../core/core.js';
+import { exportExtension } from '../core/export/capability.js';
+import type { ExportLedger } from '../core/export/ledger.js';
+import { createExportLedger } from '../core/export/ledger.js';
 import { importSnapshotFile } from '../core/snapshots/upload.js';
 import { isTrustedSender } from './ipc.js';
 
 /*
  * The desktop actions that need the OS, handled in main so that no path ever comes from the
- * page: the import reads only the file the user picked in main's own open dialog, and "Show in
- * folder" shows only a file main saw an export of this session write (the ledger below).
+ * page: the import reads only the file the user picked in main's own open dialog, an export
+ * writes only where the user chose in main's own save dialog (the page proposes a file name),
+ * and "Show in folder" shows only a file main saw an export of this session write (the ledger).
  */
 
-/** The files exports of this session wrote, by export id; main records them off the replies. */
-export interface ExportLedger {
-  record(exportId: string, file: string): void;
-  fileOf(exportId: string): string | undefined;
-}
-
-/** Keeps the newest `max` exports (a session exports a handful; the bound is a guard). */
-export function createExportLedger(max = 200): ExportLedger {
-  const files = new Map<string, string>();
-  return {
-    record(exportId, file) {
-      files.delete(exportId);
-      files.set(exportId, file);
-      if (files.size > max) files.delete(files.keys().next().value!);
-    },
-    fileOf: (exportId) => files.get(exportId),
-  };
-}
+export type { ExportLedger };
+export { createExportLedger };
 
 export interface DesktopActionDeps {
-  readonly core: Pick<Core, 'store' | 'log' | 'imports'>;
-  readonly dialog: Pick<Dialog, 'showOpenDialog'>;
+  readonly core: Pick<Core, 'store' | 'log' | 'imports' | 'invoke'>;
+  readonly dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
   readonly shell: Pick<Shell, 'showItemInFolder'>;
   readonly window: () => BrowserWindow | null;
   readonly ledger: ExportLedger;
+  /** Who the audit log names for the desktop user's exports. */
+  readonly actor: string;
+  /** The folder the save dialog starts in (the user's documents). */
+  readonly saveFolder: () => string;
 }
 
 const EXPORT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -84,6 +76,50 @@ export function registerDesktopActions(ipcMain: IpcMain, deps: DesktopActionDeps
     },
   );
   ipcMain.handle(
+    DESKTOP_CHANNELS.saveExport,
+    async (event, request: unknown): Promise<DesktopReply<ExportResult | null>> => {
+      if (!isTrustedSender(event)) return refuse('Request from an untrusted frame');
+      const parsed = exportSaveSchema.strict().safeParse(request);
+      if (!parsed.success) {
+        return {
+          ok: false,
+          error: {
+            code: 'VALIDATION',
+            message: `Invalid export: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,
+          },
+        };
+      }
+      const { fileName, ...selection } = parsed.data;
+      const ext = exportExtension(selection.format, selection.types?.length);
+      const name = fileName ?? `infrascope-export${ext}`;
+      const options: Electron.SaveDialogOptions = {
+        title: 'Save the export',
+        buttonLabel: 'Save',
+        // Only the proposed name's last part: the folder is the user's to choose.
+        defaultPath: join(deps.saveFolder(), basename(name)),
+        filters: [{ name: 'Export', extensions: [ext.slice(1)] }],
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      };
+      const win = deps.window();
+      const picked = win
+        ? await deps.dialog.showSaveDialog(win, options)
+        : await deps.dialog.showSaveDialog(options);
+      if (picked.canceled || !picked.filePath) return { ok: true, result: null };
+      // The path comes from main's own dialog: main calls the core as the process itself.
+      try {
+        const result = await core.invoke(
+          'export:run',
+          { ...selection, out: picked.filePath },
+          { actor: deps.actor, host: 'cli' },
+        );
+        ledger.record(result.exportId, result.file);
+        return { ok: true, result };
+      } catch (e) {
+        return { ok: false, error: serializeError(e) };
+      }
+    },
+  );
+  ipcMain.handle(
     DESKTOP_CHANNELS.showExportInFolder,
     (event, exportId: unknown): DesktopReply<{ shown: true }> => {
       if (!isTrustedSender(event)) return refuse('Request from an untrusted frame');
@@ -104,6 +140,7 @@ export function registerDesktopActions(ipcMain: IpcMain, deps: DesktopActionDeps
   );
   return () => {
     ipcMain.removeHandler(DESKTOP_CHANNELS.importSnapshot);
+    ipcMain.removeHandler(DESKTOP_CHANNELS.saveExport);
     ipcMain.removeHandler(DESKTOP_CHANNELS.showExportInFolder);
   };
 }

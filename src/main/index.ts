@@ -77,8 +77,17 @@ export async function bootstrap(): Promise<void> {
   });
   allowBasicText = await readBasicTextOptIn(core.store.db);
   const ledger = createExportLedger();
-  registerIpc(ipcMain, core, `desktop:${userInfo().username}`, ledger);
-  registerDesktopActions(ipcMain, { core, dialog, shell, window: () => win, ledger });
+  const actor = `desktop:${userInfo().username}`;
+  registerIpc(ipcMain, core, actor);
+  registerDesktopActions(ipcMain, {
+    core,
+    dialog,
+    shell,
+    window: () => win,
+    ledger,
+    actor,
+    saveFolder: () => app.getPath('documents'),
+  });
   forwardEvents(core, () => win?.webContents ?? null);
   await core.start();
   win = createMainWindow(outDir);

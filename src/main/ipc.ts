@@ -1,14 +1,8 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { Channel, EventMap, EventName, Reply } from '../shared/contract.js';
+import type { EventMap, EventName } from '../shared/contract.js';
+import { IPC_CHANNELS, ipcEventChannel } from '../shared/ipc-names.js';
 import type { Core } from '../core/core.js';
-import type { ExportLedger } from './desktop-actions.js';
 import { isAppUrl } from './window.js';
-
-/**
- * Channels the page may not call in the desktop: `snapshots:import` reads a path it names, and
- * there main reads only what its own open dialog returned (see desktop-actions.ts).
- */
-const NOT_FROM_PAGE: ReadonlySet<string> = new Set<Channel>(['snapshots:import']);
 
 /**
  * The one IPC handler: the sender frame must be our own top-level page (model: VS Code's
@@ -21,13 +15,8 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>):
   return isAppUrl(frame.url);
 }
 
-export function registerIpc(
-  ipcMain: IpcMain,
-  core: Core,
-  actor: string,
-  ledger?: ExportLedger,
-): () => void {
-  ipcMain.handle('infrascope:request', async (event, channel: unknown, input: unknown) => {
+export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => void {
+  ipcMain.handle(IPC_CHANNELS.request, async (event, channel: unknown, input: unknown) => {
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
       return {
@@ -35,27 +24,16 @@ export function registerIpc(
         error: { code: 'FORBIDDEN', message: 'Request from an untrusted frame' },
       };
     }
-    if (typeof channel === 'string' && NOT_FROM_PAGE.has(channel)) {
-      return {
-        ok: false,
-        error: { code: 'FORBIDDEN', message: `${channel} is not available to the window` },
-      };
-    }
-    const reply = await core.request(channel, input, { actor });
-    // The file an export wrote, as the core reports it: the only paths "Show in folder" opens.
-    if (ledger && channel === 'export:run' && reply.ok) {
-      const result = (reply as Reply<'export:run'> & { ok: true }).result;
-      ledger.record(result.exportId, result.file);
-    }
-    return reply;
+    // The contract says which channels the desktop page may call; the dispatcher enforces it.
+    return core.request(channel, input, { actor, host: 'desktop' });
   });
-  return () => ipcMain.removeHandler('infrascope:request');
+  return () => ipcMain.removeHandler(IPC_CHANNELS.request);
 }
 
 /** Forwards the core's push events to one window. */
 export function forwardEvents(core: Core, contents: () => WebContents | null): () => void {
   return core.events.subscribe(<E extends EventName>(event: E, payload: EventMap[E]) => {
     const wc = contents();
-    if (wc && !wc.isDestroyed()) wc.send(`infrascope:event:${event}`, payload);
+    if (wc && !wc.isDestroyed()) wc.send(ipcEventChannel(event), payload);
   });
 }

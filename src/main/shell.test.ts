@@ -128,7 +128,7 @@ describe('IPC bridge', () => {
       {},
     );
     expect(reply).toEqual({ ok: true, result: 'fine' });
-    expect(calls).toEqual([['app:info', {}, { actor: 'desktop:tester' }]]);
+    expect(calls).toEqual([['app:info', {}, { actor: 'desktop:tester', host: 'desktop' }]]);
   });
 
   it('refuses other origins and subframes without reaching the core', async () => {

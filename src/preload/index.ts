@@ -9,8 +9,8 @@ import type {
   Reply,
   RequestInput,
 } from '../shared/contract.js';
-import { DESKTOP_CHANNELS } from '../shared/contract.js';
-import type { SnapshotInfo } from '../shared/export.js';
+import { DESKTOP_CHANNELS, IPC_CHANNELS, ipcEventChannel } from '../shared/ipc-names.js';
+import type { ExportResult, ExportSaveRequest, SnapshotInfo } from '../shared/export.js';
 import { EVENT_NAMES } from '../shared/event-names.js';
 
 /*
@@ -26,6 +26,11 @@ const desktop = {
       DesktopReply<SnapshotInfo | null>
     >;
   },
+  saveExport(request: ExportSaveRequest): Promise<DesktopReply<ExportResult | null>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.saveExport, request) as Promise<
+      DesktopReply<ExportResult | null>
+    >;
+  },
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>> {
     return ipcRenderer.invoke(DESKTOP_CHANNELS.showExportInFolder, exportId) as Promise<
       DesktopReply<{ shown: true }>
@@ -36,15 +41,15 @@ const desktop = {
 const bridge = {
   desktop,
   request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Reply<C>> {
-    return ipcRenderer.invoke('infrascope:request', channel, input) as Promise<Reply<C>>;
+    return ipcRenderer.invoke(IPC_CHANNELS.request, channel, input) as Promise<Reply<C>>;
   },
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
     if (!(EVENT_NAMES as readonly string[]).includes(event))
       throw new Error(`Unknown event ${String(event)}`);
     const wrapped = (_e: unknown, payload: EventMap[E]): void => listener(payload);
-    ipcRenderer.on(`infrascope:event:${event}`, wrapped);
+    ipcRenderer.on(ipcEventChannel(event), wrapped);
     return () => {
-      ipcRenderer.removeListener(`infrascope:event:${event}`, wrapped);
+      ipcRenderer.removeListener(ipcEventChannel(event), wrapped);
     };
   },
 } satisfies PreloadBridge;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scopeSchema } from './query.js';
+import { request, returns } from './channel.js';
 
 /*
  * The alerts, metrics, capacity and webhooks slice of the contract: request schemas, DTOs and
@@ -368,3 +369,40 @@ export interface AlertsRaisedEvent {
 export interface AlertsChangedEvent {
   readonly ids: readonly number[];
 }
+
+const byId = z.object({ id: z.number().int().positive() }).strict();
+const noInput = z.object({}).strict();
+const forEndpoint = z.object({ endpointId: z.number().int().positive().optional() }).strict();
+
+/** The alerts, metrics, capacity and webhooks slice of the contract. */
+export const alertChannels = {
+  'alerts:list': request(alertListSchema.strict(), returns<readonly AlertDto[]>()),
+  'alerts:ack': request(alertAckSchema.strict(), returns<{ updated: number }>()),
+  'alerts:snooze': request(alertSnoozeSchema.strict(), returns<{ updated: number }>()),
+  'alerts:history': request(byId, returns<readonly AlertHistoryEntry[]>()),
+  'alerts:suppress': request(alertSuppressSchema.strict(), returns<SuppressionDto>()),
+  'alerts:unsuppress': request(byId, returns<{ removed: boolean }>()),
+  'alerts:suppressions': request(noInput, returns<readonly SuppressionDto[]>()),
+  'alerts:rules': request(noInput, returns<readonly AlertRuleDto[]>()),
+  'alerts:updateRule': request(alertUpdateRuleSchema.strict(), returns<AlertRuleDto>()),
+  'alerts:evaluate': request(forEndpoint, returns<EvaluationSummary>()),
+  'alerts:summary': request(forEndpoint, returns<AlertSummary>()),
+  'metrics:series': request(metricSeriesSchema.strict(), returns<MetricSeries>()),
+  'metrics:retention': request(noInput, returns<MetricRetention>()),
+  'metrics:setRetention': request(metricRetentionSchema.strict(), returns<MetricRetention>()),
+  'capacity:report': request(capacityReportSchema.strict(), returns<CapacityReport>()),
+  'webhooks:list': request(noInput, returns<readonly WebhookDto[]>()),
+  'webhooks:add': request(webhookAddSchema.strict(), returns<WebhookDto>()),
+  'webhooks:update': request(webhookUpdateSchema, returns<WebhookDto>()),
+  'webhooks:remove': request(byId, returns<{ removed: boolean }>()),
+  'webhooks:test': request(byId, returns<WebhookDelivery>()),
+  'webhooks:deliveries': request(
+    z
+      .object({
+        id: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    returns<readonly WebhookDelivery[]>(),
+  ),
+};

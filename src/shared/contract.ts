@@ -1,351 +1,68 @@
-import { z } from 'zod';
-import type { EntityType } from './entities.js';
-import type { ConnectivityReport, EndpointDto } from './endpoints.js';
-import { endpointInputSchema, endpointUpdateSchema } from './endpoints.js';
+import type { z } from 'zod';
+import type { AlertsChangedEvent, AlertsRaisedEvent, WebhookDelivery } from './alerts.js';
+import { alertChannels } from './alerts.js';
+import { appChannels } from './app.js';
+import type { CallerHost, ChannelSpec, Returns } from './channel.js';
+import { detailChannels } from './details.js';
+import { endpointChannels } from './endpoints.js';
 import type { SerializedError } from './errors.js';
-import type { QueryFieldInfo, QueryResult } from './query.js';
-import { QUERY_KINDS, inventoryQuerySchema } from './query.js';
 import type {
   ExportProgressEvent,
   ExportResult,
-  SnapshotDiff,
+  ExportSaveRequest,
   SnapshotImportProgressEvent,
   SnapshotInfo,
-  SnapshotRows,
 } from './export.js';
-import {
-  exportRequestSchema,
-  importIdSchema,
-  snapshotDiffSchema,
-  snapshotImportSchema,
-  snapshotRowsSchema,
-  snapshotSaveSchema,
-} from './export.js';
-import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
-import { entityRequestSchema, searchRequestSchema } from './details.js';
-import type { ScheduleState } from './schedules.js';
-import { scheduleSettingsSchema } from './schedules.js';
-import type {
-  AlertDto,
-  AlertHistoryEntry,
-  AlertRuleDto,
-  AlertSummary,
-  AlertsChangedEvent,
-  AlertsRaisedEvent,
-  CapacityReport,
-  EvaluationSummary,
-  MetricRetention,
-  MetricSeries,
-  SuppressionDto,
-  WebhookDelivery,
-  WebhookDto,
-} from './alerts.js';
-import {
-  alertAckSchema,
-  alertListSchema,
-  alertSnoozeSchema,
-  alertSuppressSchema,
-  alertUpdateRuleSchema,
-  capacityReportSchema,
-  metricRetentionSchema,
-  metricSeriesSchema,
-  webhookAddSchema,
-  webhookUpdateSchema,
-} from './alerts.js';
+import { exportChannels } from './export.js';
+import { inventoryChannels } from './query.js';
+import { scheduleChannels } from './schedules.js';
+import type { InventoryChangedEvent, SyncProgressEvent } from './sync.js';
+import { syncChannels } from './sync.js';
 
 /*
  * The one contract between the core and every client (Electron preload, the serve bridge, the
- * CLI's in-process calls). Channels are `domain:verb`. Each request has an input schema, checked
- * at the boundary, and an output type; each push event has a payload type.
+ * CLI's in-process calls). Channels are `domain:verb`. Each capability declares its slice beside
+ * its DTOs in `shared/` (input schema, output type, the hosts that may call it); this file merges
+ * the slices. Each push event has a payload type.
  */
 
-export interface AppInfo {
-  readonly name: 'Infrascope';
-  readonly version: string;
-  readonly host: 'desktop' | 'serve' | 'cli';
-  readonly dataDir: string;
-  readonly vaultBackend: string;
-  readonly schemaVersion: string;
-  /** Set when the store was found damaged at start: what was restored and what was lost. */
-  readonly recovery: {
-    readonly reason: string;
-    readonly movedTo: string;
-    readonly restoredFrom: string | null;
-    readonly backupTakenAt: string | null;
-    readonly dataLostSince: string | null;
-  } | null;
+export type { AppInfo } from './app.js';
+export type { CallerHost } from './channel.js';
+export { CALLER_HOSTS } from './channel.js';
+export type { InventoryChangedEvent, SyncProgressEvent, SyncStarted } from './sync.js';
+
+/** Every request channel: the capabilities' slices merged. */
+export const CONTRACT = {
+  ...appChannels,
+  ...inventoryChannels,
+  ...detailChannels,
+  ...endpointChannels,
+  ...syncChannels,
+  ...alertChannels,
+  ...exportChannels,
+  ...scheduleChannels,
+} as const satisfies Record<`${string}:${string}`, ChannelSpec>;
+
+export type Contract = typeof CONTRACT;
+export type Channel = keyof Contract;
+/** Every request channel's name, at run time. */
+export const CHANNELS = Object.keys(CONTRACT) as Channel[];
+/** What a caller sends (before defaults). */
+export type RequestInput<C extends Channel> = z.input<Contract[C]['input']>;
+/** The input after validation (defaults applied): what a handler gets. */
+export type ParsedInput<C extends Channel> = z.output<Contract[C]['input']>;
+export type RequestOutput<C extends Channel> =
+  Contract[C]['output'] extends Returns<infer O> ? O : never;
+
+/** Each channel's input schema (the contract's, by channel). */
+export const requestSchemas = Object.fromEntries(CHANNELS.map((c) => [c, CONTRACT[c].input])) as {
+  readonly [C in Channel]: Contract[C]['input'];
+};
+
+/** Whether callers of `host` may use `channel`: the rule every transport's dispatcher applies. */
+export function allowedOn(channel: Channel, host: CallerHost): boolean {
+  return CONTRACT[channel].hosts.includes(host);
 }
-
-export interface SyncStarted {
-  readonly started: readonly { endpointId: number; endpoint: string }[];
-  /** Endpoints skipped because a sync of theirs was already running. */
-  readonly alreadyRunning: readonly string[];
-}
-
-export interface SyncProgressEvent {
-  readonly endpointId: number;
-  readonly endpoint: string;
-  readonly runId: number | null;
-  readonly state: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  readonly phase: string;
-  readonly done?: number;
-  readonly total?: number;
-  readonly error?: SerializedError;
-}
-
-export interface InventoryChangedEvent {
-  readonly endpointId: number;
-  readonly types: readonly EntityType[];
-  readonly created: number;
-  readonly updated: number;
-  readonly deleted: number;
-}
-
-export const requestSchemas = {
-  'app:info': z.object({}).strict(),
-  'inventory:query': inventoryQuerySchema.strict(),
-  'inventory:fields': z.object({ kind: z.enum(QUERY_KINDS) }).strict(),
-  'inventory:entity': entityRequestSchema,
-  'inventory:search': searchRequestSchema,
-  'inventory:version': z.object({}).strict(),
-  'inventory:tags': z.object({}).strict(),
-  'endpoints:list': z.object({}).strict(),
-  'endpoints:add': endpointInputSchema.strict(),
-  'endpoints:update': endpointUpdateSchema.strict(),
-  'endpoints:remove': z.object({ id: z.number().int().positive() }).strict(),
-  'endpoints:test': z.object({ id: z.number().int().positive() }).strict(),
-  'endpoints:trust': z
-    .object({ id: z.number().int().positive(), thumbprint: z.string().min(64).max(95) })
-    .strict(),
-  'sync:start': z
-    .object({ ids: z.array(z.number().int().positive()).max(1000).optional() })
-    .strict(),
-  'sync:cancel': z.object({ id: z.number().int().positive() }).strict(),
-  'alerts:list': alertListSchema.strict(),
-  'alerts:ack': alertAckSchema.strict(),
-  'alerts:snooze': alertSnoozeSchema.strict(),
-  'alerts:history': z.object({ id: z.number().int().positive() }).strict(),
-  'alerts:suppress': alertSuppressSchema.strict(),
-  'alerts:unsuppress': z.object({ id: z.number().int().positive() }).strict(),
-  'alerts:suppressions': z.object({}).strict(),
-  'alerts:rules': z.object({}).strict(),
-  'alerts:updateRule': alertUpdateRuleSchema.strict(),
-  'alerts:evaluate': z.object({ endpointId: z.number().int().positive().optional() }).strict(),
-  'alerts:summary': z.object({ endpointId: z.number().int().positive().optional() }).strict(),
-  'metrics:series': metricSeriesSchema.strict(),
-  'metrics:retention': z.object({}).strict(),
-  'metrics:setRetention': metricRetentionSchema.strict(),
-  'capacity:report': capacityReportSchema.strict(),
-  'webhooks:list': z.object({}).strict(),
-  'webhooks:add': webhookAddSchema.strict(),
-  'webhooks:update': webhookUpdateSchema,
-  'webhooks:remove': z.object({ id: z.number().int().positive() }).strict(),
-  'webhooks:test': z.object({ id: z.number().int().positive() }).strict(),
-  'webhooks:deliveries': z
-    .object({
-      id: z.number().int().positive().optional(),
-      limit: z.number().int().min(1).max(1000).default(100),
-    })
-    .strict(),
-  'export:run': exportRequestSchema.strict(),
-  'export:cancel': z.object({ exportId: z.string().min(1).max(64) }).strict(),
-  'snapshots:list': z.object({}).strict(),
-  'snapshots:save': snapshotSaveSchema.strict(),
-  'snapshots:delete': z.object({ id: z.number().int().positive() }).strict(),
-  'snapshots:diff': snapshotDiffSchema.strict(),
-  'snapshots:import': snapshotImportSchema.strict(),
-  'snapshots:cancelImport': z.object({ importId: importIdSchema }).strict(),
-  'snapshots:rows': snapshotRowsSchema.strict(),
-  'schedules:get': z.object({}).strict(),
-  'schedules:set': scheduleSettingsSchema,
-} as const;
-
-export interface RequestMap {
-  'app:info': { input: z.input<(typeof requestSchemas)['app:info']>; output: AppInfo };
-  'inventory:query': {
-    input: z.input<(typeof requestSchemas)['inventory:query']>;
-    output: QueryResult;
-  };
-  'inventory:fields': {
-    input: z.input<(typeof requestSchemas)['inventory:fields']>;
-    output: readonly QueryFieldInfo[];
-  };
-  'inventory:entity': {
-    input: z.input<(typeof requestSchemas)['inventory:entity']>;
-    output: EntityDetails;
-  };
-  'inventory:search': {
-    input: z.input<(typeof requestSchemas)['inventory:search']>;
-    output: SearchResult;
-  };
-  'inventory:version': {
-    input: z.input<(typeof requestSchemas)['inventory:version']>;
-    output: InventoryVersion;
-  };
-  'inventory:tags': {
-    input: z.input<(typeof requestSchemas)['inventory:tags']>;
-    /** Every tag in the store (vSphere tags of live entities and endpoint labels), sorted. */
-    output: readonly string[];
-  };
-  'endpoints:list': {
-    input: z.input<(typeof requestSchemas)['endpoints:list']>;
-    output: readonly EndpointDto[];
-  };
-  'endpoints:add': {
-    input: z.input<(typeof requestSchemas)['endpoints:add']>;
-    output: EndpointDto;
-  };
-  'endpoints:update': {
-    input: z.input<(typeof requestSchemas)['endpoints:update']>;
-    output: EndpointDto;
-  };
-  'endpoints:remove': {
-    input: z.input<(typeof requestSchemas)['endpoints:remove']>;
-    output: { removed: true };
-  };
-  'endpoints:test': {
-    input: z.input<(typeof requestSchemas)['endpoints:test']>;
-    output: ConnectivityReport;
-  };
-  'endpoints:trust': {
-    input: z.input<(typeof requestSchemas)['endpoints:trust']>;
-    output: EndpointDto;
-  };
-  'sync:start': { input: z.input<(typeof requestSchemas)['sync:start']>; output: SyncStarted };
-  'sync:cancel': {
-    input: z.input<(typeof requestSchemas)['sync:cancel']>;
-    output: { cancelled: boolean };
-  };
-  'alerts:list': {
-    input: z.input<(typeof requestSchemas)['alerts:list']>;
-    output: readonly AlertDto[];
-  };
-  'alerts:ack': {
-    input: z.input<(typeof requestSchemas)['alerts:ack']>;
-    output: { updated: number };
-  };
-  'alerts:snooze': {
-    input: z.input<(typeof requestSchemas)['alerts:snooze']>;
-    output: { updated: number };
-  };
-  'alerts:history': {
-    input: z.input<(typeof requestSchemas)['alerts:history']>;
-    output: readonly AlertHistoryEntry[];
-  };
-  'alerts:suppress': {
-    input: z.input<(typeof requestSchemas)['alerts:suppress']>;
-    output: SuppressionDto;
-  };
-  'alerts:unsuppress': {
-    input: z.input<(typeof requestSchemas)['alerts:unsuppress']>;
-    output: { removed: boolean };
-  };
-  'alerts:suppressions': {
-    input: z.input<(typeof requestSchemas)['alerts:suppressions']>;
-    output: readonly SuppressionDto[];
-  };
-  'alerts:rules': {
-    input: z.input<(typeof requestSchemas)['alerts:rules']>;
-    output: readonly AlertRuleDto[];
-  };
-  'alerts:updateRule': {
-    input: z.input<(typeof requestSchemas)['alerts:updateRule']>;
-    output: AlertRuleDto;
-  };
-  'alerts:evaluate': {
-    input: z.input<(typeof requestSchemas)['alerts:evaluate']>;
-    output: EvaluationSummary;
-  };
-  'alerts:summary': {
-    input: z.input<(typeof requestSchemas)['alerts:summary']>;
-    output: AlertSummary;
-  };
-  'metrics:series': {
-    input: z.input<(typeof requestSchemas)['metrics:series']>;
-    output: MetricSeries;
-  };
-  'metrics:retention': {
-    input: z.input<(typeof requestSchemas)['metrics:retention']>;
-    output: MetricRetention;
-  };
-  'metrics:setRetention': {
-    input: z.input<(typeof requestSchemas)['metrics:setRetention']>;
-    output: MetricRetention;
-  };
-  'capacity:report': {
-    input: z.input<(typeof requestSchemas)['capacity:report']>;
-    output: CapacityReport;
-  };
-  'webhooks:list': {
-    input: z.input<(typeof requestSchemas)['webhooks:list']>;
-    output: readonly WebhookDto[];
-  };
-  'webhooks:add': { input: z.input<(typeof requestSchemas)['webhooks:add']>; output: WebhookDto };
-  'webhooks:update': {
-    input: z.input<(typeof requestSchemas)['webhooks:update']>;
-    output: WebhookDto;
-  };
-  'webhooks:remove': {
-    input: z.input<(typeof requestSchemas)['webhooks:remove']>;
-    output: { removed: boolean };
-  };
-  'webhooks:test': {
-    input: z.input<(typeof requestSchemas)['webhooks:test']>;
-    output: WebhookDelivery;
-  };
-  'webhooks:deliveries': {
-    input: z.input<(typeof requestSchemas)['webhooks:deliveries']>;
-    output: readonly WebhookDelivery[];
-  };
-  'export:run': { input: z.input<(typeof requestSchemas)['export:run']>; output: ExportResult };
-  'export:cancel': {
-    input: z.input<(typeof requestSchemas)['export:cancel']>;
-    output: { cancelled: boolean };
-  };
-  'snapshots:list': {
-    input: z.input<(typeof requestSchemas)['snapshots:list']>;
-    output: readonly SnapshotInfo[];
-  };
-  'snapshots:save': {
-    input: z.input<(typeof requestSchemas)['snapshots:save']>;
-    output: SnapshotInfo;
-  };
-  'snapshots:delete': {
-    input: z.input<(typeof requestSchemas)['snapshots:delete']>;
-    output: { deleted: true };
-  };
-  'snapshots:diff': {
-    input: z.input<(typeof requestSchemas)['snapshots:diff']>;
-    output: SnapshotDiff;
-  };
-  'snapshots:import': {
-    input: z.input<(typeof requestSchemas)['snapshots:import']>;
-    output: SnapshotInfo;
-  };
-  'snapshots:cancelImport': {
-    input: z.input<(typeof requestSchemas)['snapshots:cancelImport']>;
-    output: { cancelled: boolean };
-  };
-  'snapshots:rows': {
-    input: z.input<(typeof requestSchemas)['snapshots:rows']>;
-    output: SnapshotRows;
-  };
-  'schedules:get': {
-    input: z.input<(typeof requestSchemas)['schedules:get']>;
-    output: ScheduleState;
-  };
-  'schedules:set': {
-    input: z.input<(typeof requestSchemas)['schedules:set']>;
-    output: ScheduleState;
-  };
-}
-
-export type Channel = keyof RequestMap;
-export const CHANNELS = Object.keys(requestSchemas) as Channel[];
-export type RequestInput<C extends Channel> = RequestMap[C]['input'];
-export type RequestOutput<C extends Channel> = RequestMap[C]['output'];
-/** The input after validation (defaults applied). */
-export type ParsedInput<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
 export interface EventMap {
   'sync:progress': SyncProgressEvent;
@@ -359,6 +76,7 @@ export interface EventMap {
 }
 export type EventName = keyof EventMap;
 export { EVENT_NAMES } from './event-names.js';
+export { DESKTOP_CHANNELS, IPC_CHANNELS, ipcEventChannel } from './ipc-names.js';
 
 /** The reply shape on every transport. */
 export type Reply<C extends Channel> =
@@ -384,15 +102,14 @@ export interface DesktopBridge {
    * dialog. `importId` names the run for `snapshots:importProgress` and `snapshots:cancelImport`.
    */
   importSnapshot(importId?: string): Promise<DesktopReply<SnapshotInfo | null>>;
+  /**
+   * Opens the OS save dialog (starting at the proposed `fileName`, a name and never a path) and
+   * exports to the file the user chose; `null` when the user cancelled the dialog.
+   */
+  saveExport(request: ExportSaveRequest): Promise<DesktopReply<ExportResult | null>>;
   /** Shows the file the export `exportId` wrote in the OS file manager. */
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
 }
-
-/** The IPC channels of the desktop actions (main handles them; the preload calls them). */
-export const DESKTOP_CHANNELS = {
-  importSnapshot: 'infrascope:desktop:import-snapshot',
-  showExportInFolder: 'infrascope:desktop:show-export',
-} as const satisfies Record<keyof DesktopBridge, string>;
 
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
 export interface PreloadBridge {
@@ -402,5 +119,5 @@ export interface PreloadBridge {
 }
 
 export function isChannel(value: unknown): value is Channel {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, value);
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CONTRACT, value);
 }

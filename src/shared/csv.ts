@@ -7,12 +7,36 @@ import type { QueryCell } from './query.js';
  * the browser) write the same bytes.
  */
 
-/** RFC 4180 field: quoted when it holds a quote, comma or line break; formula prefixes escaped. */
-export function csvField(value: QueryCell): string {
-  let s = value === null ? '' : Array.isArray(value) ? value.join('; ') : String(value);
-  // Spreadsheet formula injection: a cell starting with = + - @ is text, not a formula.
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One RFC 4180 CSV field — the one encoder of the product (exports, the CLI, the renderer): quoted
+ * when it holds a quote, comma or line break, quotes doubled. A text starting with = + - @ (or a tab or CR) gets a leading apostrophe so a
+ * spreadsheet shows it as text instead of running it as a formula; numbers are left alone.
+ */
+export function csvField(value: FieldValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  let s: string;
+  if (typeof value === 'string') {
+    if (value === '') return '';
+    s = formulaSafe(value);
+  } else if (typeof value === 'boolean') {
+    return value ? 'true' : 'false';
+  } else if (Array.isArray(value)) {
+    s = formulaSafe(value.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(';'));
+  } else {
+    s = JSON.stringify(value);
+  }
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** `'` before = + - @ tab CR, unless the text is a plain number. */
+function formulaSafe(s: string): string {
+  const c = s.charCodeAt(0);
+  const risky = c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+  return risky && !NUMBER.test(s) ? `'${s}` : s;
 }
 
 /** One CSV line (CRLF-terminated). */

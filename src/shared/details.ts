@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scopeSchema } from './query.js';
 import type { QueryCell, QueryFieldInfo } from './query.js';
+import { request, returns } from './channel.js';
 
 /*
  * The detail views' slice of the contract: one entity with everything related to it
@@ -226,3 +227,10 @@ export interface SearchResult {
 export interface InventoryVersion {
   readonly version: string;
 }
+
+/** The detail views' slice of the contract. */
+export const detailChannels = {
+  'inventory:entity': request(entityRequestSchema, returns<EntityDetails>()),
+  'inventory:search': request(searchRequestSchema, returns<SearchResult>()),
+  'inventory:version': request(z.object({}).strict(), returns<InventoryVersion>()),
+};

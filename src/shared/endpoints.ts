@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SerializedError } from './errors.js';
+import { request, returns } from './channel.js';
 
 export const ENDPOINT_KINDS = ['vcenter', 'esxi', 'hyperv'] as const;
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
@@ -126,3 +127,18 @@ export interface ConnectivityReport {
   readonly ok: boolean;
   readonly steps: readonly CheckStep[];
 }
+
+const endpointId = z.object({ id: z.number().int().positive() }).strict();
+
+/** The endpoints' slice of the contract. */
+export const endpointChannels = {
+  'endpoints:list': request(z.object({}).strict(), returns<readonly EndpointDto[]>()),
+  'endpoints:add': request(endpointInputSchema.strict(), returns<EndpointDto>()),
+  'endpoints:update': request(endpointUpdateSchema.strict(), returns<EndpointDto>()),
+  'endpoints:remove': request(endpointId, returns<{ removed: true }>()),
+  'endpoints:test': request(endpointId, returns<ConnectivityReport>()),
+  'endpoints:trust': request(
+    z.object({ id: z.number().int().positive(), thumbprint: z.string().min(64).max(95) }).strict(),
+    returns<EndpointDto>(),
+  ),
+};

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EntityType, FieldValue } from './entities.js';
 import { ENTITY_TYPES } from './entities.js';
 import { filterSchema, scopeSchema } from './query.js';
+import { request, returns } from './channel.js';
 
 /*
  * The export and snapshot slice of the contract: XLSX shaped like RVTools, CSV per entity type,
@@ -21,10 +22,9 @@ export type SnapshotRef = z.infer<typeof snapshotRefSchema>;
 /** Most VMs an export by selection names (a table's select-all fetches as many). */
 export const MAX_EXPORT_IDS = 10_000;
 
-export const exportRequestSchema = z.object({
+/** What to export and how: everything an export request holds except where the file goes. */
+export const exportSelectionSchema = z.object({
   format: z.enum(EXPORT_FORMATS),
-  /** The file to write (absolute, or relative to the core's working directory). */
-  out: z.string().min(1).max(4096),
   /** Chosen by the client so it can cancel before the reply arrives. */
   exportId: z
     .string()
@@ -59,8 +59,50 @@ export const exportRequestSchema = z.object({
   /** Export a saved snapshot instead of the live inventory. */
   snapshot: snapshotRefSchema.optional(),
 });
+export type ExportSelection = z.input<typeof exportSelectionSchema>;
+
+/**
+ * An export to a path on this machine: only in-process callers name one (the CLI's `--out`,
+ * main after its own save dialog). A page never does.
+ */
+export const exportRequestSchema = exportSelectionSchema.extend({
+  /** The file to write (absolute, or relative to the core's working directory). */
+  out: z.string().min(1).max(4096),
+});
 export type ExportRequest = z.input<typeof exportRequestSchema>;
 export type ExportRequestParsed = z.output<typeof exportRequestSchema>;
+
+/**
+ * A file name a page may propose: a plain name, no folder (`/`, `\\`), no `..`, no control or
+ * reserved characters. The host decides the folder.
+ */
+export const exportFileNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\:*?"<>|]+$/, 'a file name, without a folder')
+  .refine(
+    (n) => !/^\.+$/.test(n) && ![...n].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f'),
+    'a file name, without a folder or control characters',
+  );
+
+/** An export the serve page asks for: written into the exports folder, offered for download. */
+export const exportSaveSchema = exportSelectionSchema.extend({
+  /** A proposed name; the core picks one when left out and never overwrites a file. */
+  fileName: exportFileNameSchema.optional(),
+});
+export type ExportSaveRequest = z.input<typeof exportSaveSchema>;
+
+/**
+ * Where the serve page downloads a file `export:save` wrote: POST with our own Origin, the run's
+ * token in `X-Infrascope-Token` and the export's id in `X-Infrascope-Export-Id`. Only files
+ * exports of this run saved can be fetched.
+ */
+export const EXPORT_DOWNLOAD_PATH = '/api/exports/download';
+
+/** The folder of the data directory `export:save` writes into. */
+export const EXPORTS_FOLDER = 'exports';
 
 export interface ExportResult {
   readonly exportId: string;
@@ -231,3 +273,37 @@ export interface SnapshotDiff {
   /** True when `limit` cut the entries short. */
   readonly truncated: boolean;
 }
+
+const snapshotId = z.object({ id: z.number().int().positive() }).strict();
+
+/** The export and snapshot slice of the contract. */
+export const exportChannels = {
+  /** Writes the path it is given: in-process callers only (the CLI, main after its dialog). */
+  'export:run': request(exportRequestSchema.strict(), returns<ExportResult>(), { hosts: ['cli'] }),
+  /**
+   * Writes into the exports folder of the data directory (the page proposes a name, never a
+   * path); the serve page then downloads it from EXPORT_DOWNLOAD_PATH. The desktop page saves
+   * through main's own save dialog instead (DesktopBridge.saveExport).
+   */
+  'export:save': request(exportSaveSchema.strict(), returns<ExportResult>(), { hosts: ['serve'] }),
+  'export:cancel': request(
+    z.object({ exportId: z.string().min(1).max(64) }).strict(),
+    returns<{ cancelled: boolean }>(),
+  ),
+  'snapshots:list': request(z.object({}).strict(), returns<readonly SnapshotInfo[]>()),
+  'snapshots:save': request(snapshotSaveSchema.strict(), returns<SnapshotInfo>()),
+  'snapshots:delete': request(snapshotId, returns<{ deleted: true }>()),
+  'snapshots:diff': request(snapshotDiffSchema.strict(), returns<SnapshotDiff>()),
+  /**
+   * Reads a file at a path on this machine: only in-process callers may name one. The desktop
+   * page imports through main's own open dialog, the serve page by upload (SNAPSHOT_UPLOAD_PATH).
+   */
+  'snapshots:import': request(snapshotImportSchema.strict(), returns<SnapshotInfo>(), {
+    hosts: ['cli'],
+  }),
+  'snapshots:cancelImport': request(
+    z.object({ importId: importIdSchema }).strict(),
+    returns<{ cancelled: boolean }>(),
+  ),
+  'snapshots:rows': request(snapshotRowsSchema.strict(), returns<SnapshotRows>()),
+};

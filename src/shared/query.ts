@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { request, returns } from './channel.js';
 
 /** The inventory kinds a table, the CLI (`infrascope query KIND`) and exports can ask for. */
 export const QUERY_KINDS = [
@@ -109,3 +110,16 @@ export function parseSort(text: string): Sort {
   if (!m) throw new Error(`Cannot read sort "${text}": write FIELD or FIELD:desc`);
   return { field: m[1]!, desc: m[2] === 'desc' };
 }
+
+const noInput = z.object({}).strict();
+
+/** The inventory tables' slice of the contract. */
+export const inventoryChannels = {
+  'inventory:query': request(inventoryQuerySchema.strict(), returns<QueryResult>()),
+  'inventory:fields': request(
+    z.object({ kind: z.enum(QUERY_KINDS) }).strict(),
+    returns<readonly QueryFieldInfo[]>(),
+  ),
+  /** Every tag in the store (vSphere tags of live entities and endpoint labels), sorted. */
+  'inventory:tags': request(noInput, returns<readonly string[]>()),
+};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SerializedError } from './errors.js';
 import { EXPORT_FORMATS } from './export.js';
+import { request, returns } from './channel.js';
 
 /** Longest schedule period: a week (keeps one timer under setTimeout's 24.8-day ceiling). */
 export const MAX_EXPORT_EVERY_HOURS = 168;
@@ -65,3 +66,9 @@ export interface ScheduleState {
   /** When the next export is due while the service runs; null when off or not started. */
   readonly nextExportAt: string | null;
 }
+
+/** The schedules' slice of the contract. */
+export const scheduleChannels = {
+  'schedules:get': request(z.object({}).strict(), returns<ScheduleState>()),
+  'schedules:set': request(scheduleSettingsSchema, returns<ScheduleState>()),
+};

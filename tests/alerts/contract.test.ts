@@ -39,20 +39,24 @@ describe('the alerts slice of the contract', () => {
     );
     const h = await makeCore();
     try {
-      const bad = await h.core.request('alerts:snooze', { ids: [], minutes: 5 }, { actor: 't' });
+      const bad = await h.core.request(
+        'alerts:snooze',
+        { ids: [], minutes: 5 },
+        { actor: 't', host: 'cli' },
+      );
       expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
       const range = await h.core.request(
         'metrics:series',
         { entityType: 'vm', endpointId: 1, entityId: 'vm-1', range: '2d' },
-        { actor: 't' },
+        { actor: 't', host: 'cli' },
       );
       expect(range).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-      const none = await h.core.request('alerts:history', { id: 99 }, { actor: 't' });
+      const none = await h.core.request('alerts:history', { id: 99 }, { actor: 't', host: 'cli' });
       expect(none).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       const ret = await h.core.request(
         'metrics:setRetention',
         { rawDays: 30, hourlyDays: 7, dailyDays: 730 },
-        { actor: 't' },
+        { actor: 't', host: 'cli' },
       );
       expect(ret).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
       await h.call('metrics:setRetention', { rawDays: 3, hourlyDays: 30, dailyDays: 365 });

@@ -1,5 +1,6 @@
-import { Readable, Writable } from 'node:stream';
-import type { CliContext } from '../../src/cli/context.js';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import type { CliContext, CliIo } from '../../src/cli/context.js';
+import { createCliContext } from '../../src/cli/context.js';
 import type { Core } from '../../src/core/core.js';
 
 export interface CapturedCli {
@@ -26,17 +27,39 @@ export function cliContext(
       },
     });
   return {
-    ctx: {
-      core,
+    // As the CLI builds it: what commands print passes the same terminal guard.
+    ctx: createCliContext(core, {
       out: sink((s) => (out += s)),
       err: sink((s) => (err += s)),
       stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
       isTTY: opts.isTTY ?? false,
       env: opts.env ?? {},
       signal: controller.signal,
-    },
+    }),
     out: () => out,
     err: () => err,
     interrupt: () => controller.abort(),
+  };
+}
+
+/** The streams `runCli` takes, capturing stdout and stderr as text. */
+export function capturedIo(
+  signal: AbortSignal = new AbortController().signal,
+): CliIo & { stdout(): string; stderr(): string } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => (o += d.toString()));
+  err.on('data', (d: Buffer) => (e += d.toString()));
+  return {
+    out,
+    err,
+    stdin: new PassThrough(),
+    isTTY: false,
+    env: {},
+    signal,
+    stdout: () => o,
+    stderr: () => e,
   };
 }

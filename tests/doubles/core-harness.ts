@@ -8,6 +8,7 @@ import { createCore } from '../../src/core/core.js';
 import { createLogger } from '../../src/core/logger.js';
 import { keyFileVault } from '../../src/core/vault/key-file-vault.js';
 import type { VaultBackend } from '../../src/core/vault/vault.js';
+import type { EndpointKind } from '../../src/shared/endpoints.js';
 import type {
   Channel,
   EventMap,
@@ -16,7 +17,6 @@ import type {
   RequestOutput,
   SyncProgressEvent,
 } from '../../src/shared/contract.js';
-import { unwrapReply } from '../../src/shared/transport.js';
 
 export interface CoreHarness {
   readonly core: Core;
@@ -37,7 +37,7 @@ export interface CoreHarness {
 
 export async function makeCore(
   opts: {
-    collectors?: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+    collectors?: Partial<Record<EndpointKind, CollectorFactory>>;
     vault?: (dir: string) => VaultBackend;
     now?: () => Date;
     dir?: string;
@@ -79,8 +79,8 @@ export async function makeCore(
     dir,
     events,
     logs,
-    async call(channel, input, actor = 'test:alice') {
-      return unwrapReply(await core.request(channel, input, { actor })) as never;
+    call(channel, input, actor = 'test:alice') {
+      return core.invoke(channel, input, { actor, host: 'cli' });
     },
     async finished(ids) {
       for (;;) {

@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
@@ -57,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('export and history in Chromium', () => {
-  it('exports the inventory to XLSX through the dialog', async () => {
+  it('exports to XLSX into the exports folder and downloads it: the page names a file, never a path', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -65,36 +66,42 @@ describe('export and history in Chromium', () => {
     const ui = new ExportPage(page);
     await ui.openDialog();
     await expect(ui.format(/Excel/).isChecked()).resolves.toBe(true);
-    // The default path lands in the data folder once `app:info` answered.
     await expect
-      .poll(() => ui.outputPath().inputValue())
-      .toMatch(/infrascope-all-\d{8}-\d{6}\.xlsx$/);
-    expect(await ui.outputPath().inputValue()).toContain(data.dir);
+      .poll(() => ui.fileName().inputValue())
+      .toMatch(/^infrascope-all-\d{8}-\d{6}\.xlsx$/);
     await ui.startButton().click();
     await ui.writtenFile().waitFor();
     const file = await ui.writtenFile().innerText();
-    expect(file.startsWith(data.dir)).toBe(true);
+    expect(dirname(file)).toBe(join(data.dir, 'exports'));
     expect(await firstBytes(file, 2)).toBe('PK');
-    // "Show in folder" is the desktop's (main shows the file); serve offers the path instead.
-    await ui.dialog().getByRole('button', { name: 'Copy path' }).waitFor();
+    // "Show in folder" is the desktop's (main shows the file); serve offers a download.
     await expect(ui.dialog().getByRole('button', { name: 'Show in folder' }).count()).resolves.toBe(
       0,
     );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      ui.downloadButton().click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(basename(file));
+    const fetched = await download.path();
+    expect(readFileSync(fetched).equals(readFileSync(file))).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("shows the core's message when the export cannot be written", async () => {
+  it("shows the core's message when the name is a path, and writes nothing", async () => {
     const page = await browser.newPage();
     await page.goto(served.url);
     const ui = new ExportPage(page);
     await ui.openDialog();
     await ui.format(/CSV/).check();
-    await ui.outputPath().fill(join(data.dir, 'no-such-folder', 'out.zip'));
+    const target = join(data.dir, 'page-chose-this.zip');
+    await ui.fileName().fill(target);
     await ui.startButton().click();
     await expect(ui.dialog().getByRole('alert').innerText()).resolves.toContain(
-      'the folder does not exist',
+      'a file name, without a folder',
     );
+    expect(existsSync(target)).toBe(false);
     await page.close();
   });
 

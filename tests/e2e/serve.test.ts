@@ -148,4 +148,30 @@ describe('infrascope serve in Chromium', () => {
     ws.close();
     expect(reply).toMatchObject({ id: 1, reply: { ok: false, error: { code: 'VALIDATION' } } });
   });
+
+  it("refuses a path import from the serve page: the contract's host rule, with a typed error", async () => {
+    const ws = new WebSocket(
+      served.url.replace('http://', 'ws://').replace('/?token=', '/api?token='),
+      { headers: { Origin: served.origin } },
+    );
+    await new Promise((r) => ws.once('open', r));
+    const replies = new Map<number, unknown>();
+    const ask = (id: number, channel: string, input: unknown): Promise<unknown> =>
+      new Promise((resolve) => {
+        ws.on('message', (m) => {
+          const msg = JSON.parse(String(m)) as { id?: number; reply?: unknown };
+          if (msg.id === id) resolve(msg.reply);
+        });
+        ws.send(JSON.stringify({ id, channel, input }));
+      });
+    // The store file itself is a file the page could name; it must never be read on its behalf.
+    replies.set(1, await ask(1, 'snapshots:import', { file: join(data.dir, STORE_FILE) }));
+    replies.set(2, await ask(2, 'snapshots:list', {}));
+    ws.close();
+    expect(replies.get(1)).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', details: { channel: 'snapshots:import', host: 'serve' } },
+    });
+    expect(replies.get(2)).toEqual({ ok: true, result: [] });
+  });
 });

@@ -98,7 +98,7 @@ describe('the contract validators', () => {
           }),
         ),
         async (channel, input) => {
-          const reply = await core.request(channel, input, { actor: 'fuzz' });
+          const reply = await core.request(channel, input, { actor: 'fuzz', host: 'cli' });
           if (!reply.ok) expect(known.has(reply.error.code)).toBe(true);
         },
       ),
@@ -133,7 +133,7 @@ describe('the contract validators', () => {
           const reply = await core.request(
             'inventory:query',
             { kind, where, search, limit: 5 },
-            { actor: 'fuzz' },
+            { actor: 'fuzz', host: 'cli' },
           );
           if (!reply.ok) expect(['VALIDATION', 'UNKNOWN_FIELD']).toContain(reply.error.code);
         },

@@ -5,7 +5,8 @@ import { AppError } from '../../shared/errors.js';
 import type { QueryRow } from '../../shared/query.js';
 import type { CliContext } from '../context.js';
 import { toTable } from '../output.js';
-import { call, resolveEndpoints } from './endpoint.js';
+import { resolveEndpoints } from './endpoint.js';
+import { invoke } from '../context.js';
 
 export const ALERTS_HELP = `Usage:
   infrascope alerts [list] [--all | --cleared] [--severity info|warning|critical]
@@ -94,8 +95,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       const endpointId = values.endpoint
         ? (await resolveEndpoints(ctx, [values.endpoint]))[0]?.id
         : undefined;
-      if (values.evaluate) await call(ctx, 'alerts:evaluate', endpointId ? { endpointId } : {});
-      const alerts = await call(ctx, 'alerts:list', {
+      if (values.evaluate) await invoke(ctx, 'alerts:evaluate', endpointId ? { endpointId } : {});
+      const alerts = await invoke(ctx, 'alerts:list', {
         state: values.all ? 'all' : values.cleared ? 'cleared' : 'open',
         includeSnoozed: values.snoozed ?? false,
         ...(severity ? { severity: severity as AlertDto['severity'] } : {}),
@@ -121,7 +122,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     case 'ack': {
       const ids = parseIds(args);
-      const r = await call(ctx, 'alerts:ack', {
+      const r = await invoke(ctx, 'alerts:ack', {
         ids,
         ...(values.comment ? { comment: values.comment } : {}),
       });
@@ -134,13 +135,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       if (values.minutes === undefined || !Number.isInteger(minutes) || minutes < 0) {
         throw new AppError('VALIDATION', 'Give --minutes N (0 ends the snooze).');
       }
-      const r = await call(ctx, 'alerts:snooze', { ids, minutes });
+      const r = await invoke(ctx, 'alerts:snooze', { ids, minutes });
       print(r, `${minutes ? 'Snoozed' : 'Unsnoozed'} ${r.updated} of ${ids.length} alert(s).\n`);
       return r.updated === ids.length ? 0 : 1;
     }
     case 'history': {
       const [id] = parseIds(args);
-      const h = await call(ctx, 'alerts:history', { id: id! });
+      const h = await invoke(ctx, 'alerts:history', { id: id! });
       print(
         h,
         table(
@@ -151,7 +152,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       return 0;
     }
     case 'rules': {
-      const rules = await call(ctx, 'alerts:rules', {});
+      const rules = await invoke(ctx, 'alerts:rules', {});
       print(
         rules,
         table(
@@ -181,7 +182,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         if (!m) throw new AppError('VALIDATION', `--set takes NAME=NUMBER, got ${s}`);
         params[m[1]!] = Number(m[2]);
       }
-      const updated = await call(ctx, 'alerts:updateRule', {
+      const updated = await invoke(ctx, 'alerts:updateRule', {
         rule: rule as never,
         ...(values.enable ? { enabled: true } : values.disable ? { enabled: false } : {}),
         ...(Object.keys(params).length ? { params } : {}),

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract.js';
 import type {
@@ -9,9 +8,8 @@ import type {
 } from '../../shared/endpoints.js';
 import { ENDPOINT_KINDS } from '../../shared/endpoints.js';
 import { AppError } from '../../shared/errors.js';
-import { unwrapReply } from '../../shared/transport.js';
-import type { Channel, RequestOutput } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
+import { cliActor, invoke } from '../context.js';
 
 export const ENDPOINT_HELP = `Usage:
   infrascope endpoint list [--json]
@@ -29,33 +27,14 @@ export const ENDPOINT_HELP = `Usage:
 Passwords are read from standard input (--password-stdin) or an environment variable
 (--password-env VAR), never from the command line. They are sealed in the vault at once.`;
 
-/** Who the audit log names for CLI changes. */
-export function cliActor(env: NodeJS.ProcessEnv): string {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    name = env['USER'] ?? env['USERNAME'] ?? 'unknown';
-  }
-  return `cli:${name}`;
-}
-
-export async function call<C extends Channel>(
-  ctx: CliContext,
-  channel: C,
-  input: RequestInput<C>,
-): Promise<RequestOutput<C>> {
-  return unwrapReply(
-    await ctx.core.request(channel, input, { actor: cliActor(ctx.env) }),
-  ) as RequestOutput<C>;
-}
+export { cliActor };
 
 /** Finds endpoints by name (exact, else case-insensitive); unknown names fail with NOT_FOUND. */
 export async function resolveEndpoints(
   ctx: CliContext,
   names: readonly string[],
 ): Promise<EndpointDto[]> {
-  const all = await call(ctx, 'endpoints:list', {});
+  const all = await invoke(ctx, 'endpoints:list', {});
   return names.map((n) => {
     const hit =
       all.find((e) => e.name === n) ?? all.find((e) => e.name.toLowerCase() === n.toLowerCase());
@@ -170,7 +149,7 @@ async function add(ctx: CliContext, argv: string[]): Promise<number> {
   }
   const { host, port } = parseHostPort(values.host);
   const interval = parseInterval(values.interval);
-  const dto = await call(ctx, 'endpoints:add', {
+  const dto = await invoke(ctx, 'endpoints:add', {
     name,
     kind: kind as EndpointKind,
     host,
@@ -239,7 +218,7 @@ async function set(ctx: CliContext, argv: string[]): Promise<number> {
   };
   if (Object.keys(input).length === 1)
     throw new AppError('VALIDATION', `Nothing to change.\n${ENDPOINT_HELP}`);
-  const dto = await call(ctx, 'endpoints:update', input);
+  const dto = await invoke(ctx, 'endpoints:update', input);
   if (values.json) ctx.out.write(JSON.stringify(dto, null, 2) + '\n');
   else ctx.out.write(`Updated ${describe(dto)}.\n`);
   return 0;
@@ -252,7 +231,7 @@ function age(iso: string | null): string {
 
 async function list(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
-  const all = await call(ctx, 'endpoints:list', {});
+  const all = await invoke(ctx, 'endpoints:list', {});
   if (values.json) {
     ctx.out.write(JSON.stringify(all, null, 2) + '\n');
     return 0;
@@ -316,7 +295,7 @@ async function remove(ctx: CliContext, argv: string[]): Promise<number> {
     );
     return 2;
   }
-  await call(ctx, 'endpoints:remove', { id: ep.id });
+  await invoke(ctx, 'endpoints:remove', { id: ep.id });
   ctx.out.write(`Removed ${ep.name}.\n`);
   return 0;
 }
@@ -353,7 +332,7 @@ async function test(ctx: CliContext, argv: string[]): Promise<number> {
   });
   const [ep] = await resolveEndpoints(ctx, [onlyName(positionals, 'test')]);
   if (!ep) return 1;
-  const report = await call(ctx, 'endpoints:test', { id: ep.id });
+  const report = await invoke(ctx, 'endpoints:test', { id: ep.id });
   ctx.out.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
   return report.ok ? 0 : 1;
 }

@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import type { EntityType } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
-import type { ExportFormat, ExportProgressEvent, ExportResult } from '../../shared/export.js';
+import type { ExportFormat } from '../../shared/export.js';
 import { EXPORT_FORMATS } from '../../shared/export.js';
 import type { Filter } from '../../shared/query.js';
 import { parseFilter } from '../../shared/query.js';
-import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
+import { invoke } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export const EXPORT_HELP = `Usage: infrascope export --format xlsx|csv|json [--out PATH] [--endpoint NAME]
                         [--where FIELD=VALUE]... [--anonymize] [--snapshot ID|LABEL]
@@ -33,13 +34,6 @@ const EXT: Record<ExportFormat, string> = { xlsx: '.xlsx', csv: '.zip', json: '.
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-function bar(p: ExportProgressEvent, width = 30): string {
-  const total = p.total ?? 0;
-  const frac = total > 0 ? Math.min(1, p.done / total) : 0;
-  const full = Math.round(frac * width);
-  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${p.phase} ${p.done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
 }
 
 /** `infrascope export ...` — writes an export file; suited to cron and Task Scheduler. */
@@ -91,17 +85,18 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const exportId = `cli-${randomBytes(6).toString('hex')}`;
 
   let lastPhase = '';
-  let lastDraw = 0;
-  const unsubscribe = ctx.core.events.subscribe((event, payload) => {
-    if (event !== 'export:progress') return;
-    const p = payload as ExportProgressEvent;
+  const progress = progressLine(ctx);
+  const unsubscribe = ctx.core.events.on('export:progress', (p) => {
     if (p.exportId !== exportId || p.state !== 'running') return;
     if (ctx.isTTY) {
-      const now = Date.now();
-      if (now - lastDraw < 100 && p.phase === lastPhase) return;
-      lastDraw = now;
+      const total = p.total ?? 0;
+      const frac = total > 0 ? Math.min(1, p.done / total) : 0;
+      const count = (n: number): string => n.toLocaleString('en-US');
+      progress.draw(
+        `${String(Math.floor(frac * 100)).padStart(3)}% ${p.phase} ${count(p.done)}/${count(total)}`,
+        { frac, force: p.phase !== lastPhase },
+      );
       lastPhase = p.phase;
-      ctx.err.write(`\r${bar(p)}\u001b[K`);
     } else if (p.phase !== lastPhase) {
       lastPhase = p.phase;
       if (p.phase !== 'start') {
@@ -110,27 +105,22 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
   });
   const onAbort = (): void => {
-    void ctx.core.request('export:cancel', { exportId }, { actor: 'cli' });
+    void invoke(ctx, 'export:cancel', { exportId }).catch(() => undefined);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const reply = await ctx.core.request(
-      'export:run',
-      {
-        format: fmt,
-        out,
-        exportId,
-        where,
-        anonymize: values.anonymize === true,
-        bom: values.bom === true,
-        ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
-        ...(values.snapshot !== undefined ? { snapshot: values.snapshot } : {}),
-        ...(types.length > 0 ? { types: types as EntityType[] } : {}),
-      },
-      { actor: 'cli' },
-    );
-    if (ctx.isTTY) ctx.err.write('\r\u001b[K');
-    const result = unwrapReply(reply) as ExportResult;
+    const result = await invoke(ctx, 'export:run', {
+      format: fmt,
+      out,
+      exportId,
+      where,
+      anonymize: values.anonymize === true,
+      bom: values.bom === true,
+      ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+      ...(values.snapshot !== undefined ? { snapshot: values.snapshot } : {}),
+      ...(types.length > 0 ? { types: types as EntityType[] } : {}),
+    });
+    progress.clear();
     const rows = Object.entries(result.rows)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${n}`)
@@ -141,7 +131,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ctx.out.write(`${result.file}\n`);
     return 0;
   } catch (e) {
-    if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+    progress.clear();
     throw e;
   } finally {
     unsubscribe();

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../shared/errors.js';
-import type { Filter, QueryKind, QueryResult, Sort } from '../../shared/query.js';
+import type { Filter, QueryKind, Sort } from '../../shared/query.js';
 import { MAX_PAGE, QUERY_KINDS, parseFilter, parseSort } from '../../shared/query.js';
-import { unwrapReply } from '../../shared/transport.js';
 import type { CliContext } from '../context.js';
+import { invoke } from '../context.js';
 import { toCsv, toTable } from '../output.js';
 
 export const QUERY_HELP = `Usage: infrascope query <kind> [--where FIELD=VALUE]... [--search TEXT]
@@ -43,9 +43,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     throw new AppError('UNKNOWN_KIND', `Unknown kind "${kind}". Kinds: ${QUERY_KINDS.join(', ')}`);
   }
   if (values.fields) {
-    const fields = unwrapReply(
-      await ctx.core.request('inventory:fields', { kind }, { actor: 'cli' }),
-    ) as readonly { name: string; type: string; label: string }[];
+    const fields = await invoke(ctx, 'inventory:fields', { kind: kind as QueryKind });
     for (const f of fields) ctx.out.write(`${f.name.padEnd(22)} ${f.type.padEnd(7)} ${f.label}\n`);
     return 0;
   }
@@ -74,20 +72,15 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   };
   const limit = number('limit', values.limit, values.json || values.csv ? MAX_PAGE : 50);
   const offset = number('offset', values.offset, 0);
-  const reply = await ctx.core.request(
-    'inventory:query',
-    {
-      kind: kind as QueryKind,
-      where,
-      sort,
-      limit,
-      offset,
-      includeDeleted: values.deleted === true,
-      ...(values.search ? { search: values.search } : {}),
-    },
-    { actor: 'cli' },
-  );
-  const result = unwrapReply(reply) as QueryResult;
+  const result = await invoke(ctx, 'inventory:query', {
+    kind: kind as QueryKind,
+    where,
+    sort,
+    limit,
+    offset,
+    includeDeleted: values.deleted === true,
+    ...(values.search ? { search: values.search } : {}),
+  });
   if (values.json) {
     ctx.out.write(JSON.stringify(result.rows, null, 2) + '\n');
   } else if (values.csv) {

@@ -4,14 +4,10 @@ import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import { diffToCsv } from '../../shared/csv.js';
-import type {
-  DiffField,
-  SnapshotDiff,
-  SnapshotImportProgressEvent,
-  SnapshotInfo,
-} from '../../shared/export.js';
-import { unwrapReply } from '../../shared/transport.js';
+import type { DiffField, SnapshotDiff, SnapshotInfo } from '../../shared/export.js';
 import type { CliContext } from '../context.js';
+import { invoke } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export const SNAPSHOT_HELP = `Usage: infrascope snapshot save [--label LABEL] [--json]
        infrascope snapshot list [--json]
@@ -95,13 +91,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ctx.out.write(SNAPSHOT_HELP + '\n');
     return sub === undefined && !values.help ? 2 : 0;
   }
-  const actor = { actor: 'cli' };
-  const core = ctx.core;
   switch (sub) {
     case 'save': {
-      const info = unwrapReply(
-        await core.request('snapshots:save', values.label ? { label: values.label } : {}, actor),
-      ) as SnapshotInfo;
+      const info = await invoke(ctx, 'snapshots:save', values.label ? { label: values.label } : {});
       if (values.json) ctx.out.write(JSON.stringify(info, null, 2) + '\n');
       else {
         const counts = Object.entries(info.counts)
@@ -114,7 +106,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       return 0;
     }
     case 'list': {
-      const list = unwrapReply(await core.request('snapshots:list', {}, actor)) as SnapshotInfo[];
+      const list = await invoke(ctx, 'snapshots:list', {});
       ctx.out.write(values.json ? JSON.stringify(list, null, 2) + '\n' : formatList(list));
       return 0;
     }
@@ -146,18 +138,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         throw new AppError('VALIDATION', `--limit takes a whole number, not "${values.limit}"`);
       }
       const ref = (s: string): string | number => (/^\d+$/.test(s) ? Number(s) : s);
-      const diff = unwrapReply(
-        await core.request(
-          'snapshots:diff',
-          {
-            from: ref(a),
-            to: ref(b),
-            ...(types.length > 0 ? { types: types as EntityType[] } : {}),
-            ...(limit !== undefined ? { limit } : {}),
-          },
-          actor,
-        ),
-      ) as SnapshotDiff;
+      const diff = await invoke(ctx, 'snapshots:diff', {
+        from: ref(a),
+        to: ref(b),
+        ...(types.length > 0 ? { types: types as EntityType[] } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      });
       if (values.csv) {
         ctx.out.write(diffToCsv(diff, { bom: values.bom === true }));
         if (diff.truncated) ctx.err.write('More entries were left out: raise --limit\n');
@@ -170,7 +156,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       const id = Number(args[0]);
       if (!Number.isInteger(id) || id <= 0)
         throw new AppError('VALIDATION', 'delete takes a snapshot id');
-      unwrapReply(await core.request('snapshots:delete', { id }, actor));
+      await invoke(ctx, 'snapshots:delete', { id });
       ctx.out.write(`Deleted snapshot ${id}\n`);
       return 0;
     }
@@ -184,36 +170,26 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       }
       // Progress on a TTY (a line redrawn at most every 100 ms); Ctrl-C cancels the import.
       const importId = `cli-${randomBytes(6).toString('hex')}`;
-      let lastDraw = 0;
-      const unsubscribe = core.events.subscribe((event, payload) => {
-        if (event !== 'snapshots:importProgress' || !ctx.isTTY) return;
-        const p = payload as SnapshotImportProgressEvent;
-        const now = Date.now();
-        if (p.importId !== importId || p.state !== 'running' || now - lastDraw < 100) return;
-        lastDraw = now;
+      const progress = progressLine(ctx);
+      const unsubscribe = ctx.core.events.on('snapshots:importProgress', (p) => {
+        if (!ctx.isTTY || p.importId !== importId || p.state !== 'running') return;
         const of = p.total !== undefined ? ` of ${p.total.toLocaleString('en-US')}` : '';
-        ctx.err.write(`\r${p.phase}: ${p.done.toLocaleString('en-US')}${of}\u001b[K`);
+        progress.draw(`${p.phase}: ${p.done.toLocaleString('en-US')}${of}`);
       });
       const onAbort = (): void => {
-        void core.request('snapshots:cancelImport', { importId }, actor);
+        void invoke(ctx, 'snapshots:cancelImport', { importId }).catch(() => undefined);
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       let info: SnapshotInfo;
       try {
-        info = unwrapReply(
-          await core.request(
-            'snapshots:import',
-            {
-              file,
-              importId,
-              ...(format ? { format } : {}),
-              ...(values.label ? { label: values.label } : {}),
-            },
-            actor,
-          ),
-        ) as SnapshotInfo;
+        info = await invoke(ctx, 'snapshots:import', {
+          file,
+          importId,
+          ...(format ? { format } : {}),
+          ...(values.label ? { label: values.label } : {}),
+        });
       } finally {
-        if (ctx.isTTY) ctx.err.write('\r\u001b[K');
+        progress.clear();
         unsubscribe();
         ctx.signal.removeEventListener('abort', onAbort);
       }

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { EventMap, EventName, SyncProgressEvent } from '../../shared/contract.js';
+import type { SyncProgressEvent } from '../../shared/contract.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
-import { call, resolveEndpoints } from './endpoint.js';
+import { resolveEndpoints } from './endpoint.js';
+import { invoke } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json]
 
@@ -33,26 +35,23 @@ function progressPrinter(
   let finished = 0;
   const phaseText = (p: SyncProgressEvent): string =>
     `${p.phase}${p.done !== undefined ? ` ${p.done}${p.total !== undefined ? `/${p.total}` : ''}` : ''}`;
-  const draw = (): void => {
-    const width = 20;
-    const filled = total === 0 ? width : Math.round((finished / total) * width);
+  const line = progressLine(ctx);
+  const draw = (force: boolean): void => {
     const running = [...latest.values()]
       .filter((p) => p.state === 'running')
       .map((p) => `${p.endpoint}: ${phaseText(p)}`)
       .join(' | ');
-    ctx.err.write(
-      `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} ${running}`.slice(
-        0,
-        200,
-      ),
-    );
+    line.draw(`${finished}/${total} ${running}`, {
+      frac: total === 0 ? 1 : finished / total,
+      force,
+    });
   };
   return {
     update(p) {
       latest.set(p.endpointId, p);
       if (p.state !== 'running') finished++;
       if (ctx.isTTY) {
-        draw();
+        draw(p.state !== 'running');
         return;
       }
       // Plain lines: every phase change, and counts at most every 2 s per endpoint.
@@ -71,7 +70,7 @@ function progressPrinter(
       ctx.err.write(`${p.endpoint}: ${p.state === 'running' ? phaseText(p) : p.state}\n`);
     },
     end() {
-      if (ctx.isTTY) ctx.err.write('\r\x1b[K');
+      line.clear();
     },
   };
 }
@@ -101,7 +100,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     return 0;
   }
   const chosen = positionals.length > 0 ? await resolveEndpoints(ctx, positionals) : null;
-  if (chosen === null && (await call(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
+  if (chosen === null && (await invoke(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
     ctx.err.write('No enabled endpoints to sync. Add one with `infrascope endpoint add`.\n');
     if (values.json) ctx.out.write('[]\n');
     return 0;
@@ -111,23 +110,19 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const terminal = new Map<number, SyncProgressEvent>();
   let waiting: (() => void) | null = null;
   let printer: ReturnType<typeof progressPrinter> | null = null;
-  const unsubscribe = ctx.core.events.subscribe(
-    <E extends EventName>(name: E, payload: EventMap[E]) => {
-      if (name !== 'sync:progress') return;
-      const p = payload as SyncProgressEvent;
-      printer?.update(p);
-      if (p.state !== 'running') {
-        terminal.set(p.endpointId, p);
-        waiting?.();
-      }
-    },
-  );
+  const unsubscribe = ctx.core.events.on('sync:progress', (p) => {
+    printer?.update(p);
+    if (p.state !== 'running') {
+      terminal.set(p.endpointId, p);
+      waiting?.();
+    }
+  });
   try {
-    const started = await call(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
+    const started = await invoke(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
     printer = progressPrinter(ctx, started.started.length);
     const onAbort = (): void => {
       for (const s of started.started)
-        void call(ctx, 'sync:cancel', { id: s.endpointId }).catch(() => undefined);
+        void invoke(ctx, 'sync:cancel', { id: s.endpointId }).catch(() => undefined);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {

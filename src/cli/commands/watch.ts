@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { EventMap, EventName, SyncProgressEvent } from '../../shared/contract.js';
-import type { Core } from '../../core/core.js';
 import type { CliContext } from '../context.js';
 import { resolveEndpoints } from './endpoint.js';
 
@@ -9,9 +7,6 @@ export const WATCH_HELP = `Usage: infrascope watch [NAME...]
 Keeps the inventory of the named endpoints (default: every enabled one) current: each syncs on its
 own interval and, where the endpoint supports it, follows changes as they happen. Runs until
 Ctrl-C (SIGINT) or SIGTERM, then stops cleanly: running writes are committed or rolled back whole.`;
-
-/** Core.start, with the endpoint filter the endpoints capability understands. */
-type StartWithFilter = (opts?: { readonly endpointIds?: readonly number[] }) => Promise<void>;
 
 /** `infrascope watch [NAME...]` */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {
@@ -25,22 +20,16 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     return 0;
   }
   const chosen = positionals.length > 0 ? await resolveEndpoints(ctx, positionals) : null;
-  const unsubscribe = ctx.core.events.subscribe(
-    <E extends EventName>(name: E, payload: EventMap[E]) => {
-      if (name !== 'sync:progress') return;
-      const p = payload as SyncProgressEvent;
-      if (p.state === 'running') return;
-      const stamp = new Date().toISOString().slice(11, 19);
-      ctx.err.write(
-        `${stamp} ${p.endpoint}: ${p.state}${p.error ? ` — ${p.error.message} [${p.error.code}]` : ''}\n`,
-      );
-    },
-  );
+  const unsubscribe = ctx.core.events.on('sync:progress', (p) => {
+    if (p.state === 'running') return;
+    const stamp = new Date().toISOString().slice(11, 19);
+    ctx.err.write(
+      `${stamp} ${p.endpoint}: ${p.state}${p.error ? ` — ${p.error.message} [${p.error.code}]` : ''}\n`,
+    );
+  });
   try {
     if (ctx.signal.aborted) return 0;
-    const core: Core = ctx.core;
-    const start = core.start as StartWithFilter;
-    await start.call(core, chosen ? { endpointIds: chosen.map((e) => e.id) } : {});
+    await ctx.core.start(chosen ? { endpointIds: chosen.map((e) => e.id) } : {});
     ctx.err.write(
       `Watching ${chosen ? chosen.map((e) => e.name).join(', ') : 'every enabled endpoint'}. Press Ctrl-C to stop.\n`,
     );
@@ -56,7 +45,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     ctx.err.write('Stopping: finishing or rolling back running syncs…\n');
     // Aborts in-flight syncs and waits for them; idempotent, so the host's own dispose is harmless.
-    await core.dispose();
+    await ctx.core.dispose();
     ctx.err.write('Stopped.\n');
     return 0;
   } finally {

@@ -38,7 +38,7 @@ describe('the contract', () => {
   });
 
   it('answers an unknown channel with a typed error', async () => {
-    const reply = await core.request('inventory:drop', {}, { actor: 'test' });
+    const reply = await core.request('inventory:drop', {}, { actor: 'test', host: 'cli' });
     expect(reply).toEqual({
       ok: false,
       error: { code: 'UNKNOWN_CHANNEL', message: expect.any(String) },
@@ -56,27 +56,70 @@ describe('the contract', () => {
       'vms',
     ];
     for (const input of bad) {
-      const reply = await core.request('inventory:query', input, { actor: 'test' });
+      const reply = await core.request('inventory:query', input, { actor: 'test', host: 'cli' });
       expect(reply.ok).toBe(false);
       if (!reply.ok) expect(reply.error.code).toBe('VALIDATION');
     }
     const addBad = await core.request(
       'endpoints:add',
       { name: '', kind: 'vcenter', host: 'x' },
-      { actor: 'test' },
+      { actor: 'test', host: 'cli' },
     );
     expect(addBad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     const addBad2 = await core.request(
       'endpoints:add',
       { name: 'ok', kind: 'mainframe', host: 'x' },
-      { actor: 'test' },
+      { actor: 'test', host: 'cli' },
     );
     expect(addBad2).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect(await core.store.db.selectFrom('endpoint').selectAll().execute()).toEqual(before);
   });
 
   it('answers a good query with rows and a total', async () => {
-    const reply = await core.request('inventory:query', { kind: 'vms' }, { actor: 'test' });
+    const reply = await core.request(
+      'inventory:query',
+      { kind: 'vms' },
+      { actor: 'test', host: 'cli' },
+    );
     expect(reply).toMatchObject({ ok: true, result: { kind: 'vms', rows: [], total: 0 } });
+  });
+
+  it('refuses a channel on a host the contract does not list, before validating or running it', async () => {
+    for (const host of ['desktop', 'serve'] as const) {
+      // Even an invalid input is refused for the host first: nothing about the channel runs.
+      for (const input of [{ file: '/etc/passwd' }, { nonsense: 1 }]) {
+        await expect(
+          core.request('snapshots:import', input, { actor: 'test', host }),
+        ).resolves.toEqual({
+          ok: false,
+          error: {
+            code: 'FORBIDDEN',
+            message: expect.stringContaining('snapshots:import is not available'),
+            details: { channel: 'snapshots:import', host, hosts: ['cli'] },
+          },
+        });
+      }
+    }
+    await expect(
+      core.invoke(
+        'snapshots:import',
+        { file: '/nonexistent/x.json.gz' },
+        { actor: 't', host: 'serve' },
+      ),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // The command line may name a path: the request reaches the importer, which finds no file.
+    await expect(
+      core.invoke(
+        'snapshots:import',
+        { file: '/nonexistent/x.json.gz' },
+        { actor: 't', host: 'cli' },
+      ),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('Cannot read'),
+    });
+    await expect(core.invoke('snapshots:list', {}, { actor: 't', host: 'cli' })).resolves.toEqual(
+      [],
+    );
   });
 });

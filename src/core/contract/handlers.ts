@@ -1,4 +1,5 @@
 import type {
+  CallerHost,
   Channel,
   EventMap,
   EventName,
@@ -6,13 +7,23 @@ import type {
   Reply,
   RequestOutput,
 } from '../../shared/contract.js';
-import { isChannel, requestSchemas } from '../../shared/contract.js';
+import { CONTRACT, allowedOn, isChannel } from '../../shared/contract.js';
+import type { z } from 'zod';
 import { serializeError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
 
-/** Who is asking: recorded in the audit log. Never a secret. */
+const HOST_NAMES: Readonly<Record<CallerHost, string>> = {
+  desktop: 'desktop window',
+  serve: 'serve page',
+  cli: 'command line',
+};
+
+/** Who is asking. */
 export interface RequestContext {
+  /** Recorded in the audit log. Never a secret. */
   readonly actor: string;
+  /** Where the call comes from: the channel's `hosts` in the contract must name it. */
+  readonly host: CallerHost;
 }
 
 export type Handler<C extends Channel> = (
@@ -31,6 +42,8 @@ export type Emit = <E extends EventName>(event: E, payload: EventMap[E]) => void
 export interface EventHub {
   emit: Emit;
   subscribe(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
+  /** Listens to one event, with its payload typed; returns the unsubscribe. */
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
 export function createEventHub(log: Logger): EventHub {
@@ -49,13 +62,23 @@ export function createEventHub(log: Logger): EventHub {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    on(event, listener) {
+      const one = <F extends EventName>(name: F, payload: EventMap[F]): void => {
+        // The names are equal, so the payload is the one of `event`.
+        if ((name as EventName) === event) listener(payload as unknown as EventMap[typeof event]);
+      };
+      listeners.add(one);
+      return () => listeners.delete(one);
+    },
   };
 }
 
 /**
- * The one entry point of every transport: checks the channel, validates the input against the
- * contract's schema, runs the handler and answers `{ ok, result } | { ok: false, error }`. Bad
- * input never reaches a handler, so it changes nothing.
+ * The one entry point of every transport (desktop IPC, the serve WebSocket, the CLI's in-process
+ * calls): checks the channel, that the caller's host may use it (the contract's `hosts`),
+ * validates the input against the contract's schema, runs the handler and answers
+ * `{ ok, result } | { ok: false, error }`. A refused or bad request never reaches a handler, so
+ * it changes nothing.
  */
 export async function dispatch(
   handlers: Handlers,
@@ -73,7 +96,18 @@ export async function dispatch(
       },
     };
   }
-  const schema = requestSchemas[channel];
+  if (!allowedOn(channel, ctx.host)) {
+    log.warn({ channel, host: ctx.host }, 'refused a request its host may not make');
+    return {
+      ok: false,
+      error: {
+        code: 'FORBIDDEN',
+        message: `${channel} is not available to the ${HOST_NAMES[ctx.host]}`,
+        details: { channel, host: ctx.host, hosts: CONTRACT[channel].hosts },
+      },
+    };
+  }
+  const schema: z.ZodType = CONTRACT[channel].input;
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);

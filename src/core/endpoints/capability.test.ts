@@ -35,7 +35,7 @@ describe('createEndpointsCapability', () => {
       collectors: { vcenter: double.factory },
       scheduler: { staggerMs: 1_000, watch: false },
     });
-    const ctx = { actor: 'test' };
+    const ctx = { actor: 'test', host: 'cli' } as const;
     const ids: number[] = [];
     for (const name of ['a', 'b', 'c']) {
       const dto = await cap.handlers['endpoints:add'](

@@ -15,6 +15,7 @@ import { AppError, serializeError } from '../../shared/errors.js';
 import type { EndpointService } from './service.js';
 import { listEndpointRows } from './repository.js';
 import { createEndpointService } from './service.js';
+import type { EndpointKind } from '../../shared/endpoints.js';
 
 export interface EndpointsDeps {
   readonly db: Kysely<Database>;
@@ -22,7 +23,7 @@ export interface EndpointsDeps {
   readonly events: EventHub;
   readonly log: Logger;
   readonly now: () => Date;
-  readonly collectors: Partial<Record<'vcenter' | 'esxi' | 'hyperv', CollectorFactory>>;
+  readonly collectors: Partial<Record<EndpointKind, CollectorFactory>>;
   /** Scheduler time source (tests: fake timers). */
   readonly timers?: Timers;
   /** Scheduler tuning: concurrency, stagger, backoff, circuit breaker, watch. */

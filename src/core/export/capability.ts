@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type {
+  ExportFormat,
   ExportProgressEvent,
   ExportRequestParsed,
   ExportResult,
 } from '../../shared/export.js';
+import { exportFileNameSchema } from '../../shared/export.js';
 import { ENTITY_TYPES as TYPES } from '../../shared/entities.js';
 import type { EventHub, HandlerSlice } from '../contract/handlers.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +19,8 @@ import { openSnapshotSource, resolveSnapshotRef } from '../snapshots/store.js';
 import type { Store } from '../store/sqlite.js';
 import { anonymizeSource, pseudonymKey } from './anonymize.js';
 import { writeAtomically } from './atomic.js';
+import type { ExportLedger } from './ledger.js';
+import { createExportLedger } from './ledger.js';
 import { writeCsvExport } from './csv.js';
 import { applyVmFilters, filterEndpoint, filterVmIds } from './filters.js';
 import { writeJsonSnapshot } from './json-snapshot.js';
@@ -28,7 +35,12 @@ export interface ExportDeps {
   readonly now: () => Date;
   readonly appVersion: string;
   readonly nativeBinding?: string;
+  /** Where `export:save` writes (the data directory's `exports/`). */
+  readonly exportsDir: string;
 }
+
+/** What to export, without where: the host decides the folder. */
+export type ExportSelectionParsed = Omit<ExportRequestParsed, 'out'>;
 
 export interface RunExportOptions {
   /** Called on every progress step (the CLI draws its bar from it). */
@@ -37,13 +49,45 @@ export interface RunExportOptions {
 }
 
 export interface ExportCapability {
-  readonly handlers: HandlerSlice<'export:run' | 'export:cancel'>;
+  readonly handlers: HandlerSlice<'export:run' | 'export:save' | 'export:cancel'>;
   run(req: ExportRequestParsed, opts?: RunExportOptions): Promise<ExportResult>;
+  /**
+   * Writes into `folder` under `fileName` (a plain name, checked: never a path), and nowhere
+   * else: scheduled exports and `export:save` go through it.
+   */
+  runInFolder(
+    req: ExportSelectionParsed,
+    folder: string,
+    fileName: string,
+    opts?: RunExportOptions,
+  ): Promise<ExportResult>;
+  /** The files `export:save` wrote in this run, by export id (the serve download's only source). */
+  readonly saved: Pick<ExportLedger, 'fileOf'>;
   /** Cancels running exports (on shutdown). */
   dispose(): Promise<void>;
 }
 
 const THROTTLE_MS = 100;
+
+const EXTENSIONS: Readonly<Record<ExportFormat, string>> = {
+  xlsx: '.xlsx',
+  csv: '.zip',
+  json: '.json.gz',
+};
+
+/** The extension an export writes: one CSV type is a plain .csv, several go into a zip. */
+export function exportExtension(format: ExportFormat, csvTypes?: number): string {
+  return format === 'csv' && csvTypes === 1 ? '.csv' : EXTENSIONS[format];
+}
+
+/** `name` with the export's extension, and a ` (2)`... before it when the file exists. */
+function freshName(folder: string, name: string, ext: string): string {
+  const stem = name.toLowerCase().endsWith(ext) ? name.slice(0, -ext.length) : name;
+  for (let i = 1; ; i++) {
+    const candidate = `${stem}${i === 1 ? '' : ` (${i})`}${ext}`;
+    if (!existsSync(join(folder, candidate))) return candidate;
+  }
+}
 
 /**
  * Exports: XLSX shaped like RVTools, CSV per entity type, the gzip JSON snapshot. Each export
@@ -196,10 +240,39 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
     }
   }
 
+  function stamp(d: Date): string {
+    return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  }
+
+  async function runInFolder(
+    req: ExportSelectionParsed,
+    folder: string,
+    fileName: string,
+    ro?: RunExportOptions,
+  ): Promise<ExportResult> {
+    const name = exportFileNameSchema.safeParse(fileName);
+    if (!name.success) {
+      throw new AppError('VALIDATION', `"${fileName.slice(0, 200)}" is not a plain file name`);
+    }
+    return run({ ...req, out: join(folder, name.data) }, ro);
+  }
+
+  const saved = createExportLedger();
+
   return {
     run,
+    runInFolder,
+    saved,
     handlers: {
       'export:run': (input) => run(input),
+      'export:save': async ({ fileName, ...req }) => {
+        await mkdir(deps.exportsDir, { recursive: true, mode: 0o700 });
+        const ext = exportExtension(req.format, req.types?.length);
+        const name = freshName(deps.exportsDir, fileName ?? `infrascope-${stamp(deps.now())}`, ext);
+        const result = await runInFolder(req, deps.exportsDir, name);
+        saved.record(result.exportId, result.file);
+        return result;
+      },
       'export:cancel': (input) => {
         const c = running.get(input.exportId);
         c?.abort();

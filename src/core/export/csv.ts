@@ -8,6 +8,7 @@ import type { EntityRecord } from './records.js';
 import { fieldSpec, valueAt } from './records.js';
 import type { InventorySource, Lookups } from './source.js';
 import { buildLookups } from './source.js';
+import { csvField } from '../../shared/csv.js';
 
 /*
  * CSV per entity type (RFC 4180: CRLF, fields quoted when they hold a quote, comma or line break,
@@ -17,37 +18,6 @@ import { buildLookups } from './source.js';
 
 const BOM = '\ufeff';
 const FLUSH = 1 << 16;
-
-/**
- * One CSV field. A text starting with = + - @ (or a tab or CR) gets a leading apostrophe so a
- * spreadsheet shows it as text instead of running it as a formula; numbers are left alone.
- */
-export function csvField(value: FieldValue | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  let s: string;
-  if (typeof value === 'string') {
-    if (value === '') return '';
-    s = formulaSafe(value);
-  } else if (typeof value === 'boolean') {
-    return value ? 'true' : 'false';
-  } else if (Array.isArray(value)) {
-    s = formulaSafe(value.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(';'));
-  } else {
-    s = JSON.stringify(value);
-  }
-  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-const NEEDS_QUOTES = /[",\r\n]/;
-const NUMBER = /^[+-]?\d+(\.\d+)?$/;
-
-/** `'` before = + - @ tab CR, unless the text is a plain number. */
-function formulaSafe(s: string): string {
-  const c = s.charCodeAt(0);
-  const risky = c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
-  return risky && !NUMBER.test(s) ? `'${s}` : s;
-}
 
 interface CsvColumn {
   readonly header: string;

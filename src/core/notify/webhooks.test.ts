@@ -201,7 +201,7 @@ describe('notify service', () => {
       notifier,
       delivery: { baseDelayMs: 1, timeoutMs: 2000 },
     });
-    const ctx = { actor: 'test' };
+    const ctx = { actor: 'test', host: 'cli' } as const;
     const hook = await svc.handlers['webhooks:add'](
       { name: 'ops', url: r.url, format: 'slack', minSeverity: 'warning', enabled: true },
       ctx,

@@ -23,13 +23,14 @@ let endpointId: number;
 function makeService(): SchedulesService {
   const { store, events, log } = h.core;
   const now = (): Date => new Date();
-  const exports = createExportCapability({ store, events, log, now, appVersion: APP_VERSION });
+  const exportsDir = join(h.dir, 'exports');
+  const exports = createExportCapability({ ...h.core, now, appVersion: APP_VERSION, exportsDir });
   return createSchedulesService({
     store,
     events,
     log,
     now,
-    runExport: (req) => exports.run(req),
+    runExport: exports.runInFolder,
     firstRunDelayMs: FIRST_RUN_DELAY,
   });
 }
@@ -37,6 +38,7 @@ function makeService(): SchedulesService {
 async function configure(input: ScheduleSettingsInput): Promise<void> {
   await service.handlers['schedules:set'](scheduleSettingsSchema.parse(input), {
     actor: 'test:alice',
+    host: 'cli',
   });
 }
 
@@ -85,7 +87,7 @@ describe('scheduled exports', () => {
     expect(first[0]).toMatch(SCHEDULED_FILE);
     expect(first[0]).toMatch(/\.json\.gz$/);
 
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(state.lastExport?.error).toBeNull();
     expect(state.lastExport?.file).toBe(join(folder, first[0]!));
     expect(Date.parse(state.nextExportAt!) - Date.parse(state.lastExport!.at)).toBe(6 * HOUR);
@@ -137,7 +139,7 @@ describe('scheduled exports', () => {
     await vi.advanceTimersByTimeAsync(FIRST_RUN_DELAY);
     await service.idle();
 
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(state.lastExport?.file).toBeNull();
     expect(state.lastExport?.error?.code).toBe('EXPORT_FAILED');
     expect(state.lastExport?.error?.message).toMatch(/does not exist/);
@@ -186,7 +188,7 @@ describe('scheduled exports', () => {
     await vi.advanceTimersByTimeAsync(3 * HOUR);
     service = makeService();
     await service.start();
-    const state = await service.handlers['schedules:get']({}, { actor: 'test' });
+    const state = await service.handlers['schedules:get']({}, { actor: 'test', host: 'cli' });
     expect(Date.parse(state.nextExportAt!) - Date.now()).toBe(HOUR);
     await vi.advanceTimersByTimeAsync(HOUR);
     await service.idle();

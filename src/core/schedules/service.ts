@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventMap, EventName, SyncProgressEvent } from '../../shared/contract.js';
 import { AppError, serializeError } from '../../shared/errors.js';
-import type { ExportFormat, ExportRequestParsed, ExportResult } from '../../shared/export.js';
+import type { ExportFormat } from '../../shared/export.js';
 import type {
   ScheduleSettings,
   ScheduleState,
@@ -10,6 +10,7 @@ import type {
 } from '../../shared/schedules.js';
 import { DEFAULT_SCHEDULE_SETTINGS, scheduleSettingsSchema } from '../../shared/schedules.js';
 import type { EventHub, HandlerSlice } from '../contract/handlers.js';
+import type { ExportCapability } from '../export/capability.js';
 import { writeAudit } from '../endpoints/audit.js';
 import type { Logger } from '../logger.js';
 import { exclusive, saveInventorySnapshot } from '../snapshots/capability.js';
@@ -43,8 +44,11 @@ export interface SchedulesDeps {
   readonly events: EventHub;
   readonly log: Logger;
   readonly now: () => Date;
-  /** The export capability's `run`: scheduled exports go through the same writer as the UI's. */
-  readonly runExport: (req: ExportRequestParsed) => Promise<ExportResult>;
+  /**
+   * The export capability's `runInFolder`: scheduled exports go through the same writer as the
+   * UI's, and write only into their configured folder under a name of ours.
+   */
+  readonly runExport: ExportCapability['runInFolder'];
   readonly timers?: Timers;
   /** Delay before the first export when none ever ran (default one minute after start). */
   readonly firstRunDelayMs?: number;
@@ -193,13 +197,11 @@ export function createSchedulesService(deps: SchedulesDeps): SchedulesService {
       // Never a relative path: it would land in whatever the process's working directory is.
       if (cfg.folder === '')
         throw new AppError('VALIDATION', 'No folder set for scheduled exports');
-      const result = await deps.runExport({
-        format: cfg.format,
-        out: join(cfg.folder, scheduledFileName(cfg.format, at)),
-        where: [],
-        anonymize: false,
-        bom: false,
-      });
+      const result = await deps.runExport(
+        { format: cfg.format, where: [], anonymize: false, bom: false },
+        cfg.folder,
+        scheduledFileName(cfg.format, at),
+      );
       run = { at: at.toISOString(), file: result.file, error: null };
       log.info({ file: result.file, bytes: result.bytes }, 'scheduled export written');
       try {

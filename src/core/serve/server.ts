@@ -3,12 +3,12 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
 import { serializeError } from '../../shared/errors.js';
-import { IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import { EXPORT_DOWNLOAD_PATH, IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { Core } from '../core.js';
 import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
@@ -41,6 +41,7 @@ export interface ServeOptions {
 
 const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
   FORBIDDEN: 403,
+  NOT_FOUND: 404,
   IMPORT_INVALID: 422,
   VALIDATION: 400,
   CANCELLED: 409,
@@ -95,6 +96,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       void upload(req, res);
       return;
     }
+    if (req.url?.split('?')[0] === EXPORT_DOWNLOAD_PATH) {
+      download(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -133,6 +138,41 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     sendJson(res, UPLOAD_STATUS[error.code] ?? 500, { ok: false, error });
   };
 
+  /** POST from our own page: our Origin and the run's token (a cross-site form sets neither). */
+  const fromOurPage = (req: IncomingMessage): boolean =>
+    req.method === 'POST' &&
+    allowedHosts().some((h) => header(req, 'origin') === `http://${h}`) &&
+    sameToken(header(req, 'x-infrascope-token'), token);
+
+  /**
+   * The file an `export:save` of this run wrote, by its export id, as an attachment. Nothing
+   * else can be fetched: no path or name comes from the request.
+   */
+  const download = (req: IncomingMessage, res: ServerResponse): void => {
+    req.resume();
+    if (!fromOurPage(req)) {
+      fail(res, { code: 'FORBIDDEN', message: 'Download refused: wrong method, origin or token' });
+      return;
+    }
+    const exportId = header(req, 'x-infrascope-export-id');
+    const file = opts.core.savedExports.fileOf(exportId);
+    if (file === undefined || !existsSync(file)) {
+      fail(res, { code: 'NOT_FOUND', message: 'No file of an export of this run by that id' });
+      return;
+    }
+    const name = basename(file);
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': statSync(file).size,
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  };
+
   /**
    * A browser has no native open dialog, so `serve` takes the file's bytes: POST with our own
    * Origin, the run's token in a header (a cross-site form can set neither) and a raw
@@ -140,12 +180,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
    * content, imports and deletes the file.
    */
   const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const origin = header(req, 'origin');
-    if (
-      req.method !== 'POST' ||
-      !allowedHosts().some((h) => origin === `http://${h}`) ||
-      !sameToken(header(req, 'x-infrascope-token'), token)
-    ) {
+    if (!fromOurPage(req)) {
       req.resume();
       fail(res, { code: 'FORBIDDEN', message: 'Upload refused: wrong method, origin or token' });
       return;
@@ -233,7 +268,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         );
         return;
       }
-      void opts.core.request(msg.channel, msg.input, { actor }).then((reply) => {
+      void opts.core.request(msg.channel, msg.input, { actor, host: 'serve' }).then((reply) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
       });
     });

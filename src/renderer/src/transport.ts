@@ -9,8 +9,8 @@ import type {
   RequestOutput,
 } from '../../shared/contract.js';
 import { AppError } from '../../shared/errors.js';
-import type { SnapshotInfo } from '../../shared/export.js';
-import { SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import type { ExportResult, ExportSaveRequest, SnapshotInfo } from '../../shared/export.js';
+import { EXPORT_DOWNLOAD_PATH, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import { unwrapReply, unwrapResult } from '../../shared/transport.js';
 
 /*
@@ -177,3 +177,63 @@ export const showExportInFolder: ((exportId: string) => Promise<void>) | null = 
       unwrapResult(await desktop.showExportInFolder(exportId));
     }
   : null;
+
+/**
+ * Where an export goes; the page proposes a file name, never a path. In the desktop main opens
+ * its own save dialog and writes where the user chose (`null`: cancelled); in `serve` the core
+ * writes into the data folder's exports/ and the page downloads the file.
+ */
+export type ExportSaver =
+  | {
+      readonly kind: 'dialog';
+      save(request: ExportSaveRequest): Promise<ExportResult | null>;
+    }
+  | {
+      readonly kind: 'download';
+      save(request: ExportSaveRequest): Promise<ExportResult>;
+      /** Hands the browser the file of a finished export as a download. */
+      download(result: ExportResult): Promise<void>;
+    };
+
+async function downloadExport(result: ExportResult): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(EXPORT_DOWNLOAD_PATH, {
+      method: 'POST',
+      headers: { 'X-Infrascope-Token': token, 'X-Infrascope-Export-Id': result.exportId },
+    });
+  } catch (e) {
+    throw new AppError(
+      'CONNECTION_LOST',
+      `The download did not reach infrascope serve: ${String(e)}`,
+    );
+  }
+  if (!response.ok) {
+    const reply = (await response.json().catch(() => null)) as Reply<'export:save'> | null;
+    if (reply && !reply.ok) unwrapReply(reply);
+    throw new AppError('INTERNAL', `The download failed (HTTP ${response.status})`);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  try {
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = result.file.split(/[\\/]/).pop() ?? 'export';
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    // After the click has handed the blob to the download.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
+export const exportSaver: ExportSaver = desktop
+  ? {
+      kind: 'dialog',
+      save: async (request) => unwrapResult(await desktop.saveExport(request)),
+    }
+  : {
+      kind: 'download',
+      save: (request) => api.invoke('export:save', request),
+      download: downloadExport,
+    };

@@ -27,8 +27,13 @@ export class ExportPage {
     return this.dialog().getByRole('radio', { name: label });
   }
 
-  outputPath(): Locator {
-    return this.dialog().getByLabel('Save to');
+  /** The proposed file name (serve writes it into the data folder's exports/). */
+  fileName(): Locator {
+    return this.dialog().getByLabel('File name');
+  }
+
+  downloadButton(): Locator {
+    return this.dialog().getByRole('button', { name: 'Download' });
   }
 
   startButton(): Locator {

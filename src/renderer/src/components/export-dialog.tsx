@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import type { ExportFormat, ExportRequest } from '../../../shared/export.js';
+import type { ExportFormat, ExportSaveRequest } from '../../../shared/export.js';
 import { formatBytes } from '../format.js';
 import { useEndpoints } from '../stores/endpoints.js';
 import type { ExportRun, TableScope } from '../stores/export.js';
-import { defaultExportPath, extensionOf, useExport } from '../stores/export.js';
+import { defaultExportName, extensionOf, useExport } from '../stores/export.js';
 import { describeScope } from '../stores/scope.js';
-import { api, showExportInFolder } from '../transport.js';
+import { exportSaver, showExportInFolder } from '../transport.js';
 import { copyText } from './clipboard.js';
 import { Dialog } from './dialog.js';
 
@@ -57,8 +57,17 @@ function ResultView({ run }: { run: ExportRun }): ReactElement | null {
   const [copied, setCopied] = useState<string | null>(null);
   // Desktop only: main shows the file it saw this export write.
   const show = showExportInFolder;
+  // Serve only: the browser downloads the file the core wrote into its exports folder.
+  const download = exportSaver.kind === 'download' ? exportSaver.download : null;
+  // Reports how a button's action went in the status line beside the buttons.
+  const report = (action: Promise<unknown>, done?: string): void =>
+    void action.then(
+      () => done && setCopied(done),
+      (e: unknown) => setCopied(e instanceof Error ? e.message : String(e)),
+    );
   if (run.status === 'succeeded' && run.result) {
-    const file = run.result.file;
+    const result = run.result;
+    const file = result.file;
     return (
       <div className="export-result" role="status">
         <p>
@@ -70,25 +79,21 @@ function ResultView({ run }: { run: ExportRun }): ReactElement | null {
           <button
             type="button"
             className="btn"
-            onClick={() =>
-              void copyText(file).then(
-                () => setCopied('Path copied'),
-                (e: unknown) => setCopied(e instanceof Error ? e.message : String(e)),
-              )
-            }
+            onClick={() => report(copyText(file), 'Path copied')}
           >
             Copy path
           </button>
-          {show && (
+          {download && (
             <button
               type="button"
-              className="btn"
-              onClick={() =>
-                void show(run.exportId).catch((e: unknown) =>
-                  setCopied(e instanceof Error ? e.message : String(e)),
-                )
-              }
+              className="btn primary"
+              onClick={() => report(download(result), 'Download started')}
             >
+              Download
+            </button>
+          )}
+          {show && (
+            <button type="button" className="btn" onClick={() => report(show(run.exportId))}>
               Show in folder
             </button>
           )}
@@ -128,10 +133,8 @@ function ExportDialogBody(): ReactElement {
   );
   const [endpoint, setEndpoint] = useState('');
   const [anonymize, setAnonymize] = useState(false);
-  const [dataDir, setDataDir] = useState<string | null>(null);
-  const [out, setOut] = useState('');
-  const [outEdited, setOutEdited] = useState(false);
-  const [infoError, setInfoError] = useState<string | null>(null);
+  const [fileName, setFileName] = useState('');
+  const [nameEdited, setNameEdited] = useState(false);
   const running = run?.status === 'running';
   const actions = useRef<HTMLDivElement>(null);
   const status = run?.status;
@@ -143,10 +146,6 @@ function ExportDialogBody(): ReactElement {
 
   useEffect(() => {
     void useEndpoints.getState().refresh();
-    api.invoke('app:info', {}).then(
-      (info) => setDataDir(info.dataDir),
-      (e: unknown) => setInfoError(e instanceof Error ? e.message : String(e)),
-    );
   }, []);
 
   useEffect(() => {
@@ -161,15 +160,15 @@ function ExportDialogBody(): ReactElement {
         : scope === 'selection'
           ? 'vms-selected'
           : 'all';
-  // The default follows the choices until the user types a path of their own.
+  // The proposed name follows the choices until the user types one of their own.
   useEffect(() => {
-    if (outEdited || dataDir === null) return;
-    setOut(defaultExportPath(dataDir, scopeName, extensionOf(format)));
-  }, [dataDir, scopeName, format, outEdited]);
+    if (nameEdited) return;
+    setFileName(defaultExportName(scopeName, extensionOf(format)));
+  }, [scopeName, format, nameEdited]);
 
   const problem =
-    out.trim() === ''
-      ? 'Choose a file to write'
+    fileName.trim() === ''
+      ? 'Name the file'
       : scope === 'endpoint' && !endpoint
         ? 'Choose an endpoint'
         : scope === 'table' && !tableUsable(table)
@@ -180,14 +179,11 @@ function ExportDialogBody(): ReactElement {
 
   const onStart = (): void => {
     // A fresh timestamp per run, so a second export does not overwrite the first.
-    const file =
-      !outEdited && dataDir !== null
-        ? defaultExportPath(dataDir, scopeName, extensionOf(format))
-        : out.trim();
-    setOut(file);
-    const req: Omit<ExportRequest, 'exportId'> = {
+    const name = nameEdited ? fileName.trim() : defaultExportName(scopeName, extensionOf(format));
+    setFileName(name);
+    const req: Omit<ExportSaveRequest, 'exportId'> = {
       format,
-      out: file,
+      fileName: name,
       anonymize,
       ...(scope === 'endpoint' ? { endpoint } : {}),
       ...(scope === 'table' && tableUsable(table)
@@ -311,24 +307,23 @@ function ExportDialogBody(): ReactElement {
           Anonymize names, IP addresses, DNS names and notes
         </label>
         <div className="field">
-          <label htmlFor="export-out">Save to</label>
+          <label htmlFor="export-name">File name</label>
           <input
-            id="export-out"
-            value={out}
+            id="export-name"
+            value={fileName}
             disabled={running}
             spellCheck={false}
             onChange={(e) => {
-              setOut(e.target.value);
-              setOutEdited(true);
+              setFileName(e.target.value);
+              setNameEdited(true);
             }}
           />
-          <span className="hint">A path on the machine running Infrascope.</span>
+          <span className="hint">
+            {exportSaver.kind === 'dialog'
+              ? 'You choose the folder in the save dialog.'
+              : "Written to the exports folder of Infrascope's data folder; download it when done."}
+          </span>
         </div>
-        {infoError && (
-          <div role="alert" className="error">
-            {infoError}
-          </div>
-        )}
         {run && run.status === 'running' && <ProgressView run={run} />}
         {run && <ResultView key={run.exportId} run={run} />}
         <div className="dialog-actions" ref={actions}>
@@ -347,7 +342,7 @@ function ExportDialogBody(): ReactElement {
             disabled={running || problem !== null}
             title={problem ?? undefined}
           >
-            {running ? 'Exporting…' : 'Start export'}
+            {running ? 'Exporting…' : exportSaver.kind === 'dialog' ? 'Save…' : 'Start export'}
           </button>
         </div>
       </form>

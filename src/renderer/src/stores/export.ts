@@ -1,9 +1,14 @@
 import { create } from 'zustand';
-import type { ExportProgressEvent, ExportRequest, ExportResult } from '../../../shared/export.js';
+import type {
+  ExportFormat,
+  ExportProgressEvent,
+  ExportResult,
+  ExportSaveRequest,
+} from '../../../shared/export.js';
 import { MAX_EXPORT_IDS } from '../../../shared/export.js';
 import { isAppError } from '../../../shared/errors.js';
 import type { Filter, QueryKind, Scope } from '../../../shared/query.js';
-import { api } from '../transport.js';
+import { api, exportSaver } from '../transport.js';
 
 /** What the inventory table on screen is showing, so an export can keep to the same rows. */
 export interface TableScope {
@@ -43,7 +48,8 @@ interface ExportState {
   closeDialog(): void;
   /** The table on screen publishes its scope here (null when it unmounts). */
   setTable(table: TableScope | null): void;
-  start(request: Omit<ExportRequest, 'exportId'>): Promise<void>;
+  /** Exports; the host decides where (desktop: main's save dialog; serve: its exports folder). */
+  start(request: Omit<ExportSaveRequest, 'exportId'>): Promise<void>;
   cancel(): Promise<void>;
 }
 
@@ -85,8 +91,11 @@ export const useExport = create<ExportState>((set, get) => ({
       if (event.exportId === exportId && event.state === 'running') patch({ progress: event });
     });
     try {
-      const result = await api.invoke('export:run', { ...request, exportId });
-      patch({ status: 'succeeded', result });
+      const result = await exportSaver.save({ ...request, exportId });
+      if (result === null) {
+        // The user cancelled the save dialog: nothing was written, nothing to show.
+        if (get().run?.exportId === exportId) set({ run: null });
+      } else patch({ status: 'succeeded', result });
     } catch (e) {
       patch({
         status: isAppError(e) && e.code === 'CANCELLED' ? 'cancelled' : 'failed',
@@ -104,29 +113,22 @@ export const useExport = create<ExportState>((set, get) => ({
 }));
 
 /** The file extension an export of this format writes (several CSVs go into one zip). */
-export function extensionOf(format: ExportRequest['format'], csvTypes = 2): string {
+export function extensionOf(format: ExportFormat, csvTypes = 2): string {
   if (format === 'csv') return csvTypes === 1 ? 'csv' : 'zip';
   return format === 'json' ? 'json.gz' : 'xlsx';
 }
 
 /**
- * A default output file in the data folder (which always exists), named for what is exported
- * and when, e.g. `/data/infrascope-all-20261124-083000.xlsx`. Windows data folders keep `\`.
+ * The file name an export proposes, named for what is exported and when, e.g.
+ * `infrascope-all-20261124-083000.xlsx`. A name only: the host decides the folder.
  */
-export function defaultExportPath(
-  dataDir: string,
-  scopeName: string,
-  ext: string,
-  now: Date = new Date(),
-): string {
-  const sep = dataDir.includes('\\') && !dataDir.includes('/') ? '\\' : '/';
+export function defaultExportName(scopeName: string, ext: string, now: Date = new Date()): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   const stamp =
     `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-` +
     `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
   const safe = scopeName.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'export';
-  const dir = dataDir.endsWith(sep) ? dataDir.slice(0, -1) : dataDir;
-  return `${dir}${sep}infrascope-${safe}-${stamp}.${ext}`;
+  return `infrascope-${safe}-${stamp}.${ext}`;
 }
 
 /**

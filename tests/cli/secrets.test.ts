@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
-import { run as endpointCli } from '../../cli/commands/endpoint.js';
-import { run as syncCli } from '../../cli/commands/sync.js';
-import { createCollectorDouble } from '../../../tests/doubles/collector-double.js';
-import { cliContext } from '../../../tests/doubles/cli-context.js';
-import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
-import { makeCore } from '../../../tests/doubles/core-harness.js';
-import type { FakeVsphere } from '../../../tests/doubles/fake-vsphere.js';
-import { startFakeVsphere } from '../../../tests/doubles/fake-vsphere.js';
-import { makeSelfSigned } from '../../../tests/doubles/self-signed.js';
+import { AppError } from '../../src/shared/errors.js';
+import { run as endpointCli } from '../../src/cli/commands/endpoint.js';
+import { run as syncCli } from '../../src/cli/commands/sync.js';
+import { createCollectorDouble } from '../doubles/collector-double.js';
+import { cliContext } from '../doubles/cli-context.js';
+import type { CoreHarness } from '../doubles/core-harness.js';
+import { makeCore } from '../doubles/core-harness.js';
+import type { FakeVsphere } from '../doubles/fake-vsphere.js';
+import { startFakeVsphere } from '../doubles/fake-vsphere.js';
+import { makeSelfSigned } from '../doubles/self-signed.js';
 
 const PASSWORD = 'Zq7!correct-horse-battery';
 const WRONG = 'Xy9!wrong-horse-battery';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as endpointCli } from '../../cli/commands/endpoint.js';
-import { run as syncCli } from '../../cli/commands/sync.js';
-import { cliContext } from '../../../tests/doubles/cli-context.js';
-import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
-import { makeCore } from '../../../tests/doubles/core-harness.js';
-import { startVcsim } from '../../../tests/vcsim/launch.js';
-import type { Vcsim } from '../../../tests/vcsim/launch.js';
-import { DEFAULT_COLLECTORS } from '../core.js';
+import { run as endpointCli } from '../../src/cli/commands/endpoint.js';
+import { run as syncCli } from '../../src/cli/commands/sync.js';
+import { cliContext } from '../doubles/cli-context.js';
+import type { CoreHarness } from '../doubles/core-harness.js';
+import { makeCore } from '../doubles/core-harness.js';
+import { startVcsim } from '../vcsim/launch.js';
+import type { Vcsim } from '../vcsim/launch.js';
+import { DEFAULT_COLLECTORS } from '../../src/core/core.js';
 
 /* The whole path with the real vSphere collector: add (trust on first use) → test → sync. */
 
