@@ -43,6 +43,7 @@ export interface ServeOptions {
 const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
   FORBIDDEN: 403,
   IMPORT_INVALID: 422,
+  IMPORT_TOO_LARGE: 413,
   VALIDATION: 400,
   CANCELLED: 409,
 };
