@@ -1,8 +1,9 @@
 /**
  * The long fuzz runs (the suite runs a few hundred seeded cases of each; this runs many more with a
  * fresh seed, printed so a failure can be replayed). Targets: the vim25 decoder, the `serve`
- * request path (random paths, headers and upgrades at a real server on 127.0.0.1).
- * Run: node --import tsx bench/fuzz.ts [--target vim25|serve] [--runs 200000] [--seconds 120]
+ * request path (random paths, headers and upgrades at a real server on 127.0.0.1), the XLSX
+ * reader (random worksheets) and the JSON snapshot reader (random and mutated documents).
+ * Run: node --import tsx bench/fuzz.ts [--target vim25|serve|xlsx|json] [--runs 200000] [--seconds 120]
  *      [--seed N]
  */
 import fc from 'fast-check';
@@ -18,6 +19,7 @@ import {
   serveProperty,
   serveSmallUi,
 } from '../tests/hardening/serve-fuzz.js';
+import { checkJson, checkXlsx, hostileJson, hostileSheet } from '../tests/hardening/import-fuzz.js';
 import {
   chunkingProperty,
   decoderProperty,
@@ -121,6 +123,42 @@ export async function runServeFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   }
 }
 
+/** A reader fed each generated input through `check` (which throws on a broken property). */
+async function runReaderFuzz<T>(
+  opts: FuzzOptions,
+  input: fc.Arbitrary<T>,
+  check: (dir: string, v: T) => Promise<string>,
+): Promise<FuzzReport> {
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'infrascope-fuzz-'));
+  const outcomes: Record<string, number> = {};
+  try {
+    const r = await fc.check(
+      fc.asyncProperty(input, async (v) => {
+        const o = await check(dir, v);
+        outcomes[o] = (outcomes[o] ?? 0) + 1;
+      }),
+      {
+        seed: opts.seed,
+        numRuns: opts.runs,
+        interruptAfterTimeLimit: opts.seconds * 1000,
+        markInterruptAsFailure: false,
+      },
+    );
+    const { read = 0, ...errors } = outcomes;
+    return {
+      seed: opts.seed,
+      cases: r.numRuns,
+      decoded: read,
+      errors,
+      ms: performance.now() - t0,
+      failure: failureOf(r),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function print(target: string, report: FuzzReport): void {
   process.stdout.write(
     [
@@ -140,6 +178,9 @@ const TARGETS: Record<string, (o: FuzzOptions) => FuzzReport | Promise<FuzzRepor
   vim25: runFuzz,
   // Each case is two round trips on a socket: fewer cases in the same time.
   serve: (o) => runServeFuzz({ ...o, runs: Math.ceil(o.runs / 20) }),
+  // Each case writes and reads a file.
+  xlsx: (o) => runReaderFuzz({ ...o, runs: Math.ceil(o.runs / 20) }, hostileSheet, checkXlsx),
+  json: (o) => runReaderFuzz({ ...o, runs: Math.ceil(o.runs / 20) }, hostileJson, checkJson),
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

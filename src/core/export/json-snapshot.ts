@@ -161,8 +161,14 @@ export async function readJsonSnapshot(
   const relations: [string, string, string, string][] = [];
   const notSnapshot = (why: string): AppError =>
     new AppError('VALIDATION', `${file} is not an Infrascope JSON snapshot: ${why}`);
+  const sections = new Set<string>();
   const splitter = new JsonSnapshotSplitter({
+    section: (key) => {
+      if (sections.has(key)) throw notSnapshot(`${key} appears twice`);
+      sections.add(key);
+    },
     field: (key, value) => {
+      if (key === 'entities' || key === 'relations') throw notSnapshot(`${key} has the wrong type`);
       header[key] = value;
     },
     entity: (type, row) => {
@@ -206,6 +212,7 @@ export async function readJsonSnapshot(
     throw new AppError('VALIDATION', `Cannot read ${file}: ${(e as Error).message}`);
   }
   const doc = headerSchema.safeParse(header);
+  if (!sections.has('entities')) throw notSnapshot('entities: Required');
   if (!doc.success) {
     throw notSnapshot(
       doc.error.issues

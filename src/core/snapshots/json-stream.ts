@@ -15,6 +15,8 @@ export interface JsonSnapshotSink {
   entity(type: string, row: unknown): void;
   /** One item of `relations`. */
   relation(item: unknown): void;
+  /** `entities` or `relations` opened (their items follow). */
+  section(key: 'entities' | 'relations'): void;
 }
 
 type Level = 'start' | 'top' | 'entities' | 'array' | 'done';
@@ -140,10 +142,13 @@ export class JsonSnapshotSplitter {
         return;
       case 'value': {
         const key = this.key;
-        if (this.level === 'top' && key === 'entities' && ch === '{') this.open('entities');
-        else if (this.level === 'top' && key === 'relations' && ch === '[')
+        if (this.level === 'top' && key === 'entities' && ch === '{') {
+          this.sink.section(key);
+          this.open('entities');
+        } else if (this.level === 'top' && key === 'relations' && ch === '[') {
+          this.sink.section(key);
           this.open('array', null);
-        else if (this.level === 'entities') {
+        } else if (this.level === 'entities') {
           if (ch !== '[') throw invalid(`entities.${key} is not an array`);
           this.open('array', key);
         } else {
