@@ -47,6 +47,8 @@ describe.runIf(posix)('the data directory is private', () => {
     }
     chmodSync(join(dir, STORE_FILE), 0o644);
     chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    chmodSync(join(dir, 'notes.txt'), 0o644);
 
     const h = await makeCore({ dir, memory: false });
     try {
@@ -58,6 +60,8 @@ describe.runIf(posix)('the data directory is private', () => {
       expect(warned).toContain(join(dir, STORE_FILE));
       expect(warned).toContain('"from":"0644"');
       expect(warned).toContain(join(dir, 'exports'));
+      // What is not ours (another program's file in the same folder) is left as it was.
+      expect(modeOf(join(dir, 'notes.txt'))).toBe(0o644);
     } finally {
       await h.close();
     }

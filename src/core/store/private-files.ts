@@ -7,8 +7,15 @@ import { join } from 'node:path';
  * already there is checked at start and corrected, each correction reported.
  */
 
-/** How deep the start-up check walks (data dir → backups/exports → their files). */
-const MAX_DEPTH = 4;
+/** How deep the start-up check walks below the data directory (backups/x, exports/a/b). */
+const MAX_DEPTH = 3;
+
+/**
+ * What of the data directory is ours: the store (and its -wal/-shm, recovery copies), logs, the
+ * vault key, backups and exports. The desktop's data directory also holds Chromium's files, and a
+ * user may point --data-dir at a folder with other things in it: those are left alone.
+ */
+const OURS = /^(infrascope[^/]*|[^/]*\.log|vault\.key|backups|exports)$/;
 
 export interface PrivateFix {
   readonly path: string;
@@ -21,8 +28,8 @@ const octal = (m: number): string => m.toString(8).padStart(4, '0');
 
 /**
  * Makes files this process creates private from now on (umask 077: folders 0700, files 0600) and
- * takes group and other access away from `dataDir` and everything under it, never following
- * links. Returns
+ * takes group and other access away from `dataDir` and what of ours is in it (see {@link OURS}),
+ * never following links. Returns
  * what it corrected. Windows has no modes to speak of: nothing is done there.
  *
  * @example
@@ -45,7 +52,9 @@ export function makePrivate(
       fixes.push({ path, from: octal(mode), to: octal(mode & 0o700) });
     }
     if (st.isDirectory() && depth < MAX_DEPTH) {
-      for (const name of readdirSync(path)) visit(join(path, name), depth + 1);
+      for (const name of readdirSync(path)) {
+        if (depth > 0 || OURS.test(name)) visit(join(path, name), depth + 1);
+      }
     }
   };
   if (existsSync(dataDir)) visit(dataDir, 0);
