@@ -14,6 +14,7 @@ import { sweepInterruptedRuns } from './sync/runs.js';
 import { createDetailHandlers } from './inventory/details.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
+import { makePrivate } from './store/private-files.js';
 import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
@@ -104,6 +105,9 @@ export interface Core {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? silentLogger();
   const now = opts.now ?? ((): Date => new Date());
+  for (const fix of makePrivate(opts.dataDir)) {
+    log.warn(fix, 'a data file was open to other users; made private');
+  }
   const { store, recovery } = await openStoreWithRecovery({
     file: opts.memory ? ':memory:' : join(opts.dataDir, STORE_FILE),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),

@@ -60,8 +60,9 @@ export async function bootstrap(): Promise<void> {
       return current().description;
     },
     canSeal: () => current().canSeal(),
-    seal: (plain) => current().seal(plain),
-    open: (cipher) => current().open(cipher),
+    seal: (plain, aad) => current().seal(plain, aad),
+    open: (cipher, aad) => current().open(cipher, aad),
+    unbound: (cipher) => current().unbound?.(cipher) ?? false,
   };
   core = await createCore({
     dataDir,

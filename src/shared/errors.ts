@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'EXPORT_FAILED',
   /** A file offered for import is not an RVTools workbook or JSON snapshot (or is too large). */
   'IMPORT_INVALID',
+  /** A file offered for import passes an import limit (inflated bytes, shared strings...). */
+  'IMPORT_TOO_LARGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

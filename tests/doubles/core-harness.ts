@@ -95,3 +95,15 @@ export async function makeCore(
     },
   };
 }
+
+/** Adds a vCenter endpoint `name` (host `<name>.example.test`) through the contract; its id. */
+export async function addVcenter(h: CoreHarness, name = 'vc1'): Promise<number> {
+  const { id } = await h.call('endpoints:add', {
+    name,
+    kind: 'vcenter',
+    host: `${name}.example.test`,
+    username: 'admin',
+    password: 'pw',
+  });
+  return id;
+}

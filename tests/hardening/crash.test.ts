@@ -1,22 +1,32 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { createCollectorDouble } from '../doubles/collector-double.js';
+import { addVcenter, makeCore } from '../doubles/core-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'infrascope-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the writer child, kills it with SIGKILL `delayMs` after its `afterCommits`-th commit. */
-function runAndKill(file: string, afterCommits: number, delayMs: number): Promise<number> {
+function runAndKill(
+  file: string,
+  afterCommits: number,
+  delayMs: number,
+  args: readonly string[] = ['3000'],
+  env: NodeJS.ProcessEnv = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'tests/hardening/sync-writer-child.ts', file, '3000'],
+      ['--import', 'tsx', 'tests/hardening/sync-writer-child.ts', file, ...args],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...env },
       },
     );
     let last = 0;
@@ -67,4 +77,35 @@ describe('kill -9 in the middle of large syncs', () => {
       }
     },
   );
+});
+
+describe('a sync right after kill -9 of another sync', () => {
+  it("closes the dead process's run as interrupted at once and succeeds", async () => {
+    const data = join(dir, 'takeover');
+    mkdirSync(data);
+    const double = createCollectorDouble({ kind: 'ok', vms: 3 });
+    const h = await makeCore({ dir: data, memory: false, collectors: { vcenter: double.factory } });
+    try {
+      const id = await addVcenter(h);
+      // Another process syncs vc1 (its run beats now), and is killed in the middle.
+      await runAndKill(join(data, STORE_FILE), 1, 0, ['200', 'vc1'], { SYNC_WRITER_RUN: '1' });
+      const before = await h.core.store.db.selectFrom('sync_run').selectAll().execute();
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ endpoint_id: id, status: 'running' });
+      // Well inside its lease: only the dead pid tells it is gone.
+      expect(Date.now() - Date.parse(before[0]!.heartbeat_at!)).toBeLessThan(30_000);
+
+      await h.call('sync:start', { ids: [id] });
+      const [done] = await h.finished([id]);
+      expect(done?.error ?? null).toBeNull();
+      expect(done?.state).toBe('succeeded');
+      const runs = await h.core.store.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
+      expect(runs.map((r) => [r.status, r.error_code])).toEqual([
+        ['failed', 'INTERRUPTED'],
+        ['succeeded', null],
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
 });

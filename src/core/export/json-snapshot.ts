@@ -1,11 +1,16 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError, isAppError } from '../../shared/errors.js';
+import { JsonSnapshotSplitter } from '../snapshots/json-stream.js';
+import type { ImportLimits } from '../snapshots/limits.js';
+import { InflateBudget, importLimits } from '../snapshots/limits.js';
 import type { EntityRecord, SourceEndpoint } from './records.js';
 import { fieldSpec, valueAt } from './records.js';
 import type { InventorySource } from './source.js';
@@ -137,33 +142,83 @@ const documentSchema = z.object({
 
 export type SnapshotDocument = z.infer<typeof documentSchema>;
 
-/** Reads and checks a JSON snapshot (gzip, or plain JSON). */
-export async function readJsonSnapshot(file: string): Promise<SnapshotDocument> {
-  let text: string;
+const headerSchema = documentSchema.omit({ entities: true, relations: true });
+const rowSchema = z.array(z.unknown()).min(3);
+const relationSchema = z.tuple([z.string(), z.string(), z.string(), z.string()]);
+
+/**
+ * Reads and checks a JSON snapshot (gzip, or plain JSON) as it streams: the inflated text is never
+ * held (rows are cut out and parsed one by one), and inflated bytes are counted against `limits`.
+ * Errors: `VALIDATION` for what is not a snapshot, `IMPORT_TOO_LARGE` / `IMPORT_INVALID` past a
+ * limit.
+ */
+export async function readJsonSnapshot(
+  file: string,
+  limits: ImportLimits = importLimits(),
+): Promise<SnapshotDocument> {
+  const header: Record<string, unknown> = {};
+  const entities: Record<string, unknown[][]> = {};
+  const relations: [string, string, string, string][] = [];
+  const notSnapshot = (why: string): AppError =>
+    new AppError('VALIDATION', `${file} is not an Infrascope JSON snapshot: ${why}`);
+  const sections = new Set<string>();
+  const splitter = new JsonSnapshotSplitter({
+    section: (key) => {
+      if (sections.has(key)) throw notSnapshot(`${key} appears twice`);
+      sections.add(key);
+    },
+    field: (key, value) => {
+      if (key === 'entities' || key === 'relations') throw notSnapshot(`${key} has the wrong type`);
+      header[key] = value;
+    },
+    entity: (type, row) => {
+      const r = rowSchema.safeParse(row);
+      if (!r.success) throw notSnapshot(`a row of entities.${type} is not an array of 3 or more`);
+      (entities[type] ??= []).push(r.data);
+    },
+    relation: (item) => {
+      const r = relationSchema.safeParse(item);
+      if (!r.success) throw notSnapshot('a relation is not 4 strings');
+      relations.push(r.data);
+    },
+  });
+  const budget = new InflateBudget(limits, `${basename(file)}`);
   try {
     const head = await readHead(file);
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    const stream = gzip ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    text = Buffer.concat(chunks).toString('utf8');
+    const raw = createReadStream(file);
+    raw.on('data', (b) => {
+      budget.compressed += b.length;
+    });
+    const stream = gzip ? raw.pipe(createGunzip()) : raw;
+    const decoder = new StringDecoder('utf8');
+    try {
+      for await (const chunk of stream) {
+        const bytes = chunk as Buffer;
+        budget.add(bytes.length);
+        splitter.write(decoder.write(bytes));
+      }
+      splitter.write(decoder.end());
+      splitter.end();
+    } finally {
+      raw.destroy();
+      stream.destroy();
+    }
   } catch (e) {
+    if (isAppError(e)) {
+      if (e.code !== 'VALIDATION') throw e;
+      throw e.message.startsWith('is not') ? new AppError('VALIDATION', `${file} ${e.message}`) : e;
+    }
     throw new AppError('VALIDATION', `Cannot read ${file}: ${(e as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AppError('VALIDATION', `${file} is not an Infrascope JSON snapshot (not JSON)`);
-  }
-  const doc = documentSchema.safeParse(parsed);
+  const doc = headerSchema.safeParse(header);
+  if (!sections.has('entities')) throw notSnapshot('entities: Required');
   if (!doc.success) {
-    throw new AppError(
-      'VALIDATION',
-      `${file} is not an Infrascope JSON snapshot: ${doc.error.issues
+    throw notSnapshot(
+      doc.error.issues
         .slice(0, 3)
         .map((i) => `${i.path.join('.')}: ${i.message}`)
-        .join('; ')}`,
+        .join('; '),
     );
   }
   if (doc.data.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {
@@ -172,7 +227,7 @@ export async function readJsonSnapshot(file: string): Promise<SnapshotDocument> 
       `${file} was written by a newer Infrascope (snapshot schema ${doc.data.schemaVersion}); update the app`,
     );
   }
-  return doc.data;
+  return { ...doc.data, entities, relations };
 }
 
 async function readHead(file: string): Promise<Buffer> {

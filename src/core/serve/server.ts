@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -43,6 +44,7 @@ const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   IMPORT_INVALID: 422,
+  IMPORT_TOO_LARGE: 413,
   VALIDATION: 400,
   CANCELLED: 409,
 };
@@ -63,6 +65,31 @@ interface ClientMessage {
   id: number;
   channel: unknown;
   input: unknown;
+}
+
+/**
+ * The request target as a URL, or null when it is not one (an absolute form with a broken
+ * authority, say). Parsed against a fixed base: the Host header is checked separately and never
+ * trusted to build a URL.
+ */
+function requestTarget(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+/** The decoded path of a request, or null when the target or its percent-escapes are malformed. */
+function requestPath(raw: string | undefined): string | null {
+  const target = requestTarget(raw);
+  if (!target) return null;
+  try {
+    const path = decodeURIComponent(target.pathname);
+    return path.includes('\0') ? null : path;
+  } catch {
+    return null;
+  }
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -87,13 +114,26 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!allowedHosts().includes(req.headers.host ?? '')) {
-      res.writeHead(421).end('Misdirected request');
-      return;
+  const log = opts.core.log;
+  /** The raw path for a log line: never the query (it may carry the token), never long. */
+  const pathForLog = (req: IncomingMessage): string => (req.url ?? '').split('?')[0]!.slice(0, 200);
+  /**
+   * The last resort: a handler that throws (a bug, or input nobody foresaw) is logged and its
+   * request answered 500 or its socket closed — the process, and the scheduler in it, keep going.
+   */
+  const lastResort = (what: string, e: unknown, res?: ServerResponse, socket?: Duplex): void => {
+    log.error({ err: e }, `serve: ${what} failed`);
+    if (res && !res.headersSent) {
+      res.writeHead(500, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Server error');
+    } else if (res) {
+      res.destroy();
     }
+    socket?.destroy();
+  };
+
+  const serveFile = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.url?.split('?')[0] === SNAPSHOT_UPLOAD_PATH) {
-      void upload(req, res);
+      upload(req, res).catch((e: unknown) => lastResort('upload', e, res));
       return;
     }
     if (req.url?.split('?')[0] === EXPORT_DOWNLOAD_PATH) {
@@ -104,8 +144,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    let path = decodeURIComponent(url.pathname);
+    let path = requestPath(req.url);
+    if (path === null) {
+      log.warn({ path: pathForLog(req) }, 'serve: malformed request path refused');
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request');
+      return;
+    }
     if (path === '/' || !extname(path)) path = '/index.html';
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -119,8 +163,32 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // pipe() does not forward errors: a file removed mid-read would be an unhandled 'error'.
+    createReadStream(file)
+      .on('error', (e) => lastResort('reading a file', e, res))
+      .pipe(res);
+  };
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      if (!allowedHosts().includes(req.headers.host ?? '')) {
+        res.writeHead(421).end('Misdirected request');
+        return;
+      }
+      serveFile(req, res);
+    } catch (e) {
+      lastResort('request', e, res);
+    }
+  });
+  // Requests Node's parser refuses (a bad request line, an oversized header) are answered here.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    log.warn({ code: e.code }, 'serve: unparsable request refused');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
@@ -169,7 +237,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       'Cache-Control': 'no-store',
     });
     createReadStream(file)
-      .on('error', () => res.destroy())
+      .on('error', (e) => lastResort('sending an export', e, res))
       .pipe(res);
   };
 
@@ -231,20 +299,30 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'x'}`);
-    const origin = req.headers.origin ?? '';
-    const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
-    if (
-      url.pathname !== '/api' ||
-      !allowedHosts().includes(req.headers.host ?? '') ||
-      !okOrigin ||
-      !sameToken(url.searchParams.get('token') ?? '', token)
-    ) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
+  wss.on('error', (e) => log.error({ err: e }, 'serve: WebSocket server error'));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // After 'upgrade' the socket is ours: an error on it with no listener would end the process.
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      log.debug({ code: e.code }, 'serve: upgrade socket error'),
+    );
+    try {
+      const target = requestTarget(req.url);
+      const origin = req.headers.origin ?? '';
+      const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
+      if (
+        target?.pathname !== '/api' ||
+        !allowedHosts().includes(req.headers.host ?? '') ||
+        !okOrigin ||
+        !sameToken(target.searchParams.get('token') ?? '', token)
+      ) {
+        log.warn({ path: pathForLog(req) }, 'serve: WebSocket upgrade refused');
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (e) {
+      lastResort('upgrade', e, undefined, socket);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   const actor = `serve:${process.env['USER'] ?? 'user'}`;
@@ -253,6 +331,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
     });
     ws.on('close', unsubscribe);
+    // An invalid frame is reported as an 'error' on the socket, which then closes.
+    ws.on('error', (e) => log.debug({ err: e }, 'serve: WebSocket client error'));
     ws.on('message', (data) => {
       let msg: ClientMessage;
       try {
@@ -268,9 +348,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         );
         return;
       }
-      void opts.core.request(msg.channel, msg.input, { actor, host: 'serve' }).then((reply) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
-      });
+      opts.core
+        .request(msg.channel, msg.input, { actor, host: 'serve' })
+        .then((reply) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
+        })
+        .catch((e: unknown) => log.error({ err: e }, 'serve: request over the WebSocket failed'));
     });
   });
 

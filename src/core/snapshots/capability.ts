@@ -99,6 +99,7 @@ export async function importSnapshot(
   const ctl: ImportControl = {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   };
   let source: InventorySource;
   let label: string | null;
@@ -107,7 +108,7 @@ export async function importSnapshot(
     label = opts.label ?? basename(file);
   } else {
     ctl.onProgress?.({ phase: 'read', done: 0 });
-    const doc = await readJsonSnapshot(file);
+    const doc = await readJsonSnapshot(file, ctl.limits);
     source = documentSource(doc);
     label = opts.label ?? doc.label ?? basename(file);
   }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { isAppError } from '../../shared/errors.js';
 import type { ImportProgress, SnapshotImportProgressEvent } from '../../shared/export.js';
+import type { ImportLimits } from './limits.js';
 import type { EventHub } from '../contract/handlers.js';
 
 /** Control of a long import: progress with real counts, and cancellation. */
 export interface ImportControl {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: ImportProgress) => void;
+  /** What the import may cost; {@link importLimits} (defaults and environment) when absent. */
+  readonly limits?: ImportLimits;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface ImportRuns {
    */
   run<T>(
     importId: string | undefined,
-    work: (ctl: Required<ImportControl>) => Promise<T>,
+    work: (ctl: Required<Pick<ImportControl, 'signal' | 'onProgress'>>) => Promise<T>,
     outer?: ImportControl,
   ): Promise<T>;
   /** Aborts import `importId`; false when none by that id is running. */

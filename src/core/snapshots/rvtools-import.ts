@@ -146,7 +146,7 @@ export async function readRvtoolsWorkbook(
           `Cannot read ${file} as an XLSX workbook: ${(e as Error).message}`,
         );
   try {
-    wb = await openXlsx(file, ctl.signal);
+    wb = await openXlsx(file, ctl.signal, ctl.limits);
   } catch (e) {
     throw unreadable(e);
   }

@@ -76,6 +76,7 @@ export async function importSnapshotFile(
       label: opts.label ?? name,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
   } catch (e) {
     if (isAppError(e) && e.code === 'VALIDATION') {

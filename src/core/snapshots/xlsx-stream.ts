@@ -1,9 +1,22 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { AppError } from '../../shared/errors.js';
+import type { ImportLimits } from './limits.js';
+import {
+  InflateBudget,
+  MAX_COLUMNS,
+  MAX_ROWS,
+  MAX_XML_DEPTH,
+  MAX_XML_RUN,
+  beyondFormat,
+  checkRatio,
+  importLimits,
+  tooLarge,
+} from './limits.js';
 
 /*
  * Reads chosen sheets of an XLSX workbook as streams of rows of plain cell values, without
@@ -14,6 +27,9 @@ import { AppError } from '../../shared/errors.js';
  * a cancelled import would leave them behind. Here the zip's central directory (yauzl) lets us
  * open the parts in the order we need: workbook, relationships, styles, shared strings, then
  * only the wanted sheets, inflated and parsed (saxes) as they stream.
+ * Hostile workbooks are refused in bounded memory: inflated bytes are counted per part and per
+ * file, cell references past XFD and rows past 1,048,576 are invalid, and the shared strings, a
+ * run of text and the element depth are capped (see limits.ts).
  */
 
 /** A cell's value: what ExcelJS's cell value reduces to for a reader of values. */
@@ -64,10 +80,11 @@ function excelToDate(v: number, date1904: boolean): Date {
  */
 const detach = (s: string): string => (' ' + s).slice(1);
 
+/** The 0-based column of a cell reference (`AB12` → 27); past XFD it stops counting. */
 function columnOf(ref: string | undefined): number | null {
   if (!ref) return null;
   let n = 0;
-  for (let i = 0; i < ref.length; i++) {
+  for (let i = 0; i < ref.length && n <= MAX_COLUMNS; i++) {
     const c = ref.charCodeAt(i);
     if (c >= 65 && c <= 90) n = n * 26 + (c - 64);
     else if (c >= 97 && c <= 122) n = n * 26 + (c - 96);
@@ -80,10 +97,15 @@ const cancelled = (): AppError => new AppError('CANCELLED', 'Import cancelled');
 
 function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) => {
-      if (err || !zip) reject(err ?? new Error('cannot open the zip'));
-      else resolve(zip);
-    });
+    // Sizes are checked by pump()'s count, not yauzl's (whose error can leave the stream silent).
+    yauzl.open(
+      file,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: false },
+      (err, zip) => {
+        if (err || !zip) reject(err ?? new Error('cannot open the zip'));
+        else resolve(zip);
+      },
+    );
   });
 }
 
@@ -102,12 +124,18 @@ function listEntries(zip: ZipFile): Promise<Map<string, Entry>> {
 
 /**
  * Opens `file` as an XLSX workbook: reads its directory, sheet list, styles and shared strings.
- * Throws plain errors for what is not a readable workbook and `CANCELLED` once `signal` aborts.
+ * Throws plain errors for what is not a readable workbook, `IMPORT_TOO_LARGE` / `IMPORT_INVALID`
+ * past `limits` or XLSX's own, and `CANCELLED` once `signal` aborts.
  */
-export async function openXlsx(file: string, signal?: AbortSignal): Promise<XlsxWorkbook> {
+export async function openXlsx(
+  file: string,
+  signal?: AbortSignal,
+  limits: ImportLimits = importLimits(),
+): Promise<XlsxWorkbook> {
   const zip = await openZip(file);
   try {
     const entries = await listEntries(zip);
+    const budget = new InflateBudget(limits, 'The workbook');
 
     const parse = (path: string, handler: (p: SaxesParser) => void): Promise<boolean> => {
       const entry = entries.get(path.toLowerCase());
@@ -117,12 +145,35 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
           reject(cancelled());
           return;
         }
+        // The sizes the directory declares are refused before a byte is inflated; yauzl then
+        // holds the part to its declared size, and pump() counts what it really inflates.
+        const what = `The part ${path} of the workbook`;
+        try {
+          if (entry.uncompressedSize > limits.partBytes) throw tooLarge('partBytes', limits, what);
+          checkRatio(limits, entry.uncompressedSize, entry.compressedSize, what);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        budget.compressed += entry.compressedSize;
         zip.openReadStream(entry, (err, stream) => {
           if (err || !stream) {
             reject(err ?? new Error(`cannot read ${path}`));
             return;
           }
-          pump(stream, handler, signal).then(() => resolve(true), reject);
+          let part = 0;
+          const count = (n: number): void => {
+            part += n;
+            if (part > limits.partBytes) throw tooLarge('partBytes', limits, what);
+            if (part > entry.uncompressedSize) {
+              throw beyondFormat(`${what} inflates to more than its directory declares`, {
+                limit: 'declared',
+                value: entry.uncompressedSize,
+              });
+            }
+            budget.add(n);
+          };
+          pump(stream, handler, signal, count).then(() => resolve(true), reject);
         });
       });
     };
@@ -198,6 +249,7 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
     // Shared strings: rich text runs joined, phonetic runs left out.
     const strings: string[] = [];
     {
+      let held = 0;
       let text = '';
       let inText = false;
       let phonetic = 0;
@@ -209,13 +261,19 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
           else if (n === 't' && phonetic === 0) inText = true;
         });
         p.on('text', (s: string) => {
-          if (inText) text += s;
+          if (inText) text = capped(text + s);
         });
         p.on('closetag', (t: Tag) => {
           const n = local(t.name);
           if (n === 't') inText = false;
           else if (n === 'rPh') phonetic--;
-          else if (n === 'si') strings.push(detach(text));
+          else if (n === 'si') {
+            held += text.length;
+            if (held > limits.sharedStringBytes) {
+              throw tooLarge('sharedStringBytes', limits, 'The workbook');
+            }
+            strings.push(detach(text));
+          }
         });
       });
     }
@@ -254,12 +312,19 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
       let inValue = false;
       let inInline = false;
       let phonetic = 0;
+      let count = 0;
       const found = await parse(path, (p) => {
         p.on('opentag', (t: Tag) => {
           switch (local(t.name)) {
             case 'row': {
               const r = Number(t.attributes['r']);
               rowN = Number.isInteger(r) && r > 0 ? r : rowN + 1;
+              if (rowN > MAX_ROWS || ++count > MAX_ROWS) {
+                throw beyondFormat(
+                  `The sheet ${sheet} has more than ${MAX_ROWS.toLocaleString('en-US')} rows, XLSX's limit`,
+                  { limit: 'rows', value: MAX_ROWS, sheet },
+                );
+              }
               values = [];
               hasValue = false;
               col = -1;
@@ -267,6 +332,12 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
             }
             case 'c': {
               col = columnOf(t.attributes['r']) ?? col + 1;
+              if (col >= MAX_COLUMNS) {
+                throw beyondFormat(
+                  `The sheet ${sheet} has a cell past column XFD (${MAX_COLUMNS.toLocaleString('en-US')}), XLSX's limit`,
+                  { limit: 'columns', value: MAX_COLUMNS, sheet },
+                );
+              }
               type = t.attributes['t'] ?? 'n';
               dateStyle = dateStyles[Number(t.attributes['s'] ?? '0')] === true;
               text = null;
@@ -289,7 +360,7 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
           }
         });
         p.on('text', (s: string) => {
-          if (inValue) text += s;
+          if (inValue) text = capped(text + s);
         });
         p.on('closetag', (t: Tag) => {
           switch (local(t.name)) {
@@ -331,6 +402,17 @@ export async function openXlsx(file: string, signal?: AbortSignal): Promise<Xlsx
   }
 }
 
+/** `text`, unless it grew past what any cell holds (pieces of text joined across events). */
+function capped(text: string): string {
+  if (text.length > MAX_XML_RUN) {
+    throw beyondFormat(`A cell of the workbook holds more than ${MAX_XML_RUN} characters`, {
+      limit: 'text',
+      value: MAX_XML_RUN,
+    });
+  }
+  return text;
+}
+
 function cellOf(
   type: string,
   text: string,
@@ -361,15 +443,46 @@ function cellOf(
   }
 }
 
-/** Feeds a part's inflated bytes to a fresh parser; stops with `CANCELLED` once `signal` aborts. */
+/**
+ * Feeds a part's inflated bytes to a fresh parser; stops with `CANCELLED` once `signal` aborts.
+ * `count` hears each chunk's size (and throws past a limit); a run of text without a tag longer
+ * than {@link MAX_XML_RUN} and nesting deeper than {@link MAX_XML_DEPTH} are refused, since the
+ * parser would hold them whole.
+ */
 function pump(
   stream: Readable,
   setup: (p: SaxesParser) => void,
   signal: AbortSignal | undefined,
+  count: (bytes: number) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const parser = new SaxesParser();
+    // saxes keeps one handler per event: the depth count wraps the handlers `setup` sets.
+    const register = parser.on.bind(parser) as (n: string, h: (t: Tag) => void) => void;
+    let onOpen: ((t: Tag) => void) | undefined;
+    let onClose: ((t: Tag) => void) | undefined;
+    parser.on = ((name: string, handler: (t: Tag) => void): void => {
+      if (name === 'opentag') onOpen = handler;
+      else if (name === 'closetag') onClose = handler;
+      else register(name, handler);
+    }) as typeof parser.on;
     setup(parser);
+    let depth = 0;
+    register('opentag', (t) => {
+      if (++depth > MAX_XML_DEPTH) {
+        throw beyondFormat(`The workbook nests elements deeper than ${MAX_XML_DEPTH}`, {
+          limit: 'depth',
+          value: MAX_XML_DEPTH,
+        });
+      }
+      onOpen?.(t);
+    });
+    register('closetag', (t) => {
+      depth--;
+      onClose?.(t);
+    });
+    const decoder = new StringDecoder('utf8');
+    let run = 0;
     let failed = false;
     const fail = (e: unknown): void => {
       if (failed) return;
@@ -381,10 +494,19 @@ function pump(
     const onAbort = (): void => fail(cancelled());
     signal?.addEventListener('abort', onAbort, { once: true });
     parser.on('error', fail);
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
+    stream.on('data', (bytes: Buffer) => {
       if (failed) return;
       try {
+        count(bytes.length);
+        const chunk = decoder.write(bytes);
+        const first = chunk.indexOf('<');
+        if (run + (first < 0 ? chunk.length : first) > MAX_XML_RUN) {
+          throw beyondFormat(`The workbook has a text or tag longer than ${MAX_XML_RUN} bytes`, {
+            limit: 'text',
+            value: MAX_XML_RUN,
+          });
+        }
+        run = first < 0 ? run + chunk.length : chunk.length - chunk.lastIndexOf('<') - 1;
         parser.write(chunk);
       } catch (e) {
         fail(e);
@@ -394,6 +516,7 @@ function pump(
     stream.on('end', () => {
       if (failed) return;
       try {
+        parser.write(decoder.end());
         parser.close();
       } catch (e) {
         fail(e);

@@ -78,7 +78,7 @@ export interface SyncRunTable {
   deleted: ColumnType<number, number | undefined, number>;
   error_code: string | null;
   error_message: string | null;
-  /** `host:pid:nonce` of the process running it (null before migration sync-run-owner). */
+  /** `host:pid:nonce[:start]` of the process running it (null before migration sync-run-owner). */
   owner: ColumnType<string | null, string | null | undefined, string | null>;
   heartbeat_at: ColumnType<string | null, string | null | undefined, string | null>;
 }

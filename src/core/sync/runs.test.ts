@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors.js';
 import { createCollectorDouble } from '../../../tests/doubles/collector-double.js';
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
-import { makeCore } from '../../../tests/doubles/core-harness.js';
+import { addVcenter, makeCore } from '../../../tests/doubles/core-harness.js';
 import { addEndpoint, memoryStore } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
 import {
@@ -10,6 +12,8 @@ import {
   LEASE_MS,
   PROCESS_OWNER,
   keepAlive,
+  ownerIsGone,
+  processStartTime,
   startRun,
   sweepInterruptedRuns,
 } from './runs.js';
@@ -86,6 +90,65 @@ describe('run ownership', () => {
     await startRun(store.db, ep, 'full', T0, 'x');
     expect(await sweepInterruptedRuns(store.db, later(10 * LEASE_MS), 'x')).toBe(0);
   });
+  /** The pid of a process that has exited (pids are not reused that fast). */
+  const deadPid = (): number => {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    return Number(r.stdout.toString());
+  };
+
+  it("records host, pid and start time in this process's owner", () => {
+    const [host, pid, nonce, start] = PROCESS_OWNER.split(':');
+    expect(host).toBe(hostname());
+    expect(Number(pid)).toBe(process.pid);
+    expect(nonce).toMatch(/^[0-9a-f]{8}$/);
+    expect(start).toBe(processStartTime(process.pid) ?? '');
+    expect(ownerIsGone(PROCESS_OWNER)).toBe(false);
+  });
+
+  it('takes over at once from a process of this host that no longer exists', async () => {
+    const gone = `${hostname()}:${deadPid()}:aa:`;
+    expect(ownerIsGone(gone)).toBe(true);
+    const dead = await startRun(store.db, ep, 'full', T0, gone);
+    // One second later, well inside the lease.
+    const mine = await startRun(store.db, ep, 'full', later(1000), PROCESS_OWNER);
+    const all = await store.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
+    expect(all.map((r) => [r.id, r.status, r.error_code])).toEqual([
+      [dead, 'failed', 'INTERRUPTED'],
+      [mine, 'running', null],
+    ]);
+  });
+
+  it('takes over from a live pid whose start time differs (the pid was reused)', async () => {
+    const start = processStartTime(process.pid);
+    // Only where the platform tells start times (Linux /proc); elsewhere liveness alone decides.
+    expect(start === null ? process.platform !== 'linux' : /^\d+$/.test(start)).toBe(true);
+    if (start === null) return;
+    const reused = `${hostname()}:${process.pid}:bb:${Number(start) - 1}`;
+    expect(ownerIsGone(reused)).toBe(true);
+    await startRun(store.db, ep, 'full', T0, reused);
+    await expect(
+      startRun(store.db, ep, 'full', later(1000), PROCESS_OWNER),
+    ).resolves.toBeGreaterThan(0);
+  });
+
+  it('refuses while a live process of this host with the same start time syncs', async () => {
+    // The parent of this test process: alive, on this host.
+    const parent = `${hostname()}:${process.ppid}:cc:${processStartTime(process.ppid) ?? ''}`;
+    expect(ownerIsGone(parent)).toBe(false);
+    await startRun(store.db, ep, 'full', T0, parent);
+    const err = await startRun(store.db, ep, 'full', later(1000), PROCESS_OWNER).catch(
+      (e: unknown) => e,
+    );
+    expect((err as AppError).code).toBe('CONFLICT');
+  });
+
+  it("leaves owners on other hosts, and a dead pid's run swept at start-up, to their rules", async () => {
+    expect(ownerIsGone(`not-${hostname()}:${deadPid()}:dd:1`)).toBe(false);
+    expect(ownerIsGone('x')).toBe(false);
+    expect(ownerIsGone(null)).toBe(false);
+    await startRun(store.db, ep, 'full', T0, `${hostname()}:${deadPid()}:ee:`);
+    expect(await sweepInterruptedRuns(store.db, later(1000))).toBe(1);
+  });
 });
 
 describe('the sync engine and another process', () => {
@@ -98,13 +161,7 @@ describe('the sync engine and another process', () => {
   it('reports CONFLICT while another process syncs the endpoint, and syncs once it is gone', async () => {
     const double = createCollectorDouble({ kind: 'ok', vms: 2 });
     h = await makeCore({ collectors: { vcenter: double.factory } });
-    const { id } = await h.call('endpoints:add', {
-      name: 'vc1',
-      kind: 'vcenter',
-      host: 'vc1.example.test',
-      username: 'admin',
-      password: 'pw',
-    });
+    const id = await addVcenter(h);
     // The other process's run, beating now.
     const now = new Date().toISOString();
     await h.core.store.db

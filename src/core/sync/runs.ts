@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { SerializedError } from '../../shared/errors.js';
 import { AppError } from '../../shared/errors.js';
@@ -15,8 +16,56 @@ export const LEASE_MS = 60_000;
 /** How often a running sync says it is alive. */
 export const HEARTBEAT_MS = 15_000;
 
-/** This process's name on the runs it starts: host, pid and a nonce (pids are reused). */
-export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+/**
+ * When process `pid` started, as the kernel counts it (field 22 of /proc/<pid>/stat, clock ticks
+ * since boot), or null where there is no /proc or the process is gone. Together with the pid it
+ * names one process: a pid reused by a later process has another start time.
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[19];
+    return start && /^\d+$/.test(start) ? start : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * This process's name on the runs it starts: `host:pid:nonce:start` — the host, the pid, a nonce
+ * (two runs of one pid are told apart) and the process's start time where the platform gives it
+ * (see {@link processStartTime}; empty elsewhere).
+ */
+export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:${processStartTime(process.pid) ?? ''}`;
+
+/** Whether a process with this pid exists: signal 0 checks without sending anything. */
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the owner of a run is known to be gone: it ran on this host and its pid no longer
+ * exists, or the pid now belongs to a process that started at another time (pids are reused).
+ * Owners on other hosts, and owners that do not parse, are never known gone: for them the
+ * heartbeat lease decides.
+ */
+export function ownerIsGone(owner: string | null, host: string = hostname()): boolean {
+  const [ownerHost, pidText, , start] = owner?.split(':') ?? [];
+  if (ownerHost !== host || !pidText || !/^\d+$/.test(pidText)) return false;
+  const pid = Number(pidText);
+  if (!pidExists(pid)) return true;
+  if (!start) return false;
+  const now = processStartTime(pid);
+  return now !== null && now !== start;
+}
 
 const INTERRUPTED = {
   status: 'failed',
@@ -30,8 +79,9 @@ function lastSignOfLife(r: { heartbeat_at: string | null; started_at: string }):
 
 /**
  * Records a new run, unless another process is syncing the endpoint: one transaction (BEGIN
- * IMMEDIATE) checks the endpoint's running rows, closes those whose owner stopped saying it is
- * alive as interrupted, and inserts ours — so two processes never both start.
+ * IMMEDIATE) checks the endpoint's running rows, closes those whose owner is gone (a process of
+ * this host that no longer exists, at once) or stopped saying it is alive (the lease, for owners
+ * elsewhere) as interrupted, and inserts ours — so two processes never both start.
  */
 export async function startRun(
   db: Kysely<Database>,
@@ -49,7 +99,9 @@ export async function startRun(
       .where('status', '=', 'running')
       .execute();
     const others = running.filter((r) => r.owner !== owner);
-    const alive = others.find((r) => startedAt.getTime() - lastSignOfLife(r) < LEASE_MS);
+    const alive = others.find(
+      (r) => !ownerIsGone(r.owner) && startedAt.getTime() - lastSignOfLife(r) < LEASE_MS,
+    );
     if (alive) {
       const pid = alive.owner?.split(':')[1];
       throw new AppError(
@@ -123,7 +175,8 @@ export async function sweepInterruptedRuns(
     .where('status', '=', 'running')
     .execute();
   const dead = running.filter(
-    (r) => r.owner !== owner && now.getTime() - lastSignOfLife(r) >= LEASE_MS,
+    (r) =>
+      r.owner !== owner && (ownerIsGone(r.owner) || now.getTime() - lastSignOfLife(r) >= LEASE_MS),
   );
   if (dead.length === 0) return 0;
   await db

@@ -5,6 +5,11 @@ import type { VaultBackend } from './vault.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The associated data a secret is sealed with: it opens only as this endpoint's. */
+export function credentialAad(endpointId: number): string {
+  return `infrascope:endpoint:${endpointId}`;
+}
+
 /** Seals `secret` with `vault` and stores it for the endpoint, replacing any earlier one. */
 export async function storeCredential(
   db: Db,
@@ -20,7 +25,7 @@ export async function storeCredential(
       { backend: vault.id },
     );
   }
-  const ciphertext = vault.seal(secret);
+  const ciphertext = vault.seal(secret, credentialAad(endpointId));
   await db
     .insertInto('credential')
     .values({
@@ -90,8 +95,10 @@ export async function openCredential(
       { sealedBy: row.backend, hostVault: vault.id, endpoint: endpoint.name },
     );
   }
+  const sealed = Buffer.from(row.ciphertext);
+  let secret: string;
   try {
-    return vault.open(Buffer.from(row.ciphertext));
+    secret = vault.open(sealed, credentialAad(endpoint.id));
   } catch (e) {
     // A key file with bad permissions is the host's problem, not the secret's: say so, keep state.
     if (isAppError(e) && e.code === 'VAULT_UNAVAILABLE') throw e;
@@ -103,4 +110,13 @@ export async function openCredential(
       { endpoint: endpoint.name, backend: row.backend },
     );
   }
+  // Sealed before secrets were bound to their endpoint: bind it now, once.
+  if (vault.unbound?.(sealed)) {
+    await db
+      .updateTable('credential')
+      .set({ ciphertext: vault.seal(secret, credentialAad(endpoint.id)) })
+      .where('endpoint_id', '=', endpoint.id)
+      .execute();
+  }
+  return secret;
 }

@@ -51,6 +51,24 @@ describe('keyFileVault', () => {
     expect(e.details).toMatchObject({ mode: '0644' });
   });
 
+  it.runIf(posix)('makes an existing data directory private before keeping a key in it', () => {
+    chmodSync(dir, 0o755);
+    keyFileVault(dir).seal('x');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('binds associated data: a bound secret opens only with the same data', () => {
+    const vault = keyFileVault(dir);
+    const sealed = vault.seal('pw', 'infrascope:endpoint:1');
+    expect(sealed[0]).toBe(2);
+    expect(vault.unbound?.(sealed)).toBe(false);
+    expect(vault.open(sealed, 'infrascope:endpoint:1')).toBe('pw');
+    expect(thrown(() => vault.open(sealed, 'infrascope:endpoint:2')).code).toBe('VAULT_LOCKED');
+    expect(thrown(() => vault.open(sealed)).code).toBe('VAULT_LOCKED');
+    // Without associated data: the old format, reported unbound.
+    expect(vault.unbound?.(vault.seal('pw'))).toBe(true);
+  });
+
   it('rejects corrupt ciphertext and a different key with VAULT_LOCKED', () => {
     const vault = keyFileVault(dir);
     const sealed = vault.seal('secret');
@@ -118,6 +136,66 @@ describe('credentials', () => {
     expect(e?.message).toContain('keyfile');
     expect(await state()).toBe('reenter');
     expect(await store.db.selectFrom('credential').selectAll().execute()).toHaveLength(1);
+  });
+
+  it('a ciphertext moved onto another endpoint does not open (VAULT_LOCKED)', async () => {
+    await store.db
+      .insertInto('endpoint')
+      .values({
+        name: 'vc02',
+        kind: 'vcenter',
+        host: 'vc02',
+        port: 443,
+        username: 'u',
+        created_at: 'x',
+        updated_at: 'x',
+      })
+      .execute();
+    const vault = keyFileVault(dir);
+    await storeCredential(store.db, vault, 1, 'pw-1', new Date());
+    await storeCredential(store.db, vault, 2, 'pw-2', new Date());
+    // Someone who can write the store swaps the two endpoints' ciphertexts.
+    const rows = await store.db
+      .selectFrom('credential')
+      .selectAll()
+      .orderBy('endpoint_id')
+      .execute();
+    for (const [i, r] of rows.entries()) {
+      await store.db
+        .updateTable('credential')
+        .set({ ciphertext: rows[1 - i]!.ciphertext })
+        .where('endpoint_id', '=', r.endpoint_id)
+        .execute();
+    }
+    const e1 = await openCredential(store.db, vault, ep).catch((x: unknown) => x as AppError);
+    const e2 = await openCredential(store.db, vault, { id: 2, name: 'vc02' }).catch(
+      (x: unknown) => x as AppError,
+    );
+    expect(e1).toBeInstanceOf(AppError);
+    expect(e2).toBeInstanceOf(AppError);
+    expect((e1 as AppError).code).toBe('VAULT_LOCKED');
+    expect((e2 as AppError).code).toBe('VAULT_LOCKED');
+  });
+
+  it('opens a secret sealed before binding once, and re-seals it bound to its endpoint', async () => {
+    const vault = keyFileVault(dir);
+    // As an older version stored it: no associated data.
+    await store.db
+      .insertInto('credential')
+      .values({
+        endpoint_id: 1,
+        backend: vault.id,
+        ciphertext: vault.seal('old-pw'),
+        sealed_at: 'x',
+      })
+      .execute();
+    const before = await store.db.selectFrom('credential').selectAll().executeTakeFirstOrThrow();
+    expect(Buffer.from(before.ciphertext)[0]).toBe(1);
+    expect(await openCredential(store.db, vault, ep)).toBe('old-pw');
+    const after = await store.db.selectFrom('credential').selectAll().executeTakeFirstOrThrow();
+    expect(Buffer.from(after.ciphertext)[0]).toBe(2);
+    expect(vault.open(Buffer.from(after.ciphertext), 'infrascope:endpoint:1')).toBe('old-pw');
+    expect(await openCredential(store.db, vault, ep)).toBe('old-pw');
   });
 
   it('marks reenter when the ciphertext no longer opens', async () => {

@@ -1,5 +1,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import type { VaultBackend } from './vault.js';
@@ -7,7 +15,10 @@ import type { VaultBackend } from './vault.js';
 export const KEY_FILE = 'vault.key';
 export const KEY_FILE_VAULT_ID = 'keyfile';
 
-const VERSION = 1;
+/** Sealed without associated data (before secrets were bound to their endpoint). */
+const VERSION_UNBOUND = 1;
+/** Sealed with associated data (the endpoint the secret belongs to). */
+const VERSION = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -71,7 +82,9 @@ function loadKey(file: string, platform: NodeJS.Platform): Buffer {
  * Weaker than the OS keychain: anyone who can read the data directory as this user can open the
  * secrets. The key is loaded on first use, so a host that only queries never needs it.
  *
- * Ciphertext layout: version byte (1) | IV (12) | GCM tag (16) | ciphertext.
+ * Ciphertext layout: version byte | IV (12) | GCM tag (16) | ciphertext. Version 2 binds the
+ * associated data given to `seal` (an endpoint's id), so a ciphertext copied onto another
+ * endpoint's row does not open; version 1, without it, still opens (`unbound` says to re-seal).
  *
  * @example
  * const vault = keyFileVault(dataDir);
@@ -85,6 +98,11 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
   const getKey = (): Buffer => {
     if (key === null) {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // mkdir's mode does nothing to a folder that already exists: the key's folder is made
+      // private here too.
+      if (platform !== 'win32' && (statSync(dataDir).mode & 0o077) !== 0) {
+        chmodSync(dataDir, statSync(dataDir).mode & 0o700);
+      }
       key = loadKey(file, platform);
     }
     return key;
@@ -100,21 +118,28 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
         return false;
       }
     },
-    seal(plain) {
+    seal(plain, aad) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', getKey(), iv);
+      if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
       // The plaintext bytes are zeroed after use; the JS string itself cannot be (immutable).
       const bytes = Buffer.from(plain, 'utf8');
       try {
         const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
-        return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+        const version = aad === undefined ? VERSION_UNBOUND : VERSION;
+        return Buffer.concat([Buffer.from([version]), iv, cipher.getAuthTag(), body]);
       } finally {
         bytes.fill(0);
       }
     },
-    open(sealed) {
+    unbound: (sealed) => sealed[0] === VERSION_UNBOUND,
+    open(sealed, aad) {
       const k = getKey();
-      if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
+      const version = sealed[0];
+      if (
+        sealed.length < 1 + IV_BYTES + TAG_BYTES ||
+        (version !== VERSION && version !== VERSION_UNBOUND)
+      ) {
         throw new AppError(
           'VAULT_LOCKED',
           'The stored secret is not in a format this vault knows.',
@@ -125,6 +150,8 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
       const body = sealed.subarray(1 + IV_BYTES + TAG_BYTES);
       try {
         const decipher = createDecipheriv('aes-256-gcm', k, iv);
+        // A bound secret opens only with the data it was bound to (none given: it cannot).
+        if (version === VERSION) decipher.setAAD(Buffer.from(aad ?? '', 'utf8'));
         decipher.setAuthTag(tag);
         const bytes = Buffer.concat([decipher.update(body), decipher.final()]);
         try {
@@ -135,7 +162,7 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
       } catch (e) {
         throw new AppError(
           'VAULT_LOCKED',
-          'The stored secret does not open with this vault key (the key file changed or the secret is damaged).',
+          'The stored secret does not open with this vault key (the key file changed, the secret is damaged, or it belongs to another endpoint).',
           undefined,
           { cause: e },
         );

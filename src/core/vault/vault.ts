@@ -10,7 +10,13 @@ export interface VaultBackend {
   readonly description: string;
   /** True when this backend can seal new secrets right now. */
   canSeal(): boolean;
-  seal(plain: string): Buffer;
-  /** Throws AppError('VAULT_LOCKED') when the ciphertext does not open. */
-  open(cipher: Buffer): string;
+  /**
+   * Seals `plain`. `aad` (associated data, e.g. the endpoint the secret belongs to) is bound to
+   * the ciphertext where the backend supports it: it then opens only with the same `aad`.
+   */
+  seal(plain: string, aad?: string): Buffer;
+  /** Throws AppError('VAULT_LOCKED') when the ciphertext does not open (or not with `aad`). */
+  open(cipher: Buffer, aad?: string): string;
+  /** True for a ciphertext sealed without associated data by an older version: re-seal it. */
+  unbound?(cipher: Buffer): boolean;
 }
