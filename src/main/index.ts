@@ -37,6 +37,8 @@ export async function bootstrap(): Promise<void> {
     }
   });
   await app.whenReady();
+  // Packaged, the Hyper-V scripts are extra resources beside the ASAR (build/electron-builder.yml).
+  if (app.isPackaged) process.env['INFRASCOPE_RESOURCES_DIR'] ??= process.resourcesPath;
   const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
   const log = createLogger({
     destination: pino.destination({
