@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { APP_VERSION, createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
+import pino from 'pino';
+import type { RotatingLogFile } from '../core/log-file.js';
+import { logFile, rotatingLogFile } from '../core/log-file.js';
 import { createLogger } from '../core/logger.js';
 import { AppError, serializeError } from '../shared/errors.js';
 import type { CliContext } from './context.js';
@@ -8,6 +11,9 @@ import { defaultDataDir } from './data-dir.js';
 import { createHostVault } from './host-vault.js';
 import { COMMANDS } from './commands/index.js';
 import { QUERY_HELP } from './commands/query.js';
+
+/** Commands that run until stopped, and so keep a log file (`logs/serve.log`, `logs/watch.log`). */
+const LONG_RUNNING: ReadonlySet<string> = new Set(['serve', 'watch']);
 
 export const HELP = `infrascope ${APP_VERSION} — vSphere and Hyper-V inventory, history and connectivity doctor
 
@@ -49,6 +55,7 @@ export interface CliIo {
 /** Runs the CLI in-process and returns the exit code (tests call this directly). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let core: Core | undefined;
+  let logOut: RotatingLogFile | null = null;
   try {
     const { tokens } = parseArgs({
       args: argv,
@@ -99,8 +106,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     }
     const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
+    // The long-running commands also keep a rotating log file in the data directory.
+    logOut = LONG_RUNNING.has(name) ? rotatingLogFile({ file: logFile(dataDir, name) }) : null;
     const log = createLogger({
       level: globals['log-level'] ?? io.env['INFRASCOPE_LOG_LEVEL'] ?? 'warn',
+      ...(logOut
+        ? {
+            destination: pino.multistream([
+              { level: 'trace', stream: pino.destination({ dest: 2, sync: true }) },
+              { level: 'trace', stream: logOut },
+            ]),
+          }
+        : {}),
     });
     core = await createCore({
       dataDir,
@@ -144,5 +161,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       : 1;
   } finally {
     await core?.dispose();
+    logOut?.close();
   }
 }

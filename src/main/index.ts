@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
+import { logFile, rotatingLogFile } from '../core/log-file.js';
 import { createLogger } from '../core/logger.js';
 import { readBasicTextOptIn } from '../core/vault/settings.js';
 import type { VaultBackend } from '../core/vault/vault.js';
-import pino from 'pino';
 import { createExportLedger, registerDesktopActions } from './desktop-actions.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
@@ -40,13 +40,7 @@ export async function bootstrap(): Promise<void> {
   // Packaged, the Hyper-V scripts are extra resources beside the ASAR (build/electron-builder.yml).
   if (app.isPackaged) process.env['INFRASCOPE_RESOURCES_DIR'] ??= process.resourcesPath;
   const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
-  const log = createLogger({
-    destination: pino.destination({
-      dest: join(dataDir, 'infrascope.log'),
-      mkdir: true,
-      sync: false,
-    }),
-  });
+  const log = createLogger({ destination: rotatingLogFile({ file: logFile(dataDir, 'desktop') }) });
   handleAppProtocol(join(outDir, 'renderer'));
   const binding = nativeBindingPath();
   // Weak (basic_text) storage is refused until the user opts in; the choice lives in the store,
