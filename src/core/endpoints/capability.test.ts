@@ -65,4 +65,62 @@ describe('createEndpointsCapability', () => {
     await cap.dispose();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('announces the plan: endpoints:changed after start and after an add, and the list read then shows the next run', async () => {
+    const events = createEventHub(silentLogger());
+    const cap = createEndpointsCapability({
+      db: store.db,
+      vault: keyFileVault(dir),
+      events,
+      log: silentLogger(),
+      now: () => new Date(),
+      collectors: { vcenter: createCollectorDouble({ kind: 'ok', vms: 1 }).factory },
+      scheduler: { staggerMs: 60_000, watch: false },
+    });
+    const ctx = { actor: 'test' };
+    const input = (
+      name: string,
+      enabled = true,
+    ): Parameters<(typeof cap.handlers)['endpoints:add']>[0] => ({
+      name,
+      kind: 'vcenter',
+      host: name,
+      username: 'u',
+      password: 'p',
+      tags: [],
+      pollIntervalSeconds: 600,
+      enabled,
+      trustOnFirstUse: false,
+      useSsl: false,
+      notes: '',
+    });
+    const a = await cap.handlers['endpoints:add'](input('a'), ctx);
+    const off = await cap.handlers['endpoints:add'](input('off', false), ctx);
+    // What a page that refetches on each event would show.
+    const seen: { ids: readonly number[]; next: Record<string, string | null> }[] = [];
+    const reads: Promise<void>[] = [];
+    events.subscribe((name, payload) => {
+      if (name !== 'endpoints:changed') return;
+      reads.push(
+        cap.handlers['endpoints:list']({}, ctx).then((list) => {
+          seen.push({
+            ids: (payload as { ids: readonly number[] }).ids,
+            next: Object.fromEntries(list.map((e) => [e.name, e.status.nextRunAt])),
+          });
+        }),
+      );
+    });
+    await cap.start();
+    await Promise.all(reads);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.ids).toEqual([a.id]);
+    expect(seen[0]!.next['a']).not.toBeNull();
+    expect(seen[0]!.next['off']).toBeNull();
+    // Enabling an endpoint: the last event is the plan, which has its next run.
+    seen.length = 0;
+    await cap.handlers['endpoints:update']({ id: off.id, enabled: true }, ctx);
+    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy());
+    expect(seen.at(-1)!.ids).toEqual([off.id]);
+    await cap.dispose();
+  });
 });
