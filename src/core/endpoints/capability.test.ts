@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEndpointsCapability } from './capability.js';
+import type { ParsedInput } from '../../shared/contract.js';
+
+type EndpointInput = ParsedInput<'endpoints:add'>;
 
 let store: Store;
 let dir: string;
@@ -22,6 +25,22 @@ afterEach(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+function endpointInput(name: string, enabled = true, pollIntervalSeconds = 600): EndpointInput {
+  return {
+    name,
+    kind: 'vcenter',
+    host: name,
+    username: 'u',
+    password: 'p',
+    tags: [],
+    pollIntervalSeconds,
+    enabled,
+    trustOnFirstUse: false,
+    useSsl: false,
+    notes: '',
+  };
+}
 
 describe('createEndpointsCapability', () => {
   it('start() schedules only the chosen endpoints (watch NAME...), staggered; dispose stops everything', async () => {
@@ -38,22 +57,7 @@ describe('createEndpointsCapability', () => {
     const ctx = { actor: 'test' };
     const ids: number[] = [];
     for (const name of ['a', 'b', 'c']) {
-      const dto = await cap.handlers['endpoints:add'](
-        {
-          name,
-          kind: 'vcenter',
-          host: name,
-          username: 'u',
-          password: 'p',
-          tags: [],
-          pollIntervalSeconds: 60,
-          enabled: true,
-          trustOnFirstUse: false,
-          useSsl: false,
-          notes: '',
-        },
-        ctx,
-      );
+      const dto = await cap.handlers['endpoints:add'](endpointInput(name, true, 60), ctx);
       ids.push(dto.id);
     }
     await cap.start({ endpointIds: [ids[0]!, ids[2]!] });
@@ -78,24 +82,8 @@ describe('createEndpointsCapability', () => {
       scheduler: { staggerMs: 60_000, watch: false },
     });
     const ctx = { actor: 'test' };
-    const input = (
-      name: string,
-      enabled = true,
-    ): Parameters<(typeof cap.handlers)['endpoints:add']>[0] => ({
-      name,
-      kind: 'vcenter',
-      host: name,
-      username: 'u',
-      password: 'p',
-      tags: [],
-      pollIntervalSeconds: 600,
-      enabled,
-      trustOnFirstUse: false,
-      useSsl: false,
-      notes: '',
-    });
-    const a = await cap.handlers['endpoints:add'](input('a'), ctx);
-    const off = await cap.handlers['endpoints:add'](input('off', false), ctx);
+    const a = await cap.handlers['endpoints:add'](endpointInput('a'), ctx);
+    const off = await cap.handlers['endpoints:add'](endpointInput('off', false), ctx);
     // What a page that refetches on each event would show.
     const seen: { ids: readonly number[]; next: Record<string, string | null> }[] = [];
     const reads: Promise<void>[] = [];
