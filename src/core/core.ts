@@ -29,6 +29,7 @@ import { createSnapshotHandlers } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
 import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesService } from './schedules/service.js';
+import { createPreferenceHandlers } from './preferences/service.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -159,6 +160,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...exports.handlers,
     ...createSnapshotHandlers({ store, log, now, imports }),
     ...schedules.handlers,
+    ...createPreferenceHandlers(store.db),
   };
   const backups = createBackupSchedule({ store, log });
   let disposed = false;

@@ -23,6 +23,8 @@ import {
 } from './export.js';
 import type { EntityDetails, InventoryVersion, SearchResult } from './details.js';
 import { entityRequestSchema, searchRequestSchema } from './details.js';
+import type { Preferences } from './preferences.js';
+import { preferenceSetSchema } from './preferences.js';
 import type { ScheduleState } from './schedules.js';
 import { scheduleSettingsSchema } from './schedules.js';
 import type {
@@ -158,6 +160,8 @@ export const requestSchemas = {
   'snapshots:rows': snapshotRowsSchema.strict(),
   'schedules:get': z.object({}).strict(),
   'schedules:set': scheduleSettingsSchema,
+  'preferences:get': z.object({}).strict(),
+  'preferences:set': preferenceSetSchema.strict(),
 } as const;
 
 export interface RequestMap {
@@ -337,6 +341,15 @@ export interface RequestMap {
   'schedules:set': {
     input: z.input<(typeof requestSchemas)['schedules:set']>;
     output: ScheduleState;
+  };
+  /** The user's preferences (table layouts, theme, scope), shared by every host. */
+  'preferences:get': {
+    input: z.input<(typeof requestSchemas)['preferences:get']>;
+    output: Preferences;
+  };
+  'preferences:set': {
+    input: z.input<(typeof requestSchemas)['preferences:set']>;
+    output: { saved: true };
   };
 }
 
