@@ -360,6 +360,13 @@ export type RequestOutput<C extends Channel> = RequestMap[C]['output'];
 /** The input after validation (defaults applied). */
 export type ParsedInput<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
+/**
+ * What the desktop app's menu and tray ask the page to do: open an existing dialog or page. Only
+ * the Electron shell sends it (serve has no menu).
+ */
+export const APP_COMMANDS = ['export', 'import-snapshot', 'settings', 'search'] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
 export interface EventMap {
   'sync:progress': SyncProgressEvent;
   'inventory:changed': InventoryChangedEvent;
@@ -369,6 +376,7 @@ export interface EventMap {
   'webhooks:delivered': WebhookDelivery;
   'export:progress': ExportProgressEvent;
   'snapshots:importProgress': SnapshotImportProgressEvent;
+  'app:command': { readonly command: AppCommand };
 }
 export type EventName = keyof EventMap;
 export { EVENT_NAMES } from './event-names.js';
