@@ -21,13 +21,18 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>):
   return isAppUrl(frame.url);
 }
 
+/**
+ * Registers the request channel. `core` may still be opening (a promise): the window shows at
+ * once and its first requests wait for the store.
+ */
 export function registerIpc(
   ipcMain: IpcMain,
-  core: Core,
+  coreOrOpening: Core | Promise<Core>,
   actor: string,
   ledger?: ExportLedger,
 ): () => void {
   ipcMain.handle('infrascope:request', async (event, channel: unknown, input: unknown) => {
+    const core = await coreOrOpening;
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
       return {
