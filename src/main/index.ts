@@ -138,7 +138,8 @@ export async function bootstrap(): Promise<void> {
           actions: {
             command,
             syncAll,
-            openDocs: () => void shell.openExternal(DOCS_URL),
+            // A constant https URL of our documentation, opened in the OS browser.
+            openDocs: () => void shell.openExternal(DOCS_URL), // eng-disable OPEN_EXTERNAL_JS_CHECK
             openLogFolder: () => void shell.openPath(logDir(dataDir)),
             about: () => app.showAboutPanel(),
             quit: () => app.quit(),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
+export { UPDATE_FEED_PREFERENCE } from '../shared/preferences.js';
 
 /*
  * Updates through electron-updater from a generic feed (a folder of installers and the
@@ -9,9 +10,6 @@ import type { Logger } from '../core/logger.js';
  * downloads as it always does: the SHA-512 in the feed's yml, and on Windows the installer's
  * Authenticode publisher against the running app's.
  */
-
-/** The user's feed: a preference the Settings page sets (an administrator's file wins over it). */
-export const UPDATE_FEED_PREFERENCE = 'infrascope.desktop.updateFeedUrl';
 
 /** The part of electron-updater's `autoUpdater` the shell drives. */
 export interface UpdaterLike {

@@ -25,3 +25,9 @@ export const preferenceSetSchema = z.object({
 
 /** Every stored preference, by key. */
 export type Preferences = Readonly<Record<string, string>>;
+
+/**
+ * The desktop app's update feed as the user set it in Settings (an administrator's config file
+ * wins over it); read by the Electron shell at start.
+ */
+export const UPDATE_FEED_PREFERENCE = 'infrascope.desktop.updateFeedUrl';
