@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { APP_VERSION, createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
-import { join } from 'node:path';
 import pino from 'pino';
+import type { RotatingLogFile } from '../core/log-file.js';
+import { logFile, rotatingLogFile } from '../core/log-file.js';
 import type { Logger } from '../core/logger.js';
-import { LOG_FILE, createLogger } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
 import { AppError, serializeError } from '../shared/errors.js';
 import type { CliIo } from './context.js';
 import { createCliContext } from './context.js';
@@ -13,6 +14,9 @@ import { defaultDataDir } from './data-dir.js';
 import { createHostVault } from './host-vault.js';
 import { COMMANDS } from './commands/index.js';
 import { QUERY_HELP } from './commands/query.js';
+
+/** Commands that run until stopped keep their own log file (`logs/serve.log`, `logs/watch.log`). */
+const LONG_RUNNING: ReadonlySet<string> = new Set(['serve', 'watch']);
 
 export const HELP = `infrascope ${APP_VERSION} — vSphere and Hyper-V inventory, history and connectivity doctor
 
@@ -34,7 +38,7 @@ Commands:
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
   --log-level LEVEL       error, warn, info, debug: log lines at LEVEL go to stderr
-                          (otherwise they go to infrascope.log in the data directory)
+                          (they always go to logs/ in the data directory)
   --verbose               the same as --log-level info
   --pwsh PATH             PowerShell for Hyper-V endpoints (default: pwsh, or powershell.exe
                           on Windows; also NODE_POWERSHELL)
@@ -50,32 +54,38 @@ export type { CliIo };
 export const INTERRUPTED_EXIT = 130;
 
 /**
- * Log lines are for the log file (infrascope.log in the data directory, beside the desktop's);
- * the terminal gets one readable line per failure from the command. `--verbose` or
- * `--log-level` sends them to stderr instead.
+ * Log lines are for the log file in the data directory (`logs/cli.log`; `logs/serve.log` and
+ * `logs/watch.log` for the long-running commands, rotated by size like the desktop's); the
+ * terminal gets one readable line per failure from the command. `--verbose` or `--log-level`
+ * also sends them to stderr.
  */
 function cliLogger(
   dataDir: string,
+  command: string,
   globals: { readonly 'log-level'?: string; readonly verbose?: boolean },
   env: NodeJS.ProcessEnv,
-): Logger {
+): { log: Logger; file: RotatingLogFile } {
   const asked = globals['log-level'] ?? (globals.verbose ? 'info' : undefined);
-  if (asked !== undefined) return createLogger({ level: asked });
-  return createLogger({
-    level: env['INFRASCOPE_LOG_LEVEL'] ?? 'info',
-    destination: pino.destination({
-      dest: join(dataDir, LOG_FILE),
-      mkdir: true,
-      append: true,
-      sync: true,
-      mode: 0o600,
-    }),
+  const file = rotatingLogFile({
+    file: logFile(dataDir, LONG_RUNNING.has(command) ? command : 'cli'),
   });
+  const log = createLogger({
+    level: asked ?? env['INFRASCOPE_LOG_LEVEL'] ?? 'info',
+    destination:
+      asked === undefined
+        ? file
+        : pino.multistream([
+            { level: 'trace', stream: pino.destination({ dest: 2, sync: true }) },
+            { level: 'trace', stream: file },
+          ]),
+  });
+  return { log, file };
 }
 
 /** Runs the CLI in-process and returns the exit code (tests call this directly). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let core: Core | undefined;
+  let logOut: RotatingLogFile | null = null;
   try {
     const { tokens } = parseArgs({
       args: argv,
@@ -128,7 +138,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     }
     const dataDir = globals['data-dir'] ?? defaultDataDir(io.env);
-    const log = cliLogger(dataDir, globals, io.env);
+    const logged = cliLogger(dataDir, name, globals, io.env);
+    logOut = logged.file;
+    const log = logged.log;
     core = await createCore({
       dataDir,
       host: name === 'serve' ? 'serve' : 'cli',
@@ -172,5 +184,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       : 1;
   } finally {
     await core?.dispose();
+    logOut?.close();
   }
 }

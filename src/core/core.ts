@@ -33,6 +33,7 @@ import { createSnapshotHandlers } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
 import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesService } from './schedules/service.js';
+import { createPreferenceHandlers } from './preferences/service.js';
 import type { EndpointKind } from '../shared/endpoints.js';
 
 export const APP_VERSION = '0.1.0';
@@ -179,6 +180,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...exports.handlers,
     ...createSnapshotHandlers({ store, log, now, imports }),
     ...schedules.handlers,
+    ...createPreferenceHandlers(store.db),
   };
   const backups = createBackupSchedule({ store, log });
   let disposed = false;

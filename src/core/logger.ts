@@ -3,9 +3,6 @@ import type { Logger as PinoLogger, DestinationStream } from 'pino';
 
 export type Logger = PinoLogger;
 
-/** The log file in the data directory: the desktop app and the CLI append to it. */
-export const LOG_FILE = 'infrascope.log';
-
 /** Field paths that may hold secrets anywhere in a log record; pino replaces them with [redacted]. */
 export const REDACT_PATHS = [
   'password',

@@ -1,51 +1,179 @@
-import { app, dialog, ipcMain, safeStorage, shell } from 'electron';
+import {
+  Menu,
+  Tray,
+  app,
+  dialog,
+  ipcMain,
+  nativeImage,
+  safeStorage,
+  screen,
+  shell,
+} from 'electron';
 import type { BrowserWindow } from 'electron';
+import Store from 'electron-store';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
+import { logDir, logFile, rotatingLogFile } from '../core/log-file.js';
 import { createLogger } from '../core/logger.js';
+import { readPreferences } from '../core/preferences/service.js';
 import { readBasicTextOptIn } from '../core/vault/settings.js';
 import type { VaultBackend } from '../core/vault/vault.js';
-import pino from 'pino';
+import type { AppCommand } from '../shared/contract.js';
 import { createExportLedger, registerDesktopActions } from './desktop-actions.js';
+import { ipcEventChannel } from '../shared/ipc-names.js';
 import { forwardEvents, registerIpc } from './ipc.js';
+import { backgroundEnabled, installLifecycle, setBackground } from './lifecycle.js';
+import { buildMenuTemplate } from './menu.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
+import { openOrExplain } from './startup.js';
+import { startTray } from './tray.js';
+import type { UpdaterHandle } from './updater.js';
+import {
+  UPDATE_FEED_PREFERENCE,
+  adminConfigPath,
+  chooseFeed,
+  loadElectronUpdater,
+  readIfExists,
+  startUpdater,
+} from './updater.js';
 import { safeStorageVault } from './vault-safe-storage.js';
 import { createMainWindow } from './window.js';
+import type { ShellStore } from './window-state.js';
+import { readWindowState, trackWindowState } from './window-state.js';
 import { electronNotifier } from './notifier.js';
 import { nativeBindingPath } from './native.js';
 
 /*
- * The Electron shell: window, IPC bridge, safeStorage, single instance. Everything the product
- * does lives in the core; this file only wires it to Electron.
+ * The Electron shell: window, menu, tray, IPC bridge, safeStorage, single instance. Everything
+ * the product does lives in the core; this file only wires it to Electron. The window appears
+ * at once (its page shows a start-up note) while the store opens, migrates or recovers; the
+ * page's first request waits for the core.
  */
+
+const APP_ID = 'app.infrascope.desktop';
+const DOCS_URL = 'https://infrascope.app/docs';
+
 export async function bootstrap(): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
   }
   registerAppScheme();
+  // Windows ties notifications and the taskbar to this id (the installer's appId).
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const iconDir = app.isPackaged
+    ? join(process.resourcesPath, 'icons')
+    : join(outDir, '..', 'build', 'icons');
   let win: BrowserWindow | null = null;
   let core: Core | null = null;
-  app.on('second-instance', () => {
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
+  let updater: UpdaterHandle | null = null;
+  const shellStore = new Store({ name: 'shell' }) as unknown as ShellStore;
+
+  const openWindow = (): BrowserWindow => {
+    const primary = screen.getPrimaryDisplay().workArea;
+    const areas = screen.getAllDisplays().map((d) => d.workArea);
+    const w = createMainWindow(
+      outDir,
+      readWindowState(shellStore, areas, primary),
+      join(iconDir, '256x256.png'),
+    );
+    trackWindowState(w, shellStore);
+    w.on('closed', () => {
+      win = null;
+    });
+    return w;
+  };
+  const showWindow = (): void => {
+    if (!app.isReady()) return;
+    if (!win) {
+      win = openWindow();
+      return;
     }
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+  const command = (c: AppCommand): void => {
+    showWindow();
+    win?.webContents.send(ipcEventChannel('app:command'), { command: c });
+  };
+  const syncAll = (): void => {
+    void core
+      ?.request('sync:start', {}, { actor: `desktop:${userInfo().username}`, host: 'desktop' })
+      .then((r) => {
+        if (!r.ok) core?.log.warn({ error: r.error }, 'sync all from the menu failed');
+      });
+  };
+
+  let logOut: ReturnType<typeof rotatingLogFile> | null = null;
+  installLifecycle({
+    app,
+    store: shellStore,
+    showWindow,
+    dispose: () => {
+      const c = core;
+      core = null;
+      return c ? c.dispose() : null;
+    },
+    afterDispose: () => logOut?.close(),
   });
+
   await app.whenReady();
+  // Packaged, the Hyper-V scripts are extra resources beside the ASAR (build/electron-builder.yml).
+  if (app.isPackaged) process.env['INFRASCOPE_RESOURCES_DIR'] ??= process.resourcesPath;
   const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
-  const log = createLogger({
-    destination: pino.destination({
-      dest: join(dataDir, 'infrascope.log'),
-      mkdir: true,
-      sync: false,
-    }),
-  });
+  logOut = rotatingLogFile({ file: logFile(dataDir, 'desktop') });
+  const log = createLogger({ destination: logOut });
+  process.on('unhandledRejection', (e) => log.error({ err: String(e) }, 'unhandled rejection'));
   handleAppProtocol(join(outDir, 'renderer'));
+
+  const loginItems = process.platform === 'win32' || process.platform === 'darwin';
+  const installMenu = (): void =>
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        buildMenuTemplate({
+          platform: process.platform,
+          dev: !app.isPackaged,
+          actions: {
+            command,
+            syncAll,
+            // A constant https URL of our documentation, opened in the OS browser.
+            openDocs: () => void shell.openExternal(DOCS_URL), // eng-disable OPEN_EXTERNAL_JS_CHECK
+            openLogFolder: () => void shell.openPath(logDir(dataDir)),
+            about: () => app.showAboutPanel(),
+            quit: () => app.quit(),
+            background: {
+              checked: backgroundEnabled(shellStore),
+              set: (on) => setBackground(shellStore, on),
+            },
+            startAtLogin: loginItems
+              ? {
+                  checked: app.getLoginItemSettings().openAtLogin,
+                  set: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+                }
+              : null,
+            checkForUpdates: updater?.feed.url ? () => void updater?.check() : null,
+          },
+        }),
+      ),
+    );
+  installMenu();
+  app.setAboutPanelOptions({ applicationName: 'Infrascope', applicationVersion: app.getVersion() });
+
+  // The page's requests wait for the core; the window shows at once.
+  let coreOpened: (c: Core) => void = () => undefined;
+  const coreReady = new Promise<Core>((resolve) => {
+    coreOpened = resolve;
+  });
+  const ledger = createExportLedger();
+  const actor = `desktop:${userInfo().username}`;
+  registerIpc(ipcMain, coreReady, actor);
+  win = openWindow();
+
   const binding = nativeBindingPath();
   // Weak (basic_text) storage is refused until the user opts in; the choice lives in the store,
   // which opens after the vault is handed to the core, so the vault reads it through a getter.
@@ -64,24 +192,31 @@ export async function bootstrap(): Promise<void> {
     open: (cipher, aad) => current().open(cipher, aad),
     unbound: (cipher) => current().unbound?.(cipher) ?? false,
   };
-  core = await createCore({
-    dataDir,
-    host: 'desktop',
-    vault,
-    log,
-    notifier: electronNotifier(() => {
-      if (!win) return;
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }),
-    ...(binding ? { nativeBinding: binding } : {}),
-  });
-  allowBasicText = await readBasicTextOptIn(core.store.db);
-  const ledger = createExportLedger();
-  const actor = `desktop:${userInfo().username}`;
-  registerIpc(ipcMain, core, actor);
+  const opened = await openOrExplain(
+    () =>
+      createCore({
+        dataDir,
+        host: 'desktop',
+        vault,
+        log,
+        notifier: electronNotifier(() => showWindow()),
+        ...(binding ? { nativeBinding: binding } : {}),
+      }),
+    {
+      dialog,
+      dataDir,
+      onError: (e) => log.error({ err: String(e) }, 'the store could not be opened'),
+    },
+  );
+  if (!opened) {
+    app.quit();
+    return;
+  }
+  core = opened;
+  allowBasicText = await readBasicTextOptIn(opened.store.db);
+  coreOpened(opened);
   registerDesktopActions(ipcMain, {
-    core,
+    core: opened,
     dialog,
     shell,
     window: () => win,
@@ -89,23 +224,34 @@ export async function bootstrap(): Promise<void> {
     actor,
     saveFolder: () => app.getPath('documents'),
   });
-  forwardEvents(core, () => win?.webContents ?? null);
-  await core.start();
-  win = createMainWindow(outDir);
-  win.on('closed', () => {
-    win = null;
+  forwardEvents(opened, () => win?.webContents ?? null);
+  try {
+    await opened.start();
+  } catch (e) {
+    log.error({ err: String(e) }, 'background services did not start');
+  }
+
+  const tray = startTray({
+    tray: new Tray(nativeImage.createFromPath(join(iconDir, '32x32.png'))),
+    buildMenu: (template) => Menu.buildFromTemplate(template),
+    core: opened,
+    open: showWindow,
+    syncAll,
+    quit: () => app.quit(),
   });
-  app.on('window-all-closed', () => app.quit());
-  let quitting = false;
-  app.on('before-quit', (event) => {
-    if (quitting || !core) return;
-    // Stop syncs and log out of every endpoint before exiting: vCenter sessions linger otherwise.
-    event.preventDefault();
-    quitting = true;
-    const c = core;
-    core = null;
-    void c.dispose().finally(() => app.quit());
+  app.on('will-quit', () => tray.dispose());
+
+  const prefs = await readPreferences(opened.store.db);
+  updater = await startUpdater({
+    feed: chooseFeed(prefs[UPDATE_FEED_PREFERENCE], () => readIfExists(adminConfigPath()), log),
+    load: loadElectronUpdater,
+    log,
+    packaged: app.isPackaged,
   });
+  installMenu();
 }
 
-void bootstrap();
+bootstrap().catch((e: unknown) => {
+  dialog.showErrorBox('Infrascope cannot start', e instanceof Error ? e.message : String(e));
+  app.exit(1);
+});

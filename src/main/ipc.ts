@@ -15,8 +15,17 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>):
   return isAppUrl(frame.url);
 }
 
-export function registerIpc(ipcMain: IpcMain, core: Core, actor: string): () => void {
+/**
+ * Registers the request channel. `core` may still be opening (a promise): the window shows at
+ * once and its first requests wait for the store.
+ */
+export function registerIpc(
+  ipcMain: IpcMain,
+  coreOrOpening: Core | Promise<Core>,
+  actor: string,
+): () => void {
   ipcMain.handle(IPC_CHANNELS.request, async (event, channel: unknown, input: unknown) => {
+    const core = await coreOrOpening;
     if (!isTrustedSender(event)) {
       core.log.warn({ url: event.senderFrame?.url }, 'rejected IPC from an untrusted frame');
       return {

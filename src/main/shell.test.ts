@@ -3,7 +3,12 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { Core } from '../core/core.js';
 
 const handlers = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown>();
-const windows: { options: Electron.BrowserWindowConstructorOptions; contents: FakeContents }[] = [];
+const windows: {
+  options: Electron.BrowserWindowConstructorOptions;
+  contents: FakeContents;
+  maximized?: boolean;
+  shown?: boolean;
+}[] = [];
 
 interface FakeContents {
   listeners: Map<string, (...args: unknown[]) => void>;
@@ -32,7 +37,12 @@ vi.mock('electron', () => {
       };
     }
     once(): void {}
-    show(): void {}
+    show(): void {
+      windows.at(-1)!.shown = true;
+    }
+    maximize(): void {
+      windows.at(-1)!.maximized = true;
+    }
     loadURL(url: string): Promise<void> {
       windows.at(-1)!.contents.loaded = url;
       return Promise.resolve();
@@ -82,6 +92,17 @@ describe('main window', () => {
     });
   });
 
+  it('opens at once at the restored size and place, maximized when it was', () => {
+    createMainWindow('/x', { x: 40, y: 50, width: 1200, height: 800, maximized: true });
+    expect(windows[0]!.options).toMatchObject({ x: 40, y: 50, width: 1200, height: 800 });
+    expect(windows[0]!.maximized).toBe(true);
+    expect(windows[0]!.shown).toBe(true);
+    createMainWindow('/x');
+    expect(windows[1]!.options).toMatchObject({ width: 1400, height: 900 });
+    expect(windows[1]!.options.x).toBeUndefined();
+    expect(windows[1]!.maximized).toBeUndefined();
+  });
+
   it('loads our custom protocol, denies navigation, new windows, webviews and permissions', () => {
     createMainWindow('/out');
     const { contents } = windows[0]!;
@@ -129,6 +150,24 @@ describe('IPC bridge', () => {
     );
     expect(reply).toEqual({ ok: true, result: 'fine' });
     expect(calls).toEqual([['app:info', {}, { actor: 'desktop:tester', host: 'desktop' }]]);
+  });
+
+  it("holds the window's first requests until the core has opened", async () => {
+    let open: (c: Core) => void = () => undefined;
+    registerIpc(fakeIpc(), new Promise<Core>((resolve) => (open = resolve)), 'desktop:tester');
+    calls.length = 0;
+    let replied = false;
+    const reply = Promise.resolve(
+      handlers.get('infrascope:request')!(event('app://infrascope/index.html'), 'app:info', {}),
+    ).then((r) => {
+      replied = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(replied).toBe(false);
+    open(core);
+    await expect(reply).resolves.toEqual({ ok: true, result: 'fine' });
+    expect(calls).toHaveLength(1);
   });
 
   it('refuses other origins and subframes without reaching the core', async () => {

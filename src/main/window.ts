@@ -3,6 +3,8 @@ import type { BrowserWindow as BrowserWindowType, Session } from 'electron';
 import { BrowserWindow, shell } from 'electron';
 import { join } from 'node:path';
 import { APP_ORIGIN } from './protocol.js';
+import type { WindowState } from './window-state.js';
+import { DEFAULT_SIZE, MIN_SIZE } from './window-state.js';
 
 /** Denies every permission request (camera, notifications from the page, geolocation...). */
 export function lockDownSession(session: Session): void {
@@ -20,16 +22,23 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-export function createMainWindow(outDir: string): BrowserWindowType {
+/** The main window, at `state` (the restored size and place) or the default size. */
+export function createMainWindow(
+  outDir: string,
+  state?: WindowState,
+  icon?: string,
+): BrowserWindowType {
   // Every security-relevant setting is written out here, where Electronegativity (and a reader)
   // can see it; shell.test.ts asserts them on the options the window is built with.
   // Middle-click and window.open both end in setWindowOpenHandler below, which denies them.
   const win = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    minWidth: 900,
-    minHeight: 600,
+    width: state?.width ?? DEFAULT_SIZE.width,
+    height: state?.height ?? DEFAULT_SIZE.height,
+    ...(state?.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
+    ...(icon ? { icon } : {}),
     title: 'Infrascope',
     backgroundColor: '#111418',
     webPreferences: {
@@ -63,7 +72,9 @@ export function createMainWindow(outDir: string): BrowserWindowType {
     if (/^https:\/\//.test(url)) void shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK
     return { action: 'deny' };
   });
-  win.once('ready-to-show', () => win.show());
+  // Shown at once (not on ready-to-show): the page's start-up note is there while the store opens.
+  if (state?.maximized) win.maximize();
+  win.show();
   void win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;
 }

@@ -14,6 +14,7 @@ import type {
   SnapshotInfo,
 } from './export.js';
 import { exportChannels } from './export.js';
+import { preferenceChannels } from './preferences.js';
 import { inventoryChannels } from './query.js';
 import { scheduleChannels } from './schedules.js';
 import type { InventoryChangedEvent, SyncProgressEvent } from './sync.js';
@@ -41,6 +42,7 @@ export const CONTRACT = {
   ...alertChannels,
   ...exportChannels,
   ...scheduleChannels,
+  ...preferenceChannels,
 } as const satisfies Record<`${string}:${string}`, ChannelSpec>;
 
 export type Contract = typeof CONTRACT;
@@ -64,6 +66,13 @@ export function allowedOn(channel: Channel, host: CallerHost): boolean {
   return CONTRACT[channel].hosts.includes(host);
 }
 
+/**
+ * What the desktop app's menu and tray ask the page to do: open an existing dialog or page. Only
+ * the Electron shell sends it (serve has no menu).
+ */
+export const APP_COMMANDS = ['export', 'import-snapshot', 'settings', 'search'] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
 export interface EventMap {
   'sync:progress': SyncProgressEvent;
   'inventory:changed': InventoryChangedEvent;
@@ -73,6 +82,7 @@ export interface EventMap {
   'webhooks:delivered': WebhookDelivery;
   'export:progress': ExportProgressEvent;
   'snapshots:importProgress': SnapshotImportProgressEvent;
+  'app:command': { readonly command: AppCommand };
 }
 export type EventName = keyof EventMap;
 export { EVENT_NAMES } from './event-names.js';

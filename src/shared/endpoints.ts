@@ -104,7 +104,8 @@ export interface EndpointDto {
   readonly status: EndpointStatus;
 }
 
-export const CHECK_STEPS = ['dns', 'tcp', 'tls', 'api', 'login', 'permission'] as const;
+/** `local` (this machine's prerequisites: PowerShell for Hyper-V) runs first, before the network. */
+export const CHECK_STEPS = ['local', 'dns', 'tcp', 'tls', 'api', 'login', 'permission'] as const;
 export type CheckStepId = (typeof CHECK_STEPS)[number];
 
 export interface CheckStep {

@@ -14,6 +14,7 @@ export const EVENT_NAMES = [
   'webhooks:delivered',
   'export:progress',
   'snapshots:importProgress',
+  'app:command',
 ] as const satisfies readonly EventName[];
 
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run as queryRun } from '../../src/cli/commands/query.js';
 import { INTERRUPTED_EXIT, runCli } from '../../src/cli/main.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { LOG_FILE } from '../../src/core/logger.js';
+import { logFile } from '../../src/core/log-file.js';
 import { capturedIo, cliContext } from '../doubles/cli-context.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
@@ -95,7 +95,7 @@ describe('failures and interruptions on the terminal', () => {
       expect(text).not.toContain('"level"');
       expect(text).not.toMatch(/^\{/m);
     }
-    expect(readFileSync(join(dir, LOG_FILE), 'utf8')).toMatch(/"level":(40|50)/);
+    expect(readFileSync(logFile(dir, 'cli'), 'utf8')).toMatch(/"level":(40|50)/);
   });
 
   it('exits 130 after Ctrl-C', async () => {

@@ -60,6 +60,8 @@ describe('infrascope serve in Chromium', () => {
   it('shows the app shell and the VMs table from the store', async () => {
     const { page, errors } = await openApp(browser, served.url);
     const app = new AppPage(page);
+    // The app renders once its preferences have come from the core (one round trip after load).
+    await app.nav('Dashboard').waitFor();
     for (const label of [
       'Dashboard',
       'VMs',

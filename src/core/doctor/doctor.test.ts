@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectivityReport } from '../../shared/endpoints.js';
 import { startFakeVsphere } from '../../../tests/doubles/fake-vsphere.js';
@@ -9,6 +12,7 @@ import { makeSelfSigned } from '../../../tests/doubles/self-signed.js';
 import type { DoctorTarget } from './doctor.js';
 import { runConnectivityTest } from './doctor.js';
 import { netError } from './net-errors.js';
+import { parseLocalPowerShell } from './powershell.js';
 import type { TrustDecision } from './trust.js';
 
 const PASSWORD = 'S3cr3t-doctor-pw!';
@@ -222,6 +226,8 @@ describe('runConnectivityTest (network failures)', () => {
   });
 });
 
+const PWSH = { version: '7.4.1', modules: { hyperV: false, failoverClusters: false } };
+
 describe('runConnectivityTest (Hyper-V)', () => {
   it('checks WinRM and PowerShell, and says when a web server is not WinRM', async () => {
     const winrm = createHttpServer((req, res) => {
@@ -234,7 +240,7 @@ describe('runConnectivityTest (Hyper-V)', () => {
       const logins: string[] = [];
       const ok = await runConnectivityTest(target({ kind: 'hyperv', port, thumbprint: null }), {
         now,
-        checkPowerShell: () => Promise.resolve('7.4.1'),
+        checkPowerShell: () => Promise.resolve(PWSH),
         probeLogin: (t) => {
           logins.push(`${t.kind}:${t.host}:${t.port}`);
           return Promise.resolve({
@@ -258,7 +264,8 @@ describe('runConnectivityTest (Hyper-V)', () => {
         env: { NODE_POWERSHELL: '/nonexistent/pwsh' },
       });
       expect(failedCode(noPwsh)).toBe('POWERSHELL_UNAVAILABLE');
-      expect(stepOf(noPwsh, 'api').detail).toMatch(/NODE_POWERSHELL/);
+      // A local fact, found first, by its own step (the api step used to find it after WinRM).
+      expect(stepOf(noPwsh, 'local').detail).toMatch(/NODE_POWERSHELL/);
     } finally {
       await new Promise<void>((resolve) => winrm.close(() => resolve()));
     }
@@ -266,9 +273,80 @@ describe('runConnectivityTest (Hyper-V)', () => {
       target({ kind: 'hyperv', port: web.port, useSsl: true, thumbprint: cert.fingerprint256 }),
       {
         now,
-        checkPowerShell: () => Promise.resolve('7.4.1'),
+        checkPowerShell: () => Promise.resolve(PWSH),
       },
     );
     expect(failedCode(r)).toBe('NOT_HYPERV');
+  });
+});
+
+describe('runConnectivityTest (Hyper-V local prerequisites)', () => {
+  it('names a missing PowerShell first, even when the host does not resolve', async () => {
+    const r = await runConnectivityTest(
+      target({ kind: 'hyperv', host: 'nohost.invalid', port: 5985, thumbprint: null }),
+      { now, env: { NODE_POWERSHELL: '/nonexistent/dir/pwsh' } },
+    );
+    expect(r.steps.map((s) => [s.id, s.status])).toEqual([
+      ['local', 'failed'],
+      ['dns', 'skipped'],
+      ['tcp', 'skipped'],
+      ['tls', 'skipped'],
+      ['api', 'skipped'],
+      ['login', 'skipped'],
+      ['permission', 'skipped'],
+    ]);
+    const local = stepOf(r, 'local');
+    expect(local.error?.code).toBe('POWERSHELL_UNAVAILABLE');
+    expect(local.detail).toContain('/nonexistent/dir/pwsh');
+    expect(local.detail).toMatch(/not found on this machine/);
+    expect(r.ok).toBe(false);
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'reports the version and the modules of a PowerShell that starts, then goes on to the network',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'infrascope-pwsh-'));
+      try {
+        // A stand-in PowerShell that prints what the real one prints for the check's command.
+        const exe = join(dir, 'pwsh');
+        writeFileSync(exe, '#!/bin/sh\nprintf "7.4.6\\nFailoverClusters,Hyper-V\\n"\n', {
+          mode: 0o755,
+        });
+        const r = await runConnectivityTest(
+          target({ kind: 'hyperv', host: 'nohost.invalid', port: 5985, thumbprint: null }),
+          { now, env: { NODE_POWERSHELL: exe } },
+        );
+        expect(stepOf(r, 'local')).toMatchObject({
+          status: 'ok',
+          facts: {
+            powershell: '7.4.6',
+            powershellPath: exe,
+            hypervModule: true,
+            failoverClustersModule: true,
+          },
+        });
+        expect(stepOf(r, 'dns').status).toBe('failed');
+        expect(failedCode(r)).not.toBe('POWERSHELL_UNAVAILABLE');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("reads the check's output, and warns about a PowerShell too old for remoting", async () => {
+    expect(parseLocalPowerShell('7.4.1\r\n\r\n')).toEqual({
+      version: '7.4.1',
+      modules: { hyperV: false, failoverClusters: false },
+    });
+    expect(parseLocalPowerShell('5.1.17763.1\r\nHyper-V\r\n').modules).toEqual({
+      hyperV: true,
+      failoverClusters: false,
+    });
+    const r = await runConnectivityTest(
+      target({ kind: 'hyperv', host: 'nohost.invalid', port: 5985, thumbprint: null }),
+      { now, checkPowerShell: () => Promise.resolve({ ...PWSH, version: '4.0' }) },
+    );
+    expect(stepOf(r, 'local').status).toBe('warning');
+    expect(stepOf(r, 'local').detail).toMatch(/before 5\.1/);
   });
 });

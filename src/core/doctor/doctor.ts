@@ -6,6 +6,7 @@ import type {
   EndpointKind,
 } from '../../shared/endpoints.js';
 import { AppError, serializeError } from '../../shared/errors.js';
+import type { LocalPowerShell } from './powershell.js';
 import { checkPowerShell, powerShellPath } from './powershell.js';
 import type { ProbeOptions } from './probes.js';
 import { httpExchange, inspectTls, resolveHost, tcpConnect } from './probes.js';
@@ -50,8 +51,8 @@ export interface DoctorDeps {
   readonly signal?: AbortSignal;
   /** Replaces the built-in login probe (vSphere SOAP Login/Logout; Hyper-V has none yet). */
   readonly probeLogin?: LoginProbe;
-  /** Replaces the PowerShell start check (Hyper-V api step). */
-  readonly checkPowerShell?: (opts: ProbeOptions) => Promise<string>;
+  /** Replaces the PowerShell start check (Hyper-V local step). */
+  readonly checkPowerShell?: (opts: ProbeOptions) => Promise<LocalPowerShell>;
   readonly env?: NodeJS.ProcessEnv;
   /** Called when trust on first use pins a certificate; the caller stores the pin. */
   readonly onFirstUsePin?: (decision: TrustDecision) => Promise<void>;
@@ -60,6 +61,7 @@ export interface DoctorDeps {
 }
 
 const LABELS: Record<CheckStepId, string> = {
+  local: 'Local prerequisites',
   dns: 'DNS resolution',
   tcp: 'TCP connect',
   tls: 'TLS handshake',
@@ -121,7 +123,8 @@ export const defaultLoginProbe: LoginProbe = async (target, ctx) => {
 };
 
 /**
- * The connectivity checklist: dns → tcp → tls → api → login → permission. Each step is timed and
+ * The connectivity checklist: local → dns → tcp → tls → api → login → permission (`local` checks
+ * this machine, for Hyper-V its PowerShell, in a moment and before the network). Each step is timed and
  * explains its failure in words an operator can act on (or put in a firewall ticket); steps after
  * a failure are skipped. Never pings: ICMP says nothing about the port that matters.
  *
@@ -183,6 +186,17 @@ export async function runConnectivityTest(
   let serviceContent: ServiceContentFacts | null = null;
   let login: LoginProbeResult | null = null;
   const usesTls = isVsphere(target.kind) || target.useSsl;
+
+  let powershell: LocalPowerShell | null = null;
+  // Only Hyper-V needs something of this machine (vSphere is plain HTTPS): no step for vSphere.
+  if (target.kind === 'hyperv') {
+    await step('local', async () => {
+      const exe = powerShellPath(deps.env ?? process.env);
+      const check = deps.checkPowerShell ?? ((o: ProbeOptions) => checkPowerShell(exe, o));
+      powershell = await check(opts);
+      return localPowerShellOutcome(exe, powershell);
+    });
+  }
 
   await step('dns', async () => {
     addresses = await resolveHost(target.host, opts);
@@ -258,7 +272,7 @@ export async function runConnectivityTest(
         },
       };
     }
-    return hypervApiProbe(target, thumbprint, opts, deps);
+    return hypervApiProbe(target, thumbprint, powershell, opts);
   });
 
   await step('login', async () => {
@@ -307,11 +321,31 @@ export async function runConnectivityTest(
   };
 }
 
+/** The local step for Hyper-V: which PowerShell, its version, and the modules it can see. */
+function localPowerShellOutcome(exe: string, ps: LocalPowerShell): StepOutcome {
+  const has = (yes: boolean): string => (yes ? 'installed' : 'not installed');
+  const old = /^[1-4]\./.test(ps.version);
+  return {
+    status: old ? 'warning' : 'ok',
+    detail:
+      `PowerShell ${ps.version} (${exe}) starts` +
+      (old ? ': remoting from PowerShell before 5.1 is not supported, install PowerShell 7' : '') +
+      `. On this machine the Hyper-V module is ${has(ps.modules.hyperV)} and FailoverClusters ` +
+      `is ${has(ps.modules.failoverClusters)}; the scripts run on the Hyper-V hosts, which need them.`,
+    facts: {
+      powershell: ps.version,
+      powershellPath: exe,
+      hypervModule: ps.modules.hyperV,
+      failoverClustersModule: ps.modules.failoverClusters,
+    },
+  };
+}
+
 async function hypervApiProbe(
   target: DoctorTarget,
   thumbprint: string | null,
+  powershell: LocalPowerShell | null,
   opts: ProbeOptions,
-  deps: DoctorDeps,
 ): Promise<StepOutcome> {
   const scheme = target.useSsl ? 'https' : 'http';
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
@@ -335,10 +369,7 @@ async function hypervApiProbe(
       { status: res.status },
     );
   }
-  const exe = powerShellPath(deps.env ?? process.env);
-  const version = await (deps.checkPowerShell ?? ((o: ProbeOptions) => checkPowerShell(exe, o)))(
-    opts,
-  );
+  const version = powershell?.version ?? 'unknown';
   return {
     detail: `WinRM answers (offers ${schemes}); local PowerShell ${version} starts.`,
     facts: { winrmAuth: schemes, powershell: version },

@@ -10,18 +10,41 @@ export function powerShellPath(
   return env['NODE_POWERSHELL'] || (platform === 'win32' ? 'powershell.exe' : 'pwsh');
 }
 
-/** Starts PowerShell once and returns its version, or fails with POWERSHELL_UNAVAILABLE. */
-export function checkPowerShell(exe: string, opts: ProbeOptions): Promise<string> {
+/** What the local PowerShell says about itself. */
+export interface LocalPowerShell {
+  readonly version: string;
+  /** Which of the Hyper-V and FailoverClusters modules this machine has (RSAT on Windows). */
+  readonly modules: { readonly hyperV: boolean; readonly failoverClusters: boolean };
+}
+
+const MODULES_SCRIPT =
+  "$PSVersionTable.PSVersion.ToString(); (Get-Module -ListAvailable -Name 'Hyper-V','FailoverClusters' " +
+  "-ErrorAction SilentlyContinue | ForEach-Object { $_.Name } | Sort-Object -Unique) -join ','";
+
+/** Reads `checkPowerShell`'s two lines: the version, then the modules found (comma-separated). */
+export function parseLocalPowerShell(stdout: string): LocalPowerShell {
+  const [version = '', modules = ''] = stdout.trim().split(/\r?\n/);
+  const names = new Set(
+    modules
+      .split(',')
+      .map((m) => m.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return {
+    version: version.trim(),
+    modules: { hyperV: names.has('hyper-v'), failoverClusters: names.has('failoverclusters') },
+  };
+}
+
+/**
+ * Starts PowerShell once and returns its version and the Hyper-V modules it has, or fails with
+ * POWERSHELL_UNAVAILABLE.
+ */
+export function checkPowerShell(exe: string, opts: ProbeOptions): Promise<LocalPowerShell> {
   return new Promise((resolve, reject) => {
     execFile(
       exe,
-      [
-        '-NoLogo',
-        '-NoProfile',
-        '-NonInteractive',
-        '-Command',
-        '$PSVersionTable.PSVersion.ToString()',
-      ],
+      ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', MODULES_SCRIPT],
       {
         timeout: opts.timeoutMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -29,7 +52,7 @@ export function checkPowerShell(exe: string, opts: ProbeOptions): Promise<string
       },
       (err, stdout) => {
         if (!err) {
-          resolve(stdout.trim());
+          resolve(parseLocalPowerShell(stdout));
           return;
         }
         const code = (err as NodeJS.ErrnoException).code;

@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEndpointsCapability } from './capability.js';
+import type { ParsedInput } from '../../shared/contract.js';
+
+type EndpointInput = ParsedInput<'endpoints:add'>;
 
 let store: Store;
 let dir: string;
@@ -22,6 +25,22 @@ afterEach(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+function endpointInput(name: string, enabled = true, pollIntervalSeconds = 600): EndpointInput {
+  return {
+    name,
+    kind: 'vcenter',
+    host: name,
+    username: 'u',
+    password: 'p',
+    tags: [],
+    pollIntervalSeconds,
+    enabled,
+    trustOnFirstUse: false,
+    useSsl: false,
+    notes: '',
+  };
+}
 
 describe('createEndpointsCapability', () => {
   it('start() schedules only the chosen endpoints (watch NAME...), staggered; dispose stops everything', async () => {
@@ -38,22 +57,7 @@ describe('createEndpointsCapability', () => {
     const ctx = { actor: 'test', host: 'cli' } as const;
     const ids: number[] = [];
     for (const name of ['a', 'b', 'c']) {
-      const dto = await cap.handlers['endpoints:add'](
-        {
-          name,
-          kind: 'vcenter',
-          host: name,
-          username: 'u',
-          password: 'p',
-          tags: [],
-          pollIntervalSeconds: 60,
-          enabled: true,
-          trustOnFirstUse: false,
-          useSsl: false,
-          notes: '',
-        },
-        ctx,
-      );
+      const dto = await cap.handlers['endpoints:add'](endpointInput(name, true, 60), ctx);
       ids.push(dto.id);
     }
     await cap.start({ endpointIds: [ids[0]!, ids[2]!] });
@@ -64,5 +68,47 @@ describe('createEndpointsCapability', () => {
     expect(list.find((e) => e.name === 'b')?.status.nextRunAt).toBeNull();
     await cap.dispose();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('announces the plan: endpoints:changed after start and after an add, and the list read then shows the next run', async () => {
+    const events = createEventHub(silentLogger());
+    const cap = createEndpointsCapability({
+      db: store.db,
+      vault: keyFileVault(dir),
+      events,
+      log: silentLogger(),
+      now: () => new Date(),
+      collectors: { vcenter: createCollectorDouble({ kind: 'ok', vms: 1 }).factory },
+      scheduler: { staggerMs: 60_000, watch: false },
+    });
+    const ctx = { actor: 'test', host: 'cli' } as const;
+    const a = await cap.handlers['endpoints:add'](endpointInput('a'), ctx);
+    const off = await cap.handlers['endpoints:add'](endpointInput('off', false), ctx);
+    // What a page that refetches on each event would show.
+    const seen: { ids: readonly number[]; next: Record<string, string | null> }[] = [];
+    const reads: Promise<void>[] = [];
+    events.subscribe((name, payload) => {
+      if (name !== 'endpoints:changed') return;
+      reads.push(
+        cap.handlers['endpoints:list']({}, ctx).then((list) => {
+          seen.push({
+            ids: (payload as { ids: readonly number[] }).ids,
+            next: Object.fromEntries(list.map((e) => [e.name, e.status.nextRunAt])),
+          });
+        }),
+      );
+    });
+    await cap.start();
+    await Promise.all(reads);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.ids).toEqual([a.id]);
+    expect(seen[0]!.next['a']).not.toBeNull();
+    expect(seen[0]!.next['off']).toBeNull();
+    // Enabling an endpoint: the last event is the plan, which has its next run.
+    seen.length = 0;
+    await cap.handlers['endpoints:update']({ id: off.id, enabled: true }, ctx);
+    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy());
+    expect(seen.at(-1)!.ids).toEqual([off.id]);
+    await cap.dispose();
   });
 });

@@ -92,6 +92,8 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
     ...(deps.timers ? { timers: deps.timers } : {}),
     ...deps.scheduler,
     circuitThreshold,
+    // The plan is news for an Endpoints page already open ("Next run" instead of "Not scheduled").
+    onPlanned: (ids) => deps.events.emit('endpoints:changed', { ids }),
     load: async () =>
       (await listEndpointRows(deps.db)).map((r) => ({
         id: r.id,

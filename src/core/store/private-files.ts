@@ -15,7 +15,7 @@ const MAX_DEPTH = 3;
  * vault key, backups and exports. The desktop's data directory also holds Chromium's files, and a
  * user may point --data-dir at a folder with other things in it: those are left alone.
  */
-const OURS = /^(infrascope[^/]*|[^/]*\.log|vault\.key|backups|exports)$/;
+const OURS = /^(infrascope[^/]*|[^/]*\.log|vault\.key|backups|exports|logs)$/;
 
 export interface PrivateFix {
   readonly path: string;

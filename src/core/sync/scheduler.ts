@@ -37,6 +37,11 @@ export interface SchedulerOptions {
   readonly circuitCooldownMs?: number;
   /** Scheduled runs follow incremental updates after their full collection (default true). */
   readonly watch?: boolean;
+  /**
+   * Told which endpoints' next run changed after the scheduler (re)planned them (start, refresh),
+   * so a page already showing them can show the new "next run" at once.
+   */
+  readonly onPlanned?: (ids: readonly number[]) => void;
 }
 
 export interface EndpointSchedule {
@@ -215,6 +220,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   const reconcile = async (): Promise<void> => {
     const eps = await o.load();
+    const before = new Map([...slots].map(([id, slot]) => [id, slot.nextAt]));
     const ids = new Set(eps.map((e) => e.id));
     for (const [id, slot] of slots) {
       if (!ids.has(id)) {
@@ -234,6 +240,10 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       const stagger = i++ * staggerMs + timers.random() * staggerMs;
       schedule(slot, slot.failures >= threshold ? cooldown : stagger);
     }
+    const planned = eps
+      .map((e) => e.id)
+      .filter((id) => (before.get(id) ?? null) !== (slots.get(id)?.nextAt ?? null));
+    if (planned.length > 0) o.onPlanned?.(planned);
   };
 
   return {

@@ -19,6 +19,7 @@ import { useDetails } from './stores/details.js';
 import { useExport } from './stores/export.js';
 import { startLive } from './stores/live.js';
 import { useOverlays } from './stores/overlays.js';
+import { api } from './transport.js';
 import type { ThemePref } from './stores/theme.js';
 import { connectTheme, useThemePref } from './stores/theme.js';
 import type { Page } from './stores/ui.js';
@@ -132,6 +133,20 @@ export function App(): ReactElement {
   useEffect(() => startLive(), []);
   useEffect(() => startAlerts(), []);
   useGlobalShortcuts();
+  useEffect(
+    // The desktop menu's File and Edit items open the page's own dialogs and pages.
+    () =>
+      api.on('app:command', ({ command }) => {
+        if (command === 'export') useExport.getState().openDialog();
+        else if (command === 'settings') setPage('settings');
+        else if (command === 'search') useOverlays.getState().setPalette(true);
+        else if (command === 'import-snapshot') {
+          useOverlays.getState().requestImport(true);
+          setPage('history');
+        }
+      }),
+    [setPage],
+  );
   useEffect(() => {
     const onHash = (): void => {
       const p = location.hash.replace(/^#\/?/, '');

@@ -1,10 +1,22 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app.js';
+import { connectPreferences } from './stores/preferences.js';
+import { api } from './transport.js';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+/*
+ * The preferences (theme, scope, table layouts) come from the core before the app's stores are
+ * created, so the first paint already has them; until then index.html's start-up note shows
+ * (in the desktop app, while the store opens or migrates).
+ */
+async function start(): Promise<void> {
+  await connectPreferences(api);
+  const { App } = await import('./app.js');
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}
+
+void start();

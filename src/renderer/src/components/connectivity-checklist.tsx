@@ -24,6 +24,10 @@ const FACT_LABELS: Readonly<Record<string, string>> = {
   product: 'Product',
   version: 'Version',
   apiType: 'API type',
+  powershell: 'PowerShell',
+  powershellPath: 'PowerShell path',
+  hypervModule: 'Hyper-V module here',
+  failoverClustersModule: 'FailoverClusters module here',
 };
 
 function factText(value: string | number | boolean | null): string {
@@ -106,7 +110,7 @@ interface Props {
   readonly onReviewCertificate?: (certificate: CertificateInfo) => void;
 }
 
-/** The connectivity checklist: dns → tcp → tls → api → login → permission, each with its outcome. */
+/** The connectivity checklist: (local →) dns → tcp → tls → api → login → permission, each with its outcome. */
 export function ConnectivityChecklist({ report, onReviewCertificate }: Props): ReactElement {
   const failed = report.steps.find((s) => s.status === 'failed');
   return (

@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 import { isAppError } from '../../../shared/errors.js';
 import type { ImportProgress, SnapshotInfo } from '../../../shared/export.js';
 import { errorText } from '../snapshot-format.js';
+import { useOverlays } from '../stores/overlays.js';
 import { api, snapshotImporter } from '../transport.js';
 
 /*
@@ -82,6 +83,13 @@ export function SnapshotImport({
   };
 
   const importer = snapshotImporter;
+  // File → Import snapshot… in the desktop menu: the same dialog as the button.
+  const requested = useOverlays((s) => s.importRequested);
+  useEffect(() => {
+    if (!requested || importer.kind !== 'dialog' || busy !== null) return;
+    useOverlays.getState().requestImport(false);
+    void run('the chosen file', (id) => importer.pick(id));
+  });
   return (
     <div className="snapshot-import">
       {importer.kind === 'dialog' ? (

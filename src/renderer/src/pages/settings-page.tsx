@@ -5,6 +5,8 @@ import type { ExportFormat } from '../../../shared/export.js';
 import { EXPORT_FORMATS } from '../../../shared/export.js';
 import type { ScheduleState } from '../../../shared/schedules.js';
 import type { Theme } from '../stores/ui.js';
+import { preferences } from '../stores/preferences.js';
+import { UPDATE_FEED_PREFERENCE } from '../../../shared/preferences.js';
 import { useUi } from '../stores/ui.js';
 import { api } from '../transport.js';
 
@@ -303,6 +305,47 @@ export function SettingsPage(): ReactElement {
         </fieldset>
       </section>
       <ScheduleSection />
+      {info?.host === 'desktop' && <UpdatesSection />}
+    </section>
+  );
+}
+
+/**
+ * The desktop app's update feed (a generic electron-updater feed: the folder holding the
+ * installers and latest*.yml). Off while empty; read at the next start. An administrator's
+ * config file, when present, wins over it.
+ */
+function UpdatesSection(): ReactElement {
+  const [feed, setFeed] = useState(() => preferences.getItem(UPDATE_FEED_PREFERENCE) ?? '');
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = (): void => {
+    const value = feed.trim();
+    if (value === '') preferences.removeItem(UPDATE_FEED_PREFERENCE);
+    else preferences.setItem(UPDATE_FEED_PREFERENCE, value);
+    setSaved(
+      value === '' ? 'Updates are off.' : 'Saved: Infrascope checks this feed at its next start.',
+    );
+  };
+  return (
+    <section className="panel" aria-label="Updates">
+      <h2>Updates</h2>
+      <p className="muted">
+        Infrascope updates itself from a feed your organisation hosts (the folder with the
+        installers and their latest.yml). Leave it empty to keep updates off.
+      </p>
+      <label>
+        Update feed URL{' '}
+        <input
+          type="url"
+          value={feed}
+          placeholder="https://updates.example.com/infrascope/"
+          onChange={(e) => setFeed(e.target.value)}
+        />
+      </label>{' '}
+      <button type="button" className="btn" onClick={save}>
+        Save
+      </button>
+      {saved && <p role="status">{saved}</p>}
     </section>
   );
 }

@@ -3,6 +3,9 @@ import { create } from 'zustand';
 interface OverlaysState {
   readonly palette: boolean;
   readonly help: boolean;
+  /** The desktop menu asked for File → Import snapshot; the History page's importer takes it. */
+  readonly importRequested: boolean;
+  requestImport(requested: boolean): void;
   setPalette(open: boolean): void;
   setHelp(open: boolean): void;
 }
@@ -11,6 +14,10 @@ interface OverlaysState {
 export const useOverlays = create<OverlaysState>((set) => ({
   palette: false,
   help: false,
+  importRequested: false,
+  requestImport(requested) {
+    set({ importRequested: requested });
+  },
   setPalette(open) {
     set({ palette: open, help: false });
   },

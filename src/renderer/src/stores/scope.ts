@@ -1,10 +1,11 @@
 import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { Scope } from '../../../shared/query.js';
+import { preferences } from './preferences.js';
 
 /*
  * The workspace scope: one endpoint and/or one tag that every inventory page, the dashboard and
- * the search honour. Kept across restarts (local storage: the desktop's renderer has it too).
+ * the search honour. Kept across restarts with the user's preferences (see preferences.ts).
  */
 
 const KEY = 'infrascope.scope';
@@ -18,7 +19,7 @@ interface ScopeState {
 
 function read(): { endpoint: string | null; tag: string | null } {
   try {
-    const v = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Record<string, unknown>;
+    const v = JSON.parse(preferences.getItem(KEY) ?? '{}') as Record<string, unknown>;
     const text = (x: unknown): string | null =>
       typeof x === 'string' && x.length > 0 && x.length <= 200 ? x : null;
     return { endpoint: text(v['endpoint']), tag: text(v['tag']) };
@@ -29,7 +30,7 @@ function read(): { endpoint: string | null; tag: string | null } {
 
 function save(endpoint: string | null, tag: string | null): void {
   try {
-    localStorage.setItem(KEY, JSON.stringify({ endpoint, tag }));
+    preferences.setItem(KEY, JSON.stringify({ endpoint, tag }));
   } catch {
     // No storage: the scope lasts for this session.
   }

@@ -1,8 +1,9 @@
 import type { Sort } from '../../../shared/query.js';
+import { preferences } from './preferences.js';
 
 /*
- * The layout of each table (columns, their order and widths, density, sort), kept in the
- * renderer's local storage: the browser's under `serve`, Electron's own in the desktop app.
+ * The layout of each table (columns, their order and widths, density, sort), kept with the
+ * user's preferences in the core (see preferences.ts), so every host and port sees the same.
  */
 
 export type Density = 'compact' | 'comfortable';
@@ -104,7 +105,7 @@ export function loadLayout(
   known: readonly string[] | null = null,
 ): TableLayout {
   try {
-    return parseLayout(localStorage.getItem(KEY_PREFIX + table), known, fallback);
+    return parseLayout(preferences.getItem(KEY_PREFIX + table), known, fallback);
   } catch {
     return fallback;
   }
@@ -112,7 +113,7 @@ export function loadLayout(
 
 export function saveLayout(table: string, layout: TableLayout): void {
   try {
-    localStorage.setItem(KEY_PREFIX + table, serializeLayout(layout));
+    preferences.setItem(KEY_PREFIX + table, serializeLayout(layout));
   } catch {
     // Storage full or disabled: the layout simply does not persist.
   }
@@ -120,7 +121,7 @@ export function saveLayout(table: string, layout: TableLayout): void {
 
 export function resetLayout(table: string): void {
   try {
-    localStorage.removeItem(KEY_PREFIX + table);
+    preferences.removeItem(KEY_PREFIX + table);
   } catch {
     // As above.
   }

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { useUi } from './ui.js';
+import { preferences } from './preferences.js';
 
 /*
  * The theme preference: light, dark or follow the system. The shell's `useUi.theme` stays the
@@ -12,7 +13,7 @@ const KEY = 'infrascope.themePref';
 
 function readPref(): ThemePref {
   try {
-    const v = localStorage.getItem(KEY);
+    const v = preferences.getItem(KEY);
     if (v === 'light' || v === 'dark' || v === 'system') return v;
   } catch {
     // No storage: follow the system.
@@ -33,7 +34,7 @@ function apply(pref: ThemePref): void {
   const theme = pref === 'system' ? systemTheme() : pref;
   if (useUi.getState().theme !== theme) {
     try {
-      localStorage.setItem('infrascope.theme', theme);
+      preferences.setItem('infrascope.theme', theme);
     } catch {
       // As above.
     }
@@ -45,7 +46,7 @@ export const useThemePref = create<ThemeState>((set) => ({
   pref: readPref(),
   setPref(pref) {
     try {
-      localStorage.setItem(KEY, pref);
+      preferences.setItem(KEY, pref);
     } catch {
       // As above.
     }
@@ -69,7 +70,7 @@ export function connectTheme(): () => void {
     const expected = pref === 'system' ? systemTheme() : pref;
     if (s.theme !== expected) {
       try {
-        localStorage.setItem(KEY, s.theme);
+        preferences.setItem(KEY, s.theme);
       } catch {
         // As above.
       }

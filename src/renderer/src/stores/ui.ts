@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { preferences } from './preferences.js';
 
 export const PAGES = [
   'dashboard',
@@ -29,7 +30,7 @@ interface UiState {
 }
 
 function initialTheme(): Theme {
-  const saved = localStorage.getItem('infrascope.theme');
+  const saved = preferences.getItem('infrascope.theme');
   if (saved === 'light' || saved === 'dark') return saved;
   return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
@@ -48,7 +49,7 @@ export const useUi = create<UiState>((set, get) => ({
   },
   toggleTheme() {
     const theme = get().theme === 'dark' ? 'light' : 'dark';
-    localStorage.setItem('infrascope.theme', theme);
+    preferences.setItem('infrascope.theme', theme);
     set({ theme });
   },
 }));

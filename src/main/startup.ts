@@ -1,0 +1,80 @@
+import type { Dialog } from 'electron';
+import { join } from 'node:path';
+import { BACKUP_DIR } from '../core/store/recovery.js';
+import { logDir } from '../core/log-file.js';
+import { serializeError } from '../shared/errors.js';
+
+/*
+ * When the store cannot be opened at start (a newer schema, a failed migration, a full disk, a
+ * read-only folder), the user gets a dialog that says what happened, what to do and where the
+ * backups are — never a silent exit or an unhandled rejection.
+ */
+
+export interface StartupFailure {
+  readonly title: string;
+  readonly message: string;
+  readonly detail: string;
+}
+
+/** What went wrong, in words, with the next step for each kind of failure. */
+export function describeStartupFailure(error: unknown, dataDir: string): StartupFailure {
+  const e = serializeError(error);
+  const backups = join(dataDir, BACKUP_DIR);
+  const where =
+    `\n\nData folder: ${dataDir}\nBackups (taken before every migration and daily): ${backups}` +
+    `\nLogs: ${logDir(dataDir)}`;
+  const advice: Record<string, string> = {
+    DB_NEWER_THAN_APP:
+      'A newer version of Infrascope has upgraded this data. Install that version again (or a newer one), or start this one with another data folder (INFRASCOPE_DATA_DIR).',
+    MIGRATION_FAILED:
+      'Upgrading the data failed and was rolled back, so nothing was lost. Report the log file with the error below; the copy taken before the upgrade is in the backups folder.',
+    DISK_FULL:
+      'The disk holding the data folder is full. Free some space and start Infrascope again.',
+    STORE_READ_ONLY:
+      'Infrascope cannot write to its data folder. Check that your account may write to it (and that the disk is not mounted read-only), then start again.',
+    STORE_CORRUPT:
+      'The data file is damaged and no backup could be restored. Move the damaged file aside and start again, or restore a file from the backups folder.',
+  };
+  return {
+    title: 'Infrascope cannot start',
+    message: `Infrascope could not open its data: ${e.message}`,
+    detail:
+      (advice[e.code] ??
+        'Something unexpected stopped Infrascope from opening its data. The log file has the details; start again, and report it if it happens again.') +
+      `\n\nError code: ${e.code}` +
+      where,
+  };
+}
+
+/**
+ * Opens the core and, if that fails, shows the failure dialog and resolves null (the caller
+ * quits). Never rejects.
+ */
+export async function openOrExplain<T>(
+  open: () => Promise<T>,
+  deps: {
+    readonly dialog: Pick<Dialog, 'showMessageBox'>;
+    readonly dataDir: string;
+    readonly onError?: (error: unknown) => void;
+  },
+): Promise<T | null> {
+  try {
+    return await open();
+  } catch (error) {
+    deps.onError?.(error);
+    const f = describeStartupFailure(error, deps.dataDir);
+    try {
+      await deps.dialog.showMessageBox({
+        type: 'error',
+        title: f.title,
+        message: f.message,
+        detail: f.detail,
+        buttons: ['Quit'],
+        noLink: true,
+      });
+    } catch {
+      // No dialog possible (no display): the log has it; the caller still quits cleanly.
+    }
+    return null;
+  }
+}
