@@ -1,0 +1,112 @@
+/**
+ * Independent readers for tests, run under Debian's Python (/usr/bin/python3, not a pyenv or
+ * venv one): pyVmomi reads vcsim's managed objects, openpyxl reads our workbooks. Neither shares
+ * code with Infrascope, so a test that compares the two checks our collector and our writer
+ * against the simulator's own state. `.ci/run` installs python3-pyvmomi and python3-openpyxl.
+ */
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Vcsim } from '../vcsim/launch.js';
+
+const DIR = dirname(fileURLToPath(import.meta.url));
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+function python(script: string, args: string[], stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      DEBIAN_PYTHON,
+      [join(DIR, script), ...args],
+      { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${script} failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+/** A managed object as pyVmomi returns it: its moid and the requested paths that were set. */
+export interface PyObject {
+  readonly moid: string;
+  readonly props: Readonly<Record<string, unknown>>;
+}
+
+export interface PyInventory {
+  /** Objects by managed type (`VirtualMachine`, `HostSystem`, …). */
+  readonly objects: Readonly<Record<string, readonly PyObject[]>>;
+  /** `ServiceContent.about` (version, build, instanceUuid, apiVersion, …). */
+  readonly about: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Reads `paths` of every object of each managed type from the simulator with pyVmomi.
+ *
+ * @example
+ * const py = await readWithPyvmomi(sim, { VirtualMachine: ['name', 'config.hardware.numCPU'] });
+ */
+export async function readWithPyvmomi(
+  sim: Vcsim,
+  specs: Readonly<Record<string, readonly string[]>>,
+): Promise<PyInventory> {
+  const out = JSON.parse(
+    await python(
+      'pyvmomi_read.py',
+      [],
+      JSON.stringify({
+        host: sim.host,
+        port: sim.port,
+        user: sim.username,
+        pwd: sim.password,
+        specs: Object.entries(specs).map(([type, paths]) => ({ type, paths })),
+      }),
+    ),
+  ) as Record<string, unknown>;
+  const { _about: about, ...objects } = out;
+  return {
+    objects: objects as Record<string, PyObject[]>,
+    about: about as Record<string, unknown>,
+  };
+}
+
+/** One cell as openpyxl types it: number, text, boolean, date (ISO text) or empty. */
+export type PyCell =
+  | { readonly t: 'n'; readonly v: number }
+  | { readonly t: 's'; readonly v: string }
+  | { readonly t: 'b'; readonly v: boolean }
+  | { readonly t: 'd'; readonly v: string }
+  | { readonly t: 'e'; readonly v: null };
+
+export interface PySheet {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly PyCell[])[];
+}
+
+export interface PyWorkbook {
+  readonly sheets: readonly string[];
+  sheet(name: string): PySheet | undefined;
+  /** The rows of `name` as objects keyed by header (the first column of that name wins). */
+  records(name: string): Record<string, PyCell>[];
+}
+
+/** Reads an XLSX file with openpyxl (all sheets, or only `sheets`). */
+export async function readWithOpenpyxl(file: string, sheets: string[] = []): Promise<PyWorkbook> {
+  const out = JSON.parse(await python('openpyxl_read.py', [file, ...sheets])) as {
+    sheets: string[];
+  } & Record<string, PySheet>;
+  const sheet = (name: string): PySheet | undefined => (name === 'sheets' ? undefined : out[name]);
+  return {
+    sheets: out.sheets,
+    sheet,
+    records: (name) => {
+      const s = sheet(name);
+      if (!s) return [];
+      return s.rows.map((r) => {
+        const rec: Record<string, PyCell> = {};
+        s.headers.forEach((h, i) => {
+          if (!(h in rec)) rec[h] = r[i] ?? { t: 'e', v: null };
+        });
+        return rec;
+      });
+    },
+  };
+}
