@@ -17,6 +17,7 @@ import { columnOf, tableOf } from '../store/schema.js';
 import type { ColumnValue } from '../store/columns.js';
 import { encodeField } from '../store/columns.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
+import { naturalKey } from './natural-key.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -57,7 +58,10 @@ interface TypeSpec {
   /** The fields stored in columns of the entity's table. */
   readonly fields: readonly FieldOf[];
   readonly relations: readonly RelationOf[];
-  /** INSERT of a whole row: endpoint, native id, name, every field, first/last seen, deleted. */
+  /**
+   * INSERT of a whole row: endpoint, native id, name and its natural sort key (`name_key`, which
+   * every entity table has since migration natural-sort), every field, first/last seen, deleted.
+   */
   readonly insertSql: string;
 }
 
@@ -75,6 +79,7 @@ const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
       'endpoint_id',
       'native_id',
       'name',
+      'name_key',
       ...fields.map((f) => f.column),
       'first_seen',
       'last_seen',
@@ -253,7 +258,7 @@ function writeEntities(
       const user = userOf(type, e.id);
       if (!old) {
         // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
-        const params: ColumnValue[] = [ep, e.id, e.name];
+        const params: ColumnValue[] = [ep, e.id, e.name, naturalKey(e.name)];
         for (const f of spec.fields) {
           const v = full || f.field in fields ? fields[f.field] : undefined;
           params.push(encodeField(v, f.spec, `${type}.${f.field}`));
@@ -281,6 +286,8 @@ function writeEntities(
       if (old['name'] !== e.name) {
         columns.push('name');
         values.push(e.name);
+        columns.push('name_key');
+        values.push(naturalKey(e.name));
         changed = true;
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
