@@ -1,10 +1,14 @@
 /**
  * vSphere sync benchmark against vcsim: (a) raw transfer of the same RetrievePropertiesEx pages
  * the collector requests, bytes read and discarded; (b) collectFull (transfer + parse + map);
- * (c) peak RSS; with this process's and vcsim's CPU time. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
+ * (c) peak RSS; with this process's and vcsim's CPU time; (d) the store write; (e) live updates;
+ * (f) the command users run — `infrascope sync` (the built CLI: npm run build first) as a
+ * process from start to exit, into an empty store and again with nothing changed, its peak RSS,
+ * CPU and rule pass — beside the reference client, pyVmomi (bench/pyvmomi-read.py), reading the
+ * same property paths; then the issue's goals, met or not. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
  * Flags may also come from env: BENCH_DC, BENCH_CLUSTER, BENCH_HOST, BENCH_VM, BENCH_DS, BENCH_MAX_OBJECTS.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +38,8 @@ import { startVcsim } from '../tests/vcsim/launch.js';
 import type { Vcsim } from '../tests/vcsim/launch.js';
 import { openDriver } from '../tests/vsphere/helpers.js';
 import { RawSoapSession } from './raw-soap.js';
+import type { CommandRun, ReferenceRun } from './sync-command.js';
+import { processCpuMs, timeReferenceClient, timeSyncCommand } from './sync-command.js';
 
 export interface BenchOptions {
   readonly dc: number;
@@ -76,6 +82,10 @@ export interface BenchResult {
   readonly maxRssMbSync: number;
   /** From a power-off request to vcsim until the store shows it, through watch (ms, each try). */
   readonly incrementalMs: readonly number[];
+  /** `infrascope sync` as a process: into an empty store, then with nothing changed. */
+  readonly command: { readonly empty: CommandRun; readonly unchanged: CommandRun };
+  /** The reference client (pyVmomi) reading the same property paths. */
+  readonly reference: ReferenceRun;
 }
 
 export const DEFAULT_BENCH: BenchOptions = {
@@ -88,19 +98,6 @@ export const DEFAULT_BENCH: BenchOptions = {
   vmSlice: VM_SLICE,
   concurrency: 2,
 };
-
-/** CPU time (user + system) of another process from /proc, in ms; null where unreadable. */
-function processCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
 
 function cpuSince(pid: number | undefined, before: number | null): number | null {
   const now = processCpuMs(pid);
@@ -145,8 +142,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     let rawParallelMs = 0;
     let rawCpuMs = 0;
     let rawVcsimCpuMs: number | null = null;
+    let apiVersion = '';
     try {
       const sc = client.serviceContent;
+      apiVersion = sc.about.apiVersion;
       if (!sc.viewManager) throw new Error('vcsim has no ViewManager');
       const plan: string[] = [];
       const vmSpecs: string[] = [];
@@ -256,6 +255,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     // (e) Incremental: a VM powered off in vcsim, until the store shows it (its own store and
     //     collector, so it comes after the full sync's peak is read).
     const incrementalMs = await timeIncremental(sim, target, inventory, model);
+    // (f) The command users run, as a process (its own store, after the in-process phases), and
+    //     the reference client, each alone on the machine with vcsim.
+    const command = await timeSyncCommand(sim);
+    const reference = await timeReferenceClient(sim, apiVersion);
     return {
       model,
       vcsimStartMs,
@@ -277,6 +280,8 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
       maxRssMbSync,
       inventory,
       incrementalMs,
+      command,
+      reference,
     };
   } finally {
     await sim.stop();
@@ -397,6 +402,54 @@ export function formatBench(r: BenchResult): string {
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }
 
+const verdict = (ok: boolean | null): string => (ok === null ? '?' : ok ? 'met' : 'NOT met');
+const ms = (x: number | null): string => (x === null ? '?' : `${x.toFixed(0)} ms`);
+
+/** One `infrascope sync` process: wall time, where it went, CPU and memory. */
+function commandLine(c: CommandRun): string {
+  const cpu =
+    c.userCpuMs === null || c.systemCpuMs === null
+      ? ''
+      : `; CPU ${(c.userCpuMs + c.systemCpuMs).toFixed(0)} ms (user ${c.userCpuMs.toFixed(0)}, sys ${c.systemCpuMs.toFixed(0)})${vcsimCpu(c.vcsimCpuMs)}`;
+  return `${ms(c.wallMs)} start to exit (outcome printed at ${ms(c.outcomeMs)}, reports ${ms(c.reportedMs)}, rule pass ${ms(c.rulePassMs)})${cpu}; peak RSS ${c.maxRssMb ?? '?'} MiB`;
+}
+
+/** The figures of the command users run against the issue's goals. */
+export function formatCommand(r: BenchResult): string {
+  const { empty, unchanged } = r.command;
+  const ref = r.reference;
+  const ratio = (a: number, b: number | null): number | null => (b ? a / b : null);
+  const emptyRaw = ratio(empty.wallMs, r.rawMs);
+  const sameRaw = ratio(unchanged.wallMs, r.rawMs);
+  const vsRef = ratio(empty.wallMs, ref.ms);
+  const rss = Math.max(empty.maxRssMb ?? 0, unchanged.maxRssMb ?? 0) || null;
+  const rules = Math.max(empty.rulePassMs ?? 0, unchanged.rulePassMs ?? 0);
+  const x = (v: number | null): string => (v === null ? '?' : `${v.toFixed(2)}x`);
+  const rows: [string, string][] = [
+    ['infrascope sync (empty)', commandLine(empty)],
+    ['infrascope sync (same)', commandLine(unchanged)],
+    [
+      'reference (pyVmomi)',
+      ref.missing !== null
+        ? `not measured: ${ref.missing}`
+        : `${ms(ref.ms)} for ${ref.objects} objects (${ms(ref.cpuMs)} CPU in python${vcsimCpu(ref.vcsimCpuMs)})`,
+    ],
+    [
+      'goal sync/raw ≤ 1.5x',
+      `${x(emptyRaw)} (2 in flight: ${x(ratio(empty.wallMs, r.rawParallelMs))}) ${verdict(emptyRaw === null ? null : emptyRaw <= 1.5)}`,
+    ],
+    [
+      'goal same/raw ≤ 1.2x',
+      `${x(sameRaw)} (2 in flight: ${x(ratio(unchanged.wallMs, r.rawParallelMs))}) ${verdict(sameRaw === null ? null : sameRaw <= 1.2)}`,
+    ],
+    ['goal sync/ref ≤ 0.15x', `${x(vsRef)} ${verdict(vsRef === null ? null : vsRef <= 0.15)}`],
+    ['goal peak RSS ≤ 300 MB', `${rss ?? '?'} MiB ${verdict(rss === null ? null : rss <= 300)}`],
+    ['goal rule pass ≤ 0.3 s', `${rules} ms ${verdict(rules <= 300)}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
 function parseArgs(argv: readonly string[]): Partial<BenchOptions> {
   const out: Record<string, number> = {};
   const keys = [
@@ -455,10 +508,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.stdout.write(
     [
       `store write            ${w.writeMs.toFixed(0)} ms (${w.writeCpuMs.toFixed(0)} ms CPU, ${(w.bytes / 1024 / 1024).toFixed(1)} MiB database)`,
-      `full sync              ${full.toFixed(0)} ms (collect + write)`,
-      `full sync / raw        ${(full / r.rawMs).toFixed(2)}x`,
+      `collect + write        ${full.toFixed(0)} ms (in-process parts, not the command)`,
+      `collect + write / raw  ${(full / r.rawMs).toFixed(2)}x`,
       `peak RSS (full sync)   ${r.maxRssMbSync} MiB`,
       `peak RSS (whole run)   ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (with the incremental phase's second store and collector)`,
     ].join('\n') + '\n',
   );
+  process.stdout.write(formatCommand(r) + '\n');
 }

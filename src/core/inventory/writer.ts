@@ -16,6 +16,7 @@ import type { ChangeLogTable, Database } from '../store/schema.js';
 import { columnOf, tableOf } from '../store/schema.js';
 import type { ColumnValue } from '../store/columns.js';
 import { encodeField } from '../store/columns.js';
+import { prepared } from '../store/prepared.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
 import { naturalKey } from './natural-key.js';
 
@@ -109,23 +110,6 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** Prepared statements per connection, by SQL text: a sync runs the same few thousands of times. */
-const PREPARED = new WeakMap<Sqlite, Map<string, BetterSqlite3.Statement>>();
-/** Bound on one connection's cache (UPDATEs vary with the columns they set). */
-const MAX_PREPARED = 256;
-
-function prepared(sqlite: Sqlite, sql: string): BetterSqlite3.Statement {
-  let cache = PREPARED.get(sqlite);
-  if (!cache) PREPARED.set(sqlite, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) {
-    if (cache.size >= MAX_PREPARED) cache.clear();
-    stmt = sqlite.prepare(sql);
-    cache.set(sql, stmt);
-  }
-  return stmt;
 }
 
 const CHANGE_SQL = `INSERT INTO change_log (at, sync_run_id, endpoint_id, entity_type, entity_id, entity_name, kind, field, old_value, new_value, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -347,11 +331,10 @@ function writeEntities(
     );
     for (const id of deleteIds) softDelete.run(at, ep, id);
     for (const part of chunks(deleteIds)) {
-      sqlite
-        .prepare(
-          `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
-        )
-        .run(ep, ...part, `${type}.%`);
+      prepared(
+        sqlite,
+        `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
+      ).run(ep, ...part, `${type}.%`);
     }
     if (full) {
       // Everything the collection saw is alive now; one statement instead of a row each. Rows
