@@ -339,7 +339,7 @@ async function timeIncremental(
           .prepare('SELECT power_state FROM vm WHERE endpoint_id = ? AND native_id = ?')
           .get(endpointId, vm.id) as { power_state: string } | undefined;
         if (row?.power_state === 'poweredOff') break;
-        if (performance.now() - t0 > 30_000) throw new Error(`${vm.name} never arrived`);
+        if (performance.now() - t0 > 120_000) throw new Error(`${vm.name} never arrived`);
         await new Promise((r) => setTimeout(r, 5));
       }
       out.push(performance.now() - t0);
