@@ -1,10 +1,14 @@
 /**
  * vSphere sync benchmark against vcsim: (a) raw transfer of the same RetrievePropertiesEx pages
  * the collector requests, bytes read and discarded; (b) collectFull (transfer + parse + map);
- * (c) peak RSS; with this process's and vcsim's CPU time. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
+ * (c) peak RSS; with this process's and vcsim's CPU time; (d) the store write; (e) live updates;
+ * (f) the command users run — `infrascope sync` (the built CLI: npm run build first) as a
+ * process from start to exit, into an empty store and again with nothing changed, its peak RSS,
+ * CPU and rule pass — beside the reference client, pyVmomi (bench/pyvmomi-read.py), reading the
+ * same property paths; then the issue's goals, met or not. Run: node --import tsx bench/vsphere-sync.ts [--dc 5 --cluster 10 --host 8 --vm 200 --ds 4]
  * Flags may also come from env: BENCH_DC, BENCH_CLUSTER, BENCH_HOST, BENCH_VM, BENCH_DS, BENCH_MAX_OBJECTS.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,8 +36,10 @@ import {
 import { VIEW_TYPES } from '../src/core/collectors/vsphere/mapper.js';
 import { startVcsim } from '../tests/vcsim/launch.js';
 import type { Vcsim } from '../tests/vcsim/launch.js';
-import { openDriver } from '../tests/vsphere/helpers.js';
+import { openDriver, recordWaitVersions } from '../tests/vsphere/helpers.js';
 import { RawSoapSession } from './raw-soap.js';
+import type { CommandRun, ReferenceRun } from './sync-command.js';
+import { processCpuMs, timeReferenceClient, timeSyncCommand } from './sync-command.js';
 
 export interface BenchOptions {
   readonly dc: number;
@@ -76,6 +82,12 @@ export interface BenchResult {
   readonly maxRssMbSync: number;
   /** From a power-off request to vcsim until the store shows it, through watch (ms, each try). */
   readonly incrementalMs: readonly number[];
+  /** Waits of the watch from an empty version (each one re-reads the whole inventory). */
+  readonly watchFullReads: number;
+  /** `infrascope sync` as a process: into an empty store, then with nothing changed. */
+  readonly command: { readonly empty: CommandRun; readonly unchanged: CommandRun };
+  /** The reference client (pyVmomi) reading the same property paths. */
+  readonly reference: ReferenceRun;
 }
 
 export const DEFAULT_BENCH: BenchOptions = {
@@ -88,19 +100,6 @@ export const DEFAULT_BENCH: BenchOptions = {
   vmSlice: VM_SLICE,
   concurrency: 2,
 };
-
-/** CPU time (user + system) of another process from /proc, in ms; null where unreadable. */
-function processCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
 
 function cpuSince(pid: number | undefined, before: number | null): number | null {
   const now = processCpuMs(pid);
@@ -145,8 +144,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     let rawParallelMs = 0;
     let rawCpuMs = 0;
     let rawVcsimCpuMs: number | null = null;
+    let apiVersion = '';
     try {
       const sc = client.serviceContent;
+      apiVersion = sc.about.apiVersion;
       if (!sc.viewManager) throw new Error('vcsim has no ViewManager');
       const plan: string[] = [];
       const vmSpecs: string[] = [];
@@ -255,7 +256,11 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
     const maxRssMbSync = maxRssMb();
     // (e) Incremental: a VM powered off in vcsim, until the store shows it (its own store and
     //     collector, so it comes after the full sync's peak is read).
-    const incrementalMs = await timeIncremental(sim, target, inventory, model);
+    const incremental = await timeIncremental(sim, target, inventory, model);
+    // (f) The command users run, as a process (its own store, after the in-process phases), and
+    //     the reference client, each alone on the machine with vcsim.
+    const command = await timeSyncCommand(sim);
+    const reference = await timeReferenceClient(sim, apiVersion);
     return {
       model,
       vcsimStartMs,
@@ -276,7 +281,10 @@ export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchR
       write,
       maxRssMbSync,
       inventory,
-      incrementalMs,
+      incrementalMs: incremental.ms,
+      watchFullReads: incremental.secondFullReads,
+      command,
+      reference,
     };
   } finally {
     await sim.stop();
@@ -294,7 +302,7 @@ async function timeIncremental(
   inventory: FullInventory,
   model: BenchOptions,
   tries = 5,
-): Promise<number[]> {
+): Promise<{ ms: number[]; secondFullReads: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'infrascope-bench-inc-'));
   const store = await openStore({ file: join(dir, 'bench.db') });
   const collector = createVsphereCollector(target, {
@@ -311,7 +319,10 @@ async function timeIncremental(
   try {
     const endpointId = await benchEndpoint(store);
     await writeFullInventory(store.db, inventory, { endpointId, syncRunId: null, now: new Date() });
-    await collector.collectFull(ctx);
+    // As the app's watch runs it: the full read is the watch's first update set.
+    const versions = recordWaitVersions(collector);
+    await collector.collectFull({ ...ctx, watchNext: true });
+    const read = versions.length;
     watching = collector.watch!(ctx, async (delta) => {
       await writeInventoryDelta(store.db, delta, { endpointId, syncRunId: null, now: new Date() });
     });
@@ -328,12 +339,12 @@ async function timeIncremental(
           .prepare('SELECT power_state FROM vm WHERE endpoint_id = ? AND native_id = ?')
           .get(endpointId, vm.id) as { power_state: string } | undefined;
         if (row?.power_state === 'poweredOff') break;
-        if (performance.now() - t0 > 30_000) throw new Error(`${vm.name} never arrived`);
+        if (performance.now() - t0 > 120_000) throw new Error(`${vm.name} never arrived`);
         await new Promise((r) => setTimeout(r, 5));
       }
       out.push(performance.now() - t0);
     }
-    return out;
+    return { ms: out, secondFullReads: versions.slice(read).filter((v) => v === '').length };
   } finally {
     abort.abort();
     await watching?.catch(() => undefined);
@@ -391,6 +402,58 @@ export function formatBench(r: BenchResult): string {
     [
       'incremental (1 VM)',
       `${r.incrementalMs.map((x) => x.toFixed(0)).join(', ')} ms from power-off to the store (goal ≤ 1000 ms)`,
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+const verdict = (ok: boolean | null): string => (ok === null ? '?' : ok ? 'met' : 'NOT met');
+const ms = (x: number | null): string => (x === null ? '?' : `${x.toFixed(0)} ms`);
+
+/** One `infrascope sync` process: wall time, where it went, CPU and memory. */
+function commandLine(c: CommandRun): string {
+  const cpu =
+    c.userCpuMs === null || c.systemCpuMs === null
+      ? ''
+      : `; CPU ${(c.userCpuMs + c.systemCpuMs).toFixed(0)} ms (user ${c.userCpuMs.toFixed(0)}, sys ${c.systemCpuMs.toFixed(0)})${vcsimCpu(c.vcsimCpuMs)}`;
+  return `${ms(c.wallMs)} start to exit (outcome printed at ${ms(c.outcomeMs)}, reports ${ms(c.reportedMs)}, rule pass ${ms(c.rulePassMs)})${cpu}; peak RSS ${c.maxRssMb ?? '?'} MiB`;
+}
+
+/** The figures of the command users run against the issue's goals. */
+export function formatCommand(r: BenchResult): string {
+  const { empty, unchanged } = r.command;
+  const ref = r.reference;
+  const ratio = (a: number, b: number | null): number | null => (b ? a / b : null);
+  const emptyRaw = ratio(empty.wallMs, r.rawMs);
+  const sameRaw = ratio(unchanged.wallMs, r.rawMs);
+  const vsRef = ratio(empty.wallMs, ref.ms);
+  const rss = Math.max(empty.maxRssMb ?? 0, unchanged.maxRssMb ?? 0) || null;
+  const rules = Math.max(empty.rulePassMs ?? 0, unchanged.rulePassMs ?? 0);
+  const x = (v: number | null): string => (v === null ? '?' : `${v.toFixed(2)}x`);
+  const rows: [string, string][] = [
+    ['infrascope sync (empty)', commandLine(empty)],
+    ['infrascope sync (same)', commandLine(unchanged)],
+    [
+      'reference (pyVmomi)',
+      ref.missing !== null
+        ? `not measured: ${ref.missing}`
+        : `${ms(ref.ms)} for ${ref.objects} objects (${ms(ref.cpuMs)} CPU in python${vcsimCpu(ref.vcsimCpuMs)})`,
+    ],
+    [
+      'goal sync/raw ≤ 1.5x',
+      `${x(emptyRaw)} (2 in flight: ${x(ratio(empty.wallMs, r.rawParallelMs))}) ${verdict(emptyRaw === null ? null : emptyRaw <= 1.5)}`,
+    ],
+    [
+      'goal same/raw ≤ 1.2x',
+      `${x(sameRaw)} (2 in flight: ${x(ratio(unchanged.wallMs, r.rawParallelMs))}) ${verdict(sameRaw === null ? null : sameRaw <= 1.2)}`,
+    ],
+    ['goal sync/ref ≤ 0.15x', `${x(vsRef)} ${verdict(vsRef === null ? null : vsRef <= 0.15)}`],
+    ['goal peak RSS ≤ 300 MB', `${rss ?? '?'} MiB ${verdict(rss === null ? null : rss <= 300)}`],
+    ['goal rule pass ≤ 0.3 s', `${rules} ms ${verdict(rules <= 300)}`],
+    [
+      'goal no 2nd full read',
+      `${r.watchFullReads} waits from an empty version once the watch started ${verdict(r.watchFullReads === 0)}`,
     ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -455,10 +518,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.stdout.write(
     [
       `store write            ${w.writeMs.toFixed(0)} ms (${w.writeCpuMs.toFixed(0)} ms CPU, ${(w.bytes / 1024 / 1024).toFixed(1)} MiB database)`,
-      `full sync              ${full.toFixed(0)} ms (collect + write)`,
-      `full sync / raw        ${(full / r.rawMs).toFixed(2)}x`,
+      `collect + write        ${full.toFixed(0)} ms (in-process parts, not the command)`,
+      `collect + write / raw  ${(full / r.rawMs).toFixed(2)}x`,
       `peak RSS (full sync)   ${r.maxRssMbSync} MiB`,
       `peak RSS (whole run)   ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (with the incremental phase's second store and collector)`,
     ].join('\n') + '\n',
   );
+  process.stdout.write(formatCommand(r) + '\n');
 }

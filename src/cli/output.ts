@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { csvField } from '../shared/csv.js';
-import type { QueryCell, QueryResult } from '../shared/query.js';
+import type { QueryCell, QueryResult, QueryRow } from '../shared/query.js';
 
 /*
  * Inventory text is written by whoever names a VM, a datastore or a tag; on a terminal an escape
@@ -56,23 +56,38 @@ export function inertStream(
 /** RFC 4180 field with formula prefixes escaped (shared with the renderer). */
 export { csvField };
 
-export function toCsv(result: QueryResult): string {
-  const names = result.fields.map((f) => f.name);
-  const lines = [names.map((n) => csvField(n)).join(',')];
-  for (const row of result.rows) lines.push(names.map((n) => csvField(row[n] ?? null)).join(','));
-  return lines.join('\r\n') + '\r\n';
+/** The CSV lines of `rows` (RFC 4180, CRLF ends), each row's fields in the order of `names`. */
+export function csvLines(names: readonly string[], rows: readonly QueryRow[]): string {
+  let text = '';
+  for (const row of rows) text += names.map((n) => csvField(row[n] ?? null)).join(',') + '\r\n';
+  return text;
 }
 
-/** A plain aligned table for people, limited to the columns that fit a terminal. */
-export function toTable(result: QueryResult, columns?: readonly string[], width = 160): string {
-  const names = columns ?? result.fields.map((f) => f.name).slice(0, 8);
+/** A query result as CSV: a header of field names, then a line per row. */
+export function toCsv(result: QueryResult): string {
+  const names = result.fields.map((f) => f.name);
+  return names.map((n) => csvField(n)).join(',') + '\r\n' + csvLines(names, result.rows);
+}
+
+/** A table cell as the terminal shows it: inert, on one line. */
+function tableCell(v: QueryCell | undefined): string {
+  return v === null || v === undefined
+    ? ''
+    : inert(Array.isArray(v) ? v.join(',') : String(v)).replace(/[\t\r\n]/g, ' ');
+}
+
+/**
+ * The layout of a plain aligned table: column widths measured on `sample` (a first window of a
+ * longer listing), a header, and a formatter for any rows after it.
+ */
+export function tableLayout(
+  names: readonly string[],
+  sample: readonly QueryRow[],
+  width = 160,
+): { header: string; lines(rows: readonly QueryRow[]): string } {
   // Inert before measuring, so widths and truncation count what the terminal will show.
-  const cell = (v: QueryCell | undefined): string =>
-    v === null || v === undefined
-      ? ''
-      : inert(Array.isArray(v) ? v.join(',') : String(v)).replace(/[\t\r\n]/g, ' ');
   const widths = names.map((n) =>
-    Math.min(40, Math.max(n.length, ...result.rows.map((r) => cell(r[n]).length))),
+    Math.min(40, Math.max(n.length, ...sample.map((r) => tableCell(r[n]).length))),
   );
   const fmt = (vals: readonly string[]): string =>
     vals
@@ -82,11 +97,15 @@ export function toTable(result: QueryResult, columns?: readonly string[], width 
       .join('  ')
       .slice(0, width)
       .trimEnd();
-  return (
-    [
-      fmt(names),
-      fmt(widths.map((w) => '-'.repeat(w))),
-      ...result.rows.map((r) => fmt(names.map((n) => cell(r[n])))),
-    ].join('\n') + '\n'
-  );
+  return {
+    header: fmt(names) + '\n' + fmt(widths.map((w) => '-'.repeat(w))) + '\n',
+    lines: (rows) => rows.map((r) => fmt(names.map((n) => tableCell(r[n]))) + '\n').join(''),
+  };
+}
+
+/** A plain aligned table for people, limited to the columns that fit a terminal. */
+export function toTable(result: QueryResult, columns?: readonly string[], width = 160): string {
+  const names = columns ?? result.fields.map((f) => f.name).slice(0, 8);
+  const layout = tableLayout(names, result.rows, width);
+  return layout.header + layout.lines(result.rows);
 }

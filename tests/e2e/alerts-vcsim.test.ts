@@ -6,7 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MoRef } from '../../src/core/collectors/vsphere/codec.js';
 import { enterMaintenance, exitMaintenance, inMaintenance } from '../alerts/vcsim-maintenance.js';
-import { startVcsim } from '../vcsim/launch.js';
+import { endpointAddArgs, startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { openDriver } from '../vsphere/helpers.js';
 import type { SimDriver } from '../vsphere/helpers.js';
@@ -56,19 +56,7 @@ beforeAll(async () => {
       'bin/infrascope.mjs',
       '--data-dir',
       data.dir,
-      'endpoint',
-      'add',
-      ENDPOINT,
-      '--type',
-      'vcenter',
-      '--host',
-      `${sim.host}:${sim.port}`,
-      '--username',
-      sim.username,
-      '--password-env',
-      'E2E_VCSIM_PASSWORD',
-      '--thumbprint',
-      sim.thumbprint,
+      ...endpointAddArgs(sim, ENDPOINT, 'E2E_VCSIM_PASSWORD'),
     ],
     { encoding: 'utf8', env: { ...process.env, E2E_VCSIM_PASSWORD: sim.password } },
   );

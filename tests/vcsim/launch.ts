@@ -157,3 +157,25 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     stop: () => stopChild(child),
   };
 }
+
+/**
+ * The arguments of `infrascope endpoint add` for `sim`, as a script passes them: the password
+ * from the environment variable `passwordEnv`, the simulator's certificate pinned.
+ */
+export function endpointAddArgs(sim: Vcsim, name: string, passwordEnv: string): string[] {
+  return [
+    'endpoint',
+    'add',
+    name,
+    '--type',
+    'vcenter',
+    '--host',
+    `${sim.host}:${sim.port}`,
+    '--username',
+    sim.username,
+    '--password-env',
+    passwordEnv,
+    '--thumbprint',
+    sim.thumbprint,
+  ];
+}

@@ -5,6 +5,7 @@
 import { silentLogger } from '../../src/core/logger.js';
 import type {
   CollectContext,
+  Collector,
   CollectorTarget,
   CollectProgress,
 } from '../../src/core/collectors/collector.js';
@@ -178,4 +179,19 @@ export async function openDriver(sim: Vcsim): Promise<SimDriver> {
       await client.dispose();
     },
   };
+}
+
+/**
+ * Records the version of every WaitForUpdatesEx a vSphere collector sends, in order (an empty
+ * version asks for the whole inventory again).
+ */
+export function recordWaitVersions(collector: Collector): string[] {
+  const versions: string[] = [];
+  const vim = (collector as unknown as { vim: VimClient }).vim;
+  const wait = vim.waitForUpdatesEx.bind(vim);
+  vim.waitForUpdatesEx = (pc, version, ...rest) => {
+    versions.push(version);
+    return wait(pc, version, ...rest);
+  };
+  return versions;
 }

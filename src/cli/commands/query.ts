@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../../shared/errors.js';
 import type { Filter, QueryKind, Sort } from '../../shared/query.js';
-import { MAX_PAGE, QUERY_KINDS, parseFilter, parseSort } from '../../shared/query.js';
+import { QUERY_KINDS, parseFilter, parseSort } from '../../shared/query.js';
 import type { CliContext } from '../context.js';
 import { invoke } from '../context.js';
-import { toCsv, toTable } from '../output.js';
+import type { QueryWindowBase } from '../query-windows.js';
+import { queryWindows, writeCsv, writeJson, writeTable } from '../query-windows.js';
 
 export const QUERY_HELP = `Usage: infrascope query <kind> [--where FIELD=VALUE]... [--search TEXT]
                         [--sort FIELD[:desc]]... [--limit N] [--offset N] [--deleted] [--json|--csv]
@@ -70,24 +71,27 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       throw new AppError('VALIDATION', `--${name} takes a whole number, not "${text}"`);
     return n;
   };
-  const limit = number('limit', values.limit, values.json || values.csv ? MAX_PAGE : 50);
+  // Without --limit the data formats give every row; the table shows a screenful.
+  const limit =
+    values.limit !== undefined
+      ? number('limit', values.limit, 0)
+      : values.json || values.csv
+        ? Infinity
+        : 50;
   const offset = number('offset', values.offset, 0);
-  const result = await invoke(ctx, 'inventory:query', {
+  const query: QueryWindowBase = {
     kind: kind as QueryKind,
     where,
     sort,
-    limit,
-    offset,
     includeDeleted: values.deleted === true,
     ...(values.search ? { search: values.search } : {}),
-  });
-  if (values.json) {
-    ctx.out.write(JSON.stringify(result.rows, null, 2) + '\n');
-  } else if (values.csv) {
-    ctx.out.write(toCsv(result));
-  } else {
-    ctx.out.write(toTable(result));
-    ctx.err.write(`${result.rows.length} of ${result.total} ${kind}\n`);
+  };
+  const windows = queryWindows(ctx, query, offset, limit);
+  if (values.json) await writeJson(ctx, windows);
+  else if (values.csv) await writeCsv(ctx, windows);
+  else {
+    const shown = await writeTable(ctx, windows);
+    ctx.err.write(`${shown.rows} of ${shown.total} ${kind}\n`);
   }
   return 0;
 }

@@ -1,12 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { AlertSeverity, EvaluationSummary } from '../../shared/alerts.js';
 import { SEVERITY_RANK } from '../../shared/alerts.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { prepared } from '../store/prepared.js';
 import type { Database } from '../store/schema.js';
+import { connectionOf } from '../store/sqlite.js';
 import { loadEndpointState } from './endpoint-state.js';
 import { loadRuleConfigs, ruleApplies } from './rule-configs.js';
 import type { Condition, EndpointState } from './rules.js';
 import { RULES } from './rules.js';
 import { alertsDb } from './tables.js';
+
+type Sqlite = BetterSqlite3.Database;
 
 /*
  * Evaluation: the rules' conditions for one endpoint against its open alerts (open, repeat,
@@ -65,6 +70,200 @@ export async function conditionsFor(
   return out;
 }
 
+interface OpenAlert {
+  readonly id: number;
+  readonly alert_key: string | null;
+  readonly severity: string;
+  readonly message: string;
+  readonly entity_name: string | null;
+  readonly details: string;
+  readonly occurrence: string | null;
+  readonly count: number;
+}
+
+/** Rows per statement of the bulk updates (SQLite binds at most 32,766 values). */
+const CHUNK = 500;
+
+const HISTORY_SQL =
+  'INSERT INTO alert_history (alert_id, at, action, actor, comment) VALUES (?, ?, ?, NULL, ?)';
+const OPEN_SQL = `SELECT id, alert_key, severity, message, entity_name, details, occurrence, count
+  FROM alert WHERE endpoint_id = ? AND state <> 'cleared'`;
+const RECENTLY_CLEARED_SQL = `SELECT id, alert_key, count FROM alert
+  WHERE endpoint_id = ? AND state = 'cleared' AND cleared_at >= ? ORDER BY cleared_at, id`;
+const REFRESH_SQL =
+  'UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ? WHERE id = ?';
+const REPEAT_SQL = `UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ?,
+  occurrence = ?, count = ?, state = 'active', acked_at = NULL, acked_by = NULL, ack_comment = NULL
+  WHERE id = ?`;
+const REOPEN_SQL = `UPDATE alert SET state = 'active', severity = ?, message = ?, entity_name = ?, details = ?,
+  count = ?, last_seen = ?, cleared_at = NULL, acked_at = NULL, acked_by = NULL, ack_comment = NULL,
+  occurrence = ? WHERE id = ?`;
+const RAISE_SQL = `INSERT INTO alert (rule, severity, endpoint_id, entity_type, entity_id, entity_name,
+  message, state, raised_at, last_seen, alert_key, occurrence, details)
+  VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`;
+
+/** Runs `sql` (ending in `IN ()`-less text, the list appended) over `ids` a chunk at a time. */
+function eachChunk(
+  sqlite: Sqlite,
+  ids: readonly number[],
+  sql: (list: string) => string,
+  params: readonly (string | null)[],
+): void {
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    prepared(sqlite, sql(part.map(() => '?').join(', '))).run(...params, ...part);
+  }
+}
+
+/**
+ * The reconciliation of one endpoint's conditions with its alerts, on the store's connection
+ * inside the caller's transaction: prepared statements, one row each, and the fold window's
+ * recently cleared alerts read once instead of a lookup per new condition.
+ */
+function reconcile(
+  sqlite: Sqlite,
+  endpointId: number,
+  conditions: readonly Condition[],
+  at: string,
+  foldSince: string,
+): EvaluationResult {
+  const open = prepared(sqlite, OPEN_SQL).all(endpointId) as OpenAlert[];
+  const openByKey = new Map(open.map((a) => [a.alert_key ?? '', a]));
+  // The newest recently cleared alert of each key (rows come oldest first).
+  const cleared = new Map<string, { id: number; count: number }>();
+  for (const r of prepared(sqlite, RECENTLY_CLEARED_SQL).all(endpointId, foldSince) as {
+    id: number;
+    alert_key: string | null;
+    count: number;
+  }[]) {
+    if (r.alert_key !== null) cleared.set(r.alert_key, r);
+  }
+  const historyStmt = prepared(sqlite, HISTORY_SQL);
+  const history = (alertId: number, action: string, comment: string | null = null): void => {
+    historyStmt.run(alertId, at, action, comment);
+  };
+  const raisedIds: number[] = [];
+  const changedIds: number[] = [];
+  let raised = 0;
+  let repeated = 0;
+  const seen = new Set<string>();
+  const touched: number[] = [];
+  for (const c of conditions) {
+    const key = alertKey(c.rule, endpointId, c.entityType, c.entityId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const details = JSON.stringify(c.details ?? {});
+    const occurrence = c.occurrence ?? null;
+    const existing = openByKey.get(key);
+    if (existing) {
+      const escalated =
+        SEVERITY_RANK[c.severity] > SEVERITY_RANK[existing.severity as AlertSeverity];
+      const newOccurrence = c.occurrence !== undefined && c.occurrence !== existing.occurrence;
+      if (
+        !newOccurrence &&
+        existing.severity === c.severity &&
+        existing.message === c.message &&
+        existing.entity_name === c.entityName &&
+        existing.details === details
+      ) {
+        // Unchanged: only last_seen moves, in one statement for all of them below.
+        touched.push(existing.id);
+        continue;
+      }
+      if (newOccurrence) {
+        prepared(sqlite, REPEAT_SQL).run(
+          at,
+          c.message,
+          c.entityName,
+          c.severity,
+          details,
+          occurrence,
+          existing.count + 1,
+          existing.id,
+        );
+        repeated++;
+        raisedIds.push(existing.id);
+        history(existing.id, 'repeated');
+      } else {
+        prepared(sqlite, REFRESH_SQL).run(
+          at,
+          c.message,
+          c.entityName,
+          c.severity,
+          details,
+          existing.id,
+        );
+      }
+      if (escalated) history(existing.id, 'escalated', `${existing.severity} → ${c.severity}`);
+      if (newOccurrence || escalated || existing.severity !== c.severity)
+        changedIds.push(existing.id);
+      continue;
+    }
+    const flapped = cleared.get(key);
+    if (flapped) {
+      prepared(sqlite, REOPEN_SQL).run(
+        c.severity,
+        c.message,
+        c.entityName,
+        details,
+        flapped.count + 1,
+        at,
+        occurrence,
+        flapped.id,
+      );
+      // Reopened: no longer a candidate (a repeated key in the conditions was skipped above).
+      cleared.delete(key);
+      history(flapped.id, 'reopened');
+      raisedIds.push(flapped.id);
+      changedIds.push(flapped.id);
+      raised++;
+      continue;
+    }
+    const id = Number(
+      prepared(sqlite, RAISE_SQL).run(
+        c.rule,
+        c.severity,
+        endpointId,
+        c.entityType,
+        c.entityId,
+        c.entityName,
+        c.message,
+        at,
+        at,
+        key,
+        occurrence,
+        details,
+      ).lastInsertRowid,
+    );
+    history(id, 'raised');
+    raisedIds.push(id);
+    changedIds.push(id);
+    raised++;
+  }
+
+  eachChunk(sqlite, touched, (list) => `UPDATE alert SET last_seen = ? WHERE id IN (${list})`, [
+    at,
+  ]);
+  const gone = open.filter((a) => !seen.has(a.alert_key ?? '')).map((a) => a.id);
+  eachChunk(
+    sqlite,
+    gone,
+    (list) =>
+      `UPDATE alert SET state = 'cleared', cleared_at = ?, snoozed_until = NULL WHERE id IN (${list})`,
+    [at],
+  );
+  for (const id of gone) history(id, 'cleared');
+  changedIds.push(...gone);
+  return {
+    raised,
+    repeated,
+    cleared: gone.length,
+    open: seen.size,
+    raisedIds,
+    changedIds,
+  };
+}
+
 /**
  * Evaluates the rules for one endpoint and reconciles its alerts in one transaction: new
  * conditions raise (or reopen a recently cleared alert of the same key, counting the flap),
@@ -81,175 +280,9 @@ export async function evaluateEndpoint(
   const state = await loadEndpointState(db, endpointId, now, { forecast: true });
   const conditions = await conditionsFor(db, state, now);
   const foldSince = new Date(now.getTime() - (opts.foldWindowMs ?? 3_600_000)).toISOString();
-
-  return db.transaction().execute(async (trx) => {
-    const adb = alertsDb(trx);
-    const open = await adb
-      .selectFrom('alert')
-      .selectAll()
-      .where('endpoint_id', '=', endpointId)
-      .where('state', '<>', 'cleared')
-      .execute();
-    const openByKey = new Map(open.map((a) => [a.alert_key ?? '', a]));
-    const raisedIds: number[] = [];
-    const changedIds: number[] = [];
-    let raised = 0;
-    let repeated = 0;
-    const history = (
-      alertId: number,
-      action: string,
-      comment: string | null = null,
-    ): Promise<unknown> =>
-      adb
-        .insertInto('alert_history')
-        .values({ alert_id: alertId, at, action, actor: null, comment })
-        .execute();
-
-    const seen = new Set<string>();
-    const touched: number[] = [];
-    for (const c of conditions) {
-      const key = alertKey(c.rule, endpointId, c.entityType, c.entityId);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const details = JSON.stringify(c.details ?? {});
-      const existing = openByKey.get(key);
-      if (existing) {
-        const escalated =
-          SEVERITY_RANK[c.severity] > SEVERITY_RANK[existing.severity as AlertSeverity];
-        const newOccurrence = c.occurrence !== undefined && c.occurrence !== existing.occurrence;
-        if (
-          !newOccurrence &&
-          existing.severity === c.severity &&
-          existing.message === c.message &&
-          existing.entity_name === c.entityName &&
-          existing.details === details
-        ) {
-          // Unchanged: only last_seen moves, in one statement for all of them below.
-          touched.push(existing.id);
-          continue;
-        }
-        await adb
-          .updateTable('alert')
-          .set({
-            last_seen: at,
-            message: c.message,
-            entity_name: c.entityName,
-            severity: c.severity,
-            details,
-            ...(newOccurrence
-              ? {
-                  occurrence: c.occurrence ?? null,
-                  count: existing.count + 1,
-                  state: 'active',
-                  acked_at: null,
-                  acked_by: null,
-                  ack_comment: null,
-                }
-              : {}),
-          })
-          .where('id', '=', existing.id)
-          .execute();
-        if (newOccurrence) {
-          repeated++;
-          raisedIds.push(existing.id);
-          await history(existing.id, 'repeated');
-        }
-        if (escalated)
-          await history(existing.id, 'escalated', `${existing.severity} → ${c.severity}`);
-        if (newOccurrence || escalated || existing.severity !== c.severity)
-          changedIds.push(existing.id);
-        continue;
-      }
-      const flapped = await adb
-        .selectFrom('alert')
-        .select(['id', 'count'])
-        .where('alert_key', '=', key)
-        .where('state', '=', 'cleared')
-        .where('cleared_at', '>=', foldSince)
-        .orderBy('cleared_at', 'desc')
-        .executeTakeFirst();
-      if (flapped) {
-        await adb
-          .updateTable('alert')
-          .set({
-            state: 'active',
-            severity: c.severity,
-            message: c.message,
-            entity_name: c.entityName,
-            details,
-            count: flapped.count + 1,
-            last_seen: at,
-            cleared_at: null,
-            acked_at: null,
-            acked_by: null,
-            ack_comment: null,
-            occurrence: c.occurrence ?? null,
-          })
-          .where('id', '=', flapped.id)
-          .execute();
-        await history(flapped.id, 'reopened');
-        raisedIds.push(flapped.id);
-        changedIds.push(flapped.id);
-        raised++;
-        continue;
-      }
-      const row = await adb
-        .insertInto('alert')
-        .values({
-          rule: c.rule,
-          severity: c.severity,
-          endpoint_id: endpointId,
-          entity_type: c.entityType,
-          entity_id: c.entityId,
-          entity_name: c.entityName,
-          message: c.message,
-          state: 'active',
-          raised_at: at,
-          last_seen: at,
-          alert_key: key,
-          occurrence: c.occurrence ?? null,
-          details,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await history(row.id, 'raised');
-      raisedIds.push(row.id);
-      changedIds.push(row.id);
-      raised++;
-    }
-
-    for (let i = 0; i < touched.length; i += 500) {
-      await adb
-        .updateTable('alert')
-        .set({ last_seen: at })
-        .where('id', 'in', touched.slice(i, i + 500))
-        .execute();
-    }
-
-    const gone = open.filter((a) => !seen.has(a.alert_key ?? '')).map((a) => a.id);
-    for (let i = 0; i < gone.length; i += 500) {
-      const part = gone.slice(i, i + 500);
-      await adb
-        .updateTable('alert')
-        .set({ state: 'cleared', cleared_at: at, snoozed_until: null })
-        .where('id', 'in', part)
-        .execute();
-      await adb
-        .insertInto('alert_history')
-        .values(
-          part.map((id) => ({ alert_id: id, at, action: 'cleared', actor: null, comment: null })),
-        )
-        .execute();
-    }
-    changedIds.push(...gone);
-    const cleared = gone.length;
-    return {
-      raised,
-      repeated,
-      cleared,
-      open: seen.size,
-      raisedIds,
-      changedIds,
-    };
-  });
+  const sqlite = connectionOf(db);
+  // The transaction holds the one connection: the statements below run inside it, in order.
+  return db
+    .transaction()
+    .execute(() => Promise.resolve(reconcile(sqlite, endpointId, conditions, at, foldSince)));
 }

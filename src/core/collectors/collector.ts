@@ -30,6 +30,11 @@ export interface CollectContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   progress(p: CollectProgress): void;
+  /**
+   * `watch` follows this collection: a collector whose updates start with a full read (vSphere's
+   * WaitForUpdatesEx) may take the full read from there, so the watch does not read it again.
+   */
+  readonly watchNext?: boolean;
 }
 
 /**

@@ -6,6 +6,8 @@ import type { QueryFieldInfo, QueryFieldType, QueryKind } from '../../shared/que
  */
 export interface FieldDef extends QueryFieldInfo {
   readonly expr: string;
+  /** What a sort by the field orders by, when not `expr` (a name's natural sort key). */
+  readonly sortExpr?: string;
 }
 
 export interface KindDef {
@@ -35,6 +37,14 @@ function f(
   return { name, expr, type, label: label ?? humanize(name), ...extra };
 }
 
+/**
+ * The name of the entity aliased `alias`, sorted as people read names (VM2 before VM10) by the
+ * key the writer stores beside it (migration natural-sort).
+ */
+function named(name: string, alias: string, label?: string): FieldDef {
+  return { ...f(name, `${alias}.name`, 'text', label), sortExpr: `${alias}.name_key` };
+}
+
 function humanize(name: string): string {
   const s = name.replace(/([A-Z])/g, ' $1').toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -53,7 +63,7 @@ const relatedFrom = (kind: string, to: string, table: string): string =>
 const common = (a: string): FieldDef[] => [
   f('endpoint', 'e.name', 'text'),
   f('id', `${a}.native_id`, 'text', 'ID'),
-  f('name', `${a}.name`, 'text'),
+  named('name', a),
 ];
 const seen = (a: string): FieldDef[] => [
   f('firstSeen', `${a}.first_seen`, 'time'),
@@ -71,11 +81,11 @@ export const KINDS: Record<QueryKind, KindDef> = {
       ...common('v'),
       f('powerState', 'v.power_state', 'enum', 'Power state', { values: POWER }),
       f('connectionState', 'v.connection_state', 'text'),
-      f('datacenter', 'dc.name'),
+      named('datacenter', 'dc'),
       // Copied onto the VM row by triggers (migration vm-sort-search): sorted through an index.
       f('cluster', 'v.cluster_name'),
       f('host', 'v.host_name'),
-      f('resourcePool', 'rp.name'),
+      named('resourcePool', 'rp'),
       f('folder', 'v.folder_path'),
       f('guestOs', 'v.guest_os', 'text', 'Guest OS'),
       f('guestOsRunning', 'v.guest_os_running', 'text', 'Guest OS (tools)'),
@@ -124,8 +134,8 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'h',
     fields: [
       ...common('h'),
-      f('datacenter', 'dc.name'),
-      f('cluster', 'c.name'),
+      named('datacenter', 'dc'),
+      named('cluster', 'c'),
       f('connectionState', 'h.connection_state', 'enum', 'Connection', {
         values: ['connected', 'disconnected', 'notResponding'],
       }),
@@ -164,7 +174,7 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'c',
     fields: [
       ...common('c'),
-      f('datacenter', 'dc.name'),
+      named('datacenter', 'dc'),
       f('haEnabled', 'c.ha_enabled', 'bool', 'HA'),
       f('drsEnabled', 'c.drs_enabled', 'bool', 'DRS'),
       f('drsBehavior', 'c.drs_behavior', 'text', 'DRS behavior'),
@@ -195,7 +205,7 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'd',
     fields: [
       ...common('d'),
-      f('datacenter', 'dc.name'),
+      named('datacenter', 'dc'),
       f('type', 'd.type'),
       f('capacityBytes', 'd.capacity_bytes', 'number', 'Capacity', { unit: 'bytes' }),
       f('freeBytes', 'd.free_bytes', 'number', 'Free', { unit: 'bytes' }),
@@ -234,7 +244,7 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'n',
     fields: [
       ...common('n'),
-      f('datacenter', 'dc.name'),
+      named('datacenter', 'dc'),
       f('networkType', 'n.network_type', 'enum', 'Type', {
         values: ['standard', 'dvportgroup', 'dvswitch', 'opaque', 'hyperv-switch'],
       }),
@@ -258,8 +268,8 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'p',
     fields: [
       ...common('p'),
-      f('cluster', 'c.name'),
-      f('parent', 'pp.name'),
+      named('cluster', 'c'),
+      named('parent', 'pp'),
       f('cpuReservationMhz', 'p.cpu_reservation_mhz', 'number', 'CPU reservation', { unit: 'mhz' }),
       f('cpuLimitMhz', 'p.cpu_limit_mhz', 'number', 'CPU limit', { unit: 'mhz' }),
       f('memoryReservationMb', 'p.memory_reservation_mb', 'number', 'Memory reservation', {
@@ -288,7 +298,7 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 's',
     fields: [
       ...common('s'),
-      f('vm', 'v.name', 'text', 'VM'),
+      named('vm', 'v', 'VM'),
       f('vmId', 's.vm_id', 'text', 'VM ID'),
       f('parentId', 's.parent_id', 'text', 'Parent'),
       f('description', 's.description'),
@@ -307,14 +317,14 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'k',
     fields: [
       ...common('k'),
-      f('vm', 'v.name', 'text', 'VM'),
+      named('vm', 'v', 'VM'),
       f('vmId', 'k.vm_id', 'text', 'VM ID'),
       f('label', 'k.label'),
       f('capacityBytes', 'k.capacity_bytes', 'number', 'Capacity', { unit: 'bytes' }),
       f('thin', 'k.thin', 'bool'),
       f('diskMode', 'k.disk_mode', 'text', 'Mode'),
       f('fileName', 'k.file_name', 'text', 'File'),
-      f('datastore', 'd.name'),
+      named('datastore', 'd'),
       f('controller', 'k.controller'),
       ...seen('k'),
     ],
@@ -326,7 +336,7 @@ export const KINDS: Record<QueryKind, KindDef> = {
     live: 'n',
     fields: [
       ...common('n'),
-      f('vm', 'v.name', 'text', 'VM'),
+      named('vm', 'v', 'VM'),
       f('vmId', 'n.vm_id', 'text', 'VM ID'),
       f('label', 'n.label'),
       f('adapterType', 'n.adapter_type', 'text', 'Adapter'),

@@ -212,7 +212,10 @@ export async function queryInventory(
   const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
   const sorts = q.sort.length > 0 ? q.sort : [def.defaultSort];
   const sortFields = sorts.map((s) => ({ field: fieldOf(def, q.kind, s.field), desc: s.desc }));
-  const orderParts = sortFields.map((s) => sql.raw(`${s.field.expr} ${s.desc ? 'DESC' : 'ASC'}`));
+  const sortExprOf = (field: FieldDef): string => field.sortExpr ?? field.expr;
+  const orderParts = sortFields.map((s) =>
+    sql.raw(`${sortExprOf(s.field)} ${s.desc ? 'DESC' : 'ASC'}`),
+  );
   // A stable tiebreak keeps pages from overlapping when the sort key repeats.
   const idField = def.fields.find((x) => x.name === 'id');
   if (idField) orderParts.push(sql.raw(idField.expr));
@@ -239,7 +242,10 @@ export async function queryInventory(
       ? def.fields.filter((x) => x.name === 'endpoint' || x.name === 'tags').map((x) => x.expr)
       : []),
   ];
-  const ordering = [...sortFields.map((s) => s.field.expr), ...(idField ? [idField.expr] : [])];
+  const ordering = [
+    ...sortFields.map((s) => sortExprOf(s.field)),
+    ...(idField ? [idField.expr] : []),
+  ];
   const lean = sql.raw(leanFrom(def.from, [...filtering, ...ordering]));
   const base = baseAlias(def.from);
   const searching = q.search !== undefined && q.search.trim() !== '';

@@ -16,7 +16,9 @@ import type { ChangeLogTable, Database } from '../store/schema.js';
 import { columnOf, tableOf } from '../store/schema.js';
 import type { ColumnValue } from '../store/columns.js';
 import { encodeField } from '../store/columns.js';
+import { prepared } from '../store/prepared.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
+import { naturalKey } from './natural-key.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -57,7 +59,10 @@ interface TypeSpec {
   /** The fields stored in columns of the entity's table. */
   readonly fields: readonly FieldOf[];
   readonly relations: readonly RelationOf[];
-  /** INSERT of a whole row: endpoint, native id, name, every field, first/last seen, deleted. */
+  /**
+   * INSERT of a whole row: endpoint, native id, name and its natural sort key (`name_key`, which
+   * every entity table has since migration natural-sort), every field, first/last seen, deleted.
+   */
   readonly insertSql: string;
 }
 
@@ -75,6 +80,7 @@ const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
       'endpoint_id',
       'native_id',
       'name',
+      'name_key',
       ...fields.map((f) => f.column),
       'first_seen',
       'last_seen',
@@ -104,23 +110,6 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** Prepared statements per connection, by SQL text: a sync runs the same few thousands of times. */
-const PREPARED = new WeakMap<Sqlite, Map<string, BetterSqlite3.Statement>>();
-/** Bound on one connection's cache (UPDATEs vary with the columns they set). */
-const MAX_PREPARED = 256;
-
-function prepared(sqlite: Sqlite, sql: string): BetterSqlite3.Statement {
-  let cache = PREPARED.get(sqlite);
-  if (!cache) PREPARED.set(sqlite, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) {
-    if (cache.size >= MAX_PREPARED) cache.clear();
-    stmt = sqlite.prepare(sql);
-    cache.set(sql, stmt);
-  }
-  return stmt;
 }
 
 const CHANGE_SQL = `INSERT INTO change_log (at, sync_run_id, endpoint_id, entity_type, entity_id, entity_name, kind, field, old_value, new_value, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -253,7 +242,7 @@ function writeEntities(
       const user = userOf(type, e.id);
       if (!old) {
         // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
-        const params: ColumnValue[] = [ep, e.id, e.name];
+        const params: ColumnValue[] = [ep, e.id, e.name, naturalKey(e.name)];
         for (const f of spec.fields) {
           const v = full || f.field in fields ? fields[f.field] : undefined;
           params.push(encodeField(v, f.spec, `${type}.${f.field}`));
@@ -281,6 +270,8 @@ function writeEntities(
       if (old['name'] !== e.name) {
         columns.push('name');
         values.push(e.name);
+        columns.push('name_key');
+        values.push(naturalKey(e.name));
         changed = true;
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
@@ -340,11 +331,10 @@ function writeEntities(
     );
     for (const id of deleteIds) softDelete.run(at, ep, id);
     for (const part of chunks(deleteIds)) {
-      sqlite
-        .prepare(
-          `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
-        )
-        .run(ep, ...part, `${type}.%`);
+      prepared(
+        sqlite,
+        `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
+      ).run(ep, ...part, `${type}.%`);
     }
     if (full) {
       // Everything the collection saw is alive now; one statement instead of a row each. Rows

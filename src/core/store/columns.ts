@@ -103,11 +103,22 @@ export function decodeRow<T extends EntityType>(
   row: Readonly<Record<string, unknown>>,
 ): TypedFields<T> {
   const out: Record<string, FieldValue> = {};
-  for (const [field, spec] of fieldSpecsOf(type)) {
-    const column = snake(field);
-    if (column in row) out[field] = decodeField(row[column], spec.kind);
+  for (const [field, column, kind] of columnsOf(type)) {
+    if (column in row) out[field] = decodeField(row[column], kind);
   }
   return out as TypedFields<T>;
+}
+
+/** Each type's fields with their column names, worked out once (readers decode 100,000 rows). */
+const COLUMNS = new Map<EntityType, readonly (readonly [string, string, FieldKind])[]>();
+
+function columnsOf(type: EntityType): readonly (readonly [string, string, FieldKind])[] {
+  let list = COLUMNS.get(type);
+  if (!list) {
+    list = fieldSpecsOf(type).map(([field, spec]) => [field, snake(field), spec.kind] as const);
+    COLUMNS.set(type, list);
+  }
+  return list;
 }
 
 /** A JSON list of strings stored outside the entity tables (endpoint tags); [] when unreadable. */

@@ -139,6 +139,7 @@ export async function runSync(
       const ctx: CollectContext = {
         signal: opts.signal,
         log,
+        watchNext: opts.watch === true,
         progress: (p) =>
           emit({
             runId,

@@ -180,6 +180,11 @@ class VsphereCollector implements Collector {
   /** moref value → entity keys it produced (the VM itself, its disks, NICs and snapshots). */
   private readonly producedBy = new Map<string, string[]>();
   private lastEventAt: string | null = null;
+  /**
+   * The watch's property collector and the version its first update set (the full read of a
+   * collectFull told `watchNext`) ended at; watch() goes on from there.
+   */
+  private started: { readonly pc: MoRef; readonly version: string } | null = null;
   private readonly seenEventKeys = new Set<string>();
 
   constructor(
@@ -243,6 +248,7 @@ class VsphereCollector implements Collector {
     this.emitted.clear();
     this.producedBy.clear();
     this.baseline = null;
+    await this.dropStarted();
 
     if (sc.customFieldsManager) {
       try {
@@ -293,74 +299,79 @@ class VsphereCollector implements Collector {
     // dropped (the views before it hold every object a VM refers to). Keyed by moref, so an
     // object handed over twice by a retried call is mapped once.
     const vms = new Map<string, CollectedEntity[]>();
-    const maxObjects = this.opts.maxObjects ?? 1000;
-    const firstGeneration = this.client.sessionGeneration;
-    for (const { phase, types } of VIEW_TYPES) {
-      const viewType = types[0] ?? 'ManagedEntity';
-      const readView = async (): Promise<void> => {
-        const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
-        this.views.push({ viewType, view });
-        const [content] = await this.client.retrieveProps([view], ['view'], { signal });
-        const members = arr(content?.props.get('view'));
-        const total = members.length;
-        const seen = new Set<string>();
-        ctx.progress({ phase, done: 0, total });
-        const mapNow = viewType === 'VirtualMachine';
-        const onObject = (o: ObjectContent): void => {
-          // Deleted between listing and reading (only when reading by reference).
-          if (o.props.size === 0 && o.missing.some((m) => m.fault === 'ManagedObjectNotFound'))
-            return;
-          if (mapNow && o.obj.type === 'VirtualMachine') {
-            vms.set(o.obj.value, mapObject(this.cache, { ref: o.obj, props: o.props }));
+    if (ctx.watchNext) {
+      // Watched next: the full read is the watch's first update set (see readAsFirstUpdate).
+      await this.readAsFirstUpdate(ctx);
+    } else {
+      const maxObjects = this.opts.maxObjects ?? 1000;
+      const firstGeneration = this.client.sessionGeneration;
+      for (const { phase, types } of VIEW_TYPES) {
+        const viewType = types[0] ?? 'ManagedEntity';
+        const readView = async (): Promise<void> => {
+          const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
+          this.views.push({ viewType, view });
+          const [content] = await this.client.retrieveProps([view], ['view'], { signal });
+          const members = arr(content?.props.get('view'));
+          const total = members.length;
+          const seen = new Set<string>();
+          ctx.progress({ phase, done: 0, total });
+          const mapNow = viewType === 'VirtualMachine';
+          const onObject = (o: ObjectContent): void => {
+            // Deleted between listing and reading (only when reading by reference).
+            if (o.props.size === 0 && o.missing.some((m) => m.fault === 'ManagedObjectNotFound'))
+              return;
+            if (mapNow && o.obj.type === 'VirtualMachine') {
+              vms.set(o.obj.value, mapObject(this.cache, { ref: o.obj, props: o.props }));
+            } else {
+              this.cache.put(o.obj, o.props);
+            }
+            if (seen.has(o.obj.value)) return;
+            seen.add(o.obj.value);
+            if (seen.size % PROGRESS_EVERY === 0) ctx.progress({ phase, done: seen.size, total });
+          };
+          const slice = this.opts.vmSlice ?? VM_SLICE;
+          if (mapNow && total > slice) {
+            // The bulk of the bytes: slices read two at a time, so the server builds one answer
+            // while this process parses the other.
+            const refs = members.map((m) => ref(m)).filter((r): r is MoRef => r !== null);
+            await this.client.retrieveConcurrent(
+              objectListSpecXmls(sc.about.apiVersion, 'VirtualMachine', refs, slice),
+              maxObjects,
+              onObject,
+              { signal, concurrency: this.opts.concurrency ?? 2, prune: PRUNED },
+            );
           } else {
-            this.cache.put(o.obj, o.props);
+            await this.client.retrieveEach(this.specFor(viewType, view), maxObjects, onObject, {
+              signal,
+              prune: PRUNED,
+            });
           }
-          if (seen.has(o.obj.value)) return;
-          seen.add(o.obj.value);
-          if (seen.size % PROGRESS_EVERY === 0) ctx.progress({ phase, done: seen.size, total });
+          if (seen.size % PROGRESS_EVERY !== 0 || seen.size === 0)
+            ctx.progress({ phase, done: seen.size, total });
         };
-        const slice = this.opts.vmSlice ?? VM_SLICE;
-        if (mapNow && total > slice) {
-          // The bulk of the bytes: slices read two at a time, so the server builds one answer
-          // while this process parses the other.
-          const refs = members.map((m) => ref(m)).filter((r): r is MoRef => r !== null);
-          await this.client.retrieveConcurrent(
-            objectListSpecXmls(sc.about.apiVersion, 'VirtualMachine', refs, slice),
-            maxObjects,
-            onObject,
-            { signal, concurrency: this.opts.concurrency ?? 2, prune: PRUNED },
+        const generation = this.client.sessionGeneration;
+        try {
+          await readView();
+        } catch (e) {
+          // The session was re-established under us, and the view died with the old one: once more.
+          const authFailure =
+            e instanceof AppError && (e.code === 'NOT_AUTHENTICATED' || e.code === 'INVALID_LOGIN');
+          if (isCancel(e, signal) || authFailure || this.client.sessionGeneration === generation)
+            throw e;
+          ctx.log.info(
+            { phase },
+            'vSphere session renewed during collection; reading the view again',
           );
-        } else {
-          await this.client.retrieveEach(this.specFor(viewType, view), maxObjects, onObject, {
-            signal,
-            prune: PRUNED,
-          });
+          await readView();
         }
-        if (seen.size % PROGRESS_EVERY !== 0 || seen.size === 0)
-          ctx.progress({ phase, done: seen.size, total });
-      };
-      const generation = this.client.sessionGeneration;
-      try {
-        await readView();
-      } catch (e) {
-        // The session was re-established under us, and the view died with the old one: once more.
-        const authFailure =
-          e instanceof AppError && (e.code === 'NOT_AUTHENTICATED' || e.code === 'INVALID_LOGIN');
-        if (isCancel(e, signal) || authFailure || this.client.sessionGeneration === generation)
-          throw e;
-        ctx.log.info(
-          { phase },
-          'vSphere session renewed during collection; reading the view again',
-        );
-        await readView();
       }
-    }
-    if (this.client.sessionGeneration !== firstGeneration) {
-      // Views of the lost session are gone: make fresh ones for watch (no data read again).
-      this.views = [];
-      for (const { types } of VIEW_TYPES) {
-        const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
-        this.views.push({ viewType: types[0] ?? 'ManagedEntity', view });
+      if (this.client.sessionGeneration !== firstGeneration) {
+        // Views of the lost session are gone: make fresh ones for watch (no data read again).
+        this.views = [];
+        for (const { types } of VIEW_TYPES) {
+          const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
+          this.views.push({ viewType: types[0] ?? 'ManagedEntity', view });
+        }
       }
     }
 
@@ -390,6 +401,70 @@ class VsphereCollector implements Collector {
     const samples = samplesFrom(this.cache, now, entities);
     this.ready = true;
     return { about: aboutOf(sc.about), entities, events, samples };
+  }
+
+  /** Destroys a watch's property collector that no watch() took over (and its filters). */
+  private async dropStarted(): Promise<void> {
+    const started = this.started;
+    this.started = null;
+    if (started)
+      await this.client
+        .destroyPropertyCollector(started.pc, { timeoutMs: 5_000 })
+        .catch(() => undefined);
+  }
+
+  /**
+   * The watch's filters on `pc`. Two: the VMs, and everything else. Not one: vcsim 0.24 panics
+   * matching a modify of a just-destroyed VM against another type's propSet. Not one per view
+   * either: vcsim re-collects every filter of the collector once per filter for each modified
+   * object, so its cost per update grows with the square of the filter count (9 filters made a
+   * power-off take ~1.6 s to arrive at 1,000 VMs); a real vCenter does not care.
+   */
+  private async createWatchFilters(pc: MoRef, signal: AbortSignal): Promise<void> {
+    const vms = this.views.filter((v) => v.viewType === 'VirtualMachine');
+    const rest = this.views.filter((v) => v.viewType !== 'VirtualMachine');
+    for (const group of [vms, rest]) {
+      if (group.length === 0) continue;
+      await this.client.createFilter(
+        pc,
+        viewsSpecXml(this.client.serviceContent.about.apiVersion, group),
+        { signal },
+      );
+    }
+  }
+
+  /**
+   * The full read of a collection that a watch follows: the watch's own filters, created now,
+   * and their first update set (every object with every property, streamed into the cache) read
+   * as the inventory. The watch then starts from the version it ended at, so it never reads the
+   * whole inventory a second time. Raw VM properties stay in the cache (a watch keeps them).
+   */
+  private async readAsFirstUpdate(ctx: CollectContext): Promise<void> {
+    const signal = ctx.signal;
+    const sc = this.client.serviceContent;
+    for (const { types } of VIEW_TYPES) {
+      const view = await this.client.createContainerView(sc.rootFolder, types, { signal });
+      this.views.push({ viewType: types[0] ?? 'ManagedEntity', view });
+    }
+    const pc = await this.client.createPropertyCollector({ signal });
+    this.started = { pc, version: '' };
+    await this.createWatchFilters(pc, signal);
+    const acc: UpdateAccumulator = { touched: new Set(), removedKeys: [], structural: false };
+    let version = '';
+    let done = 0;
+    ctx.progress({ phase: 'inventory', done });
+    for (;;) {
+      // maxWait 0: the first update set is there at once; a truncated one continues at once.
+      const us = await this.client.waitForUpdatesEx(pc, version, 0, { signal }, (u) => {
+        this.applyObjectUpdate(u, acc);
+        if (++done % PROGRESS_EVERY === 0) ctx.progress({ phase: 'inventory', done });
+      });
+      if (!us) break;
+      version = str(us['version']) ?? version;
+      if (us['truncated'] !== true && str(us['truncated']) !== 'true') break;
+    }
+    ctx.progress({ phase: 'inventory', done });
+    this.started = { pc, version };
   }
 
   private async readEvents(ctx: CollectContext, since: string): Promise<CollectedEvent[]> {
@@ -512,24 +587,14 @@ class VsphereCollector implements Collector {
       for (const [id, mapped] of this.baseline) this.remember(id, mapped);
       this.baseline = null;
     }
-    const pc = await this.client.createPropertyCollector({ signal });
+    const started = this.started;
+    this.started = null;
+    const pc = started?.pc ?? (await this.client.createPropertyCollector({ signal }));
     try {
-      // Two filters: the VMs, and everything else. Not one: vcsim 0.24 panics matching a modify
-      // of a just-destroyed VM against another type's propSet. Not one per view either: vcsim
-      // re-collects every filter of the collector once per filter for each modified object, so
-      // its cost per update grows with the square of the filter count (9 filters made a
-      // power-off take ~1.6 s to arrive at 1,000 VMs); a real vCenter does not care.
-      const vms = this.views.filter((v) => v.viewType === 'VirtualMachine');
-      const rest = this.views.filter((v) => v.viewType !== 'VirtualMachine');
-      for (const group of [vms, rest]) {
-        if (group.length === 0) continue;
-        await this.client.createFilter(
-          pc,
-          viewsSpecXml(this.client.serviceContent.about.apiVersion, group),
-          { signal },
-        );
-      }
-      let version = '';
+      // Filters made by the full read already delivered their first update set: go on from its
+      // version instead of reading the whole inventory again.
+      if (!started) await this.createWatchFilters(pc, signal);
+      let version = started?.version ?? '';
       let lastEventPoll = Date.now();
       const maxWait = this.opts.maxWaitSeconds ?? 2;
       while (!signal.aborted) {
@@ -571,6 +636,7 @@ class VsphereCollector implements Collector {
 
   async dispose(): Promise<void> {
     this.baseline = null;
+    await this.dropStarted();
     await this.client.dispose();
   }
 }

@@ -1,44 +1,11 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../sqlite.js';
 import { MIGRATIONS } from './index.js';
+import { legacyStore } from '../../../../tests/helpers/migrations.js';
 
 const NAME = '2026-12-03T0100-relations-only';
 const AT = '2026-11-30T10:00:00.000Z';
-
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'infrascope-relations-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A store file at the schema just before this migration. */
-async function previousSchemaStore(file: string): Promise<void> {
-  const all = Object.keys(MIGRATIONS);
-  const before = all.filter((m) => m < NAME);
-  // This migration is known, and every one before it runs first (later ones are not needed).
-  expect(all).toContain(NAME);
-  expect(before).toEqual(all.slice(0, all.indexOf(NAME)));
-  const db = new Kysely<unknown>({
-    dialect: new SqliteDialect({ database: new BetterSqlite3(file) }),
-  });
-  const migrator = new Migrator({
-    db,
-    provider: {
-      getMigrations: () =>
-        Promise.resolve(Object.fromEntries(before.map((m) => [m, MIGRATIONS[m]!]))),
-    },
-  });
-  const { error } = await migrator.migrateToLatest();
-  expect(error).toBeUndefined();
-  await db.destroy();
-}
 
 function columns(sqlite: BetterSqlite3.Database, table: string): string[] {
   return (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
@@ -48,15 +15,8 @@ function columns(sqlite: BetterSqlite3.Database, table: string): string[] {
 
 describe(`migration ${NAME}`, () => {
   it('backfills missing relation rows from the JSON columns, then drops the columns', async () => {
-    const file = join(dir, 'store.db');
-    await previousSchemaStore(file);
-    const old = new BetterSqlite3(file);
-    old
-      .prepare(
-        `INSERT INTO endpoint (id, name, kind, host, port, username, created_at, updated_at)
-         VALUES (1, 'vc', 'vcenter', 'vc.example.test', 443, 'u', ?, ?)`,
-      )
-      .run(AT, AT);
+    const { file, old, cleanup } = await legacyStore(NAME, AT);
+    onTestFinished(cleanup);
     const entity = (table: string, id: string, cols: Record<string, string | null>): void => {
       const names = Object.keys(cols);
       old
@@ -90,7 +50,8 @@ describe(`migration ${NAME}`, () => {
 
     const store = await openStore({ file });
     try {
-      expect(store.applied[0]).toBe(NAME);
+      // This migration and the ones after it, in order.
+      expect(store.applied).toEqual(Object.keys(MIGRATIONS).filter((m) => m >= NAME));
       const rows = store.sqlite
         .prepare('SELECT kind, from_id, to_id FROM relation ORDER BY kind, from_id, to_id')
         .all();

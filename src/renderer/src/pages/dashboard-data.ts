@@ -119,7 +119,7 @@ export function clusterUsage(hosts: readonly QueryRow[], top = 10): ClusterUsage
     .sort(
       (a, b) =>
         Math.max(b.cpuPercent, b.memoryPercent) - Math.max(a.cpuPercent, a.memoryPercent) ||
-        a.name.localeCompare(b.name),
+        a.name.localeCompare(b.name, undefined, { numeric: true }),
     )
     .slice(0, top);
 }
