@@ -324,6 +324,7 @@ export function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
   const usbDevices: UsbDevice[] = [];
   let nicCount = 0;
   let diskCount = 0;
+  let diskBytes = 0;
   let floppyConnected = false;
   let numMonitors: number | null = null;
   let videoRamKib: number | null = null;
@@ -335,6 +336,7 @@ export function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
     if (t === 'VirtualDisk') {
       diskCount++;
       const capBytes = num(d['capacityInBytes']) ?? mul(num(d['capacityInKB']), 1024);
+      diskBytes += capBytes ?? 0;
       const controller = controllerOf(d);
       const raw = backing?._type === 'VirtualDiskRawDiskMappingVer1BackingInfo';
       const io = d['storageIOAllocation'];
@@ -510,7 +512,9 @@ export function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
     cpuCount: num(p.get('config.hardware.numCPU')),
     coresPerSocket: num(p.get('config.hardware.numCoresPerSocket')),
     memoryMb: num(p.get('config.hardware.memoryMB')),
-    provisionedBytes: committed === null ? null : committed + (uncommitted ?? 0),
+    // Never below the disks' capacity (RVTools' rule: a thin disk's uncommitted space may lag).
+    provisionedBytes:
+      committed === null ? null : Math.max(committed + (uncommitted ?? 0), diskBytes),
     usedBytes: committed,
     uncommittedBytes: uncommitted,
     toolsStatus: str(p.get('guest.toolsStatus')),
