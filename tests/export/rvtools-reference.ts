@@ -119,6 +119,13 @@ export const RVTOOLS_HEADERS: Record<string, readonly string[]> = {
     'Certificate Expiry Date', 'Certificate Status', 'Certificate Subject', 'Object ID',
     'AutoDeploy.MachineIdentity', 'UUID', 'VI SDK Server', 'VI SDK UUID',
   ],
+  // A public RVTools CSV column list (CSV_HEADERS of an RVTools-shaped generator).
+  vSwitch: [
+    'Host', 'Datacenter', 'Cluster', 'Switch', '# Ports', 'Free Ports', 'Promiscuous Mode',
+    'Mac Changes', 'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy',
+    'Reverse Policy', 'Notify Switch', 'Rolling Order', 'Offload', 'TSO', 'Zero Copy Xmit', 'MTU',
+    'VI SDK Server', 'VI SDK UUID',
+  ],
   vPort: [
     'Host', 'Datacenter', 'Cluster', 'Port Group', 'Switch', 'VLAN', 'Promiscuous Mode', 'Mac Changes',
     'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy', 'Reverse Policy',
