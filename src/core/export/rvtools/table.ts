@@ -22,7 +22,9 @@ export type CellRead =
   /** True/False (also yes/no). */
   | 'bool'
   /** An Excel date or date text, stored as ISO 8601. */
-  | 'time';
+  | 'time'
+  /** vSphere's hardware version: RVTools writes `vmx-19` as 19; other text stays as it is. */
+  | 'hwVersion';
 
 /** A column that holds one field of the sheet's entity as it is (after unit conversion). */
 export interface FieldBinding {
