@@ -254,6 +254,8 @@ export const ENTITY_FIELDS = {
     guestDisks: j<readonly GuestDisk[]>({ volatile: true }),
     /** ManagedEntity.configStatus (gray/green/yellow/red). */
     configStatus: t(),
+    /** A Site Recovery Manager placeholder (config.managedBy: com.vmware.vcDr, placeholderVm). */
+    srmPlaceholder: b(),
     /** guest.guestState: running, notRunning, shuttingDown, resetting, standby, unknown. */
     guestState: t(),
     /** guestHeartbeatStatus (gray/green/yellow/red). */

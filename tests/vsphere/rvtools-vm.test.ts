@@ -39,6 +39,7 @@ const VM_PATHS = [
   'config.changeTrackingEnabled',
   'config.latencySensitivity',
   'config.files',
+  'config.managedBy',
   'guest.guestState',
   'guest.disk',
   'guestHeartbeatStatus',
@@ -200,6 +201,10 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         VM: p['name'],
         Powerstate: p['runtime.powerState'],
         Template: orNull(p['config.template']),
+        'SRM Placeholder': orNull(
+          get(p['config.managedBy'], 'extensionKey') === 'com.vmware.vcDr' &&
+            get(p['config.managedBy'], 'type') === 'placeholderVm',
+        ),
         'Config status': p['configStatus'],
         'Guest state': orNull(p['guest.guestState']),
         Heartbeat: orNull(p['guestHeartbeatStatus']),
@@ -227,7 +232,7 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         expect(val(r![header]), `${vm.moid} ${header}`).toEqual(want);
       }
       // Declared unavailable: written empty.
-      for (const header of ['SRM Placeholder', 'EnableUUID', 'Overall Cpu Readiness']) {
+      for (const header of ['EnableUUID', 'Overall Cpu Readiness', 'Boot Required']) {
         expect(r![header]?.t, header).toBe('e');
       }
     }

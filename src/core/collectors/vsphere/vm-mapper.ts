@@ -47,6 +47,7 @@ export function vmPropertyPaths(major: number, minor: number): readonly string[]
     'config.instanceUuid',
     'config.files',
     'config.annotation',
+    'config.managedBy',
     'config.latencySensitivity',
     'config.changeTrackingEnabled',
     'config.ftInfo',
@@ -285,6 +286,14 @@ function haSettings(cluster: RawObject | undefined, vmId: string): HaSettings | 
         : str(path(cfg, 'dasConfig.vmMonitoring')),
     ruleNames,
   };
+}
+
+/** SRM marks its placeholder VMs as managed by its extension, with the type `placeholderVm`. */
+function srmPlaceholder(managedBy: VimValue | undefined): boolean {
+  return (
+    str(path(managedBy, 'extensionKey')) === 'com.vmware.vcDr' &&
+    str(path(managedBy, 'type')) === 'placeholderVm'
+  );
 }
 
 /** A VM and its disks, NICs, snapshots and guest partitions. */
@@ -547,6 +556,7 @@ export function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
       freeBytes: num(path(gd, 'freeSpace')),
     })),
     configStatus: str(p.get('configStatus')),
+    srmPlaceholder: srmPlaceholder(p.get('config.managedBy')),
     guestState: str(p.get('guest.guestState')),
     heartbeat: str(p.get('guestHeartbeatStatus')),
     suspendTime: str(p.get('runtime.suspendTime')),

@@ -10,6 +10,7 @@ export interface VmCtx {
   readonly name: string;
   readonly powerState: string | null;
   readonly template: boolean | null;
+  readonly srmPlaceholder: boolean | null;
   readonly annotation: string | null;
   /** Custom attribute values by name (columns after Annotation on every VM sheet). */
   readonly custom: Readonly<Record<string, FieldValue>> | null;
@@ -120,6 +121,7 @@ function gather(wb: WorkbookData): VmFacts {
       name: v.name,
       powerState: intern(str(f['powerState'])),
       template: bool(f['isTemplate']),
+      srmPlaceholder: bool(f['srmPlaceholder']),
       annotation: intern(str(f['annotation'])),
       custom:
         ca && typeof ca === 'object' && !Array.isArray(ca)

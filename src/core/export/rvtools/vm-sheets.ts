@@ -17,8 +17,7 @@ import { vmFacts } from './vm-facts.js';
 type Ctx<T> = (row: T) => VmCtx | undefined;
 
 const NOT_COLLECTED = 'not collected';
-const SRM =
-  'not collected: vSphere marks SRM placeholders in config.managedBy, which the collector does not read';
+const SRM = 'config.managedBy is com.vmware.vcDr / placeholderVm';
 const UNDOCUMENTED = 'RVTools does not document what it writes here; not guessed';
 const SORT = 'RVTools’ own row order key; no vSphere property';
 
@@ -91,7 +90,7 @@ function vmHead<T>(ctx: Ctx<T>, template = true): RvColumn<T>[] {
     ...(template
       ? [
           col<T>('Template', 'bool', 'config.template', (r) => ctx(r)?.template),
-          none<T>('SRM Placeholder', 'bool', SRM),
+          col<T>('SRM Placeholder', 'bool', SRM, (r) => ctx(r)?.srmPlaceholder),
         ]
       : []),
   ];
@@ -178,7 +177,7 @@ const vInfo = sheet<EntityRecord>({
         aliases: ['Power State', 'Power state'],
       }),
       field('Template', 'isTemplate', 'bool', 'config.template'),
-      none('SRM Placeholder', 'bool', SRM),
+      field('SRM Placeholder', 'srmPlaceholder', 'bool', SRM),
       field('Config status', 'configStatus', 'text', 'configStatus'),
       field('DNS Name', 'guestHostname', 'text', 'guest.hostName', { width: 28 }),
       field('Connection state', 'connectionState', 'text', 'runtime.connectionState'),

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
  */
 const STATEMENTS = [
   'ALTER TABLE vm ADD COLUMN config_status TEXT',
+  'ALTER TABLE vm ADD COLUMN srm_placeholder INTEGER',
   'ALTER TABLE vm ADD COLUMN guest_state TEXT',
   'ALTER TABLE vm ADD COLUMN heartbeat TEXT',
   'ALTER TABLE vm ADD COLUMN suspend_time TEXT',
