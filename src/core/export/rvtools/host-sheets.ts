@@ -1,4 +1,5 @@
-import type { EntityRecord, SourceEndpoint } from '../records.js';
+import type { EntityRecord, RecordOf, SourceEndpoint } from '../records.js';
+import { fieldOf } from '../records.js';
 import { records } from '../source.js';
 import type { AnySheet, RvColumn, WorkbookData } from './table.js';
 import { bool, col, ids, mib, none, num, ratio, sdkUuid, serverType, sheet, str } from './table.js';
@@ -9,10 +10,7 @@ import { vmFacts } from './vm-facts.js';
  * vPort, dvSwitch, dvPort, vDatastore.
  */
 
-const f = (r: EntityRecord, name: string): ReturnType<typeof str> | number | boolean | null => {
-  const v = r.fields[name];
-  return v === undefined || (typeof v === 'object' && v !== null) ? null : v;
-};
+const f = fieldOf;
 
 /** The two columns every non-VM sheet ends with. */
 function sdkTail<T>(ep: (row: T) => SourceEndpoint): RvColumn<T>[] {
@@ -69,17 +67,17 @@ const vSource = sheet<SourceEndpoint>({
   ],
 });
 
-function rpPath(wb: WorkbookData, r: EntityRecord): string {
+function rpPath(wb: WorkbookData, r: RecordOf<'resourcePool'>): string {
   const parts = [r.name];
-  let cur: EntityRecord | undefined = r;
+  let cur: RecordOf<'resourcePool'> | undefined = r;
   for (let i = 0; i < 64 && cur; i++) {
-    cur = wb.lookups.record(r.ep, 'resourcePool', cur.fields['parentId']);
+    cur = wb.lookups.record(r.ep, 'resourcePool', f(cur, 'parentId'));
     if (cur) parts.unshift(cur.name);
   }
   return `/${parts.join('/')}`;
 }
 
-const vRP = sheet<EntityRecord>({
+const vRP = sheet<RecordOf<'resourcePool'>>({
   name: 'vRP',
   entity: 'resourcePool',
   count: (wb) => wb.count('resourcePool'),
@@ -143,7 +141,7 @@ const vRP = sheet<EntityRecord>({
   },
 });
 
-const vCluster = sheet<EntityRecord>({
+const vCluster = sheet<RecordOf<'cluster'>>({
   name: 'vCluster',
   entity: 'cluster',
   count: (wb) => wb.count('cluster'),
@@ -210,7 +208,7 @@ const vCluster = sheet<EntityRecord>({
   ],
 });
 
-const vHost = sheet<EntityRecord>({
+const vHost = sheet<RecordOf<'host'>>({
   name: 'vHost',
   entity: 'host',
   count: (wb) => wb.count('host'),
@@ -218,8 +216,8 @@ const vHost = sheet<EntityRecord>({
   columns: (wb) => {
     const { lookups } = wb;
     const { hostAgg } = vmFacts(wb);
-    const agg = (h: EntityRecord): ReturnType<typeof hostAgg.get> => hostAgg.get(h.ep, h.id);
-    const cores = (h: EntityRecord): number | null => num(f(h, 'cpuCores'));
+    const agg = (h: RecordOf<'host'>): ReturnType<typeof hostAgg.get> => hostAgg.get(h.ep, h.id);
+    const cores = (h: RecordOf<'host'>): number | null => num(f(h, 'cpuCores'));
     return [
       col('Host', 'text', 'name', (r) => r.name, { width: 28 }),
       col('Datacenter', 'text', 'the host’s datacenter', (r) =>
@@ -316,8 +314,10 @@ const vHost = sheet<EntityRecord>({
   },
 });
 
+type Network = RecordOf<'network'>;
+
 interface Networks {
-  readonly dvPortgroups: EntityRecord[];
+  readonly dvPortgroups: Network[];
   readonly dvSwitches: DvSwitch[];
   readonly switchRows: HostNetwork[];
   readonly portRows: HostNetwork[];
@@ -331,8 +331,8 @@ interface DvSwitch {
 }
 /** A network as one host sees it (vSwitch and vPort list one row per host). */
 interface HostNetwork {
-  readonly n: EntityRecord;
-  readonly host: EntityRecord | undefined;
+  readonly n: Network;
+  readonly host: RecordOf<'host'> | undefined;
   readonly hostId: string;
 }
 
@@ -340,7 +340,7 @@ function networks(wb: WorkbookData): Networks {
   return wb.memo('networks', () => {
     const { lookups } = wb;
     const all = [...records(wb.source, 'network')];
-    const dvPortgroups = all.filter((n) => n.fields['networkType'] === 'distributedPortgroup');
+    const dvPortgroups = all.filter((n) => f(n, 'networkType') === 'distributedPortgroup');
     const byId = new Map<SourceEndpoint, Map<string, DvSwitch>>();
     for (const pg of dvPortgroups) {
       const id = str(f(pg, 'switchId'));
@@ -358,19 +358,17 @@ function networks(wb: WorkbookData): Networks {
         };
         m.set(id, sw);
       }
-      for (const h of ids(pg.fields['hostIds'])) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
+      for (const h of ids(f(pg, 'hostIds'))) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
     }
-    const perHost = (n: EntityRecord): HostNetwork[] =>
-      ids(n.fields['hostIds']).map((h) => ({
+    const perHost = (n: Network): HostNetwork[] =>
+      ids(f(n, 'hostIds')).map((h) => ({
         n,
         host: lookups.record(n.ep, 'host', h),
         hostId: h,
       }));
     // Hyper-V virtual switches, one row per host that has the switch (RVTools' vSwitch).
-    const switchRows = all
-      .filter((n) => n.fields['networkType'] === 'hyperv-switch')
-      .flatMap(perHost);
-    const portRows = all.filter((n) => n.fields['networkType'] === 'standard').flatMap(perHost);
+    const switchRows = all.filter((n) => f(n, 'networkType') === 'hyperv-switch').flatMap(perHost);
+    const portRows = all.filter((n) => f(n, 'networkType') === 'standard').flatMap(perHost);
     return {
       dvPortgroups,
       dvSwitches: [...byId.values()].flatMap((m) => [...m.values()]),
@@ -454,7 +452,7 @@ const dvSwitch = sheet<DvSwitch>({
   ],
 });
 
-const dvPort = sheet<EntityRecord>({
+const dvPort = sheet<RecordOf<'network'>>({
   name: 'dvPort',
   count: (wb) => networks(wb).dvPortgroups.length,
   rows: (wb) => networks(wb).dvPortgroups,
@@ -473,14 +471,14 @@ const dvPort = sheet<EntityRecord>({
   ],
 });
 
-const vDatastore = sheet<EntityRecord>({
+const vDatastore = sheet<RecordOf<'datastore'>>({
   name: 'vDatastore',
   entity: 'datastore',
   count: (wb) => wb.count('datastore'),
   rows: (wb) => records(wb.source, 'datastore'),
   columns: (wb) => {
     const { dsVms } = vmFacts(wb);
-    const inUse = (r: EntityRecord): number | null => {
+    const inUse = (r: RecordOf<'datastore'>): number | null => {
       const cap = num(f(r, 'capacityBytes'));
       const free = num(f(r, 'freeBytes'));
       return cap === null || free === null ? null : cap - free;
@@ -509,13 +507,13 @@ const vDatastore = sheet<EntityRecord>({
       col('Free %', 'pct', 'freeSpace / capacity', (r) =>
         ratio(num(f(r, 'freeBytes')), num(f(r, 'capacityBytes'))),
       ),
-      col('# Hosts', 'int', 'count of host[]', (r) => ids(r.fields['hostIds']).length),
+      col('# Hosts', 'int', 'count of host[]', (r) => ids(f(r, 'hostIds')).length),
       col(
         'Hosts',
         'text',
         'host[].key → name',
         (r) =>
-          ids(r.fields['hostIds'])
+          ids(f(r, 'hostIds'))
             .map((h) => wb.lookups.name(r.ep, 'host', h) ?? h)
             .join(', ') || null,
         { width: 40 },

@@ -1,5 +1,6 @@
 import type { CdDrive, FieldValue, UsbDevice } from '../../../shared/entities.js';
 import type { SourceEndpoint } from '../records.js';
+import { fieldOf } from '../records.js';
 import { records } from '../source.js';
 import type { WorkbookData } from './table.js';
 import { EpMap, bool, ids, interner, num, str } from './table.js';
@@ -63,19 +64,19 @@ function gather(wb: WorkbookData): VmFacts {
   const { source, lookups } = wb;
   const diskBytes = new EpMap<number>();
   for (const d of records(source, 'vmDisk')) {
-    const vmId = d.fields['vmId'];
+    const vmId = fieldOf(d, 'vmId');
     if (typeof vmId !== 'string') continue;
     diskBytes.set(
       d.ep,
       vmId,
-      (diskBytes.get(d.ep, vmId) ?? 0) + (num(d.fields['capacityBytes']) ?? 0),
+      (diskBytes.get(d.ep, vmId) ?? 0) + (num(fieldOf(d, 'capacityBytes')) ?? 0),
     );
   }
   const partitionsByDisk = new EpMap<Map<number, string[]>>();
   for (const g of records(source, 'guestPartition')) {
-    const vmId = g.fields['vmId'];
-    const key = num(g.fields['diskKey']);
-    const path = str(g.fields['path']);
+    const vmId = fieldOf(g, 'vmId');
+    const key = num(fieldOf(g, 'diskKey'));
+    const path = str(fieldOf(g, 'path'));
     if (typeof vmId !== 'string' || key === null || path === null) continue;
     let byKey = partitionsByDisk.get(g.ep, vmId);
     if (!byKey) partitionsByDisk.set(g.ep, vmId, (byKey = new Map()));
@@ -91,55 +92,55 @@ function gather(wb: WorkbookData): VmFacts {
   const rpVms = new EpMap<number>();
   const intern = interner();
   for (const v of records(source, 'vm')) {
-    const f = v.fields;
-    const ca = f['customAttributes'];
+    const ca = fieldOf(v, 'customAttributes');
     if (ca && typeof ca === 'object' && !Array.isArray(ca)) {
       for (const k of Object.keys(ca)) customNames.add(k);
     }
-    const on = f['powerState'] === 'poweredOn';
-    const hostId = f['hostId'];
+    const on = fieldOf(v, 'powerState') === 'poweredOn';
+    const hostId = fieldOf(v, 'hostId');
     if (typeof hostId === 'string') {
       let agg = hostAgg.get(v.ep, hostId);
       if (!agg) hostAgg.set(v.ep, hostId, (agg = { vmsTotal: 0, vmsOn: 0, vcpusOn: 0, vramOn: 0 }));
       agg.vmsTotal++;
       if (on) {
         agg.vmsOn++;
-        agg.vcpusOn += num(f['cpuCount']) ?? 0;
-        agg.vramOn += num(f['memoryMb']) ?? 0;
+        agg.vcpusOn += num(fieldOf(v, 'cpuCount')) ?? 0;
+        agg.vramOn += num(fieldOf(v, 'memoryMb')) ?? 0;
       }
     }
-    for (const ds of ids(f['datastoreIds'])) {
+    for (const ds of ids(fieldOf(v, 'datastoreIds'))) {
       let agg = dsVms.get(v.ep, ds);
       if (!agg) dsVms.set(v.ep, ds, (agg = { total: 0, on: 0 }));
       agg.total++;
       if (on) agg.on++;
     }
-    const rp = f['resourcePoolId'];
+    const rp = fieldOf(v, 'resourcePoolId');
     if (typeof rp === 'string') rpVms.set(v.ep, rp, (rpVms.get(v.ep, rp) ?? 0) + 1);
     const ctx: VmCtx = {
       ep: v.ep,
       name: v.name,
-      powerState: intern(str(f['powerState'])),
-      template: bool(f['isTemplate']),
-      srmPlaceholder: bool(f['srmPlaceholder']),
-      annotation: intern(str(f['annotation'])),
+      powerState: intern(str(fieldOf(v, 'powerState'))),
+      template: bool(fieldOf(v, 'isTemplate')),
+      srmPlaceholder: bool(fieldOf(v, 'srmPlaceholder')),
+      annotation: intern(str(fieldOf(v, 'annotation'))),
       custom:
         ca && typeof ca === 'object' && !Array.isArray(ca)
           ? (ca as Readonly<Record<string, FieldValue>>)
           : null,
-      datacenter: lookups.name(v.ep, 'datacenter', f['datacenterId']),
-      cluster: lookups.name(v.ep, 'cluster', f['clusterId']),
-      host: lookups.name(v.ep, 'host', f['hostId']),
-      folder: intern(str(f['folderPath'])),
-      osConfig: intern(str(f['guestOs'])),
-      osTools: intern(str(f['guestOsRunning'])),
+      datacenter: lookups.name(v.ep, 'datacenter', fieldOf(v, 'datacenterId')),
+      cluster: lookups.name(v.ep, 'cluster', fieldOf(v, 'clusterId')),
+      host: lookups.name(v.ep, 'host', fieldOf(v, 'hostId')),
+      folder: intern(str(fieldOf(v, 'folderPath'))),
+      osConfig: intern(str(fieldOf(v, 'guestOs'))),
+      osTools: intern(str(fieldOf(v, 'guestOsRunning'))),
       id: v.id,
-      uuid: str(f['instanceUuid']),
+      uuid: str(fieldOf(v, 'instanceUuid')),
       server: v.ep.host,
     };
     vms.set(v.ep, v.id, ctx);
-    for (const device of devices(f['cdDrives'], readCd)) cdRows.push({ vm: ctx, device });
-    for (const device of devices(f['usbDevices'], readUsb)) usbRows.push({ vm: ctx, device });
+    for (const device of devices(fieldOf(v, 'cdDrives'), readCd)) cdRows.push({ vm: ctx, device });
+    for (const device of devices(fieldOf(v, 'usbDevices'), readUsb))
+      usbRows.push({ vm: ctx, device });
   }
   wb.check();
   const customs = [...customNames].sort((a, b) => a.localeCompare(b));

@@ -1,5 +1,11 @@
-import type { CdDrive, FieldValue, UsbDevice } from '../../../shared/entities.js';
-import type { EntityRecord } from '../records.js';
+import type {
+  CdDrive,
+  EntityFields,
+  EntityType,
+  FieldValue,
+  UsbDevice,
+} from '../../../shared/entities.js';
+import type { EntityRecord, RecordOf } from '../records.js';
 import { records } from '../source.js';
 import type { CellKind, CellValue } from '../xlsx-writer.js';
 import type { AnySheet, CellRead, RvColumn, WorkbookData } from './table.js';
@@ -107,7 +113,8 @@ const parentOf =
   (r) =>
     vmFacts(wb).vms.get(r.ep, r.fields['vmId']);
 
-const vmRows = (wb: WorkbookData): Iterable<EntityRecord> => records(wb.source, 'vm');
+type VmRecord = RecordOf<'vm'>;
+const vmRows = (wb: WorkbookData): Iterable<VmRecord> => records(wb.source, 'vm');
 const f = (r: EntityRecord, name: string): FieldValue | undefined => r.fields[name];
 
 /** `vmx-13` → 13 (RVTools writes the number); Hyper-V's `9.0` stays as it is. */
@@ -140,11 +147,11 @@ const KINDS: Record<CellRead, CellKind> = {
  */
 function field(
   header: string,
-  name: string,
+  name: EntityFields<'vm'>,
   read: CellRead,
   source: string,
   opts: { readonly width?: number; readonly aliases?: readonly string[] } = {},
-): RvColumn<EntityRecord> {
+): RvColumn<VmRecord> {
   const { width, aliases } = opts;
   return col(header, KINDS[read], source, (r) => READS[read](f(r, name)), {
     ...(width === undefined ? {} : { width }),
@@ -152,17 +159,26 @@ function field(
   });
 }
 
-/** A plain field column without an import binding (sheets the import does not read). */
-function plain(
+/**
+ * Plain field columns of records of type `E`, without an import binding (sheets the import does
+ * not read); the field names are checked against the model.
+ */
+function plainOf<E extends EntityType>(): (
   header: string,
-  name: string,
+  name: EntityFields<E>,
   read: CellRead,
   source: string,
-): RvColumn<EntityRecord> {
-  return col(header, KINDS[read], source, (r) => READS[read](f(r, name)));
+) => RvColumn<RecordOf<E>> {
+  return (header, name, read, source) =>
+    col(header, KINDS[read], source, (r) => READS[read](f(r, name)));
 }
+const vmCol = plainOf<'vm'>();
+const diskCol = plainOf<'vmDisk'>();
+const partitionCol = plainOf<'guestPartition'>();
+const nicCol = plainOf<'vmNic'>();
+const snapshotCol = plainOf<'snapshot'>();
 
-const vInfo = sheet<EntityRecord>({
+const vInfo = sheet<VmRecord>({
   name: 'vInfo',
   entity: 'vm',
   count: (wb) => wb.count('vm'),
@@ -225,15 +241,10 @@ const vInfo = sheet<EntityRecord>({
       field('CBT', 'cbtEnabled', 'bool', 'config.changeTrackingEnabled'),
       field('Primary IP Address', 'ipAddress', 'text', 'guest.ipAddress'),
       ...Array.from({ length: 8 }, (_, i) =>
-        col<EntityRecord>(
-          `Network #${i + 1}`,
-          'text',
-          'network (the VM’s networks, by name)',
-          (r) => {
-            const id = ids(f(r, 'networkIds'))[i];
-            return id === undefined ? null : (lookups.name(r.ep, 'network', id) ?? id);
-          },
-        ),
+        col<VmRecord>(`Network #${i + 1}`, 'text', 'network (the VM’s networks, by name)', (r) => {
+          const id = ids(f(r, 'networkIds'))[i];
+          return id === undefined ? null : (lookups.name(r.ep, 'network', id) ?? id);
+        }),
       ),
       field('Num Monitors', 'numMonitors', 'num', 'VirtualMachineVideoCard.numDisplays'),
       field('Video Ram KiB', 'videoRamKib', 'num', 'VirtualMachineVideoCard.videoRamSizeInKB'),
@@ -248,9 +259,9 @@ const vInfo = sheet<EntityRecord>({
       field('DAS protection', 'haProtected', 'bool', 'runtime.dasVmProtection.dasProtected'),
       field('FT State', 'ftState', 'text', 'runtime.faultToleranceState'),
       field('FT Role', 'ftRole', 'num', 'config.ftInfo.role'),
-      plain('FT Latency', 'ftLatencyStatus', 'text', 'summary.quickStats.ftLatencyStatus'),
-      plain('FT Bandwidth', 'ftBandwidthKbps', 'num', 'summary.quickStats.ftLogBandwidth'),
-      plain(
+      vmCol('FT Latency', 'ftLatencyStatus', 'text', 'summary.quickStats.ftLatencyStatus'),
+      vmCol('FT Bandwidth', 'ftBandwidthKbps', 'num', 'summary.quickStats.ftLogBandwidth'),
+      vmCol(
         'FT Sec. Latency',
         'ftSecondaryLatencyMs',
         'num',
@@ -271,7 +282,7 @@ const vInfo = sheet<EntityRecord>({
       field('In Use MiB', 'usedBytes', 'mib', 'summary.storage.committed', {
         aliases: ['In Use MB'],
       }),
-      plain('Unshared MiB', 'unsharedBytes', 'mib', 'summary.storage.unshared'),
+      vmCol('Unshared MiB', 'unsharedBytes', 'mib', 'summary.storage.unshared'),
       field(
         'HA Restart Priority',
         'haRestartPriority',
@@ -358,7 +369,7 @@ const vInfo = sheet<EntityRecord>({
 });
 
 /** vInfo's tail columns that hold one VM field: bound so the import reads them back. */
-const BOUND_TAIL: Readonly<Record<string, RvColumn<EntityRecord>>> = {
+const BOUND_TAIL: Readonly<Record<string, RvColumn<VmRecord>>> = {
   Annotation: field('Annotation', 'annotation', 'text', 'config.annotation', { width: 30 }),
   'OS according to the configuration file': field(
     'OS according to the configuration file',
@@ -379,10 +390,10 @@ const BOUND_TAIL: Readonly<Record<string, RvColumn<EntityRecord>>> = {
 /** A sheet of one row per VM: the VM's head columns, `middle`, then the VM's tail columns. */
 function perVmSheet(
   name: string,
-  middle: (wb: WorkbookData) => RvColumn<EntityRecord>[],
+  middle: (wb: WorkbookData) => RvColumn<VmRecord>[],
   tail: TailOptions = {},
 ): AnySheet {
-  return sheet<EntityRecord>({
+  return sheet<VmRecord>({
     name,
     count: (wb) => wb.count('vm'),
     rows: vmRows,
@@ -394,13 +405,13 @@ function perVmSheet(
 }
 
 /** A sheet of one row per record of a VM's device type, ending with the VM's columns. */
-function perDeviceSheet(
+function perDeviceSheet<E extends 'vmDisk' | 'vmNic' | 'snapshot' | 'guestPartition'>(
   name: string,
-  entity: 'vmDisk' | 'vmNic' | 'snapshot' | 'guestPartition',
-  middle: (wb: WorkbookData) => RvColumn<EntityRecord>[],
+  entity: E,
+  middle: (wb: WorkbookData) => RvColumn<RecordOf<E>>[],
   template = true,
 ): AnySheet {
-  return sheet<EntityRecord>({
+  return sheet<RecordOf<E>>({
     name,
     count: (wb) => wb.count(entity),
     rows: (wb) => records(wb.source, entity),
@@ -412,28 +423,28 @@ function perDeviceSheet(
 }
 
 const vCPU = perVmSheet('vCPU', () => [
-  plain('CPUs', 'cpuCount', 'num', 'config.hardware.numCPU'),
+  vmCol('CPUs', 'cpuCount', 'num', 'config.hardware.numCPU'),
   col('Sockets', 'int', 'numCPU / numCoresPerSocket', (r) => {
     const cpus = num(f(r, 'cpuCount'));
     const cps = num(f(r, 'coresPerSocket'));
     return cpus !== null && cps ? Math.ceil(cpus / cps) : null;
   }),
-  plain('Cores p/s', 'coresPerSocket', 'num', 'config.hardware.numCoresPerSocket'),
-  plain('Max', 'cpuMaxMhz', 'num', 'runtime.maxCpuUsage'),
-  plain('Overall', 'cpuUsageMhz', 'num', 'summary.quickStats.overallCpuUsage'),
-  plain('Level', 'cpuSharesLevel', 'text', 'config.cpuAllocation.shares.level'),
-  plain('Shares', 'cpuShares', 'num', 'config.cpuAllocation.shares.shares'),
-  plain('Reservation', 'cpuReservationMhz', 'num', 'config.cpuAllocation.reservation'),
-  plain('Entitlement', 'cpuEntitlementMhz', 'num', 'summary.quickStats.staticCpuEntitlement'),
-  plain(
+  vmCol('Cores p/s', 'coresPerSocket', 'num', 'config.hardware.numCoresPerSocket'),
+  vmCol('Max', 'cpuMaxMhz', 'num', 'runtime.maxCpuUsage'),
+  vmCol('Overall', 'cpuUsageMhz', 'num', 'summary.quickStats.overallCpuUsage'),
+  vmCol('Level', 'cpuSharesLevel', 'text', 'config.cpuAllocation.shares.level'),
+  vmCol('Shares', 'cpuShares', 'num', 'config.cpuAllocation.shares.shares'),
+  vmCol('Reservation', 'cpuReservationMhz', 'num', 'config.cpuAllocation.reservation'),
+  vmCol('Entitlement', 'cpuEntitlementMhz', 'num', 'summary.quickStats.staticCpuEntitlement'),
+  vmCol(
     'DRS Entitlement',
     'cpuDrsEntitlementMhz',
     'num',
     'summary.quickStats.distributedCpuEntitlement',
   ),
-  plain('Limit', 'cpuLimitMhz', 'num', 'config.cpuAllocation.limit'),
-  plain('Hot Add', 'cpuHotAdd', 'bool', 'config.cpuHotAddEnabled'),
-  plain('Hot Remove', 'cpuHotRemove', 'bool', 'config.cpuHotRemoveEnabled'),
+  vmCol('Limit', 'cpuLimitMhz', 'num', 'config.cpuAllocation.limit'),
+  vmCol('Hot Add', 'cpuHotAdd', 'bool', 'config.cpuHotAddEnabled'),
+  vmCol('Hot Remove', 'cpuHotRemove', 'bool', 'config.cpuHotRemoveEnabled'),
   none(
     'Numa Hotadd Exposed',
     'bool',
@@ -441,19 +452,19 @@ const vCPU = perVmSheet('vCPU', () => [
   ),
 ]);
 
-const qs = (header: string, member: string, name: string): RvColumn<EntityRecord> =>
-  plain(header, name, 'num', `summary.quickStats.${member}`);
+const qs = (header: string, member: string, name: EntityFields<'vm'>): RvColumn<VmRecord> =>
+  vmCol(header, name, 'num', `summary.quickStats.${member}`);
 
 const vMemory = perVmSheet('vMemory', () => [
-  plain('Size MiB', 'memoryMb', 'num', 'config.hardware.memoryMB'),
-  plain(
+  vmCol('Size MiB', 'memoryMb', 'num', 'config.hardware.memoryMB'),
+  vmCol(
     'Memory Reservation Locked To Max',
     'memoryReservationLockedToMax',
     'bool',
     'config.memoryReservationLockedToMax',
   ),
-  plain('Overhead', 'memoryOverheadBytes', 'mib', 'runtime.memoryOverhead'),
-  plain('Max', 'memoryMaxMb', 'num', 'runtime.maxMemoryUsage'),
+  vmCol('Overhead', 'memoryOverheadBytes', 'mib', 'runtime.memoryOverhead'),
+  vmCol('Max', 'memoryMaxMb', 'num', 'runtime.maxMemoryUsage'),
   qs('Consumed', 'hostMemoryUsage', 'memoryConsumedMb'),
   qs('Consumed Overhead', 'consumedOverheadMemory', 'memoryConsumedOverheadMb'),
   qs('Private', 'privateMemory', 'memoryPrivateMb'),
@@ -463,11 +474,11 @@ const vMemory = perVmSheet('vMemory', () => [
   qs('Active', 'guestMemoryUsage', 'memoryUsageMb'),
   qs('Entitlement', 'staticMemoryEntitlement', 'memoryEntitlementMb'),
   qs('DRS Entitlement', 'distributedMemoryEntitlement', 'memoryDrsEntitlementMb'),
-  plain('Level', 'memorySharesLevel', 'text', 'config.memoryAllocation.shares.level'),
-  plain('Shares', 'memoryShares', 'num', 'config.memoryAllocation.shares.shares'),
-  plain('Reservation', 'memoryReservationMb', 'num', 'config.memoryAllocation.reservation'),
-  plain('Limit', 'memoryLimitMb', 'num', 'config.memoryAllocation.limit'),
-  plain('Hot Add', 'memoryHotAdd', 'bool', 'config.memoryHotAddEnabled'),
+  vmCol('Level', 'memorySharesLevel', 'text', 'config.memoryAllocation.shares.level'),
+  vmCol('Shares', 'memoryShares', 'num', 'config.memoryAllocation.shares.shares'),
+  vmCol('Reservation', 'memoryReservationMb', 'num', 'config.memoryAllocation.reservation'),
+  vmCol('Limit', 'memoryLimitMb', 'num', 'config.memoryAllocation.limit'),
+  vmCol('Hot Add', 'memoryHotAdd', 'bool', 'config.memoryHotAddEnabled'),
 ]);
 
 const IO = 'VirtualDisk.storageIOAllocation';
@@ -475,9 +486,9 @@ const IO = 'VirtualDisk.storageIOAllocation';
 const vDisk = perDeviceSheet('vDisk', 'vmDisk', (wb) => {
   const { partitionsByDisk } = vmFacts(wb);
   return [
-    plain('Disk', 'label', 'text', 'VirtualDisk.deviceInfo.label'),
-    plain('Disk Key', 'diskKey', 'num', 'VirtualDisk.key'),
-    plain('Disk UUID', 'diskUuid', 'text', 'VirtualDisk.backing.uuid'),
+    diskCol('Disk', 'label', 'text', 'VirtualDisk.deviceInfo.label'),
+    diskCol('Disk Key', 'diskKey', 'num', 'VirtualDisk.key'),
+    diskCol('Disk UUID', 'diskUuid', 'text', 'VirtualDisk.backing.uuid'),
     col(
       'Disk Path',
       'text',
@@ -489,28 +500,38 @@ const vDisk = perDeviceSheet('vDisk', 'vmDisk', (wb) => {
       },
       { width: 24 },
     ),
-    plain('Capacity MiB', 'capacityBytes', 'mib', 'VirtualDisk.capacityInBytes'),
-    plain('Raw', 'raw', 'bool', 'VirtualDisk.backing is VirtualDiskRawDiskMappingVer1BackingInfo'),
-    plain('Disk Mode', 'diskMode', 'text', 'VirtualDisk.backing.diskMode'),
-    plain('Sharing mode', 'sharing', 'text', 'VirtualDisk.backing.sharing'),
-    plain('Thin', 'thin', 'bool', 'VirtualDisk.backing.thinProvisioned'),
-    plain('Eagerly Scrub', 'eagerlyScrub', 'bool', 'VirtualDisk.backing.eagerlyScrub'),
-    plain('Split', 'split', 'bool', 'VirtualDisk.backing.split'),
-    plain('Write Through', 'writeThrough', 'bool', 'VirtualDisk.backing.writeThrough'),
-    plain('Level', 'ioSharesLevel', 'text', `${IO}.shares.level`),
-    plain('Shares', 'ioShares', 'num', `${IO}.shares.shares`),
-    plain('Reservation', 'ioReservation', 'num', `${IO}.reservation`),
-    plain('Limit', 'ioLimit', 'num', `${IO}.limit`),
-    plain('Controller', 'controllerLabel', 'text', 'VirtualDisk.controllerKey → deviceInfo.label'),
+    diskCol('Capacity MiB', 'capacityBytes', 'mib', 'VirtualDisk.capacityInBytes'),
+    diskCol(
+      'Raw',
+      'raw',
+      'bool',
+      'VirtualDisk.backing is VirtualDiskRawDiskMappingVer1BackingInfo',
+    ),
+    diskCol('Disk Mode', 'diskMode', 'text', 'VirtualDisk.backing.diskMode'),
+    diskCol('Sharing mode', 'sharing', 'text', 'VirtualDisk.backing.sharing'),
+    diskCol('Thin', 'thin', 'bool', 'VirtualDisk.backing.thinProvisioned'),
+    diskCol('Eagerly Scrub', 'eagerlyScrub', 'bool', 'VirtualDisk.backing.eagerlyScrub'),
+    diskCol('Split', 'split', 'bool', 'VirtualDisk.backing.split'),
+    diskCol('Write Through', 'writeThrough', 'bool', 'VirtualDisk.backing.writeThrough'),
+    diskCol('Level', 'ioSharesLevel', 'text', `${IO}.shares.level`),
+    diskCol('Shares', 'ioShares', 'num', `${IO}.shares.shares`),
+    diskCol('Reservation', 'ioReservation', 'num', `${IO}.reservation`),
+    diskCol('Limit', 'ioLimit', 'num', `${IO}.limit`),
+    diskCol(
+      'Controller',
+      'controllerLabel',
+      'text',
+      'VirtualDisk.controllerKey → deviceInfo.label',
+    ),
     none('Label', 'text', UNDOCUMENTED),
     none('SCSI Unit #', 'int', UNDOCUMENTED),
-    plain('Unit #', 'unitNumber', 'num', 'VirtualDisk.unitNumber'),
-    plain('Shared Bus', 'controllerSharedBus', 'text', 'VirtualSCSIController.sharedBus'),
+    diskCol('Unit #', 'unitNumber', 'num', 'VirtualDisk.unitNumber'),
+    diskCol('Shared Bus', 'controllerSharedBus', 'text', 'VirtualSCSIController.sharedBus'),
     col('Path', 'text', 'VirtualDisk.backing.fileName', (r) => str(f(r, 'fileName')), {
       width: 40,
     }),
-    plain('Raw LUN ID', 'rawLunUuid', 'text', 'raw disk mapping backing.lunUuid'),
-    plain(
+    diskCol('Raw LUN ID', 'rawLunUuid', 'text', 'raw disk mapping backing.lunUuid'),
+    diskCol(
       'Raw Comp. Mode',
       'rawCompatibilityMode',
       'text',
@@ -524,15 +545,15 @@ const vPartition = perDeviceSheet('vPartition', 'guestPartition', () => {
   const cap = (r: EntityRecord): number | null => num(f(r, 'capacityBytes'));
   const free = (r: EntityRecord): number | null => num(f(r, 'freeBytes'));
   return [
-    plain('Disk Key', 'diskKey', 'num', 'guest.disk[].mappings[0].key (API 7.0+)'),
+    partitionCol('Disk Key', 'diskKey', 'num', 'guest.disk[].mappings[0].key (API 7.0+)'),
     col('Disk', 'text', 'guest.disk[].diskPath', (r) => str(f(r, 'path')), { width: 24 }),
-    plain('Capacity MiB', 'capacityBytes', 'mib', 'guest.disk[].capacity'),
+    partitionCol('Capacity MiB', 'capacityBytes', 'mib', 'guest.disk[].capacity'),
     col('Consumed MiB', 'int', 'guest.disk[].capacity − freeSpace', (r) => {
       const a = cap(r);
       const b = free(r);
       return a === null || b === null ? null : mib(a - b);
     }),
-    plain('Free MiB', 'freeBytes', 'mib', 'guest.disk[].freeSpace'),
+    partitionCol('Free MiB', 'freeBytes', 'mib', 'guest.disk[].freeSpace'),
     col('Free %', 'pct', 'guest.disk[].freeSpace / capacity', (r) => {
       const a = cap(r);
       const b = free(r);
@@ -548,8 +569,8 @@ const ipv = (r: EntityRecord, v6: boolean): string | null =>
     .join(', ') || null;
 
 const vNetwork = perDeviceSheet('vNetwork', 'vmNic', (wb) => [
-  plain('NIC label', 'label', 'text', 'VirtualEthernetCard.deviceInfo.label'),
-  plain('Adapter', 'adapterType', 'text', 'the VirtualEthernetCard’s type'),
+  nicCol('NIC label', 'label', 'text', 'VirtualEthernetCard.deviceInfo.label'),
+  nicCol('Adapter', 'adapterType', 'text', 'the VirtualEthernetCard’s type'),
   col(
     'Network',
     'text',
@@ -561,14 +582,14 @@ const vNetwork = perDeviceSheet('vNetwork', 'vmNic', (wb) => [
     const n = wb.lookups.record(r.ep, 'network', f(r, 'networkId'));
     return n ? str(n.fields['switchName']) : null;
   }),
-  plain('Connected', 'connected', 'bool', 'VirtualEthernetCard.connectable.connected'),
-  plain(
+  nicCol('Connected', 'connected', 'bool', 'VirtualEthernetCard.connectable.connected'),
+  nicCol(
     'Starts Connected',
     'startConnected',
     'bool',
     'VirtualEthernetCard.connectable.startConnected',
   ),
-  plain('Mac Address', 'macAddress', 'text', 'VirtualEthernetCard.macAddress'),
+  nicCol('Mac Address', 'macAddress', 'text', 'VirtualEthernetCard.macAddress'),
   none('Type', 'text', UNDOCUMENTED),
   col('IPv4 Address', 'text', 'guest.net[].ipAddress (IPv4)', (r) => ipv(r, false)),
   col('IPv6 Address', 'text', 'guest.net[].ipAddress (IPv6)', (r) => ipv(r, true)),
@@ -655,12 +676,12 @@ const vSnapshot = perDeviceSheet(
       (r) => str(f(r, 'description')),
       { width: 30 },
     ),
-    plain('Date / time', 'createdAt', 'time', 'VirtualMachineSnapshotTree.createTime'),
-    plain('Filename', 'fileName', 'text', 'layoutEx.file[dataKey].name (the vmsn file)'),
-    plain('Size MiB (vmsn)', 'vmsnBytes', 'mib', 'layoutEx.file[dataKey].size'),
-    plain('Size MiB (total)', 'sizeBytes', 'mib', 'layoutEx.file[dataKey, memoryKey].size'),
-    plain('Quiesced', 'quiesced', 'bool', 'VirtualMachineSnapshotTree.quiesced'),
-    plain('State', 'powerState', 'text', 'VirtualMachineSnapshotTree.state'),
+    snapshotCol('Date / time', 'createdAt', 'time', 'VirtualMachineSnapshotTree.createTime'),
+    snapshotCol('Filename', 'fileName', 'text', 'layoutEx.file[dataKey].name (the vmsn file)'),
+    snapshotCol('Size MiB (vmsn)', 'vmsnBytes', 'mib', 'layoutEx.file[dataKey].size'),
+    snapshotCol('Size MiB (total)', 'sizeBytes', 'mib', 'layoutEx.file[dataKey, memoryKey].size'),
+    snapshotCol('Quiesced', 'quiesced', 'bool', 'VirtualMachineSnapshotTree.quiesced'),
+    snapshotCol('State', 'powerState', 'text', 'VirtualMachineSnapshotTree.state'),
   ],
   false,
 );
@@ -682,9 +703,9 @@ const CURRENT = new Set([
 const vTools = perVmSheet(
   'vTools',
   () => [
-    plain('VM Version', 'hardwareVersion', 'hwVersion', 'config.version (vmx-N → N)'),
-    plain('Tools', 'toolsStatus', 'text', 'guest.toolsStatus'),
-    plain('Tools Version', 'toolsVersion', 'text', 'guest.toolsVersion'),
+    vmCol('VM Version', 'hardwareVersion', 'hwVersion', 'config.version (vmx-N → N)'),
+    vmCol('Tools', 'toolsStatus', 'text', 'guest.toolsStatus'),
+    vmCol('Tools Version', 'toolsVersion', 'text', 'guest.toolsVersion'),
     none('Required Version', 'text', 'no documented source property in the vSphere API'),
     col(
       'Upgradeable',
@@ -695,24 +716,24 @@ const vTools = perVmSheet(
         return s === null ? null : UPGRADEABLE.has(s) ? true : CURRENT.has(s) ? false : null;
       },
     ),
-    plain('Upgrade Policy', 'toolsUpgradePolicy', 'text', 'config.tools.toolsUpgradePolicy'),
-    plain('Sync time', 'toolsSyncTime', 'bool', 'config.tools.syncTimeWithHost'),
-    plain('App status', 'appHeartbeatStatus', 'text', 'guest.appHeartbeatStatus'),
-    plain('Heartbeat status', 'heartbeat', 'text', 'guestHeartbeatStatus'),
-    plain(
+    vmCol('Upgrade Policy', 'toolsUpgradePolicy', 'text', 'config.tools.toolsUpgradePolicy'),
+    vmCol('Sync time', 'toolsSyncTime', 'bool', 'config.tools.syncTimeWithHost'),
+    vmCol('App status', 'appHeartbeatStatus', 'text', 'guest.appHeartbeatStatus'),
+    vmCol('Heartbeat status', 'heartbeat', 'text', 'guestHeartbeatStatus'),
+    vmCol(
       'Kernel Crash state',
       'guestKernelCrashed',
       'bool',
       'guest.guestKernelCrashed (API 6.0+)',
     ),
-    plain('Operation Ready', 'guestOperationsReady', 'bool', 'guest.guestOperationsReady'),
-    plain(
+    vmCol('Operation Ready', 'guestOperationsReady', 'bool', 'guest.guestOperationsReady'),
+    vmCol(
       'State change support',
       'guestStateChangeSupported',
       'bool',
       'guest.guestStateChangeSupported',
     ),
-    plain(
+    vmCol(
       'Interactive Guest',
       'interactiveGuestOperationsReady',
       'bool',
