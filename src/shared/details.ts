@@ -108,6 +108,15 @@ export interface NicEntry {
   readonly ipAddresses: readonly string[];
 }
 
+/** A partition as the guest reports it (RVTools' vPartition). */
+export interface PartitionEntry {
+  readonly id: string;
+  readonly path: string;
+  readonly capacityBytes: number | null;
+  readonly freeBytes: number | null;
+  readonly filesystemType: string | null;
+}
+
 export interface SnapshotNode {
   readonly id: string;
   readonly name: string;
@@ -160,6 +169,8 @@ export interface VmDetails extends DetailBase {
   readonly networks: readonly EntityLink[];
   readonly disks: readonly DiskEntry[];
   readonly nics: readonly NicEntry[];
+  /** Guest partitions, by path. */
+  readonly partitions: readonly PartitionEntry[];
   /** Roots of the snapshot tree. */
   readonly snapshots: readonly SnapshotNode[];
   readonly ipAddresses: readonly string[];

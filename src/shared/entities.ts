@@ -34,6 +34,7 @@ export const ENTITY_TYPES = [
   'vmDisk',
   'vmNic',
   'snapshot',
+  'guestPartition',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -80,6 +81,33 @@ export interface GuestDisk {
   readonly path: string | null;
   readonly capacityBytes: number | null;
   readonly freeBytes: number | null;
+}
+
+/** A CD/DVD drive of a VM (`vm.cdDrives`): one row of RVTools' vCD. */
+export interface CdDrive {
+  /** vSphere's device label (`CD/DVD drive 1`) or Hyper-V's drive name. */
+  readonly label: string | null;
+  readonly connected: boolean | null;
+  readonly startConnected: boolean | null;
+  /** What backs it: vSphere's backing type without `VirtualCdrom`/`BackingInfo` (`Iso`). */
+  readonly backing: string | null;
+  /** The ISO file or host device, when the backing names one. */
+  readonly fileName: string | null;
+}
+
+/** A USB device of a VM (`vm.usbDevices`): one row of RVTools' vUSB. */
+export interface UsbDevice {
+  readonly label: string | null;
+  readonly connected: boolean | null;
+  /** Backing type without `VirtualUSB`/`BackingInfo` (`USB`, `RemoteHost`, `RemoteClient`). */
+  readonly backing: string | null;
+  readonly family: readonly string[];
+  readonly speed: readonly string[];
+  /** Of the USB controller the device hangs on. */
+  readonly ehciEnabled: boolean | null;
+  readonly autoConnect: boolean | null;
+  readonly busNumber: number | null;
+  readonly unitNumber: number | null;
 }
 
 type Ids = readonly string[];
@@ -224,6 +252,87 @@ export const ENTITY_FIELDS = {
      * space moves on every poll.
      */
     guestDisks: j<readonly GuestDisk[]>({ volatile: true }),
+    /** ManagedEntity.configStatus (gray/green/yellow/red). */
+    configStatus: t(),
+    /** A Site Recovery Manager placeholder (config.managedBy: com.vmware.vcDr, placeholderVm). */
+    srmPlaceholder: b(),
+    /** guest.guestState: running, notRunning, shuttingDown, resetting, standby, unknown. */
+    guestState: t(),
+    /** guestHeartbeatStatus (gray/green/yellow/red). */
+    heartbeat: t(),
+    suspendTime: time(),
+    /** config.createDate (API 6.7 and later). */
+    createdAt: time(),
+    /** config.changeVersion: changes on every reconfiguration. */
+    changeVersion: t(),
+    minRequiredEvcModeKey: t(),
+    latencySensitivity: t(),
+    /** Changed block tracking (config.changeTrackingEnabled). */
+    cbtEnabled: b(),
+    numMonitors: i(),
+    videoRamKib: i(),
+    /** The vApp the VM belongs to (parentVApp). */
+    vappId: t({ ref: 'resourcePool' as const }),
+    haProtected: b(),
+    ftState: t(),
+    ftRole: i(),
+    ftLatencyStatus: t({ volatile: true as const }),
+    ftBandwidthKbps: i({ volatile: true as const }),
+    ftSecondaryLatencyMs: i({ volatile: true as const }),
+    unsharedBytes: i({ volatile: true as const }),
+    /** The VM's HA settings in its cluster (its own override, else the cluster default). */
+    haRestartPriority: t(),
+    haIsolationResponse: t(),
+    haVmMonitoring: t(),
+    /** Names of the cluster's DRS rules that name this VM. */
+    clusterRuleNames: j<Strings>(),
+    bootDelayMs: i(),
+    bootRetryEnabled: b(),
+    bootRetryDelayMs: i(),
+    enterBiosSetup: b(),
+    efiSecureBoot: b(),
+    hwUpgradeStatus: t(),
+    hwUpgradePolicy: t(),
+    hwUpgradeTarget: t(),
+    logDirectory: t(),
+    snapshotDirectory: t(),
+    suspendDirectory: t(),
+    cpuReservationMhz: i(),
+    cpuLimitMhz: i(),
+    cpuSharesLevel: t(),
+    cpuShares: i(),
+    cpuHotAdd: b(),
+    cpuHotRemove: b(),
+    cpuMaxMhz: i({ volatile: true as const }),
+    cpuEntitlementMhz: i({ volatile: true as const }),
+    cpuDrsEntitlementMhz: i({ volatile: true as const }),
+    memoryReservationMb: i(),
+    memoryLimitMb: i(),
+    memorySharesLevel: t(),
+    memoryShares: i(),
+    memoryHotAdd: b(),
+    memoryReservationLockedToMax: b(),
+    memoryOverheadBytes: i({ volatile: true as const }),
+    memoryMaxMb: i({ volatile: true as const }),
+    memoryConsumedMb: i({ volatile: true as const }),
+    memoryConsumedOverheadMb: i({ volatile: true as const }),
+    memoryPrivateMb: i({ volatile: true as const }),
+    memorySharedMb: i({ volatile: true as const }),
+    memorySwappedMb: i({ volatile: true as const }),
+    memoryBalloonedMb: i({ volatile: true as const }),
+    memoryEntitlementMb: i({ volatile: true as const }),
+    memoryDrsEntitlementMb: i({ volatile: true as const }),
+    /** guest.toolsVersionStatus2 (guestToolsCurrent, guestToolsNeedUpgrade, …). */
+    toolsVersionStatus: t(),
+    toolsUpgradePolicy: t(),
+    toolsSyncTime: b(),
+    appHeartbeatStatus: t(),
+    guestKernelCrashed: b(),
+    guestOperationsReady: b(),
+    guestStateChangeSupported: b(),
+    interactiveGuestOperationsReady: b(),
+    cdDrives: j<readonly CdDrive[]>(),
+    usbDevices: j<readonly UsbDevice[]>(),
   },
   vmDisk: {
     vmId: t({ ref: 'vm' as const }),
@@ -235,6 +344,25 @@ export const ENTITY_FIELDS = {
     datastoreId: t({ ref: 'datastore' as const }),
     controller: t(),
     unitNumber: i(),
+    /** The device key (guest partitions name their disk by it). */
+    diskKey: i(),
+    diskUuid: t(),
+    /** vSphere's label of the controller (`SCSI controller 0`). */
+    controllerLabel: t(),
+    /** The controller's bus sharing (noSharing, virtualSharing, physicalSharing). */
+    controllerSharedBus: t(),
+    /** A raw device mapping (RDM), not a VMDK. */
+    raw: b(),
+    rawCompatibilityMode: t(),
+    rawLunUuid: t(),
+    sharing: t(),
+    eagerlyScrub: b(),
+    split: b(),
+    writeThrough: b(),
+    ioSharesLevel: t(),
+    ioShares: i(),
+    ioReservation: i(),
+    ioLimit: i(),
   },
   vmNic: {
     vmId: t({ ref: 'vm' as const }),
@@ -256,6 +384,19 @@ export const ENTITY_FIELDS = {
     powerState: t(),
     quiesced: b(),
     isCurrent: b(),
+    /** The snapshot's state file (vmsn) and its size. */
+    fileName: t(),
+    vmsnBytes: i(),
+  },
+  guestPartition: {
+    vmId: t({ ref: 'vm' as const }),
+    /** The mount point or drive (`C:\\`, `/var`): also the entity's name. */
+    path: t(),
+    capacityBytes: i(),
+    freeBytes: i({ volatile: true as const }),
+    filesystemType: t(),
+    /** The device key of the virtual disk holding it (vmDisk.diskKey), when the guest says. */
+    diskKey: i(),
   },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 

@@ -14,6 +14,7 @@ export const QUERY_KINDS = [
   'snapshots',
   'disks',
   'nics',
+  'partitions',
   'changes',
   'events',
   'sync-runs',

@@ -3,23 +3,28 @@
  * that import them list them. Tests check that every column we write is one of these, in this
  * order (we leave out the columns we do not collect).
  */
+/*
+ * The VM sheets end alike: Annotation, the custom attributes (sorted; not listed here), the VM's
+ * place, its ids. Two RVTools 4.x header dumps agree on it, and on where `VMRef` appears (vCD,
+ * vUSB, vTools only): a PowerShell RVTools comparer's $REF_COLUMNS (public store id 8509284926,
+ * a real estate's workbook, custom attributes included) and a Python exporter's RVTOOLS_HEADERS
+ * "from RVTOOLEX.xlsx reference" (id 12420986029). `Backup status`, `ClusterInvariantVMMId` and
+ * `Last backup`, listed here before, are custom attributes of one estate (they sort among its
+ * other custom attributes), not RVTools columns.
+ */
 // prettier-ignore
 const VM_TAIL = [
-  'Annotation',
-  'Backup status',
-  'ClusterInvariantVMMId',
-  'Last backup',
-  'Datacenter',
-  'Cluster',
-  'Host',
-  'Folder',
-  'OS according to the configuration file',
-  'OS according to the VMware Tools',
+  'Annotation', 'Datacenter', 'Cluster', 'Host', 'Folder', 'OS according to the configuration file',
+  'OS according to the VMware Tools', 'VM ID', 'VM UUID', 'VI SDK Server', 'VI SDK UUID',
+];
+/** vCD and vTools: `VMRef` before `VM ID`. */
+const VM_TAIL_REF = [...VM_TAIL.slice(0, 7), 'VMRef', ...VM_TAIL.slice(7)];
+/** vUSB: `VMRef`, and RVTools spells it "VMware tools" there (both dumps agree). */
+const VM_TAIL_USB = [
+  ...VM_TAIL.slice(0, 6),
+  'OS according to the VMware tools',
   'VMRef',
-  'VM ID',
-  'VM UUID',
-  'VI SDK Server',
-  'VI SDK UUID',
+  ...VM_TAIL.slice(7),
 ];
 
 // prettier-ignore
@@ -65,9 +70,18 @@ export const RVTOOLS_HEADERS: Record<string, readonly string[]> = {
     'Connected', 'Starts Connected', 'Mac Address', 'Type', 'IPv4 Address', 'IPv6 Address',
     'Direct Path IO', 'Internal Sort Column', ...VM_TAIL,
   ],
+  // vPartition and vUSB: the two dumps named above (identical lists).
+  vPartition: [
+    'VM', 'Powerstate', 'Template', 'SRM Placeholder', 'Disk Key', 'Disk', 'Capacity MiB',
+    'Consumed MiB', 'Free MiB', 'Free %', 'Internal Sort Column', ...VM_TAIL,
+  ],
   vCD: [
     'VM', 'Powerstate', 'Template', 'SRM Placeholder', 'Device Node', 'Connected', 'Starts Connected',
-    'Device Type', ...VM_TAIL,
+    'Device Type', ...VM_TAIL_REF,
+  ],
+  vUSB: [
+    'VM', 'Powerstate', 'Template', 'SRM Placeholder', 'Device Node', 'Device Type', 'Connected',
+    'Family', 'Speed', 'EHCI enabled', 'Auto connect', 'Bus number', 'Unit number', ...VM_TAIL_USB,
   ],
   vSnapshot: [
     'VM', 'Powerstate', 'Name', 'Description', 'Date / time', 'Filename', 'Size MiB (vmsn)',
@@ -76,7 +90,8 @@ export const RVTOOLS_HEADERS: Record<string, readonly string[]> = {
   vTools: [
     'VM', 'Powerstate', 'Template', 'SRM Placeholder', 'VM Version', 'Tools', 'Tools Version',
     'Required Version', 'Upgradeable', 'Upgrade Policy', 'Sync time', 'App status', 'Heartbeat status',
-    'Kernel Crash state', 'Operation Ready', 'State change support', 'Interactive Guest', ...VM_TAIL,
+    'Kernel Crash state', 'Operation Ready', 'State change support', 'Interactive Guest',
+    ...VM_TAIL_REF,
   ],
   vSource: [
     'Name', 'OS type', 'API type', 'API version', 'Version', 'Patch level', 'Build', 'Fullname',

@@ -10,6 +10,20 @@ import type { CoreHarness } from '../doubles/core-harness.js';
 import { TRICKY, fillStore } from './fixtures.js';
 import { RVTOOLS_HEADERS, RVTOOLS_SHEETS, isSubsequence } from './rvtools-reference.js';
 
+/** The VM sheets: complete (every RVTools column, in order), not a subsequence. */
+const VM_SHEETS = [
+  'vInfo',
+  'vCPU',
+  'vMemory',
+  'vDisk',
+  'vPartition',
+  'vNetwork',
+  'vCD',
+  'vUSB',
+  'vSnapshot',
+  'vTools',
+];
+
 let h: CoreHarness;
 let file: string;
 let wb: XLSX.WorkBook;
@@ -48,8 +62,10 @@ describe('XLSX export shaped like RVTools', () => {
       'vCPU',
       'vMemory',
       'vDisk',
+      'vPartition',
       'vNetwork',
       'vCD',
+      'vUSB',
       'vSnapshot',
       'vTools',
       'vSource',
@@ -71,9 +87,16 @@ describe('XLSX export shaped like RVTools', () => {
       const ours = headers(name);
       expect(ours.length, name).toBeGreaterThan(0);
       const reference = RVTOOLS_HEADERS[name]!;
-      const known =
-        name === 'vInfo' ? ours.filter((x) => x !== 'Owner' && x !== 'Cost center') : ours;
-      expect(isSubsequence(known, reference), `${name}: ${known.join(' | ')}`).toBe(true);
+      const complete = VM_SHEETS.includes(name);
+      const known = complete ? ours.filter((x) => x !== 'Owner' && x !== 'Cost center') : ours;
+      if (complete) {
+        // Every RVTools column, in its order; the custom attributes right after Annotation.
+        expect(known, name).toEqual(reference);
+        const ann = ours.indexOf('Annotation');
+        expect(ours.slice(ann + 1, ann + 3), name).toEqual(['Cost center', 'Owner']);
+      } else {
+        expect(isSubsequence(known, reference), `${name}: ${known.join(' | ')}`).toBe(true);
+      }
     }
     const info = headers('vInfo');
     expect(info.slice(0, 3)).toEqual(['VM', 'Powerstate', 'Template']);

@@ -387,6 +387,10 @@ export const CLUSTER: Expected = {
       [FILES]: {
         name: 'ファイルサーバー01',
         powerState: 'poweredOn',
+        heartbeat: 'OK',
+        // Dynamic memory: up to its maximum (32 GiB), 12 GiB assigned now.
+        memoryMaxMb: 32768,
+        memoryConsumedMb: 12288,
         cluster: 'HVCLU01',
         host: 'hvc01.corp.example',
         ipAddress: '10.20.0.11',
@@ -401,6 +405,10 @@ export const CLUSTER: Expected = {
       [UNI]: {
         name: 'Ünïcödé app',
         powerState: 'suspended',
+        createdAt: '2023-01-01T00:00:00.000Z',
+        // Fixed memory (no dynamic memory): its most is its startup size, and all of it assigned.
+        memoryMaxMb: 4096,
+        memoryConsumedMb: 4096,
         host: 'hvc01.corp.example',
         datastores: ['Cluster Disk 2'],
         networks: ['ConvergedSwitch VLAN 20'],

@@ -46,6 +46,8 @@ const PREFIX: Record<EntityType, string> = {
   vmDisk: 'disk',
   vmNic: 'nic',
   snapshot: 'snap',
+  // The same pseudonym as the partition's path in `vm.guestDisks`.
+  guestPartition: 'path',
 };
 
 /** vSphere's hidden folders keep their names: they say nothing about the estate. */
@@ -60,6 +62,7 @@ const SYSTEM_FOLDERS = new Set(['vm', 'host', 'datastore', 'network', '']);
  * - `url`: a datastore URL; `networkName`: the pseudonym of the NIC's network;
  * - `attributes`: custom attribute names kept, values pseudonymised;
  * - `guestDisks`: partition paths pseudonymised, sizes kept;
+ * - `devices`: CD and USB device lists: labels and kinds kept, file names as `file`;
  * - a plain string: a pseudonym with that prefix (`note-…`).
  */
 type Treatment =
@@ -73,6 +76,7 @@ type Treatment =
   | 'networkName'
   | 'attributes'
   | 'guestDisks'
+  | 'devices'
   | 'id'
   | 'ids'
   | { readonly prefix: string };
@@ -127,8 +131,45 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     customAttributes: 'attributes',
     tags: { prefix: 'tag' },
     guestDisks: 'guestDisks',
+    configStatus: 'safe',
+    guestState: 'safe',
+    heartbeat: 'safe',
+    changeVersion: 'safe',
+    minRequiredEvcModeKey: 'safe',
+    latencySensitivity: 'safe',
+    ftState: 'safe',
+    ftLatencyStatus: 'safe',
+    haRestartPriority: 'safe',
+    haIsolationResponse: 'safe',
+    haVmMonitoring: 'safe',
+    clusterRuleNames: { prefix: 'rule' },
+    hwUpgradeStatus: 'safe',
+    hwUpgradePolicy: 'safe',
+    hwUpgradeTarget: 'safe',
+    logDirectory: 'file',
+    snapshotDirectory: 'file',
+    suspendDirectory: 'file',
+    cpuSharesLevel: 'safe',
+    memorySharesLevel: 'safe',
+    toolsVersionStatus: 'safe',
+    toolsUpgradePolicy: 'safe',
+    appHeartbeatStatus: 'safe',
+    cdDrives: 'devices',
+    usbDevices: 'devices',
   },
-  vmDisk: { label: 'safe', diskMode: 'safe', fileName: 'file', controller: 'safe' },
+  vmDisk: {
+    label: 'safe',
+    diskMode: 'safe',
+    fileName: 'file',
+    controller: 'safe',
+    diskUuid: 'safe',
+    controllerLabel: 'safe',
+    controllerSharedBus: 'safe',
+    rawCompatibilityMode: 'safe',
+    rawLunUuid: 'safe',
+    sharing: 'safe',
+    ioSharesLevel: 'safe',
+  },
   vmNic: {
     label: 'safe',
     adapterType: 'safe',
@@ -136,7 +177,8 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     networkName: 'networkName',
     ipAddresses: 'ip',
   },
-  snapshot: { description: { prefix: 'note' }, powerState: 'safe' },
+  snapshot: { description: { prefix: 'note' }, powerState: 'safe', fileName: 'file' },
+  guestPartition: { path: 'guestDisks', filesystemType: 'safe' },
 };
 
 /** The treatment of every field of a type: declared, or the default for its kind. */
@@ -271,6 +313,14 @@ function anonymizeValue(
       return eachString(v, (s) => p.name('attr', s));
     case 'guestDisks':
       return eachString(v, (s) => p.name('path', s));
+    case 'devices':
+      return Array.isArray(v)
+        ? v.map((d: unknown) => {
+            const o = d !== null && typeof d === 'object' ? (d as Record<string, unknown>) : {};
+            const file = o['fileName'];
+            return typeof file === 'string' ? { ...o, fileName: anonymizeFile(p, file) } : o;
+          })
+        : null;
     default:
       return eachString(v, (s) => p.name(treatment.prefix, s));
   }

@@ -145,10 +145,10 @@ export function openLiveSource(
   }
 }
 
-/** Keeps only matching VMs, and the disks, NICs and snapshots of those VMs. */
+/** Keeps only matching VMs, and the disks, NICs, snapshots and guest partitions of those VMs. */
 export function filterVms(source: InventorySource, keep: ReadonlySet<string>): InventorySource {
   const key = (ep: SourceEndpoint, id: string): string => `${ep.key}\u0000${id}`;
-  const child = new Set<EntityType>(['vmDisk', 'vmNic', 'snapshot']);
+  const child = new Set<EntityType>(['vmDisk', 'vmNic', 'snapshot', 'guestPartition']);
   const passes = (r: EntityRecord): boolean => {
     if (r.type === 'vm') return keep.has(key(r.ep, r.id));
     if (child.has(r.type)) return keep.has(key(r.ep, String(r.fields['vmId'] ?? '')));

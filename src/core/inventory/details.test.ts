@@ -3,6 +3,7 @@ import type { Store } from '../store/sqlite.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
 import { entityDetails, snapshotTree } from './details.js';
 import { searchInventory } from './search.js';
+import { queryInventory } from './query.js';
 import { inventoryVersion } from './version.js';
 import { writeFullInventory, writeInventoryDelta } from './writer.js';
 
@@ -99,6 +100,65 @@ describe('entityDetails', () => {
       unit: 'mb',
     });
     expect(vm.changes.map((c) => c.kind)).toEqual(['created']);
+  });
+
+  it('stores guest partitions, shows them on the VM, queries them, and keeps free space out of the change log', async () => {
+    const partition = (freeBytes: number) => ({
+      type: 'guestPartition' as const,
+      id: 'vm-1/part-0a1b2c3d',
+      name: 'C:\\',
+      fields: {
+        vmId: 'vm-1',
+        path: 'C:\\',
+        capacityBytes: 100 * 2 ** 30,
+        freeBytes,
+        filesystemType: 'NTFS',
+        diskKey: 2000,
+      },
+    });
+    const at = (s: string) => ({ endpointId: ep, syncRunId: null, now: new Date(s) });
+    await writeInventoryDelta(
+      store.db,
+      { upserts: [partition(40 * 2 ** 30)], removals: [] },
+      at('2026-11-21T00:00:00Z'),
+    );
+    await writeInventoryDelta(
+      store.db,
+      {
+        upserts: [
+          {
+            ...partition(30 * 2 ** 30),
+            fields: { ...partition(0).fields, freeBytes: 30 * 2 ** 30, filesystemType: 'ReFS' },
+          },
+        ],
+        removals: [],
+      },
+      at('2026-11-22T00:00:00Z'),
+    );
+    const vm = await entityDetails(store.db, { kind: 'vm', endpoint: 'vc-lab', id: 'vm-1' });
+    if (vm.kind !== 'vm') throw new Error('expected a VM');
+    expect(vm.partitions).toEqual([
+      {
+        id: 'vm-1/part-0a1b2c3d',
+        path: 'C:\\',
+        capacityBytes: 100 * 2 ** 30,
+        freeBytes: 30 * 2 ** 30,
+        filesystemType: 'ReFS',
+      },
+    ]);
+    const rows = await queryInventory(store.db, { kind: 'partitions' });
+    expect(rows.rows).toEqual([
+      expect.objectContaining({ vm: 'app-001', path: 'C:\\', freePercent: 30, diskKey: 2000 }),
+    ]);
+    const changes = await queryInventory(store.db, {
+      kind: 'changes',
+      where: [{ field: 'entityType', op: '=', value: 'guestPartition' }],
+    });
+    // Created, then the file system changed; free space is volatile and never logged.
+    expect(changes.rows.map((r) => [r['kind'], r['field']])).toEqual([
+      ['updated', 'filesystemType'],
+      ['created', null],
+    ]);
   });
 
   it('lists who changed a VM and when, newest first', async () => {

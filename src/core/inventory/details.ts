@@ -7,6 +7,7 @@ import type {
   DetailFact,
   DetailKind,
   DiskEntry,
+  PartitionEntry,
   EntityDetails,
   EntityLink,
   EntityRequest,
@@ -371,6 +372,12 @@ export function snapshotTree(
   return build(null, 0);
 }
 
+/** `normal (1000)`: a shares level with its count, or null when neither is known. */
+function shares(level: string | null, count: number | null): string | null {
+  if (level === null) return count === null ? null : String(count);
+  return count === null ? level : `${level} (${count})`;
+}
+
 async function vmDetails(
   db: Db,
   endpoint: { id: number; name: string },
@@ -380,7 +387,7 @@ async function vmDetails(
   const vf = decodeRow('vm', vm);
   const dsIds = await relationTargets(db, endpoint.id, 'vm.datastoreIds', id);
   const netIds = await relationTargets(db, endpoint.id, 'vm.networkIds', id);
-  const [host, cluster, pool, datastores, networks, disks, nics, snaps, changes, events] =
+  const [host, cluster, pool, datastores, networks, disks, nics, snaps, parts, changes, events] =
     await Promise.all([
       linkOf(db, 'host', endpoint.id, vm.host_id),
       linkOf(db, 'cluster', endpoint.id, vm.cluster_id),
@@ -454,6 +461,14 @@ async function vmDetails(
         .where('vm_id', '=', id)
         .where('deleted_at', 'is', null)
         .execute(),
+      db
+        .selectFrom('guest_partition')
+        .select(['native_id', 'path', 'capacity_bytes', 'free_bytes', 'filesystem_type'])
+        .where('endpoint_id', '=', endpoint.id)
+        .where('vm_id', '=', id)
+        .where('deleted_at', 'is', null)
+        .orderBy('path')
+        .execute(),
       changesOf(db, endpoint.id, 'vm', id),
       eventsOf(db, endpoint.id, 'vm', id),
     ]);
@@ -483,6 +498,13 @@ async function vmDetails(
         : null,
     ipAddresses: [...(decodeRow('vmNic', n).ipAddresses ?? [])],
   }));
+  const partitions: PartitionEntry[] = parts.map((g) => ({
+    id: g.native_id,
+    path: g.path ?? g.native_id,
+    capacityBytes: g.capacity_bytes,
+    freeBytes: g.free_bytes,
+    filesystemType: g.filesystem_type,
+  }));
   const ips = [...(vf.ipAddresses ?? [])];
   return {
     ...identity('vm', endpoint, id, vm),
@@ -494,12 +516,15 @@ async function vmDetails(
       fact('Guest OS', vm.guest_os_running ?? vm.guest_os),
       fact('DNS name', vm.guest_hostname),
       fact('IP address', vm.ip_address),
+      fact('Guest state', vm.guest_state),
+      fact('Heartbeat', vm.heartbeat),
       fact('Tools', [vm.tools_status, vm.tools_version].filter(Boolean).join(' · ') || null),
       fact('Template', vf.isTemplate ?? null, { type: 'bool' }),
       fact('Folder', vm.folder_path),
       fact('Path', vm.vm_path_name),
       fact('UUID', vm.uuid),
       fact('Instance UUID', vm.instance_uuid),
+      fact('Created', vm.created_at, { type: 'time' }),
       fact('Boot time', vm.boot_time, { type: 'time' }),
       fact('Uptime', vf.uptimeSeconds ?? null, { type: 'number', unit: 'seconds' }),
       fact('Endpoint', endpoint.name),
@@ -517,6 +542,20 @@ async function vmDetails(
       fact('Firmware', vm.firmware),
       fact('Generation', vf.generation ?? null, { type: 'number' }),
       fact('Consolidation needed', vf.consolidationNeeded ?? null, { type: 'bool' }),
+      fact('CPU reservation', vf.cpuReservationMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('CPU limit', vf.cpuLimitMhz ?? null, { type: 'number', unit: 'mhz' }),
+      fact('CPU shares', shares(vm.cpu_shares_level, vf.cpuShares ?? null)),
+      fact('CPU hot add', vf.cpuHotAdd ?? null, { type: 'bool' }),
+      fact('Memory reservation', vf.memoryReservationMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Memory limit', vf.memoryLimitMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Memory shares', shares(vm.memory_shares_level, vf.memoryShares ?? null)),
+      fact('Memory hot add', vf.memoryHotAdd ?? null, { type: 'bool' }),
+      fact('Memory consumed', vf.memoryConsumedMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Memory ballooned', vf.memoryBalloonedMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Memory swapped', vf.memorySwappedMb ?? null, { type: 'number', unit: 'mb' }),
+      fact('Changed block tracking', vf.cbtEnabled ?? null, { type: 'bool' }),
+      fact('Latency sensitivity', vm.latency_sensitivity),
+      fact('HA restart priority', vm.ha_restart_priority),
     ],
     host,
     cluster,
@@ -525,6 +564,7 @@ async function vmDetails(
     networks,
     disks: diskEntries,
     nics: nicEntries,
+    partitions,
     snapshots: snapshotTree(snaps),
     ipAddresses: ips.length > 0 ? ips : vm.ip_address ? [vm.ip_address] : [],
     tags: [...(vf.tags ?? [])],

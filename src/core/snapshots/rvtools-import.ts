@@ -129,6 +129,7 @@ const READ: Record<CellRead, (v: Cell) => FieldValue> = {
   num: asNumber,
   bool: asBool,
   time: asTime,
+  hwVersion: (v) => (typeof v === 'number' && Number.isInteger(v) ? `vmx-${v}` : asText(v)),
   mib: (v) => {
     const n = asNumber(v);
     return n === null ? null : n * MIB;

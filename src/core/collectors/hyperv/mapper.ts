@@ -570,6 +570,10 @@ function firstIp(ips: readonly string[]): string | null {
   return v4 ?? ips[0] ?? null;
 }
 
+function mbOf(bytes: number | null): number | null {
+  return bytes === null ? null : Math.round(bytes / MIB);
+}
+
 function mapVm(
   vm: VmDoc,
   vmId: string,
@@ -622,6 +626,8 @@ function mapVm(
         datastoreId: ds,
         controller: ctl,
         unitNumber: d.ControllerLocation,
+        // A pass-through disk is Hyper-V's raw device mapping.
+        raw: passThrough,
       },
     });
   }
@@ -744,6 +750,18 @@ function mapVm(
     networkIds: sorted(networkIds),
     customAttributes: custom,
     tags: [],
+    createdAt: vm.CreationTime ?? null,
+    heartbeat: heartbeat?.Enabled ? heartbeat.PrimaryStatusDescription : null,
+    // The most memory the VM may be given: dynamic memory's maximum, else its fixed size.
+    memoryMaxMb: mbOf(vm.DynamicMemoryEnabled ? (vm.MemoryMaximum ?? null) : vm.MemoryStartup),
+    memoryConsumedMb: mbOf(vm.MemoryAssigned),
+    cdDrives: vm.DVDDrives.map((d) => ({
+      label: d.Name ?? null,
+      connected: !!d.Path,
+      startConnected: null,
+      backing: d.DvdMediaType,
+      fileName: d.Path,
+    })),
   };
   return {
     entities: [{ type: 'vm', id: vmId, name: vm.Name, fields }, ...children],

@@ -8,11 +8,12 @@ import type {
   CollectedEntity,
   CollectedEvent,
   EntityType,
-  TypedFields,
   UsageSample,
 } from '../../../shared/entities.js';
 import { arr, bool, num, obj, path, ref, str } from './codec.js';
 import type { Keep, MoRef, Pruning, VimObject, VimValue } from './codec.js';
+import { keep, MIB, mul, sortedIds } from './mapper-util.js';
+import { mapVm, VM_PRUNED, vmPropertyPaths } from './vm-mapper.js';
 
 /** What we read per vSphere type. Kept narrow on purpose: these bytes dominate sync time. */
 export function propertyPaths(apiVersion: string): Record<string, readonly string[]> {
@@ -72,46 +73,7 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.defaultPortConfig',
     ],
     DistributedVirtualSwitch: ['name', 'uuid'],
-    VirtualMachine: [
-      'name',
-      'parent',
-      'parentVApp',
-      'resourcePool',
-      'runtime.host',
-      'runtime.powerState',
-      'runtime.connectionState',
-      'runtime.bootTime',
-      'runtime.consolidationNeeded',
-      'config.template',
-      'config.guestFullName',
-      'config.hardware.numCPU',
-      'config.hardware.numCoresPerSocket',
-      'config.hardware.memoryMB',
-      'config.hardware.device',
-      'config.version',
-      'config.firmware',
-      'config.uuid',
-      'config.instanceUuid',
-      'config.files.vmPathName',
-      'config.annotation',
-      'guest.guestFullName',
-      'guest.hostName',
-      'guest.ipAddress',
-      'guest.net',
-      'guest.toolsStatus',
-      'guest.toolsRunningStatus',
-      'guest.toolsVersion',
-      'guest.disk',
-      'summary.storage',
-      'summary.quickStats',
-      'overallStatus',
-      'datastore',
-      'network',
-      'customValue',
-      'snapshot',
-      'layoutEx.snapshot',
-      'layoutEx.file',
-    ],
+    VirtualMachine: vmPropertyPaths(major, minor),
   };
 }
 
@@ -208,25 +170,6 @@ export class InventoryCache {
     }
     return '/' + names.reverse().join('/');
   }
-}
-
-function sortedIds(v: VimValue | undefined, key?: string): string[] {
-  const ids = new Set<string>();
-  for (const item of arr(v)) {
-    const r = key ? ref(path(item, key)) : ref(item);
-    if (r) ids.add(r.value);
-  }
-  return [...ids].sort();
-}
-
-function one(v: VimValue | undefined): VimValue | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-const MIB = 1024 * 1024;
-
-function mul(v: number | null, factor: number): number | null {
-  return v === null ? null : v * factor;
 }
 
 function tagsOf(cache: InventoryCache, id: string): string[] {
@@ -489,120 +432,6 @@ function mapNetwork(cache: InventoryCache, o: RawObject): CollectedEntity {
   };
 }
 
-const CONTROLLER_NAMES: readonly [string, string][] = [
-  ['ParaVirtualSCSIController', 'pvscsi'],
-  ['VirtualLsiLogicSASController', 'lsilogic-sas'],
-  ['VirtualLsiLogicController', 'lsilogic'],
-  ['VirtualBusLogicController', 'buslogic'],
-  ['VirtualAHCIController', 'sata'],
-  ['VirtualNVMEController', 'nvme'],
-  ['VirtualIDEController', 'ide'],
-];
-
-function controllerName(dev: VimObject | undefined): string | null {
-  if (!dev) return null;
-  const t = dev._type ?? '';
-  const kind =
-    CONTROLLER_NAMES.find(([k]) => t === k)?.[1] ??
-    t
-      .replace(/^Virtual/, '')
-      .replace(/Controller$/, '')
-      .toLowerCase();
-  const bus = str(dev['busNumber']);
-  return bus === null ? kind : `${kind}${bus}`;
-}
-
-const NIC_TYPES: Readonly<Record<string, string>> = {
-  VirtualE1000: 'e1000',
-  VirtualE1000e: 'e1000e',
-  VirtualVmxnet3: 'vmxnet3',
-  VirtualVmxnet3Vrdma: 'vmxnet3vrdma',
-  VirtualVmxnet2: 'vmxnet2',
-  VirtualVmxnet: 'vmxnet',
-  VirtualPCNet32: 'pcnet32',
-  VirtualSriovEthernetCard: 'sriov',
-};
-
-interface SnapshotNode {
-  ref: MoRef;
-  parent: string | null;
-  node: VimObject;
-}
-
-function flattenSnapshots(
-  list: VimValue | undefined,
-  parent: string | null,
-  out: SnapshotNode[],
-): void {
-  for (const item of arr(list)) {
-    const node = obj(item);
-    const r = ref(node?.['snapshot']);
-    if (!node || !r) continue;
-    out.push({ ref: r, parent, node });
-    flattenSnapshots(node['childSnapshotList'], r.value, out);
-  }
-}
-
-/** Data + memory file sizes of each snapshot, from layoutEx (the vmsn and vmem files). */
-function snapshotSizes(o: RawObject): Map<string, number> {
-  const fileSize = new Map<string, number>();
-  for (const f of arr(o.props.get('layoutEx.file'))) {
-    const key = str(path(f, 'key'));
-    const size = num(path(f, 'size'));
-    if (key !== null && size !== null) fileSize.set(key, size);
-  }
-  const out = new Map<string, number>();
-  for (const s of arr(o.props.get('layoutEx.snapshot'))) {
-    const r = ref(path(s, 'key'));
-    if (!r) continue;
-    let total = 0;
-    for (const k of ['dataKey', 'memoryKey']) {
-      const fk = str(path(s, k));
-      if (fk !== null) total += fileSize.get(fk) ?? 0;
-    }
-    out.set(r.value, total);
-  }
-  return out;
-}
-
-/** A member filter: the listed members, `nested` ones filtered in turn. */
-function keep(members: readonly string[], nested: Readonly<Record<string, Keep>> = {}): Keep {
-  return new Map(members.map((m) => [m, nested[m] ?? null]));
-}
-
-/**
- * The members of each device that {@link mapObject} reads; the rest of a device (PCI slots, video
- * RAM, controller details...) is half of a VM's bytes and never read.
- */
-const DEVICE: Keep = keep(
-  [
-    'key',
-    'deviceInfo',
-    'backing',
-    'connectable',
-    'controllerKey',
-    'unitNumber',
-    'busNumber',
-    'macAddress',
-    'capacityInBytes',
-    'capacityInKB',
-  ],
-  {
-    deviceInfo: keep(['label']),
-    backing: keep([
-      'fileName',
-      'datastore',
-      'thinProvisioned',
-      'diskMode',
-      'network',
-      'port',
-      'opaqueNetworkId',
-      'deviceName',
-    ]),
-    connectable: keep(['connected', 'startConnected']),
-  },
-);
-
 /**
  * What {@link mapObject} reads of the bulkiest array properties, per managed type: the full
  * collection decodes only that ({@link VimStream.prune}), and the watch cache, which keeps every
@@ -611,15 +440,7 @@ const DEVICE: Keep = keep(
  */
 export const PRUNED: Pruning = new Map([
   ['HostSystem', new Map([['config.service.service', keep(['key', 'running'])]])],
-  [
-    'VirtualMachine',
-    new Map([
-      ['config.hardware.device', DEVICE],
-      ['layoutEx.file', keep(['key', 'size'])],
-      ['guest.net', keep(['deviceConfigId', 'ipAddress'])],
-      ['guest.disk', keep(['diskPath', 'capacity', 'freeSpace'])],
-    ]),
-  ],
+  ['VirtualMachine', VM_PRUNED],
 ]);
 
 /** Keeps only the members of a data object (and its _type) that `filter` names, recursively. */
@@ -640,184 +461,6 @@ function pick(v: VimValue, filter: Keep): VimValue {
 export function compactProperty(type: string, name: string, v: VimValue): VimValue {
   const filter = PRUNED.get(type)?.get(name);
   return filter === undefined ? v : arr(v).map((item) => pick(item, filter));
-}
-
-/** A VM and its disks, NICs and snapshots. */
-function mapVm(cache: InventoryCache, o: RawObject): CollectedEntity[] {
-  const id = o.ref.value;
-  const p = o.props;
-  const hostRef = ref(p.get('runtime.host'));
-  const host = cache.get(hostRef?.value);
-  const hostParent = host ? cache.parentOf(host) : undefined;
-  const folder = ref(p.get('parent'));
-  const folderObj = folder ? cache.get(folder.value) : undefined;
-  const devices = arr(p.get('config.hardware.device'))
-    .map((d) => obj(d))
-    .filter((d): d is VimObject => d !== undefined);
-  const byKey = new Map<string, VimObject>();
-  for (const d of devices) {
-    const k = str(d['key']);
-    if (k !== null) byKey.set(k, d);
-  }
-  const guestNets = arr(p.get('guest.net'));
-  const ipsByDevice = new Map<string, string[]>();
-  const allIps: string[] = [];
-  for (const n of guestNets) {
-    const ips = arr(path(n, 'ipAddress'))
-      .map((x) => str(x))
-      .filter((x): x is string => !!x);
-    const dk = str(path(n, 'deviceConfigId'));
-    if (dk !== null) ipsByDevice.set(dk, ips);
-    for (const ip of ips) if (!allIps.includes(ip)) allIps.push(ip);
-  }
-  const children: CollectedEntity[] = [];
-  let nicCount = 0;
-  let diskCount = 0;
-  let cdromConnected = false;
-  let floppyConnected = false;
-  for (const d of devices) {
-    const t = d._type ?? '';
-    const key = str(d['key']) ?? '';
-    const label = str(path(d, 'deviceInfo.label'));
-    if (t === 'VirtualDisk') {
-      diskCount++;
-      const backing = obj(d['backing']);
-      const capBytes = num(d['capacityInBytes']) ?? mul(num(d['capacityInKB']), 1024);
-      children.push({
-        type: 'vmDisk',
-        id: `${id}/disk-${key}`,
-        name: label ?? `disk-${key}`,
-        fields: {
-          vmId: id,
-          label,
-          capacityBytes: capBytes,
-          thin: bool(backing?.['thinProvisioned']),
-          diskMode: str(backing?.['diskMode']),
-          fileName: str(backing?.['fileName']),
-          datastoreId: ref(backing?.['datastore'])?.value ?? null,
-          controller: controllerName(byKey.get(str(d['controllerKey']) ?? '')),
-          unitNumber: num(d['unitNumber']),
-        },
-      });
-    } else if (d['macAddress'] !== undefined || NIC_TYPES[t] !== undefined) {
-      nicCount++;
-      const backing = obj(d['backing']);
-      let networkId: string | null = ref(backing?.['network'])?.value ?? null;
-      const pgKey = str(path(backing, 'port.portgroupKey'));
-      if (!networkId && pgKey) networkId = pgKey; // a DVPG's key is its moref value
-      const opaque = str(backing?.['opaqueNetworkId']);
-      const netObj = cache.get(networkId);
-      children.push({
-        type: 'vmNic',
-        id: `${id}/nic-${key}`,
-        name: label ?? `nic-${key}`,
-        fields: {
-          vmId: id,
-          label,
-          adapterType: NIC_TYPES[t] ?? t.replace(/^Virtual/, '').toLowerCase(),
-          macAddress: str(d['macAddress']),
-          networkId,
-          networkName: netObj ? cache.name(netObj) : (str(backing?.['deviceName']) ?? opaque),
-          connected: bool(path(d, 'connectable.connected')),
-          startConnected: bool(path(d, 'connectable.startConnected')),
-          ipAddresses: ipsByDevice.get(key) ?? [],
-        },
-      });
-    } else if (t === 'VirtualCdrom') {
-      if (bool(path(d, 'connectable.connected')) === true) cdromConnected = true;
-    } else if (t === 'VirtualFloppy') {
-      if (bool(path(d, 'connectable.connected')) === true) floppyConnected = true;
-    }
-  }
-
-  const snap = p.get('snapshot');
-  const current = ref(path(snap, 'currentSnapshot'))?.value ?? null;
-  const nodes: SnapshotNode[] = [];
-  flattenSnapshots(path(snap, 'rootSnapshotList'), null, nodes);
-  const sizes = snapshotSizes(o);
-  for (const s of nodes) {
-    children.push({
-      type: 'snapshot',
-      id: s.ref.value,
-      name: str(s.node['name']) ?? s.ref.value,
-      fields: {
-        vmId: id,
-        parentId: s.parent,
-        description: str(s.node['description']),
-        createdAt: str(s.node['createTime']),
-        sizeBytes: sizes.get(s.ref.value) ?? null,
-        powerState: str(s.node['state']),
-        quiesced: bool(s.node['quiesced']),
-        isCurrent: s.ref.value === current,
-      },
-    });
-  }
-
-  const storage = p.get('summary.storage');
-  const committed = num(path(storage, 'committed'));
-  const uncommitted = num(path(storage, 'uncommitted'));
-  const qs = p.get('summary.quickStats');
-  const custom: Record<string, string> = {};
-  for (const cv of arr(p.get('customValue'))) {
-    const key = str(path(cv, 'key'));
-    const value = str(one(path(cv, 'value')));
-    if (key !== null && value !== null) custom[cache.customFieldNames.get(key) ?? key] = value;
-  }
-  const fields: TypedFields<'vm'> = {
-    datacenterId:
-      cache.ancestor(o, 'Datacenter')?.ref.value ??
-      (host ? (cache.ancestor(host, 'Datacenter')?.ref.value ?? null) : null),
-    clusterId:
-      hostParent && hostParent.ref.type === 'ClusterComputeResource' ? hostParent.ref.value : null,
-    hostId: hostRef?.value ?? null,
-    resourcePoolId: ref(p.get('resourcePool'))?.value ?? null,
-    folderId: folder && folder.type === 'Folder' ? folder.value : null,
-    folderPath: folderObj && folderObj.ref.type === 'Folder' ? cache.pathOf(folderObj) : null,
-    powerState: str(p.get('runtime.powerState')),
-    connectionState: str(p.get('runtime.connectionState')),
-    isTemplate: bool(p.get('config.template')),
-    guestOs: str(p.get('config.guestFullName')),
-    guestOsRunning: str(p.get('guest.guestFullName')),
-    guestHostname: str(p.get('guest.hostName')),
-    ipAddress: str(p.get('guest.ipAddress')),
-    ipAddresses: allIps,
-    cpuCount: num(p.get('config.hardware.numCPU')),
-    coresPerSocket: num(p.get('config.hardware.numCoresPerSocket')),
-    memoryMb: num(p.get('config.hardware.memoryMB')),
-    provisionedBytes: committed === null ? null : committed + (uncommitted ?? 0),
-    usedBytes: committed,
-    uncommittedBytes: uncommitted,
-    toolsStatus: str(p.get('guest.toolsStatus')),
-    toolsRunningStatus: str(p.get('guest.toolsRunningStatus')),
-    toolsVersion: str(p.get('guest.toolsVersion')),
-    hardwareVersion: str(p.get('config.version')),
-    firmware: str(p.get('config.firmware')),
-    uuid: str(p.get('config.uuid')),
-    instanceUuid: str(p.get('config.instanceUuid')),
-    vmPathName: str(p.get('config.files.vmPathName')),
-    annotation: str(p.get('config.annotation')),
-    cdromConnected,
-    consolidationNeeded: bool(p.get('runtime.consolidationNeeded')),
-    overallStatus: str(p.get('overallStatus')),
-    bootTime: str(p.get('runtime.bootTime')),
-    cpuUsageMhz: num(path(qs, 'overallCpuUsage')),
-    memoryUsageMb: num(path(qs, 'guestMemoryUsage')),
-    uptimeSeconds: num(path(qs, 'uptimeSeconds')),
-    nicCount,
-    diskCount,
-    generation: null,
-    datastoreIds: sortedIds(p.get('datastore')),
-    networkIds: sortedIds(p.get('network')),
-    customAttributes: custom,
-    tags: tagsOf(cache, id),
-    floppyConnected,
-    guestDisks: arr(p.get('guest.disk')).map((gd) => ({
-      path: str(path(gd, 'diskPath')),
-      capacityBytes: num(path(gd, 'capacity')),
-      freeBytes: num(path(gd, 'freeSpace')),
-    })),
-  };
-  return [{ type: 'vm', id, name: cache.name(o), fields }, ...children];
 }
 
 /** Maps one raw object to its entities (none for types we only read for relations). */

@@ -22,7 +22,9 @@ export type CellRead =
   /** True/False (also yes/no). */
   | 'bool'
   /** An Excel date or date text, stored as ISO 8601. */
-  | 'time';
+  | 'time'
+  /** vSphere's hardware version: RVTools writes `vmx-19` as 19; other text stays as it is. */
+  | 'hwVersion';
 
 /** The field names a binding may name: the model's, for a sheet of records of one type. */
 export type BindableField<T> = T extends RecordOf<infer E> ? EntityFields<E> : never;

@@ -1,3 +1,4 @@
+import type { CdDrive, FieldValue, UsbDevice } from '../../../shared/entities.js';
 import type { SourceEndpoint } from '../records.js';
 import { fieldOf } from '../records.js';
 import { records } from '../source.js';
@@ -10,7 +11,10 @@ export interface VmCtx {
   readonly name: string;
   readonly powerState: string | null;
   readonly template: boolean | null;
+  readonly srmPlaceholder: boolean | null;
   readonly annotation: string | null;
+  /** Custom attribute values by name (columns after Annotation on every VM sheet). */
+  readonly custom: Readonly<Record<string, FieldValue>> | null;
   readonly datacenter: string | null;
   readonly cluster: string | null;
   readonly host: string | null;
@@ -29,6 +33,12 @@ export interface HostAgg {
   vramOn: number;
 }
 
+/** A CD drive or USB device with its VM (vCD and vUSB rows). */
+export interface DeviceRow<D> {
+  readonly vm: VmCtx;
+  readonly device: D;
+}
+
 /** Aggregates over all VMs (and their disks) that several sheets read. */
 export interface VmFacts {
   readonly vms: EpMap<VmCtx>;
@@ -39,6 +49,10 @@ export interface VmFacts {
   readonly hostAgg: EpMap<HostAgg>;
   readonly dsVms: EpMap<{ total: number; on: number }>;
   readonly rpVms: EpMap<number>;
+  /** Guest partition paths per VM and disk key (vDisk's `Disk Path`). */
+  readonly partitionsByDisk: EpMap<Map<number, string[]>>;
+  readonly cdRows: readonly DeviceRow<CdDrive>[];
+  readonly usbRows: readonly DeviceRow<UsbDevice>[];
 }
 
 /** One pass over disks and VMs, once per workbook. */
@@ -58,8 +72,20 @@ function gather(wb: WorkbookData): VmFacts {
       (diskBytes.get(d.ep, vmId) ?? 0) + (num(fieldOf(d, 'capacityBytes')) ?? 0),
     );
   }
+  const partitionsByDisk = new EpMap<Map<number, string[]>>();
+  for (const g of records(source, 'guestPartition')) {
+    const vmId = fieldOf(g, 'vmId');
+    const key = num(fieldOf(g, 'diskKey'));
+    const path = str(fieldOf(g, 'path'));
+    if (typeof vmId !== 'string' || key === null || path === null) continue;
+    let byKey = partitionsByDisk.get(g.ep, vmId);
+    if (!byKey) partitionsByDisk.set(g.ep, vmId, (byKey = new Map()));
+    byKey.set(key, [...(byKey.get(key) ?? []), path]);
+  }
   wb.check();
   const vms = new EpMap<VmCtx>();
+  const cdRows: DeviceRow<CdDrive>[] = [];
+  const usbRows: DeviceRow<UsbDevice>[] = [];
   const customNames = new Set<string>();
   const hostAgg = new EpMap<HostAgg>();
   const dsVms = new EpMap<{ total: number; on: number }>();
@@ -90,12 +116,17 @@ function gather(wb: WorkbookData): VmFacts {
     }
     const rp = fieldOf(v, 'resourcePoolId');
     if (typeof rp === 'string') rpVms.set(v.ep, rp, (rpVms.get(v.ep, rp) ?? 0) + 1);
-    vms.set(v.ep, v.id, {
+    const ctx: VmCtx = {
       ep: v.ep,
       name: v.name,
       powerState: intern(str(fieldOf(v, 'powerState'))),
       template: bool(fieldOf(v, 'isTemplate')),
+      srmPlaceholder: bool(fieldOf(v, 'srmPlaceholder')),
       annotation: intern(str(fieldOf(v, 'annotation'))),
+      custom:
+        ca && typeof ca === 'object' && !Array.isArray(ca)
+          ? (ca as Readonly<Record<string, FieldValue>>)
+          : null,
       datacenter: lookups.name(v.ep, 'datacenter', fieldOf(v, 'datacenterId')),
       cluster: lookups.name(v.ep, 'cluster', fieldOf(v, 'clusterId')),
       host: lookups.name(v.ep, 'host', fieldOf(v, 'hostId')),
@@ -105,9 +136,48 @@ function gather(wb: WorkbookData): VmFacts {
       id: v.id,
       uuid: str(fieldOf(v, 'instanceUuid')),
       server: v.ep.host,
-    });
+    };
+    vms.set(v.ep, v.id, ctx);
+    for (const device of devices(fieldOf(v, 'cdDrives'), readCd)) cdRows.push({ vm: ctx, device });
+    for (const device of devices(fieldOf(v, 'usbDevices'), readUsb))
+      usbRows.push({ vm: ctx, device });
   }
   wb.check();
   const customs = [...customNames].sort((a, b) => a.localeCompare(b));
-  return { vms, customs, diskBytes, hostAgg, dsVms, rpVms };
+  return { vms, customs, diskBytes, hostAgg, dsVms, rpVms, partitionsByDisk, cdRows, usbRows };
 }
+
+/** The items of a JSON device list (cdDrives, usbDevices), read defensively. */
+function devices<D>(v: FieldValue | undefined, read: (o: Record<string, unknown>) => D): D[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object')
+    .map(read);
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const flag = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+const count = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const texts = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+const readCd = (o: Record<string, unknown>): CdDrive => ({
+  label: text(o['label']),
+  connected: flag(o['connected']),
+  startConnected: flag(o['startConnected']),
+  backing: text(o['backing']),
+  fileName: text(o['fileName']),
+});
+
+const readUsb = (o: Record<string, unknown>): UsbDevice => ({
+  label: text(o['label']),
+  connected: flag(o['connected']),
+  backing: text(o['backing']),
+  family: texts(o['family']),
+  speed: texts(o['speed']),
+  ehciEnabled: flag(o['ehciEnabled']),
+  autoConnect: flag(o['autoConnect']),
+  busNumber: count(o['busNumber']),
+  unitNumber: count(o['unitNumber']),
+});

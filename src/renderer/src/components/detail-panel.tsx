@@ -363,6 +363,32 @@ function VmView({ d, now }: { d: VmDetails; now: number }): ReactElement {
           </table>
         )}
       </Section>
+      {d.partitions.length > 0 && (
+        <Section title="Guest partitions" count={d.partitions.length}>
+          <table className="mini">
+            <thead>
+              <tr>
+                <th>Partition</th>
+                <th>Size</th>
+                <th>Free</th>
+                <th>File system</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.partitions.map((g) => (
+                <tr key={g.id}>
+                  <td>{g.path}</td>
+                  <td className="num">
+                    {g.capacityBytes !== null ? formatBytes(g.capacityBytes) : ''}
+                  </td>
+                  <td className="num">{g.freeBytes !== null ? formatBytes(g.freeBytes) : ''}</td>
+                  <td>{g.filesystemType ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      )}
       <Section title="Networking" count={d.networks.length}>
         <ul className="related">
           {d.networks.map((l) => (

@@ -250,7 +250,7 @@ export function detailTargetOf(
     const id = str('id');
     return id ? { kind: k, endpoint, id, name: str('name') ?? id } : null;
   }
-  if (kind === 'snapshots' || kind === 'disks' || kind === 'nics') {
+  if (kind === 'snapshots' || kind === 'disks' || kind === 'nics' || kind === 'partitions') {
     const id = str('vmId');
     return id ? { kind: 'vm', endpoint, id, name: str('vm') ?? id } : null;
   }

@@ -27,6 +27,7 @@ const TYPE_LABELS: Partial<Record<EntityType, string>> = {
   vmDisk: 'VM disks',
   vmNic: 'VM NICs',
   snapshot: 'VM snapshots',
+  guestPartition: 'Guest partitions',
 };
 
 /** Rows drawn at once; the filter box narrows the rest. */
