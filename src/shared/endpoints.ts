@@ -73,6 +73,25 @@ export const endpointUpdateSchema = z
   .extend({ id: z.number().int().positive() });
 export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
 
+/**
+ * What the server says it is (vim25 `ServiceContent.about` at login): vSource and every sheet's
+ * "VI SDK UUID" / "VI SDK API Version" columns read it. Null for endpoints that have no such
+ * thing (Hyper-V) and before the first successful sync.
+ */
+export const endpointAboutSchema = z.object({
+  name: z.string().nullable(),
+  fullName: z.string().nullable(),
+  vendor: z.string().nullable(),
+  version: z.string().nullable(),
+  build: z.string().nullable(),
+  osType: z.string().nullable(),
+  productLineId: z.string().nullable(),
+  apiType: z.string().nullable(),
+  apiVersion: z.string().nullable(),
+  instanceUuid: z.string().nullable(),
+});
+export type EndpointAbout = z.infer<typeof endpointAboutSchema>;
+
 export interface EndpointStatus {
   readonly lastSyncAt: string | null;
   readonly lastStatus: 'running' | 'succeeded' | 'failed' | 'cancelled' | null;

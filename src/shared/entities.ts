@@ -5,6 +5,8 @@
  * names; the store maps each field to a column and diffs it to build the change log.
  */
 
+import type { EndpointAbout } from './endpoints.js';
+
 export type FieldKind = 'text' | 'int' | 'real' | 'bool' | 'json' | 'time';
 
 export interface FieldSpec {
@@ -546,6 +548,8 @@ export function fieldSpecsOf(type: EntityType): readonly (readonly [string, Fiel
 /** A full collection: everything the endpoint holds now. Entities missing from it are soft-deleted. */
 export interface FullInventory {
   readonly entities: readonly CollectedEntity[];
+  /** What the server said it is at login (vSphere); stored on the endpoint. */
+  readonly about?: EndpointAbout;
   readonly events?: readonly CollectedEvent[];
   readonly samples?: readonly UsageSample[];
 }

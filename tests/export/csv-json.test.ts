@@ -196,7 +196,14 @@ describe('JSON snapshot', () => {
       endpoints: Record<string, unknown>[];
       entities: Record<string, unknown[]>;
     };
-    expect(Object.keys(doc.endpoints[0]!).sort()).toEqual(['host', 'key', 'kind', 'name', 'port']);
+    expect(Object.keys(doc.endpoints[0]!).sort()).toEqual([
+      'about',
+      'host',
+      'key',
+      'kind',
+      'name',
+      'port',
+    ]);
     expect(Object.keys(doc.entities)).toEqual([...ENTITY_TYPES]);
   });
 });

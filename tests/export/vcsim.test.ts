@@ -9,6 +9,10 @@ import type { CoreHarness } from '../doubles/core-harness.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { openDriver, targetFor, testContext } from '../vsphere/helpers.js';
+import { openLiveSource } from '../../src/core/export/source.js';
+import { readJsonSnapshot, writeJsonSnapshot } from '../../src/core/export/json-snapshot.js';
+import { readWithPyvmomi } from '../helpers/python-readers.js';
+import { STORE_FILE } from '../../src/core/store/sqlite.js';
 import type { SimDriver } from '../vsphere/helpers.js';
 
 let sim: Vcsim;
@@ -121,5 +125,32 @@ describe('vcsim end to end: export, snapshot, change, diff', () => {
     const row = rows.find((r) => r['VM ID'] === target.ref.value)!;
     expect(row['VM']).toBe('renamed-by-test');
     expect(row['Powerstate']).toBe('poweredOff');
+  });
+
+  it("keeps what the server says it is (pyVmomi's ServiceContent.about) on the endpoint, through a JSON snapshot", async () => {
+    const py = await readWithPyvmomi(sim, {});
+    const want = {
+      name: py.about['name'],
+      fullName: py.about['fullName'],
+      vendor: py.about['vendor'],
+      version: py.about['version'],
+      build: py.about['build'],
+      osType: py.about['osType'],
+      productLineId: py.about['productLineId'],
+      apiType: 'VirtualCenter',
+      apiVersion: py.about['apiVersion'],
+      instanceUuid: py.about['instanceUuid'],
+    };
+    expect(want.instanceUuid).toMatch(/^[0-9a-f-]{36}$/);
+    const source = openLiveSource(h.core.store.sqlite, join(h.dir, STORE_FILE));
+    try {
+      expect(source.endpoints.map((e) => e.about)).toEqual([want]);
+      const file = join(h.dir, 'about.json.gz');
+      await writeJsonSnapshot(source, file, { appVersion: 'test' });
+      const back = await readJsonSnapshot(file);
+      expect(back.endpoints.map((e) => e.about)).toEqual([want]);
+    } finally {
+      source.close();
+    }
   });
 });

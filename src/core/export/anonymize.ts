@@ -373,7 +373,15 @@ export function anonymizeSource(source: InventorySource, key: Buffer): Inventory
   const eps = new Map<SourceEndpoint, SourceEndpoint>();
   for (const e of source.endpoints) {
     const host = p.dns(e.host);
-    eps.set(e, { key: host, name: p.name('endpoint', e.name), kind: e.kind, host, port: e.port });
+    // The server's product facts (version, build, API version, instance UUID) name nothing.
+    eps.set(e, {
+      key: host,
+      name: p.name('endpoint', e.name),
+      kind: e.kind,
+      host,
+      port: e.port,
+      about: e.about ?? null,
+    });
   }
   const entityName = (type: EntityType, name: string): string =>
     type === 'vmDisk' || type === 'vmNic' ? name : p.name(PREFIX[type], name);

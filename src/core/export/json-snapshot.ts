@@ -5,6 +5,7 @@ import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
+import { endpointAboutSchema } from '../../shared/endpoints.js';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError, isAppError } from '../../shared/errors.js';
@@ -68,6 +69,7 @@ export async function writeJsonSnapshot(
       kind: e.kind,
       host: e.host,
       port: e.port,
+      about: e.about ?? null,
     }));
     const fields = Object.fromEntries(ENTITY_TYPES.map((t) => [t, source.fieldsOf(t)]));
     await push(
@@ -133,6 +135,7 @@ const documentSchema = z.object({
       kind: z.string(),
       host: z.string(),
       port: z.number().nullable(),
+      about: endpointAboutSchema.nullable().optional(),
     }),
   ),
   fields: z.record(z.string(), z.array(z.string())),

@@ -1,5 +1,7 @@
 import type { EntityType, FieldSpec, FieldValue } from '../../shared/entities.js';
 import { ENTITY_FIELDS } from '../../shared/entities.js';
+import type { EndpointAbout } from '../../shared/endpoints.js';
+import { endpointAboutSchema } from '../../shared/endpoints.js';
 import { decodeField, parseJsonColumn, snake } from '../store/columns.js';
 
 /*
@@ -16,6 +18,8 @@ export interface SourceEndpoint {
   readonly kind: string;
   readonly host: string;
   readonly port: number | null;
+  /** What the server said it is at its last full sync (vSphere), when known. */
+  readonly about?: EndpointAbout | null;
 }
 
 export interface EntityRecord {
@@ -115,7 +119,13 @@ export function rowDecoder(
 
 /** Keys endpoints by lower-case host, adding the port when two of them share a host. */
 export function keyEndpoints(
-  rows: readonly { name: string; kind: string; host: string; port: number | null }[],
+  rows: readonly {
+    name: string;
+    kind: string;
+    host: string;
+    port: number | null;
+    about?: string | EndpointAbout | null;
+  }[],
 ): SourceEndpoint[] {
   const hosts = new Map<string, number>();
   for (const r of rows) hosts.set(r.host.toLowerCase(), (hosts.get(r.host.toLowerCase()) ?? 0) + 1);
@@ -128,6 +138,7 @@ export function keyEndpoints(
       kind: r.kind,
       host: r.host,
       port: r.port,
+      about: typeof r.about === 'string' ? parseAbout(r.about) : (r.about ?? null),
     };
   });
 }
@@ -141,4 +152,15 @@ export function stableJson(value: unknown): string {
     .sort()
     .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
     .join(',')}}`;
+}
+
+/** An endpoint's stored server facts; anything but the expected object reads as null. */
+export function parseAbout(text: string | null): EndpointAbout | null {
+  if (text === null) return null;
+  try {
+    const r = endpointAboutSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -67,8 +67,15 @@ export function openLiveSource(
   }
   try {
     const rows = db
-      .prepare('SELECT id, name, kind, host, port FROM endpoint ORDER BY name')
-      .all() as { id: number; name: string; kind: string; host: string; port: number }[];
+      .prepare('SELECT id, name, kind, host, port, about FROM endpoint ORDER BY name')
+      .all() as {
+      id: number;
+      name: string;
+      kind: string;
+      host: string;
+      port: number;
+      about: string | null;
+    }[];
     const keyed = keyEndpoints(rows);
     const byId = new Map<number, SourceEndpoint>();
     rows.forEach((r, i) => byId.set(r.id, keyed[i]!));

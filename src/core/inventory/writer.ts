@@ -481,7 +481,7 @@ export async function writeSamples(
 
 /**
  * Stores a full collection as one transaction: new, changed and vanished entities, the change
- * log, events and usage samples. Either all of it lands or none of it does.
+ * log, events, usage samples and what the server said it is. Either all of it lands or none of it does.
  */
 export async function writeFullInventory(
   db: Kysely<Database>,
@@ -491,6 +491,11 @@ export async function writeFullInventory(
   return inTransaction(db, 'save the inventory', (sqlite) => {
     const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
     insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
+    if (inv.about) {
+      sqlite
+        .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
+        .run(JSON.stringify(inv.about), opts.endpointId);
+    }
     return counts;
   });
 }

@@ -50,6 +50,8 @@ export interface EndpointTable {
   tls_trust_on_first_use: ColumnType<number, number | undefined, number>;
   /** Expiry (ISO) of the certificate seen at the last connectivity test; NULL until one ran. */
   tls_valid_to: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON `EndpointAbout` from the last full sync (vSphere); NULL before one or for Hyper-V. */
+  about: ColumnType<string | null, string | null | undefined, string | null>;
   use_ssl: ColumnType<number, number | undefined, number>;
   notes: ColumnType<string, string | undefined, string>;
   credential_state: ColumnType<string, string | undefined, string>;

@@ -157,6 +157,7 @@ export async function runSync(
         syncRunId: runId,
         now: at,
       });
+
       const durationMs = deps.now().getTime() - started.getTime();
       await finishRun(deps.db, runId, {
         status: 'succeeded',

@@ -9,6 +9,8 @@ import type {
   InventoryDelta,
 } from '../../../shared/entities.js';
 import { AppError } from '../../../shared/errors.js';
+import type { EndpointAbout } from '../../../shared/endpoints.js';
+import type { AboutInfo } from './session.js';
 import type { CollectContext, Collector, CollectorTarget } from '../collector.js';
 import { VimClient } from './client.js';
 import type { ObjectContent } from './client.js';
@@ -228,6 +230,7 @@ class VsphereCollector implements Collector {
   }
 
   async collectFull(ctx: CollectContext): Promise<{
+    about: EndpointAbout;
     entities: CollectedEntity[];
     events: CollectedEvent[];
     samples: ReturnType<typeof samplesFrom>;
@@ -391,7 +394,7 @@ class VsphereCollector implements Collector {
     this.lastEventAt = now;
     const samples = samplesFrom(this.cache, now, entities);
     this.ready = true;
-    return { entities, events, samples };
+    return { about: aboutOf(sc.about), entities, events, samples };
   }
 
   /**
@@ -605,4 +608,21 @@ export function createVsphereCollector(
   opts: VsphereCollectorOptions = {},
 ): Collector {
   return new VsphereCollector(target, opts);
+}
+
+/** The server's facts as the store keeps them (empty text as null). */
+function aboutOf(a: AboutInfo): EndpointAbout {
+  const v = (x: string | null): string | null => (x === null || x === '' ? null : x);
+  return {
+    name: v(a.name),
+    fullName: v(a.fullName),
+    vendor: v(a.vendor),
+    version: v(a.version),
+    build: v(a.build),
+    osType: v(a.osType),
+    productLineId: v(a.productLineId),
+    apiType: v(a.apiType),
+    apiVersion: v(a.apiVersion),
+    instanceUuid: v(a.instanceUuid),
+  };
 }

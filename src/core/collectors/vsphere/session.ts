@@ -54,6 +54,7 @@ export interface AboutInfo {
   readonly apiVersion: string;
   readonly instanceUuid: string | null;
   readonly productLineId: string | null;
+  readonly osType: string | null;
 }
 
 export interface ServiceContent {
@@ -148,6 +149,7 @@ export function parseServiceContent(v: VimValue): ServiceContent {
       apiVersion: str(a['apiVersion']) ?? '',
       instanceUuid: str(a['instanceUuid']),
       productLineId: str(a['productLineId']),
+      osType: str(a['osType']),
     },
     rootFolder: moRefOrThrow(o['rootFolder'], 'rootFolder'),
     propertyCollector: moRefOrThrow(o['propertyCollector'], 'propertyCollector'),

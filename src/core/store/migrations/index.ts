@@ -10,6 +10,7 @@ import * as endpointTlsValidTo from './2026-11-24T1200-endpoint-tls-valid-to.js'
 import * as vmSortSearch from './2026-11-24T1300-vm-sort-search.js';
 import * as syncRunOwner from './2026-11-24T1400-sync-run-owner.js';
 import * as relationsOnly from './2026-12-03T0100-relations-only.js';
+import * as endpointAbout from './2026-12-04T0050-endpoint-about.js';
 import * as rvtoolsHost from './2026-12-04T0200-rvtools-host.js';
 
 /**
@@ -28,6 +29,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T1300-vm-sort-search': vmSortSearch,
   '2026-11-24T1400-sync-run-owner': syncRunOwner,
   '2026-12-03T0100-relations-only': relationsOnly,
+  '2026-12-04T0050-endpoint-about': endpointAbout,
   '2026-12-04T0200-rvtools-host': rvtoolsHost,
 };
 

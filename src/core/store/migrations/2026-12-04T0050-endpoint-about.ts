@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+
+/*
+ * What the server said it is at login (vim25 ServiceContent.about: version, build, API version,
+ * instance UUID, …), as JSON, written by each full sync: RVTools' vSource sheet and its
+ * "VI SDK UUID" / "VI SDK API Version" columns read it. Frozen in time: never imports
+ * application code. Existing rows keep NULL until their next full sync.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql.raw('ALTER TABLE endpoint ADD COLUMN about TEXT').execute(db);
+}
