@@ -73,6 +73,11 @@ describe('XLSX export shaped like RVTools', () => {
         name === 'vInfo' ? ours.filter((x) => x !== 'Owner' && x !== 'Cost center') : ours;
       expect(isSubsequence(known, reference), `${name}: ${known.join(' | ')}`).toBe(true);
     }
+    // The host-side sheets are complete: every RVTools header, in order.
+    for (const name of ['vSource', 'vRP', 'vCluster', 'vHost', 'vPort', 'dvSwitch', 'dvPort']) {
+      expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);
+    }
+    expect(headers('vDatastore')).toEqual(RVTOOLS_HEADERS['vDatastore']);
     const info = headers('vInfo');
     expect(info.slice(0, 3)).toEqual(['VM', 'Powerstate', 'Template']);
     for (const h of [
@@ -168,7 +173,8 @@ describe('XLSX export shaped like RVTools', () => {
     const snap = sheetRows('vSnapshot');
     expect(snap).toEqual([expect.objectContaining({ VM: 'app-001', Name: 'before upgrade' })]);
     expect(sheetRows('dvPort')).toEqual([
-      expect.objectContaining({ Port: 'PG-App', Switch: 'DSwitch-1', VLAN: '120' }),
+      // RVTools' VLAN form: the id as a number, never as text.
+      expect.objectContaining({ Port: 'PG-App', Switch: 'DSwitch-1', VLAN: 120 }),
     ]);
     expect(sheetRows('dvSwitch')[0]!['Host members']).toBe('esx1.example.test, esx2.example.test');
     expect(sheetRows('vMetaData')[0]!['RVTools major version']).toBe(4);

@@ -2,6 +2,7 @@ import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { EntityRecord, SourceEndpoint } from './records.js';
 import type { InventorySource, Lookups } from './source.js';
+import { hostSheets } from './rvtools-host.js';
 import { buildLookups, records } from './source.js';
 import type { CellKind, CellValue, SheetColumn } from './xlsx-writer.js';
 import { XlsxStreamWriter } from './xlsx-writer.js';
@@ -39,8 +40,6 @@ const ids = (v: FieldValue | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const mib = (bytes: number | null): number | null =>
   bytes === null ? null : Math.round(bytes / MIB);
-const ratio = (a: number | null, b: number | null, scale = 100): number | null =>
-  a === null || b === null || b === 0 ? null : Math.round((a / b) * scale * 10) / 10;
 
 export function serverType(kind: string): string {
   return kind === 'hyperv' ? 'Hyper-V' : kind === 'esxi' ? 'HostAgent' : 'VirtualCenter';
@@ -184,7 +183,7 @@ export async function writeRvtoolsWorkbook(
   const customNames = new Set<string>();
   const hostAgg = new EpMap<HostAgg>();
   const dsVms = new EpMap<{ total: number; on: number }>();
-  const rpVms = new EpMap<number>();
+  const rpVms = new EpMap<{ total: number; on: number; vcpusOn: number }>();
   const intern = interner();
   let cdRows = 0;
   for (const v of records(source, 'vm')) {
@@ -212,7 +211,15 @@ export async function writeRvtoolsWorkbook(
       if (on) agg.on++;
     }
     const rp = f['resourcePoolId'];
-    if (typeof rp === 'string') rpVms.set(v.ep, rp, (rpVms.get(v.ep, rp) ?? 0) + 1);
+    if (typeof rp === 'string') {
+      let agg = rpVms.get(v.ep, rp);
+      if (!agg) rpVms.set(v.ep, rp, (agg = { total: 0, on: 0, vcpusOn: 0 }));
+      agg.total++;
+      if (on) {
+        agg.on++;
+        agg.vcpusOn += num(f['cpuCount']) ?? 0;
+      }
+    }
     if (f['cdromConnected'] === true) cdRows++;
     vms.set(v.ep, v.id, {
       name: v.name,
@@ -342,61 +349,6 @@ export async function writeRvtoolsWorkbook(
     c('VI SDK Server type', 'text', (r) => serverType(r.ep.kind)),
     c('VI SDK Server', 'text', (r) => r.ep.host, 24),
   ];
-
-  const hostOf = (h: EntityRecord): HostAgg | undefined => hostAgg.get(h.ep, h.id);
-  const cores = (h: EntityRecord): number | null => num(h.fields['cpuCores']);
-
-  const networks = [...records(source, 'network')];
-  const dvPortgroups = networks.filter((n) => n.fields['networkType'] === 'distributedPortgroup');
-  const standard = networks.filter(
-    (n) => n.fields['networkType'] === 'standard' && ids(n.fields['hostIds']).length > 0,
-  );
-  const dvSwitches = new EpMap<{
-    ep: SourceEndpoint;
-    id: string;
-    name: string;
-    dc: string | null;
-    hosts: Set<string>;
-  }>();
-  for (const pg of dvPortgroups) {
-    const id = str(pg.fields['switchId']);
-    if (!id) continue;
-    let sw = dvSwitches.get(pg.ep, id);
-    if (!sw) {
-      sw = {
-        ep: pg.ep,
-        id,
-        name: str(pg.fields['switchName']) ?? id,
-        dc: lookups.name(pg.ep, 'datacenter', pg.fields['datacenterId']),
-        hosts: new Set(),
-      };
-      dvSwitches.set(pg.ep, id, sw);
-    }
-    for (const h of ids(pg.fields['hostIds'])) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
-  }
-  // Hyper-V virtual switches, one row per host that has the switch (RVTools' vSwitch).
-  const switchRows = networks
-    .filter((n) => n.fields['networkType'] === 'hyperv-switch')
-    .flatMap((n) =>
-      ids(n.fields['hostIds']).map((h) => ({
-        n,
-        host: lookups.record(n.ep, 'host', h),
-        hostId: h,
-      })),
-    );
-  const portRows = standard.flatMap((n) =>
-    ids(n.fields['hostIds']).map((h) => ({ n, host: lookups.record(n.ep, 'host', h), hostId: h })),
-  );
-
-  const rpPath = (r: EntityRecord): string => {
-    const parts = [r.name];
-    let cur: EntityRecord | undefined = r;
-    for (let i = 0; i < 64 && cur; i++) {
-      cur = lookups.record(r.ep, 'resourcePool', cur.fields['parentId']);
-      if (cur) parts.unshift(cur.name);
-    }
-    return `/${parts.join('/')}`;
-  };
 
   const plans: Plan[] = [
     {
@@ -550,261 +502,11 @@ export async function writeRvtoolsWorkbook(
           vms.values(),
         ),
     },
-    {
-      name: 'vSource',
-      rows: source.endpoints.length,
-      write: () =>
-        sheet<SourceEndpoint>(
-          'vSource',
-          [
-            c('Name', 'text', (e) => e.host, 24),
-            c('API type', 'text', (e) => serverType(e.kind)),
-            c('VI SDK Server', 'text', (e) => e.host, 24),
-          ],
-          source.endpoints,
-        ),
-    },
-    {
-      name: 'vRP',
-      rows: count('resourcePool'),
-      write: () =>
-        sheet<EntityRecord>(
-          'vRP',
-          [
-            c('Resource Pool name', 'text', (r) => r.name, 24),
-            c('Resource Pool path', 'text', rpPath, 36),
-            c('Status', 'text', (r) => str(r.fields['overallStatus'])),
-            c('# VMs', 'int', (r) => rpVms.get(r.ep, r.id) ?? 0),
-            c('CPU limit', 'int', (r) => num(r.fields['cpuLimitMhz'])),
-            c('CPU reservation', 'int', (r) => num(r.fields['cpuReservationMhz'])),
-            c('CPU shares', 'int', (r) => num(r.fields['cpuShares'])),
-            c('Mem limit', 'int', (r) => num(r.fields['memoryLimitMb'])),
-            c('Mem reservation', 'int', (r) => num(r.fields['memoryReservationMb'])),
-            c('Mem shares', 'int', (r) => num(r.fields['memoryShares'])),
-            c('Object ID', 'text', (r) => r.id),
-            c('VI SDK Server', 'text', (r) => r.ep.host, 24),
-          ],
-          records(source, 'resourcePool'),
-        ),
-    },
-    {
-      name: 'vCluster',
-      rows: count('cluster'),
-      write: () =>
-        sheet<EntityRecord>(
-          'vCluster',
-          [
-            c('Name', 'text', (r) => r.name, 24),
-            c('OverallStatus', 'text', (r) => str(r.fields['overallStatus'])),
-            c('NumHosts', 'int', (r) => num(r.fields['hostCount'])),
-            c('numEffectiveHosts', 'int', (r) => num(r.fields['effectiveHostCount'])),
-            c('TotalCpu', 'int', (r) => num(r.fields['totalCpuMhz'])),
-            c('Effective Cpu', 'int', (r) => num(r.fields['effectiveCpuMhz'])),
-            c('TotalMemory', 'int', (r) => num(r.fields['totalMemoryBytes'])),
-            c('Effective Memory', 'int', (r) => mib(num(r.fields['effectiveMemoryBytes']))),
-            c('HA enabled', 'text', (r) => bool(r.fields['haEnabled'])),
-            c('DRS enabled', 'text', (r) => bool(r.fields['drsEnabled'])),
-            c('DRS default VM behavior', 'text', (r) => str(r.fields['drsBehavior'])),
-            c('Object ID', 'text', (r) => r.id),
-            c('VI SDK Server', 'text', (r) => r.ep.host, 24),
-          ],
-          records(source, 'cluster'),
-        ),
-    },
-    {
-      name: 'vHost',
-      rows: count('host'),
-      write: () =>
-        sheet<EntityRecord>(
-          'vHost',
-          [
-            c('Host', 'text', (r) => r.name, 28),
-            c('Datacenter', 'text', (r) =>
-              lookups.name(r.ep, 'datacenter', r.fields['datacenterId']),
-            ),
-            c('Cluster', 'text', (r) => lookups.name(r.ep, 'cluster', r.fields['clusterId'])),
-            c('in Maintenance Mode', 'text', (r) => bool(r.fields['inMaintenance'])),
-            c('CPU Model', 'text', (r) => str(r.fields['cpuModel']), 36),
-            c('Speed', 'int', (r) => num(r.fields['cpuMhz'])),
-            c('HT Available', 'text', (r) => {
-              const t = num(r.fields['cpuThreads']);
-              const k = cores(r);
-              return t === null || k === null ? null : t > k;
-            }),
-            c('# CPU', 'int', (r) => num(r.fields['cpuSockets'])),
-            c('Cores per CPU', 'int', (r) => {
-              const s = num(r.fields['cpuSockets']);
-              const k = cores(r);
-              return s && k !== null ? Math.round(k / s) : null;
-            }),
-            c('# Cores', 'int', cores),
-            c('CPU usage %', 'pct', (r) => {
-              const mhz = num(r.fields['cpuMhz']);
-              const k = cores(r);
-              return ratio(
-                num(r.fields['cpuUsageMhz']),
-                mhz !== null && k !== null ? mhz * k : null,
-              );
-            }),
-            c('# Memory', 'int', (r) => mib(num(r.fields['memoryBytes']))),
-            c('Memory usage %', 'pct', (r) =>
-              ratio(num(r.fields['memoryUsageBytes']), num(r.fields['memoryBytes'])),
-            ),
-            c('# VMs total', 'int', (r) => hostOf(r)?.vmsTotal ?? 0),
-            c('# VMs', 'int', (r) => hostOf(r)?.vmsOn ?? 0),
-            c('VMs per Core', 'num', (r) => ratio(hostOf(r)?.vmsOn ?? 0, cores(r), 1)),
-            c('# vCPUs', 'int', (r) => hostOf(r)?.vcpusOn ?? 0),
-            c('vCPUs per Core', 'num', (r) => ratio(hostOf(r)?.vcpusOn ?? 0, cores(r), 1)),
-            c('vRAM', 'int', (r) => hostOf(r)?.vramOn ?? 0),
-            c('ESX Version', 'text', (r) => str(r.fields['productName']), 36),
-            c('Boot time', 'date', (r) => str(r.fields['bootTime'])),
-            c('Vendor', 'text', (r) => str(r.fields['vendor'])),
-            c('Model', 'text', (r) => str(r.fields['model']), 24),
-            c('Serial number', 'text', (r) => str(r.fields['serialNumber'])),
-            c('Object ID', 'text', (r) => r.id),
-            c('VI SDK Server', 'text', (r) => r.ep.host, 24),
-          ],
-          records(source, 'host'),
-        ),
-    },
-    ...(switchRows.length > 0
-      ? [
-          {
-            name: 'vSwitch',
-            rows: switchRows.length,
-            write: () =>
-              sheet<(typeof switchRows)[number]>(
-                'vSwitch',
-                [
-                  c('Host', 'text', (p) => p.host?.name ?? p.hostId, 28),
-                  c('Datacenter', 'text', (p) =>
-                    lookups.name(p.n.ep, 'datacenter', p.n.fields['datacenterId']),
-                  ),
-                  c('Cluster', 'text', (p) =>
-                    p.host ? lookups.name(p.n.ep, 'cluster', p.host.fields['clusterId']) : null,
-                  ),
-                  c('Switch', 'text', (p) => str(p.n.fields['switchName']) ?? p.n.name, 24),
-                  c('VI SDK Server', 'text', (p) => p.n.ep.host, 24),
-                ],
-                switchRows,
-              ),
-          },
-        ]
-      : []),
-    ...(portRows.length > 0
-      ? [
-          {
-            name: 'vPort',
-            rows: portRows.length,
-            write: () =>
-              sheet<(typeof portRows)[number]>(
-                'vPort',
-                [
-                  c('Host', 'text', (p) => p.host?.name ?? p.hostId, 28),
-                  c('Datacenter', 'text', (p) =>
-                    lookups.name(p.n.ep, 'datacenter', p.n.fields['datacenterId']),
-                  ),
-                  c('Cluster', 'text', (p) =>
-                    p.host ? lookups.name(p.n.ep, 'cluster', p.host.fields['clusterId']) : null,
-                  ),
-                  c('Port Group', 'text', (p) => p.n.name, 24),
-                  c('Switch', 'text', (p) => str(p.n.fields['switchName'])),
-                  c('VLAN', 'text', (p) => str(p.n.fields['vlanId'])),
-                  c('VI SDK Server', 'text', (p) => p.n.ep.host, 24),
-                ],
-                portRows,
-              ),
-          },
-        ]
-      : []),
-    ...(dvSwitches.size > 0
-      ? [
-          {
-            name: 'dvSwitch',
-            rows: dvSwitches.size,
-            write: () =>
-              sheet<{
-                ep: SourceEndpoint;
-                id: string;
-                name: string;
-                dc: string | null;
-                hosts: Set<string>;
-              }>(
-                'dvSwitch',
-                [
-                  c('Switch', 'text', (s) => s.name, 24),
-                  c('Datacenter', 'text', (s) => s.dc),
-                  c('Host members', 'text', (s) => [...s.hosts].sort().join(', '), 40),
-                  c('Object ID', 'text', (s) => s.id),
-                  c('VI SDK Server', 'text', (s) => s.ep.host, 24),
-                ],
-                dvSwitches.values(),
-              ),
-          },
-          {
-            name: 'dvPort',
-            rows: dvPortgroups.length,
-            write: () =>
-              sheet<EntityRecord>(
-                'dvPort',
-                [
-                  c('Port', 'text', (r) => r.name, 24),
-                  c('Switch', 'text', (r) => str(r.fields['switchName']), 24),
-                  c('VLAN', 'text', (r) => str(r.fields['vlanId'])),
-                  c('Object ID', 'text', (r) => r.id),
-                  c('VI SDK Server', 'text', (r) => r.ep.host, 24),
-                ],
-                dvPortgroups,
-              ),
-          },
-        ]
-      : []),
-    {
-      name: 'vDatastore',
-      rows: count('datastore'),
-      write: () =>
-        sheet<EntityRecord>(
-          'vDatastore',
-          [
-            c('Name', 'text', (r) => r.name, 24),
-            c('Accessible', 'text', (r) => bool(r.fields['accessible'])),
-            c('Type', 'text', (r) => str(r.fields['type'])),
-            c('# VMs total', 'int', (r) => dsVms.get(r.ep, r.id)?.total ?? 0),
-            c('# VMs', 'int', (r) => dsVms.get(r.ep, r.id)?.on ?? 0),
-            c('Capacity MiB', 'int', (r) => mib(num(r.fields['capacityBytes']))),
-            c('Provisioned MiB', 'int', (r) => {
-              const cap = num(r.fields['capacityBytes']);
-              const free = num(r.fields['freeBytes']);
-              return cap === null || free === null
-                ? null
-                : mib(cap - free + (num(r.fields['uncommittedBytes']) ?? 0));
-            }),
-            c('In Use MiB', 'int', (r) => {
-              const cap = num(r.fields['capacityBytes']);
-              const free = num(r.fields['freeBytes']);
-              return cap === null || free === null ? null : mib(cap - free);
-            }),
-            c('Free MiB', 'int', (r) => mib(num(r.fields['freeBytes']))),
-            c('Free %', 'pct', (r) =>
-              ratio(num(r.fields['freeBytes']), num(r.fields['capacityBytes'])),
-            ),
-            c('# Hosts', 'int', (r) => ids(r.fields['hostIds']).length),
-            c(
-              'Hosts',
-              'text',
-              (r) =>
-                ids(r.fields['hostIds'])
-                  .map((h) => lookups.name(r.ep, 'host', h) ?? h)
-                  .join(', ') || null,
-              40,
-            ),
-            c('URL', 'text', (r) => str(r.fields['url']), 40),
-            c('Object ID', 'text', (r) => r.id),
-            c('VI SDK Server', 'text', (r) => r.ep.host, 24),
-          ],
-          records(source, 'datastore'),
-        ),
-    },
+    ...hostSheets(source, lookups, {
+      host: (ep, id) => hostAgg.get(ep, id),
+      datastore: (ep, id) => dsVms.get(ep, id),
+      pool: (ep, id) => rpVms.get(ep, id),
+    }).map((p): Plan => ({ name: p.name, rows: p.rows, write: () => p.write(sheet) })),
     {
       name: 'vMetaData',
       rows: 1,

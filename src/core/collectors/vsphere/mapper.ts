@@ -284,6 +284,7 @@ function folderType(childTypes: string[]): string {
 function mapCluster(cache: InventoryCache, o: RawObject): CollectedEntity {
   const s = o.props.get('summary');
   const cfg = o.props.get('configurationEx');
+  const tools = path(cfg, 'dasConfig.defaultVmSettings.vmToolsMonitoringSettings');
   return {
     type: 'cluster',
     id: o.ref.value,
@@ -316,9 +317,14 @@ function mapCluster(cache: InventoryCache, o: RawObject): CollectedEntity {
       haIsolationResponse: str(path(cfg, 'dasConfig.defaultVmSettings.isolationResponse')),
       haRestartPriority: str(path(cfg, 'dasConfig.defaultVmSettings.restartPriority')),
       haVmMonitoring: str(path(cfg, 'dasConfig.vmMonitoring')),
+      haMaxFailures: num(path(tools, 'maxFailures')),
+      haMaxFailureWindowSeconds: num(path(tools, 'maxFailureWindow')),
+      haFailureIntervalSeconds: num(path(tools, 'failureInterval')),
+      haMinUpTimeSeconds: num(path(tools, 'minUpTime')),
       drsVmotionRate: num(path(cfg, 'drsConfig.vmotionRate')),
       dpmEnabled: bool(path(cfg, 'dpmConfigInfo.enabled')),
       dpmBehavior: str(path(cfg, 'dpmConfigInfo.defaultDpmBehavior')),
+      dpmHostPowerActionRate: num(path(cfg, 'dpmConfigInfo.hostPowerActionRate')),
     },
   };
 }

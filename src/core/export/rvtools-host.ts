@@ -1,0 +1,1201 @@
+import type { EntityType, FieldValue, LunPath } from '../../shared/entities.js';
+import type { EntityRecord, SourceEndpoint } from './records.js';
+import type { InventorySource, Lookups } from './source.js';
+import { records } from './source.js';
+import type { CellKind, CellValue } from './xlsx-writer.js';
+
+/*
+ * RVTools' host-side sheets (vSource, vRP, vCluster, vHost, vHBA, vNIC, vSwitch, vPort, dvSwitch,
+ * dvPort, vSC_VMK, vDatastore, vMultiPath, vLicense): every RVTools 4.x header in its order. A
+ * column is either read from the model (`source` names the vSphere property it comes from) or
+ * declared unavailable with the reason, and then written empty: never an invented value. Values
+ * in RVTools' units: MiB, MHz, booleans, dates as dates, numbers as numbers.
+ */
+
+/** One column: its header, its cell kind, and where its value comes from (or why it has none). */
+export interface RvColumn<T> {
+  readonly header: string;
+  readonly kind: CellKind;
+  readonly get: (row: T) => CellValue;
+  readonly width?: number;
+  /** The vSphere property path (or the derivation) the value comes from. */
+  readonly source?: string;
+  /** Why the column is empty: no source in the vSphere API, or not collected. */
+  readonly unavailable?: string;
+}
+
+/** Writes one sheet; the workbook writer's `sheet()`. */
+export type SheetWriter = <T>(
+  name: string,
+  cols: readonly RvColumn<T>[],
+  rows: Iterable<T>,
+) => Promise<number>;
+
+export interface SheetPlan {
+  readonly name: string;
+  readonly rows: number;
+  readonly write: (w: SheetWriter) => Promise<number>;
+  /** The columns, for the docs table and tests. */
+  readonly columns: readonly RvColumn<never>[];
+}
+
+/** What the VM pass of the workbook gathered per host, datastore and resource pool. */
+export interface VmAggregates {
+  host(
+    ep: SourceEndpoint,
+    id: string,
+  ): { vmsTotal: number; vmsOn: number; vcpusOn: number; vramOn: number } | undefined;
+  datastore(ep: SourceEndpoint, id: string): { total: number; on: number } | undefined;
+  pool(ep: SourceEndpoint, id: string): { total: number; on: number; vcpusOn: number } | undefined;
+}
+
+const MIB = 2 ** 20;
+
+const str = (v: FieldValue | undefined): string | null =>
+  v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+const num = (v: FieldValue | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const bool = (v: FieldValue | undefined): boolean | null => (typeof v === 'boolean' ? v : null);
+const texts = (v: FieldValue | undefined): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const joined = (v: FieldValue | undefined): string | null => texts(v).join(', ') || null;
+const mib = (bytes: number | null): number | null =>
+  bytes === null ? null : Math.round(bytes / MIB);
+const ratio = (a: number | null, b: number | null, scale = 100): number | null =>
+  a === null || b === null || b === 0 ? null : Math.round((a / b) * scale * 10) / 10;
+
+/** A column read from the model. */
+function col<T>(
+  header: string,
+  kind: CellKind,
+  source: string,
+  get: (row: T) => CellValue,
+  width?: number,
+): RvColumn<T> {
+  return width === undefined ? { header, kind, get, source } : { header, kind, get, source, width };
+}
+
+/** A column written empty, with the reason. */
+function none<T>(header: string, kind: CellKind, unavailable: string): RvColumn<T> {
+  return { header, kind, get: () => null, unavailable };
+}
+
+/** A field of a record as a cell: by kind, from the named field. */
+function field(
+  header: string,
+  kind: CellKind,
+  source: string,
+  name: string,
+  width?: number,
+): RvColumn<EntityRecord> {
+  const read =
+    kind === 'bool'
+      ? (r: EntityRecord): CellValue => bool(r.fields[name])
+      : kind === 'int' || kind === 'num' || kind === 'pct'
+        ? (r: EntityRecord): CellValue => num(r.fields[name])
+        : (r: EntityRecord): CellValue => str(r.fields[name]);
+  return col(header, kind, source, read, width);
+}
+
+const NOT_READ = 'not collected yet (available from vSphere)';
+
+/** The closing columns of every sheet. */
+function sdk<T>(ep: (row: T) => SourceEndpoint): RvColumn<T>[] {
+  return [
+    col<T>('VI SDK Server', 'text', 'the endpoint', (r) => ep(r).host, 24),
+    col<T>(
+      'VI SDK UUID',
+      'text',
+      'ServiceContent.about.instanceUuid',
+      (r) => ep(r).about?.instanceUuid ?? null,
+      38,
+    ),
+  ];
+}
+
+/** Builds the host-side sheets of `source`, each only when it has rows (as RVTools does). */
+export function hostSheets(
+  source: InventorySource,
+  lookups: Lookups,
+  agg: VmAggregates,
+): SheetPlan[] {
+  const all = (t: EntityType): EntityRecord[] => [...records(source, t)];
+  const hosts = all('host');
+  const dc = (
+    r: EntityRecord,
+    id: FieldValue | undefined = r.fields['datacenterId'],
+  ): string | null => lookups.name(r.ep, 'datacenter', id);
+  const clusterName = (r: EntityRecord): string | null =>
+    lookups.name(r.ep, 'cluster', r.fields['clusterId']);
+  const ep = (r: EntityRecord): SourceEndpoint => r.ep;
+
+  // A host's devices: the host row they name gives Host, Datacenter and Cluster.
+  const hostOf = (r: EntityRecord): EntityRecord | undefined =>
+    lookups.record(r.ep, 'host', r.fields['hostId']);
+  const hostHead: RvColumn<EntityRecord>[] = [
+    col('Host', 'text', 'HostSystem.name', (r) => hostOf(r)?.name ?? str(r.fields['hostId']), 28),
+    col('Datacenter', 'text', 'the host’s datacenter', (r) => {
+      const h = hostOf(r);
+      return h ? dc(h) : null;
+    }),
+    col('Cluster', 'text', 'the host’s cluster', (r) => {
+      const h = hostOf(r);
+      return h ? clusterName(h) : null;
+    }),
+  ];
+  const perHost = (list: EntityRecord[]): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const r of list) {
+      const k = `${r.ep.key}\u0000${str(r.fields['hostId']) ?? ''}`;
+      out.set(k, (out.get(k) ?? 0) + 1);
+    }
+    return out;
+  };
+
+  const nics = all('hostNic');
+  const hbas = all('hba');
+  const nicCount = perHost(nics);
+  const hbaCount = perHost(hbas);
+  const hostKey = (r: EntityRecord): string => `${r.ep.key}\u0000${r.id}`;
+  const cores = (h: EntityRecord): number | null => num(h.fields['cpuCores']);
+
+  const customNames = new Set<string>();
+  for (const h of hosts) {
+    const ca = h.fields['customAttributes'];
+    if (ca && typeof ca === 'object' && !Array.isArray(ca)) {
+      for (const k of Object.keys(ca)) customNames.add(k);
+    }
+  }
+  const customs = [...customNames].sort((a, b) => a.localeCompare(b));
+
+  const devices = deviceSheets(hostHead, nics, hbas, all('vmkernel'), ep);
+  const vHost: RvColumn<EntityRecord>[] = [
+    col('Host', 'text', 'HostSystem.name', (r) => r.name, 28),
+    col('Datacenter', 'text', 'parent Datacenter', (r) => dc(r)),
+    col('Cluster', 'text', 'parent ClusterComputeResource', clusterName),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    none(
+      'Compliance Check State',
+      'text',
+      NOT_READ + ': host profile compliance (ProfileComplianceManager)',
+    ),
+    field('in Maintenance Mode', 'bool', 'runtime.inMaintenanceMode', 'inMaintenance'),
+    none('in Quarantine Mode', 'bool', NOT_READ + ': runtime.inQuarantineMode (API 6.5+)'),
+    none(
+      'vSAN Fault Domain Name',
+      'text',
+      NOT_READ + ': config.vsanHostConfig.faultDomainInfo.name',
+    ),
+    field('CPU Model', 'text', 'summary.hardware.cpuModel', 'cpuModel', 36),
+    field('Speed', 'int', 'summary.hardware.cpuMhz', 'cpuMhz'),
+    field('HT Available', 'bool', 'config.hyperThread.available', 'htAvailable'),
+    field('HT Active', 'bool', 'config.hyperThread.active', 'htActive'),
+    field('# CPU', 'int', 'summary.hardware.numCpuPkgs', 'cpuSockets'),
+    col('Cores per CPU', 'int', 'numCpuCores / numCpuPkgs', (r) => {
+      const s = num(r.fields['cpuSockets']);
+      const k = cores(r);
+      return s && k !== null ? Math.round(k / s) : null;
+    }),
+    field('# Cores', 'int', 'summary.hardware.numCpuCores', 'cpuCores'),
+    col('CPU usage %', 'pct', 'summary.quickStats.overallCpuUsage / (cpuMhz × cores)', (r) => {
+      const mhz = num(r.fields['cpuMhz']);
+      const k = cores(r);
+      return ratio(num(r.fields['cpuUsageMhz']), mhz !== null && k !== null ? mhz * k : null);
+    }),
+    col('# Memory', 'int', 'summary.hardware.memorySize (MiB)', (r) =>
+      mib(num(r.fields['memoryBytes'])),
+    ),
+    none(
+      'Memory Tiering Type',
+      'text',
+      NOT_READ + ': hardware.memoryTieringType (vSphere 8.0 U3+)',
+    ),
+    col('Memory usage %', 'pct', 'summary.quickStats.overallMemoryUsage / memorySize', (r) =>
+      ratio(num(r.fields['memoryUsageBytes']), num(r.fields['memoryBytes'])),
+    ),
+    none('Console', 'int', 'the ESX service console (ESX 4 and older) has no counterpart on ESXi'),
+    col('# NICs', 'int', 'config.network.pnic (count)', (r) => nicCount.get(hostKey(r)) ?? 0),
+    col(
+      '# HBAs',
+      'int',
+      'config.storageDevice.hostBusAdapter (count)',
+      (r) => hbaCount.get(hostKey(r)) ?? 0,
+    ),
+    col('# VMs total', 'int', 'VMs on the host', (r) => agg.host(r.ep, r.id)?.vmsTotal ?? 0),
+    col('# VMs', 'int', 'powered-on VMs on the host', (r) => agg.host(r.ep, r.id)?.vmsOn ?? 0),
+    col('VMs per Core', 'num', '# VMs / # Cores', (r) =>
+      ratio(agg.host(r.ep, r.id)?.vmsOn ?? 0, cores(r), 1),
+    ),
+    col('# vCPUs', 'int', 'vCPUs of powered-on VMs', (r) => agg.host(r.ep, r.id)?.vcpusOn ?? 0),
+    col('vCPUs per Core', 'num', '# vCPUs / # Cores', (r) =>
+      ratio(agg.host(r.ep, r.id)?.vcpusOn ?? 0, cores(r), 1),
+    ),
+    col('vRAM', 'int', 'memory (MiB) of powered-on VMs', (r) => agg.host(r.ep, r.id)?.vramOn ?? 0),
+    none(
+      'VM Used memory',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.hostMemoryUsage',
+    ),
+    none(
+      'VM Memory Swapped',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.swappedMemory',
+    ),
+    none(
+      'VM Memory Ballooned',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.balloonedMemory',
+    ),
+    field('VMotion support', 'bool', 'capability.vmotionSupported', 'vmotionSupported'),
+    field(
+      'Storage VMotion support',
+      'bool',
+      'capability.storageVMotionSupported',
+      'storageVmotionSupported',
+    ),
+    field('Current EVC', 'text', 'summary.currentEVCModeKey', 'currentEvc'),
+    field('Max EVC', 'text', 'summary.maxEVCModeKey', 'maxEvc'),
+    none(
+      'Assigned License(s)',
+      'text',
+      NOT_READ + ': LicenseAssignmentManager.QueryAssignedLicenses',
+    ),
+    none('ATS Heartbeat', 'text', NOT_READ + ': advanced option VMFS3.UseATSForHBOnVMFS5'),
+    none('ATS Locking', 'text', NOT_READ + ': advanced option VMFS3.HardwareAcceleratedLocking'),
+    field(
+      'Current CPU power man. policy',
+      'text',
+      'hardware.cpuPowerManagementInfo.currentPolicy',
+      'cpuPowerPolicy',
+    ),
+    field(
+      'Supported CPU power man.',
+      'text',
+      'hardware.cpuPowerManagementInfo.hardwareSupport',
+      'cpuPowerSupport',
+    ),
+    field(
+      'Host Power Policy',
+      'text',
+      'config.powerSystemInfo.currentPolicy.shortName',
+      'powerPolicy',
+    ),
+    field('ESX Version', 'text', 'summary.config.product.fullName', 'productName', 36),
+    field('Boot time', 'date', 'runtime.bootTime', 'bootTime'),
+    col('DNS Servers', 'text', 'config.network.dnsConfig.address', (r) =>
+      joined(r.fields['dnsServers']),
+    ),
+    field('DHCP', 'bool', 'config.network.dnsConfig.dhcp', 'dhcp'),
+    field('Domain', 'text', 'config.network.dnsConfig.domainName', 'domain'),
+    none(
+      'Domain List',
+      'text',
+      'RVTools does not document it; no vSphere property identified with certainty',
+    ),
+    col('DNS Search Order', 'text', 'config.network.dnsConfig.searchDomain', (r) =>
+      joined(r.fields['searchDomains']),
+    ),
+    col('NTP Server(s)', 'text', 'config.dateTimeInfo.ntpConfig.server', (r) =>
+      joined(r.fields['ntpServers']),
+    ),
+    field('NTPD running', 'bool', 'config.service.service[ntpd].running', 'ntpRunning'),
+    field('Time Zone', 'text', 'config.dateTimeInfo.timeZone.key', 'timeZone'),
+    field('Time Zone Name', 'text', 'config.dateTimeInfo.timeZone.name', 'timeZoneName'),
+    field(
+      'GMT Offset',
+      'int',
+      'config.dateTimeInfo.timeZone.gmtOffset (seconds)',
+      'gmtOffsetSeconds',
+    ),
+    field('Vendor', 'text', 'summary.hardware.vendor', 'vendor'),
+    field('Model', 'text', 'summary.hardware.model', 'model', 24),
+    field('Serial number', 'text', 'hardware.systemInfo.serialNumber', 'serialNumber'),
+    field('Service tag', 'text', 'summary.hardware.otherIdentifyingInfo[ServiceTag]', 'serviceTag'),
+    field(
+      'OEM specific string',
+      'text',
+      'summary.hardware.otherIdentifyingInfo[OemSpecificString]',
+      'oemString',
+    ),
+    field('BIOS Vendor', 'text', 'hardware.biosInfo.vendor', 'biosVendor'),
+    field('BIOS Version', 'text', 'hardware.biosInfo.biosVersion', 'biosVersion'),
+    field('BIOS Date', 'date', 'hardware.biosInfo.releaseDate', 'biosReleaseDate'),
+    field('Certificate Issuer', 'text', 'config.certificate (issuer)', 'certificateIssuer'),
+    field(
+      'Certificate Start Date',
+      'date',
+      'config.certificate (not before)',
+      'certificateStartsAt',
+    ),
+    field(
+      'Certificate Expiry Date',
+      'date',
+      'config.certificate (not after)',
+      'certificateExpiresAt',
+    ),
+    none(
+      'Certificate Status',
+      'text',
+      NOT_READ + ': HostCertificateManager.certificateInfo.status',
+    ),
+    field('Certificate Subject', 'text', 'config.certificate (subject)', 'certificateSubject'),
+    col('Object ID', 'text', 'the HostSystem moref', (r) => r.id),
+    ...customs.map((name) =>
+      col<EntityRecord>(name, 'text', 'customValue', (r) => {
+        const ca = r.fields['customAttributes'];
+        return ca && typeof ca === 'object' && !Array.isArray(ca)
+          ? str((ca as Record<string, FieldValue>)[name])
+          : null;
+      }),
+    ),
+    field('UUID', 'text', 'hardware.systemInfo.uuid', 'hardwareUuid', 38),
+    ...sdk(ep),
+  ];
+
+  return [
+    ...sourceSheet(source),
+    ...poolSheet(all('resourcePool'), lookups, agg),
+    ...clusterSheet(all('cluster')),
+    plan('vHost', vHost, hosts),
+    ...devices.hba,
+    ...devices.nic,
+    ...networkSheets(lookups, all, ep),
+    ...devices.vmk,
+    ...datastoreSheet(all('datastore'), lookups, agg),
+    ...multipathSheet(hostHead, all('multipathLun'), lookups, ep),
+    ...licenseSheet(all('license')),
+  ];
+}
+
+function plan<T>(name: string, cols: readonly RvColumn<T>[], rows: readonly T[]): SheetPlan {
+  return {
+    name,
+    rows: rows.length,
+    write: (w) => w(name, cols, rows),
+    columns: cols as readonly RvColumn<never>[],
+  };
+}
+
+/** A plan only when there are rows: RVTools leaves out what the estate does not have. */
+function planIf<T>(name: string, cols: readonly RvColumn<T>[], rows: readonly T[]): SheetPlan[] {
+  return rows.length > 0 ? [plan(name, cols, rows)] : [];
+}
+
+function sourceSheet(source: InventorySource): SheetPlan[] {
+  const about = (e: SourceEndpoint): NonNullable<SourceEndpoint['about']> | null => e.about ?? null;
+  const type = (e: SourceEndpoint): string =>
+    e.kind === 'hyperv' ? 'Hyper-V' : e.kind === 'esxi' ? 'HostAgent' : 'VirtualCenter';
+  const cols: RvColumn<SourceEndpoint>[] = [
+    // Before the endpoint's first sync, its server name is unknown: the host we connect to.
+    col(
+      'Name',
+      'text',
+      'ServiceContent.about.name (the endpoint host before it is known)',
+      (e) => about(e)?.name ?? e.host,
+      24,
+    ),
+    col('OS type', 'text', 'ServiceContent.about.osType', (e) => about(e)?.osType ?? null),
+    col('API type', 'text', 'ServiceContent.about.apiType', (e) => about(e)?.apiType ?? type(e)),
+    col(
+      'API version',
+      'text',
+      'ServiceContent.about.apiVersion',
+      (e) => about(e)?.apiVersion ?? null,
+    ),
+    col('Version', 'text', 'ServiceContent.about.version', (e) => about(e)?.version ?? null),
+    none('Patch level', 'text', NOT_READ + ': ServiceContent.about.patchLevel is not kept'),
+    col('Build', 'text', 'ServiceContent.about.build', (e) => about(e)?.build ?? null),
+    col('Fullname', 'text', 'ServiceContent.about.fullName', (e) => about(e)?.fullName ?? null, 36),
+    none(
+      'Product name',
+      'text',
+      NOT_READ + ': ServiceContent.about.licenseProductName is not kept',
+    ),
+    none(
+      'Product version',
+      'text',
+      NOT_READ + ': ServiceContent.about.licenseProductVersion is not kept',
+    ),
+    col(
+      'Product line',
+      'text',
+      'ServiceContent.about.productLineId',
+      (e) => about(e)?.productLineId ?? null,
+    ),
+    col('Vendor', 'text', 'ServiceContent.about.vendor', (e) => about(e)?.vendor ?? null),
+    ...sdk((e: SourceEndpoint) => e),
+  ];
+  return [plan('vSource', cols, source.endpoints)];
+}
+
+function poolSheet(pools: EntityRecord[], lookups: Lookups, agg: VmAggregates): SheetPlan[] {
+  const rpPath = (r: EntityRecord): string => {
+    const parts = [r.name];
+    let cur: EntityRecord | undefined = r;
+    for (let i = 0; i < 64 && cur; i++) {
+      cur = lookups.record(r.ep, 'resourcePool', cur.fields['parentId']);
+      if (cur) parts.unshift(cur.name);
+    }
+    return `/${parts.join('/')}`;
+  };
+  const qs =
+    (key: string) =>
+    (r: EntityRecord): CellValue => {
+      const q = r.fields['quickStats'];
+      return q && typeof q === 'object' && !Array.isArray(q)
+        ? num((q as Record<string, FieldValue>)[key])
+        : null;
+    };
+  const bytes =
+    (name: string) =>
+    (r: EntityRecord): CellValue =>
+      mib(num(r.fields[name]));
+  const qsCol = (key: string): RvColumn<EntityRecord> =>
+    col(`QS ${key}`, 'int', `summary.quickStats.${key}`, qs(key));
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Resource Pool name', 'text', 'ResourcePool.name', (r) => r.name, 24),
+    col('Resource Pool path', 'text', 'parent chain', rpPath, 36),
+    field('Status', 'text', 'overallStatus', 'overallStatus'),
+    col('# VMs total', 'int', 'VMs in the pool', (r) => agg.pool(r.ep, r.id)?.total ?? 0),
+    col('# VMs', 'int', 'powered-on VMs in the pool', (r) => agg.pool(r.ep, r.id)?.on ?? 0),
+    col(
+      '# vCPUs',
+      'int',
+      'vCPUs of powered-on VMs in the pool',
+      (r) => agg.pool(r.ep, r.id)?.vcpusOn ?? 0,
+    ),
+    field('CPU limit', 'int', 'config.cpuAllocation.limit', 'cpuLimitMhz'),
+    none('CPU overheadLimit', 'int', NOT_READ + ': config.cpuAllocation.overheadLimit'),
+    field('CPU reservation', 'int', 'config.cpuAllocation.reservation', 'cpuReservationMhz'),
+    field('CPU level', 'text', 'config.cpuAllocation.shares.level', 'cpuSharesLevel'),
+    field('CPU shares', 'int', 'config.cpuAllocation.shares.shares', 'cpuShares'),
+    field(
+      'CPU expandableReservation',
+      'bool',
+      'config.cpuAllocation.expandableReservation',
+      'cpuExpandable',
+    ),
+    field('CPU maxUsage', 'int', 'runtime.cpu.maxUsage', 'cpuMaxUsageMhz'),
+    field('CPU overallUsage', 'int', 'runtime.cpu.overallUsage', 'cpuOverallUsageMhz'),
+    field('CPU reservationUsed', 'int', 'runtime.cpu.reservationUsed', 'cpuReservationUsedMhz'),
+    field(
+      'CPU reservationUsedForVm',
+      'int',
+      'runtime.cpu.reservationUsedForVm',
+      'cpuReservationUsedForVmMhz',
+    ),
+    field(
+      'CPU unreservedForPool',
+      'int',
+      'runtime.cpu.unreservedForPool',
+      'cpuUnreservedForPoolMhz',
+    ),
+    field('CPU unreservedForVm', 'int', 'runtime.cpu.unreservedForVm', 'cpuUnreservedForVmMhz'),
+    field('Mem Configured', 'int', 'summary.configuredMemoryMB', 'memoryConfiguredMb'),
+    field('Mem limit', 'int', 'config.memoryAllocation.limit', 'memoryLimitMb'),
+    none('Mem overheadLimit', 'int', NOT_READ + ': config.memoryAllocation.overheadLimit'),
+    field('Mem reservation', 'int', 'config.memoryAllocation.reservation', 'memoryReservationMb'),
+    field('Mem level', 'text', 'config.memoryAllocation.shares.level', 'memorySharesLevel'),
+    field('Mem shares', 'int', 'config.memoryAllocation.shares.shares', 'memoryShares'),
+    field(
+      'Mem expandableReservation',
+      'bool',
+      'config.memoryAllocation.expandableReservation',
+      'memoryExpandable',
+    ),
+    col('Mem maxUsage', 'int', 'runtime.memory.maxUsage (MiB)', bytes('memoryMaxUsageBytes')),
+    col(
+      'Mem overallUsage',
+      'int',
+      'runtime.memory.overallUsage (MiB)',
+      bytes('memoryOverallUsageBytes'),
+    ),
+    col(
+      'Mem reservationUsed',
+      'int',
+      'runtime.memory.reservationUsed (MiB)',
+      bytes('memoryReservationUsedBytes'),
+    ),
+    col(
+      'Mem reservationUsedForVm',
+      'int',
+      'runtime.memory.reservationUsedForVm (MiB)',
+      bytes('memoryReservationUsedForVmBytes'),
+    ),
+    col(
+      'Mem unreservedForPool',
+      'int',
+      'runtime.memory.unreservedForPool (MiB)',
+      bytes('memoryUnreservedForPoolBytes'),
+    ),
+    col(
+      'Mem unreservedForVm',
+      'int',
+      'runtime.memory.unreservedForVm (MiB)',
+      bytes('memoryUnreservedForVmBytes'),
+    ),
+    ...[
+      'overallCpuDemand',
+      'overallCpuUsage',
+      'staticCpuEntitlement',
+      'distributedCpuEntitlement',
+      'balloonedMemory',
+      'compressedMemory',
+      'consumedOverheadMemory',
+      'distributedMemoryEntitlement',
+      'guestMemoryUsage',
+      'hostMemoryUsage',
+      'overheadMemory',
+      'privateMemory',
+      'sharedMemory',
+      'staticMemoryEntitlement',
+      'swappedMemory',
+    ].map(qsCol),
+    col('Object ID', 'text', 'the ResourcePool moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vRP', cols, pools)];
+}
+
+function clusterSheet(clusters: EntityRecord[]): SheetPlan[] {
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'ClusterComputeResource.name', (r) => r.name, 24),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    field('OverallStatus', 'text', 'overallStatus', 'overallStatus'),
+    field('NumHosts', 'int', 'summary.numHosts', 'hostCount'),
+    field('numEffectiveHosts', 'int', 'summary.numEffectiveHosts', 'effectiveHostCount'),
+    field('TotalCpu', 'int', 'summary.totalCpu', 'totalCpuMhz'),
+    field('NumCpuCores', 'int', 'summary.numCpuCores', 'cpuCores'),
+    field('NumCpuThreads', 'int', 'summary.numCpuThreads', 'cpuThreads'),
+    field('Effective Cpu', 'int', 'summary.effectiveCpu', 'effectiveCpuMhz'),
+    col('TotalMemory', 'int', 'summary.totalMemory (MiB)', (r) =>
+      mib(num(r.fields['totalMemoryBytes'])),
+    ),
+    col('Effective Memory', 'int', 'summary.effectiveMemory (MiB)', (r) =>
+      mib(num(r.fields['effectiveMemoryBytes'])),
+    ),
+    field('Num VMotions', 'int', 'summary.numVmotions', 'vmotionCount'),
+    field('HA enabled', 'bool', 'configurationEx.dasConfig.enabled', 'haEnabled'),
+    field(
+      'Failover Level',
+      'int',
+      'configurationEx.dasConfig.admissionControlPolicy.failoverLevel',
+      'haFailoverLevel',
+    ),
+    field(
+      'AdmissionControlEnabled',
+      'bool',
+      'configurationEx.dasConfig.admissionControlEnabled',
+      'haAdmissionControl',
+    ),
+    field(
+      'Host monitoring',
+      'text',
+      'configurationEx.dasConfig.hostMonitoring',
+      'haHostMonitoring',
+    ),
+    field(
+      'HB Datastore Candidate Policy',
+      'text',
+      'configurationEx.dasConfig.hBDatastoreCandidatePolicy',
+      'haHeartbeatPolicy',
+    ),
+    field(
+      'Isolation Response',
+      'text',
+      'configurationEx.dasConfig.defaultVmSettings.isolationResponse',
+      'haIsolationResponse',
+    ),
+    field(
+      'Restart Priority',
+      'text',
+      'configurationEx.dasConfig.defaultVmSettings.restartPriority',
+      'haRestartPriority',
+    ),
+    none(
+      'Cluster Settings',
+      'text',
+      'RVTools does not document it; no vSphere property identified with certainty',
+    ),
+    field(
+      'Max Failures',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.maxFailures',
+      'haMaxFailures',
+    ),
+    field(
+      'Max Failure Window',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.maxFailureWindow',
+      'haMaxFailureWindowSeconds',
+    ),
+    field(
+      'Failure Interval',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.failureInterval',
+      'haFailureIntervalSeconds',
+    ),
+    field(
+      'Min Up Time',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.minUpTime',
+      'haMinUpTimeSeconds',
+    ),
+    field('VM Monitoring', 'text', 'configurationEx.dasConfig.vmMonitoring', 'haVmMonitoring'),
+    field('DRS enabled', 'bool', 'configurationEx.drsConfig.enabled', 'drsEnabled'),
+    field(
+      'DRS default VM behavior',
+      'text',
+      'configurationEx.drsConfig.defaultVmBehavior',
+      'drsBehavior',
+    ),
+    field('DRS vmotion rate', 'int', 'configurationEx.drsConfig.vmotionRate', 'drsVmotionRate'),
+    field('DPM enabled', 'bool', 'configurationEx.dpmConfigInfo.enabled', 'dpmEnabled'),
+    field(
+      'DPM default behavior',
+      'text',
+      'configurationEx.dpmConfigInfo.defaultDpmBehavior',
+      'dpmBehavior',
+    ),
+    field(
+      'DPM Host Power Action Rate',
+      'int',
+      'configurationEx.dpmConfigInfo.hostPowerActionRate',
+      'dpmHostPowerActionRate',
+    ),
+    col('Object ID', 'text', 'the ClusterComputeResource moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vCluster', cols, clusters)];
+}
+
+/** vHBA, vNIC and vSC_VMK: a row per device, led by its host. */
+function deviceSheets(
+  head: RvColumn<EntityRecord>[],
+  nics: EntityRecord[],
+  hbas: EntityRecord[],
+  vmkernels: EntityRecord[],
+  ep: (r: EntityRecord) => SourceEndpoint,
+): { hba: SheetPlan[]; nic: SheetPlan[]; vmk: SheetPlan[] } {
+  const vHba: RvColumn<EntityRecord>[] = [
+    ...head,
+    field('Device', 'text', 'hostBusAdapter.device', 'device'),
+    field(
+      'Type',
+      'text',
+      'the HostHostBusAdapter subtype (FibreChannel, InternetScsi, Block…)',
+      'hbaType',
+    ),
+    field('Status', 'text', 'hostBusAdapter.status', 'status'),
+    field('Bus', 'int', 'hostBusAdapter.bus', 'bus'),
+    field('Pci', 'text', 'hostBusAdapter.pci', 'pci'),
+    field('Driver', 'text', 'hostBusAdapter.driver', 'driver'),
+    field('Model', 'text', 'hostBusAdapter.model', 'model', 30),
+    col(
+      'WWN',
+      'text',
+      'HostFibreChannelHba.portWorldWideName (iSCSI: iScsiName)',
+      (r) => str(r.fields['portWwn']) ?? str(r.fields['iscsiName']),
+      28,
+    ),
+    ...sdk(ep),
+  ];
+  const vNic: RvColumn<EntityRecord>[] = [
+    ...head,
+    field('Network Device', 'text', 'config.network.pnic.device', 'device'),
+    field('Driver', 'text', 'pnic.driver', 'driver'),
+    field('Speed', 'int', 'pnic.linkSpeed.speedMb', 'speedMb'),
+    field('Duplex', 'bool', 'pnic.linkSpeed.duplex', 'fullDuplex'),
+    field('MAC', 'text', 'pnic.mac', 'macAddress'),
+    field('Switch', 'text', 'the vswitch / proxySwitch listing the NIC', 'switchName'),
+    field(
+      'Uplink port',
+      'text',
+      'proxySwitch.spec.backing.pnicSpec.uplinkPortKey (named)',
+      'uplinkPort',
+    ),
+    field('PCI', 'text', 'pnic.pci', 'pci'),
+    field('WakeOn', 'bool', 'pnic.wakeOnLanSupported', 'wakeOnLan'),
+    ...sdk(ep),
+  ];
+  const vmk: RvColumn<EntityRecord>[] = [
+    ...head,
+    field(
+      'Port Group',
+      'text',
+      'config.network.vnic.portgroup (or its DV port group)',
+      'portGroup',
+      24,
+    ),
+    field('Device', 'text', 'vnic.device', 'device'),
+    field('Mac Address', 'text', 'vnic.spec.mac', 'macAddress'),
+    field('DHCP', 'bool', 'vnic.spec.ip.dhcp', 'dhcp'),
+    field('IP Address', 'text', 'vnic.spec.ip.ipAddress', 'ipAddress'),
+    col('IP 6 Address', 'text', 'vnic.spec.ip.ipV6Config.ipV6Address', (r) =>
+      joined(r.fields['ipv6Addresses']),
+    ),
+    field('Subnet mask', 'text', 'vnic.spec.ip.subnetMask', 'subnetMask'),
+    field(
+      'Gateway',
+      'text',
+      'vnic.spec.ipRouteSpec or config.network.ipRouteConfig.defaultGateway',
+      'gateway',
+    ),
+    field('IP 6 Gateway', 'text', 'ipRouteConfig.ipV6DefaultGateway', 'ipv6Gateway'),
+    field('MTU', 'int', 'vnic.spec.mtu', 'mtu'),
+    ...sdk(ep),
+  ];
+  return {
+    hba: planIf('vHBA', vHba, hbas),
+    nic: planIf('vNIC', vNic, nics),
+    vmk: planIf('vSC_VMK', vmk, vmkernels),
+  };
+}
+
+/** The policy columns vSwitch and vPort share, in RVTools' order. */
+function policyColumns(): RvColumn<EntityRecord>[] {
+  return [
+    field('Promiscuous Mode', 'bool', 'policy.security.allowPromiscuous', 'allowPromiscuous'),
+    field('Mac Changes', 'bool', 'policy.security.macChanges', 'macChanges'),
+    field('Forged Transmits', 'bool', 'policy.security.forgedTransmits', 'forgedTransmits'),
+    field('Traffic Shaping', 'bool', 'policy.shapingPolicy.enabled', 'shaping'),
+    field('Width', 'int', 'policy.shapingPolicy.averageBandwidth (bit/s)', 'shapingAvgBps'),
+    field('Peak', 'int', 'policy.shapingPolicy.peakBandwidth (bit/s)', 'shapingPeakBps'),
+    field('Burst', 'int', 'policy.shapingPolicy.burstSize (bytes)', 'shapingBurstBytes'),
+    field('Policy', 'text', 'policy.nicTeaming.policy', 'teamingPolicy'),
+    field('Reverse Policy', 'bool', 'policy.nicTeaming.reversePolicy', 'reversePolicy'),
+    field('Notify Switch', 'bool', 'policy.nicTeaming.notifySwitches', 'notifySwitches'),
+    field('Rolling Order', 'bool', 'policy.nicTeaming.rollingOrder', 'rollingOrder'),
+    field('Offload', 'bool', 'policy.offloadPolicy.csumOffload', 'offload'),
+    field('TSO', 'bool', 'policy.offloadPolicy.tcpSegmentation', 'tso'),
+    field('Zero Copy Xmit', 'bool', 'policy.offloadPolicy.zeroCopyXmit', 'zeroCopyXmit'),
+  ];
+}
+
+/**
+ * A distributed port group's VLAN in RVTools' forms: the VLAN id as a number, a trunk as its
+ * ranges (`0-4094`, `10-20,30-40`), a private VLAN as its id.
+ */
+export function rvVlan(v: FieldValue | undefined): CellValue {
+  const s = str(v);
+  if (s === null) return null;
+  if (/^\d+$/.test(s)) return Number(s);
+  if (s.startsWith('trunk:')) return s.slice('trunk:'.length);
+  if (s.startsWith('pvlan:')) {
+    const id = s.slice('pvlan:'.length);
+    return /^\d+$/.test(id) ? Number(id) : id || null;
+  }
+  return s;
+}
+
+function networkSheets(
+  lookups: Lookups,
+  all: (t: EntityType) => EntityRecord[],
+  ep: (r: EntityRecord) => SourceEndpoint,
+): SheetPlan[] {
+  const networks = all('network');
+  const sdkOf = sdk(ep);
+  // vSwitch: standard switches of vSphere hosts; Hyper-V's virtual switches, one per host.
+  type SwitchRow = {
+    r: EntityRecord;
+    host: EntityRecord | undefined;
+    hostId: string;
+    hyperv: boolean;
+  };
+  const switchRows: SwitchRow[] = [
+    ...all('standardSwitch').map((r) => ({
+      r,
+      host: lookups.record(r.ep, 'host', r.fields['hostId']),
+      hostId: str(r.fields['hostId']) ?? '',
+      hyperv: false,
+    })),
+    ...networks
+      .filter((n) => n.fields['networkType'] === 'hyperv-switch')
+      .flatMap((n) =>
+        texts(n.fields['hostIds']).map((h) => ({
+          r: n,
+          host: lookups.record(n.ep, 'host', h),
+          hostId: h,
+          hyperv: true,
+        })),
+      ),
+  ];
+  const onHost =
+    <T extends { r: EntityRecord; host: EntityRecord | undefined; hostId: string }>(
+      get: (r: EntityRecord) => CellValue,
+    ) =>
+    (x: T): CellValue =>
+      get(x.r);
+  const hostCols = <
+    T extends { r: EntityRecord; host: EntityRecord | undefined; hostId: string },
+  >(): RvColumn<T>[] => [
+    col<T>('Host', 'text', 'HostSystem.name', (x) => x.host?.name ?? x.hostId, 28),
+    col<T>('Datacenter', 'text', 'the host’s datacenter', (x) =>
+      lookups.name(x.r.ep, 'datacenter', (x.host ?? x.r).fields['datacenterId']),
+    ),
+    col<T>('Cluster', 'text', 'the host’s cluster', (x) =>
+      x.host ? lookups.name(x.r.ep, 'cluster', x.host.fields['clusterId']) : null,
+    ),
+  ];
+  const lift = <T extends { r: EntityRecord; host: EntityRecord | undefined; hostId: string }>(
+    cols: RvColumn<EntityRecord>[],
+  ): RvColumn<T>[] => cols.map((c) => ({ ...c, get: onHost<T>(c.get) }));
+  const vSwitch: RvColumn<SwitchRow>[] = [
+    ...hostCols<SwitchRow>(),
+    col(
+      'Switch',
+      'text',
+      'config.network.vswitch.name (Hyper-V: Get-VMSwitch)',
+      (x) => (x.hyperv ? (str(x.r.fields['switchName']) ?? x.r.name) : x.r.name),
+      24,
+    ),
+    ...lift<SwitchRow>([
+      field('# Ports', 'int', 'vswitch.spec.numPorts', 'numPorts'),
+      field('Free Ports', 'int', 'vswitch.numPortsAvailable', 'freePorts'),
+    ]),
+    ...lift<SwitchRow>(policyColumns()).map((c) => ({
+      ...c,
+      get: (x: SwitchRow) => (x.hyperv ? null : c.get(x)),
+    })),
+    col('MTU', 'int', 'vswitch.mtu', (x) => (x.hyperv ? null : num(x.r.fields['mtu']))),
+    ...lift<SwitchRow>(sdkOf),
+  ];
+
+  // vPort: a host's standard port groups; stores without them (older syncs) list the standard
+  // networks per host instead.
+  type PortRow = {
+    r: EntityRecord;
+    host: EntityRecord | undefined;
+    hostId: string;
+    legacy: boolean;
+  };
+  const portGroups = all('portGroup');
+  const withGroups = new Set(portGroups.map((p) => p.ep));
+  const portRows: PortRow[] = [
+    ...portGroups.map((r) => ({
+      r,
+      host: lookups.record(r.ep, 'host', r.fields['hostId']),
+      hostId: str(r.fields['hostId']) ?? '',
+      legacy: false,
+    })),
+    ...networks
+      .filter((n) => !withGroups.has(n.ep) && n.fields['networkType'] === 'standard')
+      .flatMap((n) =>
+        texts(n.fields['hostIds']).map((h) => ({
+          r: n,
+          host: lookups.record(n.ep, 'host', h),
+          hostId: h,
+          legacy: true,
+        })),
+      ),
+  ];
+  const vPort: RvColumn<PortRow>[] = [
+    ...hostCols<PortRow>(),
+    col('Port Group', 'text', 'config.network.portgroup.spec.name', (x) => x.r.name, 24),
+    col('Switch', 'text', 'portgroup.spec.vswitchName', (x) => str(x.r.fields['switchName'])),
+    col('VLAN', 'int', 'portgroup.spec.vlanId', (x) =>
+      x.legacy ? rvVlan(x.r.fields['vlanId']) : num(x.r.fields['vlanId']),
+    ),
+    ...lift<PortRow>(policyColumns()).map((c) => ({
+      ...c,
+      source: `portgroup.computedPolicy (${c.source?.replace(/^policy\./, '') ?? ''})`,
+      get: (x: PortRow) => (x.legacy ? null : c.get(x)),
+    })),
+    ...lift<PortRow>(sdkOf),
+  ];
+
+  // dvSwitch: the switches the distributed port groups name (switch objects are not collected).
+  const dvPortgroups = networks.filter((n) => n.fields['networkType'] === 'distributedPortgroup');
+  type DvSwitch = {
+    ep: SourceEndpoint;
+    id: string;
+    name: string;
+    dc: string | null;
+    hosts: Set<string>;
+    ports: number;
+  };
+  const dvSwitches = new Map<string, DvSwitch>();
+  for (const pg of dvPortgroups) {
+    const id = str(pg.fields['switchId']);
+    if (!id) continue;
+    const key = `${pg.ep.key}\u0000${id}`;
+    let sw = dvSwitches.get(key);
+    if (!sw) {
+      sw = {
+        ep: pg.ep,
+        id,
+        name: str(pg.fields['switchName']) ?? id,
+        dc: lookups.name(pg.ep, 'datacenter', pg.fields['datacenterId']),
+        hosts: new Set(),
+        ports: 0,
+      };
+      dvSwitches.set(key, sw);
+    }
+    sw.ports += num(pg.fields['numPorts']) ?? 0;
+    for (const h of texts(pg.fields['hostIds'])) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
+  }
+  const SWITCH =
+    NOT_READ + ': DistributedVirtualSwitch objects are not collected, only their port groups';
+  const dvSwitchCols: RvColumn<DvSwitch>[] = [
+    col('Switch', 'text', 'DistributedVirtualSwitch.name', (s) => s.name, 24),
+    col('Datacenter', 'text', 'parent Datacenter', (s) => s.dc),
+    none('Name', 'text', SWITCH),
+    none('Vendor', 'text', SWITCH),
+    none('Version', 'text', SWITCH),
+    none('Description', 'text', SWITCH),
+    none('Created', 'date', SWITCH),
+    col(
+      'Host members',
+      'text',
+      'hosts of the switch’s port groups',
+      (s) => [...s.hosts].sort().join(', '),
+      40,
+    ),
+    none('Max Ports', 'int', SWITCH),
+    none('# Ports', 'int', SWITCH),
+    none('# VMs', 'int', SWITCH),
+    ...[
+      'In Traffic Shaping',
+      'In Avg',
+      'In Peak',
+      'In Burst',
+      'Out Traffic Shaping',
+      'Out Avg',
+      'Out Peak',
+      'Out Burst',
+      'CDP Type',
+      'CDP Operation',
+      'LACP Name',
+      'LACP Mode',
+      'LACP Load Balance Alg.',
+      'Max MTU',
+      'Contact',
+      'Admin Name',
+    ].map((h) => none<DvSwitch>(h, 'text', SWITCH)),
+    col('Object ID', 'text', 'the DistributedVirtualSwitch moref', (s) => s.id),
+    ...sdk((s: DvSwitch) => s.ep),
+  ];
+  const setting = (p: string): string => `config.defaultPortConfig.${p}.value`;
+  const dvPort: RvColumn<EntityRecord>[] = [
+    col('Port', 'text', 'DistributedVirtualPortgroup.name', (r) => r.name, 24),
+    field('Switch', 'text', 'config.distributedVirtualSwitch (name)', 'switchName', 24),
+    field('Type', 'text', 'config.type', 'portgroupType'),
+    field('# Ports', 'int', 'config.numPorts', 'numPorts'),
+    col('VLAN', 'int', 'config.defaultPortConfig.vlan', (r) => rvVlan(r.fields['vlanId'])),
+    none('Speed', 'int', 'a distributed port group has no link speed in the vSphere API'),
+    none(
+      'Full Duplex',
+      'bool',
+      'a distributed port group has no duplex setting in the vSphere API',
+    ),
+    field('Blocked', 'bool', setting('blocked'), 'blocked'),
+    field(
+      'Allow Promiscuous',
+      'bool',
+      setting('securityPolicy.allowPromiscuous'),
+      'allowPromiscuous',
+    ),
+    field('Mac Changes', 'bool', setting('securityPolicy.macChanges'), 'macChanges'),
+    col('Active Uplink', 'text', 'uplinkTeamingPolicy.uplinkPortOrder.activeUplinkPort', (r) =>
+      joined(r.fields['activeUplinks']),
+    ),
+    col('Standby Uplink', 'text', 'uplinkTeamingPolicy.uplinkPortOrder.standbyUplinkPort', (r) =>
+      joined(r.fields['standbyUplinks']),
+    ),
+    field('Policy', 'text', setting('uplinkTeamingPolicy.policy'), 'teamingPolicy'),
+    field('Forged Transmits', 'bool', setting('securityPolicy.forgedTransmits'), 'forgedTransmits'),
+    field('In Traffic Shaping', 'bool', setting('inShapingPolicy.enabled'), 'inShaping'),
+    field('In Avg', 'int', setting('inShapingPolicy.averageBandwidth'), 'inShapingAvgBps'),
+    field('In Peak', 'int', setting('inShapingPolicy.peakBandwidth'), 'inShapingPeakBps'),
+    field('In Burst', 'int', setting('inShapingPolicy.burstSize'), 'inShapingBurstBytes'),
+    field('Out Traffic Shaping', 'bool', setting('outShapingPolicy.enabled'), 'outShaping'),
+    field('Out Avg', 'int', setting('outShapingPolicy.averageBandwidth'), 'outShapingAvgBps'),
+    field('Out Peak', 'int', setting('outShapingPolicy.peakBandwidth'), 'outShapingPeakBps'),
+    field('Out Burst', 'int', setting('outShapingPolicy.burstSize'), 'outShapingBurstBytes'),
+    field('Reverse Policy', 'bool', setting('uplinkTeamingPolicy.reversePolicy'), 'reversePolicy'),
+    field('Notify Switch', 'bool', setting('uplinkTeamingPolicy.notifySwitches'), 'notifySwitches'),
+    field('Rolling Order', 'bool', setting('uplinkTeamingPolicy.rollingOrder'), 'rollingOrder'),
+    field(
+      'Check Beacon',
+      'bool',
+      setting('uplinkTeamingPolicy.failureCriteria.checkBeacon'),
+      'checkBeacon',
+    ),
+    field('Live Port Moving', 'bool', 'config.policy.livePortMovingAllowed', 'livePortMoving'),
+    none('Check Duplex', 'bool', NOT_READ + ': failureCriteria.checkDuplex'),
+    none('Check Error %', 'bool', NOT_READ + ': failureCriteria.checkErrorPercent'),
+    none('Check Speed', 'text', NOT_READ + ': failureCriteria.checkSpeed'),
+    none('Percentage', 'int', NOT_READ + ': failureCriteria.percentage'),
+    field('Block Override', 'bool', 'config.policy.blockOverrideAllowed', 'blockOverride'),
+    field('Config Reset', 'bool', 'config.policy.portConfigResetAtDisconnect', 'configReset'),
+    field('Shaping Override', 'bool', 'config.policy.shapingOverrideAllowed', 'shapingOverride'),
+    field(
+      'Vendor Config Override',
+      'bool',
+      'config.policy.vendorConfigOverrideAllowed',
+      'vendorConfigOverride',
+    ),
+    field(
+      'Sec. Policy Override',
+      'bool',
+      'config.policy.securityPolicyOverrideAllowed',
+      'securityOverride',
+    ),
+    field(
+      'Teaming Override',
+      'bool',
+      'config.policy.uplinkTeamingOverrideAllowed',
+      'teamingOverride',
+    ),
+    field('Vlan Override', 'bool', 'config.policy.vlanOverrideAllowed', 'vlanOverride'),
+    col('Object ID', 'text', 'the DistributedVirtualPortgroup moref', (r) => r.id),
+    ...sdkOf,
+  ];
+  return [
+    ...planIf('vSwitch', vSwitch, switchRows),
+    ...planIf('vPort', vPort, portRows),
+    ...planIf('dvSwitch', dvSwitchCols, [...dvSwitches.values()]),
+    ...planIf('dvPort', dvPort, dvPortgroups),
+  ];
+}
+
+function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggregates): SheetPlan[] {
+  const cap = (r: EntityRecord): number | null => num(r.fields['capacityBytes']);
+  const free = (r: EntityRecord): number | null => num(r.fields['freeBytes']);
+  const DS_CLUSTER = NOT_READ + ': datastore clusters (StoragePod) are not collected';
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'Datastore.name', (r) => r.name, 24),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    none('Address', 'text', NOT_READ + ': info.nas.remoteHost / remotePath'),
+    field('Accessible', 'bool', 'summary.accessible', 'accessible'),
+    field('Type', 'text', 'summary.type', 'type'),
+    col('# VMs total', 'int', 'VMs on the datastore', (r) => agg.datastore(r.ep, r.id)?.total ?? 0),
+    col(
+      '# VMs',
+      'int',
+      'powered-on VMs on the datastore',
+      (r) => agg.datastore(r.ep, r.id)?.on ?? 0,
+    ),
+    col('Capacity MiB', 'int', 'summary.capacity', (r) => mib(cap(r))),
+    col('Provisioned MiB', 'int', 'summary.capacity − freeSpace + uncommitted', (r) => {
+      const c = cap(r);
+      const f = free(r);
+      return c === null || f === null
+        ? null
+        : mib(c - f + (num(r.fields['uncommittedBytes']) ?? 0));
+    }),
+    col('In Use MiB', 'int', 'summary.capacity − freeSpace', (r) => {
+      const c = cap(r);
+      const f = free(r);
+      return c === null || f === null ? null : mib(c - f);
+    }),
+    col('Free MiB', 'int', 'summary.freeSpace', (r) => mib(free(r))),
+    col('Free %', 'pct', 'summary.freeSpace / capacity', (r) => ratio(free(r), cap(r))),
+    field('SIOC enabled', 'bool', 'iormConfiguration.enabled', 'siocEnabled'),
+    field('SIOC Threshold', 'int', 'iormConfiguration.congestionThreshold', 'siocThresholdMs'),
+    col('# Hosts', 'int', 'host (count)', (r) => texts(r.fields['hostIds']).length),
+    col(
+      'Hosts',
+      'text',
+      'host (names)',
+      (r) =>
+        texts(r.fields['hostIds'])
+          .map((h) => lookups.name(r.ep, 'host', h) ?? h)
+          .join(', ') || null,
+      40,
+    ),
+    none('Cluster name', 'text', DS_CLUSTER),
+    none('Cluster capacity MiB', 'int', DS_CLUSTER),
+    none('Cluster free space MiB', 'int', DS_CLUSTER),
+    field('Block size', 'int', 'info.vmfs.blockSizeMb', 'vmfsBlockSizeMb'),
+    field('Max Blocks', 'int', 'info.vmfs.maxBlocks', 'vmfsMaxBlocks'),
+    col('# Extents', 'int', 'info.vmfs.extent (count)', (r) =>
+      Array.isArray(r.fields['vmfsExtents']) ? texts(r.fields['vmfsExtents']).length : null,
+    ),
+    field('Major Version', 'int', 'info.vmfs.majorVersion', 'vmfsMajorVersion'),
+    field('Version', 'text', 'info.vmfs.version', 'vmfsVersion'),
+    field('VMFS Upgradeable', 'bool', 'info.vmfs.vmfsUpgradable', 'vmfsUpgradable'),
+    field('MHA', 'bool', 'summary.multipleHostAccess', 'multipleHostAccess'),
+    field('URL', 'text', 'summary.url', 'url', 40),
+    col('Object ID', 'text', 'the Datastore moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vDatastore', cols, stores)];
+}
+
+function multipathSheet(
+  head: RvColumn<EntityRecord>[],
+  luns: EntityRecord[],
+  lookups: Lookups,
+  ep: (r: EntityRecord) => SourceEndpoint,
+): SheetPlan[] {
+  const paths = (r: EntityRecord): LunPath[] =>
+    Array.isArray(r.fields['paths']) ? (r.fields['paths'] as LunPath[]) : [];
+  const [host, datacenter, cluster] = head as [
+    RvColumn<EntityRecord>,
+    RvColumn<EntityRecord>,
+    RvColumn<EntityRecord>,
+  ];
+  const cols: RvColumn<EntityRecord>[] = [
+    host,
+    cluster,
+    datacenter,
+    col('Datastore', 'text', 'the datastore whose VMFS extent is on the LUN', (r) =>
+      lookups.name(r.ep, 'datastore', r.fields['datastoreId']),
+    ),
+    field('Disk', 'text', 'scsiLun.canonicalName', 'canonicalName', 30),
+    field('Display name', 'text', 'scsiLun.displayName', 'displayName', 40),
+    field('Policy', 'text', 'multipathInfo.lun.policy.policy', 'policy'),
+    field('Oper. State', 'text', 'scsiLun.operationalState', 'operationalState'),
+    ...Array.from({ length: 8 }, (_, i) => [
+      col<EntityRecord>(
+        `Path ${i + 1}`,
+        'text',
+        `multipathInfo.lun.path[${i}].name`,
+        (r) => paths(r)[i]?.name ?? null,
+      ),
+      col<EntityRecord>(
+        `Path ${i + 1} state`,
+        'text',
+        `multipathInfo.lun.path[${i}].pathState`,
+        (r) => paths(r)[i]?.state ?? null,
+      ),
+    ]).flat(),
+    field('vStorage', 'text', 'scsiLun.vStorageSupport', 'vStorageSupport'),
+    field('Queue depth', 'int', 'scsiLun.queueDepth', 'queueDepth'),
+    field('Vendor', 'text', 'scsiLun.vendor', 'vendor'),
+    field('Model', 'text', 'scsiLun.model', 'model'),
+    field('Revision', 'text', 'scsiLun.revision', 'revision'),
+    field('Level', 'int', 'scsiLun.scsiLevel', 'scsiLevel'),
+    field('Serial #', 'text', 'scsiLun.serialNumber', 'serialNumber'),
+    field('UUID', 'text', 'scsiLun.uuid', 'uuid', 38),
+    none(
+      'Object ID',
+      'text',
+      'a LUN is a data object of its host, not a managed object: it has no moref',
+    ),
+    ...sdk(ep),
+  ];
+  return planIf('vMultiPath', cols, luns);
+}
+
+function licenseSheet(licenses: EntityRecord[]): SheetPlan[] {
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'LicenseManager.licenses.name', (r) => r.name, 36),
+    field('Key', 'text', 'licenses.licenseKey (masked: all but the last group)', 'maskedKey', 32),
+    col('Labels', 'text', 'licenses.labels', (r) => joined(r.fields['labels'])),
+    field('Cost Unit', 'text', 'licenses.costUnit', 'costUnit'),
+    field('Total', 'int', 'licenses.total', 'total'),
+    field('Used', 'int', 'licenses.used', 'used'),
+    field('Expiration Date', 'date', 'licenses.properties[expirationDate]', 'expiresAt'),
+    col(
+      'Features',
+      'text',
+      'licenses.properties[feature]',
+      (r) => joined(r.fields['features']),
+      40,
+    ),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return planIf('vLicense', cols, licenses);
+}
