@@ -133,6 +133,7 @@ export const RVTOOLS_HEADERS: Record<string, readonly string[]> = {
     'Host', 'Datacenter', 'Cluster', 'Network Device', 'Driver', 'Speed', 'Duplex', 'MAC', 'Switch',
     'Uplink port', 'PCI', 'WakeOn', 'VI SDK Server', 'VI SDK UUID',
   ],
+  // vSwitch: a third public list (CSV_HEADERS of an RVTools-shaped generator) agrees.
   vSwitch: [
     'Host', 'Datacenter', 'Cluster', 'Switch', '# Ports', 'Free Ports', 'Promiscuous Mode', 'Mac Changes',
     'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy', 'Reverse Policy',

@@ -49,16 +49,23 @@ describe('XLSX export shaped like RVTools', () => {
       'vMemory',
       'vDisk',
       'vNetwork',
+      'vCD',
       'vSnapshot',
       'vTools',
       'vSource',
       'vRP',
       'vCluster',
       'vHost',
+      'vHBA',
+      'vNIC',
+      'vSwitch',
       'vPort',
       'dvSwitch',
       'dvPort',
+      'vSC_VMK',
       'vDatastore',
+      'vMultiPath',
+      'vLicense',
       'vMetaData',
     ]);
     expect(isSubsequence(wb.SheetNames, RVTOOLS_SHEETS)).toBe(true);
@@ -74,10 +81,24 @@ describe('XLSX export shaped like RVTools', () => {
       expect(isSubsequence(known, reference), `${name}: ${known.join(' | ')}`).toBe(true);
     }
     // The host-side sheets are complete: every RVTools header, in order.
-    for (const name of ['vSource', 'vRP', 'vCluster', 'vHost', 'vPort', 'dvSwitch', 'dvPort']) {
+    for (const name of [
+      'vSource',
+      'vRP',
+      'vCluster',
+      'vHost',
+      'vHBA',
+      'vNIC',
+      'vSwitch',
+      'vPort',
+      'dvSwitch',
+      'dvPort',
+      'vSC_VMK',
+      'vDatastore',
+      'vMultiPath',
+      'vLicense',
+    ]) {
       expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);
     }
-    expect(headers('vDatastore')).toEqual(RVTOOLS_HEADERS['vDatastore']);
     const info = headers('vInfo');
     expect(info.slice(0, 3)).toEqual(['VM', 'Powerstate', 'Template']);
     for (const h of [

@@ -7,6 +7,8 @@ import { PAGE } from '../export/source.js';
 import type { ImportControl } from './import-runs.js';
 import type { XlsxValue, XlsxWorkbook } from './xlsx-stream.js';
 import { openXlsx } from './xlsx-stream.js';
+import { columnBindings } from '../export/rvtools.js';
+import type { CellRead } from '../export/rvtools/table.js';
 
 /*
  * Reads an RVTools workbook (vInfo, vHost, vDatastore, vCluster; any 3.x/4.x version: headers are
@@ -120,6 +122,30 @@ class FieldMap {
   derived(field: string, needs: string[], get: Getter): void {
     if (needs.every((n) => this.sheet.col(n) >= 0)) this.getters.set(field, get);
   }
+}
+
+const READ: Record<CellRead, (v: Cell) => FieldValue> = {
+  text: asText,
+  num: asNumber,
+  bool: asBool,
+  time: asTime,
+  mib: (v) => {
+    const n = asNumber(v);
+    return n === null ? null : n * MIB;
+  },
+};
+
+/**
+ * The fields the export's table binds to columns of `name` (../export/rvtools/), read back from
+ * the columns this workbook has (by header or an older spelling of it).
+ */
+function boundFields(name: string, sheet: Sheet): FieldMap {
+  const m = new FieldMap(sheet);
+  for (const c of columnBindings(name)) {
+    const b = c.binding;
+    m.add(b.field, [c.header, ...(b.aliases ?? [])], READ[b.read]);
+  }
+  return m;
 }
 
 export interface RvtoolsInventory extends InventorySource {
@@ -246,14 +272,7 @@ export async function readRvtoolsWorkbook(
   };
 
   if (vCluster) {
-    const m = new FieldMap(vCluster);
-    m.add('hostCount', 'NumHosts', asNumber);
-    m.add('totalCpuMhz', 'TotalCpu', asNumber);
-    m.add('totalMemoryBytes', 'TotalMemory', asNumber);
-    m.add('haEnabled', 'HA enabled', asBool);
-    m.add('drsEnabled', 'DRS enabled', asBool);
-    m.add('drsBehavior', 'DRS default VM behavior', asText);
-    m.add('overallStatus', 'OverallStatus', asText);
+    const m = boundFields('vCluster', vCluster);
     const id = objectId(vCluster);
     const nameCol = vCluster.col('Name');
     for (const row of vCluster.rows) {
@@ -263,25 +282,11 @@ export async function readRvtoolsWorkbook(
     if (nameCol >= 0) emit('cluster', vCluster, m, id, nameCol);
   }
   if (vHost) {
-    const m = new FieldMap(vHost);
+    const m = boundFields('vHost', vHost);
     const dcCol = vHost.col('Datacenter');
     const clCol = vHost.col('Cluster');
     if (dcCol >= 0) m.getters.set('datacenterId', () => null);
     if (clCol >= 0) m.getters.set('clusterId', () => null);
-    m.add('inMaintenance', 'in Maintenance Mode', asBool);
-    m.add('cpuModel', 'CPU Model', asText);
-    m.add('cpuMhz', 'Speed', asNumber);
-    m.add('cpuSockets', '# CPU', asNumber);
-    m.add('cpuCores', '# Cores', asNumber);
-    m.add('memoryBytes', ['# Memory'], (v) => {
-      const n = asNumber(v);
-      return n === null ? null : n * MIB;
-    });
-    m.add('productName', 'ESX Version', asText);
-    m.add('bootTime', 'Boot time', asTime);
-    m.add('vendor', 'Vendor', asText);
-    m.add('model', 'Model', asText);
-    m.add('serialNumber', 'Serial number', asText);
     const id = objectId(vHost);
     const nameCol = vHost.col('Host');
     for (const row of vHost.rows) {
@@ -300,46 +305,12 @@ export async function readRvtoolsWorkbook(
     }
   }
   if (vDatastore) {
-    const m = new FieldMap(vDatastore);
-    m.add('accessible', 'Accessible', asBool);
-    m.add('type', 'Type', asText);
-    m.add('capacityBytes', ['Capacity MiB', 'Capacity MB'], (v) => {
-      const n = asNumber(v);
-      return n === null ? null : n * MIB;
-    });
-    m.add('freeBytes', ['Free MiB', 'Free MB'], (v) => {
-      const n = asNumber(v);
-      return n === null ? null : n * MIB;
-    });
-    m.add('url', 'URL', asText);
+    const m = boundFields('vDatastore', vDatastore);
     const nameCol = vDatastore.col('Name');
     if (nameCol >= 0) emit('datastore', vDatastore, m, objectId(vDatastore), nameCol);
   }
 
-  const m = new FieldMap(vInfo);
-  m.add('powerState', ['Powerstate', 'Power State', 'Power state'], asText);
-  m.add('isTemplate', 'Template', asBool);
-  m.add('guestHostname', 'DNS Name', asText);
-  m.add('connectionState', 'Connection state', asText);
-  m.add('consolidationNeeded', 'Consolidation Needed', asBool);
-  m.add('bootTime', 'PowerOn', asTime);
-  m.add('cpuCount', 'CPUs', asNumber);
-  m.add('memoryMb', 'Memory', asNumber);
-  m.add('nicCount', 'NICs', asNumber);
-  m.add('diskCount', 'Disks', asNumber);
-  m.add('ipAddress', 'Primary IP Address', asText);
-  m.add('provisionedBytes', ['Provisioned MiB', 'Provisioned MB'], (v) => {
-    const n = asNumber(v);
-    return n === null ? null : n * MIB;
-  });
-  m.add('firmware', 'Firmware', asText);
-  m.add('hardwareVersion', 'HW version', asText);
-  m.add('vmPathName', 'Path', asText);
-  m.add('annotation', 'Annotation', asText);
-  m.add('guestOs', 'OS according to the configuration file', asText);
-  m.add('guestOsRunning', 'OS according to the VMware Tools', asText);
-  m.add('uuid', 'SMBIOS UUID', asText);
-  m.add('instanceUuid', 'VM UUID', asText);
+  const m = boundFields('vInfo', vInfo);
   const dcCol = vInfo.col('Datacenter');
   const clCol = vInfo.col('Cluster');
   const hostCol = vInfo.col('Host');

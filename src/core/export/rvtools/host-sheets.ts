@@ -1,46 +1,34 @@
-import type { EntityType, FieldValue, LunPath } from '../../shared/entities.js';
-import type { EntityRecord, SourceEndpoint } from './records.js';
-import type { InventorySource, Lookups } from './source.js';
-import { records } from './source.js';
-import type { CellKind, CellValue } from './xlsx-writer.js';
+import type { EntityType, FieldValue, LunPath } from '../../../shared/entities.js';
+import type { EntityRecord, SourceEndpoint } from '../records.js';
+import type { InventorySource, Lookups } from '../source.js';
+import { records } from '../source.js';
+import type { CellKind, CellValue } from '../xlsx-writer.js';
+import type { AnySheet, CellRead, RvColumn, WorkbookData } from './table.js';
+import {
+  bool,
+  col as tableCol,
+  mib,
+  none,
+  num,
+  ratio,
+  sdkUuid,
+  serverType,
+  sheet,
+  str,
+} from './table.js';
+import { vmFacts } from './vm-facts.js';
 
 /*
- * RVTools' host-side sheets (vSource, vRP, vCluster, vHost, vHBA, vNIC, vSwitch, vPort, dvSwitch,
- * dvPort, vSC_VMK, vDatastore, vMultiPath, vLicense): every RVTools 4.x header in its order. A
- * column is either read from the model (`source` names the vSphere property it comes from) or
- * declared unavailable with the reason, and then written empty: never an invented value. Values
- * in RVTools' units: MiB, MHz, booleans, dates as dates, numbers as numbers.
+ * RVTools' host-side sheets, in its order: vSource, vRP, vCluster, vHost, vHBA, vNIC, vSwitch,
+ * vPort, dvSwitch, dvPort, vSC_VMK, vDatastore, vMultiPath, vLicense: every RVTools 4.x header.
+ * A column is read from the model (its source names the vSphere property) or declared
+ * unavailable with the reason and written empty: never an invented value. Values in RVTools'
+ * units: MiB, MHz, booleans, dates as dates, numbers as numbers. Columns that hold one stored
+ * field carry its binding, so the RVTools import reads the field back.
  */
 
-/** One column: its header, its cell kind, and where its value comes from (or why it has none). */
-export interface RvColumn<T> {
-  readonly header: string;
-  readonly kind: CellKind;
-  readonly get: (row: T) => CellValue;
-  readonly width?: number;
-  /** The vSphere property path (or the derivation) the value comes from. */
-  readonly source?: string;
-  /** Why the column is empty: no source in the vSphere API, or not collected. */
-  readonly unavailable?: string;
-}
-
-/** Writes one sheet; the workbook writer's `sheet()`. */
-export type SheetWriter = <T>(
-  name: string,
-  cols: readonly RvColumn<T>[],
-  rows: Iterable<T>,
-) => Promise<number>;
-
-export interface SheetPlan {
-  readonly name: string;
-  readonly rows: number;
-  readonly write: (w: SheetWriter) => Promise<number>;
-  /** The columns, for the docs table and tests. */
-  readonly columns: readonly RvColumn<never>[];
-}
-
 /** What the VM pass of the workbook gathered per host, datastore and resource pool. */
-export interface VmAggregates {
+interface VmAggregates {
   host(
     ep: SourceEndpoint,
     id: string,
@@ -49,20 +37,17 @@ export interface VmAggregates {
   pool(ep: SourceEndpoint, id: string): { total: number; on: number; vcpusOn: number } | undefined;
 }
 
-const MIB = 2 ** 20;
+/** A sheet's rows and columns, computed once per workbook. */
+interface SheetPlan {
+  readonly name: string;
+  readonly entity?: EntityType;
+  readonly rows: readonly unknown[];
+  readonly columns: readonly RvColumn<unknown>[];
+}
 
-const str = (v: FieldValue | undefined): string | null =>
-  v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
-const num = (v: FieldValue | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
-const bool = (v: FieldValue | undefined): boolean | null => (typeof v === 'boolean' ? v : null);
 const texts = (v: FieldValue | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const joined = (v: FieldValue | undefined): string | null => texts(v).join(', ') || null;
-const mib = (bytes: number | null): number | null =>
-  bytes === null ? null : Math.round(bytes / MIB);
-const ratio = (a: number | null, b: number | null, scale = 100): number | null =>
-  a === null || b === null || b === 0 ? null : Math.round((a / b) * scale * 10) / 10;
 
 /** A column read from the model. */
 function col<T>(
@@ -72,15 +57,19 @@ function col<T>(
   get: (row: T) => CellValue,
   width?: number,
 ): RvColumn<T> {
-  return width === undefined ? { header, kind, get, source } : { header, kind, get, source, width };
+  return tableCol(header, kind, source, get, width === undefined ? {} : { width });
 }
 
-/** A column written empty, with the reason. */
-function none<T>(header: string, kind: CellKind, unavailable: string): RvColumn<T> {
-  return { header, kind, get: () => null, unavailable };
-}
+const READ: Record<CellKind, CellRead> = {
+  text: 'text',
+  int: 'num',
+  num: 'num',
+  pct: 'num',
+  date: 'time',
+  bool: 'bool',
+};
 
-/** A field of a record as a cell: by kind, from the named field. */
+/** A column that holds one stored field as it is: bound, so the RVTools import reads it back. */
 function field(
   header: string,
   kind: CellKind,
@@ -94,7 +83,22 @@ function field(
       : kind === 'int' || kind === 'num' || kind === 'pct'
         ? (r: EntityRecord): CellValue => num(r.fields[name])
         : (r: EntityRecord): CellValue => str(r.fields[name]);
-  return col(header, kind, source, read, width);
+  return tableCol(header, kind, source, read, {
+    ...(width === undefined ? {} : { width }),
+    binding: { field: name, read: READ[kind] },
+  });
+}
+
+/** A field of bytes written in MiB, bound the same way. */
+function fieldMib(
+  header: string,
+  source: string,
+  name: string,
+  aliases?: readonly string[],
+): RvColumn<EntityRecord> {
+  return tableCol(header, 'int', source, (r: EntityRecord) => mib(num(r.fields[name])), {
+    binding: { field: name, read: 'mib', ...(aliases ? { aliases } : {}) },
+  });
 }
 
 const NOT_READ = 'not collected yet (available from vSphere)';
@@ -103,22 +107,12 @@ const NOT_READ = 'not collected yet (available from vSphere)';
 function sdk<T>(ep: (row: T) => SourceEndpoint): RvColumn<T>[] {
   return [
     col<T>('VI SDK Server', 'text', 'the endpoint', (r) => ep(r).host, 24),
-    col<T>(
-      'VI SDK UUID',
-      'text',
-      'ServiceContent.about.instanceUuid',
-      (r) => ep(r).about?.instanceUuid ?? null,
-      38,
-    ),
+    col<T>('VI SDK UUID', 'text', 'ServiceContent.about.instanceUuid', (r) => sdkUuid(ep(r)), 38),
   ];
 }
 
-/** Builds the host-side sheets of `source`, each only when it has rows (as RVTools does). */
-export function hostSheets(
-  source: InventorySource,
-  lookups: Lookups,
-  agg: VmAggregates,
-): SheetPlan[] {
+/** Builds the host-side sheets of `source` (every one, with its headers, even when empty). */
+function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates): SheetPlan[] {
   const all = (t: EntityType): EntityRecord[] => [...records(source, t)];
   const hosts = all('host');
   const dc = (
@@ -356,7 +350,7 @@ export function hostSheets(
     ...sourceSheet(source),
     ...poolSheet(all('resourcePool'), lookups, agg),
     ...clusterSheet(all('cluster')),
-    plan('vHost', vHost, hosts),
+    plan('vHost', vHost, hosts, 'host'),
     ...devices.hba,
     ...devices.nic,
     ...networkSheets(lookups, all, ep),
@@ -367,24 +361,28 @@ export function hostSheets(
   ];
 }
 
-function plan<T>(name: string, cols: readonly RvColumn<T>[], rows: readonly T[]): SheetPlan {
+function plan<T>(
+  name: string,
+  cols: readonly RvColumn<T>[],
+  rows: readonly T[],
+  entity?: EntityType,
+): SheetPlan {
   return {
     name,
-    rows: rows.length,
-    write: (w) => w(name, cols, rows),
-    columns: cols as readonly RvColumn<never>[],
+    ...(entity ? { entity } : {}),
+    rows,
+    columns: cols as readonly RvColumn<unknown>[],
   };
 }
 
-/** A plan only when there are rows: RVTools leaves out what the estate does not have. */
+/** RVTools writes every sheet, empty ones with their headers: a list of one plan. */
 function planIf<T>(name: string, cols: readonly RvColumn<T>[], rows: readonly T[]): SheetPlan[] {
-  return rows.length > 0 ? [plan(name, cols, rows)] : [];
+  return [plan(name, cols, rows)];
 }
 
 function sourceSheet(source: InventorySource): SheetPlan[] {
   const about = (e: SourceEndpoint): NonNullable<SourceEndpoint['about']> | null => e.about ?? null;
-  const type = (e: SourceEndpoint): string =>
-    e.kind === 'hyperv' ? 'Hyper-V' : e.kind === 'esxi' ? 'HostAgent' : 'VirtualCenter';
+  const type = serverType;
   const cols: RvColumn<SourceEndpoint>[] = [
     // Before the endpoint's first sync, its server name is unknown: the host we connect to.
     col(
@@ -395,7 +393,12 @@ function sourceSheet(source: InventorySource): SheetPlan[] {
       24,
     ),
     col('OS type', 'text', 'ServiceContent.about.osType', (e) => about(e)?.osType ?? null),
-    col('API type', 'text', 'ServiceContent.about.apiType', (e) => about(e)?.apiType ?? type(e)),
+    col(
+      'API type',
+      'text',
+      'ServiceContent.about.apiType',
+      (e) => about(e)?.apiType ?? type(e.kind),
+    ),
     col(
       'API version',
       'text',
@@ -403,7 +406,11 @@ function sourceSheet(source: InventorySource): SheetPlan[] {
       (e) => about(e)?.apiVersion ?? null,
     ),
     col('Version', 'text', 'ServiceContent.about.version', (e) => about(e)?.version ?? null),
-    none('Patch level', 'text', NOT_READ + ': ServiceContent.about.patchLevel is not kept'),
+    none(
+      'Patch level',
+      'text',
+      'Not in the vSphere API: RVTools derives it from a build-number table of its own.',
+    ),
     col('Build', 'text', 'ServiceContent.about.build', (e) => about(e)?.build ?? null),
     col('Fullname', 'text', 'ServiceContent.about.fullName', (e) => about(e)?.fullName ?? null, 36),
     none(
@@ -554,7 +561,7 @@ function poolSheet(pools: EntityRecord[], lookups: Lookups, agg: VmAggregates): 
     col('Object ID', 'text', 'the ResourcePool moref', (r) => r.id),
     ...sdk((r: EntityRecord) => r.ep),
   ];
-  return [plan('vRP', cols, pools)];
+  return [plan('vRP', cols, pools, 'resourcePool')];
 }
 
 function clusterSheet(clusters: EntityRecord[]): SheetPlan[] {
@@ -666,7 +673,7 @@ function clusterSheet(clusters: EntityRecord[]): SheetPlan[] {
     col('Object ID', 'text', 'the ClusterComputeResource moref', (r) => r.id),
     ...sdk((r: EntityRecord) => r.ep),
   ];
-  return [plan('vCluster', cols, clusters)];
+  return [plan('vCluster', cols, clusters, 'cluster')];
 }
 
 /** vHBA, vNIC and vSC_VMK: a row per device, led by its host. */
@@ -1076,7 +1083,7 @@ function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggrega
       'powered-on VMs on the datastore',
       (r) => agg.datastore(r.ep, r.id)?.on ?? 0,
     ),
-    col('Capacity MiB', 'int', 'summary.capacity', (r) => mib(cap(r))),
+    fieldMib('Capacity MiB', 'summary.capacity', 'capacityBytes', ['Capacity MB']),
     col('Provisioned MiB', 'int', 'summary.capacity − freeSpace + uncommitted', (r) => {
       const c = cap(r);
       const f = free(r);
@@ -1089,7 +1096,7 @@ function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggrega
       const f = free(r);
       return c === null || f === null ? null : mib(c - f);
     }),
-    col('Free MiB', 'int', 'summary.freeSpace', (r) => mib(free(r))),
+    fieldMib('Free MiB', 'summary.freeSpace', 'freeBytes', ['Free MB']),
     col('Free %', 'pct', 'summary.freeSpace / capacity', (r) => ratio(free(r), cap(r))),
     field('SIOC enabled', 'bool', 'iormConfiguration.enabled', 'siocEnabled'),
     field('SIOC Threshold', 'int', 'iormConfiguration.congestionThreshold', 'siocThresholdMs'),
@@ -1120,7 +1127,7 @@ function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggrega
     col('Object ID', 'text', 'the Datastore moref', (r) => r.id),
     ...sdk((r: EntityRecord) => r.ep),
   ];
-  return [plan('vDatastore', cols, stores)];
+  return [plan('vDatastore', cols, stores, 'datastore')];
 }
 
 function multipathSheet(
@@ -1199,3 +1206,44 @@ function licenseSheet(licenses: EntityRecord[]): SheetPlan[] {
   ];
   return planIf('vLicense', cols, licenses);
 }
+
+/** The host-side sheets of a workbook, built once. */
+function plans(wb: WorkbookData): ReadonlyMap<string, SheetPlan> {
+  return wb.memo('hostSheets', () => {
+    const facts = vmFacts(wb);
+    const built = hostSheets(wb.source, wb.lookups, {
+      host: (ep, id) => facts.hostAgg.get(ep, id),
+      datastore: (ep, id) => facts.dsVms.get(ep, id),
+      pool: (ep, id) => facts.rpVms.get(ep, id),
+    });
+    return new Map(built.map((p) => [p.name, p]));
+  });
+}
+
+const SHEET_ENTITIES: readonly (readonly [string, EntityType | null])[] = [
+  ['vSource', null],
+  ['vRP', 'resourcePool'],
+  ['vCluster', 'cluster'],
+  ['vHost', 'host'],
+  ['vHBA', null],
+  ['vNIC', null],
+  ['vSwitch', null],
+  ['vPort', null],
+  ['dvSwitch', null],
+  ['dvPort', null],
+  ['vSC_VMK', null],
+  ['vDatastore', 'datastore'],
+  ['vMultiPath', null],
+  ['vLicense', null],
+];
+
+/** The sheets after the VM sheets, in RVTools' order (vMetaData, last, is the writer's). */
+export const HOST_SHEETS: readonly AnySheet[] = SHEET_ENTITIES.map(([name, entity]) =>
+  sheet<unknown>({
+    name,
+    ...(entity ? { entity } : {}),
+    count: (wb) => plans(wb).get(name)?.rows.length ?? 0,
+    rows: (wb) => plans(wb).get(name)?.rows ?? [],
+    columns: (wb) => plans(wb).get(name)?.columns ?? [],
+  }),
+);
