@@ -66,6 +66,7 @@ describe('XLSX export shaped like RVTools', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vHealth',
       'vMetaData',
     ]);
     expect(isSubsequence(wb.SheetNames, RVTOOLS_SHEETS)).toBe(true);
@@ -96,6 +97,7 @@ describe('XLSX export shaped like RVTools', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vHealth',
     ]) {
       expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);
     }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
+import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
@@ -81,6 +82,8 @@ beforeAll(async () => {
   } finally {
     await collector.dispose();
   }
+  // The real rules over what was synced: vcsim's hosts run no NTP daemon, for one.
+  await evaluateEndpoint(h.core.store.db, endpointId, { now: new Date() });
   const file = join(h.dir, 'rvtools.xlsx');
   await h.call('export:run', { format: 'xlsx', out: file });
   [py, book] = await Promise.all([
@@ -137,6 +140,7 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vHealth',
     ]) {
       expect(book.sheet(name)?.headers, name).toEqual(RVTOOLS_HEADERS[name]);
     }
@@ -325,6 +329,22 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
       expect(v(r['Total'])).toBe(l['total']);
       expect(v(r['Cost Unit']) ?? '').toBe(l['costUnit'] ?? '');
     }
+  });
+
+  it('vHealth: a row per open alert, with its object, message and rule', () => {
+    const open = h.core.store.sqlite
+      .prepare(
+        "SELECT rule, entity_name AS name, message FROM alert WHERE state <> 'cleared' ORDER BY raised_at, id",
+      )
+      .all() as { rule: string; name: string | null; message: string }[];
+    expect(open.length).toBeGreaterThan(0);
+    expect(
+      book.records('vHealth').map((r) => ({
+        rule: v(r['Message type']),
+        name: v(r['Name']),
+        message: v(r['Message']),
+      })),
+    ).toEqual(open);
   });
 
   it('vCluster, vRP, vDatastore and dvPort in RVTools’ units and forms', () => {

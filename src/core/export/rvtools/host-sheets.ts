@@ -1,6 +1,6 @@
 import type { EntityType, FieldValue, LunPath } from '../../../shared/entities.js';
 import type { EntityRecord, SourceEndpoint } from '../records.js';
-import type { InventorySource, Lookups } from '../source.js';
+import type { InventorySource, Lookups, SourceAlert } from '../source.js';
 import { records } from '../source.js';
 import type { CellKind, CellValue } from '../xlsx-writer.js';
 import type { AnySheet, CellRead, RvColumn, WorkbookData } from './table.js';
@@ -358,6 +358,7 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
     ...datastoreSheet(all('datastore'), lookups, agg),
     ...multipathSheet(hostHead, all('multipathLun'), lookups, ep),
     ...licenseSheet(all('license')),
+    ...healthSheet(source),
   ];
 }
 
@@ -1207,6 +1208,22 @@ function licenseSheet(licenses: EntityRecord[]): SheetPlan[] {
   return planIf('vLicense', cols, licenses);
 }
 
+/**
+ * vHealth: the open alerts, as RVTools lists its health checks: the object, the message, and a
+ * message type (here the alert rule). Only the live store has alerts.
+ */
+function healthSheet(source: InventorySource): SheetPlan[] {
+  const eps = new Set(source.endpoints);
+  const alerts = (source.alerts?.() ?? []).filter((a) => eps.has(a.ep));
+  const cols: RvColumn<SourceAlert>[] = [
+    col('Name', 'text', 'the alert’s entity name', (a) => a.entityName, 28),
+    col('Message', 'text', 'the alert’s message', (a) => a.message, 60),
+    col('Message type', 'text', 'the alert rule', (a) => a.rule, 24),
+    ...sdk((a: SourceAlert) => a.ep),
+  ];
+  return planIf('vHealth', cols, alerts);
+}
+
 /** The host-side sheets of a workbook, built once. */
 function plans(wb: WorkbookData): ReadonlyMap<string, SheetPlan> {
   return wb.memo('hostSheets', () => {
@@ -1235,6 +1252,7 @@ const SHEET_ENTITIES: readonly (readonly [string, EntityType | null])[] = [
   ['vDatastore', 'datastore'],
   ['vMultiPath', null],
   ['vLicense', null],
+  ['vHealth', null],
 ];
 
 /** The sheets after the VM sheets, in RVTools' order (vMetaData, last, is the writer's). */
