@@ -562,7 +562,8 @@ function mapNetwork(cache: InventoryCache, o: RawObject): CollectedEntity {
       vlanId: isDvpg ? vlanOf(o.props.get('config.defaultPortConfig')) : null,
       hostIds: sortedIds(o.props.get('host')),
       tags: tagsOf(cache, o.ref.value),
-      ...(isDvpg ? dvPortgroupFields(o) : {}),
+      // A full collection names every field: a standard network's are null.
+      ...dvPortgroupFields(isDvpg ? o : null),
     },
   };
 }
@@ -572,9 +573,9 @@ const setting = (v: VimValue | undefined, key: string): VimValue | undefined =>
   path(path(v, key), 'value');
 
 /** A distributed port group's configuration: its default port settings and override policy. */
-function dvPortgroupFields(o: RawObject): TypedFields<'network'> {
-  const d = o.props.get('config.defaultPortConfig');
-  const policy = o.props.get('config.policy');
+function dvPortgroupFields(o: RawObject | null): TypedFields<'network'> {
+  const d = o?.props.get('config.defaultPortConfig');
+  const policy = o?.props.get('config.policy');
   const team = path(d, 'uplinkTeamingPolicy');
   const sec = path(d, 'securityPolicy');
   const inS = path(d, 'inShapingPolicy');
@@ -584,8 +585,8 @@ function dvPortgroupFields(o: RawObject): TypedFields<'network'> {
       .map((x) => str(x))
       .filter((x): x is string => !!x);
   return {
-    portgroupType: str(o.props.get('config.type')),
-    numPorts: num(o.props.get('config.numPorts')),
+    portgroupType: str(o?.props.get('config.type')),
+    numPorts: num(o?.props.get('config.numPorts')),
     blocked: bool(setting(d, 'blocked')),
     allowPromiscuous: bool(setting(sec, 'allowPromiscuous')),
     macChanges: bool(setting(sec, 'macChanges')),
