@@ -66,6 +66,7 @@ describe('XLSX export shaped like RVTools', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vFileInfo',
       'vHealth',
       'vMetaData',
     ]);
@@ -97,6 +98,7 @@ describe('XLSX export shaped like RVTools', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vFileInfo',
       'vHealth',
     ]) {
       expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);

@@ -140,6 +140,7 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
       'vDatastore',
       'vMultiPath',
       'vLicense',
+      'vFileInfo',
       'vHealth',
     ]) {
       expect(book.sheet(name)?.headers, name).toEqual(RVTOOLS_HEADERS[name]);
