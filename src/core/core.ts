@@ -9,9 +9,9 @@ import { createVsphereCollector } from './collectors/vsphere/index.js';
 import { createHyperVCollector } from './collectors/hyperv/index.js';
 import type { EndpointsDeps, StartOptions } from './endpoints/capability.js';
 import { createEndpointsCapability } from './endpoints/capability.js';
-import { createInventoryHandlers } from './inventory/handlers.js';
+import { createInventoryCapability } from './inventory/handlers.js';
 import { sweepInterruptedRuns } from './sync/runs.js';
-import { createDetailHandlers } from './inventory/details.js';
+import { createDetailsCapability } from './inventory/details.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { makePrivate } from './store/private-files.js';
@@ -22,18 +22,18 @@ import { openStoreWithRecovery } from './store/recovery.js';
 import { createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
-import { createAlertsService } from './alerts/service.js';
-import { createMetricsService } from './metrics/service.js';
+import { createAlertsCapability } from './alerts/service.js';
+import { createMetricsCapability } from './metrics/service.js';
 import type { Notifier } from './notify/notifier.js';
 import type { NotifyDeps } from './notify/service.js';
-import { createNotifyService } from './notify/service.js';
+import { createNotifyCapability } from './notify/service.js';
 import type { ExportCapability } from './export/capability.js';
 import { createExportCapability } from './export/capability.js';
-import { createSnapshotHandlers } from './snapshots/capability.js';
+import { createSnapshotsCapability } from './snapshots/capability.js';
 import type { ImportRuns } from './snapshots/import-runs.js';
 import { createImportRuns } from './snapshots/import-runs.js';
-import { createSchedulesService } from './schedules/service.js';
-import { createPreferenceHandlers } from './preferences/service.js';
+import { createSchedulesCapability } from './schedules/service.js';
+import { createPreferencesCapability } from './preferences/service.js';
 import type { EndpointKind } from '../shared/endpoints.js';
 
 export const APP_VERSION = '0.1.0';
@@ -124,8 +124,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     collectors: opts.collectors ?? DEFAULT_COLLECTORS,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
-  const metrics = createMetricsService({ db: store.db, log, now });
-  const notify = createNotifyService({
+  const metrics = createMetricsCapability({ db: store.db, log, now });
+  const notify = createNotifyCapability({
     db: store.db,
     vault: opts.vault,
     events,
@@ -134,7 +134,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(opts.notifier ? { notifier: opts.notifier } : {}),
     ...(opts.webhookDelivery ? { delivery: opts.webhookDelivery } : {}),
   });
-  const alerts = createAlertsService({
+  const alerts = createAlertsCapability({
     db: store.db,
     events,
     log,
@@ -151,7 +151,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     exportsDir: join(opts.dataDir, EXPORTS_FOLDER),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
-  const schedules = createSchedulesService({
+  const schedules = createSchedulesCapability({
     store,
     events,
     log,
@@ -171,16 +171,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         schemaVersion,
         recovery,
       }),
-    ...createInventoryHandlers(store.db),
-    ...createDetailHandlers(store.db),
+    ...createInventoryCapability(store.db),
+    ...createDetailsCapability(store.db),
     ...endpoints.handlers,
     ...alerts.handlers,
     ...metrics.handlers,
     ...notify.handlers,
     ...exports.handlers,
-    ...createSnapshotHandlers({ store, log, now, imports }),
+    ...createSnapshotsCapability({ store, log, now, imports }),
     ...schedules.handlers,
-    ...createPreferenceHandlers(store.db),
+    ...createPreferencesCapability(store.db),
   };
   const backups = createBackupSchedule({ store, log });
   let disposed = false;

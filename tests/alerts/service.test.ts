@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertsRaisedEvent } from '../../src/shared/alerts.js';
 import { AppError } from '../../src/shared/errors.js';
 import { run as alertsCli } from '../../src/cli/commands/alerts.js';
-import { createAlertsService } from '../../src/core/alerts/service.js';
+import { createAlertsCapability } from '../../src/core/alerts/service.js';
 import { createEventHub } from '../../src/core/contract/handlers.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createMetricsService } from '../../src/core/metrics/service.js';
+import { createMetricsCapability } from '../../src/core/metrics/service.js';
 import { metricsDb } from '../../src/core/metrics/tables.js';
 import { writeSamples } from '../../src/core/inventory/writer.js';
 import type { Timers } from '../../src/core/sync/timers.js';
@@ -132,14 +132,14 @@ describe('alerts as a core service', () => {
     const timers = manualTimers(start);
     const now = (): Date => new Date(timers.now());
     const events = createEventHub(silentLogger());
-    const metrics = createMetricsService({
+    const metrics = createMetricsCapability({
       db: store.db,
       log: silentLogger(),
       now,
       timers,
       passIntervalMs: 300_000,
     });
-    const alerts = createAlertsService({
+    const alerts = createAlertsCapability({
       db: store.db,
       events,
       log: silentLogger(),

@@ -66,7 +66,7 @@ const ZERO: EvaluationSummary = { raised: 0, repeated: 0, cleared: 0, open: 0 };
  * The rule engine as a service: evaluates an endpoint after every `inventory:changed` and failed
  * sync, sweeps every endpoint on a timer for time-based rules, and serves the alerts console.
  */
-export function createAlertsService(deps: AlertsDeps): AlertsService {
+export function createAlertsCapability(deps: AlertsDeps): AlertsService {
   const timers = deps.timers ?? realTimers;
   let chain: Promise<unknown> = Promise.resolve();
   const queued = new Set<number>();

@@ -1,4 +1,10 @@
-import type { EntityType, FieldSpec, FieldValue } from '../../shared/entities.js';
+import type {
+  EntityFields,
+  EntityType,
+  FieldOf,
+  FieldSpec,
+  FieldValue,
+} from '../../shared/entities.js';
 import { ENTITY_FIELDS } from '../../shared/entities.js';
 import type { EndpointAbout } from '../../shared/endpoints.js';
 import { endpointAboutSchema } from '../../shared/endpoints.js';
@@ -34,6 +40,24 @@ export interface EntityRecord {
    * `fields`.
    */
   readonly values?: readonly FieldValue[];
+}
+
+/** A record of one entity type (its field values decoded as the model declares them). */
+export interface RecordOf<T extends EntityType> extends EntityRecord {
+  readonly type: T;
+}
+
+/**
+ * A field of a record, by a name the compiler checks against the model (`fieldOf(vm, 'cpuCount')`
+ * is a number or null; a misspelt name does not compile). Undefined when the source does not carry
+ * the field (an imported workbook without that column).
+ */
+export function fieldOf<T extends EntityType, F extends EntityFields<T>>(
+  r: RecordOf<T>,
+  name: F,
+): FieldOf<T, F> | undefined {
+  // The store's decoder (decodeField) gives each kind its declared type.
+  return r.fields[name] as FieldOf<T, F> | undefined;
 }
 
 /** A record whose `fields` map is built only if someone asks for it. */

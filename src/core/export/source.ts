@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { tableOf } from '../store/schema.js';
 import { relationJsonSql } from '../inventory/relations.js';
 import type { EntityRecord, FieldEntry, SourceEndpoint } from './records.js';
+import type { RecordOf } from './records.js';
 import { ValuesRecord, fieldEntries, fieldNames, keyEndpoints, rowDecoder } from './records.js';
 
 /**
@@ -213,18 +214,22 @@ export function filterVms(source: InventorySource, keep: ReadonlySet<string>): I
 }
 
 /** Every record of a type, page by page (for small types and lookups). */
-export function* records(source: InventorySource, type: EntityType): Iterable<EntityRecord> {
-  for (const page of source.pages(type)) yield* page;
+export function* records<T extends EntityType>(
+  source: InventorySource,
+  type: T,
+): Iterable<RecordOf<T>> {
+  // A source's pages of `type` hold records of that type.
+  for (const page of source.pages(type)) yield* page as readonly RecordOf<T>[];
 }
 
 /** Names of the small entity types by (endpoint, type, id), for resolving references. */
 export interface Lookups {
   name(ep: SourceEndpoint, type: EntityType, id: FieldValue | undefined): string | null;
-  record(
+  record<T extends EntityType>(
     ep: SourceEndpoint,
-    type: EntityType,
+    type: T,
     id: FieldValue | undefined,
-  ): EntityRecord | undefined;
+  ): RecordOf<T> | undefined;
 }
 
 export const LOOKUP_TYPES: readonly EntityType[] = [
@@ -252,12 +257,15 @@ export function buildLookups(
       byId.set(r.id, r);
     }
   }
-  const record = (
+  const record = <T extends EntityType>(
     ep: SourceEndpoint,
-    type: EntityType,
+    type: T,
     id: FieldValue | undefined,
-  ): EntityRecord | undefined =>
-    typeof id === 'string' ? map.get(ep)?.get(type)?.get(id) : undefined;
+  ): RecordOf<T> | undefined =>
+    // Records are filed under their own type.
+    typeof id === 'string'
+      ? (map.get(ep)?.get(type)?.get(id) as RecordOf<T> | undefined)
+      : undefined;
   return {
     record,
     name: (ep, type, id) => record(ep, type, id)?.name ?? null,

@@ -818,7 +818,7 @@ export async function entityDetails(db: Db, input: EntityRequest): Promise<Entit
 /** The detail panel, the command palette's search and the change token the renderer polls. */
 export type DetailChannels = 'inventory:entity' | 'inventory:search' | 'inventory:version';
 
-export function createDetailHandlers(db: Db): HandlerSlice<DetailChannels> {
+export function createDetailsCapability(db: Db): HandlerSlice<DetailChannels> {
   return {
     'inventory:entity': (input) => entityDetails(db, input),
     'inventory:search': (input) => searchInventory(db, input),

@@ -3,7 +3,7 @@ import type { HandlerSlice } from '../contract/handlers.js';
 import type { Database } from '../store/schema.js';
 import { fieldsOf, listTags, queryInventory } from './query.js';
 
-export function createInventoryHandlers(
+export function createInventoryCapability(
   db: Kysely<Database>,
 ): HandlerSlice<'inventory:query' | 'inventory:fields' | 'inventory:tags'> {
   return {

@@ -49,7 +49,7 @@ export async function readRetention(db: Kysely<Database>): Promise<MetricRetenti
  * Usage history: a background pass (every few minutes, and soon after each sync) keeps rollups
  * current and the store inside its retention; the series API feeds charts.
  */
-export function createMetricsService(deps: MetricsDeps): MetricsService {
+export function createMetricsCapability(deps: MetricsDeps): MetricsService {
   const timers = deps.timers ?? realTimers;
   const period = deps.passIntervalMs ?? 5 * 60_000;
   const controller = new AbortController();

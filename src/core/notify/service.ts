@@ -72,7 +72,7 @@ function webhookDto(r: WebhookRow): WebhookDto {
   };
 }
 
-export function createNotifyService(deps: NotifyDeps): NotifyService {
+export function createNotifyCapability(deps: NotifyDeps): NotifyService {
   const controller = new AbortController();
   const pending = new Set<Promise<unknown>>();
   const adb = alertsDb(deps.db);

@@ -7,7 +7,7 @@ import { alertsDb } from '../alerts/tables.js';
 import { createEventHub } from '../contract/handlers.js';
 import { createLogger } from '../logger.js';
 import type { DesktopNotification, Notifier } from './notifier.js';
-import { createNotifyService } from './service.js';
+import { createNotifyCapability } from './service.js';
 import { deliver, webhookBody } from './webhook.js';
 import type { Store } from '../store/sqlite.js';
 import { keyFileVault } from '../vault/key-file-vault.js';
@@ -192,7 +192,7 @@ describe('notify service', () => {
     events.subscribe((name, payload) => {
       if (name === 'webhooks:delivered') delivered.push(payload as WebhookDelivery);
     });
-    const svc = createNotifyService({
+    const svc = createNotifyCapability({
       db: store.db,
       vault: keyFileVault(dir),
       events,

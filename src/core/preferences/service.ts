@@ -60,7 +60,7 @@ export async function writePreference(
 }
 
 /** The `preferences:*` slice of the contract. */
-export function createPreferenceHandlers(
+export function createPreferencesCapability(
   db: Kysely<Database>,
 ): HandlerSlice<'preferences:get' | 'preferences:set'> {
   return {

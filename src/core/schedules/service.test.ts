@@ -10,7 +10,7 @@ import { scheduleSettingsSchema } from '../../shared/schedules.js';
 import { APP_VERSION } from '../core.js';
 import { createExportCapability } from '../export/capability.js';
 import type { SchedulesService } from './service.js';
-import { SCHEDULED_FILE, createSchedulesService, scheduledFileName } from './service.js';
+import { SCHEDULED_FILE, createSchedulesCapability, scheduledFileName } from './service.js';
 
 const HOUR = 3_600_000;
 const FIRST_RUN_DELAY = 60_000;
@@ -25,7 +25,7 @@ function makeService(): SchedulesService {
   const now = (): Date => new Date();
   const exportsDir = join(h.dir, 'exports');
   const exports = createExportCapability({ ...h.core, now, appVersion: APP_VERSION, exportsDir });
-  return createSchedulesService({
+  return createSchedulesCapability({
     store,
     events,
     log,

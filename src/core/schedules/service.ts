@@ -148,7 +148,7 @@ export async function pruneSyncSnapshots(store: Store, keep: number): Promise<nu
  * the `queued` event, so it takes the store's connection lock ahead of that sync's write. Sync
  * snapshots are kept to the newest `snapshots.keep`, since a sync may run every few minutes.
  */
-export function createSchedulesService(deps: SchedulesDeps): SchedulesService {
+export function createSchedulesCapability(deps: SchedulesDeps): SchedulesService {
   const { store, log } = deps;
   const timers = deps.timers ?? realTimers;
   const firstRunDelayMs = deps.firstRunDelayMs ?? 60_000;

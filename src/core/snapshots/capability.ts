@@ -176,7 +176,7 @@ export async function diffSnapshotRefs(
   });
 }
 
-export function createSnapshotHandlers(deps: SnapshotDeps): HandlerSlice<SnapshotChannels> {
+export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<SnapshotChannels> {
   const { store, log, now, imports } = deps;
   return {
     'snapshots:list': () => exclusive(store.db, () => listSnapshots(store.sqlite)),

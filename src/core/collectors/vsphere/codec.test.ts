@@ -130,7 +130,8 @@ describe('vim25 decoding', () => {
     expect(JSON.stringify(env)).toContain('p<&>');
   });
 
-  it('parses a ~23 MB RetrievePropertiesEx response well under a second', () => {
+  // Its speed is measured by `npm run bench` (bench/raw-soap.ts), not here.
+  it('parses a ~23 MB RetrievePropertiesEx response fed in 64 KiB chunks', () => {
     const one =
       '<objects><obj type="VirtualMachine">vm-N</obj>' +
       '<propSet><name>name</name><val xsi:type="xsd:string">some-vm-name</val></propSet>' +
@@ -148,18 +149,15 @@ describe('vim25 decoding', () => {
     const body = `${ENV_OPEN}<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>${one.repeat(n)}</returnval></RetrievePropertiesExResponse>${ENV_CLOSE}`;
     const buf = Buffer.from(body);
     expect(buf.length).toBeGreaterThan(23 * 1024 * 1024);
-    const t0 = performance.now();
     const d = new VimDecoder();
     for (let i = 0; i < buf.length; i += 64 * 1024) d.write(buf.subarray(i, i + 64 * 1024));
     const env = readEnvelope(d.end());
-    const ms = performance.now() - t0;
     expect(env?.kind).toBe('response');
     const objects = parseObjects(
       (env as unknown as { value: { returnval: { objects: never } } }).value.returnval.objects,
     );
     expect(objects).toHaveLength(n);
-    // Generous bound for slow CI machines; typically well under a second.
-    expect(ms).toBeLessThan(3000);
+    expect(objects[n - 1]?.obj).toEqual({ type: 'VirtualMachine', value: 'vm-N' });
   });
 });
 
@@ -220,9 +218,8 @@ describe('SOAP transport failures against local HTTP servers', () => {
       res.write(ENV_OPEN); // then nothing
     });
     const c = client(port, 300);
-    const t0 = Date.now();
+    // The server never finishes: only the client's own timeout can end the call.
     expect(await codeOf(c.retrieveServiceContent())).toBe('TIMEOUT');
-    expect(Date.now() - t0).toBeLessThan(2000);
     await c.dispose();
   });
 
@@ -437,10 +434,8 @@ describe('the XML scanner under the decoder', () => {
     const d = new VimDecoder();
     d.write('<r><a b="');
     const block = 'x'.repeat(1024 * 1024);
-    const t0 = performance.now();
     for (let i = 0; i < 8; i++) d.write(block);
     expect(() => d.end()).toThrow(expect.objectContaining({ code: 'PROTOCOL_ERROR' }));
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
 

@@ -51,7 +51,11 @@ const READ: Record<CellKind, CellRead> = {
   bool: 'bool',
 };
 
-/** A column that holds one stored field as it is: bound, so the RVTools import reads it back. */
+/**
+ * A column that holds one stored field as it is: bound, so the RVTools import reads it back.
+ * Host-side rows are named by field strings (one sheet mixes entity types: Hyper-V switches beside
+ * standard switches); host-sheets.test.ts holds every binding to its sheet entity's fields.
+ */
 export function field(
   header: string,
   kind: CellKind,
@@ -65,10 +69,10 @@ export function field(
       : kind === 'int' || kind === 'num' || kind === 'pct'
         ? (r: EntityRecord): CellValue => num(r.fields[name])
         : (r: EntityRecord): CellValue => str(r.fields[name]);
-  return tableCol(header, kind, source, read, {
-    ...(width === undefined ? {} : { width }),
+  return {
+    ...tableCol(header, kind, source, read, width === undefined ? {} : { width }),
     binding: { field: name, read: READ[kind] },
-  });
+  };
 }
 
 /** A field of bytes written in MiB, bound the same way. */
@@ -78,9 +82,10 @@ export function fieldMib(
   name: string,
   aliases?: readonly string[],
 ): RvColumn<EntityRecord> {
-  return tableCol(header, 'int', source, (r: EntityRecord) => mib(num(r.fields[name])), {
+  return {
+    ...tableCol(header, 'int', source, (r: EntityRecord) => mib(num(r.fields[name]))),
     binding: { field: name, read: 'mib', ...(aliases ? { aliases } : {}) },
-  });
+  };
 }
 
 export const NOT_READ = 'not collected yet (available from vSphere)';

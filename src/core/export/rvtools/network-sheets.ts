@@ -99,7 +99,9 @@ export function networkSheets(
   ];
   const lift = <T extends { r: EntityRecord; host: EntityRecord | undefined; hostId: string }>(
     cols: RvColumn<EntityRecord>[],
-  ): RvColumn<T>[] => cols.map((c) => ({ ...c, get: onHost<T>(c.get) }));
+  ): RvColumn<T>[] =>
+    // Rows of two kinds (a switch or a Hyper-V network): no binding, the import reads neither.
+    cols.map(({ binding: _binding, ...c }) => ({ ...c, get: onHost<T>(c.get) }));
   const vSwitch: RvColumn<SwitchRow>[] = [
     ...hostCols<SwitchRow>(),
     col(

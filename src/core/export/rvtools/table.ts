@@ -1,5 +1,5 @@
-import type { EntityType, FieldValue } from '../../../shared/entities.js';
-import type { SourceEndpoint } from '../records.js';
+import type { EntityFields, EntityType, FieldValue } from '../../../shared/entities.js';
+import type { RecordOf, SourceEndpoint } from '../records.js';
 import type { InventorySource, Lookups } from '../source.js';
 import type { CellKind, CellValue } from '../xlsx-writer.js';
 
@@ -24,9 +24,12 @@ export type CellRead =
   /** An Excel date or date text, stored as ISO 8601. */
   | 'time';
 
+/** The field names a binding may name: the model's, for a sheet of records of one type. */
+export type BindableField<T> = T extends RecordOf<infer E> ? EntityFields<E> : never;
+
 /** A column that holds one field of the sheet's entity as it is (after unit conversion). */
-export interface FieldBinding {
-  readonly field: string;
+export interface FieldBinding<F extends string = string> {
+  readonly field: F;
   readonly read: CellRead;
   /** Older spellings of the header that mean the same (RVTools 3.x `MB` beside 4.x `MiB`). */
   readonly aliases?: readonly string[];
@@ -50,7 +53,7 @@ export interface RvColumn<T> {
  * A column read from a source.
  *
  * @example
- * col('CPUs', 'int', 'config.hardware.numCPU', (r) => num(r.fields['cpuCount']), {
+ *  col('CPUs', 'int', 'config.hardware.numCPU', (r) => num(fieldOf(r, 'cpuCount')), {
  *   binding: { field: 'cpuCount', read: 'num' },
  * })
  */
@@ -59,7 +62,7 @@ export function col<T>(
   kind: CellKind,
   source: string,
   get: (row: T) => CellValue,
-  opts: { readonly width?: number; readonly binding?: FieldBinding } = {},
+  opts: { readonly width?: number; readonly binding?: FieldBinding<BindableField<T>> } = {},
 ): RvColumn<T> {
   return { header, kind, source, get, ...opts };
 }

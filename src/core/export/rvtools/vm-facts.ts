@@ -1,4 +1,5 @@
 import type { SourceEndpoint } from '../records.js';
+import { fieldOf } from '../records.js';
 import { records } from '../source.js';
 import type { WorkbookData } from './table.js';
 import { EpMap, bool, ids, interner, num, str } from './table.js';
@@ -50,12 +51,12 @@ function gather(wb: WorkbookData): VmFacts {
   const { source, lookups } = wb;
   const diskBytes = new EpMap<number>();
   for (const d of records(source, 'vmDisk')) {
-    const vmId = d.fields['vmId'];
+    const vmId = fieldOf(d, 'vmId');
     if (typeof vmId !== 'string') continue;
     diskBytes.set(
       d.ep,
       vmId,
-      (diskBytes.get(d.ep, vmId) ?? 0) + (num(d.fields['capacityBytes']) ?? 0),
+      (diskBytes.get(d.ep, vmId) ?? 0) + (num(fieldOf(d, 'capacityBytes')) ?? 0),
     );
   }
   wb.check();
@@ -66,53 +67,52 @@ function gather(wb: WorkbookData): VmFacts {
   const rpVms = new EpMap<{ total: number; on: number; vcpusOn: number }>();
   const intern = interner();
   for (const v of records(source, 'vm')) {
-    const f = v.fields;
-    const ca = f['customAttributes'];
+    const ca = fieldOf(v, 'customAttributes');
     if (ca && typeof ca === 'object' && !Array.isArray(ca)) {
       for (const k of Object.keys(ca)) customNames.add(k);
     }
-    const on = f['powerState'] === 'poweredOn';
-    const hostId = f['hostId'];
+    const on = fieldOf(v, 'powerState') === 'poweredOn';
+    const hostId = fieldOf(v, 'hostId');
     if (typeof hostId === 'string') {
       let agg = hostAgg.get(v.ep, hostId);
       if (!agg) hostAgg.set(v.ep, hostId, (agg = { vmsTotal: 0, vmsOn: 0, vcpusOn: 0, vramOn: 0 }));
       agg.vmsTotal++;
       if (on) {
         agg.vmsOn++;
-        agg.vcpusOn += num(f['cpuCount']) ?? 0;
-        agg.vramOn += num(f['memoryMb']) ?? 0;
+        agg.vcpusOn += num(fieldOf(v, 'cpuCount')) ?? 0;
+        agg.vramOn += num(fieldOf(v, 'memoryMb')) ?? 0;
       }
     }
-    for (const ds of ids(f['datastoreIds'])) {
+    for (const ds of ids(fieldOf(v, 'datastoreIds'))) {
       let agg = dsVms.get(v.ep, ds);
       if (!agg) dsVms.set(v.ep, ds, (agg = { total: 0, on: 0 }));
       agg.total++;
       if (on) agg.on++;
     }
-    const rp = f['resourcePoolId'];
+    const rp = fieldOf(v, 'resourcePoolId');
     if (typeof rp === 'string') {
       let agg = rpVms.get(v.ep, rp);
       if (!agg) rpVms.set(v.ep, rp, (agg = { total: 0, on: 0, vcpusOn: 0 }));
       agg.total++;
       if (on) {
         agg.on++;
-        agg.vcpusOn += num(f['cpuCount']) ?? 0;
+        agg.vcpusOn += num(fieldOf(v, 'cpuCount')) ?? 0;
       }
     }
     vms.set(v.ep, v.id, {
       ep: v.ep,
       name: v.name,
-      powerState: intern(str(f['powerState'])),
-      template: bool(f['isTemplate']),
-      annotation: intern(str(f['annotation'])),
-      datacenter: lookups.name(v.ep, 'datacenter', f['datacenterId']),
-      cluster: lookups.name(v.ep, 'cluster', f['clusterId']),
-      host: lookups.name(v.ep, 'host', f['hostId']),
-      folder: intern(str(f['folderPath'])),
-      osConfig: intern(str(f['guestOs'])),
-      osTools: intern(str(f['guestOsRunning'])),
+      powerState: intern(str(fieldOf(v, 'powerState'))),
+      template: bool(fieldOf(v, 'isTemplate')),
+      annotation: intern(str(fieldOf(v, 'annotation'))),
+      datacenter: lookups.name(v.ep, 'datacenter', fieldOf(v, 'datacenterId')),
+      cluster: lookups.name(v.ep, 'cluster', fieldOf(v, 'clusterId')),
+      host: lookups.name(v.ep, 'host', fieldOf(v, 'hostId')),
+      folder: intern(str(fieldOf(v, 'folderPath'))),
+      osConfig: intern(str(fieldOf(v, 'guestOs'))),
+      osTools: intern(str(fieldOf(v, 'guestOsRunning'))),
       id: v.id,
-      uuid: str(f['instanceUuid']),
+      uuid: str(fieldOf(v, 'instanceUuid')),
       server: v.ep.host,
     });
   }

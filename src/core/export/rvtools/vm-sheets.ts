@@ -1,5 +1,5 @@
-import type { FieldValue } from '../../../shared/entities.js';
-import type { EntityRecord } from '../records.js';
+import type { EntityRecord, RecordOf } from '../records.js';
+import { fieldOf } from '../records.js';
 import { records } from '../source.js';
 import type { AnySheet, RvColumn, WorkbookData } from './table.js';
 import { bool, col, ids, mib, num, sdkUuid, serverType, sheet, str } from './table.js';
@@ -69,7 +69,7 @@ function vmHead<T>(ctx: Ctx<T>, template = true): RvColumn<T>[] {
 
 /** The VM a VM record is (for the VM sheets after vInfo). */
 const selfOf =
-  (wb: WorkbookData): Ctx<EntityRecord> =>
+  (wb: WorkbookData): Ctx<Vm> =>
   (r) =>
     vmFacts(wb).vms.get(r.ep, r.id);
 /** The VM a device record belongs to (`vmId`). */
@@ -78,15 +78,13 @@ const parentOf =
   (r) =>
     vmFacts(wb).vms.get(r.ep, r.fields['vmId']);
 
-const vmRows = (wb: WorkbookData): Iterable<EntityRecord> => records(wb.source, 'vm');
-const f = (r: EntityRecord, name: string): FieldValue | undefined => r.fields[name];
+const vmRows = (wb: WorkbookData): Iterable<Vm> => records(wb.source, 'vm');
+const f = fieldOf;
+type Vm = RecordOf<'vm'>;
 
 /** A sheet of one row per VM: the VM's head columns, `middle`, then the VM's tail columns. */
-function perVmSheet(
-  name: string,
-  middle: (wb: WorkbookData) => RvColumn<EntityRecord>[],
-): AnySheet {
-  return sheet<EntityRecord>({
+function perVmSheet(name: string, middle: (wb: WorkbookData) => RvColumn<Vm>[]): AnySheet {
+  return sheet<Vm>({
     name,
     count: (wb) => wb.count('vm'),
     rows: vmRows,
@@ -97,7 +95,7 @@ function perVmSheet(
   });
 }
 
-const vInfo = sheet<EntityRecord>({
+const vInfo = sheet<Vm>({
   name: 'vInfo',
   entity: 'vm',
   count: (wb) => wb.count('vm'),
@@ -170,15 +168,10 @@ const vInfo = sheet<EntityRecord>({
         binding: { field: 'ipAddress', read: 'text' },
       }),
       ...Array.from({ length: 8 }, (_, i) =>
-        col<EntityRecord>(
-          `Network #${i + 1}`,
-          'text',
-          'network (the VM’s networks, by name)',
-          (r) => {
-            const id = ids(f(r, 'networkIds'))[i];
-            return id === undefined ? null : (lookups.name(r.ep, 'network', id) ?? id);
-          },
-        ),
+        col<Vm>(`Network #${i + 1}`, 'text', 'network (the VM’s networks, by name)', (r) => {
+          const id = ids(f(r, 'networkIds'))[i];
+          return id === undefined ? null : (lookups.name(r.ep, 'network', id) ?? id);
+        }),
       ),
       col('Resource pool', 'text', 'resourcePool → name', (r) =>
         lookups.name(r.ep, 'resourcePool', f(r, 'resourcePoolId')),
@@ -217,11 +210,9 @@ const vInfo = sheet<EntityRecord>({
         binding: { field: 'annotation', read: 'text' },
       }),
       ...customs.map((name) =>
-        col<EntityRecord>(name, 'text', 'customValue (custom attribute)', (r) => {
+        col<Vm>(name, 'text', 'customValue (custom attribute)', (r) => {
           const ca = f(r, 'customAttributes');
-          return ca && typeof ca === 'object' && !Array.isArray(ca)
-            ? str((ca as Record<string, FieldValue>)[name])
-            : null;
+          return ca && typeof ca === 'object' && !Array.isArray(ca) ? (ca[name] ?? null) : null;
         }),
       ),
       col('Datacenter', 'text', 'the VM’s datacenter (inventory path)', (r) =>
@@ -301,7 +292,7 @@ const vMemory = perVmSheet('vMemory', () => [
   col('Active', 'int', 'summary.quickStats.guestMemoryUsage', (r) => num(f(r, 'memoryUsageMb'))),
 ]);
 
-const vDisk = sheet<EntityRecord>({
+const vDisk = sheet<RecordOf<'vmDisk'>>({
   name: 'vDisk',
   entity: 'vmDisk',
   count: (wb) => wb.count('vmDisk'),
@@ -328,12 +319,12 @@ const vDisk = sheet<EntityRecord>({
   },
 });
 
-const ipv = (r: EntityRecord, v6: boolean): string | null =>
+const ipv = (r: RecordOf<'vmNic'>, v6: boolean): string | null =>
   ids(f(r, 'ipAddresses'))
     .filter((ip) => ip.includes(':') === v6)
     .join(', ') || null;
 
-const vNetwork = sheet<EntityRecord>({
+const vNetwork = sheet<RecordOf<'vmNic'>>({
   name: 'vNetwork',
   entity: 'vmNic',
   count: (wb) => wb.count('vmNic'),
@@ -353,7 +344,7 @@ const vNetwork = sheet<EntityRecord>({
       ),
       col('Switch', 'text', 'the network’s switch', (r) => {
         const n = wb.lookups.record(r.ep, 'network', f(r, 'networkId'));
-        return n ? str(n.fields['switchName']) : null;
+        return n ? str(f(n, 'switchName')) : null;
       }),
       col('Connected', 'bool', 'VirtualEthernetCard.connectable.connected', (r) =>
         bool(f(r, 'connected')),
@@ -369,7 +360,7 @@ const vNetwork = sheet<EntityRecord>({
   },
 });
 
-const vCD = sheet<EntityRecord>({
+const vCD = sheet<Vm>({
   name: 'vCD',
   count: (wb) => cdVms(wb).length,
   rows: cdVms,
@@ -385,15 +376,15 @@ const vCD = sheet<EntityRecord>({
   },
 });
 
-function cdVms(wb: WorkbookData): EntityRecord[] {
+function cdVms(wb: WorkbookData): Vm[] {
   return wb.memo('cdVms', () => {
-    const out: EntityRecord[] = [];
+    const out: Vm[] = [];
     for (const r of vmRows(wb)) if (f(r, 'cdromConnected') === true) out.push(r);
     return out;
   });
 }
 
-const vSnapshot = sheet<EntityRecord>({
+const vSnapshot = sheet<RecordOf<'snapshot'>>({
   name: 'vSnapshot',
   entity: 'snapshot',
   count: (wb) => wb.count('snapshot'),
