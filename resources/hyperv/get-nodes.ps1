@@ -50,6 +50,36 @@ $parts = Invoke-Command @remote -ScriptBlock {
         }
       })
 
+  # Physical NICs (RVTools' vNIC) and the management OS's virtual adapters (its VMkernel
+  # equivalent, vSC_VMK). Optional: a host without the NetAdapter module still reports the rest.
+  $netAdapters = @(Get-NetAdapter -Physical -ErrorAction SilentlyContinue | ForEach-Object {
+      [ordered]@{
+        Name                 = $_.Name
+        InterfaceDescription = $_.InterfaceDescription
+        DriverProvider       = $_.DriverProvider
+        DriverDescription    = $_.DriverDescription
+        Speed                = $_.Speed
+        FullDuplex           = $_.FullDuplex
+        MacAddress           = $_.MacAddress
+        Status               = $_.Status
+        MtuSize              = $_.MtuSize
+      }
+    })
+  $hostVnics = @(Get-VMNetworkAdapter -ManagementOS -ErrorAction SilentlyContinue | ForEach-Object {
+      $alias = "vEthernet ($($_.Name))"
+      $ips = @(Get-NetIPAddress -InterfaceAlias $alias -ErrorAction SilentlyContinue | ForEach-Object {
+          [ordered]@{ IPAddress = $_.IPAddress; PrefixLength = $_.PrefixLength; PrefixOrigin = $_.PrefixOrigin.ToString() }
+        })
+      $adapter = Get-NetAdapter -Name $alias -ErrorAction SilentlyContinue
+      [ordered]@{
+        Name        = $_.Name
+        SwitchName  = $_.SwitchName
+        MacAddress  = $_.MacAddress
+        IPAddresses = $ips
+        MtuSize     = if ($adapter) { $adapter.MtuSize } else { $null }
+      }
+    })
+
   $switches = @(Get-VMSwitch | ForEach-Object {
       [ordered]@{
         Name                           = $_.Name
@@ -219,6 +249,8 @@ $parts = Invoke-Command @remote -ScriptBlock {
       })
     Volumes         = $volumes
     Switches        = $switches
+    NetAdapters     = $netAdapters
+    HostVnics       = $hostVnics
     VMs             = $vms
   } | ConvertTo-Json -Depth 6 -Compress
 }

@@ -176,12 +176,31 @@ export interface VmDetails extends DetailBase {
   readonly ipAddresses: readonly string[];
 }
 
+/** One device of a host (a NIC, an HBA, a VMkernel adapter…): its name and facts. */
+export interface HostDeviceRow {
+  readonly id: string;
+  readonly name: string;
+  readonly facts: readonly DetailFact[];
+}
+
+/** A host's devices of one kind; `kind` is the query kind that lists them all. */
+export interface HostDeviceGroup {
+  readonly kind:
+    'host-nics' | 'hbas' | 'vmkernels' | 'multipath-luns' | 'standard-switches' | 'port-groups';
+  readonly title: string;
+  readonly rows: readonly HostDeviceRow[];
+}
+
 export interface HostDetails extends DetailBase {
   readonly kind: 'host';
   readonly connectionState: string | null;
   readonly powerState: string | null;
   readonly inMaintenance: boolean | null;
   readonly hardware: readonly DetailFact[];
+  /** BIOS, hyperthreading, power policy, DNS, NTP, time zone, EVC, vMotion and FT support. */
+  readonly configuration: readonly DetailFact[];
+  /** Physical NICs, HBAs, VMkernel adapters, LUNs, standard switches and port groups. */
+  readonly devices: readonly HostDeviceGroup[];
   readonly cluster: EntityLink | null;
   readonly cpuTotalMhz: number | null;
   readonly cpuUsedMhz: number | null;

@@ -35,6 +35,13 @@ export const ENTITY_TYPES = [
   'vmNic',
   'snapshot',
   'guestPartition',
+  'hostNic',
+  'hba',
+  'vmkernel',
+  'multipathLun',
+  'license',
+  'standardSwitch',
+  'portGroup',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -110,10 +117,37 @@ export interface UsbDevice {
   readonly unitNumber: number | null;
 }
 
+/** One path of a multipath LUN (`multipathInfo.lun[].path[]`). */
+export interface LunPath {
+  readonly name: string | null;
+  readonly state: string | null;
+}
+
 type Ids = readonly string[];
 type Strings = readonly string[];
 /** Custom attribute values (or Hyper-V's extra facts) by name. */
 export type Attributes = Readonly<Record<string, string>>;
+
+/**
+ * A standard switch's network policy (security, traffic shaping, NIC teaming, offload), as its
+ * port groups inherit or override it.
+ */
+const NETWORK_POLICY = {
+  allowPromiscuous: b(),
+  macChanges: b(),
+  forgedTransmits: b(),
+  shaping: b(),
+  shapingAvgBps: i(),
+  shapingPeakBps: i(),
+  shapingBurstBytes: i(),
+  teamingPolicy: t(),
+  reversePolicy: b(),
+  notifySwitches: b(),
+  rollingOrder: b(),
+  offload: b(),
+  tso: b(),
+  zeroCopyXmit: b(),
+};
 
 /** Field lists per entity type. The order is the column order of the store table. */
 export const ENTITY_FIELDS = {
@@ -136,6 +170,25 @@ export const ENTITY_FIELDS = {
     effectiveCpuMhz: i({ volatile: true as const }),
     effectiveMemoryBytes: i({ volatile: true as const }),
     overallStatus: t(),
+    configStatus: t(),
+    cpuCores: i(),
+    cpuThreads: i(),
+    vmotionCount: i({ volatile: true as const }),
+    haFailoverLevel: i(),
+    haAdmissionControl: b(),
+    haHostMonitoring: t(),
+    haHeartbeatPolicy: t(),
+    haIsolationResponse: t(),
+    haRestartPriority: t(),
+    haVmMonitoring: t(),
+    haMaxFailures: i(),
+    haMaxFailureWindowSeconds: i(),
+    haFailureIntervalSeconds: i(),
+    haMinUpTimeSeconds: i(),
+    drsVmotionRate: i(),
+    dpmEnabled: b(),
+    dpmBehavior: t(),
+    dpmHostPowerActionRate: i(),
   },
   host: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -168,6 +221,34 @@ export const ENTITY_FIELDS = {
     ntpRunning: b(),
     ntpServers: j<Strings>(),
     certificateExpiresAt: time(),
+    configStatus: t(),
+    htAvailable: b(),
+    htActive: b(),
+    vmotionSupported: b(),
+    storageVmotionSupported: b(),
+    ftSupported: b(),
+    currentEvc: t(),
+    maxEvc: t(),
+    cpuPowerPolicy: t(),
+    cpuPowerSupport: t(),
+    powerPolicy: t(),
+    dnsServers: j<Strings>(),
+    dhcp: b(),
+    domain: t(),
+    searchDomains: j<Strings>(),
+    timeZone: t(),
+    timeZoneName: t(),
+    gmtOffsetSeconds: i(),
+    serviceTag: t(),
+    oemString: t(),
+    biosVendor: t(),
+    biosVersion: t(),
+    biosReleaseDate: time(),
+    certificateIssuer: t(),
+    certificateSubject: t(),
+    certificateStartsAt: time(),
+    hardwareUuid: t(),
+    customAttributes: j<Attributes>(),
   },
   resourcePool: {
     parentId: t({ ref: 'resourcePool' as const }),
@@ -180,6 +261,25 @@ export const ENTITY_FIELDS = {
     memoryLimitMb: i(),
     memoryShares: i(),
     overallStatus: t(),
+    cpuSharesLevel: t(),
+    cpuExpandable: b(),
+    memorySharesLevel: t(),
+    memoryExpandable: b(),
+    cpuMaxUsageMhz: i(),
+    cpuOverallUsageMhz: i({ volatile: true as const }),
+    cpuReservationUsedMhz: i({ volatile: true as const }),
+    cpuReservationUsedForVmMhz: i({ volatile: true as const }),
+    cpuUnreservedForPoolMhz: i({ volatile: true as const }),
+    cpuUnreservedForVmMhz: i({ volatile: true as const }),
+    memoryMaxUsageBytes: i(),
+    memoryOverallUsageBytes: i({ volatile: true as const }),
+    memoryReservationUsedBytes: i({ volatile: true as const }),
+    memoryReservationUsedForVmBytes: i({ volatile: true as const }),
+    memoryUnreservedForPoolBytes: i({ volatile: true as const }),
+    memoryUnreservedForVmBytes: i({ volatile: true as const }),
+    memoryConfiguredMb: i(),
+    /** `summary.quickStats` of the pool, as reported (MHz and MB); volatile. */
+    quickStats: j<Readonly<Record<string, number>>>({ volatile: true }),
   },
   datastore: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -192,6 +292,16 @@ export const ENTITY_FIELDS = {
     maintenanceMode: t(),
     hostIds: refs('host'),
     tags: j<Strings>(),
+    configStatus: t(),
+    siocEnabled: b(),
+    siocThresholdMs: i(),
+    vmfsBlockSizeMb: i(),
+    vmfsMaxBlocks: i(),
+    vmfsExtents: j<Strings>(),
+    vmfsMajorVersion: i(),
+    vmfsVersion: t(),
+    vmfsUpgradable: b(),
+    multipleHostAccess: b(),
   },
   network: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -201,6 +311,36 @@ export const ENTITY_FIELDS = {
     vlanId: t(),
     hostIds: refs('host'),
     tags: j<Strings>(),
+    /** Distributed port group settings (`config.*`, `config.defaultPortConfig.*`). */
+    portgroupType: t(),
+    numPorts: i(),
+    blocked: b(),
+    allowPromiscuous: b(),
+    macChanges: b(),
+    forgedTransmits: b(),
+    teamingPolicy: t(),
+    activeUplinks: j<Strings>(),
+    standbyUplinks: j<Strings>(),
+    reversePolicy: b(),
+    notifySwitches: b(),
+    rollingOrder: b(),
+    checkBeacon: b(),
+    inShaping: b(),
+    inShapingAvgBps: i(),
+    inShapingPeakBps: i(),
+    inShapingBurstBytes: i(),
+    outShaping: b(),
+    outShapingAvgBps: i(),
+    outShapingPeakBps: i(),
+    outShapingBurstBytes: i(),
+    livePortMoving: b(),
+    blockOverride: b(),
+    configReset: b(),
+    shapingOverride: b(),
+    vendorConfigOverride: b(),
+    securityOverride: b(),
+    teamingOverride: b(),
+    vlanOverride: b(),
   },
   vm: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -397,6 +537,105 @@ export const ENTITY_FIELDS = {
     filesystemType: t(),
     /** The device key of the virtual disk holding it (vmDisk.diskKey), when the guest says. */
     diskKey: i(),
+  },
+  /** A physical NIC of a host (`config.network.pnic`; Hyper-V: Get-NetAdapter -Physical). */
+  hostNic: {
+    hostId: t({ ref: 'host' as const }),
+    device: t(),
+    driver: t(),
+    /** Link speed in Mb/s; null when the link is down. */
+    speedMb: i(),
+    fullDuplex: b(),
+    macAddress: t(),
+    /** The standard or distributed switch (or Hyper-V switch) the NIC is an uplink of. */
+    switchName: t(),
+    uplinkPort: t(),
+    pci: t(),
+    wakeOnLan: b(),
+  },
+  /** A host bus adapter (`config.storageDevice.hostBusAdapter`). */
+  hba: {
+    hostId: t({ ref: 'host' as const }),
+    device: t(),
+    /** The HBA's kind as vSphere types it: FibreChannel, InternetScsi, Block, ParallelScsi… */
+    hbaType: t(),
+    status: t(),
+    bus: i(),
+    pci: t(),
+    driver: t(),
+    model: t(),
+    /** Port and node world wide names (FC and FCoE), as 16 hex digits each. */
+    portWwn: t(),
+    nodeWwn: t(),
+    iscsiName: t(),
+  },
+  /** A VMkernel adapter (`config.network.vnic`; Hyper-V: a management OS virtual adapter). */
+  vmkernel: {
+    hostId: t({ ref: 'host' as const }),
+    device: t(),
+    portGroup: t(),
+    /** The distributed switch port group the adapter is on (by native id), if any. */
+    networkId: t({ ref: 'network' as const }),
+    macAddress: t(),
+    dhcp: b(),
+    ipAddress: t(),
+    subnetMask: t(),
+    ipv6Addresses: j<Strings>(),
+    gateway: t(),
+    ipv6Gateway: t(),
+    mtu: i(),
+    /** The services the adapter carries: management, vmotion, vSphereReplication… */
+    services: j<Strings>(),
+  },
+  /** A LUN as the host's multipathing sees it (`config.storageDevice.multipathInfo.lun`). */
+  multipathLun: {
+    hostId: t({ ref: 'host' as const }),
+    datastoreId: t({ ref: 'datastore' as const }),
+    canonicalName: t(),
+    displayName: t(),
+    policy: t(),
+    operationalState: t(),
+    /** `[{ name, state }]` per path, in the host's order. */
+    paths: j<readonly LunPath[]>(),
+    vStorageSupport: t(),
+    queueDepth: i(),
+    vendor: t(),
+    model: t(),
+    revision: t(),
+    scsiLevel: i(),
+    serialNumber: t(),
+    uuid: t(),
+    capacityBytes: i(),
+  },
+  /** A license of the endpoint (`LicenseManager.licenses`); the key is stored masked. */
+  license: {
+    /** The key as RVTools shows it: all but the last group masked. Never the full key. */
+    maskedKey: t(),
+    editionKey: t(),
+    costUnit: t(),
+    total: i(),
+    used: i({ volatile: true as const }),
+    expiresAt: time(),
+    features: j<Strings>(),
+    labels: j<Strings>(),
+  },
+  /** A standard virtual switch of a host (`config.network.vswitch`; Hyper-V: Get-VMSwitch). */
+  standardSwitch: {
+    hostId: t({ ref: 'host' as const }),
+    switchType: t(),
+    numPorts: i(),
+    freePorts: i({ volatile: true as const }),
+    mtu: i(),
+    uplinks: j<Strings>(),
+    ...NETWORK_POLICY,
+  },
+  /** A port group of a host's standard switch (`config.network.portgroup`). */
+  portGroup: {
+    hostId: t({ ref: 'host' as const }),
+    switchName: t(),
+    vlanId: i(),
+    /** Effective policy (`computedPolicy`): the switch's, where the port group does not override. */
+    ...NETWORK_POLICY,
   },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 

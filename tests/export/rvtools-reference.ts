@@ -132,15 +132,49 @@ export const RVTOOLS_HEADERS: Record<string, readonly string[]> = {
     'Vendor', 'Model', 'Serial number', 'Service tag', 'OEM specific string', 'BIOS Vendor',
     'BIOS Version', 'BIOS Date', 'Certificate Issuer', 'Certificate Start Date',
     'Certificate Expiry Date', 'Certificate Status', 'Certificate Subject', 'Object ID',
-    'AutoDeploy.MachineIdentity', 'UUID', 'VI SDK Server', 'VI SDK UUID',
+    // Host custom attributes stand here (the workbook this list came from had
+    // 'AutoDeploy.MachineIdentity', the attribute vSphere Auto Deploy sets).
+    'UUID', 'VI SDK Server', 'VI SDK UUID',
   ],
-  // A public RVTools CSV column list (CSV_HEADERS of an RVTools-shaped generator).
-  vSwitch: [
-    'Host', 'Datacenter', 'Cluster', 'Switch', '# Ports', 'Free Ports', 'Promiscuous Mode',
-    'Mac Changes', 'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy',
-    'Reverse Policy', 'Notify Switch', 'Rolling Order', 'Offload', 'TSO', 'Zero Copy Xmit', 'MTU',
+  // The sheets below: headers of RVTools 4.x workbooks as two public GitHub scripts that read or
+  // rebuild them list them, in agreement: a script merging RVTools exports (its $REF_COLUMNS,
+  // taken from a real export: it carries that estate's custom attribute columns), and a PowerCLI
+  // "RVTools 4.7 schema" replica. Not guessed; no header here appears in only one of them.
+  vHBA: [
+    'Host', 'Datacenter', 'Cluster', 'Device', 'Type', 'Status', 'Bus', 'Pci', 'Driver', 'Model', 'WWN',
     'VI SDK Server', 'VI SDK UUID',
   ],
+  vNIC: [
+    'Host', 'Datacenter', 'Cluster', 'Network Device', 'Driver', 'Speed', 'Duplex', 'MAC', 'Switch',
+    'Uplink port', 'PCI', 'WakeOn', 'VI SDK Server', 'VI SDK UUID',
+  ],
+  // vSwitch: a third public list (CSV_HEADERS of an RVTools-shaped generator) agrees.
+  vSwitch: [
+    'Host', 'Datacenter', 'Cluster', 'Switch', '# Ports', 'Free Ports', 'Promiscuous Mode', 'Mac Changes',
+    'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy', 'Reverse Policy',
+    'Notify Switch', 'Rolling Order', 'Offload', 'TSO', 'Zero Copy Xmit', 'MTU', 'VI SDK Server',
+    'VI SDK UUID',
+  ],
+  vSC_VMK: [
+    'Host', 'Datacenter', 'Cluster', 'Port Group', 'Device', 'Mac Address', 'DHCP', 'IP Address',
+    'IP 6 Address', 'Subnet mask', 'Gateway', 'IP 6 Gateway', 'MTU', 'VI SDK Server', 'VI SDK UUID',
+  ],
+  vMultiPath: [
+    'Host', 'Cluster', 'Datacenter', 'Datastore', 'Disk', 'Display name', 'Policy', 'Oper. State',
+    'Path 1', 'Path 1 state', 'Path 2', 'Path 2 state', 'Path 3', 'Path 3 state', 'Path 4',
+    'Path 4 state', 'Path 5', 'Path 5 state', 'Path 6', 'Path 6 state', 'Path 7', 'Path 7 state',
+    'Path 8', 'Path 8 state', 'vStorage', 'Queue depth', 'Vendor', 'Model', 'Revision', 'Level',
+    'Serial #', 'UUID', 'Object ID', 'VI SDK Server', 'VI SDK UUID',
+  ],
+  vLicense: [
+    'Name', 'Key', 'Labels', 'Cost Unit', 'Total', 'Used', 'Expiration Date', 'Features',
+    'VI SDK Server', 'VI SDK UUID',
+  ],
+  vFileInfo: [
+    'Friendly Path Name', 'File Name', 'File Type', 'File Size in bytes', 'Path', 'Internal Sort Column',
+    'VI SDK Server', 'VI SDK UUID',
+  ],
+  vHealth: ['Name', 'Message', 'Message type', 'VI SDK Server', 'VI SDK UUID'],
   vPort: [
     'Host', 'Datacenter', 'Cluster', 'Port Group', 'Switch', 'VLAN', 'Promiscuous Mode', 'Mac Changes',
     'Forged Transmits', 'Traffic Shaping', 'Width', 'Peak', 'Burst', 'Policy', 'Reverse Policy',

@@ -72,11 +72,18 @@ describe('XLSX export shaped like RVTools', () => {
       'vRP',
       'vCluster',
       'vHost',
+      'vHBA',
+      'vNIC',
       'vSwitch',
       'vPort',
       'dvSwitch',
       'dvPort',
+      'vSC_VMK',
       'vDatastore',
+      'vMultiPath',
+      'vLicense',
+      'vFileInfo',
+      'vHealth',
       'vMetaData',
     ]);
     expect(isSubsequence(wb.SheetNames, RVTOOLS_SHEETS)).toBe(true);
@@ -97,6 +104,27 @@ describe('XLSX export shaped like RVTools', () => {
       } else {
         expect(isSubsequence(known, reference), `${name}: ${known.join(' | ')}`).toBe(true);
       }
+    }
+    // The host-side sheets are complete: every RVTools header, in order.
+    for (const name of [
+      'vSource',
+      'vRP',
+      'vCluster',
+      'vHost',
+      'vHBA',
+      'vNIC',
+      'vSwitch',
+      'vPort',
+      'dvSwitch',
+      'dvPort',
+      'vSC_VMK',
+      'vDatastore',
+      'vMultiPath',
+      'vLicense',
+      'vFileInfo',
+      'vHealth',
+    ]) {
+      expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);
     }
     const info = headers('vInfo');
     expect(info.slice(0, 3)).toEqual(['VM', 'Powerstate', 'Template']);
@@ -193,7 +221,8 @@ describe('XLSX export shaped like RVTools', () => {
     const snap = sheetRows('vSnapshot');
     expect(snap).toEqual([expect.objectContaining({ VM: 'app-001', Name: 'before upgrade' })]);
     expect(sheetRows('dvPort')).toEqual([
-      expect.objectContaining({ Port: 'PG-App', Switch: 'DSwitch-1', VLAN: '120' }),
+      // RVTools' VLAN form: the id as a number, never as text.
+      expect.objectContaining({ Port: 'PG-App', Switch: 'DSwitch-1', VLAN: 120 }),
     ]);
     expect(sheetRows('dvSwitch')[0]!['Host members']).toBe('esx1.example.test, esx2.example.test');
     expect(sheetRows('vMetaData')[0]!['RVTools major version']).toBe(4);

@@ -36,6 +36,8 @@ export interface PyInventory {
   readonly objects: Readonly<Record<string, readonly PyObject[]>>;
   /** `ServiceContent.about` (version, build, instanceUuid, apiVersion, …). */
   readonly about: Readonly<Record<string, unknown>>;
+  /** `LicenseManager.licenses`, when asked for (`{ licenses: true }`). */
+  readonly licenses?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /**
@@ -47,6 +49,7 @@ export interface PyInventory {
 export async function readWithPyvmomi(
   sim: Vcsim,
   specs: Readonly<Record<string, readonly string[]>>,
+  opts: { readonly licenses?: boolean } = {},
 ): Promise<PyInventory> {
   const out = JSON.parse(
     await python(
@@ -58,13 +61,15 @@ export async function readWithPyvmomi(
         user: sim.username,
         pwd: sim.password,
         specs: Object.entries(specs).map(([type, paths]) => ({ type, paths })),
+        licenses: opts.licenses === true,
       }),
     ),
   ) as Record<string, unknown>;
-  const { _about: about, ...objects } = out;
+  const { _about: about, _licenses: licenses, ...objects } = out;
   return {
     objects: objects as Record<string, PyObject[]>,
     about: about as Record<string, unknown>,
+    ...(licenses === undefined ? {} : { licenses: licenses as Record<string, unknown>[] }),
   };
 }
 

@@ -1,7 +1,8 @@
 """Reads property paths of vSphere managed objects with pyVmomi (Debian's python3-pyvmomi).
 
 An independent client for tests: it shares no code with Infrascope's vim25 codec. Input on stdin
-(JSON): {"host", "port", "user", "pwd", "specs": [{"type": "VirtualMachine", "paths": [...]}]}.
+(JSON): {"host", "port", "user", "pwd", "specs": [{"type": "VirtualMachine", "paths": [...]}],
+"licenses": true to add LicenseManager.licenses as "_licenses"}.
 Output on stdout (JSON): {"<type>": [{"moid": "vm-42", "props": {"<path>": value}}]}, where data
 objects become dicts of their set properties (plus "_type"), managed object references their
 moid, and times ISO 8601 strings. A path the server does not return is absent from "props".
@@ -68,6 +69,8 @@ def main():
             result[spec["type"]] = rows
         about = content.about
         result["_about"] = plain(about)
+        if req.get("licenses") and content.licenseManager is not None:
+            result["_licenses"] = plain(content.licenseManager.licenses or [])
         json.dump(result, sys.stdout)
     finally:
         Disconnect(si)

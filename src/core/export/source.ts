@@ -21,7 +21,22 @@ export interface InventorySource {
   fieldsOf(type: EntityType): readonly string[];
   count(type: EntityType): number;
   pages(type: EntityType): Iterable<readonly EntityRecord[]>;
+  /**
+   * The open alerts on the source's endpoints (the live store only; snapshots and imports hold
+   * none). Readers keep only those whose `ep` is one of `endpoints`: a wrapper that replaces the
+   * endpoints (anonymized, one endpoint) thereby drops the others.
+   */
+  alerts?(): readonly SourceAlert[];
   close(): void;
+}
+
+/** An open alert as RVTools' vHealth lists it. */
+export interface SourceAlert {
+  readonly ep: SourceEndpoint;
+  readonly rule: string;
+  readonly severity: string;
+  readonly entityName: string | null;
+  readonly message: string;
 }
 
 /** The SELECT expression of one field: its column, or its list in the relation table. */
@@ -94,6 +109,26 @@ export function openLiveSource(
       createdAt: (opts.now ?? new Date()).toISOString(),
       endpoints,
       fieldsOf: (type) => fieldNames(type),
+      alerts() {
+        const open = db
+          .prepare(
+            `SELECT rule, severity, endpoint_id, entity_name, message FROM alert WHERE state <> 'cleared' AND endpoint_id IN (${inList}) ORDER BY raised_at, id`,
+          )
+          .all() as {
+          rule: string;
+          severity: string;
+          endpoint_id: number;
+          entity_name: string | null;
+          message: string;
+        }[];
+        return open.map((a) => ({
+          ep: byId.get(a.endpoint_id)!,
+          rule: a.rule,
+          severity: a.severity,
+          entityName: a.entity_name,
+          message: a.message,
+        }));
+      },
       count(type) {
         // Across all endpoints the count is a scan of the (deleted_at, name) index alone.
         const where = ids.length === rows.length ? '' : ` AND endpoint_id IN (${inList})`;

@@ -25,6 +25,7 @@ import type { RelationKind } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { HandlerSlice } from '../contract/handlers.js';
 import { decodeField, decodeRow } from '../store/columns.js';
+import { hostConfiguration, hostDeviceGroups } from './host-devices.js';
 import { relationTargets } from './relations.js';
 import { searchInventory } from './search.js';
 import { inventoryVersion } from './version.js';
@@ -596,13 +597,14 @@ async function hostDetails(
       ).map((r) => r.from_id),
     ),
   );
-  const [cluster, vms, datastores, networks, changes, events] = await Promise.all([
+  const [cluster, vms, datastores, networks, changes, events, devices] = await Promise.all([
     linkOf(db, 'cluster', endpoint.id, h.cluster_id),
     vmList(db, endpoint.id, { column: 'host_id', value: id }),
     datastoreList(db, endpoint.id, [...new Set([...dsIds, ...(dsBack ?? [])])]),
     networkList(db, endpoint.id, [...new Set([...netIds, ...(netBack ?? [])])]),
     changesOf(db, endpoint.id, 'host', id),
     eventsOf(db, endpoint.id, 'host', id),
+    hostDeviceGroups(db, endpoint.id, id),
   ]);
   const mhz = hf.cpuMhz ?? null;
   const cores = hf.cpuCores ?? null;
@@ -634,6 +636,8 @@ async function hostDetails(
       fact('Core speed', hf.cpuMhz ?? null, { type: 'number', unit: 'mhz' }),
       fact('Memory', hf.memoryBytes ?? null, { type: 'number', unit: 'bytes' }),
     ],
+    configuration: hostConfiguration(hf),
+    devices,
     cluster,
     cpuTotalMhz: cpuTotal,
     cpuUsedMhz: hf.cpuUsageMhz ?? null,

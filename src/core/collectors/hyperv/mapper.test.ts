@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diskKind, formatMac, hostIdOf, vlanOf, vmPowerState } from './mapper.js';
+import { FIXTURES } from '../../../../tests/hyperv/helpers.js';
+import { diskKind, formatMac, hostIdOf, mapInventory, vlanOf, vmPowerState } from './mapper.js';
+import { endpointDocSchema, nodesDocSchema } from './schema.js';
 
 describe('Hyper-V → normalized model conversions', () => {
   it('maps every VMState name (the Microsoft.HyperV.PowerShell.VMState enum)', () => {
@@ -65,5 +69,47 @@ describe('Hyper-V → normalized model conversions', () => {
   it('keys hosts by their lower-case node name', () => {
     expect(hostIdOf('HV01')).toBe('hv01');
     expect(hostIdOf('HV01.corp.example')).toBe('hv01');
+  });
+});
+
+describe('Hyper-V host adapters', () => {
+  it('maps physical NICs to vNIC rows and management OS adapters to vSC_VMK rows', () => {
+    const doc = JSON.parse(readFileSync(join(FIXTURES, 'standalone-ps51.json'), 'utf8')) as {
+      endpoint: unknown;
+      nodes: Record<string, { NetAdapters: { Name: string }[]; Switches: { Name: string }[] }>;
+    };
+    const { entities } = mapInventory({
+      endpointName: 'hv',
+      endpoint: endpointDocSchema.parse(doc.endpoint),
+      nodes: nodesDocSchema.parse({ Nodes: Object.values(doc.nodes) }),
+    });
+    const host = entities.find((e) => e.type === 'host')!;
+    const nics = entities.filter((e) => e.type === 'hostNic');
+    expect(nics.map((n) => n.name)).toEqual(doc.nodes['HV01']!.NetAdapters.map((a) => a.Name));
+    // The fixture's first adapter is up at 10 Gb/s behind the external switch; the second is down.
+    expect(nics[0]).toMatchObject({
+      id: `${host.id}/pnic-Ethernet`,
+      fields: {
+        hostId: host.id,
+        speedMb: 10_000,
+        fullDuplex: true,
+        macAddress: '00:1b:21:3a:4f:10',
+        switchName: 'External',
+        pci: null,
+      },
+    });
+    expect(nics[1]!.fields).toMatchObject({ speedMb: null, switchName: null });
+    const vmk = entities.filter((e) => e.type === 'vmkernel');
+    expect(vmk).toHaveLength(1);
+    expect(vmk[0]!.fields).toMatchObject({
+      hostId: host.id,
+      portGroup: 'External',
+      ipAddress: '10.0.10.21',
+      subnetMask: '255.255.255.0',
+      dhcp: false,
+      ipv6Addresses: ['fe80::215:5dff:fe00:a30'],
+      mtu: 1500,
+      gateway: null,
+    });
   });
 });

@@ -413,6 +413,7 @@ export function mapInventory(input: MapInput): MapOutput {
     hostEntities.push(
       withFields(host.entity, { datastoreIds: sorted(dsIds), networkIds: sorted(netIds) }),
     );
+    entities.push(...hostAdapters(node, hostId));
     samples.push({
       entityType: 'host',
       entityId: hostId,
@@ -563,6 +564,74 @@ function mapHost(
     cpuUsageMhz,
     memoryUsageBytes,
   };
+}
+
+/** An IPv4 prefix length as a dotted mask (24 → 255.255.255.0). */
+function maskOf(prefix: number | null): string | null {
+  if (prefix === null || prefix < 0 || prefix > 32) return null;
+  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
+}
+
+/**
+ * A node's physical NICs (RVTools' vNIC) and its management OS's virtual adapters, the Hyper-V
+ * counterpart of VMkernel adapters (vSC_VMK). Only what Windows reports: no PCI address, no
+ * gateway, no services.
+ */
+function hostAdapters(node: NodeDoc, hostId: string): CollectedEntity[] {
+  const out: CollectedEntity[] = [];
+  // An external switch names the adapter it is bound to by its interface description.
+  const switchOf = new Map<string, string>();
+  for (const sw of node.Switches)
+    if (sw.NetAdapterInterfaceDescription) switchOf.set(sw.NetAdapterInterfaceDescription, sw.Name);
+  for (const a of node.NetAdapters) {
+    out.push({
+      type: 'hostNic',
+      id: `${hostId}/pnic-${a.Name}`,
+      name: a.Name,
+      fields: {
+        hostId,
+        device: a.Name,
+        driver: a.DriverDescription ?? a.InterfaceDescription,
+        speedMb:
+          a.Speed !== null && a.Speed !== undefined && a.Status === 'Up'
+            ? Math.round(a.Speed / 1e6)
+            : null,
+        fullDuplex: a.FullDuplex ?? null,
+        macAddress: formatMac(a.MacAddress),
+        switchName: a.InterfaceDescription ? (switchOf.get(a.InterfaceDescription) ?? null) : null,
+        uplinkPort: null,
+        pci: null,
+        wakeOnLan: null,
+      },
+    });
+  }
+  for (const v of node.HostVnics) {
+    const v4 = v.IPAddresses.filter((ip) => !ip.IPAddress.includes(':'));
+    const v6 = v.IPAddresses.filter((ip) => ip.IPAddress.includes(':'));
+    const origin = v4[0]?.PrefixOrigin ?? null;
+    out.push({
+      type: 'vmkernel',
+      id: `${hostId}/vmk-${v.Name}`,
+      name: `vEthernet (${v.Name})`,
+      fields: {
+        hostId,
+        device: `vEthernet (${v.Name})`,
+        portGroup: v.SwitchName,
+        networkId: null,
+        macAddress: formatMac(v.MacAddress),
+        dhcp: origin === null ? null : origin === 'Dhcp',
+        ipAddress: v4[0]?.IPAddress ?? null,
+        subnetMask: maskOf(v4[0]?.PrefixLength ?? null),
+        ipv6Addresses: v6.map((ip) => ip.IPAddress),
+        gateway: null,
+        ipv6Gateway: null,
+        mtu: v.MtuSize ?? null,
+        services: [],
+      },
+    });
+  }
+  return out;
 }
 
 function firstIp(ips: readonly string[]): string | null {

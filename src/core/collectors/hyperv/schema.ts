@@ -294,6 +294,41 @@ const node = z.object({
       AllowManagementOS: boolOrNull.optional(),
     }),
   ),
+  /** Physical NICs (Get-NetAdapter -Physical); absent from older scripts' output. */
+  NetAdapters: psList(
+    z.object({
+      Name: str,
+      InterfaceDescription: strOrNull,
+      DriverProvider: strOrNull.optional(),
+      DriverDescription: strOrNull.optional(),
+      /** Link speed in bits/s. */
+      Speed: numOrNull.optional(),
+      FullDuplex: boolOrNull.optional(),
+      MacAddress: strOrNull,
+      Status: strOrNull.optional(),
+      MtuSize: numOrNull.optional(),
+    }),
+  )
+    .optional()
+    .default([]),
+  /** The management OS's virtual adapters (Get-VMNetworkAdapter -ManagementOS). */
+  HostVnics: psList(
+    z.object({
+      Name: str,
+      SwitchName: strOrNull,
+      MacAddress: strOrNull,
+      IPAddresses: psList(
+        z.object({
+          IPAddress: str,
+          PrefixLength: numOrNull,
+          PrefixOrigin: strOrNull.optional(),
+        }),
+      ),
+      MtuSize: numOrNull.optional(),
+    }),
+  )
+    .optional()
+    .default([]),
   VMs: psList(vm),
 });
 export type NodeDoc = z.output<typeof node>;

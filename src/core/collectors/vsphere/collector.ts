@@ -29,6 +29,7 @@ import {
   VIEW_PROPSET_TYPES,
   VIEW_TYPES,
 } from './mapper.js';
+import { mapLicense } from './host-config.js';
 import { readTags } from './tags.js';
 
 export interface VsphereCollectorOptions {
@@ -271,6 +272,8 @@ class VsphereCollector implements Collector {
       }
     }
 
+    const licenses = await this.readLicenses(ctx);
+
     // Tags first: VMs are mapped as they stream in, and their tags must be known by then.
     this.cache.tags = new Map();
     if (!this.opts.skipTags && sc.about.apiType === 'VirtualCenter') {
@@ -386,6 +389,8 @@ class VsphereCollector implements Collector {
       baseline.push(entry);
       for (const e of entry[1]) entities.push(e);
     }
+    baseline.push(['LicenseManager', licenses]);
+    for (const e of licenses) entities.push(e);
     this.baseline = baseline;
 
     ctx.progress({ phase: 'events' });
@@ -465,6 +470,28 @@ class VsphereCollector implements Collector {
     }
     ctx.progress({ phase: 'inventory', done });
     this.started = { pc, version };
+  }
+
+  /**
+   * The endpoint's licenses (`LicenseManager.licenses`): one small call. A server without a
+   * license manager, or a user without the privilege to read it, gives none (the inventory does
+   * not depend on them).
+   */
+  private async readLicenses(ctx: CollectContext): Promise<CollectedEntity[]> {
+    const manager = ref(this.client.serviceContent.raw['licenseManager']);
+    if (!manager) return [];
+    try {
+      const [lm] = await this.client.retrieveProps([manager], ['licenses'], {
+        signal: ctx.signal,
+      });
+      return arr(lm?.props.get('licenses'))
+        .map((l) => mapLicense(l))
+        .filter((l): l is CollectedEntity => l !== null);
+    } catch (e) {
+      if (isCancel(e, ctx.signal)) throw e;
+      ctx.log.debug({ err: e instanceof AppError ? e.code : String(e) }, 'licenses unavailable');
+      return [];
+    }
   }
 
   private async readEvents(ctx: CollectContext, since: string): Promise<CollectedEvent[]> {

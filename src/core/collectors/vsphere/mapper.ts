@@ -3,17 +3,25 @@
  * entities of src/shared/entities.ts. The same code serves the full collection and the watch loop:
  * both keep an {@link InventoryCache} of raw properties and re-map objects from it.
  */
-import { X509Certificate } from 'node:crypto';
 import type {
   CollectedEntity,
   CollectedEvent,
   EntityType,
+  TypedFields,
   UsageSample,
 } from '../../../shared/entities.js';
 import { arr, bool, num, obj, path, ref, str } from './codec.js';
 import type { Keep, MoRef, Pruning, VimObject, VimValue } from './codec.js';
 import { keep, MIB, mul, sortedIds } from './mapper-util.js';
 import { mapVm, VM_PRUNED, vmPropertyPaths } from './vm-mapper.js';
+import {
+  certificateFacts,
+  datastoresByDisk,
+  HOST_CONFIG_PATHS,
+  HOST_PRUNED,
+  hostConfigFields,
+  hostDevices,
+} from './host-config.js';
 
 /** What we read per vSphere type. Kept narrow on purpose: these bytes dominate sync time. */
 export function propertyPaths(apiVersion: string): Record<string, readonly string[]> {
@@ -35,6 +43,7 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'summary',
       'overallStatus',
       'configurationEx',
+      'configStatus',
     ],
     HostSystem: [
       'name',
@@ -53,6 +62,7 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.service.service',
       'config.dateTimeInfo.ntpConfig.server',
       ...(hasCertificate ? ['config.certificate'] : []),
+      ...HOST_CONFIG_PATHS,
     ],
     ResourcePool: [
       'name',
@@ -61,8 +71,12 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.cpuAllocation',
       'config.memoryAllocation',
       'overallStatus',
+      'runtime.cpu',
+      'runtime.memory',
+      'summary.quickStats',
+      'summary.configuredMemoryMB',
     ],
-    Datastore: ['name', 'parent', 'summary', 'host'],
+    Datastore: ['name', 'parent', 'summary', 'host', 'info', 'iormConfiguration', 'configStatus'],
     Network: ['name', 'parent', 'host'],
     DistributedVirtualPortgroup: [
       'name',
@@ -71,6 +85,9 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'key',
       'config.distributedVirtualSwitch',
       'config.defaultPortConfig',
+      'config.type',
+      'config.numPorts',
+      'config.policy',
     ],
     DistributedVirtualSwitch: ['name', 'uuid'],
     VirtualMachine: vmPropertyPaths(major, minor),
@@ -211,6 +228,7 @@ function folderType(childTypes: string[]): string {
 function mapCluster(cache: InventoryCache, o: RawObject): CollectedEntity {
   const s = o.props.get('summary');
   const cfg = o.props.get('configurationEx');
+  const tools = path(cfg, 'dasConfig.defaultVmSettings.vmToolsMonitoringSettings');
   return {
     type: 'cluster',
     id: o.ref.value,
@@ -232,6 +250,25 @@ function mapCluster(cache: InventoryCache, o: RawObject): CollectedEntity {
         num(path(s, 'totalMemory')),
       ),
       overallStatus: str(o.props.get('overallStatus')),
+      configStatus: str(o.props.get('configStatus')),
+      cpuCores: num(path(s, 'numCpuCores')),
+      cpuThreads: num(path(s, 'numCpuThreads')),
+      vmotionCount: num(path(s, 'numVmotions')),
+      haFailoverLevel: num(path(cfg, 'dasConfig.admissionControlPolicy.failoverLevel')),
+      haAdmissionControl: bool(path(cfg, 'dasConfig.admissionControlEnabled')),
+      haHostMonitoring: str(path(cfg, 'dasConfig.hostMonitoring')),
+      haHeartbeatPolicy: str(path(cfg, 'dasConfig.hBDatastoreCandidatePolicy')),
+      haIsolationResponse: str(path(cfg, 'dasConfig.defaultVmSettings.isolationResponse')),
+      haRestartPriority: str(path(cfg, 'dasConfig.defaultVmSettings.restartPriority')),
+      haVmMonitoring: str(path(cfg, 'dasConfig.vmMonitoring')),
+      haMaxFailures: num(path(tools, 'maxFailures')),
+      haMaxFailureWindowSeconds: num(path(tools, 'maxFailureWindow')),
+      haFailureIntervalSeconds: num(path(tools, 'failureInterval')),
+      haMinUpTimeSeconds: num(path(tools, 'minUpTime')),
+      drsVmotionRate: num(path(cfg, 'drsConfig.vmotionRate')),
+      dpmEnabled: bool(path(cfg, 'dpmConfigInfo.enabled')),
+      dpmBehavior: str(path(cfg, 'dpmConfigInfo.defaultDpmBehavior')),
+      dpmHostPowerActionRate: num(path(cfg, 'dpmConfigInfo.hostPowerActionRate')),
     },
   };
 }
@@ -283,29 +320,19 @@ function ntpServers(o: RawObject): string[] | null {
  * certificate (vcsim sends two placeholder bytes) gives null.
  */
 export function certificateExpiry(v: VimValue | undefined): string | null {
-  let pem: string;
-  if (Array.isArray(v)) {
-    pem = Buffer.from(v.map((b) => (num(b) ?? 0) & 0xff)).toString('latin1');
-  } else {
-    const text = str(v);
-    if (text === null) return null;
-    pem = text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('latin1');
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return null;
-  try {
-    const at = Date.parse(new X509Certificate(pem).validTo);
-    return Number.isNaN(at) ? null : new Date(at).toISOString();
-  } catch {
-    return null; // a malformed certificate is reported as unknown, not as a failed sync
-  }
+  return certificateFacts(v).validTo;
 }
 
-function mapHost(cache: InventoryCache, o: RawObject): CollectedEntity {
+function mapHost(
+  cache: InventoryCache,
+  o: RawObject,
+  disks: () => Map<string, string>,
+): CollectedEntity[] {
   const hw = o.props.get('summary.hardware');
   const qs = o.props.get('summary.quickStats');
   const product = o.props.get('summary.config.product');
   const parent = cache.parentOf(o);
-  return {
+  const host: CollectedEntity = {
     type: 'host',
     id: o.ref.value,
     name: cache.name(o),
@@ -340,8 +367,10 @@ function mapHost(cache: InventoryCache, o: RawObject): CollectedEntity {
       ntpRunning: serviceRunning(o, 'ntpd'),
       ntpServers: ntpServers(o),
       certificateExpiresAt: certificateExpiry(o.props.get('config.certificate')),
+      ...hostConfigFields(cache, o),
     },
   };
+  return [host, ...hostDevices(cache, o, disks)];
 }
 
 function mapResourcePool(cache: InventoryCache, o: RawObject): CollectedEntity {
@@ -349,6 +378,8 @@ function mapResourcePool(cache: InventoryCache, o: RawObject): CollectedEntity {
   const owner = ref(o.props.get('owner'));
   const cpu = o.props.get('config.cpuAllocation');
   const mem = o.props.get('config.memoryAllocation');
+  const rc = o.props.get('runtime.cpu');
+  const rm = o.props.get('runtime.memory');
   return {
     type: 'resourcePool',
     id: o.ref.value,
@@ -367,12 +398,45 @@ function mapResourcePool(cache: InventoryCache, o: RawObject): CollectedEntity {
       memoryLimitMb: num(path(mem, 'limit')),
       memoryShares: num(path(mem, 'shares.shares')),
       overallStatus: str(o.props.get('overallStatus')),
+      cpuSharesLevel: str(path(cpu, 'shares.level')),
+      cpuExpandable: bool(path(cpu, 'expandableReservation')),
+      memorySharesLevel: str(path(mem, 'shares.level')),
+      memoryExpandable: bool(path(mem, 'expandableReservation')),
+      cpuMaxUsageMhz: num(path(rc, 'maxUsage')),
+      cpuOverallUsageMhz: num(path(rc, 'overallUsage')),
+      cpuReservationUsedMhz: num(path(rc, 'reservationUsed')),
+      cpuReservationUsedForVmMhz: num(path(rc, 'reservationUsedForVm')),
+      cpuUnreservedForPoolMhz: num(path(rc, 'unreservedForPool')),
+      cpuUnreservedForVmMhz: num(path(rc, 'unreservedForVm')),
+      memoryMaxUsageBytes: num(path(rm, 'maxUsage')),
+      memoryOverallUsageBytes: num(path(rm, 'overallUsage')),
+      memoryReservationUsedBytes: num(path(rm, 'reservationUsed')),
+      memoryReservationUsedForVmBytes: num(path(rm, 'reservationUsedForVm')),
+      memoryUnreservedForPoolBytes: num(path(rm, 'unreservedForPool')),
+      memoryUnreservedForVmBytes: num(path(rm, 'unreservedForVm')),
+      memoryConfiguredMb: num(o.props.get('summary.configuredMemoryMB')),
+      quickStats: numbersOf(o.props.get('summary.quickStats')),
     },
   };
 }
 
+/** The numeric members of a data object (a quickStats), by name. */
+function numbersOf(v: VimValue | undefined): Record<string, number> | null {
+  const o = obj(v);
+  if (!o) return null;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(o)) {
+    if (k === '_type') continue;
+    const n = num(x);
+    if (n !== null) out[k] = n;
+  }
+  return out;
+}
+
 function mapDatastore(cache: InventoryCache, o: RawObject): CollectedEntity {
   const s = o.props.get('summary');
+  const iorm = o.props.get('iormConfiguration');
+  const vmfs = path(o.props.get('info'), 'vmfs');
   return {
     type: 'datastore',
     id: o.ref.value,
@@ -388,6 +452,20 @@ function mapDatastore(cache: InventoryCache, o: RawObject): CollectedEntity {
       maintenanceMode: str(path(s, 'maintenanceMode')),
       hostIds: sortedIds(o.props.get('host'), 'key'),
       tags: tagsOf(cache, o.ref.value),
+      configStatus: str(o.props.get('configStatus')),
+      siocEnabled: bool(path(iorm, 'enabled')),
+      siocThresholdMs: num(path(iorm, 'congestionThreshold')),
+      vmfsBlockSizeMb: num(path(vmfs, 'blockSizeMb')),
+      vmfsMaxBlocks: num(path(vmfs, 'maxBlocks')),
+      vmfsExtents: vmfs
+        ? arr(path(vmfs, 'extent'))
+            .map((e) => str(path(e, 'diskName')))
+            .filter((d): d is string => !!d)
+        : null,
+      vmfsMajorVersion: num(path(vmfs, 'majorVersion')),
+      vmfsVersion: str(path(vmfs, 'version')),
+      vmfsUpgradable: bool(path(vmfs, 'vmfsUpgradable')),
+      multipleHostAccess: bool(path(s, 'multipleHostAccess')),
     },
   };
 }
@@ -428,7 +506,58 @@ function mapNetwork(cache: InventoryCache, o: RawObject): CollectedEntity {
       vlanId: isDvpg ? vlanOf(o.props.get('config.defaultPortConfig')) : null,
       hostIds: sortedIds(o.props.get('host')),
       tags: tagsOf(cache, o.ref.value),
+      // A full collection names every field: a standard network's are null.
+      ...dvPortgroupFields(isDvpg ? o : null),
     },
+  };
+}
+
+/** A DVS setting's value (`BoolPolicy`, `LongPolicy`, `StringPolicy` wrap theirs in `value`). */
+const setting = (v: VimValue | undefined, key: string): VimValue | undefined =>
+  path(path(v, key), 'value');
+
+/** A distributed port group's configuration: its default port settings and override policy. */
+function dvPortgroupFields(o: RawObject | null): TypedFields<'network'> {
+  const d = o?.props.get('config.defaultPortConfig');
+  const policy = o?.props.get('config.policy');
+  const team = path(d, 'uplinkTeamingPolicy');
+  const sec = path(d, 'securityPolicy');
+  const inS = path(d, 'inShapingPolicy');
+  const outS = path(d, 'outShapingPolicy');
+  const uplinks = (k: string): string[] =>
+    arr(path(path(team, 'uplinkPortOrder'), k))
+      .map((x) => str(x))
+      .filter((x): x is string => !!x);
+  return {
+    portgroupType: str(o?.props.get('config.type')),
+    numPorts: num(o?.props.get('config.numPorts')),
+    blocked: bool(setting(d, 'blocked')),
+    allowPromiscuous: bool(setting(sec, 'allowPromiscuous')),
+    macChanges: bool(setting(sec, 'macChanges')),
+    forgedTransmits: bool(setting(sec, 'forgedTransmits')),
+    teamingPolicy: str(setting(team, 'policy')),
+    activeUplinks: team === undefined ? null : uplinks('activeUplinkPort'),
+    standbyUplinks: team === undefined ? null : uplinks('standbyUplinkPort'),
+    reversePolicy: bool(setting(team, 'reversePolicy')),
+    notifySwitches: bool(setting(team, 'notifySwitches')),
+    rollingOrder: bool(setting(team, 'rollingOrder')),
+    checkBeacon: bool(setting(path(team, 'failureCriteria'), 'checkBeacon')),
+    inShaping: bool(setting(inS, 'enabled')),
+    inShapingAvgBps: num(setting(inS, 'averageBandwidth')),
+    inShapingPeakBps: num(setting(inS, 'peakBandwidth')),
+    inShapingBurstBytes: num(setting(inS, 'burstSize')),
+    outShaping: bool(setting(outS, 'enabled')),
+    outShapingAvgBps: num(setting(outS, 'averageBandwidth')),
+    outShapingPeakBps: num(setting(outS, 'peakBandwidth')),
+    outShapingBurstBytes: num(setting(outS, 'burstSize')),
+    livePortMoving: bool(path(policy, 'livePortMovingAllowed')),
+    blockOverride: bool(path(policy, 'blockOverrideAllowed')),
+    configReset: bool(path(policy, 'portConfigResetAtDisconnect')),
+    shapingOverride: bool(path(policy, 'shapingOverrideAllowed')),
+    vendorConfigOverride: bool(path(policy, 'vendorConfigOverrideAllowed')),
+    securityOverride: bool(path(policy, 'securityPolicyOverrideAllowed')),
+    teamingOverride: bool(path(policy, 'uplinkTeamingOverrideAllowed')),
+    vlanOverride: bool(path(policy, 'vlanOverrideAllowed')),
   };
 }
 
@@ -439,7 +568,7 @@ function mapNetwork(cache: InventoryCache, o: RawObject): CollectedEntity {
  * the same either way.
  */
 export const PRUNED: Pruning = new Map([
-  ['HostSystem', new Map([['config.service.service', keep(['key', 'running'])]])],
+  ['HostSystem', new Map([['config.service.service', keep(['key', 'running'])], ...HOST_PRUNED])],
   ['VirtualMachine', VM_PRUNED],
 ]);
 
@@ -473,7 +602,7 @@ export function mapObject(cache: InventoryCache, o: RawObject): CollectedEntity[
     case 'ClusterComputeResource':
       return [mapCluster(cache, o)];
     case 'HostSystem':
-      return [mapHost(cache, o)];
+      return mapHost(cache, o, () => datastoresByDisk(cache));
     case 'ResourcePool':
     case 'VirtualApp':
       return [mapResourcePool(cache, o)];

@@ -1,542 +1,882 @@
-import type { EntityRecord, RecordOf, SourceEndpoint } from '../records.js';
-import { fieldOf } from '../records.js';
+import type { EntityType, FieldValue, LunPath } from '../../../shared/entities.js';
+import type { EntityRecord, SourceEndpoint } from '../records.js';
+import type { InventorySource, Lookups, SourceAlert } from '../source.js';
 import { records } from '../source.js';
+import type { CellValue } from '../xlsx-writer.js';
 import type { AnySheet, RvColumn, WorkbookData } from './table.js';
-import { bool, col, ids, mib, none, num, ratio, sdkUuid, serverType, sheet, str } from './table.js';
+import { mib, none, num, ratio, serverType, sheet, str } from './table.js';
+import type { SheetPlan, VmAggregates } from './host-columns.js';
+import {
+  col,
+  field,
+  fieldMib,
+  joined,
+  NOT_READ,
+  plan,
+  planIf,
+  sdk,
+  texts,
+} from './host-columns.js';
+import { networkSheets } from './network-sheets.js';
 import { vmFacts } from './vm-facts.js';
 
 /*
- * The sheets after the VM sheets, in RVTools' order: vSource, vRP, vCluster, vHost, vSwitch,
- * vPort, dvSwitch, dvPort, vDatastore.
+ * RVTools' host-side sheets, in its order: vSource, vRP, vCluster, vHost, vHBA, vNIC, vSwitch,
+ * vPort, dvSwitch, dvPort, vSC_VMK, vDatastore, vMultiPath, vLicense: every RVTools 4.x header.
+ * A column is read from the model (its source names the vSphere property) or declared
+ * unavailable with the reason and written empty: never an invented value. Values in RVTools'
+ * units: MiB, MHz, booleans, dates as dates, numbers as numbers. Columns that hold one stored
+ * field carry its binding, so the RVTools import reads the field back.
  */
 
-const f = fieldOf;
+/** Builds the host-side sheets of `source` (every one, with its headers, even when empty). */
+function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates): SheetPlan[] {
+  const all = (t: EntityType): EntityRecord[] => [...records(source, t)];
+  const hosts = all('host');
+  const dc = (
+    r: EntityRecord,
+    id: FieldValue | undefined = r.fields['datacenterId'],
+  ): string | null => lookups.name(r.ep, 'datacenter', id);
+  const clusterName = (r: EntityRecord): string | null =>
+    lookups.name(r.ep, 'cluster', r.fields['clusterId']);
+  const ep = (r: EntityRecord): SourceEndpoint => r.ep;
 
-/** The two columns every non-VM sheet ends with. */
-function sdkTail<T>(ep: (row: T) => SourceEndpoint): RvColumn<T>[] {
-  return [
-    col<T>('VI SDK Server', 'text', 'the endpoint’s host name', (r) => ep(r).host, { width: 24 }),
-    col<T>('VI SDK UUID', 'text', 'ServiceContent.about.instanceUuid', (r) => sdkUuid(ep(r)), {
-      width: 38,
+  // A host's devices: the host row they name gives Host, Datacenter and Cluster.
+  const hostOf = (r: EntityRecord): EntityRecord | undefined =>
+    lookups.record(r.ep, 'host', r.fields['hostId']);
+  const hostHead: RvColumn<EntityRecord>[] = [
+    col('Host', 'text', 'HostSystem.name', (r) => hostOf(r)?.name ?? str(r.fields['hostId']), 28),
+    col('Datacenter', 'text', 'the host’s datacenter', (r) => {
+      const h = hostOf(r);
+      return h ? dc(h) : null;
+    }),
+    col('Cluster', 'text', 'the host’s cluster', (r) => {
+      const h = hostOf(r);
+      return h ? clusterName(h) : null;
     }),
   ];
-}
-const epOf = (r: EntityRecord): SourceEndpoint => r.ep;
+  const perHost = (list: EntityRecord[]): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const r of list) {
+      const k = `${r.ep.key}\u0000${str(r.fields['hostId']) ?? ''}`;
+      out.set(k, (out.get(k) ?? 0) + 1);
+    }
+    return out;
+  };
 
-const vSource = sheet<SourceEndpoint>({
-  name: 'vSource',
-  count: (wb) => wb.source.endpoints.length,
-  rows: (wb) => wb.source.endpoints,
-  columns: () => [
-    col('Name', 'text', 'ServiceContent.about.name', (e) => e.about?.name ?? e.host, { width: 24 }),
-    col('OS type', 'text', 'ServiceContent.about.osType', (e) => e.about?.osType ?? null),
+  const nics = all('hostNic');
+  const hbas = all('hba');
+  const nicCount = perHost(nics);
+  const hbaCount = perHost(hbas);
+  const hostKey = (r: EntityRecord): string => `${r.ep.key}\u0000${r.id}`;
+  const cores = (h: EntityRecord): number | null => num(h.fields['cpuCores']);
+
+  const customNames = new Set<string>();
+  for (const h of hosts) {
+    const ca = h.fields['customAttributes'];
+    if (ca && typeof ca === 'object' && !Array.isArray(ca)) {
+      for (const k of Object.keys(ca)) customNames.add(k);
+    }
+  }
+  const customs = [...customNames].sort((a, b) => a.localeCompare(b));
+
+  const devices = deviceSheets(hostHead, nics, hbas, all('vmkernel'), ep);
+  const vHost: RvColumn<EntityRecord>[] = [
+    col('Host', 'text', 'HostSystem.name', (r) => r.name, 28),
+    col('Datacenter', 'text', 'parent Datacenter', (r) => dc(r)),
+    col('Cluster', 'text', 'parent ClusterComputeResource', clusterName),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    none(
+      'Compliance Check State',
+      'text',
+      NOT_READ + ': host profile compliance (ProfileComplianceManager)',
+    ),
+    field('in Maintenance Mode', 'bool', 'runtime.inMaintenanceMode', 'inMaintenance'),
+    none('in Quarantine Mode', 'bool', NOT_READ + ': runtime.inQuarantineMode (API 6.5+)'),
+    none(
+      'vSAN Fault Domain Name',
+      'text',
+      NOT_READ + ': config.vsanHostConfig.faultDomainInfo.name',
+    ),
+    field('CPU Model', 'text', 'summary.hardware.cpuModel', 'cpuModel', 36),
+    field('Speed', 'int', 'summary.hardware.cpuMhz', 'cpuMhz'),
+    field('HT Available', 'bool', 'config.hyperThread.available', 'htAvailable'),
+    field('HT Active', 'bool', 'config.hyperThread.active', 'htActive'),
+    field('# CPU', 'int', 'summary.hardware.numCpuPkgs', 'cpuSockets'),
+    col('Cores per CPU', 'int', 'numCpuCores / numCpuPkgs', (r) => {
+      const s = num(r.fields['cpuSockets']);
+      const k = cores(r);
+      return s && k !== null ? Math.round(k / s) : null;
+    }),
+    field('# Cores', 'int', 'summary.hardware.numCpuCores', 'cpuCores'),
+    col('CPU usage %', 'pct', 'summary.quickStats.overallCpuUsage / (cpuMhz × cores)', (r) => {
+      const mhz = num(r.fields['cpuMhz']);
+      const k = cores(r);
+      return ratio(num(r.fields['cpuUsageMhz']), mhz !== null && k !== null ? mhz * k : null);
+    }),
+    col('# Memory', 'int', 'summary.hardware.memorySize (MiB)', (r) =>
+      mib(num(r.fields['memoryBytes'])),
+    ),
+    none(
+      'Memory Tiering Type',
+      'text',
+      NOT_READ + ': hardware.memoryTieringType (vSphere 8.0 U3+)',
+    ),
+    col('Memory usage %', 'pct', 'summary.quickStats.overallMemoryUsage / memorySize', (r) =>
+      ratio(num(r.fields['memoryUsageBytes']), num(r.fields['memoryBytes'])),
+    ),
+    none('Console', 'int', 'the ESX service console (ESX 4 and older) has no counterpart on ESXi'),
+    col('# NICs', 'int', 'config.network.pnic (count)', (r) => nicCount.get(hostKey(r)) ?? 0),
+    col(
+      '# HBAs',
+      'int',
+      'config.storageDevice.hostBusAdapter (count)',
+      (r) => hbaCount.get(hostKey(r)) ?? 0,
+    ),
+    col('# VMs total', 'int', 'VMs on the host', (r) => agg.host(r.ep, r.id)?.vmsTotal ?? 0),
+    col('# VMs', 'int', 'powered-on VMs on the host', (r) => agg.host(r.ep, r.id)?.vmsOn ?? 0),
+    col('VMs per Core', 'num', '# VMs / # Cores', (r) =>
+      ratio(agg.host(r.ep, r.id)?.vmsOn ?? 0, cores(r), 1),
+    ),
+    col('# vCPUs', 'int', 'vCPUs of powered-on VMs', (r) => agg.host(r.ep, r.id)?.vcpusOn ?? 0),
+    col('vCPUs per Core', 'num', '# vCPUs / # Cores', (r) =>
+      ratio(agg.host(r.ep, r.id)?.vcpusOn ?? 0, cores(r), 1),
+    ),
+    col('vRAM', 'int', 'memory (MiB) of powered-on VMs', (r) => agg.host(r.ep, r.id)?.vramOn ?? 0),
+    none(
+      'VM Used memory',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.hostMemoryUsage',
+    ),
+    none(
+      'VM Memory Swapped',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.swappedMemory',
+    ),
+    none(
+      'VM Memory Ballooned',
+      'int',
+      NOT_READ + ': sum of the VMs’ summary.quickStats.balloonedMemory',
+    ),
+    field('VMotion support', 'bool', 'capability.vmotionSupported', 'vmotionSupported'),
+    field(
+      'Storage VMotion support',
+      'bool',
+      'capability.storageVMotionSupported',
+      'storageVmotionSupported',
+    ),
+    field('Current EVC', 'text', 'summary.currentEVCModeKey', 'currentEvc'),
+    field('Max EVC', 'text', 'summary.maxEVCModeKey', 'maxEvc'),
+    none(
+      'Assigned License(s)',
+      'text',
+      NOT_READ + ': LicenseAssignmentManager.QueryAssignedLicenses',
+    ),
+    none('ATS Heartbeat', 'text', NOT_READ + ': advanced option VMFS3.UseATSForHBOnVMFS5'),
+    none('ATS Locking', 'text', NOT_READ + ': advanced option VMFS3.HardwareAcceleratedLocking'),
+    field(
+      'Current CPU power man. policy',
+      'text',
+      'hardware.cpuPowerManagementInfo.currentPolicy',
+      'cpuPowerPolicy',
+    ),
+    field(
+      'Supported CPU power man.',
+      'text',
+      'hardware.cpuPowerManagementInfo.hardwareSupport',
+      'cpuPowerSupport',
+    ),
+    field(
+      'Host Power Policy',
+      'text',
+      'config.powerSystemInfo.currentPolicy.shortName',
+      'powerPolicy',
+    ),
+    field('ESX Version', 'text', 'summary.config.product.fullName', 'productName', 36),
+    field('Boot time', 'date', 'runtime.bootTime', 'bootTime'),
+    col('DNS Servers', 'text', 'config.network.dnsConfig.address', (r) =>
+      joined(r.fields['dnsServers']),
+    ),
+    field('DHCP', 'bool', 'config.network.dnsConfig.dhcp', 'dhcp'),
+    field('Domain', 'text', 'config.network.dnsConfig.domainName', 'domain'),
+    none(
+      'Domain List',
+      'text',
+      'RVTools does not document it; no vSphere property identified with certainty',
+    ),
+    col('DNS Search Order', 'text', 'config.network.dnsConfig.searchDomain', (r) =>
+      joined(r.fields['searchDomains']),
+    ),
+    col('NTP Server(s)', 'text', 'config.dateTimeInfo.ntpConfig.server', (r) =>
+      joined(r.fields['ntpServers']),
+    ),
+    field('NTPD running', 'bool', 'config.service.service[ntpd].running', 'ntpRunning'),
+    field('Time Zone', 'text', 'config.dateTimeInfo.timeZone.key', 'timeZone'),
+    field('Time Zone Name', 'text', 'config.dateTimeInfo.timeZone.name', 'timeZoneName'),
+    field(
+      'GMT Offset',
+      'int',
+      'config.dateTimeInfo.timeZone.gmtOffset (seconds)',
+      'gmtOffsetSeconds',
+    ),
+    field('Vendor', 'text', 'summary.hardware.vendor', 'vendor'),
+    field('Model', 'text', 'summary.hardware.model', 'model', 24),
+    field('Serial number', 'text', 'hardware.systemInfo.serialNumber', 'serialNumber'),
+    field('Service tag', 'text', 'summary.hardware.otherIdentifyingInfo[ServiceTag]', 'serviceTag'),
+    field(
+      'OEM specific string',
+      'text',
+      'summary.hardware.otherIdentifyingInfo[OemSpecificString]',
+      'oemString',
+    ),
+    field('BIOS Vendor', 'text', 'hardware.biosInfo.vendor', 'biosVendor'),
+    field('BIOS Version', 'text', 'hardware.biosInfo.biosVersion', 'biosVersion'),
+    field('BIOS Date', 'date', 'hardware.biosInfo.releaseDate', 'biosReleaseDate'),
+    field('Certificate Issuer', 'text', 'config.certificate (issuer)', 'certificateIssuer'),
+    field(
+      'Certificate Start Date',
+      'date',
+      'config.certificate (not before)',
+      'certificateStartsAt',
+    ),
+    field(
+      'Certificate Expiry Date',
+      'date',
+      'config.certificate (not after)',
+      'certificateExpiresAt',
+    ),
+    none(
+      'Certificate Status',
+      'text',
+      NOT_READ + ': HostCertificateManager.certificateInfo.status',
+    ),
+    field('Certificate Subject', 'text', 'config.certificate (subject)', 'certificateSubject'),
+    col('Object ID', 'text', 'the HostSystem moref', (r) => r.id),
+    ...customs.map((name) =>
+      col<EntityRecord>(name, 'text', 'customValue', (r) => {
+        const ca = r.fields['customAttributes'];
+        return ca && typeof ca === 'object' && !Array.isArray(ca)
+          ? str((ca as Record<string, FieldValue>)[name])
+          : null;
+      }),
+    ),
+    field('UUID', 'text', 'hardware.systemInfo.uuid', 'hardwareUuid', 38),
+    ...sdk(ep),
+  ];
+
+  return [
+    ...sourceSheet(source),
+    ...poolSheet(all('resourcePool'), lookups, agg),
+    ...clusterSheet(all('cluster')),
+    plan('vHost', vHost, hosts, 'host'),
+    ...devices.hba,
+    ...devices.nic,
+    ...networkSheets(lookups, all, ep),
+    ...devices.vmk,
+    ...datastoreSheet(all('datastore'), lookups, agg),
+    ...multipathSheet(hostHead, all('multipathLun'), lookups, ep),
+    ...licenseSheet(all('license')),
+    ...fileInfoSheet(),
+    ...healthSheet(source),
+  ];
+}
+
+function sourceSheet(source: InventorySource): SheetPlan[] {
+  const about = (e: SourceEndpoint): NonNullable<SourceEndpoint['about']> | null => e.about ?? null;
+  const type = serverType;
+  const cols: RvColumn<SourceEndpoint>[] = [
+    // Before the endpoint's first sync, its server name is unknown: the host we connect to.
+    col(
+      'Name',
+      'text',
+      'ServiceContent.about.name (the endpoint host before it is known)',
+      (e) => about(e)?.name ?? e.host,
+      24,
+    ),
+    col('OS type', 'text', 'ServiceContent.about.osType', (e) => about(e)?.osType ?? null),
     col(
       'API type',
       'text',
       'ServiceContent.about.apiType',
-      (e) => e.about?.apiType ?? serverType(e.kind),
+      (e) => about(e)?.apiType ?? type(e.kind),
     ),
     col(
       'API version',
       'text',
       'ServiceContent.about.apiVersion',
-      (e) => e.about?.apiVersion ?? null,
+      (e) => about(e)?.apiVersion ?? null,
     ),
-    col('Version', 'text', 'ServiceContent.about.version', (e) => e.about?.version ?? null),
+    col('Version', 'text', 'ServiceContent.about.version', (e) => about(e)?.version ?? null),
     none(
       'Patch level',
       'text',
       'Not in the vSphere API: RVTools derives it from a build-number table of its own.',
     ),
-    col('Build', 'text', 'ServiceContent.about.build', (e) => e.about?.build ?? null),
-    col('Fullname', 'text', 'ServiceContent.about.fullName', (e) => e.about?.fullName ?? null, {
-      width: 40,
-    }),
-    col('Product name', 'text', 'ServiceContent.about.name', (e) => e.about?.name ?? null, {
-      width: 30,
-    }),
-    col('Product version', 'text', 'ServiceContent.about.version', (e) => e.about?.version ?? null),
+    col('Build', 'text', 'ServiceContent.about.build', (e) => about(e)?.build ?? null),
+    col('Fullname', 'text', 'ServiceContent.about.fullName', (e) => about(e)?.fullName ?? null, 36),
+    none(
+      'Product name',
+      'text',
+      NOT_READ + ': ServiceContent.about.licenseProductName is not kept',
+    ),
+    none(
+      'Product version',
+      'text',
+      NOT_READ + ': ServiceContent.about.licenseProductVersion is not kept',
+    ),
     col(
       'Product line',
       'text',
       'ServiceContent.about.productLineId',
-      (e) => e.about?.productLineId ?? null,
+      (e) => about(e)?.productLineId ?? null,
     ),
-    col('Vendor', 'text', 'ServiceContent.about.vendor', (e) => e.about?.vendor ?? null),
-    ...sdkTail<SourceEndpoint>((e) => e),
-  ],
-});
-
-function rpPath(wb: WorkbookData, r: RecordOf<'resourcePool'>): string {
-  const parts = [r.name];
-  let cur: RecordOf<'resourcePool'> | undefined = r;
-  for (let i = 0; i < 64 && cur; i++) {
-    cur = wb.lookups.record(r.ep, 'resourcePool', f(cur, 'parentId'));
-    if (cur) parts.unshift(cur.name);
-  }
-  return `/${parts.join('/')}`;
+    col('Vendor', 'text', 'ServiceContent.about.vendor', (e) => about(e)?.vendor ?? null),
+    ...sdk((e: SourceEndpoint) => e),
+  ];
+  return [plan('vSource', cols, source.endpoints)];
 }
 
-const vRP = sheet<RecordOf<'resourcePool'>>({
-  name: 'vRP',
-  entity: 'resourcePool',
-  count: (wb) => wb.count('resourcePool'),
-  rows: (wb) => records(wb.source, 'resourcePool'),
-  columns: (wb) => {
-    const { rpVms } = vmFacts(wb);
-    return [
-      col('Resource Pool name', 'text', 'name', (r) => r.name, { width: 24 }),
-      col('Resource Pool path', 'text', 'parent chain of names', (r) => rpPath(wb, r), {
-        width: 36,
-      }),
-      col('Status', 'text', 'overallStatus', (r) => str(f(r, 'overallStatus')), {
-        binding: { field: 'overallStatus', read: 'text' },
-      }),
-      col('# VMs', 'int', 'count of vm', (r) => rpVms.get(r.ep, r.id) ?? 0),
-      col('CPU limit', 'int', 'config.cpuAllocation.limit', (r) => num(f(r, 'cpuLimitMhz')), {
-        binding: { field: 'cpuLimitMhz', read: 'num' },
-      }),
-      col(
-        'CPU reservation',
-        'int',
-        'config.cpuAllocation.reservation',
-        (r) => num(f(r, 'cpuReservationMhz')),
-        {
-          binding: { field: 'cpuReservationMhz', read: 'num' },
-        },
-      ),
-      col(
-        'CPU shares',
-        'int',
-        'config.cpuAllocation.shares.shares',
-        (r) => num(f(r, 'cpuShares')),
-        {
-          binding: { field: 'cpuShares', read: 'num' },
-        },
-      ),
-      col('Mem limit', 'int', 'config.memoryAllocation.limit', (r) => num(f(r, 'memoryLimitMb')), {
-        binding: { field: 'memoryLimitMb', read: 'num' },
-      }),
-      col(
-        'Mem reservation',
-        'int',
-        'config.memoryAllocation.reservation',
-        (r) => num(f(r, 'memoryReservationMb')),
-        {
-          binding: { field: 'memoryReservationMb', read: 'num' },
-        },
-      ),
-      col(
-        'Mem shares',
-        'int',
-        'config.memoryAllocation.shares.shares',
-        (r) => num(f(r, 'memoryShares')),
-        {
-          binding: { field: 'memoryShares', read: 'num' },
-        },
-      ),
-      col('Object ID', 'text', 'the pool’s managed object id', (r) => r.id),
-      ...sdkTail(epOf),
-    ];
-  },
-});
+function poolSheet(pools: EntityRecord[], lookups: Lookups, agg: VmAggregates): SheetPlan[] {
+  const rpPath = (r: EntityRecord): string => {
+    const parts = [r.name];
+    let cur: EntityRecord | undefined = r;
+    for (let i = 0; i < 64 && cur; i++) {
+      cur = lookups.record(r.ep, 'resourcePool', cur.fields['parentId']);
+      if (cur) parts.unshift(cur.name);
+    }
+    return `/${parts.join('/')}`;
+  };
+  const qs =
+    (key: string) =>
+    (r: EntityRecord): CellValue => {
+      const q = r.fields['quickStats'];
+      return q && typeof q === 'object' && !Array.isArray(q)
+        ? num((q as Record<string, FieldValue>)[key])
+        : null;
+    };
+  const bytes =
+    (name: string) =>
+    (r: EntityRecord): CellValue =>
+      mib(num(r.fields[name]));
+  const qsCol = (key: string): RvColumn<EntityRecord> =>
+    col(`QS ${key}`, 'int', `summary.quickStats.${key}`, qs(key));
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Resource Pool name', 'text', 'ResourcePool.name', (r) => r.name, 24),
+    col('Resource Pool path', 'text', 'parent chain', rpPath, 36),
+    field('Status', 'text', 'overallStatus', 'overallStatus'),
+    col('# VMs total', 'int', 'VMs in the pool', (r) => agg.pool(r.ep, r.id)?.total ?? 0),
+    col('# VMs', 'int', 'powered-on VMs in the pool', (r) => agg.pool(r.ep, r.id)?.on ?? 0),
+    col(
+      '# vCPUs',
+      'int',
+      'vCPUs of powered-on VMs in the pool',
+      (r) => agg.pool(r.ep, r.id)?.vcpusOn ?? 0,
+    ),
+    field('CPU limit', 'int', 'config.cpuAllocation.limit', 'cpuLimitMhz'),
+    none('CPU overheadLimit', 'int', NOT_READ + ': config.cpuAllocation.overheadLimit'),
+    field('CPU reservation', 'int', 'config.cpuAllocation.reservation', 'cpuReservationMhz'),
+    field('CPU level', 'text', 'config.cpuAllocation.shares.level', 'cpuSharesLevel'),
+    field('CPU shares', 'int', 'config.cpuAllocation.shares.shares', 'cpuShares'),
+    field(
+      'CPU expandableReservation',
+      'bool',
+      'config.cpuAllocation.expandableReservation',
+      'cpuExpandable',
+    ),
+    field('CPU maxUsage', 'int', 'runtime.cpu.maxUsage', 'cpuMaxUsageMhz'),
+    field('CPU overallUsage', 'int', 'runtime.cpu.overallUsage', 'cpuOverallUsageMhz'),
+    field('CPU reservationUsed', 'int', 'runtime.cpu.reservationUsed', 'cpuReservationUsedMhz'),
+    field(
+      'CPU reservationUsedForVm',
+      'int',
+      'runtime.cpu.reservationUsedForVm',
+      'cpuReservationUsedForVmMhz',
+    ),
+    field(
+      'CPU unreservedForPool',
+      'int',
+      'runtime.cpu.unreservedForPool',
+      'cpuUnreservedForPoolMhz',
+    ),
+    field('CPU unreservedForVm', 'int', 'runtime.cpu.unreservedForVm', 'cpuUnreservedForVmMhz'),
+    field('Mem Configured', 'int', 'summary.configuredMemoryMB', 'memoryConfiguredMb'),
+    field('Mem limit', 'int', 'config.memoryAllocation.limit', 'memoryLimitMb'),
+    none('Mem overheadLimit', 'int', NOT_READ + ': config.memoryAllocation.overheadLimit'),
+    field('Mem reservation', 'int', 'config.memoryAllocation.reservation', 'memoryReservationMb'),
+    field('Mem level', 'text', 'config.memoryAllocation.shares.level', 'memorySharesLevel'),
+    field('Mem shares', 'int', 'config.memoryAllocation.shares.shares', 'memoryShares'),
+    field(
+      'Mem expandableReservation',
+      'bool',
+      'config.memoryAllocation.expandableReservation',
+      'memoryExpandable',
+    ),
+    col('Mem maxUsage', 'int', 'runtime.memory.maxUsage (MiB)', bytes('memoryMaxUsageBytes')),
+    col(
+      'Mem overallUsage',
+      'int',
+      'runtime.memory.overallUsage (MiB)',
+      bytes('memoryOverallUsageBytes'),
+    ),
+    col(
+      'Mem reservationUsed',
+      'int',
+      'runtime.memory.reservationUsed (MiB)',
+      bytes('memoryReservationUsedBytes'),
+    ),
+    col(
+      'Mem reservationUsedForVm',
+      'int',
+      'runtime.memory.reservationUsedForVm (MiB)',
+      bytes('memoryReservationUsedForVmBytes'),
+    ),
+    col(
+      'Mem unreservedForPool',
+      'int',
+      'runtime.memory.unreservedForPool (MiB)',
+      bytes('memoryUnreservedForPoolBytes'),
+    ),
+    col(
+      'Mem unreservedForVm',
+      'int',
+      'runtime.memory.unreservedForVm (MiB)',
+      bytes('memoryUnreservedForVmBytes'),
+    ),
+    ...[
+      'overallCpuDemand',
+      'overallCpuUsage',
+      'staticCpuEntitlement',
+      'distributedCpuEntitlement',
+      'balloonedMemory',
+      'compressedMemory',
+      'consumedOverheadMemory',
+      'distributedMemoryEntitlement',
+      'guestMemoryUsage',
+      'hostMemoryUsage',
+      'overheadMemory',
+      'privateMemory',
+      'sharedMemory',
+      'staticMemoryEntitlement',
+      'swappedMemory',
+    ].map(qsCol),
+    col('Object ID', 'text', 'the ResourcePool moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vRP', cols, pools, 'resourcePool')];
+}
 
-const vCluster = sheet<RecordOf<'cluster'>>({
-  name: 'vCluster',
-  entity: 'cluster',
-  count: (wb) => wb.count('cluster'),
-  rows: (wb) => records(wb.source, 'cluster'),
-  columns: () => [
-    col('Name', 'text', 'name', (r) => r.name, { width: 24 }),
-    col('OverallStatus', 'text', 'overallStatus', (r) => str(f(r, 'overallStatus')), {
-      binding: { field: 'overallStatus', read: 'text' },
-    }),
-    col('NumHosts', 'int', 'summary.numHosts', (r) => num(f(r, 'hostCount')), {
-      binding: { field: 'hostCount', read: 'num' },
-    }),
-    col(
-      'numEffectiveHosts',
-      'int',
-      'summary.numEffectiveHosts',
-      (r) => num(f(r, 'effectiveHostCount')),
-      {
-        binding: { field: 'effectiveHostCount', read: 'num' },
-      },
+function clusterSheet(clusters: EntityRecord[]): SheetPlan[] {
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'ClusterComputeResource.name', (r) => r.name, 24),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    field('OverallStatus', 'text', 'overallStatus', 'overallStatus'),
+    field('NumHosts', 'int', 'summary.numHosts', 'hostCount'),
+    field('numEffectiveHosts', 'int', 'summary.numEffectiveHosts', 'effectiveHostCount'),
+    field('TotalCpu', 'int', 'summary.totalCpu', 'totalCpuMhz'),
+    field('NumCpuCores', 'int', 'summary.numCpuCores', 'cpuCores'),
+    field('NumCpuThreads', 'int', 'summary.numCpuThreads', 'cpuThreads'),
+    field('Effective Cpu', 'int', 'summary.effectiveCpu', 'effectiveCpuMhz'),
+    col('TotalMemory', 'int', 'summary.totalMemory (MiB)', (r) =>
+      mib(num(r.fields['totalMemoryBytes'])),
     ),
-    col('TotalCpu', 'int', 'summary.totalCpu', (r) => num(f(r, 'totalCpuMhz')), {
-      binding: { field: 'totalCpuMhz', read: 'num' },
-    }),
-    col('Effective Cpu', 'int', 'summary.effectiveCpu', (r) => num(f(r, 'effectiveCpuMhz')), {
-      binding: { field: 'effectiveCpuMhz', read: 'num' },
-    }),
-    // RVTools writes both memory columns in MiB (summary.totalMemory is bytes).
-    col(
-      'TotalMemory',
-      'int',
-      'summary.totalMemory (bytes → MiB)',
-      (r) => mib(num(f(r, 'totalMemoryBytes'))),
-      {
-        binding: { field: 'totalMemoryBytes', read: 'mib' },
-      },
+    col('Effective Memory', 'int', 'summary.effectiveMemory (MiB)', (r) =>
+      mib(num(r.fields['effectiveMemoryBytes'])),
     ),
-    col(
-      'Effective Memory',
+    field('Num VMotions', 'int', 'summary.numVmotions', 'vmotionCount'),
+    field('HA enabled', 'bool', 'configurationEx.dasConfig.enabled', 'haEnabled'),
+    field(
+      'Failover Level',
       'int',
-      'summary.effectiveMemory (MiB)',
-      (r) => mib(num(f(r, 'effectiveMemoryBytes'))),
-      {
-        binding: { field: 'effectiveMemoryBytes', read: 'mib' },
-      },
+      'configurationEx.dasConfig.admissionControlPolicy.failoverLevel',
+      'haFailoverLevel',
     ),
-    col('HA enabled', 'bool', 'configuration.dasConfig.enabled', (r) => bool(f(r, 'haEnabled')), {
-      binding: { field: 'haEnabled', read: 'bool' },
-    }),
-    col('DRS enabled', 'bool', 'configuration.drsConfig.enabled', (r) => bool(f(r, 'drsEnabled')), {
-      binding: { field: 'drsEnabled', read: 'bool' },
-    }),
-    col(
+    field(
+      'AdmissionControlEnabled',
+      'bool',
+      'configurationEx.dasConfig.admissionControlEnabled',
+      'haAdmissionControl',
+    ),
+    field(
+      'Host monitoring',
+      'text',
+      'configurationEx.dasConfig.hostMonitoring',
+      'haHostMonitoring',
+    ),
+    field(
+      'HB Datastore Candidate Policy',
+      'text',
+      'configurationEx.dasConfig.hBDatastoreCandidatePolicy',
+      'haHeartbeatPolicy',
+    ),
+    field(
+      'Isolation Response',
+      'text',
+      'configurationEx.dasConfig.defaultVmSettings.isolationResponse',
+      'haIsolationResponse',
+    ),
+    field(
+      'Restart Priority',
+      'text',
+      'configurationEx.dasConfig.defaultVmSettings.restartPriority',
+      'haRestartPriority',
+    ),
+    none(
+      'Cluster Settings',
+      'text',
+      'RVTools does not document it; no vSphere property identified with certainty',
+    ),
+    field(
+      'Max Failures',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.maxFailures',
+      'haMaxFailures',
+    ),
+    field(
+      'Max Failure Window',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.maxFailureWindow',
+      'haMaxFailureWindowSeconds',
+    ),
+    field(
+      'Failure Interval',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.failureInterval',
+      'haFailureIntervalSeconds',
+    ),
+    field(
+      'Min Up Time',
+      'int',
+      'dasConfig.defaultVmSettings.vmToolsMonitoringSettings.minUpTime',
+      'haMinUpTimeSeconds',
+    ),
+    field('VM Monitoring', 'text', 'configurationEx.dasConfig.vmMonitoring', 'haVmMonitoring'),
+    field('DRS enabled', 'bool', 'configurationEx.drsConfig.enabled', 'drsEnabled'),
+    field(
       'DRS default VM behavior',
       'text',
-      'configuration.drsConfig.defaultVmBehavior',
-      (r) => str(f(r, 'drsBehavior')),
-      {
-        binding: { field: 'drsBehavior', read: 'text' },
-      },
+      'configurationEx.drsConfig.defaultVmBehavior',
+      'drsBehavior',
     ),
-    col('Object ID', 'text', 'the cluster’s managed object id', (r) => r.id),
-    ...sdkTail(epOf),
-  ],
-});
+    field('DRS vmotion rate', 'int', 'configurationEx.drsConfig.vmotionRate', 'drsVmotionRate'),
+    field('DPM enabled', 'bool', 'configurationEx.dpmConfigInfo.enabled', 'dpmEnabled'),
+    field(
+      'DPM default behavior',
+      'text',
+      'configurationEx.dpmConfigInfo.defaultDpmBehavior',
+      'dpmBehavior',
+    ),
+    field(
+      'DPM Host Power Action Rate',
+      'int',
+      'configurationEx.dpmConfigInfo.hostPowerActionRate',
+      'dpmHostPowerActionRate',
+    ),
+    col('Object ID', 'text', 'the ClusterComputeResource moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vCluster', cols, clusters, 'cluster')];
+}
 
-const vHost = sheet<RecordOf<'host'>>({
-  name: 'vHost',
-  entity: 'host',
-  count: (wb) => wb.count('host'),
-  rows: (wb) => records(wb.source, 'host'),
-  columns: (wb) => {
-    const { lookups } = wb;
-    const { hostAgg } = vmFacts(wb);
-    const agg = (h: RecordOf<'host'>): ReturnType<typeof hostAgg.get> => hostAgg.get(h.ep, h.id);
-    const cores = (h: RecordOf<'host'>): number | null => num(f(h, 'cpuCores'));
-    return [
-      col('Host', 'text', 'name', (r) => r.name, { width: 28 }),
-      col('Datacenter', 'text', 'the host’s datacenter', (r) =>
-        lookups.name(r.ep, 'datacenter', f(r, 'datacenterId')),
-      ),
-      col('Cluster', 'text', 'parent cluster', (r) =>
-        lookups.name(r.ep, 'cluster', f(r, 'clusterId')),
-      ),
-      col(
-        'in Maintenance Mode',
-        'bool',
-        'runtime.inMaintenanceMode',
-        (r) => bool(f(r, 'inMaintenance')),
-        {
-          binding: { field: 'inMaintenance', read: 'bool' },
-        },
-      ),
-      col('CPU Model', 'text', 'summary.hardware.cpuModel', (r) => str(f(r, 'cpuModel')), {
-        width: 36,
-        binding: { field: 'cpuModel', read: 'text' },
-      }),
-      col('Speed', 'int', 'summary.hardware.cpuMhz', (r) => num(f(r, 'cpuMhz')), {
-        binding: { field: 'cpuMhz', read: 'num' },
-      }),
-      col('HT Available', 'bool', 'numCpuThreads > numCpuCores', (r) => {
-        const t = num(f(r, 'cpuThreads'));
-        const k = cores(r);
-        return t === null || k === null ? null : t > k;
-      }),
-      col('# CPU', 'int', 'summary.hardware.numCpuPkgs', (r) => num(f(r, 'cpuSockets')), {
-        binding: { field: 'cpuSockets', read: 'num' },
-      }),
-      col('Cores per CPU', 'int', 'numCpuCores / numCpuPkgs', (r) => {
-        const s = num(f(r, 'cpuSockets'));
-        const k = cores(r);
-        return s && k !== null ? Math.round(k / s) : null;
-      }),
-      col('# Cores', 'int', 'summary.hardware.numCpuCores', cores, {
-        binding: { field: 'cpuCores', read: 'num' },
-      }),
-      col('CPU usage %', 'pct', 'summary.quickStats.overallCpuUsage / (cpuMhz × cores)', (r) => {
-        const mhz = num(f(r, 'cpuMhz'));
-        const k = cores(r);
-        return ratio(num(f(r, 'cpuUsageMhz')), mhz !== null && k !== null ? mhz * k : null);
-      }),
-      col(
-        '# Memory',
-        'int',
-        'summary.hardware.memorySize (MiB)',
-        (r) => mib(num(f(r, 'memoryBytes'))),
-        {
-          binding: { field: 'memoryBytes', read: 'mib' },
-        },
-      ),
-      col('Memory usage %', 'pct', 'summary.quickStats.overallMemoryUsage / memorySize', (r) =>
-        ratio(num(f(r, 'memoryUsageBytes')), num(f(r, 'memoryBytes'))),
-      ),
-      col('# VMs total', 'int', 'count of vm', (r) => agg(r)?.vmsTotal ?? 0),
-      col('# VMs', 'int', 'count of powered-on vm', (r) => agg(r)?.vmsOn ?? 0),
-      col('VMs per Core', 'num', 'powered-on VMs / cores', (r) =>
-        ratio(agg(r)?.vmsOn ?? 0, cores(r), 1),
-      ),
-      col('# vCPUs', 'int', 'sum of powered-on VMs’ numCPU', (r) => agg(r)?.vcpusOn ?? 0),
-      col('vCPUs per Core', 'num', 'vCPUs / cores', (r) =>
-        ratio(agg(r)?.vcpusOn ?? 0, cores(r), 1),
-      ),
-      col('vRAM', 'int', 'sum of powered-on VMs’ memoryMB', (r) => agg(r)?.vramOn ?? 0),
-      col('ESX Version', 'text', 'config.product.fullName', (r) => str(f(r, 'productName')), {
-        width: 36,
-        binding: { field: 'productName', read: 'text' },
-      }),
-      col('Boot time', 'date', 'runtime.bootTime', (r) => str(f(r, 'bootTime')), {
-        binding: { field: 'bootTime', read: 'time' },
-      }),
-      col('Vendor', 'text', 'summary.hardware.vendor', (r) => str(f(r, 'vendor')), {
-        binding: { field: 'vendor', read: 'text' },
-      }),
-      col('Model', 'text', 'summary.hardware.model', (r) => str(f(r, 'model')), {
-        width: 24,
-        binding: { field: 'model', read: 'text' },
-      }),
-      col(
-        'Serial number',
+/** vHBA, vNIC and vSC_VMK: a row per device, led by its host. */
+function deviceSheets(
+  head: RvColumn<EntityRecord>[],
+  nics: EntityRecord[],
+  hbas: EntityRecord[],
+  vmkernels: EntityRecord[],
+  ep: (r: EntityRecord) => SourceEndpoint,
+): { hba: SheetPlan[]; nic: SheetPlan[]; vmk: SheetPlan[] } {
+  const vHba: RvColumn<EntityRecord>[] = [
+    ...head,
+    field('Device', 'text', 'hostBusAdapter.device', 'device'),
+    field(
+      'Type',
+      'text',
+      'the HostHostBusAdapter subtype (FibreChannel, InternetScsi, Block…)',
+      'hbaType',
+    ),
+    field('Status', 'text', 'hostBusAdapter.status', 'status'),
+    field('Bus', 'int', 'hostBusAdapter.bus', 'bus'),
+    field('Pci', 'text', 'hostBusAdapter.pci', 'pci'),
+    field('Driver', 'text', 'hostBusAdapter.driver', 'driver'),
+    field('Model', 'text', 'hostBusAdapter.model', 'model', 30),
+    col(
+      'WWN',
+      'text',
+      'HostFibreChannelHba.portWorldWideName (iSCSI: iScsiName)',
+      (r) => str(r.fields['portWwn']) ?? str(r.fields['iscsiName']),
+      28,
+    ),
+    ...sdk(ep),
+  ];
+  const vNic: RvColumn<EntityRecord>[] = [
+    ...head,
+    field('Network Device', 'text', 'config.network.pnic.device', 'device'),
+    field('Driver', 'text', 'pnic.driver', 'driver'),
+    field('Speed', 'int', 'pnic.linkSpeed.speedMb', 'speedMb'),
+    field('Duplex', 'bool', 'pnic.linkSpeed.duplex', 'fullDuplex'),
+    field('MAC', 'text', 'pnic.mac', 'macAddress'),
+    field('Switch', 'text', 'the vswitch / proxySwitch listing the NIC', 'switchName'),
+    field(
+      'Uplink port',
+      'text',
+      'proxySwitch.spec.backing.pnicSpec.uplinkPortKey (named)',
+      'uplinkPort',
+    ),
+    field('PCI', 'text', 'pnic.pci', 'pci'),
+    field('WakeOn', 'bool', 'pnic.wakeOnLanSupported', 'wakeOnLan'),
+    ...sdk(ep),
+  ];
+  const vmk: RvColumn<EntityRecord>[] = [
+    ...head,
+    field(
+      'Port Group',
+      'text',
+      'config.network.vnic.portgroup (or its DV port group)',
+      'portGroup',
+      24,
+    ),
+    field('Device', 'text', 'vnic.device', 'device'),
+    field('Mac Address', 'text', 'vnic.spec.mac', 'macAddress'),
+    field('DHCP', 'bool', 'vnic.spec.ip.dhcp', 'dhcp'),
+    field('IP Address', 'text', 'vnic.spec.ip.ipAddress', 'ipAddress'),
+    col('IP 6 Address', 'text', 'vnic.spec.ip.ipV6Config.ipV6Address', (r) =>
+      joined(r.fields['ipv6Addresses']),
+    ),
+    field('Subnet mask', 'text', 'vnic.spec.ip.subnetMask', 'subnetMask'),
+    field(
+      'Gateway',
+      'text',
+      'vnic.spec.ipRouteSpec or config.network.ipRouteConfig.defaultGateway',
+      'gateway',
+    ),
+    field('IP 6 Gateway', 'text', 'ipRouteConfig.ipV6DefaultGateway', 'ipv6Gateway'),
+    field('MTU', 'int', 'vnic.spec.mtu', 'mtu'),
+    ...sdk(ep),
+  ];
+  return {
+    hba: planIf('vHBA', vHba, hbas),
+    nic: planIf('vNIC', vNic, nics),
+    vmk: planIf('vSC_VMK', vmk, vmkernels),
+  };
+}
+
+function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggregates): SheetPlan[] {
+  const cap = (r: EntityRecord): number | null => num(r.fields['capacityBytes']);
+  const free = (r: EntityRecord): number | null => num(r.fields['freeBytes']);
+  const DS_CLUSTER = NOT_READ + ': datastore clusters (StoragePod) are not collected';
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'Datastore.name', (r) => r.name, 24),
+    field('Config status', 'text', 'configStatus', 'configStatus'),
+    none('Address', 'text', NOT_READ + ': info.nas.remoteHost / remotePath'),
+    field('Accessible', 'bool', 'summary.accessible', 'accessible'),
+    field('Type', 'text', 'summary.type', 'type'),
+    col('# VMs total', 'int', 'VMs on the datastore', (r) => agg.datastore(r.ep, r.id)?.total ?? 0),
+    col(
+      '# VMs',
+      'int',
+      'powered-on VMs on the datastore',
+      (r) => agg.datastore(r.ep, r.id)?.on ?? 0,
+    ),
+    fieldMib('Capacity MiB', 'summary.capacity', 'capacityBytes', ['Capacity MB']),
+    col('Provisioned MiB', 'int', 'summary.capacity − freeSpace + uncommitted', (r) => {
+      const c = cap(r);
+      const f = free(r);
+      return c === null || f === null
+        ? null
+        : mib(c - f + (num(r.fields['uncommittedBytes']) ?? 0));
+    }),
+    col('In Use MiB', 'int', 'summary.capacity − freeSpace', (r) => {
+      const c = cap(r);
+      const f = free(r);
+      return c === null || f === null ? null : mib(c - f);
+    }),
+    fieldMib('Free MiB', 'summary.freeSpace', 'freeBytes', ['Free MB']),
+    col('Free %', 'pct', 'summary.freeSpace / capacity', (r) => ratio(free(r), cap(r))),
+    field('SIOC enabled', 'bool', 'iormConfiguration.enabled', 'siocEnabled'),
+    field('SIOC Threshold', 'int', 'iormConfiguration.congestionThreshold', 'siocThresholdMs'),
+    col('# Hosts', 'int', 'host (count)', (r) => texts(r.fields['hostIds']).length),
+    col(
+      'Hosts',
+      'text',
+      'host (names)',
+      (r) =>
+        texts(r.fields['hostIds'])
+          .map((h) => lookups.name(r.ep, 'host', h) ?? h)
+          .join(', ') || null,
+      40,
+    ),
+    none('Cluster name', 'text', DS_CLUSTER),
+    none('Cluster capacity MiB', 'int', DS_CLUSTER),
+    none('Cluster free space MiB', 'int', DS_CLUSTER),
+    field('Block size', 'int', 'info.vmfs.blockSizeMb', 'vmfsBlockSizeMb'),
+    field('Max Blocks', 'int', 'info.vmfs.maxBlocks', 'vmfsMaxBlocks'),
+    col('# Extents', 'int', 'info.vmfs.extent (count)', (r) =>
+      Array.isArray(r.fields['vmfsExtents']) ? texts(r.fields['vmfsExtents']).length : null,
+    ),
+    field('Major Version', 'int', 'info.vmfs.majorVersion', 'vmfsMajorVersion'),
+    field('Version', 'text', 'info.vmfs.version', 'vmfsVersion'),
+    field('VMFS Upgradeable', 'bool', 'info.vmfs.vmfsUpgradable', 'vmfsUpgradable'),
+    field('MHA', 'bool', 'summary.multipleHostAccess', 'multipleHostAccess'),
+    field('URL', 'text', 'summary.url', 'url', 40),
+    col('Object ID', 'text', 'the Datastore moref', (r) => r.id),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return [plan('vDatastore', cols, stores, 'datastore')];
+}
+
+function multipathSheet(
+  head: RvColumn<EntityRecord>[],
+  luns: EntityRecord[],
+  lookups: Lookups,
+  ep: (r: EntityRecord) => SourceEndpoint,
+): SheetPlan[] {
+  const paths = (r: EntityRecord): LunPath[] =>
+    Array.isArray(r.fields['paths']) ? (r.fields['paths'] as LunPath[]) : [];
+  const [host, datacenter, cluster] = head as [
+    RvColumn<EntityRecord>,
+    RvColumn<EntityRecord>,
+    RvColumn<EntityRecord>,
+  ];
+  const cols: RvColumn<EntityRecord>[] = [
+    host,
+    cluster,
+    datacenter,
+    col('Datastore', 'text', 'the datastore whose VMFS extent is on the LUN', (r) =>
+      lookups.name(r.ep, 'datastore', r.fields['datastoreId']),
+    ),
+    field('Disk', 'text', 'scsiLun.canonicalName', 'canonicalName', 30),
+    field('Display name', 'text', 'scsiLun.displayName', 'displayName', 40),
+    field('Policy', 'text', 'multipathInfo.lun.policy.policy', 'policy'),
+    field('Oper. State', 'text', 'scsiLun.operationalState', 'operationalState'),
+    ...Array.from({ length: 8 }, (_, i) => [
+      col<EntityRecord>(
+        `Path ${i + 1}`,
         'text',
-        'hardware.systemInfo.serialNumber',
-        (r) => str(f(r, 'serialNumber')),
-        {
-          binding: { field: 'serialNumber', read: 'text' },
-        },
+        `multipathInfo.lun.path[${i}].name`,
+        (r) => paths(r)[i]?.name ?? null,
       ),
-      col('Object ID', 'text', 'the host’s managed object id', (r) => r.id),
-      ...sdkTail(epOf),
-    ];
-  },
-});
-
-type Network = RecordOf<'network'>;
-
-interface Networks {
-  readonly dvPortgroups: Network[];
-  readonly dvSwitches: DvSwitch[];
-  readonly switchRows: HostNetwork[];
-  readonly portRows: HostNetwork[];
-}
-interface DvSwitch {
-  readonly ep: SourceEndpoint;
-  readonly id: string;
-  readonly name: string;
-  readonly dc: string | null;
-  readonly hosts: Set<string>;
-}
-/** A network as one host sees it (vSwitch and vPort list one row per host). */
-interface HostNetwork {
-  readonly n: Network;
-  readonly host: RecordOf<'host'> | undefined;
-  readonly hostId: string;
+      col<EntityRecord>(
+        `Path ${i + 1} state`,
+        'text',
+        `multipathInfo.lun.path[${i}].pathState`,
+        (r) => paths(r)[i]?.state ?? null,
+      ),
+    ]).flat(),
+    field('vStorage', 'text', 'scsiLun.vStorageSupport', 'vStorageSupport'),
+    field('Queue depth', 'int', 'scsiLun.queueDepth', 'queueDepth'),
+    field('Vendor', 'text', 'scsiLun.vendor', 'vendor'),
+    field('Model', 'text', 'scsiLun.model', 'model'),
+    field('Revision', 'text', 'scsiLun.revision', 'revision'),
+    field('Level', 'int', 'scsiLun.scsiLevel', 'scsiLevel'),
+    field('Serial #', 'text', 'scsiLun.serialNumber', 'serialNumber'),
+    field('UUID', 'text', 'scsiLun.uuid', 'uuid', 38),
+    none(
+      'Object ID',
+      'text',
+      'a LUN is a data object of its host, not a managed object: it has no moref',
+    ),
+    ...sdk(ep),
+  ];
+  return planIf('vMultiPath', cols, luns);
 }
 
-function networks(wb: WorkbookData): Networks {
-  return wb.memo('networks', () => {
-    const { lookups } = wb;
-    const all = [...records(wb.source, 'network')];
-    const dvPortgroups = all.filter((n) => f(n, 'networkType') === 'distributedPortgroup');
-    const byId = new Map<SourceEndpoint, Map<string, DvSwitch>>();
-    for (const pg of dvPortgroups) {
-      const id = str(f(pg, 'switchId'));
-      if (!id) continue;
-      let m = byId.get(pg.ep);
-      if (!m) byId.set(pg.ep, (m = new Map()));
-      let sw = m.get(id);
-      if (!sw) {
-        sw = {
-          ep: pg.ep,
-          id,
-          name: str(f(pg, 'switchName')) ?? id,
-          dc: lookups.name(pg.ep, 'datacenter', f(pg, 'datacenterId')),
-          hosts: new Set(),
-        };
-        m.set(id, sw);
-      }
-      for (const h of ids(f(pg, 'hostIds'))) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
-    }
-    const perHost = (n: Network): HostNetwork[] =>
-      ids(f(n, 'hostIds')).map((h) => ({
-        n,
-        host: lookups.record(n.ep, 'host', h),
-        hostId: h,
-      }));
-    // Hyper-V virtual switches, one row per host that has the switch (RVTools' vSwitch).
-    const switchRows = all.filter((n) => f(n, 'networkType') === 'hyperv-switch').flatMap(perHost);
-    const portRows = all.filter((n) => f(n, 'networkType') === 'standard').flatMap(perHost);
-    return {
-      dvPortgroups,
-      dvSwitches: [...byId.values()].flatMap((m) => [...m.values()]),
-      switchRows,
-      portRows,
-    };
+function licenseSheet(licenses: EntityRecord[]): SheetPlan[] {
+  const cols: RvColumn<EntityRecord>[] = [
+    col('Name', 'text', 'LicenseManager.licenses.name', (r) => r.name, 36),
+    field('Key', 'text', 'licenses.licenseKey (masked: all but the last group)', 'maskedKey', 32),
+    col('Labels', 'text', 'licenses.labels', (r) => joined(r.fields['labels'])),
+    field('Cost Unit', 'text', 'licenses.costUnit', 'costUnit'),
+    field('Total', 'int', 'licenses.total', 'total'),
+    field('Used', 'int', 'licenses.used', 'used'),
+    field('Expiration Date', 'date', 'licenses.properties[expirationDate]', 'expiresAt'),
+    col(
+      'Features',
+      'text',
+      'licenses.properties[feature]',
+      (r) => joined(r.fields['features']),
+      40,
+    ),
+    ...sdk((r: EntityRecord) => r.ep),
+  ];
+  return planIf('vLicense', cols, licenses);
+}
+
+/**
+ * vFileInfo: RVTools' optional datastore file listing (its GetFileInfo option, off by default as
+ * it browses every datastore). Not collected here: the sheet is written with its headers and no
+ * rows, each column saying so.
+ */
+function fileInfoSheet(): SheetPlan[] {
+  const why =
+    'not collected: the datastore browser listing (HostDatastoreBrowser.SearchDatastoreSubFolders_Task), RVTools’ optional GetFileInfo, is not implemented';
+  const cols: RvColumn<never>[] = [
+    none('Friendly Path Name', 'text', why),
+    none('File Name', 'text', why),
+    none('File Type', 'text', why),
+    none('File Size in bytes', 'int', why),
+    none('Path', 'text', why),
+    none('Internal Sort Column', 'text', why),
+    none('VI SDK Server', 'text', why),
+    none('VI SDK UUID', 'text', why),
+  ];
+  return planIf('vFileInfo', cols, []);
+}
+
+/**
+ * vHealth: the open alerts, as RVTools lists its health checks: the object, the message, and a
+ * message type (here the alert rule). Only the live store has alerts.
+ */
+function healthSheet(source: InventorySource): SheetPlan[] {
+  const eps = new Set(source.endpoints);
+  const alerts = (source.alerts?.() ?? []).filter((a) => eps.has(a.ep));
+  const cols: RvColumn<SourceAlert>[] = [
+    col('Name', 'text', 'the alert’s entity name', (a) => a.entityName, 28),
+    col('Message', 'text', 'the alert’s message', (a) => a.message, 60),
+    col('Message type', 'text', 'the alert rule', (a) => a.rule, 24),
+    ...sdk((a: SourceAlert) => a.ep),
+  ];
+  return planIf('vHealth', cols, alerts);
+}
+
+/** The host-side sheets of a workbook, built once. */
+function plans(wb: WorkbookData): ReadonlyMap<string, SheetPlan> {
+  return wb.memo('hostSheets', () => {
+    const facts = vmFacts(wb);
+    const built = hostSheets(wb.source, wb.lookups, {
+      host: (ep, id) => facts.hostAgg.get(ep, id),
+      datastore: (ep, id) => facts.dsVms.get(ep, id),
+      pool: (ep, id) => facts.rpVms.get(ep, id),
+    });
+    return new Map(built.map((p) => [p.name, p]));
   });
 }
 
-function hostNetworkHead(wb: WorkbookData): RvColumn<HostNetwork>[] {
-  return [
-    col<HostNetwork>('Host', 'text', 'the host’s name', (p) => p.host?.name ?? p.hostId, {
-      width: 28,
-    }),
-    col<HostNetwork>('Datacenter', 'text', 'the network’s datacenter', (p) =>
-      wb.lookups.name(p.n.ep, 'datacenter', f(p.n, 'datacenterId')),
-    ),
-    col<HostNetwork>('Cluster', 'text', 'the host’s cluster', (p) =>
-      p.host ? wb.lookups.name(p.n.ep, 'cluster', f(p.host, 'clusterId')) : null,
-    ),
-  ];
-}
-const hostNetworkEp = (p: HostNetwork): SourceEndpoint => p.n.ep;
-
-const vSwitch = sheet<HostNetwork>({
-  name: 'vSwitch',
-  count: (wb) => networks(wb).switchRows.length,
-  rows: (wb) => networks(wb).switchRows,
-  columns: (wb) => [
-    ...hostNetworkHead(wb),
-    col<HostNetwork>(
-      'Switch',
-      'text',
-      'config.network.vswitch[].name',
-      (p) => str(f(p.n, 'switchName')) ?? p.n.name,
-      { width: 24 },
-    ),
-    ...sdkTail(hostNetworkEp),
-  ],
-});
-
-const vPort = sheet<HostNetwork>({
-  name: 'vPort',
-  count: (wb) => networks(wb).portRows.length,
-  rows: (wb) => networks(wb).portRows,
-  columns: (wb) => [
-    ...hostNetworkHead(wb),
-    col<HostNetwork>(
-      'Port Group',
-      'text',
-      'config.network.portgroup[].spec.name',
-      (p) => p.n.name,
-      { width: 24 },
-    ),
-    col<HostNetwork>('Switch', 'text', 'config.network.portgroup[].spec.vswitchName', (p) =>
-      str(f(p.n, 'switchName')),
-    ),
-    col<HostNetwork>('VLAN', 'text', 'config.network.portgroup[].spec.vlanId', (p) =>
-      str(f(p.n, 'vlanId')),
-    ),
-    ...sdkTail(hostNetworkEp),
-  ],
-});
-
-const dvSwitch = sheet<DvSwitch>({
-  name: 'dvSwitch',
-  count: (wb) => networks(wb).dvSwitches.length,
-  rows: (wb) => networks(wb).dvSwitches,
-  columns: () => [
-    col<DvSwitch>('Switch', 'text', 'DistributedVirtualSwitch name', (s) => s.name, { width: 24 }),
-    col<DvSwitch>('Datacenter', 'text', 'the switch’s datacenter', (s) => s.dc),
-    col<DvSwitch>(
-      'Host members',
-      'text',
-      'the portgroups’ hosts',
-      (s) => [...s.hosts].sort().join(', '),
-      { width: 40 },
-    ),
-    col<DvSwitch>('Object ID', 'text', 'the switch’s managed object id', (s) => s.id),
-    ...sdkTail<DvSwitch>((s) => s.ep),
-  ],
-});
-
-const dvPort = sheet<RecordOf<'network'>>({
-  name: 'dvPort',
-  count: (wb) => networks(wb).dvPortgroups.length,
-  rows: (wb) => networks(wb).dvPortgroups,
-  columns: () => [
-    col('Port', 'text', 'DistributedVirtualPortgroup name', (r) => r.name, { width: 24 }),
-    col(
-      'Switch',
-      'text',
-      'config.distributedVirtualSwitch → name',
-      (r) => str(f(r, 'switchName')),
-      { width: 24 },
-    ),
-    col('VLAN', 'text', 'config.defaultPortConfig.vlan', (r) => str(f(r, 'vlanId'))),
-    col('Object ID', 'text', 'the portgroup’s managed object id', (r) => r.id),
-    ...sdkTail(epOf),
-  ],
-});
-
-const vDatastore = sheet<RecordOf<'datastore'>>({
-  name: 'vDatastore',
-  entity: 'datastore',
-  count: (wb) => wb.count('datastore'),
-  rows: (wb) => records(wb.source, 'datastore'),
-  columns: (wb) => {
-    const { dsVms } = vmFacts(wb);
-    const inUse = (r: RecordOf<'datastore'>): number | null => {
-      const cap = num(f(r, 'capacityBytes'));
-      const free = num(f(r, 'freeBytes'));
-      return cap === null || free === null ? null : cap - free;
-    };
-    return [
-      col('Name', 'text', 'summary.name', (r) => r.name, { width: 24 }),
-      col('Accessible', 'bool', 'summary.accessible', (r) => bool(f(r, 'accessible')), {
-        binding: { field: 'accessible', read: 'bool' },
-      }),
-      col('Type', 'text', 'summary.type', (r) => str(f(r, 'type')), {
-        binding: { field: 'type', read: 'text' },
-      }),
-      col('# VMs total', 'int', 'count of vm', (r) => dsVms.get(r.ep, r.id)?.total ?? 0),
-      col('# VMs', 'int', 'count of powered-on vm', (r) => dsVms.get(r.ep, r.id)?.on ?? 0),
-      col('Capacity MiB', 'int', 'summary.capacity', (r) => mib(num(f(r, 'capacityBytes'))), {
-        binding: { field: 'capacityBytes', read: 'mib', aliases: ['Capacity MB'] },
-      }),
-      col('Provisioned MiB', 'int', 'capacity − freeSpace + uncommitted', (r) => {
-        const used = inUse(r);
-        return used === null ? null : mib(used + (num(f(r, 'uncommittedBytes')) ?? 0));
-      }),
-      col('In Use MiB', 'int', 'capacity − freeSpace', (r) => mib(inUse(r))),
-      col('Free MiB', 'int', 'summary.freeSpace', (r) => mib(num(f(r, 'freeBytes'))), {
-        binding: { field: 'freeBytes', read: 'mib', aliases: ['Free MB'] },
-      }),
-      col('Free %', 'pct', 'freeSpace / capacity', (r) =>
-        ratio(num(f(r, 'freeBytes')), num(f(r, 'capacityBytes'))),
-      ),
-      col('# Hosts', 'int', 'count of host[]', (r) => ids(f(r, 'hostIds')).length),
-      col(
-        'Hosts',
-        'text',
-        'host[].key → name',
-        (r) =>
-          ids(f(r, 'hostIds'))
-            .map((h) => wb.lookups.name(r.ep, 'host', h) ?? h)
-            .join(', ') || null,
-        { width: 40 },
-      ),
-      col('URL', 'text', 'summary.url', (r) => str(f(r, 'url')), {
-        width: 40,
-        binding: { field: 'url', read: 'text' },
-      }),
-      col('Object ID', 'text', 'the datastore’s managed object id', (r) => r.id),
-      ...sdkTail(epOf),
-    ];
-  },
-});
+const SHEET_ENTITIES: readonly (readonly [string, EntityType | null])[] = [
+  ['vSource', null],
+  ['vRP', 'resourcePool'],
+  ['vCluster', 'cluster'],
+  ['vHost', 'host'],
+  ['vHBA', 'hba'],
+  ['vNIC', 'hostNic'],
+  ['vSwitch', null],
+  ['vPort', null],
+  ['dvSwitch', null],
+  ['dvPort', 'network'],
+  ['vSC_VMK', 'vmkernel'],
+  ['vDatastore', 'datastore'],
+  ['vMultiPath', 'multipathLun'],
+  ['vLicense', 'license'],
+  ['vFileInfo', null],
+  ['vHealth', null],
+];
 
 /** The sheets after the VM sheets, in RVTools' order (vMetaData, last, is the writer's). */
-export const HOST_SHEETS: readonly AnySheet[] = [
-  vSource,
-  vRP,
-  vCluster,
-  vHost,
-  vSwitch,
-  vPort,
-  dvSwitch,
-  dvPort,
-  vDatastore,
-];
+export const HOST_SHEETS: readonly AnySheet[] = SHEET_ENTITIES.map(([name, entity]) =>
+  sheet<unknown>({
+    name,
+    ...(entity ? { entity } : {}),
+    count: (wb) => plans(wb).get(name)?.rows.length ?? 0,
+    rows: (wb) => plans(wb).get(name)?.rows ?? [],
+    columns: (wb) => plans(wb).get(name)?.columns ?? [],
+  }),
+);

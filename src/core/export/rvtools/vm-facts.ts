@@ -48,11 +48,12 @@ export interface VmFacts {
   readonly diskBytes: EpMap<number>;
   readonly hostAgg: EpMap<HostAgg>;
   readonly dsVms: EpMap<{ total: number; on: number }>;
-  readonly rpVms: EpMap<number>;
   /** Guest partition paths per VM and disk key (vDisk's `Disk Path`). */
   readonly partitionsByDisk: EpMap<Map<number, string[]>>;
   readonly cdRows: readonly DeviceRow<CdDrive>[];
   readonly usbRows: readonly DeviceRow<UsbDevice>[];
+  /** VMs per resource pool: all, powered on, and the powered-on VMs' vCPUs. */
+  readonly rpVms: EpMap<{ total: number; on: number; vcpusOn: number }>;
 }
 
 /** One pass over disks and VMs, once per workbook. */
@@ -89,7 +90,7 @@ function gather(wb: WorkbookData): VmFacts {
   const customNames = new Set<string>();
   const hostAgg = new EpMap<HostAgg>();
   const dsVms = new EpMap<{ total: number; on: number }>();
-  const rpVms = new EpMap<number>();
+  const rpVms = new EpMap<{ total: number; on: number; vcpusOn: number }>();
   const intern = interner();
   for (const v of records(source, 'vm')) {
     const ca = fieldOf(v, 'customAttributes');
@@ -115,7 +116,15 @@ function gather(wb: WorkbookData): VmFacts {
       if (on) agg.on++;
     }
     const rp = fieldOf(v, 'resourcePoolId');
-    if (typeof rp === 'string') rpVms.set(v.ep, rp, (rpVms.get(v.ep, rp) ?? 0) + 1);
+    if (typeof rp === 'string') {
+      let agg = rpVms.get(v.ep, rp);
+      if (!agg) rpVms.set(v.ep, rp, (agg = { total: 0, on: 0, vcpusOn: 0 }));
+      agg.total++;
+      if (on) {
+        agg.on++;
+        agg.vcpusOn += num(fieldOf(v, 'cpuCount')) ?? 0;
+      }
+    }
     const ctx: VmCtx = {
       ep: v.ep,
       name: v.name,

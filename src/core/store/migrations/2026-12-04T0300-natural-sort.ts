@@ -23,6 +23,15 @@ const TABLES = [
   'vm_disk',
   'vm_nic',
   'snapshot',
+  // The RVTools model's tables (2026-12-04T0100 and T0200, which run before this one).
+  'guest_partition',
+  'host_nic',
+  'hba',
+  'vmkernel',
+  'multipath_lun',
+  'license',
+  'standard_switch',
+  'port_group',
 ];
 
 /** Rows per multi-row INSERT of the backfill (SQLite allows 32,766 bound values). */

@@ -12,6 +12,7 @@ import * as syncRunOwner from './2026-11-24T1400-sync-run-owner.js';
 import * as relationsOnly from './2026-12-03T0100-relations-only.js';
 import * as endpointAbout from './2026-12-04T0050-endpoint-about.js';
 import * as rvtoolsVm from './2026-12-04T0100-rvtools-vm.js';
+import * as rvtoolsHost from './2026-12-04T0200-rvtools-host.js';
 import * as naturalSort from './2026-12-04T0300-natural-sort.js';
 
 /**
@@ -32,6 +33,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T0100-relations-only': relationsOnly,
   '2026-12-04T0050-endpoint-about': endpointAbout,
   '2026-12-04T0100-rvtools-vm': rvtoolsVm,
+  '2026-12-04T0200-rvtools-host': rvtoolsHost,
   '2026-12-04T0300-natural-sort': naturalSort,
 };
 

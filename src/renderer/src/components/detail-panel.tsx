@@ -9,6 +9,7 @@ import type {
   EntityLink,
   EventEntry,
   HostDetails,
+  HostDeviceGroup,
   NetworkDetails,
   RelatedList,
   SnapshotNode,
@@ -83,6 +84,23 @@ function Section({
   );
 }
 
+/** A fact's value as a table cell shows it (times relative to `now`). */
+function factValue(f: DetailFact, now: number): ReactElement | string {
+  return f.type === 'time' && typeof f.value === 'string' ? (
+    <Time iso={f.value} now={now} />
+  ) : (
+    formatCell(
+      {
+        name: f.label,
+        label: f.label,
+        type: f.type ?? 'text',
+        ...(f.unit ? { unit: f.unit } : {}),
+      },
+      f.value,
+    )
+  );
+}
+
 function Facts({ facts, now }: { facts: readonly DetailFact[]; now: number }): ReactElement {
   const shown = facts.filter((f) => f.value !== null && f.value !== '');
   return (
@@ -91,25 +109,48 @@ function Facts({ facts, now }: { facts: readonly DetailFact[]; now: number }): R
         <div className="fact" key={f.label}>
           <dt>{f.label}</dt>
           <dd>
-            {f.type === 'time' && typeof f.value === 'string' ? (
-              <Time iso={f.value} now={now} />
-            ) : f.label === 'Power state' || f.label === 'Connection' ? (
+            {f.label === 'Power state' || f.label === 'Connection' ? (
               <StateBadge state={String(f.value)} />
             ) : (
-              formatCell(
-                {
-                  name: f.label,
-                  label: f.label,
-                  type: f.type ?? 'text',
-                  ...(f.unit ? { unit: f.unit } : {}),
-                },
-                f.value,
-              )
+              factValue(f, now)
             )}
           </dd>
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A host's devices of one kind: a row per device, a column per fact. */
+function DeviceTable({ group, now }: { group: HostDeviceGroup; now: number }): ReactElement {
+  const labels = group.rows[0]?.facts.map((f) => f.label) ?? [];
+  return (
+    <table className="device-table">
+      <thead>
+        <tr>
+          <th>Name</th>
+          {labels.map((l) => (
+            <th key={l}>{l}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {group.rows.map((r) => (
+          <tr key={r.id}>
+            <td>{r.name}</td>
+            {r.facts.map((f) => (
+              <td key={f.label}>
+                {f.value === null || f.value === '' ? (
+                  <span className="muted">—</span>
+                ) : (
+                  factValue(f, now)
+                )}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -468,6 +509,14 @@ function HostView({ d, now }: { d: HostDetails; now: number }): ReactElement {
       <Section title="Hardware">
         <Facts facts={d.hardware} now={now} />
       </Section>
+      <Section title="Configuration">
+        <Facts facts={d.configuration} now={now} />
+      </Section>
+      {d.devices.map((g) => (
+        <Section key={g.kind} title={g.title} count={g.rows.length}>
+          <DeviceTable group={g} now={now} />
+        </Section>
+      ))}
       <Section title="Usage">
         <UsageCharts entityType="host" endpointId={d.endpointId} entityId={d.id} />
       </Section>

@@ -254,6 +254,11 @@ export function detailTargetOf(
     const id = str('vmId');
     return id ? { kind: 'vm', endpoint, id, name: str('vm') ?? id } : null;
   }
+  // A host's devices open their host (its detail lists them).
+  if (HOST_DEVICE_KINDS.has(kind)) {
+    const id = str('hostId');
+    return id ? { kind: 'host', endpoint, id, name: str('host') ?? id } : null;
+  }
   if (kind === 'changes' || kind === 'events' || kind === 'alerts') {
     const type = str('entityType');
     const id = str('entityId');
@@ -270,6 +275,16 @@ export function detailTargetOf(
   }
   return null;
 }
+
+/** Query kinds of a host's devices: each row names its host (`hostId`, `host`). */
+const HOST_DEVICE_KINDS: ReadonlySet<string> = new Set([
+  'host-nics',
+  'hbas',
+  'vmkernels',
+  'multipath-luns',
+  'standard-switches',
+  'port-groups',
+]);
 
 /** Query kinds whose rows are alert subjects themselves, and the subject type they hold. */
 const ALERT_SUBJECTS: Partial<Record<string, AlertEntityType>> = {
