@@ -16,6 +16,8 @@ import { logFile } from '../src/core/log-file.js';
 import type { Vcsim } from '../tests/vcsim/launch.js';
 import { endpointAddArgs } from '../tests/vcsim/launch.js';
 
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'infrascope.mjs');
 const GNU_TIME = '/usr/bin/time';
@@ -201,14 +203,15 @@ export async function timeReferenceClient(sim: Vcsim, apiVersion: string): Promi
   const sim0 = processCpuMs(sim.pid);
   let r: Spawned;
   try {
-    r = await run('python3', [join(ROOT, 'bench', 'pyvmomi-read.py')], process.env, input);
+    // Debian's own Python, where apt installs python3-pyvmomi (a pyenv/venv python3 on PATH lacks it).
+    r = await run(DEBIAN_PYTHON, [join(ROOT, 'bench', 'pyvmomi-read.py')], process.env, input);
   } catch (e) {
     return {
       ms: null,
       objects: null,
       cpuMs: null,
       vcsimCpuMs: null,
-      missing: `python3 did not run: ${String(e)}`,
+      missing: `${DEBIAN_PYTHON} did not run: ${String(e)}`,
     };
   }
   const sim1 = processCpuMs(sim.pid);
