@@ -35,7 +35,17 @@ export const RVTOOLS_IMPORT_SHEETS = [
   'vCPU',
   'vMemory',
   'vTools',
+  'vNIC',
+  'vHBA',
+  'vSC_VMK',
 ];
+
+/** Sheets of one row per host device, keyed `<host id>/<prefix><device>` as the collector does. */
+const HOST_DEVICE_SHEETS = [
+  ['vNIC', 'hostNic', 'pnic-'],
+  ['vHBA', 'hba', 'hba-'],
+  ['vSC_VMK', 'vmkernel', 'vmk-'],
+] as const;
 
 /** Sheets of one row per VM whose bound columns add fields to vInfo's VM records. */
 const VM_FIELD_SHEETS = ['vCPU', 'vMemory', 'vTools'] as const;
@@ -211,7 +221,8 @@ export async function readRvtoolsWorkbook(
     vDatastore = await readSheet(wb, 'vDatastore', ctl);
     vCluster = await readSheet(wb, 'vCluster', ctl);
     vMeta = await readSheet(wb, 'vMetaData', ctl);
-    for (const name of ['vDisk', 'vPartition', ...VM_FIELD_SHEETS]) {
+    const deviceSheets = HOST_DEVICE_SHEETS.map(([name]) => name);
+    for (const name of ['vDisk', 'vPartition', ...VM_FIELD_SHEETS, ...deviceSheets]) {
       const sheet = await readSheet(wb, name, ctl);
       if (sheet) more.set(name, sheet);
     }
@@ -384,7 +395,12 @@ export async function readRvtoolsWorkbook(
       }
     },
   );
-  const ctx: SheetContext = { add, fields, epOf: (s, row) => epOf.get(serverOf(s, row))! };
+  const ctx: SheetContext = {
+    add,
+    fields,
+    epOf: (s, row) => epOf.get(serverOf(s, row))!,
+    hostId: (s, row, name) => hostIds.get(refKey(serverOf(s, row), name)) ?? name,
+  };
   const vms = new Map<string, EntityRecord>();
   for (const r of entities.get('vm') ?? []) vms.set(`${r.ep.key}\u0000${r.id}`, r);
   for (const name of VM_FIELD_SHEETS) {
@@ -395,6 +411,10 @@ export async function readRvtoolsWorkbook(
   if (vDisk) importDisks(ctx, vDisk);
   const vPartition = more.get('vPartition');
   if (vPartition) importPartitions(ctx, vPartition);
+  for (const [name, type, prefix] of HOST_DEVICE_SHEETS) {
+    const sheet = more.get(name);
+    if (sheet) importHostDevices(ctx, name, type, prefix, sheet);
+  }
   for (const dc of datacenters.values()) add('datacenter', dc.ep, dc.name, dc.name, {});
   if (datacenters.size > 0) fields.set('datacenter', []);
   // Without a vCluster (vHost) sheet, the clusters (hosts) VMs name still exist, by name only.
@@ -430,6 +450,36 @@ interface SheetContext {
   ) => void;
   readonly fields: Map<EntityType, string[]>;
   readonly epOf: (sheet: Sheet, row: readonly Cell[]) => SourceEndpoint;
+  /** The id of the host a row names (vHost's Object ID; the name when vHost lacks the host). */
+  readonly hostId: (sheet: Sheet, row: readonly Cell[], name: string) => string;
+}
+
+/**
+ * vNIC, vHBA, vSC_VMK: one host device per row, `hostId` from its Host column and the id the
+ * collector gives it (`<host id>/<prefix><device>`); rows without a host or device are left out.
+ */
+function importHostDevices(
+  ctx: SheetContext,
+  name: string,
+  type: EntityType,
+  prefix: string,
+  sheet: Sheet,
+): void {
+  const hostCol = sheet.col('Host');
+  if (hostCol < 0) return;
+  const m = boundFields(name, sheet);
+  if (!m.getters.has('device')) return;
+  ctx.fields.set(type, ['hostId', ...m.getters.keys()]);
+  for (const row of sheet.rows) {
+    const host = asText(row[hostCol] ?? null);
+    if (host === null) continue;
+    const hostId = ctx.hostId(sheet, row, host);
+    const f: Record<string, FieldValue> = { hostId };
+    for (const [field, get] of m.getters) f[field] = get(row);
+    const device = f['device'];
+    if (typeof device !== 'string') continue;
+    ctx.add(type, ctx.epOf(sheet, row), `${hostId}/${prefix}${device}`, device, f);
+  }
 }
 
 /**
