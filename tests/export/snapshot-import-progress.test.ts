@@ -18,14 +18,15 @@ const HOSTS = 12;
 
 function workbook(vms = VMS): Buffer {
   const vInfo: unknown[][] = [['VM', 'Powerstate', 'CPUs', 'Host', 'VM ID', 'VI SDK Server']];
-  const vDisk: unknown[][] = [['VM', 'Disk', 'Capacity MiB']];
+  // vCD: a sheet the import does not read (vDisk was one until the import read it).
+  const vCD: unknown[][] = [['VM', 'Device Node', 'Connected']];
   for (let i = 0; i < vms; i++) {
     vInfo.push([`vm-${i}`, 'poweredOn', 1 + (i % 4), `esx${i % HOSTS}`, `vm-${i}`, 'vc1']);
-    vDisk.push([`vm-${i}`, 'Hard disk 1', 1024]);
+    vCD.push([`vm-${i}`, 'CD/DVD drive 1', false]);
   }
   const vHost: unknown[][] = [['Host', '# Cores', 'VI SDK Server']];
   for (let i = 0; i < HOSTS; i++) vHost.push([`esx${i}`, 16, 'vc1']);
-  return sheetJsWorkbook({ vInfo, vDisk, vHost });
+  return sheetJsWorkbook({ vInfo, vCD, vHost });
 }
 
 let h: CoreHarness;

@@ -8,6 +8,7 @@ import type { ImportControl } from './import-runs.js';
 import type { XlsxValue, XlsxWorkbook } from './xlsx-stream.js';
 import { openXlsx } from './xlsx-stream.js';
 import { columnBindings } from '../export/rvtools.js';
+import { pathKey } from '../collectors/vsphere/vm-mapper.js';
 import type { CellRead } from '../export/rvtools/table.js';
 
 /*
@@ -23,7 +24,31 @@ import type { CellRead } from '../export/rvtools/table.js';
 const MIB = 2 ** 20;
 
 /** The sheets an import reads; every other sheet is left compressed in the zip. */
-export const RVTOOLS_IMPORT_SHEETS = ['vInfo', 'vHost', 'vDatastore', 'vCluster', 'vMetaData'];
+export const RVTOOLS_IMPORT_SHEETS = [
+  'vInfo',
+  'vHost',
+  'vDatastore',
+  'vCluster',
+  'vMetaData',
+  'vDisk',
+  'vPartition',
+  'vCPU',
+  'vMemory',
+  'vTools',
+  'vNIC',
+  'vHBA',
+  'vSC_VMK',
+];
+
+/** Sheets of one row per host device, keyed `<host id>/<prefix><device>` as the collector does. */
+const HOST_DEVICE_SHEETS = [
+  ['vNIC', 'hostNic', 'pnic-'],
+  ['vHBA', 'hba', 'hba-'],
+  ['vSC_VMK', 'vmkernel', 'vmk-'],
+] as const;
+
+/** Sheets of one row per VM whose bound columns add fields to vInfo's VM records. */
+const VM_FIELD_SHEETS = ['vCPU', 'vMemory', 'vTools'] as const;
 
 /** Rows read between two progress reports of a sheet. */
 const PROGRESS_ROWS = 1000;
@@ -86,7 +111,8 @@ async function readSheet(
   ctl.onProgress?.({ phase, done: 0 });
   await wb.rows(name, (row) => {
     if (row.n === 1) headers.push(...Array.from(row.values, (v) => asText(v ?? null) ?? ''));
-    else {
+    else if (row.values.some((v) => asText(v ?? null) !== null)) {
+      // A workbook saved by Excel may carry blank formatted rows after the data.
       rows.push(row.values);
       if (rows.length % PROGRESS_ROWS === 0) ctl.onProgress?.({ phase, done: rows.length });
     }
@@ -182,6 +208,7 @@ export async function readRvtoolsWorkbook(
   let vDatastore: Sheet | null;
   let vCluster: Sheet | null;
   let vMeta: Sheet | null;
+  const more = new Map<string, Sheet>();
   try {
     vInfo = await readSheet(wb, 'vInfo', ctl);
     if (!vInfo || vInfo.col('VM', 'VM Name') < 0) {
@@ -194,6 +221,11 @@ export async function readRvtoolsWorkbook(
     vDatastore = await readSheet(wb, 'vDatastore', ctl);
     vCluster = await readSheet(wb, 'vCluster', ctl);
     vMeta = await readSheet(wb, 'vMetaData', ctl);
+    const deviceSheets = HOST_DEVICE_SHEETS.map(([name]) => name);
+    for (const name of ['vDisk', 'vPartition', ...VM_FIELD_SHEETS, ...deviceSheets]) {
+      const sheet = await readSheet(wb, name, ctl);
+      if (sheet) more.set(name, sheet);
+    }
   } catch (e) {
     throw unreadable(e);
   } finally {
@@ -363,6 +395,26 @@ export async function readRvtoolsWorkbook(
       }
     },
   );
+  const ctx: SheetContext = {
+    add,
+    fields,
+    epOf: (s, row) => epOf.get(serverOf(s, row))!,
+    hostId: (s, row, name) => hostIds.get(refKey(serverOf(s, row), name)) ?? name,
+  };
+  const vms = new Map<string, EntityRecord>();
+  for (const r of entities.get('vm') ?? []) vms.set(`${r.ep.key}\u0000${r.id}`, r);
+  for (const name of VM_FIELD_SHEETS) {
+    const sheet = more.get(name);
+    if (sheet) mergeVmFields(ctx, name, sheet, vms);
+  }
+  const vDisk = more.get('vDisk');
+  if (vDisk) importDisks(ctx, vDisk);
+  const vPartition = more.get('vPartition');
+  if (vPartition) importPartitions(ctx, vPartition);
+  for (const [name, type, prefix] of HOST_DEVICE_SHEETS) {
+    const sheet = more.get(name);
+    if (sheet) importHostDevices(ctx, name, type, prefix, sheet);
+  }
   for (const dc of datacenters.values()) add('datacenter', dc.ep, dc.name, dc.name, {});
   if (datacenters.size > 0) fields.set('datacenter', []);
   // Without a vCluster (vHost) sheet, the clusters (hosts) VMs name still exist, by name only.
@@ -385,6 +437,123 @@ export async function readRvtoolsWorkbook(
   }
 
   return inventoryOf(wb.sheetNames, createdAt, endpoints, entities, fields);
+}
+
+/** What a sheet's block needs from the import: where records go, and a row's endpoint. */
+interface SheetContext {
+  readonly add: (
+    type: EntityType,
+    ep: SourceEndpoint,
+    id: string,
+    name: string,
+    f: Record<string, FieldValue>,
+  ) => void;
+  readonly fields: Map<EntityType, string[]>;
+  readonly epOf: (sheet: Sheet, row: readonly Cell[]) => SourceEndpoint;
+  /** The id of the host a row names (vHost's Object ID; the name when vHost lacks the host). */
+  readonly hostId: (sheet: Sheet, row: readonly Cell[], name: string) => string;
+}
+
+/**
+ * vNIC, vHBA, vSC_VMK: one host device per row, `hostId` from its Host column and the id the
+ * collector gives it (`<host id>/<prefix><device>`); rows without a host or device are left out.
+ */
+function importHostDevices(
+  ctx: SheetContext,
+  name: string,
+  type: EntityType,
+  prefix: string,
+  sheet: Sheet,
+): void {
+  const hostCol = sheet.col('Host');
+  if (hostCol < 0) return;
+  const m = boundFields(name, sheet);
+  if (!m.getters.has('device')) return;
+  ctx.fields.set(type, ['hostId', ...m.getters.keys()]);
+  for (const row of sheet.rows) {
+    const host = asText(row[hostCol] ?? null);
+    if (host === null) continue;
+    const hostId = ctx.hostId(sheet, row, host);
+    const f: Record<string, FieldValue> = { hostId };
+    for (const [field, get] of m.getters) f[field] = get(row);
+    const device = f['device'];
+    if (typeof device !== 'string') continue;
+    ctx.add(type, ctx.epOf(sheet, row), `${hostId}/${prefix}${device}`, device, f);
+  }
+}
+
+/**
+ * Emits one record of `type` per row of a device sheet: fields from the sheet's bound columns,
+ * `vmId` from its "VM ID" column, and the id the vSphere collector gives the record (`idOf`,
+ * from the VM id and the row's fields; rows it cannot key are left out).
+ */
+function emitChildren(
+  ctx: SheetContext,
+  type: EntityType,
+  name: string,
+  sheet: Sheet,
+  idOf: (vmId: string, f: Record<string, FieldValue>) => string | null,
+  nameOf: (f: Record<string, FieldValue>, id: string) => string,
+): void {
+  const vmCol = sheet.col('VM ID');
+  if (vmCol < 0) return;
+  const m = boundFields(name, sheet);
+  ctx.fields.set(type, ['vmId', ...m.getters.keys()]);
+  for (const row of sheet.rows) {
+    const vmId = asText(row[vmCol] ?? null);
+    if (vmId === null) continue;
+    const f: Record<string, FieldValue> = { vmId };
+    for (const [field, get] of m.getters) f[field] = get(row);
+    const id = idOf(vmId, f);
+    if (id !== null) ctx.add(type, ctx.epOf(sheet, row), id, nameOf(f, id), f);
+  }
+}
+
+/** vDisk: one virtual disk per row, keyed as the collector keys it (VM id and device key). */
+function importDisks(ctx: SheetContext, sheet: Sheet): void {
+  emitChildren(
+    ctx,
+    'vmDisk',
+    'vDisk',
+    sheet,
+    (vmId, f) => (typeof f['diskKey'] === 'number' ? `${vmId}/disk-${f['diskKey']}` : null),
+    (f) => (typeof f['label'] === 'string' ? f['label'] : `disk-${String(f['diskKey'])}`),
+  );
+}
+
+/** vPartition: one guest disk per row, keyed as the collector keys it (VM id and path). */
+function importPartitions(ctx: SheetContext, sheet: Sheet): void {
+  emitChildren(
+    ctx,
+    'guestPartition',
+    'vPartition',
+    sheet,
+    (vmId, f) => (typeof f['path'] === 'string' ? `${vmId}/part-${pathKey(f['path'])}` : null),
+    (f, id) => (typeof f['path'] === 'string' ? f['path'] : id),
+  );
+}
+
+/** vCPU, vMemory, vTools: their bound columns add fields to the VM of the row's "VM ID". */
+function mergeVmFields(
+  ctx: SheetContext,
+  name: string,
+  sheet: Sheet,
+  vms: ReadonlyMap<string, EntityRecord>,
+): void {
+  const vmCol = sheet.col('VM ID');
+  if (vmCol < 0) return;
+  const m = boundFields(name, sheet);
+  const known = new Set(ctx.fields.get('vm') ?? []);
+  ctx.fields.set('vm', [...known, ...[...m.getters.keys()].filter((k) => !known.has(k))]);
+  for (const row of sheet.rows) {
+    const vm = vms.get(`${ctx.epOf(sheet, row).key}\u0000${asText(row[vmCol] ?? null) ?? ''}`);
+    if (!vm) continue;
+    const f = vm.fields as Record<string, FieldValue>;
+    for (const [field, get] of m.getters) {
+      const v = get(row);
+      if (v !== null || !(field in f)) f[field] = v;
+    }
+  }
 }
 
 /**

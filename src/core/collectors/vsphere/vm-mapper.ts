@@ -244,7 +244,7 @@ function snapshotFiles(o: RawObject): Map<string, SnapshotFiles> {
 }
 
 /** A 32-bit FNV-1a hash in hex: a partition's id from its path (ids keep to `[a-z0-9-]`). */
-function pathKey(s: string): string {
+export function pathKey(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');

@@ -159,18 +159,29 @@ function field(
   });
 }
 
+/** RVTools 3.x wrote "MB" where 4.x writes "MiB": the import reads both spellings. */
+const olderSpelling = (header: string): readonly string[] =>
+  header.includes('MiB') ? [header.replace('MiB', 'MB')] : [];
+
 /**
- * Plain field columns of records of type `E`, without an import binding (sheets the import does
- * not read); the field names are checked against the model.
+ * Field columns of records of type `E` holding the field as it is (bytes as MiB), bound so the
+ * RVTools import reads them back (with RVTools 3.x's "MB" spelling too); the field names are
+ * checked against the model.
  */
 function plainOf<E extends EntityType>(): (
   header: string,
   name: EntityFields<E>,
   read: CellRead,
   source: string,
+  opts?: { readonly width?: number },
 ) => RvColumn<RecordOf<E>> {
-  return (header, name, read, source) =>
-    col(header, KINDS[read], source, (r) => READS[read](f(r, name)));
+  return (header, name, read, source, opts = {}) => {
+    const aliases = olderSpelling(header);
+    return col(header, KINDS[read], source, (r) => READS[read](f(r, name)), {
+      ...opts,
+      binding: aliases.length > 0 ? { field: name, read, aliases } : { field: name, read },
+    });
+  };
 }
 const vmCol = plainOf<'vm'>();
 const diskCol = plainOf<'vmDisk'>();
@@ -527,9 +538,7 @@ const vDisk = perDeviceSheet('vDisk', 'vmDisk', (wb) => {
     none('SCSI Unit #', 'int', UNDOCUMENTED),
     diskCol('Unit #', 'unitNumber', 'num', 'VirtualDisk.unitNumber'),
     diskCol('Shared Bus', 'controllerSharedBus', 'text', 'VirtualSCSIController.sharedBus'),
-    col('Path', 'text', 'VirtualDisk.backing.fileName', (r) => str(f(r, 'fileName')), {
-      width: 40,
-    }),
+    diskCol('Path', 'fileName', 'text', 'VirtualDisk.backing.fileName', { width: 40 }),
     diskCol('Raw LUN ID', 'rawLunUuid', 'text', 'raw disk mapping backing.lunUuid'),
     diskCol(
       'Raw Comp. Mode',
@@ -546,7 +555,7 @@ const vPartition = perDeviceSheet('vPartition', 'guestPartition', () => {
   const free = (r: EntityRecord): number | null => num(f(r, 'freeBytes'));
   return [
     partitionCol('Disk Key', 'diskKey', 'num', 'guest.disk[].mappings[0].key (API 7.0+)'),
-    col('Disk', 'text', 'guest.disk[].diskPath', (r) => str(f(r, 'path')), { width: 24 }),
+    partitionCol('Disk', 'path', 'text', 'guest.disk[].diskPath', { width: 24 }),
     partitionCol('Capacity MiB', 'capacityBytes', 'mib', 'guest.disk[].capacity'),
     col('Consumed MiB', 'int', 'guest.disk[].capacity − freeSpace', (r) => {
       const a = cap(r);
@@ -571,13 +580,9 @@ const ipv = (r: EntityRecord, v6: boolean): string | null =>
 const vNetwork = perDeviceSheet('vNetwork', 'vmNic', (wb) => [
   nicCol('NIC label', 'label', 'text', 'VirtualEthernetCard.deviceInfo.label'),
   nicCol('Adapter', 'adapterType', 'text', 'the VirtualEthernetCard’s type'),
-  col(
-    'Network',
-    'text',
-    'VirtualEthernetCard.backing → network name',
-    (r) => str(f(r, 'networkName')),
-    { width: 24 },
-  ),
+  nicCol('Network', 'networkName', 'text', 'VirtualEthernetCard.backing → network name', {
+    width: 24,
+  }),
   col('Switch', 'text', 'the network’s switch', (r) => {
     const n = wb.lookups.record(r.ep, 'network', f(r, 'networkId'));
     return n ? str(n.fields['switchName']) : null;
@@ -669,13 +674,9 @@ const vSnapshot = perDeviceSheet(
   'snapshot',
   () => [
     col('Name', 'text', 'snapshot.rootSnapshotList[].name', (r) => r.name, { width: 24 }),
-    col(
-      'Description',
-      'text',
-      'VirtualMachineSnapshotTree.description',
-      (r) => str(f(r, 'description')),
-      { width: 30 },
-    ),
+    snapshotCol('Description', 'description', 'text', 'VirtualMachineSnapshotTree.description', {
+      width: 30,
+    }),
     snapshotCol('Date / time', 'createdAt', 'time', 'VirtualMachineSnapshotTree.createTime'),
     snapshotCol('Filename', 'fileName', 'text', 'layoutEx.file[dataKey].name (the vmsn file)'),
     snapshotCol('Size MiB (vmsn)', 'vmsnBytes', 'mib', 'layoutEx.file[dataKey].size'),
