@@ -28,8 +28,8 @@ export function rvtoolsColumnsDoc(): string {
     "Infrascope's XLSX export writes RVTools 4.x's sheets with RVTools' headers, in its order.",
     'Each column below names the vSphere API property (or derivation) it is read from; a column',
     'marked **not available** is written empty, with the reason. Hyper-V endpoints fill the same',
-    'columns where Hyper-V has the fact. Custom attributes are written after `Annotation` in vInfo,',
-    'one column per attribute name.',
+    'columns where Hyper-V has the fact. Custom attributes are written after `Annotation` on every VM',
+    'sheet (and in vHost), one column per attribute name.',
     '',
   ];
   let total = 0;
