@@ -45,8 +45,10 @@ export function CommandPalette({
   const [everywhere, setEverywhere] = useState(false);
   const within = scope !== undefined && !everywhere;
 
+  // Cleared as it closes, not as it opens: an effect runs after the first paint, and clearing
+  // then would wipe the keys typed right after Ctrl+K into the already focused box.
   useEffect(() => {
-    if (palette) {
+    if (!palette) {
       setEverywhere(false);
       setText('');
       setHits([]);
