@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
-import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
-import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import type { DiffEntry } from '../../src/shared/export.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
-import { openDriver, targetFor, testContext } from '../vsphere/helpers.js';
+import { addSimEndpoint, openDriver, syncSimOnce } from '../vsphere/helpers.js';
 import { openLiveSource } from '../../src/core/export/source.js';
 import { readJsonSnapshot, writeJsonSnapshot } from '../../src/core/export/json-snapshot.js';
 import { readWithPyvmomi } from '../helpers/python-readers.js';
@@ -21,39 +19,14 @@ let h: CoreHarness;
 let endpointId: number;
 
 async function syncOnce(): Promise<void> {
-  const collector = createVsphereCollector(targetFor(sim, { endpointId, name: 'vcsim' }));
-  try {
-    const inv = await collector.collectFull(testContext());
-    await writeFullInventory(h.core.store.db, inv, {
-      endpointId,
-      syncRunId: null,
-      now: new Date(),
-    });
-  } finally {
-    await collector.dispose();
-  }
+  await syncSimOnce(h.core.store.db, sim, endpointId);
 }
 
 beforeAll(async () => {
   sim = await startVcsim({ dc: 1, cluster: 1, host: 2, standaloneHost: 1, vm: 2, ds: 2 });
   driver = await openDriver(sim);
   h = await makeCore({ memory: false });
-  const now = new Date().toISOString();
-  endpointId = (
-    await h.core.store.db
-      .insertInto('endpoint')
-      .values({
-        name: 'vcsim',
-        kind: 'vcenter',
-        host: sim.host,
-        port: sim.port,
-        username: sim.username,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  endpointId = await addSimEndpoint(h.core.store.db, sim);
   await syncOnce();
 });
 

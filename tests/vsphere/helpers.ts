@@ -19,6 +19,10 @@ import {
 import type { MoRef } from '../../src/core/collectors/vsphere/codec.js';
 import { jsonRequest } from '../../src/core/collectors/vsphere/transport.js';
 import type { Vcsim } from '../vcsim/launch.js';
+import type { Kysely } from 'kysely';
+import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
+import { writeFullInventory } from '../../src/core/inventory/writer.js';
+import type { Database } from '../../src/core/store/schema.js';
 
 export function targetFor(sim: Vcsim, over: Partial<CollectorTarget> = {}): CollectorTarget {
   return {
@@ -194,4 +198,38 @@ export function recordWaitVersions(collector: Collector): string[] {
     return wait(pc, version, ...rest);
   };
   return versions;
+}
+
+/** Adds the simulator as the store's vCenter endpoint `vcsim` (no credential); returns its id. */
+export async function addSimEndpoint(db: Kysely<Database>, sim: Vcsim): Promise<number> {
+  const now = new Date().toISOString();
+  const row = await db
+    .insertInto('endpoint')
+    .values({
+      name: 'vcsim',
+      kind: 'vcenter',
+      host: sim.host,
+      port: sim.port,
+      username: sim.username,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** One full collection of the simulator written into the store, as a sync writes it. */
+export async function syncSimOnce(
+  db: Kysely<Database>,
+  sim: Vcsim,
+  endpointId: number,
+): Promise<void> {
+  const collector = createVsphereCollector(targetFor(sim, { endpointId, name: 'vcsim' }));
+  try {
+    const inv = await collector.collectFull(testContext());
+    await writeFullInventory(db, inv, { endpointId, syncRunId: null, now: new Date() });
+  } finally {
+    await collector.dispose();
+  }
 }

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
-import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
@@ -10,7 +8,7 @@ import { readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js'
 import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
-import { targetFor, testContext } from './helpers.js';
+import { addSimEndpoint, syncSimOnce } from './helpers.js';
 
 /*
  * RVTools' host-side sheets against vcsim: what our export writes, read back with openpyxl, holds
@@ -55,33 +53,8 @@ beforeAll(async () => {
     ds: 2,
   });
   h = await makeCore({ memory: false });
-  const now = new Date().toISOString();
-  const endpointId = (
-    await h.core.store.db
-      .insertInto('endpoint')
-      .values({
-        name: 'vcsim',
-        kind: 'vcenter',
-        host: sim.host,
-        port: sim.port,
-        username: sim.username,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-  const collector = createVsphereCollector(targetFor(sim, { endpointId, name: 'vcsim' }));
-  try {
-    const inv = await collector.collectFull(testContext());
-    await writeFullInventory(h.core.store.db, inv, {
-      endpointId,
-      syncRunId: null,
-      now: new Date(),
-    });
-  } finally {
-    await collector.dispose();
-  }
+  const endpointId = await addSimEndpoint(h.core.store.db, sim);
+  await syncSimOnce(h.core.store.db, sim, endpointId);
   // The real rules over what was synced: vcsim's hosts run no NTP daemon, for one.
   await evaluateEndpoint(h.core.store.db, endpointId, { now: new Date() });
   const file = join(h.dir, 'rvtools.xlsx');

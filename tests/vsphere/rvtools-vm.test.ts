@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
-import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
@@ -9,7 +7,7 @@ import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/pytho
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
-import { openDriver, targetFor, testContext } from './helpers.js';
+import { addSimEndpoint, openDriver, syncSimOnce } from './helpers.js';
 import type { SimDriver } from './helpers.js';
 
 /*
@@ -81,20 +79,6 @@ function devices(vm: PyObject, type?: string): Dict[] {
   return type ? list.filter((d) => d['_type'] === type) : list;
 }
 
-async function sync(endpointId: number): Promise<void> {
-  const collector = createVsphereCollector(targetFor(sim, { endpointId, name: 'vcsim' }));
-  try {
-    const inv = await collector.collectFull(testContext());
-    await writeFullInventory(h.core.store.db, inv, {
-      endpointId,
-      syncRunId: null,
-      now: new Date(),
-    });
-  } finally {
-    await collector.dispose();
-  }
-}
-
 beforeAll(async () => {
   sim = await startVcsim({ dc: 2, folder: 1, pool: 1, standaloneHost: 1, pg: 1, vm: 2 });
   driver = await openDriver(sim);
@@ -102,23 +86,8 @@ beforeAll(async () => {
   const [first] = await driver.list('VirtualMachine');
   await driver.createSnapshot(first!.ref, 'before-upgrade', 'rvtools test');
   h = await makeCore({ memory: false });
-  const now = new Date().toISOString();
-  const endpointId = (
-    await h.core.store.db
-      .insertInto('endpoint')
-      .values({
-        name: 'vcsim',
-        kind: 'vcenter',
-        host: sim.host,
-        port: sim.port,
-        username: sim.username,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-  await sync(endpointId);
+  const endpointId = await addSimEndpoint(h.core.store.db, sim);
+  await syncSimOnce(h.core.store.db, sim, endpointId);
   const file = join(h.dir, 'rvtools.xlsx');
   await h.call('export:run', { format: 'xlsx', out: file });
   [py, wb] = await Promise.all([
