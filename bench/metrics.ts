@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { drainSamples, metricsPass, prune, rollupClosed } from '../src/core/metrics/rollup.js';
 import { DAY, DEFAULT_RETENTION, HOUR } from '../src/core/metrics/rollup.js';
 import { readSeries } from '../src/core/metrics/series.js';
-import { openStore } from '../src/core/store/sqlite.js';
+import { openSqliteStore as openStore } from '../src/core/store/sqlite.js';
 import { evaluateEndpoint } from '../src/core/alerts/engine.js';
 import { capacityReport } from '../src/core/capacity/report.js';
 import { writeFullInventory } from '../src/core/inventory/writer.js';

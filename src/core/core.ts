@@ -60,6 +60,12 @@ export interface CoreOptions {
   readonly scheduler?: EndpointsDeps['scheduler'];
   /** Use an in-memory database (tests). */
   readonly memory?: boolean;
+  /**
+   * Where the store lives (`--store`, INFRASCOPE_STORE): a `postgres://` URL for a team store or a
+   * SQLite file. Default: infrascope.db in the data directory, which keeps logs, keys and exports
+   * whichever store is used.
+   */
+  readonly store?: string;
   /** Desktop notifications for new critical alerts (the Electron shell passes one). */
   readonly notifier?: Notifier;
   /** Webhook delivery tuning (tests: short backoff). */
@@ -110,7 +116,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log.warn(fix, 'a data file was open to other users; made private');
   }
   const { store, recovery } = await openStoreWithRecovery({
-    file: opts.memory ? ':memory:' : join(opts.dataDir, STORE_FILE),
+    file: opts.memory ? ':memory:' : (opts.store ?? join(opts.dataDir, STORE_FILE)),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
@@ -182,7 +188,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...schedules.handlers,
     ...createPreferencesCapability(store.db),
   };
-  const backups = createBackupSchedule({ store, log });
+  // A PostgreSQL server's backups are its operator's (pg_dump, base backups), not the app's.
+  const backups = store.engine === 'sqlite' ? createBackupSchedule({ store, log }) : null;
   let disposed = false;
   return {
     handlers,
@@ -206,7 +213,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
         log.warn({ interrupted }, 'closed syncs left running by a stopped process');
-      backups.start();
+      backups?.start();
       metrics.start();
       alerts.start();
       // Before the scheduler, so the first sync's snapshots are not missed.
@@ -216,7 +223,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
-      backups.dispose();
+      backups?.dispose();
       await endpoints.dispose();
       await schedules.dispose();
       await alerts.dispose();

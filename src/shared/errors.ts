@@ -50,6 +50,16 @@ export const ERROR_CODES = [
   'IMPORT_INVALID',
   /** A file offered for import passes an import limit (inflated bytes, shared strings...). */
   'IMPORT_TOO_LARGE',
+  /** A PostgreSQL store's server cannot be reached (DNS, refused, unreachable, timed out). */
+  'STORE_UNREACHABLE',
+  /** A PostgreSQL store refused the user or password (or pg_hba.conf has no entry for us). */
+  'STORE_AUTH_FAILED',
+  /** A PostgreSQL store's database does not exist on the server. */
+  'STORE_DATABASE_MISSING',
+  /** TLS to a PostgreSQL store failed: not offered by the server, or its certificate not trusted. */
+  'STORE_TLS_FAILED',
+  /** What was asked needs the other store engine (a SQLite-only operation on PostgreSQL). */
+  'STORE_ENGINE_UNSUPPORTED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -42,6 +42,8 @@ export async function makeCore(
     now?: () => Date;
     dir?: string;
     memory?: boolean;
+    /** Where the store lives (a postgres:// URL: tests/helpers/store.ts testStoreLocation). */
+    store?: string | undefined;
   } = {},
 ): Promise<CoreHarness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'infrascope-core-'));
@@ -57,7 +59,8 @@ export async function makeCore(
     dataDir: dir,
     host: 'cli',
     vault: (opts.vault ?? keyFileVault)(dir),
-    memory: opts.memory ?? true,
+    memory: opts.store === undefined ? (opts.memory ?? true) : false,
+    ...(opts.store !== undefined ? { store: opts.store } : {}),
     log,
     collectors: opts.collectors ?? {},
     ...(opts.now ? { now: opts.now } : {}),

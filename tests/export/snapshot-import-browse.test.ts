@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -45,7 +46,9 @@ function importTemps(): string[] {
 
 function entityRows(): number {
   return (
-    h.core.store.sqlite.prepare('SELECT COUNT(*) AS n FROM snapshot_entity').get() as { n: number }
+    sqliteOf(h.core.store, 'read the test store')
+      .sqlite.prepare('SELECT COUNT(*) AS n FROM snapshot_entity')
+      .get() as { n: number }
   ).n;
 }
 

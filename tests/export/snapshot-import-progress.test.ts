@@ -1,4 +1,5 @@
 import { readdirSync, writeFileSync } from 'node:fs';
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,8 +45,8 @@ afterEach(async () => {
 
 const snapshotRows = (): number =>
   (
-    h.core.store.sqlite
-      .prepare(
+    sqliteOf(h.core.store, 'read the test store')
+      .sqlite.prepare(
         'SELECT (SELECT COUNT(*) FROM snapshot_entity) + (SELECT COUNT(*) FROM snapshot_set) AS n',
       )
       .get() as { n: number }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
@@ -121,8 +122,8 @@ describe('snapshots and diffs', () => {
     expect(d.from.id).toBe(b.id);
     await h.call('snapshots:delete', { id: b.id });
     expect((await h.call('snapshots:diff', { from: 'nightly', to: 'now' })).from.id).toBe(a.id);
-    const rows = (await h.core.store.sqlite
-      .prepare('SELECT COUNT(*) AS n FROM snapshot_entity WHERE snapshot_id = ?')
+    const rows = (await sqliteOf(h.core.store, 'read the test store')
+      .sqlite.prepare('SELECT COUNT(*) AS n FROM snapshot_entity WHERE snapshot_id = ?')
       .get(b.id)) as { n: number };
     expect(rows.n).toBe(0);
     await expect(h.call('snapshots:diff', { from: 'nope', to: 'now' })).rejects.toMatchObject({

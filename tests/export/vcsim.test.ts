@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import type { DiffEntry } from '../../src/shared/export.js';
@@ -115,7 +116,10 @@ describe('vcsim end to end: export, snapshot, change, diff', () => {
       instanceUuid: py.about['instanceUuid'],
     };
     expect(want.instanceUuid).toMatch(/^[0-9a-f-]{36}$/);
-    const source = openLiveSource(h.core.store.sqlite, join(h.dir, STORE_FILE));
+    const source = openLiveSource(
+      sqliteOf(h.core.store, 'read the test store').sqlite,
+      join(h.dir, STORE_FILE),
+    );
     try {
       expect(source.endpoints.map((e) => e.about)).toEqual([want]);
       const file = join(h.dir, 'about.json.gz');

@@ -3,12 +3,12 @@
 // code, message and details (or the snapshot id), the snapshots in the store, and its peak RSS.
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { STORE_FILE, openSqliteStore } from '../../src/core/store/sqlite.js';
 import { importSnapshotFile, importSnapshotUpload } from '../../src/core/snapshots/upload.js';
 import { isAppError } from '../../src/shared/errors.js';
 
 const [dir, file, mode] = process.argv.slice(2) as [string, string, string | undefined];
-const store = await openStore({ file: join(dir, STORE_FILE) });
+const store = await openSqliteStore({ file: join(dir, STORE_FILE) });
 const t0 = performance.now();
 let outcome: Record<string, unknown>;
 try {

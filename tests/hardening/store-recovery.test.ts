@@ -15,7 +15,7 @@ import { AppError } from '../../src/shared/errors.js';
 import { queryInventory } from '../../src/core/inventory/query.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { openStoreWithRecovery } from '../../src/core/store/recovery.js';
-import { backupNow, kyselyOver, openStore } from '../../src/core/store/sqlite.js';
+import { backupNow, kyselyOver, openSqliteStore, sqliteOf } from '../../src/core/store/sqlite.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 
 let dir: string;
@@ -36,7 +36,7 @@ function damage(file: string): void {
 describe('a damaged store at start', () => {
   it('is moved aside and the newest good backup restored, with what was lost', async () => {
     const file = join(dir, 'infrascope.db');
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     const ep = await addEndpoint(store.db);
     await writeFullInventory(
       store.db,
@@ -60,7 +60,9 @@ describe('a damaged store at start', () => {
       expect(recovery!.restoredFrom).toBe(backup);
       expect(recovery!.dataLostSince).not.toBeNull();
       expect(existsSync(recovery!.movedTo)).toBe(true);
-      expect(again.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(sqliteOf(again, 'check').sqlite.pragma('integrity_check', { simple: true })).toBe(
+        'ok',
+      );
       const vms = await queryInventory(again.db, { kind: 'vms', limit: 0 });
       expect(vms.total).toBe(30);
     } finally {
@@ -70,7 +72,7 @@ describe('a damaged store at start', () => {
 
   it('starts empty but says so when no backup is usable', async () => {
     const file = join(dir, 'infrascope.db');
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     const ep = await addEndpoint(store.db);
     await writeFullInventory(
       store.db,
@@ -87,7 +89,7 @@ describe('a damaged store at start', () => {
   });
 
   it('keeps only the newest N backups, each passing integrity_check', async () => {
-    const store = await openStore({ file: join(dir, 'infrascope.db') });
+    const store = await openSqliteStore({ file: join(dir, 'infrascope.db') });
     for (let i = 0; i < 5; i++) await backupNow(store, 3, new Date(Date.UTC(2026, 0, 1 + i)));
     const files = readdirSync(join(dir, 'backups')).filter((f) => f.endsWith('.db'));
     expect(files).toHaveLength(3);
@@ -102,7 +104,7 @@ describe('a damaged store at start', () => {
 
 describe('a full disk', () => {
   it('fails the write cleanly with DISK_FULL and leaves the previous inventory readable', async () => {
-    const store = await openStore({ file: join(dir, 'infrascope.db') });
+    const store = await openSqliteStore({ file: join(dir, 'infrascope.db') });
     const ep = await addEndpoint(store.db);
     await writeFullInventory(
       store.db,
@@ -129,7 +131,7 @@ describe('a full disk', () => {
 describe('a read-only store', () => {
   it('fails a write with STORE_READ_ONLY and keeps the inventory readable', async () => {
     const file = join(dir, 'infrascope.db');
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     const ep = await addEndpoint(store.db);
     await writeFullInventory(
       store.db,

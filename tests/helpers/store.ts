@@ -1,12 +1,50 @@
 import type { Kysely } from 'kysely';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import type { Database } from '../../src/core/store/schema.js';
-import { openStore } from '../../src/core/store/sqlite.js';
-import type { Store } from '../../src/core/store/sqlite.js';
+import { openStore, sqliteOf } from '../../src/core/store/sqlite.js';
+import type { SqliteStore, Store } from '../../src/core/store/sqlite.js';
+import type { StoreEngine } from '../../src/core/store/location.js';
+import { sharedPostgres } from './postgres.js';
 
-/** A migrated in-memory store, as the app opens it. */
-export async function memoryStore(): Promise<Store> {
-  return openStore({ file: ':memory:' });
+/**
+ * The store engines a store-facing suite runs against: `describe.each(ENGINES)(..., (engine) =>
+ * ...)` with {@link openTestStore} or {@link testStoreLocation}, and `afterAll(stopSharedPostgres)`
+ * (tests/helpers/postgres.ts) in the file so its throwaway cluster stops.
+ */
+export const ENGINES: readonly StoreEngine[] = ['sqlite', 'postgres'];
+
+let template: Promise<string> | null = null;
+
+/**
+ * A fresh, migrated PostgreSQL database in this file's cluster: a copy of a template migrated
+ * once per file (CREATE DATABASE ... TEMPLATE), so each test starts empty without paying for
+ * fifteen migrations. The store's own open still checks the migrations, as the app's does.
+ */
+async function freshPostgresDatabase(): Promise<string> {
+  const cluster = await sharedPostgres();
+  template ??= (async () => {
+    const url = await cluster.createDatabase(`tpl_${process.pid}`);
+    const store = await openStore({ file: url });
+    await store.close();
+    return `tpl_${process.pid}`;
+  })();
+  const tpl = await template;
+  return cluster.createDatabase(undefined, tpl);
+}
+
+/** Where a test's store lives on `engine`: undefined is SQLite in memory, else a fresh URL. */
+export async function testStoreLocation(engine: StoreEngine): Promise<string | undefined> {
+  return engine === 'sqlite' ? undefined : freshPostgresDatabase();
+}
+
+/** A migrated, empty store on `engine` (SQLite in memory, or a fresh PostgreSQL database). */
+export async function openTestStore(engine: StoreEngine): Promise<Store> {
+  return openStore({ file: (await testStoreLocation(engine)) ?? ':memory:' });
+}
+
+/** A migrated in-memory SQLite store, as the app opens it. */
+export async function memoryStore(): Promise<SqliteStore> {
+  return sqliteOf(await openStore({ file: ':memory:' }), 'open a test store');
 }
 
 export async function addEndpoint(

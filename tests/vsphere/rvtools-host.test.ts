@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import { makeCore } from '../doubles/core-harness.js';
@@ -306,8 +307,8 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
   });
 
   it('vHealth: a row per open alert, with its object, message and rule', () => {
-    const open = h.core.store.sqlite
-      .prepare(
+    const open = sqliteOf(h.core.store, 'read the test store')
+      .sqlite.prepare(
         "SELECT rule, entity_name AS name, message FROM alert WHERE state <> 'cleared' ORDER BY raised_at, id",
       )
       .all() as { rule: string; name: string | null; message: string }[];

@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js';
 import { exclusive } from '../snapshots/capability.js';
 import { openSnapshotSource, resolveSnapshotRef } from '../snapshots/store.js';
 import type { Store } from '../store/sqlite.js';
+import { sqliteOf } from '../store/sqlite.js';
 import { anonymizeSource, pseudonymKey } from './anonymize.js';
 import { writeAtomically } from './atomic.js';
 import type { ExportLedger } from './ledger.js';
@@ -98,7 +99,8 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
   const running = new Map<string, AbortController>();
 
   async function openSource(asked: ExportRequestParsed): Promise<InventorySource> {
-    const { store } = deps;
+    // The export readers are SQLite's prepared statements so far (issue 16 ports them).
+    const store = sqliteOf(deps.store, 'export the inventory');
     // A scope's endpoint narrows every sheet, as --endpoint does; its tag narrows the VMs.
     const req =
       asked.endpoint === undefined && asked.scope?.endpoint !== undefined

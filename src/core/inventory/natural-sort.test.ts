@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../shared/entities.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
-import type { Store } from '../store/sqlite.js';
+import type { SqliteStore as Store } from '../store/sqlite.js';
 import { queryInventory } from './query.js';
 import { writeFullInventory, writeInventoryDelta } from './writer.js';
 

@@ -14,7 +14,7 @@ import type { Scope } from '../../shared/query.js';
 import { QUERY_KINDS } from '../../shared/query.js';
 import { listAlerts } from '../alerts/repository.js';
 import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
-import type { Store } from '../store/sqlite.js';
+import type { SqliteStore as Store } from '../store/sqlite.js';
 import { searchInventory } from './search.js';
 import { listTags, queryInventory } from './query.js';
 import { writeFullInventory } from './writer.js';

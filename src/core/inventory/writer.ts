@@ -1,23 +1,23 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type {
-  CollectedEntity,
   CollectedEvent,
   EntityType,
-  FieldSpec,
   FieldValue,
   FullInventory,
   InventoryDelta,
   UsageSample,
 } from '../../shared/entities.js';
-import { ENTITY_TYPES, fieldBag, fieldSpecsOf } from '../../shared/entities.js';
+import { fieldBag } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
 import type { ChangeLogTable, Database } from '../store/schema.js';
-import { columnOf, tableOf } from '../store/schema.js';
 import type { ColumnValue } from '../store/columns.js';
 import { encodeField } from '../store/columns.js';
-import { prepared } from '../store/prepared.js';
-import { connectionOf, storeError } from '../store/sqlite.js';
+import { connectionOf, engineOf, storeError } from '../store/sqlite.js';
+import type { Row, WriterIo } from './writer-io.js';
+import { sqliteIo } from './writer-io.js';
+import { loadPostgresIo } from './writer-pg.js';
+import type { WriteSet } from './writer-specs.js';
+import { specOf, typesOf, writeSetOf } from './writer-specs.js';
 import { naturalKey } from './natural-key.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
@@ -35,92 +35,6 @@ export interface WriteOptions {
   readonly now: Date;
 }
 
-type Row = Record<string, ColumnValue>;
-type Sqlite = BetterSqlite3.Database;
-
-/** Rows per chunk of the statements that name ids in an IN list. */
-const CHUNK = 500;
-
-interface FieldOf {
-  readonly field: string;
-  readonly column: string;
-  readonly spec: FieldSpec;
-}
-
-/** A field listing other entities: stored only as rows of the relation table, never a column. */
-interface RelationOf {
-  readonly field: string;
-  readonly kind: string;
-}
-
-interface TypeSpec {
-  readonly type: EntityType;
-  readonly table: string;
-  /** The fields stored in columns of the entity's table. */
-  readonly fields: readonly FieldOf[];
-  readonly relations: readonly RelationOf[];
-  /**
-   * INSERT of a whole row: endpoint, native id, name and its natural sort key (`name_key`, which
-   * every entity table has since migration natural-sort), every field, first/last seen, deleted.
-   */
-  readonly insertSql: string;
-}
-
-const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
-  ENTITY_TYPES.map((type) => {
-    const table = tableOf(type);
-    const specs = fieldSpecsOf(type);
-    const fields = specs
-      .filter(([, spec]) => !spec.refs)
-      .map(([field, spec]): FieldOf => ({ field, column: columnOf(field), spec }));
-    const relations = specs
-      .filter(([, spec]) => spec.refs)
-      .map(([field]): RelationOf => ({ field, kind: `${type}.${field}` }));
-    const columns = [
-      'endpoint_id',
-      'native_id',
-      'name',
-      'name_key',
-      ...fields.map((f) => f.column),
-      'first_seen',
-      'last_seen',
-      'deleted_at',
-    ];
-    const insertSql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    return [type, { type, table, fields, relations, insertSql }];
-  }),
-);
-
-function specOf(type: EntityType): TypeSpec {
-  const spec = SPECS.get(type);
-  if (!spec) throw new AppError('VALIDATION', `Unknown entity type ${String(type)}`);
-  return spec;
-}
-
-function validateEntity(e: CollectedEntity): void {
-  if (typeof e.id !== 'string' || e.id.length === 0) {
-    throw new AppError('VALIDATION', `An ${String(e.type)} entity has no id`);
-  }
-  if (typeof e.name !== 'string') {
-    throw new AppError('VALIDATION', `Entity ${e.type} ${e.id} has no name`);
-  }
-}
-
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const CHANGE_SQL = `INSERT INTO change_log (at, sync_run_id, endpoint_id, entity_type, entity_id, entity_name, kind, field, old_value, new_value, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const RELATION_SQL = 'INSERT INTO relation (endpoint_id, kind, from_id, to_id) VALUES (?, ?, ?, ?)';
-const UNRELATE_SQL = 'DELETE FROM relation WHERE endpoint_id = ? AND kind = ? AND from_id = ?';
-const HAS_RELATIONS_SQL = 'SELECT 1 FROM relation WHERE endpoint_id = ? AND kind = ? LIMIT 1';
-const RELATIONS_OF_KIND_SQL =
-  'SELECT from_id, to_id FROM relation WHERE endpoint_id = ? AND kind = ? ORDER BY from_id, to_id';
-const RELATIONS_OF_SQL =
-  'SELECT to_id FROM relation WHERE endpoint_id = ? AND kind = ? AND from_id = ? ORDER BY to_id';
-
 /** The ids a reference field names, sorted and unique (the collector's array; else none). */
 function idsOf(value: FieldValue | undefined): string[] {
   const ids = Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
@@ -128,39 +42,24 @@ function idsOf(value: FieldValue | undefined): string[] {
 }
 
 /**
- * Writes collected inventory and computes the change log, inside the caller's transaction on
- * `sqlite`. Shared by full collections (entities missing from the set are soft-deleted) and
+ * Writes collected inventory and computes the change log through `io`, inside the caller's
+ * transaction. Shared by full collections (entities missing from the set are soft-deleted) and
  * incremental updates (only the given fields are compared; removals are explicit). Synchronous:
- * better-sqlite3 is, and one prepared statement per row beats compiling multi-row INSERTs.
+ * on SQLite `io` runs prepared statements (better-sqlite3 is synchronous, and one prepared
+ * statement per row beats compiling multi-row INSERTs); on PostgreSQL it answers reads from
+ * what was loaded before and collects the writes for multi-row statements (writer-pg.ts).
  */
 function writeEntities(
-  sqlite: Sqlite,
+  io: WriterIo,
   opts: WriteOptions,
-  upserts: readonly CollectedEntity[],
-  removals: readonly { type: EntityType; id: string }[],
-  full: boolean,
+  set: WriteSet,
+  seen: number,
   events: readonly CollectedEvent[],
 ): WriteCounts {
   const at = opts.now.toISOString();
-  const ep = opts.endpointId;
-  const counts: WriteCounts = { seen: upserts.length, created: 0, updated: 0, deleted: 0 };
-  const byType = new Map<EntityType, CollectedEntity[]>();
-  for (const e of upserts) {
-    validateEntity(e);
-    specOf(e.type);
-    let list = byType.get(e.type);
-    if (!list) byType.set(e.type, (list = []));
-    list.push(e);
-  }
-  const removalsByType = new Map<EntityType, Set<string>>();
-  for (const r of removals) {
-    specOf(r.type);
-    let set = removalsByType.get(r.type);
-    if (!set) removalsByType.set(r.type, (set = new Set()));
-    set.add(r.id);
-  }
+  const { byType, removalsByType, full } = set;
+  const counts: WriteCounts = { seen, created: 0, updated: 0, deleted: 0 };
   const userOf = linkEventsToUsers(events);
-  const logStmt = prepared(sqlite, CHANGE_SQL);
   const log = (
     type: EntityType,
     id: string,
@@ -171,41 +70,41 @@ function writeEntities(
     newValue: string | null,
     user: string | null,
   ): void => {
-    logStmt.run(at, opts.syncRunId, ep, type, id, name, kind, field, oldValue, newValue, user);
+    io.log([
+      at,
+      opts.syncRunId,
+      opts.endpointId,
+      type,
+      id,
+      name,
+      kind,
+      field,
+      oldValue,
+      newValue,
+      user,
+    ]);
   };
-  const relate = prepared(sqlite, RELATION_SQL);
-  const unrelate = prepared(sqlite, UNRELATE_SQL);
-  const hasRelations = prepared(sqlite, HAS_RELATIONS_SQL);
 
-  for (const type of ENTITY_TYPES) {
+  for (const type of typesOf(set)) {
     const spec = specOf(type);
     const incoming = byType.get(type) ?? [];
     const removing = removalsByType.get(type);
-    if (!full && incoming.length === 0 && !removing) continue;
 
     // A full write compares against every row of the endpoint; a delta only against its own.
     const existing = new Map<string, Row>();
-    if (full) {
-      const all = prepared(sqlite, `SELECT * FROM ${spec.table} WHERE endpoint_id = ?`);
-      for (const r of all.all(ep) as Row[]) existing.set(r['native_id'] as string, r);
-    } else {
-      const one = prepared(
-        sqlite,
-        `SELECT * FROM ${spec.table} WHERE endpoint_id = ? AND native_id = ?`,
-      );
-      for (const id of [...incoming.map((e) => e.id), ...(removing ?? [])]) {
-        const r = one.get(ep, id) as Row | undefined;
-        if (r) existing.set(id, r);
-      }
-    }
+    const rows = io.existing(
+      spec.table,
+      full ? null : [...incoming.map((e) => e.id), ...(removing ?? [])],
+    );
+    for (const r of rows) existing.set(r['native_id'] as string, r);
     // Relation kinds with no rows yet (a first sync) need no delete before each insert.
     const emptyKinds = new Set<string>();
     for (const r of spec.relations) {
-      if (hasRelations.get(ep, r.kind) === undefined) emptyKinds.add(r.kind);
+      if (!io.hasRelations(r.kind)) emptyKinds.add(r.kind);
     }
     const rewrite = (from: string, kind: string, ids: readonly string[]): void => {
-      if (!emptyKinds.has(kind)) unrelate.run(ep, kind, from);
-      for (const to of ids) relate.run(ep, kind, from, to);
+      if (!emptyKinds.has(kind)) io.unrelate(kind, from);
+      for (const to of ids) io.relate(kind, from, to);
     };
     // What the relation table lists now: for a full write every list of the endpoint at once.
     const stored = new Map<string, Map<string, string[]>>();
@@ -213,8 +112,7 @@ function writeEntities(
       for (const r of spec.relations) {
         const lists = new Map<string, string[]>();
         if (!emptyKinds.has(r.kind)) {
-          const rows = prepared(sqlite, RELATIONS_OF_KIND_SQL).raw(true).all(ep, r.kind);
-          for (const [from, to] of rows as [string, string][]) {
+          for (const [from, to] of io.relationsOfKind(r.kind)) {
             const list = lists.get(from);
             if (list) list.push(to);
             else lists.set(from, [to]);
@@ -227,11 +125,9 @@ function writeEntities(
       if (emptyKinds.has(kind)) return [];
       const lists = stored.get(kind);
       if (lists) return lists.get(from) ?? [];
-      const rows = prepared(sqlite, RELATIONS_OF_SQL).pluck(true).all(ep, kind, from);
-      return rows as string[];
+      return io.relationsOf(kind, from);
     };
 
-    const insert = prepared(sqlite, spec.insertSql);
     const seenIds = new Set<string>();
     for (const e of incoming) {
       const fields = fieldBag(e);
@@ -242,13 +138,13 @@ function writeEntities(
       const user = userOf(type, e.id);
       if (!old) {
         // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
-        const params: ColumnValue[] = [ep, e.id, e.name, naturalKey(e.name)];
+        const params: ColumnValue[] = [opts.endpointId, e.id, e.name, naturalKey(e.name)];
         for (const f of spec.fields) {
           const v = full || f.field in fields ? fields[f.field] : undefined;
           params.push(encodeField(v, f.spec, `${type}.${f.field}`));
         }
         params.push(at, at, null);
-        insert.run(params);
+        io.insert(spec, params);
         counts.created++;
         log(type, e.id, e.name, 'created', null, null, null, user);
         for (const r of spec.relations) {
@@ -310,9 +206,8 @@ function writeEntities(
       if (changed && !revived) counts.updated++;
       if (columns.length > 0 || !full) {
         columns.push('last_seen');
-        values.push(at, old['id'] as number);
-        const set = columns.map((c) => `${c} = ?`).join(', ');
-        prepared(sqlite, `UPDATE ${spec.table} SET ${set} WHERE id = ?`).run(values);
+        values.push(at);
+        io.update(spec, columns, values, old['id'] as number);
       }
     }
 
@@ -325,28 +220,12 @@ function writeEntities(
       counts.deleted++;
       log(type, id, old['name'] as string, 'deleted', null, null, null, userOf(type, id));
     }
-    const softDelete = prepared(
-      sqlite,
-      `UPDATE ${spec.table} SET deleted_at = ? WHERE endpoint_id = ? AND native_id = ?`,
-    );
-    for (const id of deleteIds) softDelete.run(at, ep, id);
-    for (const part of chunks(deleteIds)) {
-      prepared(
-        sqlite,
-        `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
-      ).run(ep, ...part, `${type}.%`);
-    }
-    if (full) {
-      // Everything the collection saw is alive now; one statement instead of a row each. Rows
-      // written just now have this last_seen already: rewriting them would cost an index update.
-      prepared(
-        sqlite,
-        `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND deleted_at IS NULL AND last_seen <> ?`,
-      ).run(at, ep, at);
-    }
+    if (deleteIds.length > 0) io.softDelete(spec, at, deleteIds);
+    // Everything the collection saw is alive now; one statement instead of a row each.
+    if (full) io.touch(spec, at);
   }
 
-  writeEvents(sqlite, ep, events);
+  io.events(events.map((e) => eventRow(opts.endpointId, e)));
   return counts;
 }
 
@@ -383,71 +262,65 @@ function linkEventsToUsers(
   return (type, id) => latest.get(`${type}:${id}`)?.user ?? null;
 }
 
-/** One prepared INSERT per item; `ON CONFLICT DO NOTHING` keeps a row already stored. */
-function insertEach<T>(
-  sqlite: Sqlite,
-  sql: string,
-  items: readonly T[],
-  params: (item: T) => ColumnValue[],
-): void {
-  if (items.length === 0) return;
-  const stmt = prepared(sqlite, sql);
-  for (const item of items) stmt.run(params(item));
+function eventRow(endpointId: number, e: CollectedEvent): ColumnValue[] {
+  return [
+    endpointId,
+    e.key,
+    new Date(e.at).toISOString(),
+    e.eventType,
+    e.user,
+    e.message,
+    e.entityType,
+    e.entityId,
+  ];
 }
 
-function writeEvents(sqlite: Sqlite, endpointId: number, events: readonly CollectedEvent[]): void {
-  insertEach(
-    sqlite,
-    `INSERT INTO event (endpoint_id, event_key, at, event_type, user, message, entity_type, entity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    events,
-    (e) => [
-      endpointId,
-      e.key,
-      new Date(e.at).toISOString(),
-      e.eventType,
-      e.user,
-      e.message,
-      e.entityType,
-      e.entityId,
-    ],
-  );
-}
-
-function insertSamples(sqlite: Sqlite, endpointId: number, samples: readonly UsageSample[]): void {
-  insertEach(
-    sqlite,
-    `INSERT INTO sample (endpoint_id, entity_type, entity_id, at, cpu_mhz, memory_bytes, storage_used_bytes, storage_capacity_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    samples,
-    (s) => [
-      endpointId,
-      s.entityType,
-      s.entityId,
-      new Date(s.at).toISOString(),
-      s.cpuMhz ?? null,
-      s.memoryBytes ?? null,
-      s.storageUsedBytes ?? null,
-      s.storageCapacityBytes ?? null,
-    ],
-  );
+function sampleRow(endpointId: number, s: UsageSample): ColumnValue[] {
+  return [
+    endpointId,
+    s.entityType,
+    s.entityId,
+    new Date(s.at).toISOString(),
+    s.cpuMhz ?? null,
+    s.memoryBytes ?? null,
+    s.storageUsedBytes ?? null,
+    s.storageCapacityBytes ?? null,
+  ];
 }
 
 /**
- * Runs `write` on the store's connection inside one kysely transaction (BEGIN IMMEDIATE): the
- * transaction holds the connection, so nothing else interleaves, and a throw rolls it all back.
+ * Runs one write in one transaction on `db`'s engine: on SQLite synchronously over prepared
+ * statements on the store's connection (BEGIN IMMEDIATE: nothing interleaves, a throw rolls it all
+ * back); on PostgreSQL the rows the write compares against are loaded first, then its statements
+ * go out as multi-row batches.
  */
 async function inTransaction<T>(
   db: Kysely<Database>,
   doing: string,
-  write: (sqlite: Sqlite) => T,
+  set: WriteSet,
+  endpointId: number,
+  write: (io: WriterIo) => T,
 ): Promise<T> {
+  if (engineOf(db) === 'postgres') {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const io = await loadPostgresIo(trx, set, endpointId);
+        const result = write(io);
+        await io.flush();
+        return result;
+      });
+    } catch (e) {
+      throw storeError(e, doing);
+    }
+  }
   // The write's own failure is the one to report: after SQLITE_FULL SQLite may have rolled the
   // transaction back already, and kysely's ROLLBACK then fails with "no transaction is active".
   let failure: unknown;
   try {
-    const sqlite = connectionOf(db);
+    const io = sqliteIo(connectionOf(db), endpointId);
     return await db.transaction().execute(() => {
       try {
-        return Promise.resolve(write(sqlite));
+        return Promise.resolve(write(io));
       } catch (e) {
         failure = e;
         throw e;
@@ -458,14 +331,16 @@ async function inTransaction<T>(
   }
 }
 
+const NO_WRITES: WriteSet = { byType: new Map(), removalsByType: new Map(), full: false };
+
 /** Stores usage samples in one transaction; a sample already stored for that time is kept. */
 export async function writeSamples(
   db: Kysely<Database>,
   endpointId: number,
   samples: readonly UsageSample[],
 ): Promise<void> {
-  await inTransaction(db, 'save the samples', (sqlite) =>
-    insertSamples(sqlite, endpointId, samples),
+  await inTransaction(db, 'save the samples', NO_WRITES, endpointId, (io) =>
+    io.samples(samples.map((s) => sampleRow(endpointId, s))),
   );
 }
 
@@ -478,14 +353,11 @@ export async function writeFullInventory(
   inv: FullInventory,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return inTransaction(db, 'save the inventory', (sqlite) => {
-    const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
-    insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
-    if (inv.about) {
-      sqlite
-        .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
-        .run(JSON.stringify(inv.about), opts.endpointId);
-    }
+  const set = writeSetOf(inv.entities, [], true);
+  return inTransaction(db, 'save the inventory', set, opts.endpointId, (io) => {
+    const counts = writeEntities(io, opts, set, inv.entities.length, inv.events ?? []);
+    io.samples((inv.samples ?? []).map((s) => sampleRow(opts.endpointId, s)));
+    if (inv.about) io.about(JSON.stringify(inv.about));
     return counts;
   });
 }
@@ -496,7 +368,8 @@ export async function writeInventoryDelta(
   delta: InventoryDelta,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return inTransaction(db, 'save the update', (sqlite) =>
-    writeEntities(sqlite, opts, delta.upserts, delta.removals, false, delta.events ?? []),
+  const set = writeSetOf(delta.upserts, delta.removals, false);
+  return inTransaction(db, 'save the update', set, opts.endpointId, (io) =>
+    writeEntities(io, opts, set, delta.upserts.length, delta.events ?? []),
   );
 }

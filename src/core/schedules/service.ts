@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { exclusive, saveInventorySnapshot } from '../snapshots/capability.js';
 import { deleteSnapshot, listSnapshots } from '../snapshots/store.js';
 import type { Store } from '../store/sqlite.js';
+import { sqliteOf } from '../store/sqlite.js';
 import type { Timers } from '../sync/timers.js';
 import { realTimers } from '../sync/timers.js';
 
@@ -122,12 +123,12 @@ const SYNC_ORIGINS: readonly string[] = ['before-sync', 'after-sync'];
  */
 export async function pruneSyncSnapshots(store: Store, keep: number): Promise<number[]> {
   return exclusive(store.db, () => {
-    const doomed = listSnapshots(store.sqlite)
+    const doomed = listSnapshots(sqliteOf(store, 'prune sync snapshots').sqlite)
       .filter((s) => SYNC_ORIGINS.includes(s.origin) && !s.readOnly)
       .sort((a, b) => b.id - a.id)
       .slice(keep)
       .map((s) => s.id);
-    for (const id of doomed) deleteSnapshot(store.sqlite, id);
+    for (const id of doomed) deleteSnapshot(sqliteOf(store, 'prune sync snapshots').sqlite, id);
     return doomed;
   });
 }

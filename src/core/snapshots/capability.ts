@@ -12,6 +12,7 @@ import type { InventorySource } from '../export/source.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/sqlite.js';
+import { sqliteOf } from '../store/sqlite.js';
 import type { DiffInput } from './diff.js';
 import { diffSnapshots } from './diff.js';
 import { snapshotRows } from './rows.js';
@@ -71,9 +72,9 @@ export async function saveInventorySnapshot(
   now: Date = new Date(),
 ): Promise<SnapshotInfo> {
   return exclusive(store.db, async () => {
-    const source = openLiveSource(store.sqlite, ':memory:', { now });
+    const source = openLiveSource(sqliteOf(store, 'use snapshots').sqlite, ':memory:', { now });
     try {
-      return await saveSnapshot(store.sqlite, source, {
+      return await saveSnapshot(sqliteOf(store, 'use snapshots').sqlite, source, {
         label: opts.label ?? null,
         createdAt: now.toISOString(),
         source: 'local',
@@ -115,7 +116,7 @@ export async function importSnapshot(
   if (ctl.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled');
   return exclusive(store.db, () =>
     saveSnapshot(
-      store.sqlite,
+      sqliteOf(store, 'use snapshots').sqlite,
       source,
       {
         label,
@@ -136,7 +137,7 @@ export async function diffSnapshotRefs(
   to: SnapshotRef,
   opts: { types?: readonly EntityType[]; limit?: number; now?: Date } = {},
 ): Promise<SnapshotDiff> {
-  const sqlite = store.sqlite;
+  const sqlite = sqliteOf(store, 'use snapshots').sqlite;
   const types = opts.types ?? DIFF_TYPES;
   return exclusive(store.db, async () => {
     const a = resolveSnapshotRef(sqlite, from);
@@ -179,7 +180,8 @@ export async function diffSnapshotRefs(
 export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<SnapshotChannels> {
   const { store, log, now, imports } = deps;
   return {
-    'snapshots:list': () => exclusive(store.db, () => listSnapshots(store.sqlite)),
+    'snapshots:list': () =>
+      exclusive(store.db, () => listSnapshots(sqliteOf(store, 'use snapshots').sqlite)),
     'snapshots:save': async (input) => {
       const info = await saveInventorySnapshot(
         store,
@@ -190,7 +192,9 @@ export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<Snap
       return info;
     },
     'snapshots:delete': async (input) => {
-      await exclusive(store.db, () => deleteSnapshot(store.sqlite, input.id));
+      await exclusive(store.db, () =>
+        deleteSnapshot(sqliteOf(store, 'use snapshots').sqlite, input.id),
+      );
       return { deleted: true as const };
     },
     'snapshots:diff': (input) =>
@@ -212,6 +216,7 @@ export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<Snap
     },
     'snapshots:cancelImport': (input) =>
       Promise.resolve({ cancelled: imports.cancel(input.importId) }),
-    'snapshots:rows': (input) => exclusive(store.db, () => snapshotRows(store.sqlite, input)),
+    'snapshots:rows': (input) =>
+      exclusive(store.db, () => snapshotRows(sqliteOf(store, 'use snapshots').sqlite, input)),
   };
 }

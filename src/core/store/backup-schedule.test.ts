@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
 import { createBackupSchedule } from './backup-schedule.js';
-import { backupNow, openStore } from './sqlite.js';
-import type { Store } from './sqlite.js';
+import { backupNow, openSqliteStore } from './sqlite.js';
+import type { SqliteStore as Store } from './sqlite.js';
 
 let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'infrascope-backups-'));
-  store = await openStore({ file: join(dir, 'infrascope.db') });
+  store = await openSqliteStore({ file: join(dir, 'infrascope.db') });
 });
 afterEach(async () => {
   await store.close();

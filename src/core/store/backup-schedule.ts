@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import type { Logger } from '../logger.js';
 import { listBackups } from './recovery.js';
-import type { Store } from './sqlite.js';
+import type { SqliteStore } from './sqlite.js';
 import { backupNow } from './sqlite.js';
 
 export interface BackupScheduleOptions {
-  readonly store: Pick<Store, 'sqlite' | 'file'>;
+  readonly store: Pick<SqliteStore, 'sqlite' | 'file'>;
   readonly log: Logger;
   /** Default: daily. */
   readonly intervalMs?: number;

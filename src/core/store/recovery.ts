@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import type { OpenStoreOptions, Store } from './sqlite.js';
 import { backupTo, openStore } from './sqlite.js';
+import { isPostgresLocation } from './location.js';
 
 /** What happened when the store at start was damaged, for the UI and CLI to tell the user. */
 export interface RecoveryNotice {
@@ -71,7 +72,7 @@ export async function openStoreWithRecovery(
   try {
     return { store: await openStore(opts), recovery: null };
   } catch (e) {
-    if (!isCorruption(e) || opts.file === ':memory:') throw e;
+    if (!isCorruption(e) || opts.file === ':memory:' || isPostgresLocation(opts.file)) throw e;
     const reason = e instanceof Error ? e.message : String(e);
     const corruptDir = join(dirname(opts.file), 'corrupt');
     mkdirSync(corruptDir, { recursive: true });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { openStore } from './sqlite.js';
+import { openSqliteStore } from './sqlite.js';
 
 let dir: string;
 beforeEach(() => {
@@ -17,7 +17,7 @@ afterEach(() => {
 
 describe('openStore', () => {
   it('creates the schema and sets the pragmas it promises', async () => {
-    const store = await openStore({ file: join(dir, 'a.db') });
+    const store = await openSqliteStore({ file: join(dir, 'a.db') });
     try {
       expect(store.applied).toEqual(Object.keys(MIGRATIONS));
       expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -49,8 +49,8 @@ describe('openStore', () => {
 
   it('applies nothing and backs nothing up when the schema is current', async () => {
     const file = join(dir, 'b.db');
-    await (await openStore({ file })).close();
-    const again = await openStore({ file });
+    await (await openSqliteStore({ file })).close();
+    const again = await openSqliteStore({ file });
     expect(again.applied).toEqual([]);
     expect(again.backupFile).toBeNull();
     await again.close();
@@ -58,13 +58,13 @@ describe('openStore', () => {
 
   it('refuses a database migrated by a newer app and leaves it untouched', async () => {
     const file = join(dir, 'c.db');
-    await (await openStore({ file })).close();
+    await (await openSqliteStore({ file })).close();
     const raw = new BetterSqlite3(file);
     raw
       .prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)')
       .run('2099-01-01T0000-future', new Date().toISOString());
     raw.close();
-    const err = await openStore({ file }).catch((e: unknown) => e);
+    const err = await openSqliteStore({ file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('DB_NEWER_THAN_APP');
     const check = new BetterSqlite3(file, { readonly: true });
@@ -80,7 +80,7 @@ describe('openStore', () => {
     const raw = new BetterSqlite3(file);
     raw.exec('CREATE TABLE legacy (x INTEGER); INSERT INTO legacy VALUES (42);');
     raw.close();
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     expect(store.backupFile).not.toBeNull();
     const backups = readdirSync(join(dir, 'backups'));
     expect(backups).toHaveLength(1);
@@ -97,7 +97,7 @@ describe('openStore', () => {
     const raw = new BetterSqlite3(file);
     raw.exec('CREATE TABLE change_log (oops INTEGER)');
     raw.close();
-    const err = await openStore({ file }).catch((e: unknown) => e);
+    const err = await openSqliteStore({ file }).catch((e: unknown) => e);
     expect((err as AppError).code).toBe('MIGRATION_FAILED');
     expect((err as AppError).message).toMatch(/rolled back/);
     const check = new BetterSqlite3(file, { readonly: true });
@@ -113,12 +113,12 @@ describe('openStore', () => {
 
   it('refuses a damaged file with a clear error', async () => {
     const file = join(dir, 'f.db');
-    await (await openStore({ file })).close();
+    await (await openSqliteStore({ file })).close();
     const { openSync, writeSync, closeSync } = await import('node:fs');
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(4096, 0xab), 0, 4096, 4096 * 2);
     closeSync(fd);
-    const err = await openStore({ file }).catch((e: unknown) => e);
+    const err = await openSqliteStore({ file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('STORE_CORRUPT');
   });

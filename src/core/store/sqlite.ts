@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
 import { CompiledQuery, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from 'kysely';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -7,26 +7,67 @@ import { dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from './schema.js';
 import { MIGRATIONS, staticMigrationProvider } from './migrations/index.js';
+import type pg from 'pg';
+import type { StoreEngine } from './location.js';
+import { isPostgresLocation } from './location.js';
+import { openPostgres } from './postgres.js';
+import { migrateToLatest, refuseNewer } from './migrate.js';
 
 /*
  * The SQLite adapter: everything SQLite-specific (pragmas, the online backup API, integrity
  * checks) lives here, so that the rest of the store speaks portable kysely.
  */
 
-export interface Store {
+interface StoreCommon {
   readonly db: Kysely<Database>;
-  /** The raw connection, for SQLite-only operations (backup, pragmas). Null only after close. */
-  readonly sqlite: BetterSqlite3.Database;
-  readonly file: string;
   /** Migrations applied by this open (empty when the schema was current). */
   readonly applied: readonly string[];
-  /** Backup written before migrating, if any. */
+  /** Backup written before migrating, if any (SQLite only: a PostgreSQL server keeps its own). */
   readonly backupFile: string | null;
+  /** Where the store lives, as it may be shown: the file, or the URL without its password. */
+  readonly location: string;
   close(): Promise<void>;
 }
 
+/** A store in one SQLite file (the default, in the data directory). */
+export interface SqliteStore extends StoreCommon {
+  readonly engine: 'sqlite';
+  /** The raw connection, for SQLite-only operations (backup, pragmas, prepared statements). */
+  readonly sqlite: BetterSqlite3.Database;
+  readonly file: string;
+}
+
+/** A team store on a PostgreSQL server (issue 16). */
+export interface PostgresStore extends StoreCommon {
+  readonly engine: 'postgres';
+  readonly pool: pg.Pool;
+}
+
+/**
+ * The store, on either engine. Code that needs one engine's own members (SQLite's connection and
+ * file) narrows on `engine`, or asks {@link sqliteOf}, which says plainly what is not there yet.
+ */
+export type Store = SqliteStore | PostgresStore;
+
+/**
+ * The SQLite store behind `store`, for operations that exist only there so far (online backup,
+ * the snapshot and export readers' prepared statements); on PostgreSQL a typed error naming the
+ * operation.
+ */
+export function sqliteOf(store: Store, doing: string): SqliteStore {
+  if (store.engine === 'sqlite') return store;
+  throw new AppError(
+    'STORE_ENGINE_UNSUPPORTED',
+    `Cannot ${doing} on the PostgreSQL store ${store.location}: this operation is available on SQLite stores only so far.`,
+    { engine: store.engine },
+  );
+}
+
 export interface OpenStoreOptions {
-  /** Database file, or ':memory:'. */
+  /**
+   * Where the store lives: a SQLite database file, ':memory:', or a `postgres://` /
+   * `postgresql://` URL (see location.ts for its parameters).
+   */
   readonly file: string;
   /** Path of a better-sqlite3 binary built for another ABI (the Electron host passes its own). */
   readonly nativeBinding?: string;
@@ -120,6 +161,16 @@ export function connectionOf(db: Kysely<Database>): BetterSqlite3.Database {
   return sqlite;
 }
 
+/** The kysely instances of open PostgreSQL stores (the writer and others branch on engine). */
+const POSTGRES_DBS = new WeakSet<Kysely<Database>>();
+
+/** Which engine a store's kysely instance speaks to. */
+export function engineOf(db: Kysely<Database>): StoreEngine {
+  if (CONNECTIONS.has(db)) return 'sqlite';
+  if (POSTGRES_DBS.has(db)) return 'postgres';
+  throw new AppError('INTERNAL', 'This database handle was not opened by the store.');
+}
+
 function backupName(file: string, now: Date): string {
   return join(dirname(file), 'backups', `infrascope-${now.toISOString().replace(/[:.]/g, '-')}.db`);
 }
@@ -198,7 +249,7 @@ export async function backupTo(sqlite: BetterSqlite3.Database, target: string): 
 
 /** Writes a verified online backup into backups/ and keeps the newest `keep`. */
 export async function backupNow(
-  store: Pick<Store, 'sqlite' | 'file'>,
+  store: Pick<SqliteStore, 'sqlite' | 'file'>,
   keep = 7,
   now = new Date(),
 ): Promise<string> {
@@ -231,10 +282,31 @@ async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
 }
 
 /**
- * Opens (creating if needed) the store, applies pragmas, refuses a database migrated by a newer
- * app, backs the file up and applies pending migrations in one transaction.
+ * Opens the store where `opts.file` says: a PostgreSQL URL opens a team store (see postgres.ts),
+ * anything else a SQLite file. Either way a database migrated by a newer app is refused and
+ * pending migrations are applied.
  */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (!isPostgresLocation(opts.file)) return openSqliteStore(opts);
+  const { db, pool, target, applied } = await openPostgres(opts.file);
+  POSTGRES_DBS.add(db);
+  return {
+    engine: 'postgres',
+    db,
+    pool,
+    location: target.redacted,
+    applied,
+    backupFile: null,
+    // Destroying kysely ends the pool it was given.
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Opens (creating if needed) a SQLite store, applies pragmas, refuses a database migrated by a
+ * newer app, backs the file up and applies pending migrations in one transaction.
+ */
+export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteStore> {
   const { file } = opts;
   const memory = file === ':memory:';
   const existed = !memory && existsSync(file) && statSync(file).size > 0;
@@ -266,14 +338,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   try {
     const known = new Set(Object.keys(MIGRATIONS));
     const done = await appliedMigrations(db);
-    const unknown = done.filter((m) => !known.has(m));
-    if (unknown.length > 0) {
-      throw new AppError(
-        'DB_NEWER_THAN_APP',
-        `This store was upgraded by a newer Infrascope (migration ${unknown.join(', ')}). Update the app, or point it at another data directory.`,
-        { unknown },
-      );
-    }
+    refuseNewer(done, known, 'another data directory');
     const pending = [...known].filter((m) => !done.includes(m));
     let backupFile: string | null = null;
     if (pending.length > 0 && existed) {
@@ -281,22 +346,14 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       await backupTo(sqlite, backupFile);
       pruneBackups(dirname(backupFile), opts.keepBackups ?? 5);
     }
-    const migrator = new Migrator({ db, provider: staticMigrationProvider });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new AppError(
-        'MIGRATION_FAILED',
-        `Migration ${failed} failed and was rolled back; the store is unchanged: ${(error as Error).message ?? String(error)}`,
-        { migration: failed },
-        { cause: error },
-      );
-    }
+    const applied = await migrateToLatest(db, staticMigrationProvider);
     return {
+      engine: 'sqlite',
       db,
       sqlite,
       file,
-      applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+      location: file,
+      applied,
       backupFile,
       close,
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { legacyStore } from '../../../../tests/helpers/migrations.js';
 import { queryInventory } from '../../inventory/query.js';
-import { openStore } from '../sqlite.js';
+import { openSqliteStore } from '../sqlite.js';
 
 const NAME = '2026-12-04T0300-natural-sort';
 const AT = '2026-12-01T10:00:00.000Z';
@@ -25,7 +25,7 @@ describe(`migration ${NAME}`, () => {
     insert('host', 'host-2', 'esx9');
     old.close();
 
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     try {
       const keys = store.sqlite
         .prepare("SELECT name, name_key FROM vm WHERE native_id IN ('vm-2', 'vm-10', 'vm-1203')")

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { openStore } from '../sqlite.js';
+import { openSqliteStore } from '../sqlite.js';
 import { MIGRATIONS } from './index.js';
 import { legacyStore } from '../../../../tests/helpers/migrations.js';
 
@@ -48,7 +48,7 @@ describe(`migration ${NAME}`, () => {
     entity('network', 'network-1', { host_ids: '["host-1"]' });
     old.close();
 
-    const store = await openStore({ file });
+    const store = await openSqliteStore({ file });
     try {
       // This migration and the ones after it, in order.
       expect(store.applied).toEqual(Object.keys(MIGRATIONS).filter((m) => m >= NAME));
