@@ -20,7 +20,7 @@ const LONG_RUNNING: ReadonlySet<string> = new Set(['serve', 'watch']);
 
 export const HELP = `infrascope ${APP_VERSION} — vSphere and Hyper-V inventory, history and connectivity doctor
 
-Usage: infrascope [--data-dir DIR] <command> [options]
+Usage: infrascope [--data-dir DIR] [--store LOCATION] <command> [options]
 
 Commands:
   query <kind> ...        read inventory from the local store (--json, --csv)
@@ -37,6 +37,9 @@ Commands:
 
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
+  --store LOCATION        the store: postgres://USER@HOST[:PORT]/DATABASE[?sslmode=...] for a
+                          team store on PostgreSQL, or a SQLite file (default: $INFRASCOPE_STORE,
+                          else infrascope.db in the data directory)
   --log-level LEVEL       error, warn, info, debug: log lines at LEVEL go to stderr
                           (they always go to logs/ in the data directory)
   --verbose               the same as --log-level info
@@ -94,6 +97,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       tokens: true,
       options: {
         'data-dir': { type: 'string' },
+        store: { type: 'string' },
         'log-level': { type: 'string' },
         verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
@@ -109,6 +113,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       allowPositionals: false,
       options: {
         'data-dir': { type: 'string' },
+        store: { type: 'string' },
         'log-level': { type: 'string' },
         verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
@@ -141,8 +146,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const logged = cliLogger(dataDir, name, globals, io.env);
     logOut = logged.file;
     const log = logged.log;
+    const store = globals.store ?? io.env['INFRASCOPE_STORE'];
+    if (store !== undefined && store.trim() === '')
+      throw new AppError('VALIDATION', '--store needs a location: a postgres:// URL or a file.');
     core = await createCore({
       dataDir,
+      ...(store !== undefined ? { store } : {}),
       host: name === 'serve' ? 'serve' : 'cli',
       vault: createHostVault(dataDir),
       log,
