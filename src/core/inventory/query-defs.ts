@@ -679,3 +679,57 @@ export const KINDS: Record<QueryKind, KindDef> = {
     defaultSort: { field: 'name', desc: false },
   },
 };
+
+/*
+ * The same kinds on PostgreSQL. The definitions above are SQLite's SQL; only a few of their
+ * expressions use SQLite's own functions, and each has one PostgreSQL spelling, rewritten here
+ * once at load. A definition using a SQLite function not listed fails the check below at start
+ * (and query-defs.test), instead of failing a user's query later.
+ */
+const PG_REWRITES: readonly (readonly [RegExp, string])[] = [
+  // Related names, aggregated in name order (the subquery's ORDER BY: explicit on PostgreSQL).
+  [/group_concat\((\w+)\.name, char\(31\)\)/g, 'string_agg($1.name, chr(31) ORDER BY $1.name)'],
+  [/json_array_length\(([\w.]+)\)/g, 'jsonb_array_length($1::jsonb)'],
+  [/\bchar\(31\)/g, 'chr(31)'],
+];
+
+/** SQLite-only spellings that must not reach PostgreSQL. */
+const SQLITE_ONLY =
+  /\b(group_concat|json_\w+|typeof|char|ifnull|iif|instr|substr|printf|strftime|julianday|datetime)\s*\(|\browid\b|COLLATE\s+NOCASE/i;
+
+/** A SQLite expression of the definitions above in PostgreSQL's words. */
+export function toPostgresSql(text: string): string {
+  let out = text;
+  for (const [from, to] of PG_REWRITES) out = out.replace(from, to);
+  const left = SQLITE_ONLY.exec(out);
+  if (left)
+    throw new Error(`query-defs: no PostgreSQL spelling for "${left[0]}" in ${out.slice(0, 80)}`);
+  return out;
+}
+
+function kindOnPostgres(def: KindDef): KindDef {
+  const { fts: _fts, ...rest } = def;
+  return {
+    ...rest,
+    from: toPostgresSql(def.from),
+    fields: def.fields.map((x) => ({
+      ...x,
+      expr: toPostgresSql(x.expr),
+      ...(x.sortExpr !== undefined ? { sortExpr: toPostgresSql(x.sortExpr) } : {}),
+    })),
+    search: def.search.map(toPostgresSql),
+  };
+}
+
+/** The kinds for a PostgreSQL store (the FTS5 table is SQLite's: see VM_SEARCH_TEXT). */
+export const PG_KINDS = Object.fromEntries(
+  Object.entries(KINDS).map(([k, def]) => [k, kindOnPostgres(def)]),
+) as Record<QueryKind, KindDef>;
+
+/**
+ * The VMs' search text as the pg_trgm GIN index vm_trgm (PostgreSQL migration vm-sort-search)
+ * indexes it: the FTS5 table's columns joined by a character no search holds. A query must spell
+ * the expression exactly so for the index to serve it.
+ */
+export const VM_SEARCH_TEXT =
+  "(coalesce(v.name, '') || chr(1) || coalesce(v.ip_address, '') || chr(1) || coalesce(v.guest_hostname, '') || chr(1) || coalesce(v.guest_os, '') || chr(1) || coalesce(v.host_name, '') || chr(1) || coalesce(v.annotation, ''))";

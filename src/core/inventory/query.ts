@@ -13,7 +13,9 @@ import type {
 import { inventoryQuerySchema } from '../../shared/query.js';
 import type { Database } from '../store/schema.js';
 import type { FieldDef, KindDef } from './query-defs.js';
-import { KINDS, LIST_SEP } from './query-defs.js';
+import { KINDS, LIST_SEP, PG_KINDS, VM_SEARCH_TEXT } from './query-defs.js';
+import type { StoreEngine } from '../store/location.js';
+import { engineOf } from '../store/sqlite.js';
 import { entityTagged, escapeLike, listHas, scopeOnRows } from './scope-sql.js';
 
 function fieldOf(def: KindDef, kind: string, name: string): FieldDef {
@@ -56,6 +58,7 @@ function scopeConditions(
   def: KindDef,
   kind: string,
   scope: Scope | undefined,
+  engine: StoreEngine,
 ): RawBuilder<unknown>[] {
   if (!scope) return [];
   const byName = (name: string): FieldDef | undefined => def.fields.find((x) => x.name === name);
@@ -68,14 +71,16 @@ function scopeConditions(
   if (type && id) {
     // Rows about an entity (changes, events, alerts): that entity's tags or its endpoint's.
     const alias = type.expr.split('.')[0]!;
-    return scopeOnRows(scope, (tag) =>
-      entityTagged(`${alias}.endpoint_id`, type.expr, id.expr, tag),
+    return scopeOnRows(
+      scope,
+      (tag) => entityTagged(`${alias}.endpoint_id`, type.expr, id.expr, tag, engine),
+      engine,
     );
   }
-  return scopeOnRows(scope, byName('tags')?.expr ?? null);
+  return scopeOnRows(scope, byName('tags')?.expr ?? null, engine);
 }
 
-function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
+function condition(field: FieldDef, flt: Filter, engine: StoreEngine): RawBuilder<unknown> {
   const expr = sql.raw(field.expr);
   if (flt.op === '~' || flt.op === '!~') {
     const pattern = `%${escapeLike(flt.value.toLowerCase())}%`;
@@ -83,7 +88,7 @@ function condition(field: FieldDef, flt: Filter): RawBuilder<unknown> {
     return flt.op === '~' ? like : sql`NOT (${like})`;
   }
   if (field.type === 'list') {
-    const has = listHas(field.expr, flt.value);
+    const has = listHas(field.expr, flt.value, engine);
     if (flt.op === '=') return has;
     if (flt.op === '!=') return sql`NOT (${has})`;
     throw new AppError('VALIDATION', `Field ${field.name} is a list: use =, !=, ~ or !~`);
@@ -188,18 +193,27 @@ export async function queryInventory(
     );
   }
   const q = parsed.data;
-  const def = KINDS[q.kind];
+  const engine = engineOf(db);
+  const def = (engine === 'postgres' ? PG_KINDS : KINDS)[q.kind];
   const conditions: RawBuilder<unknown>[] = [];
   if (def.live && !q.includeDeleted) conditions.push(sql.raw(`${def.live}.deleted_at IS NULL`));
-  for (const flt of q.where) conditions.push(condition(fieldOf(def, q.kind, flt.field), flt));
-  conditions.push(...scopeConditions(def, q.kind, q.scope));
+  for (const flt of q.where)
+    conditions.push(condition(fieldOf(def, q.kind, flt.field), flt, engine));
+  conditions.push(...scopeConditions(def, q.kind, q.scope, engine));
   if (q.search && q.search.trim() !== '') {
     const text = q.search.trim();
-    if (def.fts && text.length >= 3) {
+    if (engine === 'postgres') {
+      // pg_trgm's GIN index serves ILIKE '%text%' on the VMs' search text (and ignores case, as
+      // FTS5's trigrams do); the other kinds scan, as SQLite's LIKE does.
+      const pattern = `%${escapeLike(text)}%`;
+      const exprs = q.kind === 'vms' ? [VM_SEARCH_TEXT] : def.search;
+      const ors = exprs.map((col) => sql`${sql.raw(col)} ILIKE ${pattern} ESCAPE '\\'`);
+      conditions.push(sql`(${sql.join(ors, sql` OR `)})`);
+    } else if (def.fts && text.length >= 3) {
       // A trigram phrase is a case-insensitive substring match, as the LIKE below, by index.
       const phrase = `"${text.replace(/"/g, '""')}"`;
       conditions.push(
-        sql`${sql.raw(`${baseAlias(def.from)}.rowid`)} IN (SELECT rowid FROM ${sql.raw(def.fts)} WHERE ${sql.raw(def.fts)} MATCH ${phrase})`,
+        sql`${sql.raw(`${baseAlias(def.from)}.id`)} IN (SELECT rowid FROM ${sql.raw(def.fts)} WHERE ${sql.raw(def.fts)} MATCH ${phrase})`,
       );
     } else {
       const pattern = `%${escapeLike(text.toLowerCase())}%`;
@@ -233,7 +247,7 @@ export async function queryInventory(
   );
 
   // Count and page over only the joins the filters and sort use (a joined name costs a lookup per
-  // row), then read every field of just the rows of the page by rowid.
+  // row), then read every field of just the rows of the page by id (SQLite's rowid).
   const filtering = [
     ...q.where.map((w) => fieldOf(def, q.kind, w.field).expr),
     ...(q.search && q.search.trim() !== '' ? def.search : []),
@@ -260,7 +274,7 @@ export async function queryInventory(
       await sql<{
         rid: number;
         n: number;
-      }>`SELECT ${sql.raw(`${base}.rowid`)} AS rid, COUNT(*) OVER () AS n FROM ${lean} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
+      }>`SELECT ${sql.raw(`${base}.id`)} AS rid, COUNT(*) OVER () AS n FROM ${lean} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
         db,
       )
     ).rows;
@@ -272,7 +286,7 @@ export async function queryInventory(
       ids = (
         await sql<{
           rid: number;
-        }>`SELECT ${sql.raw(`${base}.rowid`)} AS rid FROM ${lean} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
+        }>`SELECT ${sql.raw(`${base}.id`)} AS rid FROM ${lean} ${where} ORDER BY ${sql.join(orderParts, sql`, `)} LIMIT ${q.limit} OFFSET ${q.offset}`.execute(
           db,
         )
       ).rows.map((r) => r.rid);
@@ -283,7 +297,7 @@ export async function queryInventory(
     const found = (
       await sql<
         Record<string, unknown>
-      >`SELECT ${sql.raw(`${base}.rowid`)} AS rid__, ${select} FROM ${from} WHERE ${sql.raw(`${base}.rowid`)} IN (${sql.join(ids)})`.execute(
+      >`SELECT ${sql.raw(`${base}.id`)} AS rid__, ${select} FROM ${from} WHERE ${sql.raw(`${base}.id`)} IN (${sql.join(ids)})`.execute(
         db,
       )
     ).rows;
@@ -315,6 +329,7 @@ const MAX_TAGS = 2000;
  * and networks, and the endpoints' own labels, de-duplicated case-insensitively and sorted.
  */
 export async function listTags(db: Kysely<Database>): Promise<readonly string[]> {
+  if (engineOf(db) === 'postgres') return listTagsPostgres(db);
   const from = (table: string, live: boolean): string =>
     `SELECT j.value AS tag FROM ${table} t, json_each(t.tags) j WHERE json_valid(t.tags)${live ? ' AND t.deleted_at IS NULL' : ''}`;
   const union = [
@@ -328,6 +343,24 @@ export async function listTags(db: Kysely<Database>): Promise<readonly string[]>
     await sql<{
       tag: string;
     }>`SELECT tag FROM (${sql.raw(union)}) WHERE typeof(tag) = 'text' AND tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`.execute(
+      db,
+    )
+  ).rows;
+  return rows.map((r) => r.tag);
+}
+
+/** {@link listTags} on PostgreSQL: the same lists through jsonb (one spelling of each tag). */
+async function listTagsPostgres(db: Kysely<Database>): Promise<readonly string[]> {
+  const from = (table: string, live: boolean): string =>
+    `SELECT j.value #>> '{}' AS tag FROM ${table} t, jsonb_array_elements(CASE WHEN left(t.tags, 1) = '[' THEN t.tags::jsonb ELSE '[]'::jsonb END) j WHERE jsonb_typeof(j.value) = 'string'${live ? ' AND t.deleted_at IS NULL' : ''}`;
+  const union = ['vm', 'host', 'datastore', 'network']
+    .map((t) => from(t, true))
+    .concat(from('endpoint', false))
+    .join(' UNION ALL ');
+  const rows = (
+    await sql<{
+      tag: string;
+    }>`SELECT min(tag) AS tag FROM (${sql.raw(union)}) u WHERE tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`.execute(
       db,
     )
   ).rows;
