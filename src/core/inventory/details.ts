@@ -292,23 +292,20 @@ async function datastoreList(
   if (ids.length === 0) return { items: [], total: 0 };
   const rows = await db
     .selectFrom('datastore')
-    .select([
-      'native_id',
-      'name',
-      'type as state',
-      sql<
-        string | null
-      >`CASE WHEN capacity_bytes > 0 THEN printf('%.1f %% used', 100.0 * (capacity_bytes - free_bytes) / capacity_bytes) END`.as(
-        'detail',
-      ),
-    ])
+    .select(['native_id', 'name', 'type as state', 'capacity_bytes', 'free_bytes'])
     .where('endpoint_id', '=', endpointId)
     .where('native_id', 'in', [...ids])
     .where('deleted_at', 'is', null)
     .orderBy('name')
     .limit(RELATED_LIMIT)
     .execute();
-  return related('datastore', endpointId, rows, rows.length);
+  // Formatted here, not by SQLite's printf: PostgreSQL has none.
+  const shown = rows.map(({ capacity_bytes: cap, free_bytes: free, ...r }) => ({
+    ...r,
+    detail:
+      cap !== null && cap > 0 ? `${((100 * (cap - (free ?? 0))) / cap).toFixed(1)} % used` : null,
+  }));
+  return related('datastore', endpointId, shown, shown.length);
 }
 
 async function networkList(

@@ -4,6 +4,7 @@ import type { DetailKind, SearchHit, SearchRequest, SearchResult } from '../../s
 import { searchRequestSchema } from '../../shared/details.js';
 import { decodeStringList } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
+import { engineOf } from '../store/sqlite.js';
 import { escapeLike, scopeOnRows } from './scope-sql.js';
 
 /*
@@ -32,9 +33,12 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
   const started = performance.now();
   const { text, limit, scope } = searchRequestSchema.parse(input);
   const needle = text.trim().toLowerCase();
+  const engine = engineOf(db);
+  // SQLite's LIKE ignores ASCII case already; PostgreSQL's needs ILIKE.
+  const LIKE = sql.raw(engine === 'postgres' ? 'ILIKE' : 'LIKE');
   // The workspace scope, as the tables mean it.
   const inScope = (alias: string, tagged: boolean): RawBuilder<unknown> => {
-    const parts = scopeOnRows(scope, tagged ? `${alias}.tags` : null);
+    const parts = scopeOnRows(scope, tagged ? `${alias}.tags` : null, engine);
     return parts.length > 0 ? sql` AND ${sql.join(parts, sql` AND `)}` : sql``;
   };
   if (needle === '') return { text, hits: [], tookMs: 0 };
@@ -60,7 +64,8 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
         v.guest_hostname, v.uuid, v.instance_uuid, v.power_state, v.guest_os`;
   // What people type is usually the start of a name, an IP, a DNS name or a UUID: four index
   // ranges (migration 0930). Only when none of them matches, one pass over the narrow vm_search
-  // index finds the text anywhere.
+  // index finds the text anywhere. PostgreSQL's prefix indexes are on lower(column) (it has no
+  // NOCASE), and its planner needs no INDEXED BY.
   const prefixRows: VmHit[] = [];
   const seenVm = new Set<string>();
   const prefixIndexes = [
@@ -71,10 +76,15 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
   ] as const;
   for (const [col, index] of prefixIndexes) {
     const r =
-      await sql<VmHit>`SELECT ${cols} FROM vm v INDEXED BY ${sql.raw(index)} JOIN endpoint e ON e.id = v.endpoint_id
+      engine === 'postgres'
+        ? await sql<VmHit>`SELECT ${cols} FROM vm v JOIN endpoint e ON e.id = v.endpoint_id
+        WHERE lower(${sql.ref(`v.${col}`)}) LIKE ${prefix} ${esc} AND v.deleted_at IS NULL${inScope('v', true)} LIMIT ${limit}`.execute(
+            db,
+          )
+        : await sql<VmHit>`SELECT ${cols} FROM vm v INDEXED BY ${sql.raw(index)} JOIN endpoint e ON e.id = v.endpoint_id
         WHERE ${sql.ref(`v.${col}`)} LIKE ${prefix} ${esc} AND v.deleted_at IS NULL${inScope('v', true)} LIMIT ${limit}`.execute(
-        db,
-      );
+            db,
+          );
     for (const row of r.rows) {
       const key = `${row.endpoint_id}:${row.native_id}`;
       if (!seenVm.has(key)) {
@@ -87,11 +97,11 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
     prefixRows.length > 0
       ? { rows: prefixRows }
       : await sql<VmHit>`SELECT ${cols}
-      FROM vm v INDEXED BY vm_search JOIN endpoint e ON e.id = v.endpoint_id
+      FROM vm v ${sql.raw(engine === 'postgres' ? '' : 'INDEXED BY vm_search')} JOIN endpoint e ON e.id = v.endpoint_id
       WHERE v.deleted_at IS NULL AND (
-        v.name LIKE ${like} ${esc} OR v.ip_address LIKE ${like} ${esc}
-        OR v.ip_addresses LIKE ${like} ${esc} OR v.guest_hostname LIKE ${like} ${esc}
-        OR v.uuid LIKE ${prefix} ${esc} OR v.instance_uuid LIKE ${prefix} ${esc}
+        v.name ${LIKE} ${like} ${esc} OR v.ip_address ${LIKE} ${like} ${esc}
+        OR v.ip_addresses ${LIKE} ${like} ${esc} OR v.guest_hostname ${LIKE} ${like} ${esc}
+        OR v.uuid ${LIKE} ${prefix} ${esc} OR v.instance_uuid ${LIKE} ${prefix} ${esc}
         OR v.native_id = ${needle})${inScope('v', true)}
       LIMIT ${limit * 4}`.execute(db);
   for (const v of vms.rows) {
@@ -122,7 +132,7 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
 
   const others: { kind: DetailKind; table: string; detail: string }[] = [
     { kind: 'host', table: 'host', detail: 't.connection_state' },
-    { kind: 'cluster', table: 'cluster', detail: "CASE WHEN t.ha_enabled THEN 'HA' END" },
+    { kind: 'cluster', table: 'cluster', detail: "CASE WHEN t.ha_enabled = 1 THEN 'HA' END" },
     { kind: 'datastore', table: 'datastore', detail: 't.type' },
     { kind: 'network', table: 'network', detail: 't.vlan_id' },
   ];
@@ -135,7 +145,7 @@ export async function searchInventory(db: Db, input: SearchRequest): Promise<Sea
       detail: string | null;
     }>`SELECT t.endpoint_id, e.name AS endpoint, t.native_id, t.name, ${sql.raw(o.detail)} AS detail
         FROM ${sql.table(o.table)} t JOIN endpoint e ON e.id = t.endpoint_id
-        WHERE t.deleted_at IS NULL AND (t.name LIKE ${like} ${esc} OR t.native_id = ${needle})${inScope('t', o.table !== 'cluster')}
+        WHERE t.deleted_at IS NULL AND (t.name ${LIKE} ${like} ${esc} OR t.native_id = ${needle})${inScope('t', o.table !== 'cluster')}
         LIMIT ${limit}`.execute(db);
     for (const r of rows.rows) {
       hits.push({
