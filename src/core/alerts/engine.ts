@@ -4,7 +4,8 @@ import { SEVERITY_RANK } from '../../shared/alerts.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import { prepared } from '../store/prepared.js';
 import type { Database } from '../store/schema.js';
-import { connectionOf } from '../store/sqlite.js';
+import { connectionOf, engineOf } from '../store/sqlite.js';
+import { postgresAlertIo } from './alerts-pg.js';
 import { loadEndpointState } from './endpoint-state.js';
 import { loadRuleConfigs, ruleApplies } from './rule-configs.js';
 import type { Condition, EndpointState } from './rules.js';
@@ -70,7 +71,7 @@ export async function conditionsFor(
   return out;
 }
 
-interface OpenAlert {
+export interface OpenAlert {
   readonly id: number;
   readonly alert_key: string | null;
   readonly severity: string;
@@ -84,11 +85,11 @@ interface OpenAlert {
 /** Rows per statement of the bulk updates (SQLite binds at most 32,766 values). */
 const CHUNK = 500;
 
-const HISTORY_SQL =
+export const HISTORY_SQL =
   'INSERT INTO alert_history (alert_id, at, action, actor, comment) VALUES (?, ?, ?, NULL, ?)';
-const OPEN_SQL = `SELECT id, alert_key, severity, message, entity_name, details, occurrence, count
+export const OPEN_SQL = `SELECT id, alert_key, severity, message, entity_name, details, occurrence, count
   FROM alert WHERE endpoint_id = ? AND state <> 'cleared'`;
-const RECENTLY_CLEARED_SQL = `SELECT id, alert_key, count FROM alert
+export const RECENTLY_CLEARED_SQL = `SELECT id, alert_key, count FROM alert
   WHERE endpoint_id = ? AND state = 'cleared' AND cleared_at >= ? ORDER BY cleared_at, id`;
 const REFRESH_SQL =
   'UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ? WHERE id = ?';
@@ -98,21 +99,43 @@ const REPEAT_SQL = `UPDATE alert SET last_seen = ?, message = ?, entity_name = ?
 const REOPEN_SQL = `UPDATE alert SET state = 'active', severity = ?, message = ?, entity_name = ?, details = ?,
   count = ?, last_seen = ?, cleared_at = NULL, acked_at = NULL, acked_by = NULL, ack_comment = NULL,
   occurrence = ? WHERE id = ?`;
-const RAISE_SQL = `INSERT INTO alert (rule, severity, endpoint_id, entity_type, entity_id, entity_name,
+export const RAISE_SQL = `INSERT INTO alert (rule, severity, endpoint_id, entity_type, entity_id, entity_name,
   message, state, raised_at, last_seen, alert_key, occurrence, details)
   VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`;
 
-/** Runs `sql` (ending in `IN ()`-less text, the list appended) over `ids` a chunk at a time. */
-function eachChunk(
-  sqlite: Sqlite,
-  ids: readonly number[],
-  sql: (list: string) => string,
-  params: readonly (string | null)[],
-): void {
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const part = ids.slice(i, i + CHUNK);
-    prepared(sqlite, sql(part.map(() => '?').join(', '))).run(...params, ...part);
-  }
+/**
+ * The statements of one reconciliation. On SQLite each runs at once as a prepared statement; on
+ * PostgreSQL they are queued and sent in order at the end of the transaction (alerts-pg.ts), the
+ * ids of new alerts drawn from the table's sequence beforehand so that the pass stays synchronous.
+ */
+export interface AlertIo {
+  readonly open: readonly OpenAlert[];
+  /** Recently cleared alerts of the endpoint, oldest first. */
+  readonly cleared: readonly { id: number; alert_key: string | null; count: number }[];
+  run(sql: string, params: readonly (string | number | null)[]): void;
+  /** Inserts a new alert (RAISE_SQL's parameters) and returns its id. */
+  raise(params: readonly (string | number | null)[]): number;
+  /** Runs `sql` (ending in `IN (` … `)` around the list) for `ids`, after `params`. */
+  each(ids: readonly number[], sql: (list: string) => string, params: readonly string[]): void;
+}
+
+function sqliteAlertIo(sqlite: Sqlite, endpointId: number, foldSince: string): AlertIo {
+  return {
+    open: prepared(sqlite, OPEN_SQL).all(endpointId) as OpenAlert[],
+    cleared: prepared(sqlite, RECENTLY_CLEARED_SQL).all(endpointId, foldSince) as {
+      id: number;
+      alert_key: string | null;
+      count: number;
+    }[],
+    run: (sql, params) => void prepared(sqlite, sql).run(...params),
+    raise: (params) => Number(prepared(sqlite, RAISE_SQL).run(...params).lastInsertRowid),
+    each(ids, sql, params) {
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK);
+        prepared(sqlite, sql(part.map(() => '?').join(', '))).run(...params, ...part);
+      }
+    },
+  };
 }
 
 /**
@@ -121,26 +144,20 @@ function eachChunk(
  * recently cleared alerts read once instead of a lookup per new condition.
  */
 function reconcile(
-  sqlite: Sqlite,
+  io: AlertIo,
   endpointId: number,
   conditions: readonly Condition[],
   at: string,
-  foldSince: string,
 ): EvaluationResult {
-  const open = prepared(sqlite, OPEN_SQL).all(endpointId) as OpenAlert[];
+  const open = io.open;
   const openByKey = new Map(open.map((a) => [a.alert_key ?? '', a]));
   // The newest recently cleared alert of each key (rows come oldest first).
   const cleared = new Map<string, { id: number; count: number }>();
-  for (const r of prepared(sqlite, RECENTLY_CLEARED_SQL).all(endpointId, foldSince) as {
-    id: number;
-    alert_key: string | null;
-    count: number;
-  }[]) {
+  for (const r of io.cleared) {
     if (r.alert_key !== null) cleared.set(r.alert_key, r);
   }
-  const historyStmt = prepared(sqlite, HISTORY_SQL);
   const history = (alertId: number, action: string, comment: string | null = null): void => {
-    historyStmt.run(alertId, at, action, comment);
+    io.run(HISTORY_SQL, [alertId, at, action, comment]);
   };
   const raisedIds: number[] = [];
   const changedIds: number[] = [];
@@ -171,7 +188,7 @@ function reconcile(
         continue;
       }
       if (newOccurrence) {
-        prepared(sqlite, REPEAT_SQL).run(
+        io.run(REPEAT_SQL, [
           at,
           c.message,
           c.entityName,
@@ -180,19 +197,12 @@ function reconcile(
           occurrence,
           existing.count + 1,
           existing.id,
-        );
+        ]);
         repeated++;
         raisedIds.push(existing.id);
         history(existing.id, 'repeated');
       } else {
-        prepared(sqlite, REFRESH_SQL).run(
-          at,
-          c.message,
-          c.entityName,
-          c.severity,
-          details,
-          existing.id,
-        );
+        io.run(REFRESH_SQL, [at, c.message, c.entityName, c.severity, details, existing.id]);
       }
       if (escalated) history(existing.id, 'escalated', `${existing.severity} → ${c.severity}`);
       if (newOccurrence || escalated || existing.severity !== c.severity)
@@ -201,7 +211,7 @@ function reconcile(
     }
     const flapped = cleared.get(key);
     if (flapped) {
-      prepared(sqlite, REOPEN_SQL).run(
+      io.run(REOPEN_SQL, [
         c.severity,
         c.message,
         c.entityName,
@@ -210,7 +220,7 @@ function reconcile(
         at,
         occurrence,
         flapped.id,
-      );
+      ]);
       // Reopened: no longer a candidate (a repeated key in the conditions was skipped above).
       cleared.delete(key);
       history(flapped.id, 'reopened');
@@ -219,34 +229,29 @@ function reconcile(
       raised++;
       continue;
     }
-    const id = Number(
-      prepared(sqlite, RAISE_SQL).run(
-        c.rule,
-        c.severity,
-        endpointId,
-        c.entityType,
-        c.entityId,
-        c.entityName,
-        c.message,
-        at,
-        at,
-        key,
-        occurrence,
-        details,
-      ).lastInsertRowid,
-    );
+    const id = io.raise([
+      c.rule,
+      c.severity,
+      endpointId,
+      c.entityType,
+      c.entityId,
+      c.entityName,
+      c.message,
+      at,
+      at,
+      key,
+      occurrence,
+      details,
+    ]);
     history(id, 'raised');
     raisedIds.push(id);
     changedIds.push(id);
     raised++;
   }
 
-  eachChunk(sqlite, touched, (list) => `UPDATE alert SET last_seen = ? WHERE id IN (${list})`, [
-    at,
-  ]);
+  io.each(touched, (list) => `UPDATE alert SET last_seen = ? WHERE id IN (${list})`, [at]);
   const gone = open.filter((a) => !seen.has(a.alert_key ?? '')).map((a) => a.id);
-  eachChunk(
-    sqlite,
+  io.each(
     gone,
     (list) =>
       `UPDATE alert SET state = 'cleared', cleared_at = ?, snoozed_until = NULL WHERE id IN (${list})`,
@@ -280,9 +285,17 @@ export async function evaluateEndpoint(
   const state = await loadEndpointState(db, endpointId, now, { forecast: true });
   const conditions = await conditionsFor(db, state, now);
   const foldSince = new Date(now.getTime() - (opts.foldWindowMs ?? 3_600_000)).toISOString();
+  if (engineOf(db) === 'postgres')
+    return db.transaction().execute(async (trx) => {
+      const io = await postgresAlertIo(trx, endpointId, foldSince, conditions.length);
+      const result = reconcile(io, endpointId, conditions, at);
+      await io.flush();
+      return result;
+    });
   const sqlite = connectionOf(db);
   // The transaction holds the one connection: the statements below run inside it, in order.
-  return db
-    .transaction()
-    .execute(() => Promise.resolve(reconcile(sqlite, endpointId, conditions, at, foldSince)));
+  return db.transaction().execute(() => {
+    const io = sqliteAlertIo(sqlite, endpointId, foldSince);
+    return Promise.resolve(reconcile(io, endpointId, conditions, at));
+  });
 }

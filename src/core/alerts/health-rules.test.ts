@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity, FieldValue } from '../../shared/entities.js';
 import { evaluateEndpoint } from './engine.js';
 import { alertHistory, listAlerts } from './repository.js';
@@ -7,7 +7,13 @@ import { writeFullInventory } from '../inventory/writer.js';
 import { alertListSchema } from '../../shared/alerts.js';
 import type { AlertDto } from '../../shared/alerts.js';
 import type { Store } from '../store/sqlite.js';
-import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import {
+  ENGINES,
+  addEndpoint,
+  openTestStore,
+  sampleInventory,
+} from '../../../tests/helpers/store.js';
 
 /*
  * The host and guest health rules (SSH / ESXi Shell, NTP, host certificate, CD-ROM or floppy,
@@ -27,11 +33,13 @@ const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
 const inDays = (days: number): string => new Date(T0.getTime() + days * 86_400_000).toISOString();
 const GIB = 2 ** 30;
 
-describe('health rules over scripted histories', () => {
+afterAll(stopSharedPostgres);
+
+describe.each(ENGINES)('health rules over scripted histories (%s store)', (engine) => {
   let store: Store;
   let ep: number;
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await openTestStore(engine);
     ep = await addEndpoint(store.db);
   });
   afterEach(async () => {

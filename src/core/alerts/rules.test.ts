@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity, CollectedEvent, FieldValue } from '../../shared/entities.js';
 import { evaluateEndpoint } from './engine.js';
 import { ackAlerts, alertHistory, alertSummary, listAlerts, snoozeAlerts } from './repository.js';
@@ -8,7 +8,13 @@ import { writeFullInventory, writeSamples } from '../inventory/writer.js';
 import { alertListSchema } from '../../shared/alerts.js';
 import type { AlertDto } from '../../shared/alerts.js';
 import type { Store } from '../store/sqlite.js';
-import { addEndpoint, memoryStore, sampleInventory } from '../../../tests/helpers/store.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import {
+  ENGINES,
+  addEndpoint,
+  openTestStore,
+  sampleInventory,
+} from '../../../tests/helpers/store.js';
 
 type Overrides = Record<string, Record<string, FieldValue>>;
 
@@ -25,11 +31,13 @@ function inventory(over: Overrides = {}, extra: CollectedEntity[] = []): Collect
 const T0 = new Date('2026-11-10T08:00:00Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
 
-describe('alert rules over scripted histories', () => {
+afterAll(stopSharedPostgres);
+
+describe.each(ENGINES)('alert rules over scripted histories (%s store)', (engine) => {
   let store: Store;
   let ep: number;
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await openTestStore(engine);
     ep = await addEndpoint(store.db);
   });
   afterEach(async () => {
