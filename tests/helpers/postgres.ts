@@ -179,6 +179,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   // A worker that dies without its afterAll must not leave a server behind.
   const reap = (): void => {
     child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', reap);
   const log: string[] = [];

@@ -13,6 +13,7 @@ import { SEVERITY_RANK } from '../../shared/alerts.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database } from '../store/schema.js';
 import { entityTagged } from '../inventory/scope-sql.js';
+import { engineOf } from '../store/sqlite.js';
 import { alertsDb } from './tables.js';
 
 /*
@@ -119,7 +120,7 @@ export async function listAlerts(
   }
   if (f.scope?.tag !== undefined) {
     q = q.where(
-      sql<boolean>`${entityTagged('a.endpoint_id', 'a.entity_type', 'a.entity_id', f.scope.tag)}`,
+      sql<boolean>`${entityTagged('a.endpoint_id', 'a.entity_type', 'a.entity_id', f.scope.tag, engineOf(db))}`,
     );
   }
   if (!f.includeSnoozed && f.state !== 'cleared') {

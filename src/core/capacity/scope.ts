@@ -4,6 +4,7 @@ import type { CapacityReport } from '../../shared/alerts.js';
 import type { Scope } from '../../shared/query.js';
 import { scopeOnRows } from '../inventory/scope-sql.js';
 import type { Database } from '../store/schema.js';
+import { engineOf } from '../store/sqlite.js';
 
 /**
  * Narrows a capacity report to the workspace scope, with the query engine's meaning: an endpoint
@@ -16,7 +17,10 @@ export async function scopeCapacityReport(
 ): Promise<CapacityReport> {
   if (!scope || (scope.endpoint === undefined && scope.tag === undefined)) return report;
   const inScope = async (table: string, tagged: boolean): Promise<ReadonlySet<string>> => {
-    const conds = [sql`t.deleted_at IS NULL`, ...scopeOnRows(scope, tagged ? 't.tags' : null)];
+    const conds = [
+      sql`t.deleted_at IS NULL`,
+      ...scopeOnRows(scope, tagged ? 't.tags' : null, engineOf(db)),
+    ];
     const rows = await sql<{
       endpoint_id: number;
       native_id: string;

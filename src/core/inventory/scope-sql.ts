@@ -5,9 +5,8 @@ import type { StoreEngine } from '../store/location.js';
 import { LIST_SEP } from './query-defs.js';
 
 /**
- * SQL conditions shared by the query engine and the alerts console for the workspace scope. The
- * engine defaults to SQLite; the query engine passes PostgreSQL's for a team store (the alerts
- * console, capacity and palette search do not yet: issue 16).
+ * SQL conditions shared by the query engine and the alerts console for the workspace scope, in
+ * the store engine's SQL (JSON lists are SQLite's json_each or PostgreSQL's jsonb).
  */
 
 export function escapeLike(text: string): string {
@@ -18,11 +17,7 @@ export function escapeLike(text: string): string {
  * A list cell has `value` as one whole member (case-insensitive). Lists are stored two ways: JSON
  * arrays (tags) and names joined by {@link LIST_SEP} (related names): each is matched exactly.
  */
-export function listHas(
-  listExpr: string,
-  value: string,
-  engine: StoreEngine = 'sqlite',
-): RawBuilder<unknown> {
+export function listHas(listExpr: string, value: string, engine: StoreEngine): RawBuilder<unknown> {
   const expr = sql.raw(listExpr);
   const text = value.toLowerCase();
   const member = `%${LIST_SEP}${escapeLike(text)}${LIST_SEP}%`;
@@ -54,7 +49,7 @@ export function entityTagged(
   typeExpr: string,
   idExpr: string,
   tag: string,
-  engine: StoreEngine = 'sqlite',
+  engine: StoreEngine,
 ): RawBuilder<unknown> {
   const endpointId = sql.raw(endpointIdExpr);
   const type = sql.raw(typeExpr);
@@ -74,7 +69,7 @@ export function entityTagged(
 export function scopeOnRows(
   scope: Scope | undefined,
   rowTags: string | null | ((tag: string) => RawBuilder<unknown>),
-  engine: StoreEngine = 'sqlite',
+  engine: StoreEngine,
 ): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
   if (scope?.endpoint !== undefined) out.push(sql`lower(e.name) = ${scope.endpoint.toLowerCase()}`);

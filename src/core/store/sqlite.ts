@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect } from 'kysely';
 import { CompiledQuery, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from 'kysely';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -168,6 +168,10 @@ const POSTGRES_DBS = new WeakSet<Kysely<Database>>();
 export function engineOf(db: Kysely<Database>): StoreEngine {
   if (CONNECTIONS.has(db)) return 'sqlite';
   if (POSTGRES_DBS.has(db)) return 'postgres';
+  // A transaction is a kysely instance of its own, over its store's adapter.
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  if (adapter instanceof SqliteAdapter) return 'sqlite';
   throw new AppError('INTERNAL', 'This database handle was not opened by the store.');
 }
 
