@@ -173,6 +173,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
       'full_page_writes=off',
       '-c',
       'max_connections=200',
+      // Test files start a cluster each, in parallel: a small cache keeps ten of them cheap.
+      '-c',
+      'shared_buffers=16MB',
     ],
     { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
