@@ -375,3 +375,37 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
     }
   });
 });
+
+describe('RVTools export → import round trip against vcsim: licenses and the server', () => {
+  it('imports vLicense and vSource: the licenses diff empty against the live inventory and the endpoint keeps the facts pyVmomi reads', async () => {
+    const snap = await h.call('snapshots:import', {
+      file: join(h.dir, 'rvtools.xlsx'),
+      format: 'rvtools',
+    });
+    const licenses = py.licenses ?? [];
+    expect(licenses.length).toBeGreaterThan(0);
+    expect(snap.counts['license']).toBe(licenses.length);
+    const diff = await h.call('snapshots:diff', { from: snap.id, to: 'now', types: ['license'] });
+    expect(diff.entries).toEqual([]);
+
+    // vSource: the imported endpoint carries ServiceContent.about as pyVmomi reads it.
+    const row = h.core.store.sqlite
+      .prepare('SELECT endpoints FROM snapshot_set WHERE id = ?')
+      .get(snap.id) as { endpoints: string };
+    const eps = JSON.parse(row.endpoints) as { host: string; about: Obj | null }[];
+    const ep = eps.find((e) => e.host === sim.host);
+    const a = py.about;
+    expect(ep?.about).toEqual({
+      name: a['name'],
+      fullName: a['fullName'],
+      vendor: a['vendor'],
+      version: a['version'],
+      build: a['build'],
+      osType: a['osType'],
+      productLineId: a['productLineId'],
+      apiType: a['apiType'],
+      apiVersion: a['apiVersion'],
+      instanceUuid: a['instanceUuid'],
+    });
+  });
+});

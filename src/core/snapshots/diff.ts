@@ -269,8 +269,12 @@ const MIB = 2 ** 20;
  */
 const UNORDERED = new Set(['ipAddresses', 'features', 'labels']);
 
-/** An empty list or map says no more than a missing one. */
+/**
+ * An empty list, map or text says no more than a missing one (a workbook writes both as an empty
+ * cell: a server's empty costUnit comes back from vLicense as nothing).
+ */
 function empty(v: FieldValue): boolean {
+  if (v === '') return true;
   if (v === null || typeof v !== 'object') return false;
   return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
 }
