@@ -36,6 +36,7 @@ import { openXlsx } from './xlsx-stream.js';
 const CORE_SHEETS = ['vInfo', 'vHost', 'vDatastore', 'vCluster', 'vMetaData'] as const;
 /** The sheets read after them: a VM's devices and fields, host devices, licenses, servers. */
 const MORE_SHEETS = [
+  'vRP',
   'vDisk',
   'vPartition',
   'vNetwork',
@@ -136,7 +137,7 @@ export async function readRvtoolsWorkbook(
 
   // Endpoints: every VI SDK Server named anywhere, with the facts vSource gives of it.
   const hosts = new Set<string>();
-  for (const s of [vInfo, vHost, vDatastore, vCluster, more.get('vSource'), more.get('vLicense')]) {
+  for (const s of [vInfo, vHost, vDatastore, vCluster, ...more.values()]) {
     if (s) for (const r of s.rows) hosts.add(serverOf(s, r));
   }
   const vSource = more.get('vSource');
@@ -238,6 +239,11 @@ export async function readRvtoolsWorkbook(
     const m = boundFields('vDatastore', vDatastore);
     const nameCol = vDatastore.col('Name');
     if (nameCol >= 0) emit('datastore', vDatastore, m, objectId(vDatastore), nameCol);
+  }
+  const vRP = more.get('vRP');
+  if (vRP) {
+    const nameCol = vRP.col('Resource Pool name');
+    if (nameCol >= 0) emit('resourcePool', vRP, boundFields('vRP', vRP), objectId(vRP), nameCol);
   }
 
   const m = boundFields('vInfo', vInfo);

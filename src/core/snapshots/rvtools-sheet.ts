@@ -1,4 +1,5 @@
 import type { FieldValue } from '../../shared/entities.js';
+import { isAppError } from '../../shared/errors.js';
 import { columnBindings } from '../export/rvtools.js';
 import type { CellRead } from '../export/rvtools/table.js';
 import type { ImportControl } from './import-runs.js';
@@ -71,14 +72,20 @@ export async function readSheet(
   const rows: Cell[][] = [];
   const phase = `read ${name}`;
   ctl.onProgress?.({ phase, done: 0 });
-  await wb.rows(name, (row) => {
-    if (row.n === 1) headers.push(...Array.from(row.values, (v) => asText(v ?? null) ?? ''));
-    else if (row.values.some((v) => asText(v ?? null) !== null)) {
-      // A workbook saved by Excel may carry blank formatted rows after the data.
-      rows.push(row.values);
-      if (rows.length % PROGRESS_ROWS === 0) ctl.onProgress?.({ phase, done: rows.length });
-    }
-  });
+  try {
+    await wb.rows(name, (row) => {
+      if (row.n === 1) headers.push(...Array.from(row.values, (v) => asText(v ?? null) ?? ''));
+      else if (row.values.some((v) => asText(v ?? null) !== null)) {
+        // A workbook saved by Excel may carry blank formatted rows after the data.
+        rows.push(row.values);
+        if (rows.length % PROGRESS_ROWS === 0) ctl.onProgress?.({ phase, done: rows.length });
+      }
+    });
+  } catch (e) {
+    // Which sheet is broken is what a user needs to fix the file (the import wraps it as typed).
+    if (isAppError(e)) throw e;
+    throw new Error(`sheet ${name}: ${(e as Error).message}`, { cause: e });
+  }
   ctl.onProgress?.({ phase, done: rows.length });
   const index = new Map<string, number>();
   headers.forEach((h, i) => {
