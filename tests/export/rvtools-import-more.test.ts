@@ -246,6 +246,33 @@ const row3x = (vm: string, file: string): unknown[] => [
   '',
 ];
 
+describe('RVTools import: the server without vSource', () => {
+  it('keeps what vInfo says of the server (type, API version, instance UUID) and nothing more', async () => {
+    const file = write('no-vsource.xlsx', {
+      vInfo: [
+        ['VM', 'VM ID', 'VI SDK Server type', 'VI SDK API Version', 'VI SDK Server', 'VI SDK UUID'],
+        ['app-001', 'vm-7', 'VirtualCenter', '8.0.3.0', SERVER, UUID],
+        ['db-001', 'vm-9', 'VirtualCenter', '8.0.3.0', SERVER, UUID],
+      ],
+    });
+    const inv = await readRvtoolsWorkbook(file);
+    expect(inv.endpoints.map((e) => e.about)).toEqual([
+      {
+        name: null,
+        osType: null,
+        apiType: 'VirtualCenter',
+        apiVersion: '8.0.3.0',
+        version: null,
+        build: null,
+        fullName: null,
+        productLineId: null,
+        vendor: null,
+        instanceUuid: UUID,
+      },
+    ]);
+  });
+});
+
 describe('RVTools import: older headers', () => {
   it('reads RVTools 3.x "MB" sizes and finds a vSnapshot row’s VM by name when the sheet has no VM ID', async () => {
     const file = write('RVTools3.xlsx', {

@@ -214,7 +214,7 @@ export function importLicenses(ctx: SheetContext, sheet: Sheet): void {
 }
 
 /** vSource's columns of the server's facts (`ServiceContent.about`), by the field they fill. */
-const ABOUT_COLUMNS: readonly (readonly [keyof EndpointAbout, string])[] = [
+export const SOURCE_ABOUT: readonly (readonly [keyof EndpointAbout, string])[] = [
   ['name', 'Name'],
   ['osType', 'OS type'],
   ['apiType', 'API type'],
@@ -227,21 +227,34 @@ const ABOUT_COLUMNS: readonly (readonly [keyof EndpointAbout, string])[] = [
   ['instanceUuid', 'VI SDK UUID'],
 ];
 
+/** The few facts vInfo repeats on every VM row: what a workbook without vSource still says. */
+export const VINFO_ABOUT: readonly (readonly [keyof EndpointAbout, string])[] = [
+  ['apiType', 'VI SDK Server type'],
+  ['apiVersion', 'VI SDK API Version'],
+  ['instanceUuid', 'VI SDK UUID'],
+];
+
 /**
- * vSource: the facts each server gave about itself, by its VI SDK Server. A row without any of
- * version, build, API version, full name or instance UUID is an endpoint never synced (the
- * export then writes only its host and type): it gives no facts rather than invented ones.
+ * The facts each server gave about itself, by its VI SDK Server, from the `columns` of `sheet`
+ * (vSource's, or vInfo's few); the first row of a server wins, absent columns are null. A row
+ * without any of version, build, API version, full name or instance UUID is an endpoint never
+ * synced (the export then writes only its host and type): it gives no facts rather than
+ * invented ones.
  */
 export function readSources(
   sheet: Sheet,
   serverOf: (row: readonly Cell[]) => string,
+  columns: readonly (readonly [keyof EndpointAbout, string])[],
+  into: Map<string, EndpointAbout> = new Map(),
 ): Map<string, EndpointAbout> {
-  const cols = ABOUT_COLUMNS.map(([k, header]) => [k, sheet.col(header)] as const);
-  const out = new Map<string, EndpointAbout>();
+  const cols = columns.map(([k, header]) => [k, sheet.col(header)] as const);
+  if (cols.every(([, i]) => i < 0)) return into;
+  const blank = Object.fromEntries(SOURCE_ABOUT.map(([k]) => [k, null])) as EndpointAbout;
   for (const row of sheet.rows) {
-    const about = Object.fromEntries(
-      cols.map(([k, i]) => [k, i >= 0 ? asText(row[i] ?? null) : null]),
-    ) as EndpointAbout;
+    const server = serverOf(row);
+    if (into.has(server)) continue;
+    const about: EndpointAbout = { ...blank };
+    for (const [k, i] of cols) if (i >= 0) about[k] = asText(row[i] ?? null);
     const facts = [
       about.version,
       about.build,
@@ -249,11 +262,9 @@ export function readSources(
       about.fullName,
       about.instanceUuid,
     ];
-    if (facts.every((v) => v === null)) continue;
-    const server = serverOf(row);
-    if (!out.has(server)) out.set(server, about);
+    if (facts.some((v) => v !== null)) into.set(server, about);
   }
-  return out;
+  return into;
 }
 
 /** vCPU, vMemory, vTools: their bound columns add fields to the VM of the row. */

@@ -16,6 +16,8 @@ import {
   importSnapshots,
   mergeVmFields,
   readSources,
+  SOURCE_ABOUT,
+  VINFO_ABOUT,
 } from './rvtools-children.js';
 import type { Cell, FieldMap, Sheet } from './rvtools-sheet.js';
 import { asText, asTime, boundFields, readSheet } from './rvtools-sheet.js';
@@ -140,10 +142,11 @@ export async function readRvtoolsWorkbook(
   for (const s of [vInfo, vHost, vDatastore, vCluster, ...more.values()]) {
     if (s) for (const r of s.rows) hosts.add(serverOf(s, r));
   }
+  // vSource first; a server it does not describe keeps what vInfo's rows say of it.
   const vSource = more.get('vSource');
-  const abouts: ReadonlyMap<string, EndpointAbout> = vSource
-    ? readSources(vSource, (row) => serverOf(vSource, row))
-    : new Map();
+  const abouts = new Map<string, EndpointAbout>();
+  if (vSource) readSources(vSource, (row) => serverOf(vSource, row), SOURCE_ABOUT, abouts);
+  readSources(vInfo, (row) => serverOf(vInfo!, row), VINFO_ABOUT, abouts);
   const endpoints = keyEndpoints(
     [...hosts].sort().map((h) => ({
       name: h,
