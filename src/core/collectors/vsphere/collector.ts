@@ -690,5 +690,7 @@ function aboutOf(a: AboutInfo): EndpointAbout {
     apiType: v(a.apiType),
     apiVersion: v(a.apiVersion),
     instanceUuid: v(a.instanceUuid),
+    licenseProductName: v(a.licenseProductName),
+    licenseProductVersion: v(a.licenseProductVersion),
   };
 }

@@ -92,11 +92,12 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
       NOT_READ + ': host profile compliance (ProfileComplianceManager)',
     ),
     field('in Maintenance Mode', 'bool', 'runtime.inMaintenanceMode', 'inMaintenance'),
-    none('in Quarantine Mode', 'bool', NOT_READ + ': runtime.inQuarantineMode (API 6.5+)'),
-    none(
+    field('in Quarantine Mode', 'bool', 'runtime.inQuarantineMode (API 6.5+)', 'inQuarantineMode'),
+    field(
       'vSAN Fault Domain Name',
       'text',
-      NOT_READ + ': config.vsanHostConfig.faultDomainInfo.name',
+      'config.vsanHostConfig.faultDomainInfo.name',
+      'vsanFaultDomain',
     ),
     field('CPU Model', 'text', 'summary.hardware.cpuModel', 'cpuModel', 36),
     field('Speed', 'int', 'summary.hardware.cpuMhz', 'cpuMhz'),
@@ -117,10 +118,11 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
     col('# Memory', 'int', 'summary.hardware.memorySize (MiB)', (r) =>
       mib(num(r.fields['memoryBytes'])),
     ),
-    none(
+    field(
       'Memory Tiering Type',
       'text',
-      NOT_READ + ': hardware.memoryTieringType (vSphere 8.0 U3+)',
+      'hardware.memoryTieringType (API 8.0.3+; empty before)',
+      'memoryTieringType',
     ),
     col('Memory usage %', 'pct', 'summary.quickStats.overallMemoryUsage / memorySize', (r) =>
       ratio(num(r.fields['memoryUsageBytes']), num(r.fields['memoryBytes'])),
@@ -143,20 +145,23 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
       ratio(agg.host(r.ep, r.id)?.vcpusOn ?? 0, cores(r), 1),
     ),
     col('vRAM', 'int', 'memory (MiB) of powered-on VMs', (r) => agg.host(r.ep, r.id)?.vramOn ?? 0),
-    none(
+    col(
       'VM Used memory',
       'int',
-      NOT_READ + ': sum of the VMs’ summary.quickStats.hostMemoryUsage',
+      'sum of the host’s VMs’ summary.quickStats.hostMemoryUsage (MiB)',
+      (r) => agg.host(r.ep, r.id)?.usedMemOn ?? 0,
     ),
-    none(
+    col(
       'VM Memory Swapped',
       'int',
-      NOT_READ + ': sum of the VMs’ summary.quickStats.swappedMemory',
+      'sum of the host’s VMs’ summary.quickStats.swappedMemory (MiB)',
+      (r) => agg.host(r.ep, r.id)?.swappedOn ?? 0,
     ),
-    none(
+    col(
       'VM Memory Ballooned',
       'int',
-      NOT_READ + ': sum of the VMs’ summary.quickStats.balloonedMemory',
+      'sum of the host’s VMs’ summary.quickStats.balloonedMemory (MiB)',
+      (r) => agg.host(r.ep, r.id)?.balloonedOn ?? 0,
     ),
     field('VMotion support', 'bool', 'capability.vmotionSupported', 'vmotionSupported'),
     field(
@@ -271,7 +276,7 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
     plan('vHost', vHost, hosts, 'host'),
     ...devices.hba,
     ...devices.nic,
-    ...networkSheets(lookups, all, ep),
+    ...networkSheets(lookups, all, ep, agg),
     ...devices.vmk,
     ...datastoreSheet(all('datastore'), lookups, agg),
     ...multipathSheet(hostHead, all('multipathLun'), lookups, ep),
@@ -314,15 +319,17 @@ function sourceSheet(source: InventorySource): SheetPlan[] {
     ),
     col('Build', 'text', 'ServiceContent.about.build', (e) => about(e)?.build ?? null),
     col('Fullname', 'text', 'ServiceContent.about.fullName', (e) => about(e)?.fullName ?? null, 36),
-    none(
+    col(
       'Product name',
       'text',
-      NOT_READ + ': ServiceContent.about.licenseProductName is not kept',
+      'ServiceContent.about.licenseProductName',
+      (e) => about(e)?.licenseProductName ?? null,
     ),
-    none(
+    col(
       'Product version',
       'text',
-      NOT_READ + ': ServiceContent.about.licenseProductVersion is not kept',
+      'ServiceContent.about.licenseProductVersion',
+      (e) => about(e)?.licenseProductVersion ?? null,
     ),
     col(
       'Product line',
@@ -373,7 +380,7 @@ function poolSheet(pools: EntityRecord[], lookups: Lookups, agg: VmAggregates): 
       (r) => agg.pool(r.ep, r.id)?.vcpusOn ?? 0,
     ),
     field('CPU limit', 'int', 'config.cpuAllocation.limit', 'cpuLimitMhz'),
-    none('CPU overheadLimit', 'int', NOT_READ + ': config.cpuAllocation.overheadLimit'),
+    field('CPU overheadLimit', 'int', 'config.cpuAllocation.overheadLimit', 'cpuOverheadLimitMhz'),
     field('CPU reservation', 'int', 'config.cpuAllocation.reservation', 'cpuReservationMhz'),
     field('CPU level', 'text', 'config.cpuAllocation.shares.level', 'cpuSharesLevel'),
     field('CPU shares', 'int', 'config.cpuAllocation.shares.shares', 'cpuShares'),
@@ -401,7 +408,12 @@ function poolSheet(pools: EntityRecord[], lookups: Lookups, agg: VmAggregates): 
     field('CPU unreservedForVm', 'int', 'runtime.cpu.unreservedForVm', 'cpuUnreservedForVmMhz'),
     field('Mem Configured', 'int', 'summary.configuredMemoryMB', 'memoryConfiguredMb'),
     field('Mem limit', 'int', 'config.memoryAllocation.limit', 'memoryLimitMb'),
-    none('Mem overheadLimit', 'int', NOT_READ + ': config.memoryAllocation.overheadLimit'),
+    field(
+      'Mem overheadLimit',
+      'int',
+      'config.memoryAllocation.overheadLimit',
+      'memoryOverheadLimitMb',
+    ),
     field('Mem reservation', 'int', 'config.memoryAllocation.reservation', 'memoryReservationMb'),
     field('Mem level', 'text', 'config.memoryAllocation.shares.level', 'memorySharesLevel'),
     field('Mem shares', 'int', 'config.memoryAllocation.shares.shares', 'memoryShares'),
@@ -663,11 +675,16 @@ function deviceSheets(
 function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggregates): SheetPlan[] {
   const cap = (r: EntityRecord): number | null => num(r.fields['capacityBytes']);
   const free = (r: EntityRecord): number | null => num(r.fields['freeBytes']);
-  const DS_CLUSTER = NOT_READ + ': datastore clusters (StoragePod) are not collected';
+  const pod = (r: EntityRecord): EntityRecord | undefined =>
+    lookups.record(r.ep, 'datastoreCluster', r.fields['datastoreClusterId']);
   const cols: RvColumn<EntityRecord>[] = [
     col('Name', 'text', 'Datastore.name', (r) => r.name, 24),
     field('Config status', 'text', 'configStatus', 'configStatus'),
-    none('Address', 'text', NOT_READ + ': info.nas.remoteHost / remotePath'),
+    col('Address', 'text', 'info.nas.remoteHost(Names):remotePath (NAS datastores)', (r) => {
+      const host = str(r.fields['nasRemoteHost']);
+      const share = str(r.fields['nasRemotePath']);
+      return host === null && share === null ? null : `${host ?? ''}:${share ?? ''}`;
+    }),
     field('Accessible', 'bool', 'summary.accessible', 'accessible'),
     field('Type', 'text', 'summary.type', 'type'),
     col('# VMs total', 'int', 'VMs on the datastore', (r) => agg.datastore(r.ep, r.id)?.total ?? 0),
@@ -705,9 +722,15 @@ function datastoreSheet(stores: EntityRecord[], lookups: Lookups, agg: VmAggrega
           .join(', ') || null,
       40,
     ),
-    none('Cluster name', 'text', DS_CLUSTER),
-    none('Cluster capacity MiB', 'int', DS_CLUSTER),
-    none('Cluster free space MiB', 'int', DS_CLUSTER),
+    col('Cluster name', 'text', 'the parent StoragePod’s name', (r) => pod(r)?.name ?? null),
+    col('Cluster capacity MiB', 'int', 'StoragePod.summary.capacity', (r) => {
+      const p = pod(r);
+      return p ? mib(num(p.fields['capacityBytes'])) : null;
+    }),
+    col('Cluster free space MiB', 'int', 'StoragePod.summary.freeSpace', (r) => {
+      const p = pod(r);
+      return p ? mib(num(p.fields['freeBytes'])) : null;
+    }),
     field('Block size', 'int', 'info.vmfs.blockSizeMb', 'vmfsBlockSizeMb'),
     field('Max Blocks', 'int', 'info.vmfs.maxBlocks', 'vmfsMaxBlocks'),
     col('# Extents', 'int', 'info.vmfs.extent (count)', (r) =>
@@ -846,6 +869,7 @@ function plans(wb: WorkbookData): ReadonlyMap<string, SheetPlan> {
       host: (ep, id) => facts.hostAgg.get(ep, id),
       datastore: (ep, id) => facts.dsVms.get(ep, id),
       pool: (ep, id) => facts.rpVms.get(ep, id),
+      dvSwitchVms: (ep, id) => facts.dvsVms.get(ep, id),
     });
     return new Map(built.map((p) => [p.name, p]));
   });
