@@ -66,6 +66,8 @@ const STRUCTURAL_TYPES = new Set([
   'ComputeResource',
   'ClusterComputeResource',
   'DistributedVirtualSwitch',
+  // A VMware switch's own type on a real vCenter (vcsim types its switches as the base type).
+  'VmwareDistributedVirtualSwitch',
   'Network',
   'DistributedVirtualPortgroup',
   'OpaqueNetwork',
