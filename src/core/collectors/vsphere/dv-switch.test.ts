@@ -137,5 +137,11 @@ describe('distributed switches and datastore clusters', () => {
     expect(host('8.0.3.0')).toContain('hardware.memoryTieringType');
     expect(propertyPaths('8.0.3.0')['DistributedVirtualSwitch']).not.toContain('config.maxMtu');
     expect(propertyPaths('8.0.3.0')['VmwareDistributedVirtualSwitch']).toContain('config.maxMtu');
+    expect(host('5.5')).not.toContain('config.vsanHostConfig.faultDomainInfo');
+    expect(host('6.0')).toContain('config.vsanHostConfig.faultDomainInfo');
+    const vmwareDvs = (api: string): readonly string[] =>
+      propertyPaths(api)['VmwareDistributedVirtualSwitch'] ?? [];
+    expect(vmwareDvs('5.1')).not.toContain('config.lacpGroupConfig');
+    expect(vmwareDvs('5.5')).toContain('config.lacpGroupConfig');
   });
 });

@@ -77,7 +77,8 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       ...(hasCertificate ? ['config.certificate'] : []),
       ...(hasQuarantine ? ['runtime.inQuarantineMode'] : []),
       ...(hasTiering ? ['hardware.memoryTieringType'] : []),
-      'config.vsanHostConfig.faultDomainInfo',
+      // VsanHostConfigInfo.faultDomainInfo exists from API 6.0, as the certificate does.
+      ...(hasCertificate ? ['config.vsanHostConfig.faultDomainInfo'] : []),
       ...HOST_CONFIG_PATHS,
     ],
     ResourcePool: [
@@ -106,7 +107,13 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.policy',
     ],
     DistributedVirtualSwitch: DVS_PATHS,
-    VmwareDistributedVirtualSwitch: [...DVS_PATHS, ...VMWARE_DVS_PATHS],
+    // lacpGroupConfig exists from API 5.5; the other VMware paths from 5.0.
+    VmwareDistributedVirtualSwitch: [
+      ...DVS_PATHS,
+      ...VMWARE_DVS_PATHS.filter(
+        (p) => p !== 'config.lacpGroupConfig' || major > 5 || (major === 5 && minor >= 5),
+      ),
+    ],
     StoragePod: STORAGE_POD_PATHS,
     VirtualMachine: vmPropertyPaths(major, minor),
   };
