@@ -89,6 +89,9 @@ export const endpointAboutSchema = z.object({
   apiType: z.string().nullable(),
   apiVersion: z.string().nullable(),
   instanceUuid: z.string().nullable(),
+  /** `licenseProductName` / `licenseProductVersion`; absent from what older syncs stored. */
+  licenseProductName: z.string().nullable().default(null),
+  licenseProductVersion: z.string().nullable().default(null),
 });
 export type EndpointAbout = z.infer<typeof endpointAboutSchema>;
 

@@ -42,6 +42,8 @@ export const ENTITY_TYPES = [
   'license',
   'standardSwitch',
   'portGroup',
+  'dvSwitch',
+  'datastoreCluster',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -123,6 +125,13 @@ export interface LunPath {
   readonly state: string | null;
 }
 
+/** A LACP link aggregation group of a distributed switch (`config.lacpGroupConfig[]`). */
+export interface LacpGroup {
+  readonly name: string | null;
+  readonly mode: string | null;
+  readonly loadBalance: string | null;
+}
+
 type Ids = readonly string[];
 type Strings = readonly string[];
 /** Custom attribute values (or Hyper-V's extra facts) by name. */
@@ -147,6 +156,18 @@ const NETWORK_POLICY = {
   offload: b(),
   tso: b(),
   zeroCopyXmit: b(),
+};
+
+/** Distributed port traffic shaping (`in/outShapingPolicy`): a switch's default, a port group's. */
+const DV_SHAPING = {
+  inShaping: b(),
+  inShapingAvgBps: i(),
+  inShapingPeakBps: i(),
+  inShapingBurstBytes: i(),
+  outShaping: b(),
+  outShapingAvgBps: i(),
+  outShapingPeakBps: i(),
+  outShapingBurstBytes: i(),
 };
 
 /** Field lists per entity type. The order is the column order of the store table. */
@@ -249,6 +270,12 @@ export const ENTITY_FIELDS = {
     certificateStartsAt: time(),
     hardwareUuid: t(),
     customAttributes: j<Attributes>(),
+    /** `runtime.inQuarantineMode` (Proactive HA; API 6.5+). */
+    inQuarantineMode: b(),
+    /** `config.vsanHostConfig.faultDomainInfo.name`. */
+    vsanFaultDomain: t(),
+    /** `hardware.memoryTieringType` (API 8.0.3+). */
+    memoryTieringType: t(),
   },
   resourcePool: {
     parentId: t({ ref: 'resourcePool' as const }),
@@ -280,6 +307,9 @@ export const ENTITY_FIELDS = {
     memoryConfiguredMb: i(),
     /** `summary.quickStats` of the pool, as reported (MHz and MB); volatile. */
     quickStats: j<Readonly<Record<string, number>>>({ volatile: true }),
+    /** `config.cpuAllocation.overheadLimit` (MHz) and `memoryAllocation.overheadLimit` (MB). */
+    cpuOverheadLimitMhz: i(),
+    memoryOverheadLimitMb: i(),
   },
   datastore: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -302,11 +332,20 @@ export const ENTITY_FIELDS = {
     vmfsVersion: t(),
     vmfsUpgradable: b(),
     multipleHostAccess: b(),
+    /** The datastore cluster (StoragePod) the datastore is in, if any. */
+    datastoreClusterId: t({ ref: 'datastoreCluster' as const }),
+    /** An NFS datastore's server(s) and export (`info.nas.remoteHost` / `remotePath`). */
+    nasRemoteHost: t(),
+    nasRemotePath: t(),
   },
   network: {
     datacenterId: t({ ref: 'datacenter' as const }),
     networkType: t(),
     switchName: t(),
+    /**
+     * The switch: a distributed port group's `dvSwitch` (its native id), a Hyper-V network's
+     * virtual switch GUID (no entity of its own), so not a typed reference.
+     */
     switchId: t(),
     vlanId: t(),
     hostIds: refs('host'),
@@ -325,14 +364,7 @@ export const ENTITY_FIELDS = {
     notifySwitches: b(),
     rollingOrder: b(),
     checkBeacon: b(),
-    inShaping: b(),
-    inShapingAvgBps: i(),
-    inShapingPeakBps: i(),
-    inShapingBurstBytes: i(),
-    outShaping: b(),
-    outShapingAvgBps: i(),
-    outShapingPeakBps: i(),
-    outShapingBurstBytes: i(),
+    ...DV_SHAPING,
     livePortMoving: b(),
     blockOverride: b(),
     configReset: b(),
@@ -341,6 +373,11 @@ export const ENTITY_FIELDS = {
     securityOverride: b(),
     teamingOverride: b(),
     vlanOverride: b(),
+    /** Uplink failure detection (`uplinkTeamingPolicy.failureCriteria`). */
+    checkDuplex: b(),
+    checkErrorPercent: b(),
+    checkSpeed: t(),
+    failurePercentage: i(),
   },
   vm: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -636,6 +673,41 @@ export const ENTITY_FIELDS = {
     vlanId: i(),
     /** Effective policy (`computedPolicy`): the switch's, where the port group does not override. */
     ...NETWORK_POLICY,
+  },
+  /**
+   * A distributed virtual switch (`DistributedVirtualSwitch`, `VmwareDistributedVirtualSwitch`):
+   * its distributed port groups are `network` entities whose `switchId` names it.
+   */
+  dvSwitch: {
+    datacenterId: t({ ref: 'datacenter' as const }),
+    uuid: t(),
+    /** `summary.productInfo`: the switch implementation's name, vendor and version. */
+    productName: t(),
+    vendor: t(),
+    version: t(),
+    description: t(),
+    createdAt: time(),
+    maxPorts: i(),
+    numPorts: i(),
+    /** The member hosts (`summary.hostMember`). */
+    hostIds: refs('host'),
+    /** Default port traffic shaping (`config.defaultPortConfig.in/outShapingPolicy`). */
+    ...DV_SHAPING,
+    /** Link discovery (`config.linkDiscoveryProtocolConfig`): cdp or lldp, and its operation. */
+    discoveryProtocol: t(),
+    discoveryOperation: t(),
+    /** LACP link aggregation groups (`config.lacpGroupConfig`): `[{ name, mode, loadBalance }]`. */
+    lacpGroups: j<readonly LacpGroup[]>(),
+    maxMtu: i(),
+    /** `config.contact`: the contact text and the administrator's name. */
+    contact: t(),
+    adminName: t(),
+  },
+  /** A datastore cluster (`StoragePod`); its datastores name it in `datastoreClusterId`. */
+  datastoreCluster: {
+    datacenterId: t({ ref: 'datacenter' as const }),
+    capacityBytes: i(),
+    freeBytes: i({ volatile: true as const }),
   },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 

@@ -22,6 +22,8 @@ export const QUERY_KINDS = [
   'licenses',
   'standard-switches',
   'port-groups',
+  'dv-switches',
+  'datastore-clusters',
   'changes',
   'events',
   'sync-runs',

@@ -81,6 +81,15 @@ export type PyCell =
   | { readonly t: 'd'; readonly v: string }
   | { readonly t: 'e'; readonly v: null };
 
+/**
+ * A cell's value as openpyxl typed it (numbers as numbers, dates as ISO text). A boolean reads as
+ * a boolean whether the workbook holds it as one or as RVTools' text `True` / `False`.
+ */
+export function cellValue(c: PyCell | undefined): unknown {
+  const x = c?.v ?? null;
+  return x === 'True' ? true : x === 'False' ? false : x;
+}
+
 export interface PySheet {
   readonly headers: readonly string[];
   readonly rows: readonly (readonly PyCell[])[];

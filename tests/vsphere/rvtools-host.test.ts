@@ -4,7 +4,7 @@ import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
-import { readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
+import { cellValue, readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
 import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
@@ -80,14 +80,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-/**
- * A cell's value as openpyxl typed it (numbers as numbers, dates as ISO text). A boolean reads as
- * a boolean whether the workbook holds it as one or as RVTools' text `True` / `False`.
- */
-const v = (c: PyCell | undefined): unknown => {
-  const x = c?.v ?? null;
-  return x === 'True' ? true : x === 'False' ? false : x;
-};
+const v = cellValue;
 type Obj = Record<string, unknown>;
 const prop = (o: PyObject, p: string): unknown => o.props[p];
 const list = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);

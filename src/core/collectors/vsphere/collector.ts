@@ -66,6 +66,8 @@ const STRUCTURAL_TYPES = new Set([
   'ComputeResource',
   'ClusterComputeResource',
   'DistributedVirtualSwitch',
+  // A VMware switch's own type on a real vCenter (vcsim types its switches as the base type).
+  'VmwareDistributedVirtualSwitch',
   'Network',
   'DistributedVirtualPortgroup',
   'OpaqueNetwork',
@@ -690,5 +692,7 @@ function aboutOf(a: AboutInfo): EndpointAbout {
     apiType: v(a.apiType),
     apiVersion: v(a.apiVersion),
     instanceUuid: v(a.instanceUuid),
+    licenseProductName: v(a.licenseProductName),
+    licenseProductVersion: v(a.licenseProductVersion),
   };
 }
