@@ -22,6 +22,7 @@ export const QUERY_KINDS = [
   'licenses',
   'standard-switches',
   'port-groups',
+  'datastore-files',
   'changes',
   'events',
   'sync-runs',

@@ -55,6 +55,7 @@ const PREFIX: Record<EntityType, string> = {
   license: 'license',
   standardSwitch: 'switch',
   portGroup: 'pg',
+  datastoreFile: 'file',
 };
 
 /** vSphere's hidden folders keep their names: they say nothing about the estate. */
@@ -263,6 +264,7 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
   license: { editionKey: 'safe', costUnit: 'safe', features: 'safe' },
   standardSwitch: { switchType: 'safe', teamingPolicy: 'safe' },
   portGroup: { switchName: { prefix: 'switch' }, teamingPolicy: 'safe' },
+  datastoreFile: { folderPath: 'file', path: 'file', fileType: 'safe' },
 };
 
 /** The treatment of every field of a type: declared, or the default for its kind. */
