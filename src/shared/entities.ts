@@ -44,6 +44,7 @@ export const ENTITY_TYPES = [
   'portGroup',
   'dvSwitch',
   'datastoreCluster',
+  'datastoreFile',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -709,6 +710,23 @@ export const ENTITY_FIELDS = {
     capacityBytes: i(),
     freeBytes: i({ volatile: true as const }),
   },
+  /**
+   * A file or folder on a datastore, as the datastore browser lists it (RVTools' vFileInfo).
+   * Collected only when the file listing is asked for (`sync --file-info`, the endpoint's
+   * setting); the native id is the datastore's moref and the path within it.
+   */
+  datastoreFile: {
+    datastoreId: t({ ref: 'datastore' as const }),
+    /** The folder as the browser names it: `[ds1] vm1`. */
+    folderPath: t(),
+    /** The file's datastore path: `[ds1] vm1/vm1.vmx`. */
+    path: t(),
+    /** The browser's FileInfo type: VmDiskFileInfo, VmConfigFileInfo, FolderFileInfo, FileInfo… */
+    fileType: t(),
+    /** Volatile: logs and disks grow between listings. */
+    sizeBytes: i({ volatile: true as const }),
+    modifiedAt: time({ volatile: true as const }),
+  },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 
 type Specs<T extends EntityType> = (typeof ENTITY_FIELDS)[T];
@@ -763,9 +781,26 @@ export function fieldSpecsOf(type: EntityType): readonly (readonly [string, Fiel
   return Object.entries(ENTITY_FIELDS[type] as Readonly<Record<string, FieldSpec>>);
 }
 
+/**
+ * How complete a datastore file listing is. The listing is optional and bounded, so a stored file
+ * missing from it is soft-deleted only when its datastore was listed whole (or is gone): a file
+ * of a datastore the cap cut, that failed or was not reached is kept as last listed.
+ */
+export interface FileListing {
+  /** Datastores (native ids) whose every file is in the collection. */
+  readonly completeDatastoreIds: readonly string[];
+  /** What was left out and why, in words an operator reads (the cap, a failed search). */
+  readonly notes: readonly string[];
+}
+
 /** A full collection: everything the endpoint holds now. Entities missing from it are soft-deleted. */
 export interface FullInventory {
   readonly entities: readonly CollectedEntity[];
+  /**
+   * Set when this collection listed datastore files (the listing is optional). Absent: stored
+   * `datastoreFile` rows are left exactly as they are, neither seen nor deleted.
+   */
+  readonly fileListing?: FileListing;
   /** What the server said it is at login (vSphere); stored on the endpoint. */
   readonly about?: EndpointAbout;
   readonly events?: readonly CollectedEvent[];

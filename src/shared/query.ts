@@ -24,6 +24,7 @@ export const QUERY_KINDS = [
   'port-groups',
   'dv-switches',
   'datastore-clusters',
+  'datastore-files',
   'changes',
   'events',
   'sync-runs',

@@ -58,6 +58,7 @@ const PREFIX: Record<EntityType, string> = {
   // The same pseudonym as the port groups' `switchName`.
   dvSwitch: 'switch',
   datastoreCluster: 'dscluster',
+  datastoreFile: 'file',
 };
 
 /** vSphere's hidden folders keep their names: they say nothing about the estate. */
@@ -279,6 +280,7 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     discoveryOperation: 'safe',
   },
   datastoreCluster: {},
+  datastoreFile: { folderPath: 'file', path: 'file', fileType: 'safe' },
 };
 
 /** The treatment of every field of a type: declared, or the default for its kind. */

@@ -6,6 +6,7 @@ import type {
   EntityType,
   FieldSpec,
   FieldValue,
+  FileListing,
   FullInventory,
   InventoryDelta,
   UsageSample,
@@ -140,6 +141,7 @@ function writeEntities(
   removals: readonly { type: EntityType; id: string }[],
   full: boolean,
   events: readonly CollectedEvent[],
+  fileListing?: FileListing,
 ): WriteCounts {
   const at = opts.now.toISOString();
   const ep = opts.endpointId;
@@ -182,6 +184,9 @@ function writeEntities(
     const incoming = byType.get(type) ?? [];
     const removing = removalsByType.get(type);
     if (!full && incoming.length === 0 && !removing) continue;
+    const kept = full ? unlistedRows(type, byType, fileListing) : null;
+    // A collection that did not list files says nothing about them: the rows stay as they are.
+    if (kept === 'all' && incoming.length === 0) continue;
 
     // A full write compares against every row of the endpoint; a delta only against its own.
     const existing = new Map<string, Row>();
@@ -319,7 +324,9 @@ function writeEntities(
     const deleteIds: string[] = [];
     for (const [id, old] of existing) {
       if (old['deleted_at'] !== null) continue;
-      const gone = full ? !seenIds.has(id) : removing?.has(id) === true;
+      const gone = full
+        ? !seenIds.has(id) && kept !== 'all' && !(kept?.(old) ?? false)
+        : removing?.has(id) === true;
       if (!gone) continue;
       deleteIds.push(id);
       counts.deleted++;
@@ -336,18 +343,47 @@ function writeEntities(
         `DELETE FROM relation WHERE endpoint_id = ? AND from_id IN (${part.map(() => '?').join(', ')}) AND kind LIKE ?`,
       ).run(ep, ...part, `${type}.%`);
     }
-    if (full) {
+    if (full && kept === null) {
       // Everything the collection saw is alive now; one statement instead of a row each. Rows
       // written just now have this last_seen already: rewriting them would cost an index update.
       prepared(
         sqlite,
         `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND deleted_at IS NULL AND last_seen <> ?`,
       ).run(at, ep, at);
+    } else if (full) {
+      // A partial listing: only what it saw was seen now; the rows it kept keep their last_seen.
+      for (const part of chunks([...seenIds])) {
+        prepared(
+          sqlite,
+          `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND last_seen <> ? AND native_id IN (${part.map(() => '?').join(', ')})`,
+        ).run(at, ep, at, ...part);
+      }
     }
   }
 
   writeEvents(sqlite, ep, events);
   return counts;
+}
+
+/**
+ * Which stored rows of `type` a full write keeps although the collection did not report them:
+ * null for none (everything missing is gone). Only datastore files: a collection without a file
+ * listing keeps them `all`; one with a partial listing keeps the files of datastores it did not
+ * list whole, unless the datastore itself is gone.
+ */
+function unlistedRows(
+  type: EntityType,
+  byType: ReadonlyMap<EntityType, readonly CollectedEntity[]>,
+  listing: FileListing | undefined,
+): 'all' | ((row: Row) => boolean) | null {
+  if (type !== 'datastoreFile') return null;
+  if (!listing) return 'all';
+  const complete = new Set(listing.completeDatastoreIds);
+  const live = new Set((byType.get('datastore') ?? []).map((d) => d.id));
+  return (row) => {
+    const ds = row['datastore_id'];
+    return typeof ds === 'string' && live.has(ds) && !complete.has(ds);
+  };
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
@@ -479,7 +515,15 @@ export async function writeFullInventory(
   opts: WriteOptions,
 ): Promise<WriteCounts> {
   return inTransaction(db, 'save the inventory', (sqlite) => {
-    const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
+    const counts = writeEntities(
+      sqlite,
+      opts,
+      inv.entities,
+      [],
+      true,
+      inv.events ?? [],
+      inv.fileListing,
+    );
     insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
     if (inv.about) {
       sqlite

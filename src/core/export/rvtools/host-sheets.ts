@@ -17,6 +17,7 @@ import {
   sdk,
   texts,
 } from './host-columns.js';
+import { fileInfoSheet } from './file-sheet.js';
 import { networkSheets } from './network-sheets.js';
 import { vmFacts } from './vm-facts.js';
 
@@ -304,7 +305,7 @@ function hostSheets(source: InventorySource, lookups: Lookups, agg: VmAggregates
     ...datastoreSheet(all('datastore'), lookups, agg),
     ...multipathSheet(hostHead, all('multipathLun'), lookups, ep),
     ...licenseSheet(all('license')),
-    ...fileInfoSheet(),
+    ...fileInfoSheet(source),
     ...healthSheet(source),
   ];
 }
@@ -848,27 +849,6 @@ function licenseSheet(licenses: EntityRecord[]): SheetPlan[] {
 }
 
 /**
- * vFileInfo: RVTools' optional datastore file listing (its GetFileInfo option, off by default as
- * it browses every datastore). Not collected here: the sheet is written with its headers and no
- * rows, each column saying so.
- */
-function fileInfoSheet(): SheetPlan[] {
-  const why =
-    'not collected: the datastore browser listing (HostDatastoreBrowser.SearchDatastoreSubFolders_Task), RVTools’ optional GetFileInfo, is not implemented';
-  const cols: RvColumn<never>[] = [
-    none('Friendly Path Name', 'text', why),
-    none('File Name', 'text', why),
-    none('File Type', 'text', why),
-    none('File Size in bytes', 'int', why),
-    none('Path', 'text', why),
-    none('Internal Sort Column', 'text', why),
-    none('VI SDK Server', 'text', why),
-    none('VI SDK UUID', 'text', why),
-  ];
-  return planIf('vFileInfo', cols, []);
-}
-
-/**
  * vHealth: the open alerts, as RVTools lists its health checks: the object, the message, and a
  * message type (here the alert rule). Only the live store has alerts.
  */
@@ -913,7 +893,7 @@ const SHEET_ENTITIES: readonly (readonly [string, EntityType | null])[] = [
   ['vDatastore', 'datastore'],
   ['vMultiPath', 'multipathLun'],
   ['vLicense', 'license'],
-  ['vFileInfo', null],
+  ['vFileInfo', 'datastoreFile'],
   ['vHealth', null],
 ];
 
