@@ -44,7 +44,10 @@ function withVm(
 describe('writeFullInventory', () => {
   it('creates every entity with first/last seen and logs each creation', async () => {
     const inv = sampleInventory(3);
+    const cache = store.sqlite.pragma('cache_size', { simple: true });
     const counts = await writeFull(inv, t0);
+    // The write runs with a smaller page cache; the readers' size is back afterwards.
+    expect(store.sqlite.pragma('cache_size', { simple: true })).toBe(cache);
     expect(counts).toEqual({ seen: inv.length, created: inv.length, updated: 0, deleted: 0 });
     const vms = await store.db.selectFrom('vm').selectAll().orderBy('native_id').execute();
     expect(vms.map((v) => v.name)).toEqual(['app-001', 'app-002', 'app-003']);

@@ -541,6 +541,26 @@ async function inTransaction<T>(
   }
 }
 
+/** Page cache (KiB) while a full write runs. */
+const WRITE_CACHE_KIB = 16 * 1024;
+
+/**
+ * Runs a full write with a smaller page cache than the store's readers keep. A first sync of
+ * 11,000 VMs dirties ~50 MB of pages, and the 64 MiB cache that keeps the UI's sorts fast held
+ * them all until the commit: ~30 MB of the sync's peak RSS, for no measurable speed (SQLite
+ * writes the surplus to the WAL early instead). The readers' size is back once it is done.
+ */
+function withWriteCache<T>(sqlite: Sqlite, write: () => T): T {
+  const size = sqlite.pragma('cache_size', { simple: true }) as number;
+  if (size >= 0 || -size <= WRITE_CACHE_KIB) return write();
+  sqlite.pragma(`cache_size = -${WRITE_CACHE_KIB}`);
+  try {
+    return write();
+  } finally {
+    sqlite.pragma(`cache_size = ${size}`);
+  }
+}
+
 /** Stores usage samples in one transaction; a sample already stored for that time is kept. */
 export async function writeSamples(
   db: Kysely<Database>,
@@ -561,16 +581,18 @@ export async function writeFullInventory(
   inv: FullInventory,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return inTransaction(db, 'save the inventory', (sqlite) => {
-    const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
-    insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
-    if (inv.about) {
-      sqlite
-        .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
-        .run(JSON.stringify(inv.about), opts.endpointId);
-    }
-    return counts;
-  });
+  return inTransaction(db, 'save the inventory', (sqlite) =>
+    withWriteCache(sqlite, () => {
+      const counts = writeEntities(sqlite, opts, inv.entities, [], true, inv.events ?? []);
+      insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
+      if (inv.about) {
+        sqlite
+          .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
+          .run(JSON.stringify(inv.about), opts.endpointId);
+      }
+      return counts;
+    }),
+  );
 }
 
 /** Stores one incremental update set as one transaction. */
