@@ -60,6 +60,8 @@ export interface CoreOptions {
   readonly scheduler?: EndpointsDeps['scheduler'];
   /** Use an in-memory database (tests). */
   readonly memory?: boolean;
+  /** A short-lived process: the store without its readers' large cache (OpenStoreOptions.compact). */
+  readonly compactStore?: boolean;
   /** Desktop notifications for new critical alerts (the Electron shell passes one). */
   readonly notifier?: Notifier;
   /** Webhook delivery tuning (tests: short backoff). */
@@ -112,6 +114,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const { store, recovery } = await openStoreWithRecovery({
     file: opts.memory ? ':memory:' : join(opts.dataDir, STORE_FILE),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+    ...(opts.compactStore ? { compact: true } : {}),
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
   const events = createEventHub(log);

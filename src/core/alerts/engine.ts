@@ -90,6 +90,8 @@ const OPEN_SQL = `SELECT id, alert_key, severity, message, entity_name, details,
   FROM alert WHERE endpoint_id = ? AND state <> 'cleared'`;
 const RECENTLY_CLEARED_SQL = `SELECT id, alert_key, count FROM alert
   WHERE endpoint_id = ? AND state = 'cleared' AND cleared_at >= ? ORDER BY cleared_at, id`;
+const TOUCH_SQL = `UPDATE alert SET last_seen = ?
+  WHERE endpoint_id = ? AND state <> 'cleared' AND (last_seen IS NULL OR last_seen <> ?)`;
 const REFRESH_SQL =
   'UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ? WHERE id = ?';
 const REPEAT_SQL = `UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ?,
@@ -241,9 +243,6 @@ function reconcile(
     raised++;
   }
 
-  eachChunk(sqlite, touched, (list) => `UPDATE alert SET last_seen = ? WHERE id IN (${list})`, [
-    at,
-  ]);
   const gone = open.filter((a) => !seen.has(a.alert_key ?? '')).map((a) => a.id);
   eachChunk(
     sqlite,
@@ -252,6 +251,9 @@ function reconcile(
       `UPDATE alert SET state = 'cleared', cleared_at = ?, snoozed_until = NULL WHERE id IN (${list})`,
     [at],
   );
+  // Every alert still open was seen now: the unchanged ones (most of them, 22,000 after a sync
+  // of 11,000 VMs) get last_seen in one statement instead of one per 500 ids.
+  if (touched.length > 0) prepared(sqlite, TOUCH_SQL).run(at, endpointId, at);
   for (const id of gone) history(id, 'cleared');
   changedIds.push(...gone);
   return {

@@ -20,6 +20,7 @@ import { encodeField } from '../store/columns.js';
 import { prepared } from '../store/prepared.js';
 import { connectionOf, storeError } from '../store/sqlite.js';
 import { naturalKey } from './natural-key.js';
+import { hasRowHash, rowHash } from './row-hash.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -65,6 +66,12 @@ interface TypeSpec {
    * every entity table has since migration natural-sort), every field, first/last seen, deleted.
    */
   readonly insertSql: string;
+  /** The same with the row's digest (`row_hash`, row-hash.ts) where the table has the column. */
+  readonly insertHashSql: string;
+  /** Indexes into `fields` of the volatile ones: they change no log and are not in the digest. */
+  readonly volatile: readonly number[];
+  /** Per field: true where it is in the digest (every stored field but the volatile ones). */
+  readonly digested: readonly boolean[];
 }
 
 const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
@@ -87,8 +94,21 @@ const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
       'last_seen',
       'deleted_at',
     ];
-    const insertSql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    return [type, { type, table, fields, relations, insertSql }];
+    const insertOf = (cols: readonly string[]): string =>
+      `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+    return [
+      type,
+      {
+        type,
+        table,
+        fields,
+        relations,
+        insertSql: insertOf(columns),
+        insertHashSql: insertOf([...columns, 'row_hash']),
+        volatile: fields.flatMap((f, i) => (f.spec.volatile ? [i] : [])),
+        digested: fields.map((f) => !f.spec.volatile),
+      },
+    ];
   }),
 );
 
@@ -188,10 +208,19 @@ function writeEntities(
     // A collection that did not list files says nothing about them: the rows stay as they are.
     if (kept === 'all' && incoming.length === 0) continue;
 
-    // A full write compares against every row of the endpoint; a delta only against its own.
+    // A full write reads ids, digests and the volatile columns of the endpoint's rows, and a
+    // whole row only where the digest differs (row-hash.ts); a delta reads its own rows whole.
+    const hashed = hasRowHash(sqlite, spec.table);
     const existing = new Map<string, Row>();
     if (full) {
-      const all = prepared(sqlite, `SELECT * FROM ${spec.table} WHERE endpoint_id = ?`);
+      const volatileColumns = spec.volatile.map((i) => spec.fields[i]!.column);
+      // unlistedRows decides a stored file's fate by its datastore.
+      const keepBy = kept && kept !== 'all' ? ['datastore_id'] : [];
+      const cols = ['id', 'native_id', 'name', 'deleted_at', ...volatileColumns, ...keepBy];
+      const all = prepared(
+        sqlite,
+        `SELECT ${cols.join(', ')}, ${hashed ? 'row_hash' : 'NULL AS row_hash'} FROM ${spec.table} WHERE endpoint_id = ?`,
+      );
       for (const r of all.all(ep) as Row[]) existing.set(r['native_id'] as string, r);
     } else {
       const one = prepared(
@@ -203,6 +232,10 @@ function writeEntities(
         if (r) existing.set(id, r);
       }
     }
+    const wholeRow = (slim: Row): Row =>
+      full
+        ? (prepared(sqlite, `SELECT * FROM ${spec.table} WHERE id = ?`).get(slim['id']) as Row)
+        : slim;
     // Relation kinds with no rows yet (a first sync) need no delete before each insert.
     const emptyKinds = new Set<string>();
     for (const r of spec.relations) {
@@ -212,58 +245,62 @@ function writeEntities(
       if (!emptyKinds.has(kind)) unrelate.run(ep, kind, from);
       for (const to of ids) relate.run(ep, kind, from, to);
     };
-    // What the relation table lists now: for a full write every list of the endpoint at once.
-    const stored = new Map<string, Map<string, string[]>>();
-    if (full && existing.size > 0) {
-      for (const r of spec.relations) {
-        const lists = new Map<string, string[]>();
-        if (!emptyKinds.has(r.kind)) {
-          const rows = prepared(sqlite, RELATIONS_OF_KIND_SQL).raw(true).all(ep, r.kind);
-          for (const [from, to] of rows as [string, string][]) {
-            const list = lists.get(from);
-            if (list) list.push(to);
-            else lists.set(from, [to]);
-          }
-        }
-        stored.set(r.kind, lists);
-      }
-    }
-    const storedIds = (kind: string, from: string): string[] => {
-      if (emptyKinds.has(kind)) return [];
-      const lists = stored.get(kind);
-      if (lists) return lists.get(from) ?? [];
-      const rows = prepared(sqlite, RELATIONS_OF_SQL).pluck(true).all(ep, kind, from);
-      return rows as string[];
-    };
+    const storedIds = storedRelations(sqlite, ep, emptyKinds);
 
-    const insert = prepared(sqlite, spec.insertSql);
+    const insert = prepared(sqlite, hashed ? spec.insertHashSql : spec.insertSql);
     const seenIds = new Set<string>();
     for (const e of incoming) {
       const fields = fieldBag(e);
       if (seenIds.has(e.id)) throw new AppError('VALIDATION', `Duplicate ${type} id ${e.id}`);
       for (const r of spec.relations) validateIds(fields[r.field], `${type}.${r.field}`);
       seenIds.add(e.id);
-      const old = existing.get(e.id);
+      const slim = existing.get(e.id);
       const user = userOf(type, e.id);
-      if (!old) {
-        // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
+      // Fields a delta leaves out are undefined: NULL in an INSERT, not compared in an UPDATE.
+      const encoded = spec.fields.map((f) =>
+        full || f.field in fields
+          ? encodeField(fields[f.field], f.spec, `${type}.${f.field}`)
+          : undefined,
+      );
+      const relationIds = spec.relations.map((r) => idsOf(fields[r.field]));
+      // A delta holds part of a row: its digest is unknown (NULL) until the next full write.
+      const digest =
+        full && hashed
+          ? rowHash(
+              e.name,
+              encoded.filter((_, i) => spec.digested[i]),
+              relationIds,
+            )
+          : null;
+      if (!slim) {
         const params: ColumnValue[] = [ep, e.id, e.name, naturalKey(e.name)];
-        for (const f of spec.fields) {
-          const v = full || f.field in fields ? fields[f.field] : undefined;
-          params.push(encodeField(v, f.spec, `${type}.${f.field}`));
-        }
+        for (const v of encoded) params.push(v ?? null);
         params.push(at, at, null);
+        if (hashed) params.push(digest);
         insert.run(params);
         counts.created++;
         log(type, e.id, e.name, 'created', null, null, null, user);
-        for (const r of spec.relations) {
-          const ids = idsOf(fields[r.field]);
+        spec.relations.forEach((r, i) => {
+          const ids = relationIds[i]!;
           if (ids.length > 0) rewrite(e.id, r.kind, ids);
-        }
+        });
         continue;
       }
       const columns: string[] = [];
       const values: ColumnValue[] = [];
+      if (digest !== null && slim['row_hash'] === digest && slim['deleted_at'] === null) {
+        // Unchanged but for the volatile columns, which change no log.
+        for (const i of spec.volatile) {
+          const column = spec.fields[i]!.column;
+          const next = encoded[i] ?? null;
+          if (next === (slim[column] ?? null)) continue;
+          columns.push(column);
+          values.push(next);
+        }
+        if (columns.length > 0) updateRow(sqlite, spec.table, columns, values, at, slim);
+        continue;
+      }
+      const old = wholeRow(slim);
       const revived = old['deleted_at'] !== null;
       if (revived) {
         columns.push('deleted_at');
@@ -280,26 +317,25 @@ function writeEntities(
         changed = true;
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
-      for (const f of spec.fields) {
-        if (!full && !(f.field in fields)) continue;
-        const v = fields[f.field];
-        const next = encodeField(v, f.spec, `${type}.${f.field}`);
+      spec.fields.forEach((f, i) => {
+        const next = encoded[i];
+        if (next === undefined) return;
         const prev = old[f.column] ?? null;
-        if (next === prev) continue;
+        if (next === prev) return;
         columns.push(f.column);
         values.push(next);
-        if (f.spec.volatile) continue;
+        if (f.spec.volatile) return;
         changed = true;
         log(type, e.id, e.name, 'updated', f.field, stringify(prev), stringify(next), user);
-      }
-      for (const r of spec.relations) {
-        if (!full && !(r.field in fields)) continue;
+      });
+      spec.relations.forEach((r, i) => {
+        if (!full && !(r.field in fields)) return;
         // A soft delete dropped the entity's relation rows: a revived entity gets them back.
         const prev = revived ? [] : storedIds(r.kind, e.id);
-        const next = idsOf(fields[r.field]);
-        if (sameIds(prev, next)) continue;
+        const next = relationIds[i]!;
+        if (sameIds(prev, next)) return;
         rewrite(e.id, r.kind, next);
-        if (revived) continue;
+        if (revived) return;
         changed = true;
         log(
           type,
@@ -311,14 +347,13 @@ function writeEntities(
           JSON.stringify(next),
           user,
         );
-      }
+      });
       if (changed && !revived) counts.updated++;
-      if (columns.length > 0 || !full) {
-        columns.push('last_seen');
-        values.push(at, old['id'] as number);
-        const set = columns.map((c) => `${c} = ?`).join(', ');
-        prepared(sqlite, `UPDATE ${spec.table} SET ${set} WHERE id = ?`).run(values);
+      if (hashed && old['row_hash'] !== digest) {
+        columns.push('row_hash');
+        values.push(digest);
       }
+      if (columns.length > 0 || !full) updateRow(sqlite, spec.table, columns, values, at, old);
     }
 
     const deleteIds: string[] = [];
@@ -383,6 +418,56 @@ function unlistedRows(
   return (row) => {
     const ds = row['datastore_id'];
     return typeof ds === 'string' && live.has(ds) && !complete.has(ds);
+  };
+}
+
+/** UPDATE of `columns` and last_seen on the row `old` (by its id). */
+function updateRow(
+  sqlite: Sqlite,
+  table: string,
+  columns: readonly string[],
+  values: readonly ColumnValue[],
+  at: string,
+  old: Row,
+): void {
+  const set = [...columns, 'last_seen'].map((c) => `${c} = ?`).join(', ');
+  prepared(sqlite, `UPDATE ${table} SET ${set} WHERE id = ?`).run(...values, at, old['id']);
+}
+
+/** Rows compared one by one before a kind's relation lists are read all at once. */
+const LOOKUPS_BEFORE_BULK = 200;
+
+/**
+ * The ids the relation table lists for (kind, from). Few rows differ in most syncs, so each is
+ * looked up alone; once a kind has needed many (a first sync after the digest column came, a
+ * changed estate), all of its lists are read in one statement instead.
+ */
+function storedRelations(
+  sqlite: Sqlite,
+  ep: number,
+  emptyKinds: ReadonlySet<string>,
+): (kind: string, from: string) => string[] {
+  const bulk = new Map<string, Map<string, string[]>>();
+  const lookups = new Map<string, number>();
+  return (kind, from) => {
+    if (emptyKinds.has(kind)) return [];
+    let lists = bulk.get(kind);
+    if (!lists) {
+      const n = (lookups.get(kind) ?? 0) + 1;
+      lookups.set(kind, n);
+      if (n <= LOOKUPS_BEFORE_BULK) {
+        return prepared(sqlite, RELATIONS_OF_SQL).pluck(true).all(ep, kind, from) as string[];
+      }
+      lists = new Map();
+      const rows = prepared(sqlite, RELATIONS_OF_KIND_SQL).raw(true).all(ep, kind);
+      for (const [id, to] of rows as [string, string][]) {
+        const list = lists.get(id);
+        if (list) list.push(to);
+        else lists.set(id, [to]);
+      }
+      bulk.set(kind, lists);
+    }
+    return lists.get(from) ?? [];
   };
 }
 
@@ -494,6 +579,26 @@ async function inTransaction<T>(
   }
 }
 
+/** Page cache (KiB) while a full write runs. */
+const WRITE_CACHE_KIB = 16 * 1024;
+
+/**
+ * Runs a full write with a smaller page cache than the store's readers keep. A first sync of
+ * 11,000 VMs dirties ~50 MB of pages, and the 64 MiB cache that keeps the UI's sorts fast held
+ * them all until the commit: ~30 MB of the sync's peak RSS, for no measurable speed (SQLite
+ * writes the surplus to the WAL early instead). The readers' size is back once it is done.
+ */
+function withWriteCache<T>(sqlite: Sqlite, write: () => T): T {
+  const size = sqlite.pragma('cache_size', { simple: true }) as number;
+  if (size >= 0 || -size <= WRITE_CACHE_KIB) return write();
+  sqlite.pragma(`cache_size = -${WRITE_CACHE_KIB}`);
+  try {
+    return write();
+  } finally {
+    sqlite.pragma(`cache_size = ${size}`);
+  }
+}
+
 /** Stores usage samples in one transaction; a sample already stored for that time is kept. */
 export async function writeSamples(
   db: Kysely<Database>,
@@ -514,24 +619,26 @@ export async function writeFullInventory(
   inv: FullInventory,
   opts: WriteOptions,
 ): Promise<WriteCounts> {
-  return inTransaction(db, 'save the inventory', (sqlite) => {
-    const counts = writeEntities(
-      sqlite,
-      opts,
-      inv.entities,
-      [],
-      true,
-      inv.events ?? [],
-      inv.fileListing,
-    );
-    insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
-    if (inv.about) {
-      sqlite
-        .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
-        .run(JSON.stringify(inv.about), opts.endpointId);
-    }
-    return counts;
-  });
+  return inTransaction(db, 'save the inventory', (sqlite) =>
+    withWriteCache(sqlite, () => {
+      const counts = writeEntities(
+        sqlite,
+        opts,
+        inv.entities,
+        [],
+        true,
+        inv.events ?? [],
+        inv.fileListing,
+      );
+      insertSamples(sqlite, opts.endpointId, inv.samples ?? []);
+      if (inv.about) {
+        sqlite
+          .prepare('UPDATE endpoint SET about = ? WHERE id = ?')
+          .run(JSON.stringify(inv.about), opts.endpointId);
+      }
+      return counts;
+    }),
+  );
 }
 
 /** Stores one incremental update set as one transaction. */
