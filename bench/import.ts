@@ -1,7 +1,7 @@
 /**
  * `npm run bench:import`: an RVTools-shaped workbook of N VMs (default 100,000; `BENCH_VMS`),
  * written by SheetJS with RVTools' vInfo/vHost/vDatastore/vCluster/vMetaData headers and a vDisk
- * and vNetwork sheet of N rows each that an import skips, is imported as a read-only snapshot
+ * and vNetwork sheet of N rows each (a disk and an adapter per VM), is imported as a read-only snapshot
  * into a file-backed store. The import runs in a fresh child process, so its peak RSS is its own.
  */
 import { execFileSync } from 'node:child_process';
@@ -63,13 +63,17 @@ function writeWorkbook(file: string): void {
     vDisk: sheet('vDisk', VMS, (i) => ({
       VM: vm(i),
       Disk: 'Hard disk 1',
+      'Disk Key': 2000,
       'Capacity MiB': 61_440,
+      'VM ID': `vm-${i}`,
       'VI SDK Server': SERVER,
     })),
     vNetwork: sheet('vNetwork', VMS, (i) => ({
       VM: vm(i),
-      NIC: 'Network adapter 1',
+      'NIC label': 'Network adapter 1',
       Network: `PG-${i % 40}`,
+      'Mac Address': `00:50:56:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      'VM ID': `vm-${i}`,
       'VI SDK Server': SERVER,
     })),
     vCluster: sheet('vCluster', CLUSTERS, (i) => ({

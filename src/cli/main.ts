@@ -155,6 +155,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       host: name === 'serve' ? 'serve' : 'cli',
       vault: createHostVault(dataDir),
       log,
+      // One-shot commands do not serve the UI's sorted windows: a small cache, no memory map.
+      compactStore: !LONG_RUNNING.has(name),
     });
     if (core.recovery) {
       const r = core.recovery;

@@ -66,6 +66,8 @@ export interface CoreOptions {
    * whichever store is used.
    */
   readonly store?: string;
+  /** A short-lived process: the store without its readers' large cache (OpenStoreOptions.compact). */
+  readonly compactStore?: boolean;
   /** Desktop notifications for new critical alerts (the Electron shell passes one). */
   readonly notifier?: Notifier;
   /** Webhook delivery tuning (tests: short backoff). */
@@ -118,6 +120,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const { store, recovery } = await openStoreWithRecovery({
     file: opts.memory ? ':memory:' : (opts.store ?? join(opts.dataDir, STORE_FILE)),
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+    ...(opts.compactStore ? { compact: true } : {}),
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
   const events = createEventHub(log);

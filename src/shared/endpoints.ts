@@ -50,6 +50,11 @@ const endpointFields = {
   thumbprint: thumbprint.nullable().optional(),
   trustOnFirstUse: z.boolean(),
   useSsl: z.boolean(),
+  /**
+   * Full syncs list every datastore's files too (RVTools' vFileInfo). vSphere only; off by
+   * default, as the datastore browser walks every folder and takes minutes on large estates.
+   */
+  fileInfo: z.boolean(),
   notes: z.string().max(4000),
 };
 
@@ -61,6 +66,7 @@ export const endpointInputSchema = z.object({
   enabled: endpointFields.enabled.default(true),
   trustOnFirstUse: endpointFields.trustOnFirstUse.default(false),
   useSsl: endpointFields.useSsl.default(false),
+  fileInfo: endpointFields.fileInfo.default(false),
   notes: endpointFields.notes.default(''),
 });
 export type EndpointInput = z.input<typeof endpointInputSchema>;
@@ -89,6 +95,9 @@ export const endpointAboutSchema = z.object({
   apiType: z.string().nullable(),
   apiVersion: z.string().nullable(),
   instanceUuid: z.string().nullable(),
+  /** `licenseProductName` / `licenseProductVersion`; absent from what older syncs stored. */
+  licenseProductName: z.string().nullable().default(null),
+  licenseProductVersion: z.string().nullable().default(null),
 });
 export type EndpointAbout = z.infer<typeof endpointAboutSchema>;
 
@@ -116,6 +125,8 @@ export interface EndpointDto {
   readonly enabled: boolean;
   readonly thumbprint: string | null;
   readonly useSsl: boolean;
+  /** Full syncs list the datastores' files (vSphere; slow on large estates). */
+  readonly fileInfo: boolean;
   readonly notes: string;
   readonly credential: CredentialState;
   readonly createdAt: string;

@@ -42,6 +42,9 @@ export const ENTITY_TYPES = [
   'license',
   'standardSwitch',
   'portGroup',
+  'dvSwitch',
+  'datastoreCluster',
+  'datastoreFile',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -123,6 +126,13 @@ export interface LunPath {
   readonly state: string | null;
 }
 
+/** A LACP link aggregation group of a distributed switch (`config.lacpGroupConfig[]`). */
+export interface LacpGroup {
+  readonly name: string | null;
+  readonly mode: string | null;
+  readonly loadBalance: string | null;
+}
+
 type Ids = readonly string[];
 type Strings = readonly string[];
 /** Custom attribute values (or Hyper-V's extra facts) by name. */
@@ -147,6 +157,18 @@ const NETWORK_POLICY = {
   offload: b(),
   tso: b(),
   zeroCopyXmit: b(),
+};
+
+/** Distributed port traffic shaping (`in/outShapingPolicy`): a switch's default, a port group's. */
+const DV_SHAPING = {
+  inShaping: b(),
+  inShapingAvgBps: i(),
+  inShapingPeakBps: i(),
+  inShapingBurstBytes: i(),
+  outShaping: b(),
+  outShapingAvgBps: i(),
+  outShapingPeakBps: i(),
+  outShapingBurstBytes: i(),
 };
 
 /** Field lists per entity type. The order is the column order of the store table. */
@@ -249,6 +271,12 @@ export const ENTITY_FIELDS = {
     certificateStartsAt: time(),
     hardwareUuid: t(),
     customAttributes: j<Attributes>(),
+    /** `runtime.inQuarantineMode` (Proactive HA; API 6.5+). */
+    inQuarantineMode: b(),
+    /** `config.vsanHostConfig.faultDomainInfo.name`. */
+    vsanFaultDomain: t(),
+    /** `hardware.memoryTieringType` (API 8.0.3+). */
+    memoryTieringType: t(),
   },
   resourcePool: {
     parentId: t({ ref: 'resourcePool' as const }),
@@ -280,6 +308,9 @@ export const ENTITY_FIELDS = {
     memoryConfiguredMb: i(),
     /** `summary.quickStats` of the pool, as reported (MHz and MB); volatile. */
     quickStats: j<Readonly<Record<string, number>>>({ volatile: true }),
+    /** `config.cpuAllocation.overheadLimit` (MHz) and `memoryAllocation.overheadLimit` (MB). */
+    cpuOverheadLimitMhz: i(),
+    memoryOverheadLimitMb: i(),
   },
   datastore: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -302,11 +333,20 @@ export const ENTITY_FIELDS = {
     vmfsVersion: t(),
     vmfsUpgradable: b(),
     multipleHostAccess: b(),
+    /** The datastore cluster (StoragePod) the datastore is in, if any. */
+    datastoreClusterId: t({ ref: 'datastoreCluster' as const }),
+    /** An NFS datastore's server(s) and export (`info.nas.remoteHost` / `remotePath`). */
+    nasRemoteHost: t(),
+    nasRemotePath: t(),
   },
   network: {
     datacenterId: t({ ref: 'datacenter' as const }),
     networkType: t(),
     switchName: t(),
+    /**
+     * The switch: a distributed port group's `dvSwitch` (its native id), a Hyper-V network's
+     * virtual switch GUID (no entity of its own), so not a typed reference.
+     */
     switchId: t(),
     vlanId: t(),
     hostIds: refs('host'),
@@ -325,14 +365,7 @@ export const ENTITY_FIELDS = {
     notifySwitches: b(),
     rollingOrder: b(),
     checkBeacon: b(),
-    inShaping: b(),
-    inShapingAvgBps: i(),
-    inShapingPeakBps: i(),
-    inShapingBurstBytes: i(),
-    outShaping: b(),
-    outShapingAvgBps: i(),
-    outShapingPeakBps: i(),
-    outShapingBurstBytes: i(),
+    ...DV_SHAPING,
     livePortMoving: b(),
     blockOverride: b(),
     configReset: b(),
@@ -341,6 +374,11 @@ export const ENTITY_FIELDS = {
     securityOverride: b(),
     teamingOverride: b(),
     vlanOverride: b(),
+    /** Uplink failure detection (`uplinkTeamingPolicy.failureCriteria`). */
+    checkDuplex: b(),
+    checkErrorPercent: b(),
+    checkSpeed: t(),
+    failurePercentage: i(),
   },
   vm: {
     datacenterId: t({ ref: 'datacenter' as const }),
@@ -637,6 +675,58 @@ export const ENTITY_FIELDS = {
     /** Effective policy (`computedPolicy`): the switch's, where the port group does not override. */
     ...NETWORK_POLICY,
   },
+  /**
+   * A distributed virtual switch (`DistributedVirtualSwitch`, `VmwareDistributedVirtualSwitch`):
+   * its distributed port groups are `network` entities whose `switchId` names it.
+   */
+  dvSwitch: {
+    datacenterId: t({ ref: 'datacenter' as const }),
+    uuid: t(),
+    /** `summary.productInfo`: the switch implementation's name, vendor and version. */
+    productName: t(),
+    vendor: t(),
+    version: t(),
+    description: t(),
+    createdAt: time(),
+    maxPorts: i(),
+    numPorts: i(),
+    /** The member hosts (`summary.hostMember`). */
+    hostIds: refs('host'),
+    /** Default port traffic shaping (`config.defaultPortConfig.in/outShapingPolicy`). */
+    ...DV_SHAPING,
+    /** Link discovery (`config.linkDiscoveryProtocolConfig`): cdp or lldp, and its operation. */
+    discoveryProtocol: t(),
+    discoveryOperation: t(),
+    /** LACP link aggregation groups (`config.lacpGroupConfig`): `[{ name, mode, loadBalance }]`. */
+    lacpGroups: j<readonly LacpGroup[]>(),
+    maxMtu: i(),
+    /** `config.contact`: the contact text and the administrator's name. */
+    contact: t(),
+    adminName: t(),
+  },
+  /** A datastore cluster (`StoragePod`); its datastores name it in `datastoreClusterId`. */
+  datastoreCluster: {
+    datacenterId: t({ ref: 'datacenter' as const }),
+    capacityBytes: i(),
+    freeBytes: i({ volatile: true as const }),
+  },
+  /**
+   * A file or folder on a datastore, as the datastore browser lists it (RVTools' vFileInfo).
+   * Collected only when the file listing is asked for (`sync --file-info`, the endpoint's
+   * setting); the native id is the datastore's moref and the path within it.
+   */
+  datastoreFile: {
+    datastoreId: t({ ref: 'datastore' as const }),
+    /** The folder as the browser names it: `[ds1] vm1`. */
+    folderPath: t(),
+    /** The file's datastore path: `[ds1] vm1/vm1.vmx`. */
+    path: t(),
+    /** The browser's FileInfo type: VmDiskFileInfo, VmConfigFileInfo, FolderFileInfo, FileInfo… */
+    fileType: t(),
+    /** Volatile: logs and disks grow between listings. */
+    sizeBytes: i({ volatile: true as const }),
+    modifiedAt: time({ volatile: true as const }),
+  },
 } as const satisfies Record<EntityType, Record<string, FieldSpec>>;
 
 type Specs<T extends EntityType> = (typeof ENTITY_FIELDS)[T];
@@ -691,9 +781,26 @@ export function fieldSpecsOf(type: EntityType): readonly (readonly [string, Fiel
   return Object.entries(ENTITY_FIELDS[type] as Readonly<Record<string, FieldSpec>>);
 }
 
+/**
+ * How complete a datastore file listing is. The listing is optional and bounded, so a stored file
+ * missing from it is soft-deleted only when its datastore was listed whole (or is gone): a file
+ * of a datastore the cap cut, that failed or was not reached is kept as last listed.
+ */
+export interface FileListing {
+  /** Datastores (native ids) whose every file is in the collection. */
+  readonly completeDatastoreIds: readonly string[];
+  /** What was left out and why, in words an operator reads (the cap, a failed search). */
+  readonly notes: readonly string[];
+}
+
 /** A full collection: everything the endpoint holds now. Entities missing from it are soft-deleted. */
 export interface FullInventory {
   readonly entities: readonly CollectedEntity[];
+  /**
+   * Set when this collection listed datastore files (the listing is optional). Absent: stored
+   * `datastoreFile` rows are left exactly as they are, neither seen nor deleted.
+   */
+  readonly fileListing?: FileListing;
   /** What the server said it is at login (vSphere); stored on the endpoint. */
   readonly about?: EndpointAbout;
   readonly events?: readonly CollectedEvent[];

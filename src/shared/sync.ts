@@ -20,6 +20,8 @@ export interface SyncProgressEvent {
   readonly done?: number;
   readonly total?: number;
   readonly error?: SerializedError;
+  /** On success: what the collection left out and why (a file listing cut by its cap). */
+  readonly notes?: readonly string[];
 }
 
 export interface InventoryChangedEvent {
@@ -32,7 +34,26 @@ export interface InventoryChangedEvent {
 
 export const syncChannels = {
   'sync:start': request(
-    z.object({ ids: z.array(z.number().int().positive()).max(1000).optional() }).strict(),
+    z
+      .object({
+        ids: z.array(z.number().int().positive()).max(1000).optional(),
+        /**
+         * List the datastores' files in this sync (RVTools' vFileInfo; slow on large estates),
+         * whatever the endpoints' setting says; with bounds, or `true` for the defaults.
+         */
+        fileInfo: z
+          .union([
+            z.boolean(),
+            z
+              .object({
+                maxFilesPerDatastore: z.number().int().positive().max(10_000_000).optional(),
+                maxFiles: z.number().int().positive().max(10_000_000).optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+      })
+      .strict(),
     returns<SyncStarted>(),
   ),
   'sync:cancel': request(

@@ -8,7 +8,7 @@ import type { CoreHarness } from '../doubles/core-harness.js';
 import { makeCore } from '../doubles/core-harness.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
-import { openDriver } from '../vsphere/helpers.js';
+import { openDriver, simEndpointInput } from '../vsphere/helpers.js';
 import type { SimDriver } from '../vsphere/helpers.js';
 import { enterMaintenance, exitMaintenance } from './vcsim-maintenance.js';
 
@@ -62,15 +62,7 @@ const open = (rule: string): Promise<readonly AlertDto[]> => h.call('alerts:list
 
 describe('alerts against vcsim', () => {
   it('raises and clears the maintenance alert, and knows who powered a VM off', async () => {
-    const ep = await h.call('endpoints:add', {
-      name: 'sim',
-      kind: 'vcenter',
-      host: sim.host,
-      port: sim.port,
-      username: sim.username,
-      password: sim.password,
-      thumbprint: sim.thumbprint,
-    });
+    const ep = await h.call('endpoints:add', simEndpointInput(sim));
     endpointId = ep.id;
     const port = (hook.address() as AddressInfo).port;
     await h.call('webhooks:add', {

@@ -41,6 +41,9 @@ export function richInventory(vmCount = 6): CollectedEntity[] {
         toolsVersion: '12352',
         vmPathName: `[ds-gold] ${e.name}/${e.name}.vmx`,
         bootTime: '2026-11-20T08:00:00.000Z',
+        memoryConsumedMb: 100 * n,
+        memorySwappedMb: n,
+        memoryBalloonedMb: 2 * n,
       },
     };
   });

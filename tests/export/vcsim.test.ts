@@ -114,6 +114,8 @@ describe('vcsim end to end: export, snapshot, change, diff', () => {
       apiType: 'VirtualCenter',
       apiVersion: py.about['apiVersion'],
       instanceUuid: py.about['instanceUuid'],
+      licenseProductName: py.about['licenseProductName'],
+      licenseProductVersion: py.about['licenseProductVersion'],
     };
     expect(want.instanceUuid).toMatch(/^[0-9a-f-]{36}$/);
     const source = openLiveSource(

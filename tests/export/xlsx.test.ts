@@ -7,7 +7,8 @@ import type { QueryRow } from '../../src/shared/query.js';
 import type { ExportProgressEvent } from '../../src/shared/export.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
-import { TRICKY, fillStore } from './fixtures.js';
+import { isEntity } from '../../src/shared/entities.js';
+import { TRICKY, fillStore, richInventory } from './fixtures.js';
 import { RVTOOLS_HEADERS, RVTOOLS_SHEETS, isSubsequence } from './rvtools-reference.js';
 
 /** The VM sheets: complete (every RVTools column, in order), not a subsequence. */
@@ -204,6 +205,16 @@ describe('XLSX export shaped like RVTools', () => {
       limit: 0,
     });
     expect(esx1['# VMs total']).toBe(vms.total);
+    // The host's running VMs' memory quick stats (MiB), summed from the fixture's own values.
+    const running = richInventory()
+      .filter(isEntity('vm'))
+      .filter((v) => v.fields.hostId === 'host-1' && v.fields.powerState === 'poweredOn');
+    const sum = (f: 'memoryConsumedMb' | 'memorySwappedMb' | 'memoryBalloonedMb'): number =>
+      running.reduce((n, v) => n + (v.fields[f] ?? 0), 0);
+    expect(sum('memoryConsumedMb')).toBeGreaterThan(0);
+    expect(esx1['VM Used memory']).toBe(sum('memoryConsumedMb'));
+    expect(esx1['VM Memory Swapped']).toBe(sum('memorySwappedMb'));
+    expect(esx1['VM Memory Ballooned']).toBe(sum('memoryBalloonedMb'));
 
     const ds = sheetRows('vDatastore');
     const gold = ds.find((r) => r['Name'] === 'ds-gold')!;
@@ -224,7 +235,14 @@ describe('XLSX export shaped like RVTools', () => {
       // RVTools' VLAN form: the id as a number, never as text.
       expect.objectContaining({ Port: 'PG-App', Switch: 'DSwitch-1', VLAN: 120 }),
     ]);
-    expect(sheetRows('dvSwitch')[0]!['Host members']).toBe('esx1.example.test, esx2.example.test');
+    // A store without switch entities lists the switch its port groups name.
+    const [dvs] = sheetRows('dvSwitch');
+    expect(dvs!['Host members']).toBe('esx1.example.test, esx2.example.test');
+    expect(dvs!['# VMs']).toBe(
+      richInventory()
+        .filter(isEntity('vm'))
+        .filter((v) => v.fields.networkIds?.includes('dvportgroup-10')).length,
+    );
     expect(sheetRows('vMetaData')[0]!['RVTools major version']).toBe(4);
     expect(sheetRows('vSource')[0]!['Name']).toBe('vc1.example.test');
   });

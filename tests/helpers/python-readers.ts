@@ -31,6 +31,22 @@ export interface PyObject {
   readonly props: Readonly<Record<string, unknown>>;
 }
 
+/** One datastore's listing as pyVmomi's SearchDatastoreSubFolders_Task returns it. */
+export interface PyDatastoreListing {
+  readonly datastore: string;
+  readonly name: string;
+  readonly results: readonly {
+    readonly folderPath: string;
+    readonly files: readonly {
+      readonly path: string;
+      /** The file's data object type as on the wire: `VmDiskFileInfo`, `FolderFileInfo`… */
+      readonly type: string;
+      readonly fileSize: number | null;
+      readonly modification: string | null;
+    }[];
+  }[];
+}
+
 export interface PyInventory {
   /** Objects by managed type (`VirtualMachine`, `HostSystem`, …). */
   readonly objects: Readonly<Record<string, readonly PyObject[]>>;
@@ -38,6 +54,13 @@ export interface PyInventory {
   readonly about: Readonly<Record<string, unknown>>;
   /** `LicenseManager.licenses`, when asked for (`{ licenses: true }`). */
   readonly licenses?: readonly Readonly<Record<string, unknown>>[];
+  /** Every datastore's files by SearchDatastoreSubFolders_Task, when asked for (`{ files: true }`). */
+  readonly files?: readonly PyDatastoreListing[];
+  /**
+   * The descriptionIds of the server's recent datastore browser tasks (TaskManager.recentTask),
+   * when asked for (`{ searches: true }`); read before `files` runs its own searches.
+   */
+  readonly searches?: readonly string[];
 }
 
 /**
@@ -49,7 +72,11 @@ export interface PyInventory {
 export async function readWithPyvmomi(
   sim: Vcsim,
   specs: Readonly<Record<string, readonly string[]>>,
-  opts: { readonly licenses?: boolean } = {},
+  opts: {
+    readonly licenses?: boolean;
+    readonly files?: boolean;
+    readonly searches?: boolean;
+  } = {},
 ): Promise<PyInventory> {
   const out = JSON.parse(
     await python(
@@ -62,14 +89,24 @@ export async function readWithPyvmomi(
         pwd: sim.password,
         specs: Object.entries(specs).map(([type, paths]) => ({ type, paths })),
         licenses: opts.licenses === true,
+        files: opts.files === true,
+        searches: opts.searches === true,
       }),
     ),
   ) as Record<string, unknown>;
-  const { _about: about, _licenses: licenses, ...objects } = out;
+  const {
+    _about: about,
+    _licenses: licenses,
+    _files: files,
+    _searches: searches,
+    ...objects
+  } = out;
   return {
     objects: objects as Record<string, PyObject[]>,
     about: about as Record<string, unknown>,
     ...(licenses === undefined ? {} : { licenses: licenses as Record<string, unknown>[] }),
+    ...(files === undefined ? {} : { files: files as PyDatastoreListing[] }),
+    ...(searches === undefined ? {} : { searches: searches as string[] }),
   };
 }
 
@@ -80,6 +117,15 @@ export type PyCell =
   | { readonly t: 'b'; readonly v: boolean }
   | { readonly t: 'd'; readonly v: string }
   | { readonly t: 'e'; readonly v: null };
+
+/**
+ * A cell's value as openpyxl typed it (numbers as numbers, dates as ISO text). A boolean reads as
+ * a boolean whether the workbook holds it as one or as RVTools' text `True` / `False`.
+ */
+export function cellValue(c: PyCell | undefined): unknown {
+  const x = c?.v ?? null;
+  return x === 'True' ? true : x === 'False' ? false : x;
+}
 
 export interface PySheet {
   readonly headers: readonly string[];

@@ -2,7 +2,9 @@
 
 An independent client for tests: it shares no code with Infrascope's vim25 codec. Input on stdin
 (JSON): {"host", "port", "user", "pwd", "specs": [{"type": "VirtualMachine", "paths": [...]}],
-"licenses": true to add LicenseManager.licenses as "_licenses"}.
+"licenses": true to add LicenseManager.licenses as "_licenses", "files": true to add every
+datastore's listing by SearchDatastoreSubFolders_Task as "_files", "searches": true to add the
+descriptionIds of the recent tasks started on a HostDatastoreBrowser as "_searches"}.
 Output on stdout (JSON): {"<type>": [{"moid": "vm-42", "props": {"<path>": value}}]}, where data
 objects become dicts of their set properties (plus "_type"), managed object references their
 moid, and times ISO 8601 strings. A path the server does not return is absent from "props".
@@ -13,6 +15,7 @@ import ssl
 import sys
 
 from pyVim.connect import Disconnect, SmartConnect
+from pyVim.task import WaitForTask
 from pyVmomi import VmomiSupport, vim, vmodl
 
 
@@ -37,6 +40,57 @@ def plain(v):
     if isinstance(v, type):
         return v.__name__
     return str(v)
+
+
+def files(content):
+    """[{"datastore": moid, "name", "results": [{"folderPath", "files": [{"path", "type",
+    "fileSize", "modification"}]}]}], each datastore searched with every file query."""
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.Datastore], True)
+    out = []
+    try:
+        for ds in view.view:
+            spec = vim.host.DatastoreBrowser.SearchSpec(
+                matchPattern=["*"],
+                details=vim.host.DatastoreBrowser.FileInfo.Details(
+                    fileType=True, fileSize=True, modification=True, fileOwner=False),
+                query=[vim.host.DatastoreBrowser.FolderQuery(),
+                       vim.host.DatastoreBrowser.VmDiskQuery(),
+                       vim.host.DatastoreBrowser.VmConfigQuery(),
+                       vim.host.DatastoreBrowser.VmLogQuery(),
+                       vim.host.DatastoreBrowser.VmNvramQuery(),
+                       vim.host.DatastoreBrowser.VmSnapshotQuery(),
+                       vim.host.DatastoreBrowser.IsoImageQuery(),
+                       vim.host.DatastoreBrowser.FloppyImageQuery(),
+                       vim.host.DatastoreBrowser.Query()])
+            task = ds.browser.SearchDatastoreSubFolders_Task("[%s]" % ds.name, spec)
+            WaitForTask(task)
+            results = []
+            for r in task.info.result or []:
+                results.append({
+                    "folderPath": r.folderPath,
+                    "files": [{
+                        "path": f.path,
+                        # The wire name of the data object type (vim.host.DatastoreBrowser.VmDiskInfo
+                        # is VmDiskFileInfo on the wire).
+                        "type": f._wsdlName,
+                        "fileSize": f.fileSize,
+                        "modification": f.modification.isoformat() if f.modification else None,
+                    } for f in (r.file or [])],
+                })
+            out.append({"datastore": ds._moId, "name": ds.name, "results": results})
+    finally:
+        view.Destroy()
+    return out
+
+
+def searches(content):
+    """The descriptionId of every recent task started on a HostDatastoreBrowser, oldest first."""
+    out = []
+    for t in content.taskManager.recentTask or []:
+        info = t.info
+        if (info.descriptionId or "").startswith("HostDatastoreBrowser."):
+            out.append(info.descriptionId)
+    return out
 
 
 def main():
@@ -71,6 +125,11 @@ def main():
         result["_about"] = plain(about)
         if req.get("licenses") and content.licenseManager is not None:
             result["_licenses"] = plain(content.licenseManager.licenses or [])
+        # Searches first: the file listing below starts searches of its own.
+        if req.get("searches"):
+            result["_searches"] = searches(content)
+        if req.get("files"):
+            result["_files"] = files(content)
         json.dump(result, sys.stdout)
     finally:
         Disconnect(si)

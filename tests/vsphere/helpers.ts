@@ -200,6 +200,30 @@ export function recordWaitVersions(collector: Collector): string[] {
   return versions;
 }
 
+/** `endpoints:add`'s input for the simulator as a vCenter endpoint, password and pin included. */
+export function simEndpointInput(
+  sim: Vcsim,
+  name = 'sim',
+): {
+  name: string;
+  kind: 'vcenter';
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  thumbprint: string;
+} {
+  return {
+    name,
+    kind: 'vcenter',
+    host: sim.host,
+    port: sim.port,
+    username: sim.username,
+    password: sim.password,
+    thumbprint: sim.thumbprint,
+  };
+}
+
 /** Adds the simulator as the store's vCenter endpoint `vcsim` (no credential); returns its id. */
 export async function addSimEndpoint(db: Kysely<Database>, sim: Vcsim): Promise<number> {
   const now = new Date().toISOString();

@@ -5,7 +5,7 @@ import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
-import { readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
+import { cellValue, readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
 import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
@@ -81,14 +81,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-/**
- * A cell's value as openpyxl typed it (numbers as numbers, dates as ISO text). A boolean reads as
- * a boolean whether the workbook holds it as one or as RVTools' text `True` / `False`.
- */
-const v = (c: PyCell | undefined): unknown => {
-  const x = c?.v ?? null;
-  return x === 'True' ? true : x === 'False' ? false : x;
-};
+const v = cellValue;
 type Obj = Record<string, unknown>;
 const prop = (o: PyObject, p: string): unknown => o.props[p];
 const list = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
@@ -374,5 +367,39 @@ describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
       expect(v(r['VLAN'])).toBe(want);
       expect(v(r['# Ports'])).toBe(prop(g, 'config.numPorts'));
     }
+  });
+});
+
+describe('RVTools export → import round trip against vcsim: licenses and the server', () => {
+  it('imports vLicense and vSource: the licenses diff empty against the live inventory and the endpoint keeps the facts pyVmomi reads', async () => {
+    const snap = await h.call('snapshots:import', {
+      file: join(h.dir, 'rvtools.xlsx'),
+      format: 'rvtools',
+    });
+    const licenses = py.licenses ?? [];
+    expect(licenses.length).toBeGreaterThan(0);
+    expect(snap.counts['license']).toBe(licenses.length);
+    const diff = await h.call('snapshots:diff', { from: snap.id, to: 'now', types: ['license'] });
+    expect(diff.entries).toEqual([]);
+
+    // vSource: the imported endpoint carries ServiceContent.about as pyVmomi reads it.
+    const row = sqliteOf(h.core.store, 'read the snapshot').sqlite
+      .prepare('SELECT endpoints FROM snapshot_set WHERE id = ?')
+      .get(snap.id) as { endpoints: string };
+    const eps = JSON.parse(row.endpoints) as { host: string; about: Obj | null }[];
+    const ep = eps.find((e) => e.host === sim.host);
+    const a = py.about;
+    expect(ep?.about).toEqual({
+      name: a['name'],
+      fullName: a['fullName'],
+      vendor: a['vendor'],
+      version: a['version'],
+      build: a['build'],
+      osType: a['osType'],
+      productLineId: a['productLineId'],
+      apiType: a['apiType'],
+      apiVersion: a['apiVersion'],
+      instanceUuid: a['instanceUuid'],
+    });
   });
 });

@@ -93,6 +93,7 @@ beforeAll(async () => {
   [py, wb] = await Promise.all([
     readWithPyvmomi(sim, {
       VirtualMachine: VM_PATHS,
+      ResourcePool: ['name'],
       HostSystem: [
         'config.network.pnic',
         'config.storageDevice.hostBusAdapter',
@@ -379,7 +380,7 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
 });
 
 describe('RVTools export → import round trip against vcsim', () => {
-  it('imports the exported workbook with the disks, guest partitions and host devices pyVmomi reads, and it diffs empty against the live inventory', async () => {
+  it('imports the exported workbook with the resource pools, disks, guest partitions, network adapters, snapshots and host devices pyVmomi reads, and it diffs empty against the live inventory', async () => {
     const snap = await h.call('snapshots:import', {
       file: join(h.dir, 'rvtools.xlsx'),
       format: 'rvtools',
@@ -388,8 +389,22 @@ describe('RVTools export → import round trip against vcsim', () => {
     const partitions = vms().flatMap(
       (vm) => (vm.props['guest.disk'] as unknown[] | undefined) ?? [],
     );
+    const pools = py.objects['ResourcePool'] ?? [];
+    expect(pools.length).toBeGreaterThan(0);
+    const nics = vms().flatMap((vm) => devices(vm).filter((d) => d['macAddress'] !== undefined));
+    const snapshots = vms().flatMap(
+      (vm) => (vm.props['layoutEx.snapshot'] as unknown[] | undefined) ?? [],
+    );
     expect(disks.length).toBeGreaterThan(0);
-    expect(snap.counts).toMatchObject({ vm: vms().length, vmDisk: disks.length });
+    expect(nics.length).toBeGreaterThan(0);
+    expect(snapshots.length).toBeGreaterThan(0);
+    expect(snap.counts).toMatchObject({
+      vm: vms().length,
+      vmDisk: disks.length,
+      vmNic: nics.length,
+      snapshot: snapshots.length,
+      resourcePool: pools.length,
+    });
     // vcsim reports no guest disks (guest.disk is empty), so vPartition has no rows here.
     expect(snap.counts['guestPartition'] ?? 0).toBe(partitions.length);
     // Host devices: vNIC, vHBA, vSC_VMK rows as pyVmomi lists the hosts' devices.
@@ -398,10 +413,10 @@ describe('RVTools export → import round trip against vcsim', () => {
         (n, o) => n + ((o.props[p] as unknown[] | undefined) ?? []).length,
         0,
       );
-    const nics = hostDevices('config.network.pnic');
-    expect(nics).toBeGreaterThan(0);
+    const pnics = hostDevices('config.network.pnic');
+    expect(pnics).toBeGreaterThan(0);
     expect(snap.counts).toMatchObject({
-      hostNic: nics,
+      hostNic: pnics,
       hba: hostDevices('config.storageDevice.hostBusAdapter'),
       vmkernel: hostDevices('config.network.vnic'),
     });
@@ -409,7 +424,7 @@ describe('RVTools export → import round trip against vcsim', () => {
     const diff = await h.call('snapshots:diff', {
       from: snap.id,
       to: 'now',
-      types: ['vm', 'vmDisk', 'guestPartition', 'hostNic', 'hba', 'vmkernel'],
+      types: ['vm', 'vmDisk', 'guestPartition', 'vmNic', 'snapshot', 'hostNic', 'hba', 'vmkernel'],
     });
     expect(diff.entries).toEqual([]);
   });

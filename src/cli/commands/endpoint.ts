@@ -15,17 +15,23 @@ export const ENDPOINT_HELP = `Usage:
   infrascope endpoint list [--json]
   infrascope endpoint add NAME --type vcenter|esxi|hyperv --host HOST[:PORT] --username USER
                           (--password-stdin | --password-env VAR) [--tag TAG]... [--interval SECONDS]
-                          [--thumbprint SHA256 | --trust-on-first-use] [--use-ssl] [--notes TEXT]
-                          [--disabled] [--json]
+                          [--thumbprint SHA256 | --trust-on-first-use] [--use-ssl] [--file-info]
+                          [--notes TEXT] [--disabled] [--json]
   infrascope endpoint set NAME [--name NEW] [--host HOST[:PORT]] [--username USER]
                           [--password-stdin | --password-env VAR] [--tag TAG]... [--interval SECONDS]
                           [--thumbprint SHA256 | --no-thumbprint | --trust-on-first-use]
-                          [--enable | --disable] [--use-ssl | --no-ssl] [--notes TEXT] [--json]
+                          [--enable | --disable] [--use-ssl | --no-ssl]
+                          [--file-info | --no-file-info] [--notes TEXT] [--json]
   infrascope endpoint remove NAME --yes
   infrascope endpoint test NAME [--json]
 
 Passwords are read from standard input (--password-stdin) or an environment variable
-(--password-env VAR), never from the command line. They are sealed in the vault at once.`;
+(--password-env VAR), never from the command line. They are sealed in the vault at once.
+
+--file-info makes every full sync of a vCenter or ESXi endpoint list its datastores' files too
+(RVTools' vFileInfo sheet, \`infrascope query datastore-files\`). Off by default: the datastore
+browser walks every folder of every datastore, which takes minutes on large estates. For one
+sync only: \`infrascope sync NAME --file-info\`.`;
 
 export { cliActor };
 
@@ -120,6 +126,7 @@ const COMMON = {
   thumbprint: { type: 'string' },
   'trust-on-first-use': { type: 'boolean' },
   'use-ssl': { type: 'boolean' },
+  'file-info': { type: 'boolean' },
   notes: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -162,6 +169,7 @@ async function add(ctx: CliContext, argv: string[]): Promise<number> {
     ...(values.thumbprint ? { thumbprint: values.thumbprint } : {}),
     trustOnFirstUse: values['trust-on-first-use'] ?? false,
     useSsl: values['use-ssl'] ?? false,
+    fileInfo: values['file-info'] ?? false,
     notes: values.notes ?? '',
   });
   if (values.json) {
@@ -186,6 +194,7 @@ async function set(ctx: CliContext, argv: string[]): Promise<number> {
       enable: { type: 'boolean' },
       disable: { type: 'boolean' },
       'no-ssl': { type: 'boolean' },
+      'no-file-info': { type: 'boolean' },
       'clear-tags': { type: 'boolean' },
     },
   });
@@ -214,6 +223,8 @@ async function set(ctx: CliContext, argv: string[]): Promise<number> {
     ...(values.disable ? { enabled: false } : {}),
     ...(values['use-ssl'] ? { useSsl: true } : {}),
     ...(values['no-ssl'] ? { useSsl: false } : {}),
+    ...(values['file-info'] ? { fileInfo: true } : {}),
+    ...(values['no-file-info'] ? { fileInfo: false } : {}),
     ...(values.notes !== undefined ? { notes: values.notes } : {}),
   };
   if (Object.keys(input).length === 1)

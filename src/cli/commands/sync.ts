@@ -1,16 +1,26 @@
 import { parseArgs } from 'node:util';
 import type { SyncProgressEvent } from '../../shared/contract.js';
 import type { SerializedError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
+import { DEFAULT_FILE_LIMITS } from '../../core/collectors/vsphere/file-info.js';
 import type { CliContext } from '../context.js';
 import { resolveEndpoints } from './endpoint.js';
 import { invoke } from '../context.js';
 import { progressLine } from '../progress.js';
 
-export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json]
+export const SYNC_HELP = `Usage: infrascope sync [NAME...] [--json] [--file-info [--file-info-max N] [--file-info-total N]]
 
 One full sync of the named endpoints (default: every enabled one), several at once. Progress goes
 to standard error; each endpoint's outcome to standard output. Exit status 0 when every sync
-succeeded, 1 when any failed (the successful ones are saved either way).`;
+succeeded, 1 when any failed (the successful ones are saved either way).
+
+  --file-info          also list every datastore's files (RVTools' vFileInfo), whatever the
+                       endpoint's setting says. Off by default: the datastore browser walks every
+                       folder of every datastore, which takes minutes on large estates.
+  --file-info-max N    keep at most N files per datastore (default ${DEFAULT_FILE_LIMITS.maxFilesPerDatastore})
+  --file-info-total N  keep at most N files in all; later datastores are not listed (default ${DEFAULT_FILE_LIMITS.maxFiles})
+  A listing cut by a cap, or a datastore that could not be listed, is reported under the outcome;
+  the files last listed there are kept.`;
 
 export interface SyncOutcomeLine {
   readonly endpoint: string;
@@ -23,6 +33,8 @@ export interface SyncOutcomeLine {
   readonly deleted: number | null;
   readonly durationMs: number | null;
   readonly error: SerializedError | null;
+  /** What the collection left out (a file listing cut by its cap). */
+  readonly notes?: readonly string[];
 }
 
 /** Renders progress: a redrawn status line on a terminal, plain throttled lines otherwise. */
@@ -76,6 +88,10 @@ function progressPrinter(
 }
 
 function outcomeText(o: SyncOutcomeLine): string {
+  return outcomeHead(o) + (o.notes ?? []).map((n) => `\n  note: ${n}`).join('');
+}
+
+function outcomeHead(o: SyncOutcomeLine): string {
   switch (o.status) {
     case 'succeeded':
       return `✓ ${o.endpoint}: synced ${o.seen} objects (${o.created} new, ${o.updated} changed, ${o.deleted} gone) in ${((o.durationMs ?? 0) / 1000).toFixed(1)} s`;
@@ -93,12 +109,19 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      'file-info': { type: 'boolean' },
+      'file-info-max': { type: 'string' },
+      'file-info-total': { type: 'string' },
+    },
   });
   if (values.help) {
     ctx.out.write(SYNC_HELP + '\n');
     return 0;
   }
+  const fileInfo = fileInfoOf(values);
   const chosen = positionals.length > 0 ? await resolveEndpoints(ctx, positionals) : null;
   if (chosen === null && (await invoke(ctx, 'endpoints:list', {})).every((e) => !e.enabled)) {
     ctx.err.write('No enabled endpoints to sync. Add one with `infrascope endpoint add`.\n');
@@ -118,7 +141,10 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
   });
   try {
-    const started = await invoke(ctx, 'sync:start', chosen ? { ids: chosen.map((e) => e.id) } : {});
+    const started = await invoke(ctx, 'sync:start', {
+      ...(chosen ? { ids: chosen.map((e) => e.id) } : {}),
+      ...(fileInfo === undefined ? {} : { fileInfo }),
+    });
     printer = progressPrinter(ctx, started.started.length);
     const onAbort = (): void => {
       for (const s of started.started)
@@ -155,6 +181,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         deleted: run?.deleted ?? null,
         durationMs: run?.duration_ms ?? null,
         error: p?.error ?? null,
+        ...(p?.notes ? { notes: p.notes } : {}),
       });
     }
     for (const name of started.alreadyRunning) {
@@ -178,4 +205,38 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   } finally {
     unsubscribe();
   }
+}
+
+/** `--file-info` and its caps as `sync:start` takes them; a cap without `--file-info` is an error. */
+function fileInfoOf(values: {
+  readonly 'file-info'?: boolean | undefined;
+  readonly 'file-info-max'?: string | undefined;
+  readonly 'file-info-total'?: string | undefined;
+}): true | { maxFilesPerDatastore?: number; maxFiles?: number } | undefined {
+  const cap = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new AppError(
+        'VALIDATION',
+        `--${flag} takes a whole number of files above 0, not "${v}".`,
+      );
+    return n;
+  };
+  const perDatastore = cap('file-info-max', values['file-info-max']);
+  const total = cap('file-info-total', values['file-info-total']);
+  const capped = perDatastore !== undefined || total !== undefined;
+  if (!values['file-info']) {
+    if (capped)
+      throw new AppError(
+        'VALIDATION',
+        '--file-info-max and --file-info-total go with --file-info.',
+      );
+    return undefined;
+  }
+  if (!capped) return true;
+  return {
+    ...(perDatastore === undefined ? {} : { maxFilesPerDatastore: perDatastore }),
+    ...(total === undefined ? {} : { maxFiles: total }),
+  };
 }

@@ -91,6 +91,8 @@ export const OPEN_SQL = `SELECT id, alert_key, severity, message, entity_name, d
   FROM alert WHERE endpoint_id = ? AND state <> 'cleared'`;
 export const RECENTLY_CLEARED_SQL = `SELECT id, alert_key, count FROM alert
   WHERE endpoint_id = ? AND state = 'cleared' AND cleared_at >= ? ORDER BY cleared_at, id`;
+const TOUCH_SQL = `UPDATE alert SET last_seen = ?
+  WHERE endpoint_id = ? AND state <> 'cleared' AND (last_seen IS NULL OR last_seen <> ?)`;
 const REFRESH_SQL =
   'UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ? WHERE id = ?';
 const REPEAT_SQL = `UPDATE alert SET last_seen = ?, message = ?, entity_name = ?, severity = ?, details = ?,
@@ -249,7 +251,6 @@ function reconcile(
     raised++;
   }
 
-  io.each(touched, (list) => `UPDATE alert SET last_seen = ? WHERE id IN (${list})`, [at]);
   const gone = open.filter((a) => !seen.has(a.alert_key ?? '')).map((a) => a.id);
   io.each(
     gone,
@@ -257,6 +258,9 @@ function reconcile(
       `UPDATE alert SET state = 'cleared', cleared_at = ?, snoozed_until = NULL WHERE id IN (${list})`,
     [at],
   );
+  // Every alert still open was seen now: the unchanged ones (most of them, 22,000 after a sync
+  // of 11,000 VMs) get last_seen in one statement instead of one per 500 ids.
+  if (touched.length > 0) io.run(TOUCH_SQL, [at, endpointId, at]);
   for (const id of gone) history(id, 'cleared');
   changedIds.push(...gone);
   return {

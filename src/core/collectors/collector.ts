@@ -26,6 +26,19 @@ export interface CollectProgress {
   readonly total?: number;
 }
 
+/**
+ * Asks a full collection to list the datastores' files too (RVTools' vFileInfo), within bounds:
+ * the listing is slow on large estates, so it is optional and off unless asked for.
+ */
+export interface FileListingRequest {
+  /** Files kept per datastore; the rest is left out and the result says so. */
+  readonly maxFilesPerDatastore?: number;
+  /** Files kept in all; datastores after the cap are not browsed. */
+  readonly maxFiles?: number;
+  /** How long one datastore's search may take. */
+  readonly timeoutMs?: number;
+}
+
 export interface CollectContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -35,6 +48,8 @@ export interface CollectContext {
    * WaitForUpdatesEx) may take the full read from there, so the watch does not read it again.
    */
   readonly watchNext?: boolean;
+  /** List the datastores' files in this full collection (absent: no browser task is started). */
+  readonly fileInfo?: FileListingRequest;
 }
 
 /**

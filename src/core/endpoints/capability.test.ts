@@ -38,6 +38,7 @@ function endpointInput(name: string, enabled = true, pollIntervalSeconds = 600):
     enabled,
     trustOnFirstUse: false,
     useSsl: false,
+    fileInfo: false,
     notes: '',
   };
 }

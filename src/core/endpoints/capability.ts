@@ -158,7 +158,10 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
         } else {
           ids = all.filter((r) => r.enabled === 1).map((r) => r.id);
         }
-        const res = await scheduler.syncNow(ids);
+        const res = await scheduler.syncNow(
+          ids,
+          input.fileInfo === undefined ? {} : { fileInfo: input.fileInfo },
+        );
         res.done.catch((e: unknown) =>
           deps.log.warn({ err: String(e) }, 'sync failed unexpectedly'),
         );

@@ -72,6 +72,7 @@ export function toEndpointDto(row: EndpointRow, status: EndpointStatus): Endpoin
     enabled: row.enabled === 1,
     thumbprint: row.tls_thumbprint,
     useSsl: row.use_ssl === 1,
+    fileInfo: row.file_info === 1,
     notes: row.notes,
     credential: credentialState(row.credential_state),
     createdAt: row.created_at,

@@ -191,6 +191,7 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
             tls_thumbprint: thumbprint,
             tls_trust_on_first_use: input.trustOnFirstUse ? 1 : 0,
             use_ssl: input.useSsl ? 1 : 0,
+            file_info: input.fileInfo ? 1 : 0,
             notes: input.notes,
             credential_state: 'none',
             created_at: at.toISOString(),
@@ -213,6 +214,7 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
               thumbprint,
               trustOnFirstUse: input.trustOnFirstUse,
               useSsl: input.useSsl,
+              fileInfo: input.fileInfo,
               credential: password !== null ? 'set' : 'none',
             },
           });
@@ -276,6 +278,10 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
       if (input.useSsl !== undefined && (input.useSsl ? 1 : 0) !== before.use_ssl) {
         set.use_ssl = input.useSsl ? 1 : 0;
         note('useSsl', input.useSsl);
+      }
+      if (input.fileInfo !== undefined && (input.fileInfo ? 1 : 0) !== before.file_info) {
+        set.file_info = input.fileInfo ? 1 : 0;
+        note('fileInfo', input.fileInfo);
       }
       if (input.notes !== undefined && input.notes !== before.notes) {
         set.notes = input.notes;

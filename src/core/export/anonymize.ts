@@ -55,6 +55,10 @@ const PREFIX: Record<EntityType, string> = {
   license: 'license',
   standardSwitch: 'switch',
   portGroup: 'pg',
+  // The same pseudonym as the port groups' `switchName`.
+  dvSwitch: 'switch',
+  datastoreCluster: 'dscluster',
+  datastoreFile: 'file',
 };
 
 /** vSphere's hidden folders keep their names: they say nothing about the estate. */
@@ -116,6 +120,7 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     serialNumber: { prefix: 'serial' },
     tags: { prefix: 'tag' },
     ntpServers: 'address',
+    memoryTieringType: 'safe',
     configStatus: 'safe',
     currentEvc: 'safe',
     maxEvc: 'safe',
@@ -143,6 +148,8 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     tags: { prefix: 'tag' },
     configStatus: 'safe',
     vmfsVersion: 'safe',
+    nasRemoteHost: 'address',
+    nasRemotePath: 'file',
   },
   network: {
     networkType: 'safe',
@@ -154,6 +161,7 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
     teamingPolicy: 'safe',
     activeUplinks: 'safe',
     standbyUplinks: 'safe',
+    checkSpeed: 'safe',
   },
   vm: {
     folderPath: 'path',
@@ -263,6 +271,16 @@ const ANONYMIZED: { readonly [T in EntityType]: Partial<Record<EntityFields<T>, 
   license: { editionKey: 'safe', costUnit: 'safe', features: 'safe' },
   standardSwitch: { switchType: 'safe', teamingPolicy: 'safe' },
   portGroup: { switchName: { prefix: 'switch' }, teamingPolicy: 'safe' },
+  dvSwitch: {
+    uuid: 'safe',
+    productName: 'safe',
+    vendor: 'safe',
+    version: 'safe',
+    discoveryProtocol: 'safe',
+    discoveryOperation: 'safe',
+  },
+  datastoreCluster: {},
+  datastoreFile: { folderPath: 'file', path: 'file', fileType: 'safe' },
 };
 
 /** The treatment of every field of a type: declared, or the default for its kind. */

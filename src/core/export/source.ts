@@ -240,6 +240,8 @@ export const LOOKUP_TYPES: readonly EntityType[] = [
   'resourcePool',
   'datastore',
   'network',
+  'dvSwitch',
+  'datastoreCluster',
 ];
 
 export function buildLookups(

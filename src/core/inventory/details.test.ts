@@ -269,6 +269,52 @@ describe.each(ENGINES)('on a %s store', (engine) => {
         entityDetails(store.db, { kind: 'host', endpoint: 'nope', id: 'host-1' }),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
+
+    it('names a distributed port group’s switch: its version, MTU, discovery and contact', async () => {
+      await writeFullInventory(
+        store.db,
+        {
+          entities: [
+            ...sampleInventory(6),
+            {
+              type: 'dvSwitch',
+              id: 'dvs-1',
+              name: 'DSwitch-Core',
+              fields: {
+                vendor: 'VMware, Inc.',
+                version: '8.0.0',
+                maxMtu: 9000,
+                discoveryProtocol: 'lldp',
+                contact: 'noc@example.test',
+              },
+            },
+            {
+              type: 'network',
+              id: 'dvportgroup-5',
+              name: 'PG-App',
+              fields: {
+                networkType: 'distributedPortgroup',
+                switchId: 'dvs-1',
+                switchName: 'DSwitch-Core',
+              },
+            },
+          ],
+        },
+        { endpointId: ep, syncRunId: null, now: new Date('2026-11-21T00:00:00Z') },
+      );
+      const facts = async (id: string): Promise<Record<string, unknown>> => {
+        const d = await entityDetails(store.db, { kind: 'network', endpoint: 'vc-lab', id });
+        return Object.fromEntries(d.summary.map((f) => [f.label, f.value]));
+      };
+      expect(await facts('dvportgroup-5')).toMatchObject({
+        Switch: 'DSwitch-Core',
+        'Switch version': 'VMware, Inc. 8.0.0',
+        'Switch max MTU': 9000,
+        'Switch discovery': 'lldp',
+        'Switch contact': 'noc@example.test',
+      });
+      expect(await facts('network-1')).not.toHaveProperty('Switch version');
+    });
   });
 
   describe('searchInventory', () => {

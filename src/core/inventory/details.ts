@@ -794,6 +794,31 @@ async function datastoreDetails(
   };
 }
 
+/** A distributed port group's switch, by its native id (none for other networks). */
+async function dvSwitchOf(
+  db: Db,
+  endpointId: number,
+  switchId: string | null,
+): Promise<
+  | {
+      vendor: string | null;
+      version: string | null;
+      max_mtu: number | null;
+      discovery_protocol: string | null;
+      contact: string | null;
+    }
+  | undefined
+> {
+  if (!switchId) return undefined;
+  return db
+    .selectFrom('dv_switch')
+    .select(['vendor', 'version', 'max_mtu', 'discovery_protocol', 'contact'])
+    .where('endpoint_id', '=', endpointId)
+    .where('native_id', '=', switchId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
 async function networkDetails(
   db: Db,
   endpoint: { id: number; name: string },
@@ -801,11 +826,12 @@ async function networkDetails(
 ): Promise<NetworkDetails> {
   const n = await entityRow(db, 'network', endpoint.id, id);
   const nf = decodeRow('network', n);
-  const [vms, hosts, changes, events] = await Promise.all([
+  const [vms, hosts, changes, events, sw] = await Promise.all([
     vmList(db, endpoint.id, { relation: 'vm.networkIds', to: id }),
     hostsOf(db, endpoint.id, 'network', id),
     changesOf(db, endpoint.id, 'network', id),
     eventsOf(db, endpoint.id, 'network', id),
+    dvSwitchOf(db, endpoint.id, n.switch_id),
   ]);
   return {
     ...identity('network', endpoint, id, n),
@@ -813,6 +839,15 @@ async function networkDetails(
       fact('Type', n.network_type),
       fact('Switch', n.switch_name),
       fact('VLAN', n.vlan_id),
+      // A distributed port group: what its switch is (the dv-switches kind lists the rest).
+      ...(sw
+        ? [
+            fact('Switch version', [sw.vendor, sw.version].filter(Boolean).join(' ') || null),
+            fact('Switch max MTU', sw.max_mtu),
+            fact('Switch discovery', sw.discovery_protocol),
+            fact('Switch contact', sw.contact),
+          ]
+        : []),
       fact('Endpoint', endpoint.name),
       fact('ID', id),
     ],

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ColumnValue } from '../store/columns.js';
 import { prepared } from '../store/prepared.js';
+import { hasRowHash } from './row-hash.js';
 import type { TypeSpec } from './writer-specs.js';
 
 /*
@@ -13,16 +14,24 @@ import type { TypeSpec } from './writer-specs.js';
 export type Row = Record<string, ColumnValue>;
 
 export interface WriterIo {
-  /** The endpoint's rows of `table`: all of them (`ids` null) or those with these native ids. */
-  existing(table: string, ids: readonly string[] | null): Row[];
+  /**
+   * The endpoint's rows of `table`: all of them (`ids` null) or those with these native ids.
+   * With `slim`, an engine may read only those columns and `row_hash` (NULL where the table has
+   * none) and give the rest through {@link wholeRow}.
+   */
+  existing(table: string, ids: readonly string[] | null, slim?: readonly string[]): Row[];
+  /** Every column of a row `existing` gave (the same row where it gave it whole). */
+  wholeRow(table: string, row: Row): Row;
+  /** Whether `table` has the `row_hash` column (row-hash.ts). */
+  hashed(table: string): boolean;
   /** Whether any relation row of `kind` exists for the endpoint. */
   hasRelations(kind: string): boolean;
   /** Every (from, to) of `kind`, sorted. */
   relationsOfKind(kind: string): [string, string][];
   /** The targets of `from` in `kind`, sorted. */
   relationsOf(kind: string, from: string): string[];
-  /** A new row: values in `spec.columns` order. */
-  insert(spec: TypeSpec, params: readonly ColumnValue[]): void;
+  /** A new row: values in `spec.columns` order, then its digest where `hashed`. */
+  insert(spec: TypeSpec, params: readonly ColumnValue[], hashed: boolean): void;
   /** Sets `columns` to `values` on the row with this id. */
   update(
     spec: TypeSpec,
@@ -37,8 +46,11 @@ export interface WriterIo {
   unrelate(kind: string, from: string): void;
   /** Marks these entities deleted and drops their relations. */
   softDelete(spec: TypeSpec, at: string, ids: readonly string[]): void;
-  /** Stamps every live row of the endpoint as seen at `at`. */
-  touch(spec: TypeSpec, at: string): void;
+  /**
+   * Stamps the endpoint's rows as seen at `at`: every live one, or (`ids`, a partial file
+   * listing) only those.
+   */
+  touch(spec: TypeSpec, at: string, ids?: readonly string[]): void;
   /** Events (endpoint, key, at, type, user, message, entity type, entity id); known keys kept. */
   events(rows: readonly ColumnValue[][]): void;
   /** Usage samples (endpoint, type, id, at, cpu, memory, storage used, capacity); known kept. */
@@ -76,9 +88,14 @@ export function sqliteIo(sqlite: BetterSqlite3.Database, ep: number): WriterIo {
     for (const row of rows) stmt.run(row);
   };
   return {
-    existing(table, ids) {
-      if (ids === null)
-        return prepared(sqlite, `SELECT * FROM ${table} WHERE endpoint_id = ?`).all(ep) as Row[];
+    existing(table, ids, slim) {
+      if (ids === null) {
+        const hash = hasRowHash(sqlite, table) ? 'row_hash' : 'NULL AS row_hash';
+        const cols = slim ? `${slim.join(', ')}, ${hash}` : '*';
+        return prepared(sqlite, `SELECT ${cols} FROM ${table} WHERE endpoint_id = ?`).all(
+          ep,
+        ) as Row[];
+      }
       const one = prepared(
         sqlite,
         `SELECT * FROM ${table} WHERE endpoint_id = ? AND native_id = ?`,
@@ -90,6 +107,9 @@ export function sqliteIo(sqlite: BetterSqlite3.Database, ep: number): WriterIo {
       }
       return out;
     },
+    wholeRow: (table, row) =>
+      prepared(sqlite, `SELECT * FROM ${table} WHERE id = ?`).get(row['id']) as Row,
+    hashed: (table) => hasRowHash(sqlite, table),
     hasRelations: (kind) =>
       prepared(sqlite, 'SELECT 1 FROM relation WHERE endpoint_id = ? AND kind = ? LIMIT 1').get(
         ep,
@@ -109,7 +129,7 @@ export function sqliteIo(sqlite: BetterSqlite3.Database, ep: number): WriterIo {
       )
         .pluck(true)
         .all(ep, kind, from) as string[],
-    insert: (spec, params) => run(spec.insertSql, params),
+    insert: (spec, params, hashed) => run(hashed ? spec.insertHashSql : spec.insertSql, params),
     update: (spec, columns, values, id) =>
       run(`UPDATE ${spec.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
         ...values,
@@ -147,13 +167,26 @@ export function sqliteIo(sqlite: BetterSqlite3.Database, ep: number): WriterIo {
       }
     },
     // Rows written just now have this last_seen already: rewriting them costs an index update.
-    touch: (spec, at) =>
-      run(
-        `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND deleted_at IS NULL AND last_seen <> ?`,
-        at,
-        ep,
-        at,
-      ),
+    touch(spec, at, ids) {
+      if (!ids) {
+        run(
+          `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND deleted_at IS NULL AND last_seen <> ?`,
+          at,
+          ep,
+          at,
+        );
+        return;
+      }
+      for (const part of chunks(ids)) {
+        run(
+          `UPDATE ${spec.table} SET last_seen = ? WHERE endpoint_id = ? AND last_seen <> ? AND native_id IN (${places(part.length)})`,
+          at,
+          ep,
+          at,
+          ...part,
+        );
+      }
+    },
     events: (rows) =>
       each(
         `INSERT INTO event (${EVENT_COLUMNS}) VALUES (${places(8)}) ON CONFLICT DO NOTHING`,
@@ -166,4 +199,24 @@ export function sqliteIo(sqlite: BetterSqlite3.Database, ep: number): WriterIo {
       ),
     about: (json) => run('UPDATE endpoint SET about = ? WHERE id = ?', json, ep),
   };
+}
+
+/** Page cache (KiB) while a full write runs. */
+const WRITE_CACHE_KIB = 16 * 1024;
+
+/**
+ * Runs a full write with a smaller page cache than the store's readers keep. A first sync of
+ * 11,000 VMs dirties ~50 MB of pages, and the 64 MiB cache that keeps the UI's sorts fast held
+ * them all until the commit: ~30 MB of the sync's peak RSS, for no measurable speed (SQLite
+ * writes the surplus to the WAL early instead). The readers' size is back once it is done.
+ */
+export function withWriteCache<T>(sqlite: BetterSqlite3.Database, write: () => T): T {
+  const size = sqlite.pragma('cache_size', { simple: true }) as number;
+  if (size >= 0 || -size <= WRITE_CACHE_KIB) return write();
+  sqlite.pragma(`cache_size = -${WRITE_CACHE_KIB}`);
+  try {
+    return write();
+  } finally {
+    sqlite.pragma(`cache_size = ${size}`);
+  }
 }

@@ -54,7 +54,8 @@ const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 interface Pending {
   readonly unrelate: Map<string, string[]>;
-  readonly inserts: Map<TypeSpec, ColumnValue[][]>;
+  /** By table and whether the rows carry their digest. */
+  readonly inserts: Map<string, { spec: TypeSpec; hashed: boolean; rows: ColumnValue[][] }>;
   /** By table and column list: [id, ...values] rows. */
   readonly updates: Map<
     string,
@@ -63,7 +64,7 @@ interface Pending {
   readonly relate: ColumnValue[][];
   readonly log: ColumnValue[][];
   readonly softDelete: { spec: TypeSpec; at: string; ids: readonly string[] }[];
-  readonly touch: { spec: TypeSpec; at: string }[];
+  readonly touch: { spec: TypeSpec; at: string; ids: readonly string[] | undefined }[];
   readonly events: ColumnValue[][];
   readonly samples: ColumnValue[][];
   about: string | null;
@@ -126,6 +127,15 @@ export async function loadPostgresIo(
     }
     for (const lists of relations.values()) for (const l of lists.values()) l.sort(byCode);
   }
+  // The digest column exists on every entity table since migration row-hash; asked, not assumed.
+  const hashedTables = new Set(
+    (
+      await exec(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'row_hash'",
+        [],
+      )
+    ).map((r) => r['table_name'] as string),
+  );
   // Kinds with no row at all for the endpoint (a delta loads only its own rows: ask).
   const present = new Set<string>();
   if (kinds.length > 0) {
@@ -149,7 +159,10 @@ export async function loadPostgresIo(
     about: null,
   };
   return {
+    // Rows are loaded whole: PostgreSQL has no synchronous read for the rest of a slim one.
     existing: (table) => rowsByTable.get(table) ?? [],
+    wholeRow: (_table, row) => row,
+    hashed: (table) => hashedTables.has(table),
     hasRelations: (kind) => present.has(kind),
     relationsOfKind(kind) {
       const out: [string, string][] = [];
@@ -160,10 +173,11 @@ export async function loadPostgresIo(
       return out;
     },
     relationsOf: (kind, from) => relations.get(kind)?.get(from) ?? [],
-    insert(spec, params) {
-      let list = p.inserts.get(spec);
-      if (!list) p.inserts.set(spec, (list = []));
-      list.push([...params]);
+    insert(spec, params, hashed) {
+      const key = `${spec.table}:${hashed}`;
+      let group = p.inserts.get(key);
+      if (!group) p.inserts.set(key, (group = { spec, hashed, rows: [] }));
+      group.rows.push([...params]);
     },
     update(spec, columns, values, id) {
       const key = `${spec.table}:${columns.join(',')}`;
@@ -179,7 +193,7 @@ export async function loadPostgresIo(
       list.push(from);
     },
     softDelete: (spec, at, ids) => p.softDelete.push({ spec, at, ids: [...ids] }),
-    touch: (spec, at) => p.touch.push({ spec, at }),
+    touch: (spec, at, ids) => p.touch.push({ spec, at, ids: ids && [...ids] }),
     events: (rows) => p.events.push(...rows.map((r) => [...r])),
     samples: (rows) => p.samples.push(...rows.map((r) => [...r])),
     about(json) {
@@ -196,13 +210,14 @@ async function flush(exec: Exec, ep: number, p: Pending): Promise<void> {
       [ep, kind, froms],
     );
   }
-  for (const [spec, rows] of p.inserts) {
+  for (const { spec, hashed, rows } of p.inserts.values()) {
+    const columns = hashed ? [...spec.columns, 'row_hash'] : spec.columns;
     await insertRows(
       exec,
-      `INSERT INTO ${q(spec.table)} (${spec.columns.map(q).join(', ')})`,
+      `INSERT INTO ${q(spec.table)} (${columns.map(q).join(', ')})`,
       '',
       rows,
-      spec.columns.length,
+      columns.length,
     );
   }
   for (const { spec, columns, rows } of p.updates.values()) {
@@ -237,7 +252,14 @@ async function flush(exec: Exec, ep: number, p: Pending): Promise<void> {
       [ep, ids, `${spec.type}.%`],
     );
   }
-  for (const { spec, at } of p.touch) {
+  for (const { spec, at, ids } of p.touch) {
+    if (ids) {
+      await exec(
+        `UPDATE ${q(spec.table)} SET last_seen = $1 WHERE endpoint_id = $2 AND last_seen <> $1 AND native_id = ANY($3::text[])`,
+        [at, ep, ids],
+      );
+      continue;
+    }
     await exec(
       `UPDATE ${q(spec.table)} SET last_seen = $1 WHERE endpoint_id = $2 AND deleted_at IS NULL AND last_seen <> $1`,
       [at, ep],

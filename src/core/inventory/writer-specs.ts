@@ -41,8 +41,14 @@ export interface TypeSpec {
    * every entity table has since migration natural-sort), every field, first/last seen, deleted.
    */
   readonly insertSql: string;
+  /** The same with the row's digest (`row_hash`, row-hash.ts) where the table has the column. */
+  readonly insertHashSql: string;
   /** Every column the writer sets, in insertSql's order. */
   readonly columns: readonly string[];
+  /** Indexes into `fields` of the volatile ones: they change no log and are not in the digest. */
+  readonly volatile: readonly number[];
+  /** Per field: true where it is in the digest (every stored field but the volatile ones). */
+  readonly digested: readonly boolean[];
   /** PostgreSQL's type of each of those columns (for casts of untyped parameters). */
   readonly pgTypes: ReadonlyMap<string, string>;
 }
@@ -67,11 +73,27 @@ export const SPECS: ReadonlyMap<EntityType, TypeSpec> = new Map(
       'last_seen',
       'deleted_at',
     ];
-    const insertSql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    const insertOf = (cols: readonly string[]): string =>
+      `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+    // Every other column (row_hash too) is text.
     const pgTypes = new Map<string, string>(columns.map((c) => [c, 'text']));
     pgTypes.set('endpoint_id', 'bigint');
     for (const f of fields) pgTypes.set(f.column, PG_TYPES[f.spec.kind]);
-    return [type, { type, table, fields, relations, insertSql, columns, pgTypes }];
+    return [
+      type,
+      {
+        type,
+        table,
+        fields,
+        relations,
+        insertSql: insertOf(columns),
+        insertHashSql: insertOf([...columns, 'row_hash']),
+        columns,
+        volatile: fields.flatMap((f, i) => (f.spec.volatile ? [i] : [])),
+        digested: fields.map((f) => !f.spec.volatile),
+        pgTypes,
+      },
+    ];
   }),
 );
 

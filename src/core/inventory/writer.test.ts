@@ -8,7 +8,9 @@ import {
   openTestStore,
   sampleInventory,
 } from '../../../tests/helpers/store.js';
+import { sql } from 'kysely';
 import type { Store } from '../store/sqlite.js';
+import { sqliteOf } from '../store/sqlite.js';
 import { writeFullInventory, writeInventoryDelta } from './writer.js';
 
 let store: Store;
@@ -53,7 +55,14 @@ describe.each(ENGINES)('on a %s store', (engine) => {
   describe('writeFullInventory', () => {
     it('creates every entity with first/last seen and logs each creation', async () => {
       const inv = sampleInventory(3);
+      const cacheSize = (): unknown =>
+        engine === 'sqlite'
+          ? sqliteOf(store, 'read the cache size').sqlite.pragma('cache_size', { simple: true })
+          : null;
+      const cache = cacheSize();
       const counts = await writeFull(inv, t0);
+      // The write runs with a smaller page cache; the readers' size is back afterwards.
+      expect(cacheSize()).toBe(cache);
       expect(counts).toEqual({ seen: inv.length, created: inv.length, updated: 0, deleted: 0 });
       const vms = await store.db.selectFrom('vm').selectAll().orderBy('native_id').execute();
       expect(vms.map((v) => v.name)).toEqual(['app-001', 'app-002', 'app-003']);
@@ -171,6 +180,74 @@ describe.each(ENGINES)('on a %s store', (engine) => {
       expect(upd?.['user']).toBe('VSPHERE.LOCAL\\alice');
       const ev = await store.db.selectFrom('event').selectAll().execute();
       expect(ev).toHaveLength(1);
+    });
+  });
+
+  describe('the row digest of a full write', () => {
+    // `row_hash` is read with plain SQL: like `name_key`, the writer's own column is not typed.
+    const digests = async (): Promise<Record<string, unknown>> => {
+      const { rows } = await sql<{
+        native_id: string;
+        row_hash: unknown;
+      }>`SELECT native_id, row_hash FROM vm`.execute(store.db);
+      return Object.fromEntries(rows.map((r) => [r.native_id, r.row_hash]));
+    };
+
+    it('leaves an unchanged row as it was but for last_seen and a volatile column, logging nothing', async () => {
+      const inv = sampleInventory(3);
+      await writeFull(inv, t0);
+      const before = await digests();
+      expect(Object.values(before).every((d) => typeof d === 'string')).toBe(true);
+      const counts = await writeFull(withVm(inv, 'vm-2', { cpuUsageMhz: 777 }), t1);
+      expect(counts).toEqual({ seen: inv.length, created: 0, updated: 0, deleted: 0 });
+      expect((await changes()).filter((c) => c['kind'] !== 'created')).toEqual([]);
+      const vm2 = await vmRow('vm-2');
+      expect(vm2['cpu_usage_mhz']).toBe(777);
+      expect(vm2['last_seen']).toBe(t1.toISOString());
+      // A volatile value is not part of the digest.
+      expect(await digests()).toEqual(before);
+    });
+
+    it('sees a changed relation list as a change of the row', async () => {
+      const inv = sampleInventory(2);
+      await writeFull(inv, t0);
+      await writeFull(withVm(inv, 'vm-2', { datastoreIds: ['datastore-2'] }), t1);
+      expect((await changes()).filter((c) => c['kind'] === 'updated')).toMatchObject([
+        {
+          entity_id: 'vm-2',
+          field: 'datastoreIds',
+          old_value: '["datastore-1","datastore-2"]',
+          new_value: '["datastore-2"]',
+        },
+      ]);
+    });
+
+    it('compares a row an update changed in full at the next full write, which restores it', async () => {
+      const inv = sampleInventory(2);
+      await writeFull(inv, t0);
+      const first = await digests();
+      await writeInventoryDelta(
+        store.db,
+        {
+          upserts: [
+            { type: 'vm', id: 'vm-1', name: 'app-001', fields: { powerState: 'suspended' } },
+          ],
+          removals: [],
+        },
+        { endpointId: ep, syncRunId: null, now: t1 },
+      );
+      // The update stored part of a row: its digest no longer says what the row holds.
+      expect((await digests())['vm-1']).toBeNull();
+      const counts = await writeFull(inv, new Date('2026-11-24T08:30:00Z'));
+      expect(counts.updated).toBe(1);
+      expect((await vmRow('vm-1'))['power_state']).toBe('poweredOn');
+      const last = (await changes()).at(-1);
+      expect(last).toMatchObject({
+        field: 'powerState',
+        old_value: 'suspended',
+        new_value: 'poweredOn',
+      });
+      expect(await digests()).toEqual(first);
     });
   });
 

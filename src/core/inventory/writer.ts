@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type {
+  CollectedEntity,
   CollectedEvent,
   EntityType,
   FieldValue,
+  FileListing,
   FullInventory,
   InventoryDelta,
   UsageSample,
@@ -14,11 +16,12 @@ import type { ColumnValue } from '../store/columns.js';
 import { encodeField } from '../store/columns.js';
 import { connectionOf, engineOf, storeError } from '../store/sqlite.js';
 import type { Row, WriterIo } from './writer-io.js';
-import { sqliteIo } from './writer-io.js';
+import { sqliteIo, withWriteCache } from './writer-io.js';
 import { loadPostgresIo } from './writer-pg.js';
 import type { WriteSet } from './writer-specs.js';
 import { specOf, typesOf, writeSetOf } from './writer-specs.js';
 import { naturalKey } from './natural-key.js';
+import { rowHash } from './row-hash.js';
 
 /** Counts of one write, recorded on the sync run and sent with the `inventory:changed` event. */
 export interface WriteCounts {
@@ -55,6 +58,7 @@ function writeEntities(
   set: WriteSet,
   seen: number,
   events: readonly CollectedEvent[],
+  fileListing?: FileListing,
 ): WriteCounts {
   const at = opts.now.toISOString();
   const { byType, removalsByType, full } = set;
@@ -89,14 +93,29 @@ function writeEntities(
     const spec = specOf(type);
     const incoming = byType.get(type) ?? [];
     const removing = removalsByType.get(type);
+    const kept = full ? unlistedRows(type, byType, fileListing) : null;
+    // A collection that did not list files says nothing about them: the rows stay as they are.
+    if (kept === 'all' && incoming.length === 0) continue;
 
-    // A full write compares against every row of the endpoint; a delta only against its own.
+    // A full write reads ids, digests and the volatile columns of the endpoint's rows, and a
+    // whole row only where the digest differs (row-hash.ts); a delta reads its own rows whole.
+    const hashed = io.hashed(spec.table);
     const existing = new Map<string, Row>();
-    const rows = io.existing(
-      spec.table,
-      full ? null : [...incoming.map((e) => e.id), ...(removing ?? [])],
-    );
+    const volatileColumns = spec.volatile.map((i) => spec.fields[i]!.column);
+    // unlistedRows decides a stored file's fate by its datastore.
+    const keepBy = kept && kept !== 'all' ? ['datastore_id'] : [];
+    const rows = full
+      ? io.existing(spec.table, null, [
+          'id',
+          'native_id',
+          'name',
+          'deleted_at',
+          ...volatileColumns,
+          ...keepBy,
+        ])
+      : io.existing(spec.table, [...incoming.map((e) => e.id), ...(removing ?? [])]);
     for (const r of rows) existing.set(r['native_id'] as string, r);
+    const wholeRow = (slim: Row): Row => (full ? io.wholeRow(spec.table, slim) : slim);
     // Relation kinds with no rows yet (a first sync) need no delete before each insert.
     const emptyKinds = new Set<string>();
     for (const r of spec.relations) {
@@ -106,27 +125,7 @@ function writeEntities(
       if (!emptyKinds.has(kind)) io.unrelate(kind, from);
       for (const to of ids) io.relate(kind, from, to);
     };
-    // What the relation table lists now: for a full write every list of the endpoint at once.
-    const stored = new Map<string, Map<string, string[]>>();
-    if (full && existing.size > 0) {
-      for (const r of spec.relations) {
-        const lists = new Map<string, string[]>();
-        if (!emptyKinds.has(r.kind)) {
-          for (const [from, to] of io.relationsOfKind(r.kind)) {
-            const list = lists.get(from);
-            if (list) list.push(to);
-            else lists.set(from, [to]);
-          }
-        }
-        stored.set(r.kind, lists);
-      }
-    }
-    const storedIds = (kind: string, from: string): string[] => {
-      if (emptyKinds.has(kind)) return [];
-      const lists = stored.get(kind);
-      if (lists) return lists.get(from) ?? [];
-      return io.relationsOf(kind, from);
-    };
+    const storedIds = storedRelations(io, emptyKinds);
 
     const seenIds = new Set<string>();
     for (const e of incoming) {
@@ -134,27 +133,54 @@ function writeEntities(
       if (seenIds.has(e.id)) throw new AppError('VALIDATION', `Duplicate ${type} id ${e.id}`);
       for (const r of spec.relations) validateIds(fields[r.field], `${type}.${r.field}`);
       seenIds.add(e.id);
-      const old = existing.get(e.id);
+      const slim = existing.get(e.id);
       const user = userOf(type, e.id);
-      if (!old) {
-        // Fields a delta leaves out are NULL, as they would be without a column in the INSERT.
+      // Fields a delta leaves out are undefined: NULL in an INSERT, not compared in an UPDATE.
+      const encoded = spec.fields.map((f) =>
+        full || f.field in fields
+          ? encodeField(fields[f.field], f.spec, `${type}.${f.field}`)
+          : undefined,
+      );
+      const relationIds = spec.relations.map((r) => idsOf(fields[r.field]));
+      // A delta holds part of a row: its digest is unknown (NULL) until the next full write.
+      const digest =
+        full && hashed
+          ? rowHash(
+              e.name,
+              encoded.filter((_, i) => spec.digested[i]),
+              relationIds,
+            )
+          : null;
+      if (!slim) {
         const params: ColumnValue[] = [opts.endpointId, e.id, e.name, naturalKey(e.name)];
-        for (const f of spec.fields) {
-          const v = full || f.field in fields ? fields[f.field] : undefined;
-          params.push(encodeField(v, f.spec, `${type}.${f.field}`));
-        }
+        for (const v of encoded) params.push(v ?? null);
         params.push(at, at, null);
-        io.insert(spec, params);
+        if (hashed) params.push(digest);
+        io.insert(spec, params, hashed);
         counts.created++;
         log(type, e.id, e.name, 'created', null, null, null, user);
-        for (const r of spec.relations) {
-          const ids = idsOf(fields[r.field]);
+        spec.relations.forEach((r, i) => {
+          const ids = relationIds[i]!;
           if (ids.length > 0) rewrite(e.id, r.kind, ids);
-        }
+        });
         continue;
       }
       const columns: string[] = [];
       const values: ColumnValue[] = [];
+      if (digest !== null && slim['row_hash'] === digest && slim['deleted_at'] === null) {
+        // Unchanged but for the volatile columns, which change no log.
+        for (const i of spec.volatile) {
+          const column = spec.fields[i]!.column;
+          const next = encoded[i] ?? null;
+          if (next === (slim[column] ?? null)) continue;
+          columns.push(column);
+          values.push(next);
+        }
+        if (columns.length > 0)
+          io.update(spec, [...columns, 'last_seen'], [...values, at], slim['id'] as number);
+        continue;
+      }
+      const old = wholeRow(slim);
       const revived = old['deleted_at'] !== null;
       if (revived) {
         columns.push('deleted_at');
@@ -171,26 +197,25 @@ function writeEntities(
         changed = true;
         log(type, e.id, e.name, 'updated', 'name', old['name'] as string, e.name, user);
       }
-      for (const f of spec.fields) {
-        if (!full && !(f.field in fields)) continue;
-        const v = fields[f.field];
-        const next = encodeField(v, f.spec, `${type}.${f.field}`);
+      spec.fields.forEach((f, i) => {
+        const next = encoded[i];
+        if (next === undefined) return;
         const prev = old[f.column] ?? null;
-        if (next === prev) continue;
+        if (next === prev) return;
         columns.push(f.column);
         values.push(next);
-        if (f.spec.volatile) continue;
+        if (f.spec.volatile) return;
         changed = true;
         log(type, e.id, e.name, 'updated', f.field, stringify(prev), stringify(next), user);
-      }
-      for (const r of spec.relations) {
-        if (!full && !(r.field in fields)) continue;
+      });
+      spec.relations.forEach((r, i) => {
+        if (!full && !(r.field in fields)) return;
         // A soft delete dropped the entity's relation rows: a revived entity gets them back.
         const prev = revived ? [] : storedIds(r.kind, e.id);
-        const next = idsOf(fields[r.field]);
-        if (sameIds(prev, next)) continue;
+        const next = relationIds[i]!;
+        if (sameIds(prev, next)) return;
         rewrite(e.id, r.kind, next);
-        if (revived) continue;
+        if (revived) return;
         changed = true;
         log(
           type,
@@ -202,8 +227,12 @@ function writeEntities(
           JSON.stringify(next),
           user,
         );
-      }
+      });
       if (changed && !revived) counts.updated++;
+      if (hashed && old['row_hash'] !== digest) {
+        columns.push('row_hash');
+        values.push(digest);
+      }
       if (columns.length > 0 || !full) {
         columns.push('last_seen');
         values.push(at);
@@ -214,19 +243,76 @@ function writeEntities(
     const deleteIds: string[] = [];
     for (const [id, old] of existing) {
       if (old['deleted_at'] !== null) continue;
-      const gone = full ? !seenIds.has(id) : removing?.has(id) === true;
+      const gone = full
+        ? !seenIds.has(id) && kept !== 'all' && !(kept?.(old) ?? false)
+        : removing?.has(id) === true;
       if (!gone) continue;
       deleteIds.push(id);
       counts.deleted++;
       log(type, id, old['name'] as string, 'deleted', null, null, null, userOf(type, id));
     }
     if (deleteIds.length > 0) io.softDelete(spec, at, deleteIds);
-    // Everything the collection saw is alive now; one statement instead of a row each.
-    if (full) io.touch(spec, at);
+    // Everything the collection saw is alive now; one statement instead of a row each. A partial
+    // listing: only what it saw was seen now; the rows it kept keep their last_seen.
+    if (full) io.touch(spec, at, kept === null ? undefined : [...seenIds]);
   }
 
   io.events(events.map((e) => eventRow(opts.endpointId, e)));
   return counts;
+}
+
+/**
+ * Which stored rows of `type` a full write keeps although the collection did not report them:
+ * null for none (everything missing is gone). Only datastore files: a collection without a file
+ * listing keeps them `all`; one with a partial listing keeps the files of datastores it did not
+ * list whole, unless the datastore itself is gone.
+ */
+function unlistedRows(
+  type: EntityType,
+  byType: ReadonlyMap<EntityType, readonly CollectedEntity[]>,
+  listing: FileListing | undefined,
+): 'all' | ((row: Row) => boolean) | null {
+  if (type !== 'datastoreFile') return null;
+  if (!listing) return 'all';
+  const complete = new Set(listing.completeDatastoreIds);
+  const live = new Set((byType.get('datastore') ?? []).map((d) => d.id));
+  return (row) => {
+    const ds = row['datastore_id'];
+    return typeof ds === 'string' && live.has(ds) && !complete.has(ds);
+  };
+}
+
+/** Rows compared one by one before a kind's relation lists are read all at once. */
+const LOOKUPS_BEFORE_BULK = 200;
+
+/**
+ * The ids the relation table lists for (kind, from). Few rows differ in most syncs, so each is
+ * looked up alone; once a kind has needed many (a first sync after the digest column came, a
+ * changed estate), all of its lists are read in one statement instead.
+ */
+function storedRelations(
+  io: WriterIo,
+  emptyKinds: ReadonlySet<string>,
+): (kind: string, from: string) => string[] {
+  const bulk = new Map<string, Map<string, string[]>>();
+  const lookups = new Map<string, number>();
+  return (kind, from) => {
+    if (emptyKinds.has(kind)) return [];
+    let lists = bulk.get(kind);
+    if (!lists) {
+      const n = (lookups.get(kind) ?? 0) + 1;
+      lookups.set(kind, n);
+      if (n <= LOOKUPS_BEFORE_BULK) return io.relationsOf(kind, from);
+      lists = new Map();
+      for (const [id, to] of io.relationsOfKind(kind)) {
+        const list = lists.get(id);
+        if (list) list.push(to);
+        else lists.set(id, [to]);
+      }
+      bulk.set(kind, lists);
+    }
+    return lists.get(from) ?? [];
+  };
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
@@ -317,10 +403,11 @@ async function inTransaction<T>(
   // transaction back already, and kysely's ROLLBACK then fails with "no transaction is active".
   let failure: unknown;
   try {
-    const io = sqliteIo(connectionOf(db), endpointId);
+    const sqlite = connectionOf(db);
+    const io = sqliteIo(sqlite, endpointId);
     return await db.transaction().execute(() => {
       try {
-        return Promise.resolve(write(io));
+        return Promise.resolve(set.full ? withWriteCache(sqlite, () => write(io)) : write(io));
       } catch (e) {
         failure = e;
         throw e;
@@ -355,7 +442,14 @@ export async function writeFullInventory(
 ): Promise<WriteCounts> {
   const set = writeSetOf(inv.entities, [], true);
   return inTransaction(db, 'save the inventory', set, opts.endpointId, (io) => {
-    const counts = writeEntities(io, opts, set, inv.entities.length, inv.events ?? []);
+    const counts = writeEntities(
+      io,
+      opts,
+      set,
+      inv.entities.length,
+      inv.events ?? [],
+      inv.fileListing,
+    );
     io.samples((inv.samples ?? []).map((s) => sampleRow(opts.endpointId, s)));
     if (inv.about) io.about(JSON.stringify(inv.about));
     return counts;

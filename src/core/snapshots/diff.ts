@@ -28,6 +28,100 @@ interface OnlyRow {
   n: string;
 }
 
+interface FullRow {
+  name: string;
+  hash: string;
+  data: string;
+}
+
+/**
+ * Child kinds an RVTools workbook lists without the key vSphere gives them: a NIC has no device
+ * key there, a snapshot no moref, and a license's key is masked (our id for it is a digest of the
+ * full key). A row imported from a workbook cannot carry the collector's id, so rows a diff
+ * leaves unpaired by id are paired by this natural key instead: the endpoint, the name (a NIC's
+ * label, a snapshot's or a license's name) and these fields. Two collected snapshots still pair
+ * every row by id; only what id pairing leaves over is tried this way.
+ */
+export const NATURAL_KEYS: Partial<Record<EntityType, readonly string[]>> = {
+  vmNic: ['vmId'],
+  snapshot: ['vmId', 'createdAt'],
+  license: ['maskedKey'],
+};
+
+/** One side of a natural-key pairing: its unpaired rows, its field order, a row's stored data. */
+interface PairSide {
+  readonly rows: readonly OnlyRow[];
+  readonly fields: readonly string[];
+  readonly read: (r: OnlyRow) => FullRow;
+}
+
+/** A natural-key part: times to the second (a workbook's date may not keep milliseconds). */
+function keyPart(v: FieldValue | undefined): string {
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return String(Math.floor(t / 1000));
+  }
+  return v === undefined || v === null ? '' : typeof v === 'string' ? v : stableJson(v);
+}
+
+/**
+ * Pairs `a`'s and `b`'s unpaired rows by natural key (rows with the same key pair in id order);
+ * a pair whose hashes differ becomes a changed row. Sides lacking a key field pair nothing.
+ */
+function pairByNaturalKey(
+  natural: readonly string[],
+  a: PairSide,
+  b: PairSide,
+): { removed: OnlyRow[]; added: OnlyRow[]; changed: ChangedRow[] } {
+  const positions = (side: PairSide): number[] | null => {
+    const at = natural.map((f) => side.fields.indexOf(f));
+    return at.every((i) => i >= 0) ? at : null;
+  };
+  const pa = positions(a);
+  const pb = positions(b);
+  if (!pa || !pb) return { removed: [...a.rows], added: [...b.rows], changed: [] };
+  const keyed = (side: PairSide, at: number[]): Map<string, { r: OnlyRow; full: FullRow }[]> => {
+    const out = new Map<string, { r: OnlyRow; full: FullRow }[]>();
+    for (const r of [...side.rows].sort((x, y) => cmp(x.id, y.id))) {
+      const full = side.read(r);
+      const values = JSON.parse(full.data) as FieldValue[];
+      const key = [r.e, r.n, ...at.map((i) => keyPart(values[i]))].join('\u0000');
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      list.push({ r, full });
+    }
+    return out;
+  };
+  const byA = keyed(a, pa);
+  const removed: OnlyRow[] = [];
+  const added: OnlyRow[] = [];
+  const changed: ChangedRow[] = [];
+  for (const [key, list] of keyed(b, pb)) {
+    const mates = byA.get(key) ?? [];
+    list.forEach((y, i) => {
+      const x = mates[i];
+      if (!x) {
+        added.push(y.r);
+        return;
+      }
+      if (x.full.hash !== y.full.hash) {
+        changed.push({
+          e: y.r.e,
+          id: y.r.id,
+          an: x.r.n,
+          bn: y.r.n,
+          ad: x.full.data,
+          bd: y.full.data,
+        });
+      }
+    });
+    if (mates.length > list.length) removed.push(...mates.slice(list.length).map((x) => x.r));
+    byA.delete(key);
+  }
+  for (const list of byA.values()) removed.push(...list.map((x) => x.r));
+  return { removed, added, changed };
+}
+
 /**
  * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
  * whose hashes differ are compared field by field (name and every non-volatile field both sides
@@ -88,10 +182,31 @@ export function diffSnapshots(
     else truncated = true;
   };
 
+  const rowStmt = (x: SnapshotTable): BetterSqlite3.Statement =>
+    sqlite.prepare(
+      `SELECT name, hash, data FROM ${x.table} WHERE snapshot_id = ? AND entity_type = ? AND endpoint = ? AND native_id = ?`,
+    );
+  const rowA = rowStmt(A);
+  const rowB = rowStmt(B);
+
   for (const type of types) {
     const s = { added: 0, removed: 0, changed: 0 };
-    const added = addedStmt.all(B.id, type, A.id) as OnlyRow[];
-    const removed = removedStmt.all(A.id, type, B.id) as OnlyRow[];
+    let added = addedStmt.all(B.id, type, A.id) as OnlyRow[];
+    let removed = removedStmt.all(A.id, type, B.id) as OnlyRow[];
+    const fa = a.fields[type] ?? [];
+    const fb = b.fields[type] ?? [];
+    const changed = changedStmt.all(B.id, A.id, type) as ChangedRow[];
+    const natural = NATURAL_KEYS[type];
+    if (natural && removed.length > 0 && added.length > 0) {
+      const paired = pairByNaturalKey(
+        natural,
+        { rows: removed, fields: fa, read: (r) => rowA.get(A.id, type, r.e, r.id) as FullRow },
+        { rows: added, fields: fb, read: (r) => rowB.get(B.id, type, r.e, r.id) as FullRow },
+      );
+      removed = paired.removed;
+      added = paired.added;
+      changed.push(...paired.changed);
+    }
     for (const r of sortRows(added)) {
       s.added++;
       push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'added' });
@@ -100,8 +215,6 @@ export function diffSnapshots(
       s.removed++;
       push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'removed' });
     }
-    const fa = a.fields[type] ?? [];
-    const fb = b.fields[type] ?? [];
     const indexB = new Map(fb.map((f, i) => [f, i]));
     // Fields both sides hold, never volatile: pairs of positions in each side's array.
     const common: [string, number, number][] = [];
@@ -110,9 +223,7 @@ export function diffSnapshots(
       const spec = fieldSpec(type, f);
       if (j !== undefined && spec && !spec.volatile) common.push([f, i, j]);
     });
-    const changed = (changedStmt.all(B.id, A.id, type) as ChangedRow[]).sort(
-      (x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id),
-    );
+    changed.sort((x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id));
     for (const r of changed) {
       const va = JSON.parse(r.ad) as FieldValue[];
       const vb = JSON.parse(r.bd) as FieldValue[];
@@ -151,8 +262,19 @@ function sortRows(rows: OnlyRow[]): OnlyRow[] {
 
 const MIB = 2 ** 20;
 
-/** An empty list or map says no more than a missing one. */
+/**
+ * Lists whose order says nothing: a guest's addresses, a license's features and labels. An RVTools
+ * workbook writes them joined (a NIC's IPv4 and IPv6 addresses in two columns), so an import reads
+ * them back in another order than the server listed them.
+ */
+const UNORDERED = new Set(['ipAddresses', 'features', 'labels']);
+
+/**
+ * An empty list, map or text says no more than a missing one (a workbook writes both as an empty
+ * cell: a server's empty costUnit comes back from vLicense as nothing).
+ */
 function empty(v: FieldValue): boolean {
+  if (v === '') return true;
   if (v === null || typeof v !== 'object') return false;
   return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
 }
@@ -168,6 +290,9 @@ function same(field: string, x0: FieldValue, y0: FieldValue): boolean {
   if (x === y) return true;
   if (typeof x === 'number' && typeof y === 'number' && field.endsWith('Bytes')) {
     return Math.abs(x - y) < MIB;
+  }
+  if (UNORDERED.has(field) && Array.isArray(x) && Array.isArray(y)) {
+    return stableJson(x.map(stableJson).sort()) === stableJson(y.map(stableJson).sort());
   }
   if ((x !== null && typeof x === 'object') || (y !== null && typeof y === 'object')) {
     return stableJson(x) === stableJson(y);

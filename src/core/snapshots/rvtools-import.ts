@@ -1,3 +1,4 @@
+import type { EndpointAbout } from '../../shared/endpoints.js';
 import type { EntityType, FieldValue } from '../../shared/entities.js';
 import { AppError, isAppError } from '../../shared/errors.js';
 import type { EntityRecord, SourceEndpoint } from '../export/records.js';
@@ -5,15 +6,27 @@ import { keyEndpoints } from '../export/records.js';
 import type { InventorySource } from '../export/source.js';
 import { PAGE } from '../export/source.js';
 import type { ImportControl } from './import-runs.js';
-import type { XlsxValue, XlsxWorkbook } from './xlsx-stream.js';
+import type { SheetContext } from './rvtools-children.js';
+import {
+  importDisks,
+  importHostDevices,
+  importLicenses,
+  importNics,
+  importPartitions,
+  importSnapshots,
+  mergeVmFields,
+  readSources,
+  SOURCE_ABOUT,
+  VINFO_ABOUT,
+} from './rvtools-children.js';
+import type { Cell, FieldMap, Sheet } from './rvtools-sheet.js';
+import { asText, asTime, boundFields, readSheet } from './rvtools-sheet.js';
+import type { XlsxWorkbook } from './xlsx-stream.js';
 import { openXlsx } from './xlsx-stream.js';
-import { columnBindings } from '../export/rvtools.js';
-import { pathKey } from '../collectors/vsphere/vm-mapper.js';
-import type { CellRead } from '../export/rvtools/table.js';
 
 /*
- * Reads an RVTools workbook (vInfo, vHost, vDatastore, vCluster; any 3.x/4.x version: headers are
- * found by name, with the older "MB" spellings too) into an inventory source, which the snapshot
+ * Reads an RVTools workbook (the sheets below; any 3.x/4.x version: headers are found by name,
+ * with the older "MB" spellings too) into an inventory source, which the snapshot
  * store saves read-only. Only the fields a workbook really carries are declared, so a diff
  * against a live snapshot compares those and nothing else. RVTools knows hosts, clusters and
  * datacenters of a VM by name; references use the workbook's Object IDs where it has them.
@@ -21,24 +34,27 @@ import type { CellRead } from '../export/rvtools/table.js';
  * their cell values are kept.
  */
 
-const MIB = 2 ** 20;
-
-/** The sheets an import reads; every other sheet is left compressed in the zip. */
-export const RVTOOLS_IMPORT_SHEETS = [
-  'vInfo',
-  'vHost',
-  'vDatastore',
-  'vCluster',
-  'vMetaData',
+/** The sheets whose names and references the others' rows resolve against. */
+const CORE_SHEETS = ['vInfo', 'vHost', 'vDatastore', 'vCluster', 'vMetaData'] as const;
+/** The sheets read after them: a VM's devices and fields, host devices, licenses, servers. */
+const MORE_SHEETS = [
+  'vRP',
   'vDisk',
   'vPartition',
+  'vNetwork',
+  'vSnapshot',
   'vCPU',
   'vMemory',
   'vTools',
   'vNIC',
   'vHBA',
   'vSC_VMK',
-];
+  'vLicense',
+  'vSource',
+] as const;
+
+/** The sheets an import reads; every other sheet is left compressed in the zip. */
+export const RVTOOLS_IMPORT_SHEETS: readonly string[] = [...CORE_SHEETS, ...MORE_SHEETS];
 
 /** Sheets of one row per host device, keyed `<host id>/<prefix><device>` as the collector does. */
 const HOST_DEVICE_SHEETS = [
@@ -49,131 +65,6 @@ const HOST_DEVICE_SHEETS = [
 
 /** Sheets of one row per VM whose bound columns add fields to vInfo's VM records. */
 const VM_FIELD_SHEETS = ['vCPU', 'vMemory', 'vTools'] as const;
-
-/** Rows read between two progress reports of a sheet. */
-const PROGRESS_ROWS = 1000;
-
-type Cell = XlsxValue;
-
-const cellValue = (v: Cell | undefined): string | number | boolean | Date | null => v ?? null;
-
-const asText = (v: Cell): string | null => {
-  const x = cellValue(v);
-  if (x === null) return null;
-  if (x instanceof Date) return x.toISOString();
-  const s = String(x).trim();
-  return s === '' ? null : s;
-};
-const asNumber = (v: Cell): number | null => {
-  const x = cellValue(v);
-  if (typeof x === 'number') return x;
-  if (typeof x === 'string') {
-    const n = Number(x.replace(/[ ,]/g, ''));
-    return x.trim() !== '' && Number.isFinite(n) ? n : null;
-  }
-  return null;
-};
-const asBool = (v: Cell): boolean | null => {
-  const x = cellValue(v);
-  if (typeof x === 'boolean') return x;
-  if (typeof x === 'string') {
-    const s = x.trim().toLowerCase();
-    if (s === 'true' || s === 'yes') return true;
-    if (s === 'false' || s === 'no') return false;
-  }
-  return null;
-};
-const asTime = (v: Cell): string | null => {
-  const x = cellValue(v);
-  if (x instanceof Date) return x.toISOString();
-  if (typeof x === 'number') return new Date(Math.round((x - 25_569) * 86_400_000)).toISOString();
-  if (typeof x === 'string' && x.trim() !== '' && !Number.isNaN(Date.parse(x))) {
-    return new Date(x).toISOString();
-  }
-  return null;
-};
-
-interface Sheet {
-  readonly headers: readonly string[];
-  readonly rows: readonly (readonly Cell[])[];
-  col(...names: string[]): number;
-}
-
-async function readSheet(
-  wb: XlsxWorkbook,
-  name: string,
-  ctl: ImportControl,
-): Promise<Sheet | null> {
-  if (!wb.has(name)) return null;
-  const headers: string[] = [];
-  const rows: Cell[][] = [];
-  const phase = `read ${name}`;
-  ctl.onProgress?.({ phase, done: 0 });
-  await wb.rows(name, (row) => {
-    if (row.n === 1) headers.push(...Array.from(row.values, (v) => asText(v ?? null) ?? ''));
-    else if (row.values.some((v) => asText(v ?? null) !== null)) {
-      // A workbook saved by Excel may carry blank formatted rows after the data.
-      rows.push(row.values);
-      if (rows.length % PROGRESS_ROWS === 0) ctl.onProgress?.({ phase, done: rows.length });
-    }
-  });
-  ctl.onProgress?.({ phase, done: rows.length });
-  const index = new Map<string, number>();
-  headers.forEach((h, i) => {
-    if (!index.has(h.toLowerCase())) index.set(h.toLowerCase(), i);
-  });
-  return {
-    headers,
-    rows,
-    col: (...names) => {
-      for (const n of names) {
-        const i = index.get(n.toLowerCase());
-        if (i !== undefined) return i;
-      }
-      return -1;
-    },
-  };
-}
-
-type Getter = (row: readonly Cell[]) => FieldValue;
-
-/** Fields of one type: the getters of the columns present in the sheet. */
-class FieldMap {
-  readonly getters = new Map<string, Getter>();
-  constructor(private readonly sheet: Sheet) {}
-  add(field: string, names: string | string[], read: (v: Cell) => FieldValue): void {
-    const i = this.sheet.col(...(Array.isArray(names) ? names : [names]));
-    if (i >= 0) this.getters.set(field, (row) => read(row[i] ?? null));
-  }
-  derived(field: string, needs: string[], get: Getter): void {
-    if (needs.every((n) => this.sheet.col(n) >= 0)) this.getters.set(field, get);
-  }
-}
-
-const READ: Record<CellRead, (v: Cell) => FieldValue> = {
-  text: asText,
-  num: asNumber,
-  bool: asBool,
-  time: asTime,
-  hwVersion: (v) => (typeof v === 'number' && Number.isInteger(v) ? `vmx-${v}` : asText(v)),
-  mib: (v) => {
-    const n = asNumber(v);
-    return n === null ? null : n * MIB;
-  },
-};
-
-/**
- * The fields the export's table binds to columns of `name` (../export/rvtools/), read back from
- * the columns this workbook has (by header or an older spelling of it).
- */
-function boundFields(name: string, sheet: Sheet): FieldMap {
-  const m = new FieldMap(sheet);
-  for (const c of columnBindings(name)) {
-    const b = c.binding;
-    m.add(b.field, [c.header, ...(b.aliases ?? [])], READ[b.read]);
-  }
-  return m;
-}
 
 export interface RvtoolsInventory extends InventorySource {
   readonly sheets: readonly string[];
@@ -221,8 +112,7 @@ export async function readRvtoolsWorkbook(
     vDatastore = await readSheet(wb, 'vDatastore', ctl);
     vCluster = await readSheet(wb, 'vCluster', ctl);
     vMeta = await readSheet(wb, 'vMetaData', ctl);
-    const deviceSheets = HOST_DEVICE_SHEETS.map(([name]) => name);
-    for (const name of ['vDisk', 'vPartition', ...VM_FIELD_SHEETS, ...deviceSheets]) {
+    for (const name of MORE_SHEETS) {
       const sheet = await readSheet(wb, name, ctl);
       if (sheet) more.set(name, sheet);
     }
@@ -247,13 +137,24 @@ export async function readRvtoolsWorkbook(
     return (i >= 0 ? asText(row[i] ?? null) : null) ?? fallbackServer;
   };
 
-  // Endpoints: every VI SDK Server named anywhere.
+  // Endpoints: every VI SDK Server named anywhere, with the facts vSource gives of it.
   const hosts = new Set<string>();
-  for (const s of [vInfo, vHost, vDatastore, vCluster]) {
+  for (const s of [vInfo, vHost, vDatastore, vCluster, ...more.values()]) {
     if (s) for (const r of s.rows) hosts.add(serverOf(s, r));
   }
+  // vSource first; a server it does not describe keeps what vInfo's rows say of it.
+  const vSource = more.get('vSource');
+  const abouts = new Map<string, EndpointAbout>();
+  if (vSource) readSources(vSource, (row) => serverOf(vSource, row), SOURCE_ABOUT, abouts);
+  readSources(vInfo, (row) => serverOf(vInfo!, row), VINFO_ABOUT, abouts);
   const endpoints = keyEndpoints(
-    [...hosts].sort().map((h) => ({ name: h, kind: 'vcenter', host: h, port: null })),
+    [...hosts].sort().map((h) => ({
+      name: h,
+      kind: 'vcenter',
+      host: h,
+      port: null,
+      about: abouts.get(h) ?? null,
+    })),
   );
   const epOf = new Map(endpoints.map((e) => [e.host, e]));
 
@@ -342,6 +243,11 @@ export async function readRvtoolsWorkbook(
     const nameCol = vDatastore.col('Name');
     if (nameCol >= 0) emit('datastore', vDatastore, m, objectId(vDatastore), nameCol);
   }
+  const vRP = more.get('vRP');
+  if (vRP) {
+    const nameCol = vRP.col('Resource Pool name');
+    if (nameCol >= 0) emit('resourcePool', vRP, boundFields('vRP', vRP), objectId(vRP), nameCol);
+  }
 
   const m = boundFields('vInfo', vInfo);
   const dcCol = vInfo.col('Datacenter');
@@ -395,22 +301,48 @@ export async function readRvtoolsWorkbook(
       }
     },
   );
+  const vms = new Map<string, EntityRecord>();
+  // A VM by name, per endpoint: null when two VMs share the name (the row cannot tell which).
+  const vmByName = new Map<string, string | null>();
+  for (const r of entities.get('vm') ?? []) {
+    vms.set(`${r.ep.key}\u0000${r.id}`, r);
+    const k = `${r.ep.key}\u0000${r.name}`;
+    vmByName.set(k, vmByName.has(k) ? null : r.id);
+  }
+  const epOfRow = (s: Sheet, row: readonly Cell[]): SourceEndpoint => epOf.get(serverOf(s, row))!;
   const ctx: SheetContext = {
     add,
     fields,
-    epOf: (s, row) => epOf.get(serverOf(s, row))!,
+    epOf: epOfRow,
     hostId: (s, row, name) => hostIds.get(refKey(serverOf(s, row), name)) ?? name,
+    vmOf: (s) => {
+      const idCol = s.col('VM ID');
+      const nameCol = s.col('VM', 'VM Name');
+      if (idCol < 0 && nameCol < 0) return null;
+      return (row) => {
+        const ep = epOfRow(s, row).key;
+        if (idCol < 0)
+          return vmByName.get(`${ep}\u0000${asText(row[nameCol] ?? null) ?? ''}`) ?? null;
+        const id = asText(row[idCol] ?? null);
+        return id !== null && vms.has(`${ep}\u0000${id}`) ? id : null;
+      };
+    },
   };
-  const vms = new Map<string, EntityRecord>();
-  for (const r of entities.get('vm') ?? []) vms.set(`${r.ep.key}\u0000${r.id}`, r);
   for (const name of VM_FIELD_SHEETS) {
     const sheet = more.get(name);
     if (sheet) mergeVmFields(ctx, name, sheet, vms);
   }
-  const vDisk = more.get('vDisk');
-  if (vDisk) importDisks(ctx, vDisk);
-  const vPartition = more.get('vPartition');
-  if (vPartition) importPartitions(ctx, vPartition);
+  const children = [
+    ['vDisk', importDisks],
+    ['vPartition', importPartitions],
+    ['vNetwork', importNics],
+    ['vSnapshot', importSnapshots],
+    ['vLicense', importLicenses],
+  ] as const;
+  for (const [name, read] of children) {
+    const sheet = more.get(name);
+    if (sheet) read(ctx, sheet);
+  }
   for (const [name, type, prefix] of HOST_DEVICE_SHEETS) {
     const sheet = more.get(name);
     if (sheet) importHostDevices(ctx, name, type, prefix, sheet);
@@ -437,123 +369,6 @@ export async function readRvtoolsWorkbook(
   }
 
   return inventoryOf(wb.sheetNames, createdAt, endpoints, entities, fields);
-}
-
-/** What a sheet's block needs from the import: where records go, and a row's endpoint. */
-interface SheetContext {
-  readonly add: (
-    type: EntityType,
-    ep: SourceEndpoint,
-    id: string,
-    name: string,
-    f: Record<string, FieldValue>,
-  ) => void;
-  readonly fields: Map<EntityType, string[]>;
-  readonly epOf: (sheet: Sheet, row: readonly Cell[]) => SourceEndpoint;
-  /** The id of the host a row names (vHost's Object ID; the name when vHost lacks the host). */
-  readonly hostId: (sheet: Sheet, row: readonly Cell[], name: string) => string;
-}
-
-/**
- * vNIC, vHBA, vSC_VMK: one host device per row, `hostId` from its Host column and the id the
- * collector gives it (`<host id>/<prefix><device>`); rows without a host or device are left out.
- */
-function importHostDevices(
-  ctx: SheetContext,
-  name: string,
-  type: EntityType,
-  prefix: string,
-  sheet: Sheet,
-): void {
-  const hostCol = sheet.col('Host');
-  if (hostCol < 0) return;
-  const m = boundFields(name, sheet);
-  if (!m.getters.has('device')) return;
-  ctx.fields.set(type, ['hostId', ...m.getters.keys()]);
-  for (const row of sheet.rows) {
-    const host = asText(row[hostCol] ?? null);
-    if (host === null) continue;
-    const hostId = ctx.hostId(sheet, row, host);
-    const f: Record<string, FieldValue> = { hostId };
-    for (const [field, get] of m.getters) f[field] = get(row);
-    const device = f['device'];
-    if (typeof device !== 'string') continue;
-    ctx.add(type, ctx.epOf(sheet, row), `${hostId}/${prefix}${device}`, device, f);
-  }
-}
-
-/**
- * Emits one record of `type` per row of a device sheet: fields from the sheet's bound columns,
- * `vmId` from its "VM ID" column, and the id the vSphere collector gives the record (`idOf`,
- * from the VM id and the row's fields; rows it cannot key are left out).
- */
-function emitChildren(
-  ctx: SheetContext,
-  type: EntityType,
-  name: string,
-  sheet: Sheet,
-  idOf: (vmId: string, f: Record<string, FieldValue>) => string | null,
-  nameOf: (f: Record<string, FieldValue>, id: string) => string,
-): void {
-  const vmCol = sheet.col('VM ID');
-  if (vmCol < 0) return;
-  const m = boundFields(name, sheet);
-  ctx.fields.set(type, ['vmId', ...m.getters.keys()]);
-  for (const row of sheet.rows) {
-    const vmId = asText(row[vmCol] ?? null);
-    if (vmId === null) continue;
-    const f: Record<string, FieldValue> = { vmId };
-    for (const [field, get] of m.getters) f[field] = get(row);
-    const id = idOf(vmId, f);
-    if (id !== null) ctx.add(type, ctx.epOf(sheet, row), id, nameOf(f, id), f);
-  }
-}
-
-/** vDisk: one virtual disk per row, keyed as the collector keys it (VM id and device key). */
-function importDisks(ctx: SheetContext, sheet: Sheet): void {
-  emitChildren(
-    ctx,
-    'vmDisk',
-    'vDisk',
-    sheet,
-    (vmId, f) => (typeof f['diskKey'] === 'number' ? `${vmId}/disk-${f['diskKey']}` : null),
-    (f) => (typeof f['label'] === 'string' ? f['label'] : `disk-${String(f['diskKey'])}`),
-  );
-}
-
-/** vPartition: one guest disk per row, keyed as the collector keys it (VM id and path). */
-function importPartitions(ctx: SheetContext, sheet: Sheet): void {
-  emitChildren(
-    ctx,
-    'guestPartition',
-    'vPartition',
-    sheet,
-    (vmId, f) => (typeof f['path'] === 'string' ? `${vmId}/part-${pathKey(f['path'])}` : null),
-    (f, id) => (typeof f['path'] === 'string' ? f['path'] : id),
-  );
-}
-
-/** vCPU, vMemory, vTools: their bound columns add fields to the VM of the row's "VM ID". */
-function mergeVmFields(
-  ctx: SheetContext,
-  name: string,
-  sheet: Sheet,
-  vms: ReadonlyMap<string, EntityRecord>,
-): void {
-  const vmCol = sheet.col('VM ID');
-  if (vmCol < 0) return;
-  const m = boundFields(name, sheet);
-  const known = new Set(ctx.fields.get('vm') ?? []);
-  ctx.fields.set('vm', [...known, ...[...m.getters.keys()].filter((k) => !known.has(k))]);
-  for (const row of sheet.rows) {
-    const vm = vms.get(`${ctx.epOf(sheet, row).key}\u0000${asText(row[vmCol] ?? null) ?? ''}`);
-    if (!vm) continue;
-    const f = vm.fields as Record<string, FieldValue>;
-    for (const [field, get] of m.getters) {
-      const v = get(row);
-      if (v !== null || !(field in f)) f[field] = v;
-    }
-  }
 }
 
 /**

@@ -103,22 +103,28 @@ export function decodeRow<T extends EntityType>(
   row: Readonly<Record<string, unknown>>,
 ): TypedFields<T> {
   const out: Record<string, FieldValue> = {};
-  for (const [field, column, kind] of columnsOf(type)) {
-    if (column in row) out[field] = decodeField(row[column], kind);
+  // By the row's own columns: the rule pass reads 15 of a VM's ~150 columns from 11,000 rows,
+  // and asking each row for every field's column cost more than decoding what it holds.
+  const byColumn = columnsOf(type);
+  for (const column in row) {
+    const c = byColumn.get(column);
+    if (c) out[c[0]] = decodeField(row[column], c[1]);
   }
   return out as TypedFields<T>;
 }
 
-/** Each type's fields with their column names, worked out once (readers decode 100,000 rows). */
-const COLUMNS = new Map<EntityType, readonly (readonly [string, string, FieldKind])[]>();
+/** Each type's fields by column name, worked out once (readers decode 100,000 rows). */
+const COLUMNS = new Map<EntityType, ReadonlyMap<string, readonly [string, FieldKind]>>();
 
-function columnsOf(type: EntityType): readonly (readonly [string, string, FieldKind])[] {
-  let list = COLUMNS.get(type);
-  if (!list) {
-    list = fieldSpecsOf(type).map(([field, spec]) => [field, snake(field), spec.kind] as const);
-    COLUMNS.set(type, list);
+function columnsOf(type: EntityType): ReadonlyMap<string, readonly [string, FieldKind]> {
+  let map = COLUMNS.get(type);
+  if (!map) {
+    map = new Map(
+      fieldSpecsOf(type).map(([field, spec]) => [snake(field), [field, spec.kind] as const]),
+    );
+    COLUMNS.set(type, map);
   }
-  return list;
+  return map;
 }
 
 /** A JSON list of strings stored outside the entity tables (endpoint tags); [] when unreadable. */

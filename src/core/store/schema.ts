@@ -53,6 +53,8 @@ export interface EndpointTable {
   /** JSON `EndpointAbout` from the last full sync (vSphere); NULL before one or for Hyper-V. */
   about: ColumnType<string | null, string | null | undefined, string | null>;
   use_ssl: ColumnType<number, number | undefined, number>;
+  /** 1: full syncs list the datastores' files (RVTools' vFileInfo); slow on large estates. */
+  file_info: ColumnType<number, number | undefined, number>;
   notes: ColumnType<string, string | undefined, string>;
   credential_state: ColumnType<string, string | undefined, string>;
   created_at: string;

@@ -47,6 +47,25 @@ describe('openStore', () => {
     }
   });
 
+  it('keeps a large cache and a memory map for readers, neither for a compact (CLI) open', async () => {
+    const file = join(dir, 'c.db');
+    const full = await openSqliteStore({ file });
+    try {
+      expect(full.sqlite.pragma('cache_size', { simple: true })).toBe(-65536);
+      expect(full.sqlite.pragma('mmap_size', { simple: true })).toBe(268435456);
+    } finally {
+      await full.close();
+    }
+    const compact = await openSqliteStore({ file, compact: true });
+    try {
+      expect(compact.sqlite.pragma('cache_size', { simple: true })).toBe(-16384);
+      expect(compact.sqlite.pragma('mmap_size', { simple: true })).toBe(0);
+      expect(compact.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      await compact.close();
+    }
+  });
+
   it('applies nothing and backs nothing up when the schema is current', async () => {
     const file = join(dir, 'b.db');
     await (await openSqliteStore({ file })).close();

@@ -4,7 +4,12 @@ import type { EntityType, FullInventory, InventoryDelta } from '../../shared/ent
 import type { EndpointKind } from '../../shared/endpoints.js';
 import type { SerializedError } from '../../shared/errors.js';
 import { AppError, serializeError } from '../../shared/errors.js';
-import type { CollectContext, Collector, CollectorFactory } from '../collectors/collector.js';
+import type {
+  CollectContext,
+  Collector,
+  CollectorFactory,
+  FileListingRequest,
+} from '../collectors/collector.js';
 import type { EventHub } from '../contract/handlers.js';
 import type { WriteCounts } from '../inventory/writer.js';
 import { writeFullInventory, writeInventoryDelta } from '../inventory/writer.js';
@@ -42,6 +47,11 @@ export interface SyncRunOptions {
   readonly onGood?: (at: Date) => void;
   /** Told when the session switches between a full collection and following updates. */
   readonly onWatching?: (watching: boolean) => void;
+  /**
+   * List the datastores' files (RVTools' vFileInfo) in this run's full collections, with these
+   * bounds (`true`: the defaults), or not (`false`). Absent: the endpoint's setting decides.
+   */
+  readonly fileInfo?: boolean | FileListingRequest;
 }
 
 export interface SyncOutcome {
@@ -53,6 +63,8 @@ export interface SyncOutcome {
   readonly counts: WriteCounts | null;
   readonly error: SerializedError | null;
   readonly durationMs: number;
+  /** What the collection left out and why (a file listing cut by its cap); empty when complete. */
+  readonly notes?: readonly string[];
 }
 
 const ZERO: WriteCounts = { seen: 0, created: 0, updated: 0, deleted: 0 };
@@ -105,6 +117,7 @@ export async function runSync(
   let secret: string | null = null;
   let collector: Collector | null = null;
   const t0 = deps.now().getTime();
+  const fileInfo = fileListingOf(opts.fileInfo ?? row.file_info === 1);
 
   const full = async (): Promise<SyncOutcome> => {
     const started = deps.now();
@@ -140,6 +153,7 @@ export async function runSync(
         signal: opts.signal,
         log,
         watchNext: opts.watch === true,
+        ...(fileInfo ? { fileInfo } : {}),
         progress: (p) =>
           emit({
             runId,
@@ -172,9 +186,18 @@ export async function runSync(
         types: typesOf(inv.entities),
         ...countsOf(counts),
       });
-      emit({ runId, state: 'succeeded', phase: 'done', done: counts.seen, total: counts.seen });
+      const notes = inv.fileListing?.notes ?? [];
+      emit({
+        runId,
+        state: 'succeeded',
+        phase: 'done',
+        done: counts.seen,
+        total: counts.seen,
+        ...(notes.length > 0 ? { notes } : {}),
+      });
       log.info({ runId, durationMs, ...counts }, 'sync succeeded');
       return {
+        ...(notes.length > 0 ? { notes } : {}),
         endpointId,
         endpoint: row.name,
         runId,
@@ -308,6 +331,12 @@ async function watchSession(
   } finally {
     stopBeating();
   }
+}
+
+/** The file listing a run asks for: `true` means the collector's default bounds. */
+function fileListingOf(v: boolean | FileListingRequest): FileListingRequest | null {
+  if (v === false) return null;
+  return v === true ? {} : v;
 }
 
 function countsOf(c: WriteCounts): { created: number; updated: number; deleted: number } {

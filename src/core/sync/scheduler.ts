@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Limiter } from './limiter.js';
 import { createLimiter } from './limiter.js';
+import type { FileListingRequest } from '../collectors/collector.js';
 import type { SyncOutcome, SyncRunOptions } from './engine.js';
 import type { Timers } from './timers.js';
 import { realTimers } from './timers.js';
@@ -67,7 +68,10 @@ export interface Scheduler {
   /** Schedules every enabled endpoint (or only `only`), staggered. Idempotent. */
   start(only?: readonly number[]): Promise<void>;
   /** Starts a full sync now (manual: it also tries an endpoint whose circuit is open). */
-  syncNow(ids: readonly number[]): Promise<SyncNowResult>;
+  syncNow(
+    ids: readonly number[],
+    opts?: { readonly fileInfo?: boolean | FileListingRequest },
+  ): Promise<SyncNowResult>;
   /** Aborts the endpoint's running sync; true when one was running. */
   cancel(id: number): boolean;
   /** Re-reads the endpoints after a change (added, removed, interval, enabled). */
@@ -145,13 +149,18 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     return exp / 2 + timers.random() * (exp / 2);
   };
 
-  const launch = (slot: Slot, watch: boolean): Promise<SyncOutcome> => {
+  const launch = (
+    slot: Slot,
+    watch: boolean,
+    fileInfo?: boolean | FileListingRequest,
+  ): Promise<SyncOutcome> => {
     const controller = new AbortController();
     slot.controller = controller;
     const p = o
       .run(slot.ep.id, {
         signal: controller.signal,
         watch,
+        ...(fileInfo === undefined ? {} : { fileInfo }),
         acquire: (signal) => limiter.acquire(signal),
         onGood: (at) => {
           slot.lastGoodAt = at.getTime();
@@ -253,7 +262,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       only = onlyIds && onlyIds.length > 0 ? new Set(onlyIds) : null;
       await reconcile();
     },
-    async syncNow(ids) {
+    async syncNow(ids, opts) {
       const eps = await o.load();
       const startedList: { id: number; name: string }[] = [];
       const already: { id: number; name: string }[] = [];
@@ -268,7 +277,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         }
         clear(slot);
         startedList.push({ id, name: ep.name });
-        runs.push(launch(slot, false));
+        runs.push(launch(slot, false, opts?.fileInfo));
       }
       return { started: startedList, alreadyRunning: already, done: Promise.all(runs) };
     },

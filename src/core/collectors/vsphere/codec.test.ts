@@ -430,6 +430,21 @@ describe('the XML scanner under the decoder', () => {
     }
   });
 
+  it('tells apart element names that share length and first and last letters', () => {
+    // name/nxme and a 13-letter pair land in the same slot of the scanner's name table.
+    const xml =
+      '<r><name>1</name><nxme>2</nxme><name>3</name><propertyValue>4</propertyValue>' +
+      '<propertyVxlue>5</propertyVxlue></r>';
+    expect(decodes(xml)).toEqual({
+      name: ['1', '3'],
+      nxme: '2',
+      propertyValue: '4',
+      propertyVxlue: '5',
+    });
+    // A close tag is still matched against the name as written.
+    expect(decodes('<r><name>1</name><nxme>2</name></r>')).toBe('PROTOCOL_ERROR');
+  });
+
   it('bounds an endless tag instead of rescanning it on every chunk', () => {
     const d = new VimDecoder();
     d.write('<r><a b="');

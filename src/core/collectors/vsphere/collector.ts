@@ -6,6 +6,7 @@ import type {
   CollectedEntity,
   CollectedEvent,
   EntityType,
+  FileListing,
   InventoryDelta,
 } from '../../../shared/entities.js';
 import { AppError } from '../../../shared/errors.js';
@@ -31,6 +32,7 @@ import {
 } from './mapper.js';
 import { mapLicense } from './host-config.js';
 import { readTags } from './tags.js';
+import { listDatastoreFiles } from './file-info.js';
 
 export interface VsphereCollectorOptions {
   /** RetrievePropertiesEx page size. */
@@ -66,6 +68,8 @@ const STRUCTURAL_TYPES = new Set([
   'ComputeResource',
   'ClusterComputeResource',
   'DistributedVirtualSwitch',
+  // A VMware switch's own type on a real vCenter (vcsim types its switches as the base type).
+  'VmwareDistributedVirtualSwitch',
   'Network',
   'DistributedVirtualPortgroup',
   'OpaqueNetwork',
@@ -239,6 +243,7 @@ class VsphereCollector implements Collector {
     entities: CollectedEntity[];
     events: CollectedEvent[];
     samples: ReturnType<typeof samplesFrom>;
+    fileListing?: FileListing;
   }> {
     const signal = ctx.signal;
     this.ready = false;
@@ -393,6 +398,18 @@ class VsphereCollector implements Collector {
     for (const e of licenses) entities.push(e);
     this.baseline = baseline;
 
+    // Optional (RVTools' vFileInfo): asked for, each datastore's browser lists its files. Not
+    // in the baseline: no moref produces them, so a watch neither updates nor removes them.
+    let fileListing: FileListing | undefined;
+    if (ctx.fileInfo) {
+      const datastores = [...this.cache.objects.values()]
+        .filter((o) => o.ref.type === 'Datastore')
+        .map((o) => o.ref);
+      const listed = await listDatastoreFiles(this.client, datastores, ctx.fileInfo, ctx);
+      for (const f of listed.files) entities.push(f);
+      fileListing = listed.listing;
+    }
+
     ctx.progress({ phase: 'events' });
     let now = new Date().toISOString();
     try {
@@ -405,7 +422,13 @@ class VsphereCollector implements Collector {
     this.lastEventAt = now;
     const samples = samplesFrom(this.cache, now, entities);
     this.ready = true;
-    return { about: aboutOf(sc.about), entities, events, samples };
+    return {
+      about: aboutOf(sc.about),
+      entities,
+      events,
+      samples,
+      ...(fileListing ? { fileListing } : {}),
+    };
   }
 
   /** Destroys a watch's property collector that no watch() took over (and its filters). */
@@ -690,5 +713,7 @@ function aboutOf(a: AboutInfo): EndpointAbout {
     apiType: v(a.apiType),
     apiVersion: v(a.apiVersion),
     instanceUuid: v(a.instanceUuid),
+    licenseProductName: v(a.licenseProductName),
+    licenseProductVersion: v(a.licenseProductVersion),
   };
 }

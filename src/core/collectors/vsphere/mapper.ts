@@ -22,6 +22,15 @@ import {
   hostConfigFields,
   hostDevices,
 } from './host-config.js';
+import {
+  DVS_PATHS,
+  mapDvSwitch,
+  mapStoragePod,
+  setting,
+  shapingFields,
+  STORAGE_POD_PATHS,
+  VMWARE_DVS_PATHS,
+} from './dv-switch.js';
 
 /** What we read per vSphere type. Kept narrow on purpose: these bytes dominate sync time. */
 export function propertyPaths(apiVersion: string): Record<string, readonly string[]> {
@@ -32,6 +41,10 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
   const hasSerial = major > 6 || (major === 6 && minor >= 7);
   // HostConfigInfo.certificate exists from API 6.0, for the same reason.
   const hasCertificate = major >= 6;
+  // runtime.inQuarantineMode from API 6.5, hardware.memoryTieringType from 8.0.3 (8.0 U3).
+  const hasQuarantine = major > 6 || (major === 6 && minor >= 5);
+  const patch = Number(apiVersion.split('.')[2] ?? '0');
+  const hasTiering = major > 8 || (major === 8 && (minor > 0 || patch >= 3));
   return {
     Datacenter: ['name', 'parent'],
     Folder: ['name', 'parent', 'childType'],
@@ -62,6 +75,10 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.service.service',
       'config.dateTimeInfo.ntpConfig.server',
       ...(hasCertificate ? ['config.certificate'] : []),
+      ...(hasQuarantine ? ['runtime.inQuarantineMode'] : []),
+      ...(hasTiering ? ['hardware.memoryTieringType'] : []),
+      // VsanHostConfigInfo.faultDomainInfo exists from API 6.0, as the certificate does.
+      ...(hasCertificate ? ['config.vsanHostConfig.faultDomainInfo'] : []),
       ...HOST_CONFIG_PATHS,
     ],
     ResourcePool: [
@@ -89,7 +106,15 @@ export function propertyPaths(apiVersion: string): Record<string, readonly strin
       'config.numPorts',
       'config.policy',
     ],
-    DistributedVirtualSwitch: ['name', 'uuid'],
+    DistributedVirtualSwitch: DVS_PATHS,
+    // lacpGroupConfig exists from API 5.5; the other VMware paths from 5.0.
+    VmwareDistributedVirtualSwitch: [
+      ...DVS_PATHS,
+      ...VMWARE_DVS_PATHS.filter(
+        (p) => p !== 'config.lacpGroupConfig' || major > 5 || (major === 5 && minor >= 5),
+      ),
+    ],
+    StoragePod: STORAGE_POD_PATHS,
     VirtualMachine: vmPropertyPaths(major, minor),
   };
 }
@@ -116,13 +141,13 @@ export const VIEW_TYPES: readonly {
 /** Property specs of a view: the subtypes need their own propSet for their extra paths. */
 export const VIEW_PROPSET_TYPES: Readonly<Record<string, readonly string[]>> = {
   Datacenter: ['Datacenter'],
-  Folder: ['Folder'],
+  Folder: ['Folder', 'StoragePod'],
   ComputeResource: ['ComputeResource', 'ClusterComputeResource'],
   HostSystem: ['HostSystem'],
   ResourcePool: ['ResourcePool'],
   Datastore: ['Datastore'],
   Network: ['Network', 'DistributedVirtualPortgroup'],
-  DistributedVirtualSwitch: ['DistributedVirtualSwitch'],
+  DistributedVirtualSwitch: ['DistributedVirtualSwitch', 'VmwareDistributedVirtualSwitch'],
   VirtualMachine: ['VirtualMachine'],
 };
 
@@ -367,6 +392,10 @@ function mapHost(
       ntpRunning: serviceRunning(o, 'ntpd'),
       ntpServers: ntpServers(o),
       certificateExpiresAt: certificateExpiry(o.props.get('config.certificate')),
+      inQuarantineMode: bool(o.props.get('runtime.inQuarantineMode')),
+      vsanFaultDomain:
+        str(path(o.props.get('config.vsanHostConfig.faultDomainInfo'), 'name')) || null,
+      memoryTieringType: str(o.props.get('hardware.memoryTieringType')),
       ...hostConfigFields(cache, o),
     },
   };
@@ -416,6 +445,8 @@ function mapResourcePool(cache: InventoryCache, o: RawObject): CollectedEntity {
       memoryUnreservedForVmBytes: num(path(rm, 'unreservedForVm')),
       memoryConfiguredMb: num(o.props.get('summary.configuredMemoryMB')),
       quickStats: numbersOf(o.props.get('summary.quickStats')),
+      cpuOverheadLimitMhz: num(path(cpu, 'overheadLimit')),
+      memoryOverheadLimitMb: num(path(mem, 'overheadLimit')),
     },
   };
 }
@@ -437,6 +468,8 @@ function mapDatastore(cache: InventoryCache, o: RawObject): CollectedEntity {
   const s = o.props.get('summary');
   const iorm = o.props.get('iormConfiguration');
   const vmfs = path(o.props.get('info'), 'vmfs');
+  const nas = path(o.props.get('info'), 'nas');
+  const pod = cache.parentOf(o);
   return {
     type: 'datastore',
     id: o.ref.value,
@@ -466,6 +499,17 @@ function mapDatastore(cache: InventoryCache, o: RawObject): CollectedEntity {
       vmfsVersion: str(path(vmfs, 'version')),
       vmfsUpgradable: bool(path(vmfs, 'vmfsUpgradable')),
       multipleHostAccess: bool(path(s, 'multipleHostAccess')),
+      datastoreClusterId: pod?.ref.type === 'StoragePod' ? pod.ref.value : null,
+      // NFS 4.1 names every server of the share in remoteHostNames; NFS 3 one in remoteHost.
+      nasRemoteHost: nas
+        ? arr(path(nas, 'remoteHostNames'))
+            .map((x) => str(x))
+            .filter((x): x is string => !!x)
+            .join(', ') ||
+          str(path(nas, 'remoteHost')) ||
+          null
+        : null,
+      nasRemotePath: nas ? str(path(nas, 'remotePath')) || null : null,
     },
   };
 }
@@ -512,18 +556,13 @@ function mapNetwork(cache: InventoryCache, o: RawObject): CollectedEntity {
   };
 }
 
-/** A DVS setting's value (`BoolPolicy`, `LongPolicy`, `StringPolicy` wrap theirs in `value`). */
-const setting = (v: VimValue | undefined, key: string): VimValue | undefined =>
-  path(path(v, key), 'value');
-
 /** A distributed port group's configuration: its default port settings and override policy. */
 function dvPortgroupFields(o: RawObject | null): TypedFields<'network'> {
   const d = o?.props.get('config.defaultPortConfig');
   const policy = o?.props.get('config.policy');
   const team = path(d, 'uplinkTeamingPolicy');
   const sec = path(d, 'securityPolicy');
-  const inS = path(d, 'inShapingPolicy');
-  const outS = path(d, 'outShapingPolicy');
+  const failure = path(team, 'failureCriteria');
   const uplinks = (k: string): string[] =>
     arr(path(path(team, 'uplinkPortOrder'), k))
       .map((x) => str(x))
@@ -541,15 +580,8 @@ function dvPortgroupFields(o: RawObject | null): TypedFields<'network'> {
     reversePolicy: bool(setting(team, 'reversePolicy')),
     notifySwitches: bool(setting(team, 'notifySwitches')),
     rollingOrder: bool(setting(team, 'rollingOrder')),
-    checkBeacon: bool(setting(path(team, 'failureCriteria'), 'checkBeacon')),
-    inShaping: bool(setting(inS, 'enabled')),
-    inShapingAvgBps: num(setting(inS, 'averageBandwidth')),
-    inShapingPeakBps: num(setting(inS, 'peakBandwidth')),
-    inShapingBurstBytes: num(setting(inS, 'burstSize')),
-    outShaping: bool(setting(outS, 'enabled')),
-    outShapingAvgBps: num(setting(outS, 'averageBandwidth')),
-    outShapingPeakBps: num(setting(outS, 'peakBandwidth')),
-    outShapingBurstBytes: num(setting(outS, 'burstSize')),
+    checkBeacon: bool(setting(failure, 'checkBeacon')),
+    ...shapingFields(path(d, 'inShapingPolicy'), path(d, 'outShapingPolicy')),
     livePortMoving: bool(path(policy, 'livePortMovingAllowed')),
     blockOverride: bool(path(policy, 'blockOverrideAllowed')),
     configReset: bool(path(policy, 'portConfigResetAtDisconnect')),
@@ -558,6 +590,10 @@ function dvPortgroupFields(o: RawObject | null): TypedFields<'network'> {
     securityOverride: bool(path(policy, 'securityPolicyOverrideAllowed')),
     teamingOverride: bool(path(policy, 'uplinkTeamingOverrideAllowed')),
     vlanOverride: bool(path(policy, 'vlanOverrideAllowed')),
+    checkDuplex: bool(setting(failure, 'checkDuplex')),
+    checkErrorPercent: bool(setting(failure, 'checkErrorPercent')),
+    checkSpeed: str(setting(failure, 'checkSpeed')),
+    failurePercentage: num(setting(failure, 'percentage')),
   };
 }
 
@@ -599,6 +635,11 @@ export function mapObject(cache: InventoryCache, o: RawObject): CollectedEntity[
       return [mapDatacenter(cache, o)];
     case 'Folder':
       return o.ref.value === cache.rootFolderId ? [] : [mapFolder(cache, o)];
+    case 'StoragePod':
+      return [mapStoragePod(cache, o)];
+    case 'DistributedVirtualSwitch':
+    case 'VmwareDistributedVirtualSwitch':
+      return [mapDvSwitch(cache, o)];
     case 'ClusterComputeResource':
       return [mapCluster(cache, o)];
     case 'HostSystem':
@@ -615,7 +656,7 @@ export function mapObject(cache: InventoryCache, o: RawObject): CollectedEntity[
     case 'VirtualMachine':
       return mapVm(cache, o);
     default:
-      return []; // ComputeResource, DistributedVirtualSwitch: relation sources only
+      return []; // ComputeResource: a relation source only
   }
 }
 

@@ -55,6 +55,8 @@ export interface AboutInfo {
   readonly instanceUuid: string | null;
   readonly productLineId: string | null;
   readonly osType: string | null;
+  readonly licenseProductName: string | null;
+  readonly licenseProductVersion: string | null;
 }
 
 export interface ServiceContent {
@@ -150,6 +152,8 @@ export function parseServiceContent(v: VimValue): ServiceContent {
       instanceUuid: str(a['instanceUuid']),
       productLineId: str(a['productLineId']),
       osType: str(a['osType']),
+      licenseProductName: str(a['licenseProductName']),
+      licenseProductVersion: str(a['licenseProductVersion']),
     },
     rootFolder: moRefOrThrow(o['rootFolder'], 'rootFolder'),
     propertyCollector: moRefOrThrow(o['propertyCollector'], 'propertyCollector'),

@@ -35,6 +35,8 @@ const MAX_MARKUP = 4 * 1024 * 1024;
  * skips, whose names the scanner still stacks to match the closing tags.
  */
 const MAX_NESTING = 1024;
+/** Slots of the element-name table (a power of two). */
+const NAME_SLOTS = 1024;
 /** Longest entity or character reference (`&#x10FFFF;`). */
 const MAX_REFERENCE = 12;
 
@@ -150,6 +152,8 @@ export class XmlScanner {
   private amp = 0;
   /** While an element the handler skips is open: its depth (names.length); else -1. */
   private skipAt = -1;
+  /** Element names seen, by a hash of their length and ends (see nameAt). */
+  private readonly recent: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS);
 
   constructor(private readonly h: XmlHandler) {}
 
@@ -331,7 +335,7 @@ export class XmlScanner {
           if (i + 1 >= n) return -1;
           if (s.charCodeAt(i + 1) !== GT) throw new XmlSyntaxError('expected /> ');
         }
-        this.start(s.slice(pos + 1, nameTo), type, xsiType);
+        this.start(this.nameAt(s, pos + 1, nameTo), type, xsiType);
         if (c === GT) return i + 1;
         this.names.pop();
         this.finish();
@@ -367,6 +371,23 @@ export class XmlScanner {
       } else if (isType) type = s.slice(from, close);
       else if (isXsiType) xsiType = s.slice(from, close);
     }
+  }
+
+  /**
+   * The element name s[from, to): the string given for the same name before where there is one.
+   * A vim25 answer is millions of elements of a few hundred names; slicing each anew allocated a
+   * string per element, and the decoder's use of it as a property key hashed each copy again.
+   * A small table keyed by length and first and last character, each hit checked in full.
+   */
+  private nameAt(s: string, from: number, to: number): string {
+    const len = to - from;
+    const slot = ((len * 31 + s.charCodeAt(from)) * 31 + s.charCodeAt(to - 1)) & (NAME_SLOTS - 1);
+    const known = this.recent[slot];
+    if (known !== undefined && known.length === len && s.startsWith(known, from)) return known;
+    // A copy, not a slice: a slice would pin the whole network chunk it was cut from.
+    const name = len < 13 ? s.slice(from, to) : (s.slice(from, to) + ' ').slice(0, -1);
+    this.recent[slot] = name;
+    return name;
   }
 
   private start(name: string, type: string | undefined, xsiType: string | undefined): void {

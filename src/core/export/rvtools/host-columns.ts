@@ -9,14 +9,27 @@ import { bool, col as tableCol, mib, num, sdkUuid, str } from './table.js';
  * from a field (bound for the RVTools import), the closing VI SDK columns, and a sheet's plan.
  */
 
+/**
+ * What the VM pass gathered per host: VM counts, and the powered-on VMs' vCPUs, memory (MiB) and
+ * memory quick stats (MiB: host memory used, swapped, ballooned).
+ */
+export interface HostVmAgg {
+  vmsTotal: number;
+  vmsOn: number;
+  vcpusOn: number;
+  vramOn: number;
+  usedMemOn: number;
+  swappedOn: number;
+  balloonedOn: number;
+}
+
 /** What the VM pass of the workbook gathered per host, datastore and resource pool. */
 export interface VmAggregates {
-  host(
-    ep: SourceEndpoint,
-    id: string,
-  ): { vmsTotal: number; vmsOn: number; vcpusOn: number; vramOn: number } | undefined;
+  host(ep: SourceEndpoint, id: string): HostVmAgg | undefined;
   datastore(ep: SourceEndpoint, id: string): { total: number; on: number } | undefined;
   pool(ep: SourceEndpoint, id: string): { total: number; on: number; vcpusOn: number } | undefined;
+  /** VMs on a distributed switch (a NIC on one of its port groups). */
+  dvSwitchVms(ep: SourceEndpoint, id: string): number | undefined;
 }
 
 /** A sheet's rows and columns, computed once per workbook. */

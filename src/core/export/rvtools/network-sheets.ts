@@ -4,8 +4,9 @@ import type { Lookups } from '../source.js';
 import type { CellValue } from '../xlsx-writer.js';
 import type { RvColumn } from './table.js';
 import { none, num, str } from './table.js';
-import type { SheetPlan } from './host-columns.js';
-import { col, field, joined, NOT_READ, planIf, sdk, texts } from './host-columns.js';
+import type { SheetPlan, VmAggregates } from './host-columns.js';
+import { col, field, joined, planIf, sdk, texts } from './host-columns.js';
+import { dvSwitchColumns, dvSwitchRows } from './dv-switch-sheet.js';
 
 /*
  * RVTools' network sheets of the hosts: vSwitch (standard switches; Hyper-V's switches), vPort
@@ -52,6 +53,7 @@ export function networkSheets(
   lookups: Lookups,
   all: (t: EntityType) => EntityRecord[],
   ep: (r: EntityRecord) => SourceEndpoint,
+  agg: VmAggregates,
 ): SheetPlan[] {
   const networks = all('network');
   const sdkOf = sdk(ep);
@@ -166,77 +168,8 @@ export function networkSheets(
     ...lift<PortRow>(sdkOf),
   ];
 
-  // dvSwitch: the switches the distributed port groups name (switch objects are not collected).
   const dvPortgroups = networks.filter((n) => n.fields['networkType'] === 'distributedPortgroup');
-  type DvSwitch = {
-    ep: SourceEndpoint;
-    id: string;
-    name: string;
-    dc: string | null;
-    hosts: Set<string>;
-    ports: number;
-  };
-  const dvSwitches = new Map<string, DvSwitch>();
-  for (const pg of dvPortgroups) {
-    const id = str(pg.fields['switchId']);
-    if (!id) continue;
-    const key = `${pg.ep.key}\u0000${id}`;
-    let sw = dvSwitches.get(key);
-    if (!sw) {
-      sw = {
-        ep: pg.ep,
-        id,
-        name: str(pg.fields['switchName']) ?? id,
-        dc: lookups.name(pg.ep, 'datacenter', pg.fields['datacenterId']),
-        hosts: new Set(),
-        ports: 0,
-      };
-      dvSwitches.set(key, sw);
-    }
-    sw.ports += num(pg.fields['numPorts']) ?? 0;
-    for (const h of texts(pg.fields['hostIds'])) sw.hosts.add(lookups.name(pg.ep, 'host', h) ?? h);
-  }
-  const SWITCH =
-    NOT_READ + ': DistributedVirtualSwitch objects are not collected, only their port groups';
-  const dvSwitchCols: RvColumn<DvSwitch>[] = [
-    col('Switch', 'text', 'DistributedVirtualSwitch.name', (s) => s.name, 24),
-    col('Datacenter', 'text', 'parent Datacenter', (s) => s.dc),
-    none('Name', 'text', SWITCH),
-    none('Vendor', 'text', SWITCH),
-    none('Version', 'text', SWITCH),
-    none('Description', 'text', SWITCH),
-    none('Created', 'date', SWITCH),
-    col(
-      'Host members',
-      'text',
-      'hosts of the switch’s port groups',
-      (s) => [...s.hosts].sort().join(', '),
-      40,
-    ),
-    none('Max Ports', 'int', SWITCH),
-    none('# Ports', 'int', SWITCH),
-    none('# VMs', 'int', SWITCH),
-    ...[
-      'In Traffic Shaping',
-      'In Avg',
-      'In Peak',
-      'In Burst',
-      'Out Traffic Shaping',
-      'Out Avg',
-      'Out Peak',
-      'Out Burst',
-      'CDP Type',
-      'CDP Operation',
-      'LACP Name',
-      'LACP Mode',
-      'LACP Load Balance Alg.',
-      'Max MTU',
-      'Contact',
-      'Admin Name',
-    ].map((h) => none<DvSwitch>(h, 'text', SWITCH)),
-    col('Object ID', 'text', 'the DistributedVirtualSwitch moref', (s) => s.id),
-    ...sdk((s: DvSwitch) => s.ep),
-  ];
+  const dvSwitchCols = dvSwitchColumns(agg);
   const setting = (p: string): string => `config.defaultPortConfig.${p}.value`;
   const dvPort: RvColumn<EntityRecord>[] = [
     col('Port', 'text', 'DistributedVirtualPortgroup.name', (r) => r.name, 24),
@@ -284,10 +217,30 @@ export function networkSheets(
       'checkBeacon',
     ),
     field('Live Port Moving', 'bool', 'config.policy.livePortMovingAllowed', 'livePortMoving'),
-    none('Check Duplex', 'bool', NOT_READ + ': failureCriteria.checkDuplex'),
-    none('Check Error %', 'bool', NOT_READ + ': failureCriteria.checkErrorPercent'),
-    none('Check Speed', 'text', NOT_READ + ': failureCriteria.checkSpeed'),
-    none('Percentage', 'int', NOT_READ + ': failureCriteria.percentage'),
+    field(
+      'Check Duplex',
+      'bool',
+      setting('uplinkTeamingPolicy.failureCriteria.checkDuplex'),
+      'checkDuplex',
+    ),
+    field(
+      'Check Error %',
+      'bool',
+      setting('uplinkTeamingPolicy.failureCriteria.checkErrorPercent'),
+      'checkErrorPercent',
+    ),
+    field(
+      'Check Speed',
+      'text',
+      setting('uplinkTeamingPolicy.failureCriteria.checkSpeed'),
+      'checkSpeed',
+    ),
+    field(
+      'Percentage',
+      'int',
+      setting('uplinkTeamingPolicy.failureCriteria.percentage'),
+      'failurePercentage',
+    ),
     field('Block Override', 'bool', 'config.policy.blockOverrideAllowed', 'blockOverride'),
     field('Config Reset', 'bool', 'config.policy.portConfigResetAtDisconnect', 'configReset'),
     field('Shaping Override', 'bool', 'config.policy.shapingOverrideAllowed', 'shapingOverride'),
@@ -316,7 +269,7 @@ export function networkSheets(
   return [
     ...planIf('vSwitch', vSwitch, switchRows),
     ...planIf('vPort', vPort, portRows),
-    ...planIf('dvSwitch', dvSwitchCols, [...dvSwitches.values()]),
+    ...planIf('dvSwitch', dvSwitchCols, dvSwitchRows(lookups, all, dvPortgroups)),
     ...planIf('dvPort', dvPort, dvPortgroups),
   ];
 }

@@ -3,6 +3,7 @@ import type { SourceEndpoint } from '../records.js';
 import { fieldOf } from '../records.js';
 import { records } from '../source.js';
 import type { WorkbookData } from './table.js';
+import type { HostVmAgg as HostAgg } from './host-columns.js';
 import { EpMap, bool, ids, interner, num, str } from './table.js';
 
 /** What the sheets after vInfo need of a VM (its rows' tail columns), gathered in one pass. */
@@ -26,13 +27,6 @@ export interface VmCtx {
   readonly server: string;
 }
 
-export interface HostAgg {
-  vmsTotal: number;
-  vmsOn: number;
-  vcpusOn: number;
-  vramOn: number;
-}
-
 /** A CD drive or USB device with its VM (vCD and vUSB rows). */
 export interface DeviceRow<D> {
   readonly vm: VmCtx;
@@ -54,6 +48,8 @@ export interface VmFacts {
   readonly usbRows: readonly DeviceRow<UsbDevice>[];
   /** VMs per resource pool: all, powered on, and the powered-on VMs' vCPUs. */
   readonly rpVms: EpMap<{ total: number; on: number; vcpusOn: number }>;
+  /** VMs with a NIC on a distributed switch's port groups, per switch (each VM once). */
+  readonly dvsVms: EpMap<number>;
 }
 
 /** One pass over disks and VMs, once per workbook. */
@@ -91,6 +87,7 @@ function gather(wb: WorkbookData): VmFacts {
   const hostAgg = new EpMap<HostAgg>();
   const dsVms = new EpMap<{ total: number; on: number }>();
   const rpVms = new EpMap<{ total: number; on: number; vcpusOn: number }>();
+  const dvsVms = new EpMap<number>();
   const intern = interner();
   for (const v of records(source, 'vm')) {
     const ca = fieldOf(v, 'customAttributes');
@@ -101,12 +98,16 @@ function gather(wb: WorkbookData): VmFacts {
     const hostId = fieldOf(v, 'hostId');
     if (typeof hostId === 'string') {
       let agg = hostAgg.get(v.ep, hostId);
-      if (!agg) hostAgg.set(v.ep, hostId, (agg = { vmsTotal: 0, vmsOn: 0, vcpusOn: 0, vramOn: 0 }));
+      if (!agg) hostAgg.set(v.ep, hostId, (agg = emptyHostAgg()));
       agg.vmsTotal++;
       if (on) {
         agg.vmsOn++;
         agg.vcpusOn += num(fieldOf(v, 'cpuCount')) ?? 0;
         agg.vramOn += num(fieldOf(v, 'memoryMb')) ?? 0;
+        // A powered-off VM's quick stats are zero (or stale in a snapshot): only running ones.
+        agg.usedMemOn += num(fieldOf(v, 'memoryConsumedMb')) ?? 0;
+        agg.swappedOn += num(fieldOf(v, 'memorySwappedMb')) ?? 0;
+        agg.balloonedOn += num(fieldOf(v, 'memoryBalloonedMb')) ?? 0;
       }
     }
     for (const ds of ids(fieldOf(v, 'datastoreIds'))) {
@@ -115,6 +116,12 @@ function gather(wb: WorkbookData): VmFacts {
       agg.total++;
       if (on) agg.on++;
     }
+    const switches = new Set<string>();
+    for (const n of ids(fieldOf(v, 'networkIds'))) {
+      const sw = lookups.record(v.ep, 'network', n)?.fields.switchId;
+      if (typeof sw === 'string') switches.add(sw);
+    }
+    for (const sw of switches) dvsVms.set(v.ep, sw, (dvsVms.get(v.ep, sw) ?? 0) + 1);
     const rp = fieldOf(v, 'resourcePoolId');
     if (typeof rp === 'string') {
       let agg = rpVms.get(v.ep, rp);
@@ -153,8 +160,29 @@ function gather(wb: WorkbookData): VmFacts {
   }
   wb.check();
   const customs = [...customNames].sort((a, b) => a.localeCompare(b));
-  return { vms, customs, diskBytes, hostAgg, dsVms, rpVms, partitionsByDisk, cdRows, usbRows };
+  return {
+    vms,
+    customs,
+    diskBytes,
+    hostAgg,
+    dsVms,
+    rpVms,
+    dvsVms,
+    partitionsByDisk,
+    cdRows,
+    usbRows,
+  };
 }
+
+const emptyHostAgg = (): HostAgg => ({
+  vmsTotal: 0,
+  vmsOn: 0,
+  vcpusOn: 0,
+  vramOn: 0,
+  usedMemOn: 0,
+  swappedOn: 0,
+  balloonedOn: 0,
+});
 
 /** The items of a JSON device list (cdDrives, usbDevices), read defensively. */
 function devices<D>(v: FieldValue | undefined, read: (o: Record<string, unknown>) => D): D[] {

@@ -14,6 +14,9 @@ import * as endpointAbout from './2026-12-04T0050-endpoint-about.js';
 import * as rvtoolsVm from './2026-12-04T0100-rvtools-vm.js';
 import * as rvtoolsHost from './2026-12-04T0200-rvtools-host.js';
 import * as naturalSort from './2026-12-04T0300-natural-sort.js';
+import * as dvswitch from './2026-12-04T0400-dvswitch.js';
+import * as datastoreFiles from './2026-12-04T0500-datastore-files.js';
+import * as rowHash from './2026-12-04T0600-row-hash.js';
 
 /**
  * The PostgreSQL store's migrations: one file per version, the same names and meaning as the
@@ -37,6 +40,9 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0100-rvtools-vm': rvtoolsVm,
   '2026-12-04T0200-rvtools-host': rvtoolsHost,
   '2026-12-04T0300-natural-sort': naturalSort,
+  '2026-12-04T0400-dvswitch': dvswitch,
+  '2026-12-04T0500-datastore-files': datastoreFiles,
+  '2026-12-04T0600-row-hash': rowHash,
 };
 
 export const pgMigrationProvider: MigrationProvider = {

@@ -14,6 +14,9 @@ import * as endpointAbout from './2026-12-04T0050-endpoint-about.js';
 import * as rvtoolsVm from './2026-12-04T0100-rvtools-vm.js';
 import * as rvtoolsHost from './2026-12-04T0200-rvtools-host.js';
 import * as naturalSort from './2026-12-04T0300-natural-sort.js';
+import * as dvSwitch from './2026-12-04T0400-dvswitch.js';
+import * as datastoreFiles from './2026-12-04T0500-datastore-files.js';
+import * as rowHash from './2026-12-04T0600-row-hash.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -35,6 +38,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0100-rvtools-vm': rvtoolsVm,
   '2026-12-04T0200-rvtools-host': rvtoolsHost,
   '2026-12-04T0300-natural-sort': naturalSort,
+  '2026-12-04T0400-dvswitch': dvSwitch,
+  '2026-12-04T0500-datastore-files': datastoreFiles,
+  '2026-12-04T0600-row-hash': rowHash,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -24,6 +24,8 @@ export interface EndpointFormValues {
   thumbprint: string;
   trustOnFirstUse: boolean;
   useSsl: boolean;
+  /** vSphere: full syncs list the datastores' files (RVTools' vFileInfo). */
+  fileInfo: boolean;
   notes: string;
 }
 
@@ -43,6 +45,7 @@ const FIELDS: readonly EndpointField[] = [
   'thumbprint',
   'trustOnFirstUse',
   'useSsl',
+  'fileInfo',
   'notes',
 ];
 
@@ -64,6 +67,7 @@ export function emptyForm(): EndpointFormValues {
     thumbprint: '',
     trustOnFirstUse: false,
     useSsl: false,
+    fileInfo: false,
     notes: '',
   };
 }
@@ -83,6 +87,7 @@ export function formFromEndpoint(ep: EndpointDto): EndpointFormValues {
     thumbprint: ep.thumbprint ?? '',
     trustOnFirstUse: false,
     useSsl: ep.useSsl,
+    fileInfo: ep.fileInfo,
     notes: ep.notes,
   };
 }
@@ -139,6 +144,7 @@ export function toEndpointInput(v: EndpointFormValues): FormResult<EndpointInput
     thumbprint: v.thumbprint.trim() ? v.thumbprint.trim() : null,
     trustOnFirstUse: v.trustOnFirstUse,
     useSsl: v.kind === 'hyperv' ? v.useSsl : false,
+    fileInfo: v.kind === 'hyperv' ? false : v.fileInfo,
     notes: v.notes,
   };
   const parsed = endpointInputSchema.safeParse(input);
@@ -182,6 +188,8 @@ export function toEndpointUpdate(
   }
   if (next.trustOnFirstUse) patch.trustOnFirstUse = true;
   if (original.kind === 'hyperv' && next.useSsl !== original.useSsl) patch.useSsl = next.useSsl;
+  if (original.kind !== 'hyperv' && next.fileInfo !== original.fileInfo)
+    patch.fileInfo = next.fileInfo;
   if (next.notes !== original.notes) patch.notes = next.notes;
   return { ok: true, value: patch };
 }

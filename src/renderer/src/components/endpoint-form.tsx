@@ -221,7 +221,17 @@ export function EndpointForm({ endpoint, onSaved, onClose }: Props): ReactElemen
               WinRM over HTTPS
             </label>
           )}
-          {(['enabled', 'trustOnFirstUse', 'useSsl'] as const).map(
+          {values.kind !== 'hyperv' && (
+            <label title="RVTools' vFileInfo sheet. Slow on large estates: the datastore browser walks every folder of every datastore on each full sync.">
+              <input
+                type="checkbox"
+                checked={values.fileInfo}
+                onChange={(e) => set('fileInfo', e.target.checked)}
+              />{' '}
+              List datastore files (slow on large estates)
+            </label>
+          )}
+          {(['enabled', 'trustOnFirstUse', 'useSsl', 'fileInfo'] as const).map(
             (k) =>
               errors[k] && (
                 <span key={k} className="field-error" role="alert">
