@@ -383,8 +383,8 @@ describe('RVTools export → import round trip against vcsim: licenses and the s
     expect(diff.entries).toEqual([]);
 
     // vSource: the imported endpoint carries ServiceContent.about as pyVmomi reads it.
-    const row = sqliteOf(h.core.store, 'read the snapshot').sqlite
-      .prepare('SELECT endpoints FROM snapshot_set WHERE id = ?')
+    const row = sqliteOf(h.core.store, 'read the snapshot')
+      .sqlite.prepare('SELECT endpoints FROM snapshot_set WHERE id = ?')
       .get(snap.id) as { endpoints: string };
     const eps = JSON.parse(row.endpoints) as { host: string; about: Obj | null }[];
     const ep = eps.find((e) => e.host === sim.host);
