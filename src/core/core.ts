@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/contract.js';
 import { EXPORTS_FOLDER } from '../shared/export.js';
 import { unwrapReply } from '../shared/transport.js';
 import type { CollectorFactory } from './collectors/collector.js';
-import type { EventHub, Handlers, RequestContext } from './contract/handlers.js';
+import type { EventHub, Handler, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
 import { createVsphereCollector } from './collectors/vsphere/index.js';
 import { createHyperVCollector } from './collectors/hyperv/index.js';
@@ -15,6 +16,8 @@ import { createDetailsCapability } from './inventory/details.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { makePrivate } from './store/private-files.js';
+import type { StoreAvailability } from './store/availability.js';
+import { createStoreAvailability } from './store/availability.js';
 import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
@@ -124,6 +127,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
   const events = createEventHub(log);
+  const availability = watchAvailability(store, events, log, now);
   const endpoints = createEndpointsCapability({
     db: store.db,
     vault: opts.vault,
@@ -169,7 +173,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
-  const handlers: Handlers = {
+  const handlers: Handlers = translateLoss(availability, {
+    'app:storeStatus': () => Promise.resolve(availability?.status() ?? { state: 'available' }),
     'app:info': () =>
       Promise.resolve({
         name: 'Infrascope',
@@ -190,7 +195,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...createSnapshotsCapability({ store, log, now, imports }),
     ...schedules.handlers,
     ...createPreferencesCapability(store.db),
-  };
+  });
   // A PostgreSQL server's backups are its operator's (pg_dump, base backups), not the app's.
   const backups = store.engine === 'sqlite' ? createBackupSchedule({ store, log }) : null;
   let disposed = false;
@@ -226,6 +231,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
+      availability?.dispose();
       backups?.dispose();
       await endpoints.dispose();
       await schedules.dispose();
@@ -237,4 +243,46 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await store.close();
     },
   };
+}
+
+/**
+ * A team store's availability (store/availability.ts): a lost connection, seen by a request or
+ * by the pool dropping an idle client, marks it unavailable, and `store:status` says so and
+ * again when a probe finds it back. Null for SQLite, whose file does not go away like that.
+ */
+function watchAvailability(
+  store: Store,
+  events: EventHub,
+  log: Logger,
+  now: () => Date,
+): StoreAvailability | null {
+  if (store.engine !== 'postgres') return null;
+  const availability = createStoreAvailability({
+    where: store.location,
+    probe: async () => {
+      await sql`SELECT 1`.execute(store.db);
+    },
+    // The pages reload when it says the store is back (renderer stores/live.ts).
+    onChange: (status) => events.emit('store:status', status),
+    log,
+    now,
+  });
+  store.pool.on('error', (e) => void availability.failed(e));
+  return availability;
+}
+
+/** Every handler, its failures passed through `availability` (a lost connection becomes typed). */
+function translateLoss(availability: StoreAvailability | null, handlers: Handlers): Handlers {
+  if (!availability) return handlers;
+  const out: Record<string, Handler<Channel>> = {};
+  for (const [channel, handler] of Object.entries(handlers) as [Channel, Handler<Channel>][]) {
+    out[channel] = async (input, ctx) => {
+      try {
+        return await handler(input, ctx);
+      } catch (e) {
+        throw availability.failed(e);
+      }
+    };
+  }
+  return out as Handlers;
 }

@@ -20,6 +20,24 @@ export interface AppInfo {
   } | null;
 }
 
+/**
+ * Whether the store answers. A team store (PostgreSQL) can become unavailable while the app
+ * runs: the UI then keeps what it shows under a banner until it is back.
+ */
+export type StoreStatus =
+  | { readonly state: 'available' }
+  | {
+      readonly state: 'unavailable';
+      /** When the connection was found lost. */
+      readonly since: string;
+      /** Why (the driver's message; never a secret: the URL's password is redacted). */
+      readonly message: string;
+      /** Probes that failed since. */
+      readonly attempts: number;
+      readonly nextProbeAt: string;
+    };
+
 export const appChannels = {
   'app:info': request(z.object({}).strict(), returns<AppInfo>()),
+  'app:storeStatus': request(z.object({}).strict(), returns<StoreStatus>()),
 };

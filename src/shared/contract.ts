@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AlertsChangedEvent, AlertsRaisedEvent, WebhookDelivery } from './alerts.js';
 import { alertChannels } from './alerts.js';
 import { appChannels } from './app.js';
+import type { StoreStatus } from './app.js';
 import type { CallerHost, ChannelSpec, Returns } from './channel.js';
 import { detailChannels } from './details.js';
 import { endpointChannels } from './endpoints.js';
@@ -83,6 +84,7 @@ export interface EventMap {
   'export:progress': ExportProgressEvent;
   'snapshots:importProgress': SnapshotImportProgressEvent;
   'app:command': { readonly command: AppCommand };
+  'store:status': StoreStatus;
 }
 export type EventName = keyof EventMap;
 export { EVENT_NAMES } from './event-names.js';

@@ -52,6 +52,8 @@ export const ERROR_CODES = [
   'IMPORT_TOO_LARGE',
   /** A PostgreSQL store's server cannot be reached (DNS, refused, unreachable, timed out). */
   'STORE_UNREACHABLE',
+  /** A team store that was open lost its connection; the core probes it with backoff. */
+  'STORE_UNAVAILABLE',
   /** A PostgreSQL store refused the user or password (or pg_hba.conf has no entry for us). */
   'STORE_AUTH_FAILED',
   /** A PostgreSQL store's database does not exist on the server. */

@@ -15,6 +15,7 @@ export const EVENT_NAMES = [
   'export:progress',
   'snapshots:importProgress',
   'app:command',
+  'store:status',
 ] as const satisfies readonly EventName[];
 
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

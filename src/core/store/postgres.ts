@@ -121,6 +121,15 @@ function poolFor(target: PostgresTarget, ssl: PostgresTarget['ssl']): pg.Pool {
   // An idle connection the server drops emits 'error' on the pool; unhandled, that would end the
   // process. The next query opens a fresh connection (and reports if the server is gone).
   pool.on('error', () => undefined);
+  // pg-pool listens for errors only while a client is idle: one checked out but between queries
+  // (kysely holds it from acquire to release) that loses its socket emits 'error' with nobody
+  // listening, which ends the process. Each client keeps a listener for its whole life; the
+  // failure reaches the pool's listeners (the store's availability watch) as an idle one's does.
+  pool.on('connect', (client) => {
+    client.on('error', (e) => {
+      if (pool.listenerCount('error') > 0) pool.emit('error', e, client);
+    });
+  });
   return pool;
 }
 

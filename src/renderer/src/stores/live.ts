@@ -1,10 +1,13 @@
 import { create } from 'zustand';
+import type { StoreStatus } from '../../../shared/app.js';
 import { api } from '../transport.js';
 
 /*
  * Keeps the renderer current. The core pushes `inventory:changed` for the syncs it runs itself;
  * a sync by another process (the CLI writing into the same store) sends nothing, so the renderer
  * also polls the cheap `inventory:version` token. The poll doubles as the connection heartbeat.
+ * A team store can be unavailable while the core answers: `store:status` says so, and says when
+ * it is back, which reloads what the pages show.
  */
 
 export const POLL_MS = 3000;
@@ -15,6 +18,8 @@ interface LiveState {
   readonly online: boolean;
   readonly lastContact: number | null;
   readonly version: string | null;
+  /** Whether the core's store answers (a team store can go away while the core runs). */
+  readonly store: StoreStatus;
   bump(): void;
 }
 
@@ -23,6 +28,7 @@ export const useLive = create<LiveState>((set) => ({
   online: true,
   lastContact: null,
   version: null,
+  store: { state: 'available' },
   bump() {
     set((s) => ({ tick: s.tick + 1 }));
   },
@@ -43,6 +49,15 @@ export function startLive(pollMs = POLL_MS): () => void {
     debounce = setTimeout(() => useLive.getState().bump(), 250);
   };
   const off = api.on('inventory:changed', bumpSoon);
+  const offStore = api.on('store:status', (store) => {
+    const wasDown = useLive.getState().store.state === 'unavailable';
+    useLive.setState({ store });
+    if (wasDown && store.state === 'available') bumpSoon();
+  });
+  void api.invoke('app:storeStatus', {}).then(
+    (store) => useLive.setState({ store }),
+    () => undefined,
+  );
   const poll = async (): Promise<void> => {
     try {
       const { version } = await api.invoke('inventory:version', {});
@@ -62,5 +77,6 @@ export function startLive(pollMs = POLL_MS): () => void {
     clearTimeout(timer);
     clearTimeout(debounce);
     off();
+    offStore();
   };
 }
