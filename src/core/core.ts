@@ -181,6 +181,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         version: APP_VERSION,
         host: opts.host,
         dataDir: opts.dataDir,
+        store: { engine: store.engine, location: store.location },
         vaultBackend: opts.vault.id,
         schemaVersion,
         recovery,

@@ -13,6 +13,8 @@ import { makeCore } from '../../tests/doubles/core-harness.js';
 import type { CoreHarness } from '../../tests/doubles/core-harness.js';
 import { fillStore, sheetJsWorkbook } from '../../tests/export/fixtures.js';
 import { DESKTOP_CHANNELS } from '../shared/contract.js';
+import type { DesktopReply } from '../shared/contract.js';
+import { AppError } from '../shared/errors.js';
 
 vi.mock('electron', () => ({
   BrowserWindow: vi.fn(),
@@ -42,12 +44,20 @@ let saveTo: SaveDialogReturnValue;
 const showOpenDialog = vi.fn<Dialog['showOpenDialog']>(() => Promise.resolve(picked));
 const showSaveDialog = vi.fn<Dialog['showSaveDialog']>(() => Promise.resolve(saveTo));
 const showItemInFolder = vi.fn<Shell['showItemInFolder']>();
+const storeSwitch = {
+  probe: vi.fn<(location: string) => Promise<unknown>>(() => Promise.resolve({ pending: 0 })),
+  save: vi.fn<(location: string | null) => void>(),
+  relaunch: vi.fn<() => void>(),
+};
 
 beforeEach(async () => {
   handlers.clear();
   showOpenDialog.mockClear();
   showSaveDialog.mockClear();
   showItemInFolder.mockClear();
+  storeSwitch.probe.mockClear();
+  storeSwitch.save.mockClear();
+  storeSwitch.relaunch.mockClear();
   h = await makeCore();
   await fillStore(h.core.store.db);
   const ledger = createExportLedger();
@@ -60,6 +70,7 @@ beforeEach(async () => {
     ledger,
     actor: 'desktop:tester',
     saveFolder: () => join(h.dir, 'Documents'),
+    storeSwitch,
   });
 });
 
@@ -250,5 +261,68 @@ describe('show in folder', () => {
       '/x/b.xlsx',
       '/x/c.xlsx',
     ]);
+  });
+});
+
+describe('switching the store (Settings → Store)', () => {
+  const url = 'postgres://ops:s3cret@db.example.test/infrascope';
+
+  it('checks a team store before saving it, then restarts onto it', async () => {
+    vi.useFakeTimers();
+    try {
+      const reply = await call(DESKTOP_CHANNELS.setStore, own, url);
+      expect(reply).toEqual({ ok: true, result: { restarting: true } });
+      expect(storeSwitch.probe).toHaveBeenCalledWith(url);
+      expect(storeSwitch.save).toHaveBeenCalledWith(url);
+      // The reply goes out first; the restart follows.
+      expect(storeSwitch.relaunch).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(storeSwitch.relaunch).toHaveBeenCalledTimes(1);
+      expect(h.logs.join('')).not.toContain('s3cret');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('saves nothing and stays when the team store does not answer', async () => {
+    storeSwitch.probe.mockRejectedValueOnce(
+      new AppError(
+        'STORE_UNREACHABLE',
+        'Cannot connect: no PostgreSQL answers at db.example.test:5432',
+      ),
+    );
+    const reply = (await call(DESKTOP_CHANNELS.setStore, own, url)) as DesktopReply<unknown>;
+    expect(reply).toMatchObject({ ok: false, error: { code: 'STORE_UNREACHABLE' } });
+    expect(storeSwitch.save).not.toHaveBeenCalled();
+    expect(storeSwitch.relaunch).not.toHaveBeenCalled();
+  });
+
+  it('goes back to the local store without a check', async () => {
+    vi.useFakeTimers();
+    try {
+      expect(await call(DESKTOP_CHANNELS.setStore, own, null)).toMatchObject({ ok: true });
+      expect(storeSwitch.probe).not.toHaveBeenCalled();
+      expect(storeSwitch.save).toHaveBeenCalledWith(null);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(storeSwitch.relaunch).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses untrusted frames, a file path and anything that is not a URL, touching nothing', async () => {
+    expect(await call(DESKTOP_CHANNELS.setStore, stranger, url)).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    for (const bad of ['/home/me/other.db', 'x'.repeat(3000), 42, '']) {
+      expect(await call(DESKTOP_CHANNELS.setStore, own, bad)).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION' },
+      });
+    }
+    expect(storeSwitch.probe).not.toHaveBeenCalled();
+    expect(storeSwitch.save).not.toHaveBeenCalled();
+    expect(storeSwitch.relaunch).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DesktopReply } from '../shared/contract.js';
 import { DESKTOP_CHANNELS } from '../shared/contract.js';
-import { serializeError } from '../shared/errors.js';
+import { AppError, serializeError } from '../shared/errors.js';
+import { isPostgresLocation, redactLocation } from '../core/store/location.js';
 import type { ExportResult, SnapshotInfo } from '../shared/export.js';
 import { IMPORT_ID, exportSaveSchema } from '../shared/export.js';
 import type { Core } from '../core/core.js';
@@ -33,7 +34,22 @@ export interface DesktopActionDeps {
   readonly actor: string;
   /** The folder the save dialog starts in (the user's documents). */
   readonly saveFolder: () => string;
+  /** Settings → Store: where the choice is checked, saved and acted on (main's index.ts). */
+  readonly storeSwitch: StoreSwitch;
 }
+
+/** What switching the desktop's store needs from the shell. */
+export interface StoreSwitch {
+  /** Checks that a team store answers and may be opened by this app, changing nothing. */
+  probe(location: string): Promise<unknown>;
+  /** Saves the choice (null: the local store) for the next start. */
+  save(location: string | null): void;
+  /** Restarts the app, which opens the saved store. */
+  relaunch(): void;
+}
+
+/** A store URL is short; anything longer is not one. */
+const MAX_STORE_URL = 2048;
 
 const EXPORT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -138,7 +154,43 @@ export function registerDesktopActions(ipcMain: IpcMain, deps: DesktopActionDeps
       return { ok: true, result: { shown: true } };
     },
   );
+  ipcMain.handle(
+    DESKTOP_CHANNELS.setStore,
+    async (event, location: unknown): Promise<DesktopReply<{ restarting: true }>> => {
+      if (!isTrustedSender(event)) return refuse('Request from an untrusted frame');
+      if (
+        location !== null &&
+        (typeof location !== 'string' || location.length === 0 || location.length > MAX_STORE_URL)
+      ) {
+        return {
+          ok: false,
+          error: {
+            code: 'VALIDATION',
+            message: 'A store is a postgres:// URL, or null for the local store',
+          },
+        };
+      }
+      try {
+        if (location !== null) {
+          if (!isPostgresLocation(location))
+            throw new AppError('VALIDATION', 'A team store is a postgres:// or postgresql:// URL');
+          await deps.storeSwitch.probe(location);
+        }
+        deps.storeSwitch.save(location);
+      } catch (e) {
+        return { ok: false, error: serializeError(e) };
+      }
+      core.log.info(
+        { store: location === null ? 'local' : redactLocation(location) },
+        'the desktop store was switched; restarting',
+      );
+      // The reply reaches the page before the app goes.
+      setTimeout(() => deps.storeSwitch.relaunch(), 200);
+      return { ok: true, result: { restarting: true } };
+    },
+  );
   return () => {
+    ipcMain.removeHandler(DESKTOP_CHANNELS.setStore);
     ipcMain.removeHandler(DESKTOP_CHANNELS.importSnapshot);
     ipcMain.removeHandler(DESKTOP_CHANNELS.saveExport);
     ipcMain.removeHandler(DESKTOP_CHANNELS.showExportInFolder);

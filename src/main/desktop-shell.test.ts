@@ -381,6 +381,40 @@ describe('start-up failure', () => {
     expect(opts.detail).toContain('DB_NEWER_THAN_APP');
   });
 
+  it('offers the way out the caller gives for this failure, and takes it only when chosen', async () => {
+    const unreachable = new AppError('STORE_UNREACHABLE', 'no PostgreSQL answers at db:5432');
+    for (const [response, taken] of [
+      [0, 1],
+      [1, 0],
+    ] as const) {
+      const showMessageBox = vi.fn(() => Promise.resolve({ response, checkboxChecked: false }));
+      const run = vi.fn();
+      const result = await openOrExplain(() => Promise.reject(unreachable), {
+        dialog: { showMessageBox } as never,
+        dataDir: '/d',
+        fallback: (e) =>
+          (e as AppError).code === 'STORE_UNREACHABLE'
+            ? { label: 'Open the local store', run }
+            : null,
+      });
+      expect(result).toBeNull();
+      const opts = (showMessageBox.mock.calls[0] as unknown as [Electron.MessageBoxOptions])[0];
+      expect(opts.buttons).toEqual(['Open the local store', 'Quit']);
+      expect(opts.cancelId).toBe(1);
+      expect(opts.detail).toMatch(/team store \(PostgreSQL\) does not answer/);
+      expect(run).toHaveBeenCalledTimes(taken);
+    }
+    // No way out for this failure: Quit alone.
+    const showMessageBox = vi.fn(() => Promise.resolve({ response: 0, checkboxChecked: false }));
+    await openOrExplain(() => Promise.reject(new AppError('DISK_FULL', 'full')), {
+      dialog: { showMessageBox } as never,
+      dataDir: '/d',
+      fallback: () => null,
+    });
+    const opts = (showMessageBox.mock.calls[0] as unknown as [Electron.MessageBoxOptions])[0];
+    expect(opts.buttons).toEqual(['Quit']);
+  });
+
   it('never rejects, even when no dialog can be shown; passes the core through when it opens', async () => {
     const failing = { showMessageBox: () => Promise.reject(new Error('no display')) };
     await expect(

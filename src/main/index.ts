@@ -29,6 +29,9 @@ import { backgroundEnabled, installLifecycle, setBackground } from './lifecycle.
 import { buildMenuTemplate } from './menu.js';
 import { handleAppProtocol, registerAppScheme } from './protocol.js';
 import { openOrExplain } from './startup.js';
+import type { StoreSource } from './store-setting.js';
+import { chooseDesktopStore, writeStoreSetting } from './store-setting.js';
+import { probePostgres } from '../core/store/postgres.js';
 import { startTray } from './tray.js';
 import type { UpdaterHandle } from './updater.js';
 import {
@@ -192,20 +195,50 @@ export async function bootstrap(): Promise<void> {
     open: (cipher, aad) => current().open(cipher, aad),
     unbound: (cipher) => current().unbound?.(cipher) ?? false,
   };
+  const relaunch = (): void => {
+    app.relaunch();
+    app.exit(0);
+  };
+  const saveStore = (location: string | null): void =>
+    writeStoreSetting(dataDir, safeStorage, location);
+  // What chose the store: only a choice saved in Settings (or an unreadable one) can be undone
+  // from the failure dialog; INFRASCOPE_STORE and --store are the user's to change.
+  let source: StoreSource | null = null;
   const opened = await openOrExplain(
-    () =>
-      createCore({
+    () => {
+      // Inside the guarded open: an unreadable setting is a startup failure with its way out.
+      const choice = chooseDesktopStore({
+        env: process.env,
+        argv: process.argv,
+        dataDir,
+        sealer: safeStorage,
+      });
+      source = choice.source;
+      return createCore({
         dataDir,
         host: 'desktop',
         vault,
         log,
         notifier: electronNotifier(() => showWindow()),
         ...(binding ? { nativeBinding: binding } : {}),
-      }),
+        ...(choice.location ? { store: choice.location } : {}),
+      });
+    },
     {
       dialog,
       dataDir,
       onError: (e) => log.error({ err: String(e) }, 'the store could not be opened'),
+      // A team store chosen in Settings that cannot be opened must not lock the user out.
+      fallback: () =>
+        source === null || source === 'settings'
+          ? {
+              label: 'Open the local store',
+              run: () => {
+                saveStore(null);
+                relaunch();
+              },
+            }
+          : null,
     },
   );
   if (!opened) {
@@ -223,6 +256,7 @@ export async function bootstrap(): Promise<void> {
     ledger,
     actor,
     saveFolder: () => app.getPath('documents'),
+    storeSwitch: { probe: probePostgres, save: saveStore, relaunch },
   });
   forwardEvents(opened, () => win?.webContents ?? null);
   try {

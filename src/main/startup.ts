@@ -34,6 +34,14 @@ export function describeStartupFailure(error: unknown, dataDir: string): Startup
       'Infrascope cannot write to its data folder. Check that your account may write to it (and that the disk is not mounted read-only), then start again.',
     STORE_CORRUPT:
       'The data file is damaged and no backup could be restored. Move the damaged file aside and start again, or restore a file from the backups folder.',
+    STORE_UNREACHABLE:
+      'The team store (PostgreSQL) does not answer. Check that its server runs and that this machine can reach it, then start again; or open the local store.',
+    STORE_AUTH_FAILED:
+      'The team store refused the user or password. Choose the team store again in Settings with the right password, or open the local store.',
+    STORE_DATABASE_MISSING:
+      "The team store's database does not exist. Ask its administrator, or open the local store.",
+    STORE_TLS_FAILED:
+      'TLS to the team store failed. Check its certificate and the sslmode in the store URL, or open the local store.',
   };
   return {
     title: 'Infrascope cannot start',
@@ -56,6 +64,13 @@ export async function openOrExplain<T>(
     readonly dialog: Pick<Dialog, 'showMessageBox'>;
     readonly dataDir: string;
     readonly onError?: (error: unknown) => void;
+    /**
+     * For this failure, a second button besides Quit (e.g. open the local store instead) and
+     * what it does; null for none.
+     */
+    readonly fallback?: (
+      error: unknown,
+    ) => { readonly label: string; readonly run: () => void } | null;
   },
 ): Promise<T | null> {
   try {
@@ -63,15 +78,19 @@ export async function openOrExplain<T>(
   } catch (error) {
     deps.onError?.(error);
     const f = describeStartupFailure(error, deps.dataDir);
+    const fallback = deps.fallback?.(error) ?? null;
     try {
-      await deps.dialog.showMessageBox({
+      const { response } = await deps.dialog.showMessageBox({
         type: 'error',
         title: f.title,
         message: f.message,
         detail: f.detail,
-        buttons: ['Quit'],
+        buttons: fallback ? [fallback.label, 'Quit'] : ['Quit'],
+        defaultId: 0,
+        cancelId: fallback ? 1 : 0,
         noLink: true,
       });
+      if (fallback && response === 0) fallback.run();
     } catch {
       // No dialog possible (no display): the log has it; the caller still quits cleanly.
     }

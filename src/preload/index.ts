@@ -36,6 +36,11 @@ const desktop = {
       DesktopReply<{ shown: true }>
     >;
   },
+  setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.setStore, location) as Promise<
+      DesktopReply<{ restarting: true }>
+    >;
+  },
 } satisfies DesktopBridge;
 
 const bridge = {

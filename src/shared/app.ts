@@ -8,6 +8,8 @@ export interface AppInfo {
   readonly version: string;
   readonly host: 'desktop' | 'serve' | 'cli';
   readonly dataDir: string;
+  /** Where the store is: the SQLite file, or a team store's URL with its password as `***`. */
+  readonly store: { readonly engine: 'sqlite' | 'postgres'; readonly location: string };
   readonly vaultBackend: string;
   readonly schemaVersion: string;
   /** Set when the store was found damaged at start: what was restored and what was lost. */

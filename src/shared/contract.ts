@@ -121,6 +121,11 @@ export interface DesktopBridge {
   saveExport(request: ExportSaveRequest): Promise<DesktopReply<ExportResult | null>>;
   /** Shows the file the export `exportId` wrote in the OS file manager. */
   showExportInFolder(exportId: string): Promise<DesktopReply<{ shown: true }>>;
+  /**
+   * Switches the desktop app to a team store (a postgres:// URL, checked before it is saved) or
+   * back to the local store (null), and restarts it onto that store.
+   */
+  setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>>;
 }
 
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */

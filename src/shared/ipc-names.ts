@@ -21,4 +21,5 @@ export const DESKTOP_CHANNELS = {
   importSnapshot: 'infrascope:desktop:import-snapshot',
   saveExport: 'infrascope:desktop:save-export',
   showExportInFolder: 'infrascope:desktop:show-export',
+  setStore: 'infrascope:desktop:set-store',
 } as const satisfies Record<keyof DesktopBridge, string>;

@@ -199,3 +199,25 @@ export async function openPostgres(location: string): Promise<OpenedPostgres> {
     throw postgresError(e, target, doing);
   }
 }
+
+/**
+ * Checks that a team store can be opened from here, changing nothing: the server answers, the
+ * user gets in, the database exists and no newer app migrated it. The desktop asks this before it
+ * saves the store as its setting and restarts onto it.
+ */
+export async function probePostgres(location: string): Promise<{ pending: number }> {
+  const target = parsePostgresLocation(location);
+  const doing = `connect to the store ${target.redacted}`;
+  const pool = await connectPool(target, doing);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const known = new Set(Object.keys(PG_MIGRATIONS));
+    const done = await appliedMigrations(db);
+    refuseNewer(done, known, 'another store');
+    return { pending: [...known].filter((m) => !done.includes(m)).length };
+  } catch (e) {
+    throw postgresError(e, target, doing);
+  } finally {
+    await db.destroy();
+  }
+}

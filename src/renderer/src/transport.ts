@@ -171,6 +171,16 @@ export const snapshotImporter: SnapshotImporter = desktop
     }
   : { kind: 'upload', upload: uploadSnapshot };
 
+/**
+ * Switches the desktop app's store (a postgres:// URL, or null for the local one) and restarts
+ * it; desktop only (null in `serve`, whose store is its `--store`).
+ */
+export const switchStore: ((location: string | null) => Promise<void>) | null = desktop
+  ? async (location) => {
+      unwrapResult(await desktop.setStore(location));
+    }
+  : null;
+
 /** Shows an export's file in the OS file manager: desktop only (null in `serve`). */
 export const showExportInFolder: ((exportId: string) => Promise<void>) | null = desktop
   ? async (exportId) => {

@@ -8,7 +8,7 @@ import type { Theme } from '../stores/ui.js';
 import { preferences } from '../stores/preferences.js';
 import { UPDATE_FEED_PREFERENCE } from '../../../shared/preferences.js';
 import { useUi } from '../stores/ui.js';
-import { api } from '../transport.js';
+import { api, switchStore } from '../transport.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -279,6 +279,11 @@ export function SettingsPage(): ReactElement {
             <dd>{HOST_LABELS[info.host]}</dd>
             <dt>Data directory</dt>
             <dd className="mono">{info.dataDir}</dd>
+            <dt>Store</dt>
+            <dd className="mono">
+              {info.store.engine === 'postgres' ? 'Team store (PostgreSQL) ' : 'Local (SQLite) '}
+              {info.store.location}
+            </dd>
             <dt>Vault backend</dt>
             <dd>{info.vaultBackend}</dd>
             <dt>Schema version</dt>
@@ -305,6 +310,9 @@ export function SettingsPage(): ReactElement {
         </fieldset>
       </section>
       <ScheduleSection />
+      {info?.host === 'desktop' && switchStore && (
+        <StoreSection current={info.store} change={switchStore} />
+      )}
       {info?.host === 'desktop' && <UpdatesSection />}
     </section>
   );
@@ -346,6 +354,75 @@ function UpdatesSection(): ReactElement {
         Save
       </button>
       {saved && <p role="status">{saved}</p>}
+    </section>
+  );
+}
+
+/**
+ * Settings → Store (desktop): open a team store (PostgreSQL) instead of the local file, or go
+ * back. Main checks the store answers before it saves the choice (the password sealed by the OS)
+ * and restarts onto it; the local store is left as it is.
+ */
+function StoreSection({
+  current,
+  change,
+}: {
+  current: AppInfo['store'];
+  change: (location: string | null) => Promise<void>;
+}): ReactElement {
+  const [url, setUrl] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const run = (location: string | null): void => {
+    setBusy(true);
+    setMessage(null);
+    change(location).then(
+      () => setMessage({ error: false, text: 'Restarting onto the chosen store…' }),
+      (e: unknown) => {
+        setBusy(false);
+        setMessage({ error: true, text: errorText(e) });
+      },
+    );
+  };
+  return (
+    <section className="panel" aria-label="Store">
+      <h2>Store</h2>
+      <p className="muted">
+        {current.engine === 'postgres'
+          ? 'This app uses a team store: the inventory, history and alerts are shared with everyone using it.'
+          : 'This app uses the local store in its data directory. A team store (PostgreSQL) shares one inventory between several people and machines.'}
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (url.trim()) run(url.trim());
+        }}
+      >
+        <label>
+          Team store URL{' '}
+          <input
+            type="password"
+            autoComplete="off"
+            placeholder="postgres://user:password@host/database?sslmode=verify-full"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            aria-label="Team store URL"
+          />
+        </label>{' '}
+        <button type="submit" disabled={busy || !url.trim()}>
+          Connect and restart
+        </button>
+        {current.engine === 'postgres' && (
+          <button type="button" disabled={busy} onClick={() => run(null)}>
+            Use the local store
+          </button>
+        )}
+      </form>
+      {message && (
+        <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : ''}>
+          {message.text}
+        </div>
+      )}
     </section>
   );
 }
