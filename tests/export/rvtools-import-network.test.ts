@@ -1,12 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import XLSX from 'xlsx';
 import type { EntityRecord } from '../../src/core/export/records.js';
 import { rvVlan, storedVlan } from '../../src/core/export/rvtools/network-sheets.js';
 import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
 import type { EntityType } from '../../src/shared/entities.js';
 import { makeCore } from '../doubles/core-harness.js';
+import { breakCellXml, writeSheetJsWorkbook } from './fixtures.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from './rvtools-reference.js';
 
@@ -28,15 +27,8 @@ afterEach(async () => {
 const MIB = 2 ** 20;
 const SERVER = 'vc1.example.test';
 
-function write(name: string, sheets: Record<string, unknown[][]>): string {
-  const wb = XLSX.utils.book_new();
-  for (const [sheet, rows] of Object.entries(sheets)) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows, { cellDates: true }), sheet);
-  }
-  const file = join(h.dir, name);
-  XLSX.writeFile(wb, file);
-  return file;
-}
+const write = (name: string, sheets: Record<string, unknown[][]>): string =>
+  writeSheetJsWorkbook(join(h.dir, name), sheets);
 
 /** A sheet with `headers`, each row's values by header name (others left empty). */
 function sheet(headers: readonly string[], rows: Record<string, unknown>[]): unknown[][] {
@@ -342,12 +334,7 @@ describe('RVTools import: a broken dvPort sheet', () => {
         ['Prod', 'DSwitch', marker, 'dvportgroup-40'],
       ],
     });
-    // SheetJS stores entries uncompressed: break the dvPort sheet's XML in place.
-    const bytes = readFileSync(file);
-    const at = bytes.indexOf(`${marker}</v>`);
-    expect(at).toBeGreaterThan(0);
-    bytes.write(`${marker}</x>`, at);
-    writeFileSync(file, bytes);
+    breakCellXml(file, marker);
 
     const err = await h.call('snapshots:import', { file, format: 'rvtools' }).then(
       () => null,
