@@ -8,8 +8,16 @@ import type { EntityType } from '../../src/shared/entities.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
-import { cellValue, readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
-import type { PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
+import {
+  at,
+  cellValue,
+  list,
+  objectsOf,
+  prop,
+  readWithOpenpyxl,
+  readWithPyvmomi,
+} from '../helpers/python-readers.js';
+import type { PyDict, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { addSimEndpoint, openDriver, syncSimOnce } from './helpers.js';
@@ -141,12 +149,8 @@ afterAll(async () => {
 });
 
 const v = cellValue;
-type Obj = Record<string, unknown>;
-const prop = (o: PyObject, p: string): unknown => o.props[p];
-const at = (x: unknown, p: string): unknown =>
-  p.split('.').reduce<unknown>((o, k) => (o as Obj | undefined)?.[k], x);
-const objects = (type: string): readonly PyObject[] => py.objects[type] ?? [];
-const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+type Obj = PyDict;
+const objects = (type: string): readonly PyObject[] => objectsOf(py, type);
 /** pyVmomi leaves unset values out; the workbook leaves the cell empty. */
 const orNull = (x: unknown): unknown => (x === undefined || x === '' ? null : x);
 
