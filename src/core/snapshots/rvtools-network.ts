@@ -22,7 +22,7 @@ function rowId(sheet: Sheet, nameCol: number): (row: readonly Cell[]) => string 
   return (row) => (idCol >= 0 ? asText(row[idCol] ?? null) : null) ?? asText(row[nameCol] ?? null);
 }
 
-/** Emits each row once per endpoint and id; `read` gives the record's fields (null: skip it). */
+/** Emits each named row once per endpoint and id (the first wins); `read` gives its fields. */
 function emitOnce(
   sink: RecordSink,
   type: 'dvSwitch' | 'network' | 'datastoreCluster',
@@ -85,26 +85,19 @@ export function importDvSwitches(
   emitOnce(ctx, 'dvSwitch', sheet, nameCol, idOf, (row) => {
     const f: Record<string, FieldValue> = {};
     for (const [field, get] of m.getters) f[field] = get(row);
-    if (dcCol >= 0) f['datacenterId'] = noteDc(row, asText(row[dcCol] ?? null));
+    const dc = dcCol >= 0 ? asText(row[dcCol] ?? null) : null;
+    if (dcCol >= 0) f['datacenterId'] = noteDc(row, dc);
     if (hostsCol >= 0) {
       f['hostIds'] = [
         ...new Set(splitList(row[hostsCol] ?? null).map((h) => ctx.hostId(sheet, row, h))),
       ].sort();
     }
     if (hasLacp) f['lacpGroups'] = lacpGroups(lacp.map((i) => (i >= 0 ? (row[i] ?? null) : null)));
+    // emitOnce reads only rows it keeps: both have a name and an id.
+    const k = nameKey(ctx.epOf(sheet, row).key, asText(row[nameCol] ?? null)!);
+    byName.set(k, [...(byName.get(k) ?? []), { id: idOf(row)!, dc }]);
     return f;
   });
-  for (const row of sheet.rows) {
-    const name = asText(row[nameCol] ?? null);
-    const id = idOf(row);
-    if (name === null || id === null) continue;
-    const k = nameKey(ctx.epOf(sheet, row).key, name);
-    const list = byName.get(k) ?? [];
-    if (!list.some((x) => x.id === id)) {
-      list.push({ id, dc: dcCol >= 0 ? asText(row[dcCol] ?? null) : null });
-    }
-    byName.set(k, list);
-  }
   return byName;
 }
 
