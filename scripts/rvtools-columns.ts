@@ -17,6 +17,20 @@ export const DOC_FILE = join(
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** What the RVTools import reads back, beside the columns that hold one field as it is. */
+const IMPORT_NOTE = [
+  '## What the RVTools import reads back',
+  '',
+  'The import (`infrascope snapshot import`, History → Import) reads the columns above that hold',
+  'one stored field as it is (RVTools 3.x spellings too: `MB` for `MiB`), and these derived ones:',
+  "vInfo's custom attributes, Datacenter, Cluster and Host; vNetwork's IPv4/IPv6 addresses;",
+  "vLicense's Features and Labels; dvSwitch's Datacenter, Host members (by vHost's Object ID) and",
+  "the LACP columns (one group per joined value); dvPort's VLAN (a number is the VLAN id, ranges",
+  'a trunk; a private VLAN, written as its id, comes back as a VLAN id), Active/Standby Uplink and',
+  "Switch (the switch's Object ID); vDatastore's Cluster name, Cluster capacity MiB and Cluster",
+  'free space MiB (3.x: `MB`), which give the datastore clusters, keyed by name.',
+];
+
 /** The reference as Markdown. */
 export function rvtoolsColumnsDoc(): string {
   const wb = workbookData(EMPTY_SOURCE, { appVersion: '' });
@@ -46,7 +60,7 @@ export function rvtoolsColumnsDoc(): string {
     }
     lines.push('');
   }
-  lines.push(`${filled} of ${total} columns are filled from the API.`, '');
+  lines.push(`${filled} of ${total} columns are filled from the API.`, '', ...IMPORT_NOTE, '');
   return lines.join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import XLSX from 'xlsx';
 import type { CollectedEntity } from '../../src/shared/entities.js';
@@ -139,10 +140,34 @@ export async function fillStore(
  * An RVTools-shaped workbook written by SheetJS (an independent writer, not ours): one sheet per
  * entry, each an array of rows with the header row first.
  */
-export function sheetJsWorkbook(sheets: Readonly<Record<string, unknown[][]>>): Buffer {
+export function sheetJsWorkbook(
+  sheets: Readonly<Record<string, unknown[][]>>,
+  opts: { readonly cellDates?: boolean } = {},
+): Buffer {
   const wb = XLSX.utils.book_new();
   for (const [name, rows] of Object.entries(sheets)) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), name);
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows, opts), name);
   }
   return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
+}
+
+/** {@link sheetJsWorkbook} written to `file`, dates as date cells; returns `file`. */
+export function writeSheetJsWorkbook(
+  file: string,
+  sheets: Readonly<Record<string, unknown[][]>>,
+): string {
+  writeFileSync(file, sheetJsWorkbook(sheets, { cellDates: true }));
+  return file;
+}
+
+/**
+ * Breaks the XML of the cell holding the number `marker` in `file` (SheetJS stores entries
+ * uncompressed, so the bytes are there to edit): the sheet holding it can no longer be parsed.
+ */
+export function breakCellXml(file: string, marker: number): void {
+  const bytes = readFileSync(file);
+  const at = bytes.indexOf(`${marker}</v>`);
+  if (at < 0) throw new Error(`no cell holds ${marker}`);
+  bytes.write(`${marker}</x>`, at);
+  writeFileSync(file, bytes);
 }

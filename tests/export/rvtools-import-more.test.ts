@@ -1,12 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import XLSX from 'xlsx';
 import type { EntityRecord } from '../../src/core/export/records.js';
 import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
 import type { EntityType } from '../../src/shared/entities.js';
 import type { ImportProgress } from '../../src/shared/export.js';
 import { makeCore } from '../doubles/core-harness.js';
+import { breakCellXml, writeSheetJsWorkbook } from './fixtures.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 
 /*
@@ -30,15 +29,8 @@ const SERVER = 'vc1.example.test';
 const UUID = '2f1d3c4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 const BLANK = ['', '', '', '', '', ''];
 
-function write(name: string, sheets: Record<string, unknown[][]>): string {
-  const wb = XLSX.utils.book_new();
-  for (const [sheet, rows] of Object.entries(sheets)) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows, { cellDates: true }), sheet);
-  }
-  const file = join(h.dir, name);
-  XLSX.writeFile(wb, file);
-  return file;
-}
+const write = (name: string, sheets: Record<string, unknown[][]>): string =>
+  writeSheetJsWorkbook(join(h.dir, name), sheets);
 
 const all = (inv: Awaited<ReturnType<typeof readRvtoolsWorkbook>>, type: EntityType) =>
   [...inv.pages(type)].flat();
@@ -321,12 +313,7 @@ describe('RVTools import: a sheet that cannot be read', () => {
         ['app-001', 'nightly', TAKEN, marker, 'vm-7', SERVER],
       ],
     });
-    // SheetJS stores entries uncompressed: break the vSnapshot sheet's XML in place.
-    const bytes = readFileSync(file);
-    const at = bytes.indexOf(`${marker}</v>`);
-    expect(at).toBeGreaterThan(0);
-    bytes.write(`${marker}</x>`, at);
-    writeFileSync(file, bytes);
+    breakCellXml(file, marker);
 
     const err = await h.call('snapshots:import', { file, format: 'rvtools' }).then(
       () => null,

@@ -110,6 +110,25 @@ export async function readWithPyvmomi(
   };
 }
 
+/** A data object as pyVmomi returns it: its set members (and `_type`). */
+export type PyDict = Record<string, unknown>;
+
+/** The value of property path `p` of a managed object (undefined when the server left it unset). */
+export const prop = (o: PyObject, p: string): unknown => o.props[p];
+
+/** The member at dotted path `p` within a pyVmomi value (undefined where any step is missing). */
+export const at = (x: unknown, p: string): unknown =>
+  p
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as PyDict)[k] : undefined), x);
+
+/** A pyVmomi array as a list (pyVmomi leaves an empty array out: unset reads as empty). */
+export const list = (x: unknown): PyDict[] => (Array.isArray(x) ? (x as PyDict[]) : []);
+
+/** The objects of managed type `type` that pyVmomi read (none when it read none). */
+export const objectsOf = (py: PyInventory, type: string): readonly PyObject[] =>
+  py.objects[type] ?? [];
+
 /** One cell as openpyxl types it: number, text, boolean, date (ISO text) or empty. */
 export type PyCell =
   | { readonly t: 'n'; readonly v: number }

@@ -5,8 +5,21 @@ import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
-import { cellValue, readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
-import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
+import {
+  cellValue,
+  list,
+  objectsOf,
+  prop,
+  readWithOpenpyxl,
+  readWithPyvmomi,
+} from '../helpers/python-readers.js';
+import type {
+  PyCell,
+  PyDict,
+  PyInventory,
+  PyObject,
+  PyWorkbook,
+} from '../helpers/python-readers.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { addSimEndpoint, syncSimOnce } from './helpers.js';
@@ -82,10 +95,8 @@ afterAll(async () => {
 });
 
 const v = cellValue;
-type Obj = Record<string, unknown>;
-const prop = (o: PyObject, p: string): unknown => o.props[p];
-const list = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
-const hosts = (): readonly PyObject[] => py.objects['HostSystem'] ?? [];
+type Obj = PyDict;
+const hosts = (): readonly PyObject[] => objectsOf(py, 'HostSystem');
 /** Rows of a sheet keyed by `Host` + one more column. */
 const byKey = (sheet: string, col: string): Map<string, Record<string, PyCell>> =>
   new Map(book.records(sheet).map((r) => [`${String(v(r['Host']))}|${String(v(r[col]))}`, r]));

@@ -2,8 +2,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
-import { readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
-import type { PyCell, PyInventory, PyObject, PyWorkbook } from '../helpers/python-readers.js';
+import { at, readWithOpenpyxl, readWithPyvmomi } from '../helpers/python-readers.js';
+import type {
+  PyCell,
+  PyDict,
+  PyInventory,
+  PyObject,
+  PyWorkbook,
+} from '../helpers/python-readers.js';
 import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
@@ -53,11 +59,7 @@ let h: CoreHarness;
 let py: PyInventory;
 let wb: PyWorkbook;
 
-type Dict = Record<string, unknown>;
-const get = (o: unknown, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Dict)[k] : undefined), o);
+type Dict = PyDict;
 const mib = (bytes: unknown): number | null =>
   typeof bytes === 'number' ? Math.round(bytes / MIB) : null;
 /** A disk's size: capacityInBytes, or capacityInKB on servers that send only that. */
@@ -170,8 +172,8 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
       const p = vm.props;
       const disks = devices(vm, 'VirtualDisk');
       const diskBytes = disks.reduce((n, d) => n + diskSize(d), 0);
-      const committed = Number(get(p['summary.storage'], 'committed') ?? 0);
-      const uncommitted = Number(get(p['summary.storage'], 'uncommitted') ?? 0);
+      const committed = Number(at(p['summary.storage'], 'committed') ?? 0);
+      const uncommitted = Number(at(p['summary.storage'], 'uncommitted') ?? 0);
       // pyVmomi names the WSDL's VirtualMachineVideoCard vim.vm.device.VirtualVideoCard.
       const video = devices(vm, 'VirtualVideoCard')[0];
       const expected: Dict = {
@@ -179,8 +181,8 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         Powerstate: p['runtime.powerState'],
         Template: orNull(p['config.template']),
         'SRM Placeholder': orNull(
-          get(p['config.managedBy'], 'extensionKey') === 'com.vmware.vcDr' &&
-            get(p['config.managedBy'], 'type') === 'placeholderVm',
+          at(p['config.managedBy'], 'extensionKey') === 'com.vmware.vcDr' &&
+            at(p['config.managedBy'], 'type') === 'placeholderVm',
         ),
         'Config status': p['configStatus'],
         'Guest state': orNull(p['guest.guestState']),
@@ -188,17 +190,17 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         CPUs: p['config.hardware.numCPU'],
         Memory: p['config.hardware.memoryMB'],
         CBT: orNull(p['config.changeTrackingEnabled']),
-        'Latency Sensitivity': orNull(get(p['config.latencySensitivity'], 'level')),
+        'Latency Sensitivity': orNull(at(p['config.latencySensitivity'], 'level')),
         'HW version': Number(String(p['config.version']).replace('vmx-', '')),
         'Total disk capacity MiB': mib(diskBytes),
         'Provisioned MiB': mib(Math.max(committed + uncommitted, diskBytes)),
         'In Use MiB': mib(committed),
-        'Unshared MiB': mib(get(p['summary.storage'], 'unshared')),
+        'Unshared MiB': mib(at(p['summary.storage'], 'unshared')),
         'Num Monitors': orNull(video?.['numDisplays']),
         'Video Ram KiB': orNull(video?.['videoRamSizeInKB']),
-        Path: get(p['config.files'], 'vmPathName'),
-        'Log directory': orNull(get(p['config.files'], 'logDirectory')),
-        'Snapshot directory': orNull(get(p['config.files'], 'snapshotDirectory')),
+        Path: at(p['config.files'], 'vmPathName'),
+        'Log directory': orNull(at(p['config.files'], 'logDirectory')),
+        'Snapshot directory': orNull(at(p['config.files'], 'snapshotDirectory')),
         'SMBIOS UUID': p['config.uuid'],
         'VM UUID': p['config.instanceUuid'],
         'VI SDK API Version': py.about['apiVersion'],
@@ -266,11 +268,11 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         CPUs: cpus,
         Sockets: cps ? Math.ceil(cpus / cps) : null,
         'Cores p/s': orNull(p['config.hardware.numCoresPerSocket']),
-        Level: orNull(get(ca, 'shares.level')),
-        Shares: orNull(get(ca, 'shares.shares')),
-        Reservation: orNull(get(ca, 'reservation')),
-        Limit: orNull(get(ca, 'limit')),
-        Overall: orNull(get(qs, 'overallCpuUsage')),
+        Level: orNull(at(ca, 'shares.level')),
+        Shares: orNull(at(ca, 'shares.shares')),
+        Reservation: orNull(at(ca, 'reservation')),
+        Limit: orNull(at(ca, 'limit')),
+        Overall: orNull(at(qs, 'overallCpuUsage')),
         'Hot Add': orNull(p['config.cpuHotAddEnabled']),
         'Hot Remove': orNull(p['config.cpuHotRemoveEnabled']),
       });
@@ -290,13 +292,13 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
         vm.moid,
       ).toEqual({
         'Size MiB': p['config.hardware.memoryMB'],
-        Consumed: orNull(get(qs, 'hostMemoryUsage')),
-        Ballooned: orNull(get(qs, 'balloonedMemory')),
-        Swapped: orNull(get(qs, 'swappedMemory')),
-        Active: orNull(get(qs, 'guestMemoryUsage')),
-        Reservation: orNull(get(ma, 'reservation')),
-        Limit: orNull(get(ma, 'limit')),
-        Shares: orNull(get(ma, 'shares.shares')),
+        Consumed: orNull(at(qs, 'hostMemoryUsage')),
+        Ballooned: orNull(at(qs, 'balloonedMemory')),
+        Swapped: orNull(at(qs, 'swappedMemory')),
+        Active: orNull(at(qs, 'guestMemoryUsage')),
+        Reservation: orNull(at(ma, 'reservation')),
+        Limit: orNull(at(ma, 'limit')),
+        Shares: orNull(at(ma, 'shares.shares')),
         'Hot Add': orNull(p['config.memoryHotAddEnabled']),
       });
       const t = tools.get(vm.moid)![0]!;
@@ -333,7 +335,7 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
           },
           vm.moid,
         ).toEqual({
-          Disk: get(d, 'deviceInfo.label'),
+          Disk: at(d, 'deviceInfo.label'),
           'Capacity MiB': mib(diskSize(d)),
           Path: b['fileName'],
           'Disk Mode': orNull(b['diskMode']),
@@ -345,7 +347,7 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
           'Disk UUID': orNull(b['uuid']),
           // pyVmomi's name of VirtualDiskRawDiskMappingVer1BackingInfo.
           Raw: orNull(String(b['_type']).endsWith('RawDiskMappingVer1BackingInfo')),
-          Controller: orNull(get(controller, 'deviceInfo.label')),
+          Controller: orNull(at(controller, 'deviceInfo.label')),
           'Unit #': orNull(d['unitNumber']),
         });
       }
@@ -359,12 +361,12 @@ describe('RVTools VM sheets against vcsim (openpyxl vs pyVmomi)', () => {
       const drives = devices(vm, 'VirtualCdrom');
       const ours = cds.get(vm.moid) ?? [];
       expect(ours.map((r) => val(r['Device Node'])).sort()).toEqual(
-        drives.map((d) => get(d, 'deviceInfo.label')).sort(),
+        drives.map((d) => at(d, 'deviceInfo.label')).sort(),
       );
       for (const d of drives) {
-        const r = ours.find((x) => val(x['Device Node']) === get(d, 'deviceInfo.label'))!;
-        expect(val(r['Connected'])).toEqual(orNull(get(d, 'connectable.connected')));
-        expect(val(r['Starts Connected'])).toEqual(orNull(get(d, 'connectable.startConnected')));
+        const r = ours.find((x) => val(x['Device Node']) === at(d, 'deviceInfo.label'))!;
+        expect(val(r['Connected'])).toEqual(orNull(at(d, 'connectable.connected')));
+        expect(val(r['Starts Connected'])).toEqual(orNull(at(d, 'connectable.startConnected')));
       }
       const files = new Map(
         ((vm.props['layoutEx.file'] as Dict[] | undefined) ?? []).map((f) => [String(f['key']), f]),

@@ -35,9 +35,9 @@ interface FullRow {
 }
 
 /**
- * Child kinds an RVTools workbook lists without the key vSphere gives them: a NIC has no device
- * key there, a snapshot no moref, and a license's key is masked (our id for it is a digest of the
- * full key). A row imported from a workbook cannot carry the collector's id, so rows a diff
+ * Kinds an RVTools workbook lists without the key vSphere gives them: a NIC has no device key
+ * there, a snapshot no moref, a license's key is masked (our id for it is a digest of the full
+ * key), and a datastore cluster is only the "Cluster name" of its datastores' rows. A row imported from a workbook cannot carry the collector's id, so rows a diff
  * leaves unpaired by id are paired by this natural key instead: the endpoint, the name (a NIC's
  * label, a snapshot's or a license's name) and these fields. Two collected snapshots still pair
  * every row by id; only what id pairing leaves over is tried this way.
@@ -46,6 +46,7 @@ export const NATURAL_KEYS: Partial<Record<EntityType, readonly string[]>> = {
   vmNic: ['vmId'],
   snapshot: ['vmId', 'createdAt'],
   license: ['maskedKey'],
+  datastoreCluster: [],
 };
 
 /** One side of a natural-key pairing: its unpaired rows, its field order, a row's stored data. */

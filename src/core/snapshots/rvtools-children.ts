@@ -3,7 +3,7 @@ import type { EndpointAbout } from '../../shared/endpoints.js';
 import { pathKey } from '../collectors/vsphere/vm-mapper.js';
 import type { EntityRecord, SourceEndpoint } from '../export/records.js';
 import type { Cell, Sheet } from './rvtools-sheet.js';
-import { asText, boundFields } from './rvtools-sheet.js';
+import { asText, boundFields, splitList } from './rvtools-sheet.js';
 
 /*
  * The RVTools import's records of one sheet each: a VM's devices, snapshots and guest disks, a
@@ -126,13 +126,6 @@ export function importPartitions(ctx: SheetContext, sheet: Sheet): void {
     nameOf: (f, id) => (typeof f['path'] === 'string' ? f['path'] : id),
   });
 }
-
-/** A cell of texts the export joined with ", " (addresses, features, labels), as a list. */
-const splitList = (v: Cell): string[] =>
-  (asText(v) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
 
 /**
  * vNetwork: one VM network adapter per row. The workbook has no device key, so the id is the

@@ -19,6 +19,12 @@ import {
   SOURCE_ABOUT,
   VINFO_ABOUT,
 } from './rvtools-children.js';
+import {
+  importDatastoreClusters,
+  importDvPortgroups,
+  importDvSwitches,
+  portgroupDatacenters,
+} from './rvtools-network.js';
 import type { Cell, FieldMap, Sheet } from './rvtools-sheet.js';
 import { asText, asTime, boundFields, readSheet } from './rvtools-sheet.js';
 import type { XlsxWorkbook } from './xlsx-stream.js';
@@ -49,6 +55,8 @@ const MORE_SHEETS = [
   'vNIC',
   'vHBA',
   'vSC_VMK',
+  'dvSwitch',
+  'dvPort',
   'vLicense',
   'vSource',
 ] as const;
@@ -157,6 +165,7 @@ export async function readRvtoolsWorkbook(
     })),
   );
   const epOf = new Map(endpoints.map((e) => [e.host, e]));
+  const epOfRow = (s: Sheet, row: readonly Cell[]): SourceEndpoint => epOf.get(serverOf(s, row))!;
 
   const entities = new Map<EntityType, EntityRecord[]>();
   const fields = new Map<EntityType, string[]>();
@@ -241,6 +250,9 @@ export async function readRvtoolsWorkbook(
   if (vDatastore) {
     const m = boundFields('vDatastore', vDatastore);
     const nameCol = vDatastore.col('Name');
+    // The datastore clusters its rows name, and each datastore's relation to its cluster.
+    const clusterOf = importDatastoreClusters({ add, fields, epOf: epOfRow }, vDatastore);
+    if (clusterOf) m.getters.set('datastoreClusterId', clusterOf);
     if (nameCol >= 0) emit('datastore', vDatastore, m, objectId(vDatastore), nameCol);
   }
   const vRP = more.get('vRP');
@@ -309,7 +321,6 @@ export async function readRvtoolsWorkbook(
     const k = `${r.ep.key}\u0000${r.name}`;
     vmByName.set(k, vmByName.has(k) ? null : r.id);
   }
-  const epOfRow = (s: Sheet, row: readonly Cell[]): SourceEndpoint => epOf.get(serverOf(s, row))!;
   const ctx: SheetContext = {
     add,
     fields,
@@ -346,6 +357,18 @@ export async function readRvtoolsWorkbook(
   for (const [name, type, prefix] of HOST_DEVICE_SHEETS) {
     const sheet = more.get(name);
     if (sheet) importHostDevices(ctx, name, type, prefix, sheet);
+  }
+  const dvSwitch = more.get('dvSwitch');
+  const switches = dvSwitch
+    ? importDvSwitches(ctx, dvSwitch, (row, name) => noteDc(serverOf(dvSwitch, row), name))
+    : new Map();
+  const dvPort = more.get('dvPort');
+  if (dvPort) {
+    const used = portgroupDatacenters(ctx, [
+      [more.get('vNetwork'), 'Network'],
+      [more.get('vSC_VMK'), 'Port Group'],
+    ]);
+    importDvPortgroups(ctx, dvPort, switches, used);
   }
   for (const dc of datacenters.values()) add('datacenter', dc.ep, dc.name, dc.name, {});
   if (datacenters.size > 0) fields.set('datacenter', []);

@@ -119,16 +119,26 @@ export class FieldMap {
   }
 }
 
+/** A number of MiB as bytes, the stored unit. */
+export const asMibBytes = (v: Cell): number | null => {
+  const n = asNumber(v);
+  return n === null ? null : n * MIB;
+};
+
+/** A cell of texts the export joined with ", " (addresses, member hosts, uplinks), as a list. */
+export const splitList = (v: Cell): string[] =>
+  (asText(v) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
 const READ: Record<CellRead, (v: Cell) => FieldValue> = {
   text: asText,
   num: asNumber,
   bool: asBool,
   time: asTime,
   hwVersion: (v) => (typeof v === 'number' && Number.isInteger(v) ? `vmx-${v}` : asText(v)),
-  mib: (v) => {
-    const n = asNumber(v);
-    return n === null ? null : n * MIB;
-  },
+  mib: asMibBytes,
 };
 
 /**

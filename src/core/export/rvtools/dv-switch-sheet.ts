@@ -5,7 +5,7 @@ import type { CellKind, CellValue } from '../xlsx-writer.js';
 import type { RvColumn } from './table.js';
 import { bool, num, str } from './table.js';
 import type { VmAggregates } from './host-columns.js';
-import { col, sdk, texts } from './host-columns.js';
+import { bound, col, sdk, texts } from './host-columns.js';
 
 /*
  * RVTools' dvSwitch sheet: a row per distributed virtual switch, from the switch entities. A store
@@ -81,17 +81,23 @@ function lacp(v: FieldValue | undefined, key: 'name' | 'mode' | 'loadBalance'): 
 }
 
 export function dvSwitchColumns(agg: VmAggregates): RvColumn<DvSwitchRow>[] {
-  /** A column of one switch field (empty on a switch known only from its port groups). */
+  /**
+   * A column of one switch field (empty on a switch known only from its port groups), bound so
+   * the RVTools import reads the field back.
+   */
   const of = (
     header: string,
     kind: CellKind,
     source: string,
     name: string,
   ): RvColumn<DvSwitchRow> =>
-    col(header, kind, source, (s): CellValue => {
-      const v = s.fields?.[name];
-      return kind === 'bool' ? bool(v) : kind === 'int' ? num(v) : str(v);
-    });
+    bound(
+      col(header, kind, source, (s): CellValue => {
+        const v = s.fields?.[name];
+        return kind === 'bool' ? bool(v) : kind === 'int' ? num(v) : str(v);
+      }),
+      name,
+    );
   const shaping = (dir: 'in' | 'out', label: 'In' | 'Out'): RvColumn<DvSwitchRow>[] => {
     const p = `config.defaultPortConfig.${dir}ShapingPolicy`;
     return [
@@ -116,7 +122,10 @@ export function dvSwitchColumns(agg: VmAggregates): RvColumn<DvSwitchRow>[] {
     of('Vendor', 'text', 'summary.productInfo.vendor', 'vendor'),
     of('Version', 'text', 'summary.productInfo.version', 'version'),
     of('Description', 'text', 'config.description', 'description'),
-    col('Created', 'date', 'config.createTime', (s) => str(s.fields?.['createdAt'])),
+    bound(
+      col('Created', 'date', 'config.createTime', (s) => str(s.fields?.['createdAt'])),
+      'createdAt',
+    ),
     col(
       'Host members',
       'text',
@@ -125,7 +134,15 @@ export function dvSwitchColumns(agg: VmAggregates): RvColumn<DvSwitchRow>[] {
       40,
     ),
     of('Max Ports', 'int', 'config.maxPorts', 'maxPorts'),
-    col('# Ports', 'int', 'config.numPorts (older stores: the port groups’ ports)', (s) => s.ports),
+    bound(
+      col(
+        '# Ports',
+        'int',
+        'config.numPorts (older stores: the port groups’ ports)',
+        (s) => s.ports,
+      ),
+      'numPorts',
+    ),
     col(
       '# VMs',
       'int',

@@ -82,10 +82,12 @@ export function field(
       : kind === 'int' || kind === 'num' || kind === 'pct'
         ? (r: EntityRecord): CellValue => num(r.fields[name])
         : (r: EntityRecord): CellValue => str(r.fields[name]);
-  return {
-    ...tableCol(header, kind, source, read, width === undefined ? {} : { width }),
-    binding: { field: name, read: READ[kind] },
-  };
+  return bound(tableCol(header, kind, source, read, width === undefined ? {} : { width }), name);
+}
+
+/** `c` bound to the stored field `name`, read back as its cell kind says (the RVTools import). */
+export function bound<T>(c: RvColumn<T>, name: string): RvColumn<T> {
+  return { ...c, binding: { field: name, read: READ[c.kind] } };
 }
 
 /** A field of bytes written in MiB, bound the same way. */

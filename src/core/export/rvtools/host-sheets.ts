@@ -887,7 +887,7 @@ const SHEET_ENTITIES: readonly (readonly [string, EntityType | null])[] = [
   ['vNIC', 'hostNic'],
   ['vSwitch', null],
   ['vPort', null],
-  ['dvSwitch', null],
+  ['dvSwitch', 'dvSwitch'],
   ['dvPort', 'network'],
   ['vSC_VMK', 'vmkernel'],
   ['vDatastore', 'datastore'],

@@ -49,6 +49,19 @@ export function rvVlan(v: FieldValue | undefined): CellValue {
   return s;
 }
 
+/**
+ * The stored VLAN (as the collector stores it, see {@link rvVlan}) of a dvPort VLAN cell's text: a
+ * number is the VLAN id, ranges (`0-4094`, `10-20,30-40`) a trunk. A private VLAN is written as
+ * its id alone, so it comes back as a VLAN id: the workbook does not tell the two apart.
+ */
+export function storedVlan(text: string | null): string | null {
+  const s = text?.trim() ?? '';
+  if (s === '') return null;
+  if (/^\d+$/.test(s)) return String(Number(s));
+  if (/^\d+-\d+(\s*,\s*\d+-\d+)*$/.test(s)) return `trunk:${s.replace(/\s+/g, '')}`;
+  return s;
+}
+
 export function networkSheets(
   lookups: Lookups,
   all: (t: EntityType) => EntityRecord[],
