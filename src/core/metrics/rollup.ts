@@ -31,7 +31,7 @@ export interface PassOptions {
   readonly retention?: MetricRetention;
   /** Rows moved from the inbox per transaction. */
   readonly drainBatch?: number;
-  /** Series pruned per transaction. */
+  /** Series pruned per transaction (SQLite; PostgreSQL drops whole partitions). */
   readonly pruneBatch?: number;
   readonly signal?: AbortSignal;
 }
@@ -123,7 +123,8 @@ async function seriesRanges(db: Kysely<Database>, size: number): Promise<[number
 
 /**
  * Rolls one closed hour up from raw, a range of series per transaction so no write lock is held
- * for long. The hour stays dirty until every range is done (recomputing is idempotent).
+ * for long. The hour stays dirty until every range is done (recomputing is idempotent). On
+ * PostgreSQL, whose writers do not block readers, the hour is one statement and `batch` is unused.
  */
 export async function rollupHour(db: Kysely<Database>, hour: number, batch = 2_500): Promise<void> {
   if (engineOf(db) === 'postgres') return rollupHourPg(db, hour);
