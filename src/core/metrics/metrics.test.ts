@@ -16,9 +16,15 @@ import { readSeries } from './series.js';
 import { metricsDb } from './tables.js';
 import { staticMigrationProvider } from '../store/migrations/index.js';
 import { pgMigrationProvider } from '../store/migrations-pg/index.js';
+import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/sqlite.js';
 import { sharedPostgres, stopSharedPostgres } from '../../../tests/helpers/postgres.js';
-import { ENGINES, addEndpoint, openTestStore } from '../../../tests/helpers/store.js';
+import {
+  ENGINES,
+  addEndpoint,
+  openTestStore,
+  testStoreLocation,
+} from '../../../tests/helpers/store.js';
 
 const vm = (at: string, cpuMhz: number | null, memoryBytes: number | null = null): UsageSample => ({
   entityType: 'vm',
@@ -390,6 +396,37 @@ describe('time partitions on PostgreSQL', () => {
       { t: epoch('1999-12-31T00:00:00Z'), n: 1, cpu_avg: 5 },
       { t: epoch('2099-07-04T00:00:00Z'), n: 2, cpu_avg: 8 },
     ]);
+  });
+
+  it('lets two processes drain one inbox at once: every point lands once, none is lost', async () => {
+    const url = await testStoreLocation('postgres');
+    const [one, two] = [await openStore({ file: url! }), await openStore({ file: url! })];
+    try {
+      const endpoint = await addEndpoint(one.db);
+      // 3,000 points of 600 series new to both: each drain registers series the other may too.
+      const samples: UsageSample[] = [];
+      for (let p = 0; p < 5; p++)
+        for (let i = 0; i < 600; i++)
+          samples.push({
+            ...vm(new Date(Date.parse('2026-03-01T10:00:00Z') + p * 300_000).toISOString(), i),
+            entityId: `vm-${i}`,
+          });
+      await writeSamples(one.db, endpoint, samples);
+      const moved = await Promise.all([
+        drainSamples(one.db, { batch: 250 }),
+        drainSamples(two.db, { batch: 250 }),
+      ]);
+      expect(moved[0]! + moved[1]!).toBe(3000);
+      const raw = await sql<{ n: number; series: number; cpu: number }>`
+        SELECT count(*) AS n, count(DISTINCT series_id) AS series, sum(cpu) AS cpu
+        FROM metric_raw`.execute(one.db);
+      expect(raw.rows[0]).toEqual({ n: 3000, series: 600, cpu: 5 * ((599 * 600) / 2) });
+      const left = await sql<{ n: number }>`SELECT count(*) AS n FROM sample`.execute(two.db);
+      expect(left.rows[0]?.n).toBe(0);
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 
   it('makes the current and the next span of every table ahead of the rows', async () => {
