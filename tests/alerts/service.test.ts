@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AlertsRaisedEvent } from '../../src/shared/alerts.js';
 import { AppError } from '../../src/shared/errors.js';
 import { run as alertsCli } from '../../src/cli/commands/alerts.js';
@@ -14,7 +14,8 @@ import { cliContext } from '../doubles/cli-context.js';
 import { createCollectorDouble } from '../doubles/collector-double.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { makeCore } from '../doubles/core-harness.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, openTestStore, testStoreLocation } from '../helpers/store.js';
 
 /** A hand-driven clock: timers fire only when the test says so. */
 function manualTimers(
@@ -45,7 +46,9 @@ function manualTimers(
   };
 }
 
-describe('alerts as a core service', () => {
+afterAll(stopSharedPostgres);
+
+describe.each(ENGINES)('alerts as a core service (%s store)', (engine) => {
   let h: CoreHarness | null = null;
   let store: Store | null = null;
   afterEach(async () => {
@@ -61,7 +64,10 @@ describe('alerts as a core service', () => {
       kind: 'fail',
       error: new AppError('CONNECTION_REFUSED', 'bad.example.test refused the connection.'),
     });
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const ep = await h.call('endpoints:add', {
       name: 'bad',
       kind: 'vcenter',
@@ -122,7 +128,7 @@ describe('alerts as a core service', () => {
   });
 
   it('sweeps on its timer for time-based rules, and the metrics pass runs on its own timer', async () => {
-    store = await memoryStore();
+    store = await openTestStore(engine);
     const ep = await addEndpoint(store.db);
     const created = await store.db
       .selectFrom('endpoint')

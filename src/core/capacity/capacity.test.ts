@@ -1,11 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectedEntity, UsageSample } from '../../shared/entities.js';
 import { fitLine, forecastFull, median } from './forecast.js';
 import { capacityReport } from './report.js';
 import { writeFullInventory, writeSamples } from '../inventory/writer.js';
 import { metricsPass } from '../metrics/rollup.js';
 import type { Store } from '../store/sqlite.js';
-import { addEndpoint, memoryStore } from '../../../tests/helpers/store.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, addEndpoint, openTestStore } from '../../../tests/helpers/store.js';
+
+afterAll(stopSharedPostgres);
 
 describe('forecast maths', () => {
   it('fits an exact line with R² = 1', () => {
@@ -116,13 +119,13 @@ describe('forecast maths', () => {
   });
 });
 
-describe('capacity report', () => {
+describe.each(ENGINES)('capacity report (%s store)', (engine) => {
   let store: Store;
   let ep: number;
   const now = new Date('2026-11-30T12:00:00Z');
   const GIB = 2 ** 30;
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await openTestStore(engine);
     ep = await addEndpoint(store.db);
   });
   afterEach(async () => {

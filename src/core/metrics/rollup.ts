@@ -2,6 +2,14 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { MetricRetention } from '../../shared/alerts.js';
 import type { Database } from '../store/schema.js';
+import { engineOf } from '../store/sqlite.js';
+import {
+  drainSamplesPg,
+  partitionsAhead,
+  prunePartitions,
+  rollupDayPg,
+  rollupHourPg,
+} from './rollup-pg.js';
 import { metricsDb } from './tables.js';
 
 /*
@@ -9,6 +17,8 @@ import { metricsDb } from './tables.js';
  * days up into avg/max, prune by retention. Every step works in small transactions and yields to
  * the event loop between them, so a sync or a UI read never waits behind one long write lock.
  * All buckets are UTC: an hour starts at a multiple of 3600 epoch seconds, a day at 86400.
+ * On PostgreSQL each step is rollup-pg.ts's set-based statement into time-partitioned tables, and
+ * retention drops whole partitions (partitions.ts).
  */
 
 export const HOUR = 3600;
@@ -21,7 +31,7 @@ export interface PassOptions {
   readonly retention?: MetricRetention;
   /** Rows moved from the inbox per transaction. */
   readonly drainBatch?: number;
-  /** Series pruned per transaction. */
+  /** Series pruned per transaction (SQLite; PostgreSQL drops whole partitions). */
   readonly pruneBatch?: number;
   readonly signal?: AbortSignal;
 }
@@ -49,6 +59,8 @@ export async function drainSamples(
   opts: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const batch = opts.batch ?? 20_000;
+  if (engineOf(db) === 'postgres')
+    return drainSamplesPg(db, { batch, ...(opts.signal ? { signal: opts.signal } : {}) });
   let moved = 0;
   for (;;) {
     if (opts.signal?.aborted) break;
@@ -111,9 +123,11 @@ async function seriesRanges(db: Kysely<Database>, size: number): Promise<[number
 
 /**
  * Rolls one closed hour up from raw, a range of series per transaction so no write lock is held
- * for long. The hour stays dirty until every range is done (recomputing is idempotent).
+ * for long. The hour stays dirty until every range is done (recomputing is idempotent). On
+ * PostgreSQL, whose writers do not block readers, the hour is one statement and `batch` is unused.
  */
 export async function rollupHour(db: Kysely<Database>, hour: number, batch = 2_500): Promise<void> {
+  if (engineOf(db) === 'postgres') return rollupHourPg(db, hour);
   for (const [lo, hi] of await seriesRanges(db, batch)) {
     // Raw is time-major: the hour is one contiguous range of the primary key.
     await sql`
@@ -142,6 +156,7 @@ export async function rollupHour(db: Kysely<Database>, hour: number, batch = 2_5
  * weighted by each hour's sample count.
  */
 export async function rollupDay(db: Kysely<Database>, day: number, batch = 2_500): Promise<void> {
+  if (engineOf(db) === 'postgres') return rollupDayPg(db, day);
   for (const [lo, hi] of await seriesRanges(db, batch)) {
     // CROSS JOIN pins the loop order: each series, then a range of its primary key.
     await sql`
@@ -209,13 +224,46 @@ export async function rollupClosed(
   return { hours: hours.length, days: days.length };
 }
 
-/** Deletes points older than retention, a batch of series per transaction. */
+/** Deletes the rollups of series whose endpoint was removed, a few series per transaction. */
+async function pruneGone(db: Kysely<Database>, signal?: AbortSignal): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    if (signal?.aborted) return deleted;
+    const gone = await sql<{ id: number }>`
+      SELECT series_id AS id FROM metric_gone ORDER BY series_id LIMIT 20`.execute(db);
+    if (gone.rows.length === 0) break;
+    const ids = gone.rows.map((r) => r.id);
+    deleted += await db.transaction().execute(async (trx) => {
+      let n = 0;
+      for (const table of ['metric_hourly', 'metric_daily'] as const) {
+        const r =
+          await sql`DELETE FROM ${sql.table(table)} WHERE series_id IN (${sql.join(ids)})`.execute(
+            trx,
+          );
+        n += Number(r.numAffectedRows ?? 0n);
+      }
+      await sql`DELETE FROM metric_gone WHERE series_id IN (${sql.join(ids)})`.execute(trx);
+      return n;
+    });
+    await yieldToLoop();
+  }
+  return deleted;
+}
+
+/**
+ * Deletes points older than retention, a batch of series per transaction (SQLite). On PostgreSQL
+ * whole partitions older than the window are dropped instead.
+ */
 export async function prune(
   db: Kysely<Database>,
   now: Date,
   retention: MetricRetention,
   opts: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
+  if (engineOf(db) === 'postgres')
+    return (
+      (await prunePartitions(db, now, retention, opts.signal)) + (await pruneGone(db, opts.signal))
+    );
   const batch = opts.batch ?? 2_000;
   const t = epoch(now);
   const rawCutoff = t - retention.rawDays * DAY;
@@ -242,27 +290,7 @@ export async function prune(
     deleted += n;
     await yieldToLoop();
   }
-  // Rollups of removed series, a few series per transaction.
-  for (;;) {
-    if (opts.signal?.aborted) return deleted;
-    const gone = await sql<{ id: number }>`
-      SELECT series_id AS id FROM metric_gone ORDER BY series_id LIMIT 20`.execute(db);
-    if (gone.rows.length === 0) break;
-    const ids = gone.rows.map((r) => r.id);
-    deleted += await db.transaction().execute(async (trx) => {
-      let n = 0;
-      for (const table of ['metric_hourly', 'metric_daily'] as const) {
-        const r =
-          await sql`DELETE FROM ${sql.table(table)} WHERE series_id IN (${sql.join(ids)})`.execute(
-            trx,
-          );
-        n += Number(r.numAffectedRows ?? 0n);
-      }
-      await sql`DELETE FROM metric_gone WHERE series_id IN (${sql.join(ids)})`.execute(trx);
-      return n;
-    });
-    await yieldToLoop();
-  }
+  deleted += await pruneGone(db, opts.signal);
   let after = 0;
   for (;;) {
     if (opts.signal?.aborted) break;
@@ -292,6 +320,7 @@ export async function prune(
 /** One full background pass: drain, roll up what has closed, prune. */
 export async function metricsPass(db: Kysely<Database>, opts: PassOptions): Promise<PassResult> {
   const t0 = performance.now();
+  if (engineOf(db) === 'postgres') await partitionsAhead(db, opts.now);
   const drained = await drainSamples(db, {
     ...(opts.drainBatch === undefined ? {} : { batch: opts.drainBatch }),
     ...(opts.signal ? { signal: opts.signal } : {}),
