@@ -22,6 +22,9 @@ import { openStoreWithRecovery } from './store/recovery.js';
 import { createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
+import type { StoreKey } from './vault/store-key.js';
+import type { TeamKeyVault } from './vault/team-key-vault.js';
+import { teamKeyVault } from './vault/team-key-vault.js';
 import { createAlertsCapability } from './alerts/service.js';
 import { createMetricsCapability } from './metrics/service.js';
 import type { Notifier } from './notify/notifier.js';
@@ -66,6 +69,11 @@ export interface CoreOptions {
    * whichever store is used.
    */
   readonly store?: string;
+  /**
+   * The team store key this host holds (INFRASCOPE_STORE_KEY, `--store-key-file`): a PostgreSQL
+   * store seals endpoint secrets with it instead of `vault`, which stays this machine's own.
+   */
+  readonly storeKey?: StoreKey | null;
   /** Desktop notifications for new critical alerts (the Electron shell passes one). */
   readonly notifier?: Notifier;
   /** Webhook delivery tuning (tests: short backoff). */
@@ -120,10 +128,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
+  // A shared store cannot use one machine's key file or keychain: its secrets take the team key.
+  const team: TeamKeyVault | null =
+    store.engine === 'postgres' ? teamKeyVault(opts.storeKey ?? null) : null;
+  const vault = team ?? opts.vault;
   const events = createEventHub(log);
   const endpoints = createEndpointsCapability({
     db: store.db,
-    vault: opts.vault,
+    vault,
     events,
     log,
     now,
@@ -133,7 +145,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const metrics = createMetricsCapability({ db: store.db, log, now });
   const notify = createNotifyCapability({
     db: store.db,
-    vault: opts.vault,
+    vault,
     events,
     log,
     now,
@@ -167,16 +179,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = {
-    'app:info': () =>
-      Promise.resolve({
-        name: 'Infrascope',
-        version: APP_VERSION,
-        host: opts.host,
-        dataDir: opts.dataDir,
-        vaultBackend: opts.vault.id,
-        schemaVersion,
-        recovery,
-      }),
+    'app:info': async () => ({
+      name: 'Infrascope',
+      version: APP_VERSION,
+      host: opts.host,
+      dataDir: opts.dataDir,
+      vaultBackend: vault.id,
+      schemaVersion,
+      storeKey: team ? await team.status(store.db) : null,
+      recovery,
+    }),
     ...createInventoryCapability(store.db),
     ...createDetailsCapability(store.db),
     ...endpoints.handlers,
