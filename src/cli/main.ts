@@ -9,7 +9,9 @@ import { createLogger } from '../core/logger.js';
 import { AppError, serializeError } from '../shared/errors.js';
 import type { CliIo } from './context.js';
 import { createCliContext } from './context.js';
-import { inert } from './output.js';
+import { inert, inertStream } from './output.js';
+import { isPostgresLocation } from '../core/store/location.js';
+import { loadStoreKey } from '../core/vault/store-key.js';
 import { defaultDataDir } from './data-dir.js';
 import { createHostVault } from './host-vault.js';
 import { COMMANDS } from './commands/index.js';
@@ -34,12 +36,15 @@ Commands:
   snapshot save|list|diff|delete|import
                           point-in-time snapshots and what changed between them
   alerts list|ack|rules   alerts raised by the rule engine
+  store key generate|copy a team store's key; copy a local store into a team store
 
 Global options:
   --data-dir DIR          data directory (default: $INFRASCOPE_DATA_DIR or the desktop app's)
   --store LOCATION        the store: postgres://USER@HOST[:PORT]/DATABASE[?sslmode=...] for a
                           team store on PostgreSQL, or a SQLite file (default: $INFRASCOPE_STORE,
                           else infrascope.db in the data directory)
+  --store-key-file FILE   the team store's secrets key (a PostgreSQL store seals endpoint
+                          passwords with it; also $INFRASCOPE_STORE_KEY, $INFRASCOPE_STORE_KEY_FILE)
   --log-level LEVEL       error, warn, info, debug: log lines at LEVEL go to stderr
                           (they always go to logs/ in the data directory)
   --verbose               the same as --log-level info
@@ -98,6 +103,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         store: { type: 'string' },
+        'store-key-file': { type: 'string' },
         'log-level': { type: 'string' },
         verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
@@ -114,6 +120,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         'data-dir': { type: 'string' },
         store: { type: 'string' },
+        'store-key-file': { type: 'string' },
         'log-level': { type: 'string' },
         verbose: { type: 'boolean' },
         pwsh: { type: 'string' },
@@ -149,9 +156,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const store = globals.store ?? io.env['INFRASCOPE_STORE'];
     if (store !== undefined && store.trim() === '')
       throw new AppError('VALIDATION', '--store needs a location: a postgres:// URL or a file.');
+    if ('standalone' in command)
+      return await command.standalone(
+        {
+          ...io,
+          out: inertStream(io.out),
+          err: inertStream(io.err, { progress: true }),
+          dataDir,
+          log,
+          store,
+          storeKeyFile: globals['store-key-file'],
+        },
+        rest,
+      );
     core = await createCore({
       dataDir,
       ...(store !== undefined ? { store } : {}),
+      // Only a team store's secrets take the team key; a malformed one is said at once.
+      storeKey:
+        store !== undefined && isPostgresLocation(store)
+          ? loadStoreKey({ env: io.env, file: globals['store-key-file'] })
+          : null,
       host: name === 'serve' ? 'serve' : 'cli',
       vault: createHostVault(dataDir),
       log,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { sharedPostgres, stopSharedPostgres } from '../../tests/helpers/postgres
 import { STORE_FILE } from '../core/store/sqlite.js';
 import { runCli } from './main.js';
 
+const TEAM_KEY = randomBytes(32).toString('base64');
 let cluster: PostgresCluster;
 beforeAll(async () => {
   cluster = await sharedPostgres();
@@ -38,7 +40,12 @@ async function endpointNames(url: string): Promise<string[]> {
 
 /** The CLI's streams with the password on stdin (for --password-stdin) and this environment. */
 function withPassword(env: NodeJS.ProcessEnv = {}): ReturnType<typeof capturedIo> {
-  return { ...capturedIo(), env, stdin: Readable.from([Buffer.from('pw\n')]) };
+  // A team store seals the password with the team key this host holds.
+  return {
+    ...capturedIo(),
+    env: { INFRASCOPE_STORE_KEY: TEAM_KEY, ...env },
+    stdin: Readable.from([Buffer.from('pw\n')]),
+  };
 }
 
 const add = (name: string): string[] => [

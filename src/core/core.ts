@@ -25,6 +25,9 @@ import { openStoreWithRecovery } from './store/recovery.js';
 import { createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
+import type { StoreKey } from './vault/store-key.js';
+import type { TeamKeyVault } from './vault/team-key-vault.js';
+import { teamKeyVault } from './vault/team-key-vault.js';
 import { createAlertsCapability } from './alerts/service.js';
 import { createMetricsCapability } from './metrics/service.js';
 import type { Notifier } from './notify/notifier.js';
@@ -71,6 +74,11 @@ export interface CoreOptions {
   readonly store?: string;
   /** A short-lived process: the store without its readers' large cache (OpenStoreOptions.compact). */
   readonly compactStore?: boolean;
+  /**
+   * The team store key this host holds (INFRASCOPE_STORE_KEY, `--store-key-file`): a PostgreSQL
+   * store seals endpoint secrets with it instead of `vault`, which stays this machine's own.
+   */
+  readonly storeKey?: StoreKey | null;
   /** Desktop notifications for new critical alerts (the Electron shell passes one). */
   readonly notifier?: Notifier;
   /** Webhook delivery tuning (tests: short backoff). */
@@ -126,11 +134,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...(opts.compactStore ? { compact: true } : {}),
   });
   if (recovery) log.error({ recovery }, 'the store was damaged and has been recovered');
+  // A shared store cannot use one machine's key file or keychain: its secrets take the team key.
+  const team: TeamKeyVault | null =
+    store.engine === 'postgres' ? teamKeyVault(opts.storeKey ?? null) : null;
+  const vault = team ?? opts.vault;
   const events = createEventHub(log);
   const availability = watchAvailability(store, events, log, now);
   const endpoints = createEndpointsCapability({
     db: store.db,
-    vault: opts.vault,
+    vault,
     events,
     log,
     now,
@@ -140,7 +152,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const metrics = createMetricsCapability({ db: store.db, log, now });
   const notify = createNotifyCapability({
     db: store.db,
-    vault: opts.vault,
+    vault,
     events,
     log,
     now,
@@ -175,17 +187,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = translateLoss(availability, {
     'app:storeStatus': () => Promise.resolve(availability?.status() ?? { state: 'available' }),
-    'app:info': () =>
-      Promise.resolve({
-        name: 'Infrascope',
-        version: APP_VERSION,
-        host: opts.host,
-        dataDir: opts.dataDir,
-        store: { engine: store.engine, location: store.location },
-        vaultBackend: opts.vault.id,
-        schemaVersion,
-        recovery,
-      }),
+    'app:info': async () => ({
+      name: 'Infrascope',
+      version: APP_VERSION,
+      host: opts.host,
+      dataDir: opts.dataDir,
+      store: { engine: store.engine, location: store.location },
+      vaultBackend: vault.id,
+      schemaVersion,
+      storeKey: team ? await team.status(store.db) : null,
+      recovery,
+    }),
     ...createInventoryCapability(store.db),
     ...createDetailsCapability(store.db),
     ...endpoints.handlers,

@@ -3,6 +3,23 @@ import { request, returns } from './channel.js';
 
 /* The app slice of the contract: what runs, where its data lives, and how the store started. */
 
+/**
+ * What this host can do with a team store's secrets: `ok` (its key is the store's), `unclaimed`
+ * (it has a key and no secret was sealed yet: the first one claims the store), `missing` (no key:
+ * inventory reads, no syncs or passwords) or `mismatch` (another key). Ids, never keys.
+ */
+export interface StoreKeyInfo {
+  readonly state: 'ok' | 'unclaimed' | 'missing' | 'mismatch';
+  /** Short id of this host's key, if it has one. */
+  readonly keyId: string | null;
+  /** Short id of the key the store's secrets are sealed with, once one sealed a secret. */
+  readonly storeKeyId: string | null;
+  /** Where this host's key came from (INFRASCOPE_STORE_KEY, key file PATH). */
+  readonly source: string | null;
+  /** What to do, for `missing` and `mismatch`. */
+  readonly message: string | null;
+}
+
 export interface AppInfo {
   readonly name: 'Infrascope';
   readonly version: string;
@@ -12,6 +29,8 @@ export interface AppInfo {
   readonly store: { readonly engine: 'sqlite' | 'postgres'; readonly location: string };
   readonly vaultBackend: string;
   readonly schemaVersion: string;
+  /** A team store's secrets key, as this host holds it; null on a SQLite store (the vault's). */
+  readonly storeKey: StoreKeyInfo | null;
   /** Set when the store was found damaged at start: what was restored and what was lost. */
   readonly recovery: {
     readonly reason: string;

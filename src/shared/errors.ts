@@ -62,6 +62,14 @@ export const ERROR_CODES = [
   'STORE_TLS_FAILED',
   /** What was asked needs the other store engine (a SQLite-only operation on PostgreSQL). */
   'STORE_ENGINE_UNSUPPORTED',
+  /** A team store's secrets need its key (INFRASCOPE_STORE_KEY, --store-key-file); none is set. */
+  'STORE_KEY_MISSING',
+  /** The team store key given is not the one the store's secrets were sealed with. */
+  'STORE_KEY_MISMATCH',
+  /** The team store key given is unusable (not 32 bytes in base64 or hex, or a readable file). */
+  'STORE_KEY_INVALID',
+  /** `store copy` refused a target that already holds data (`--force` replaces it). */
+  'STORE_NOT_EMPTY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { Core } from '../../src/core/core.js';
 import { createCore } from '../../src/core/core.js';
 import { createLogger } from '../../src/core/logger.js';
 import { keyFileVault } from '../../src/core/vault/key-file-vault.js';
+import type { StoreKey } from '../../src/core/vault/store-key.js';
 import type { VaultBackend } from '../../src/core/vault/vault.js';
 import type { EndpointKind } from '../../src/shared/endpoints.js';
 import type {
@@ -44,6 +46,8 @@ export async function makeCore(
     memory?: boolean;
     /** Where the store lives (a postgres:// URL: tests/helpers/store.ts testStoreLocation). */
     store?: string | undefined;
+    /** The team store key this host holds (a PostgreSQL store seals secrets with it). */
+    storeKey?: StoreKey | null;
   } = {},
 ): Promise<CoreHarness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'infrascope-core-'));
@@ -61,6 +65,9 @@ export async function makeCore(
     vault: (opts.vault ?? keyFileVault)(dir),
     memory: opts.store === undefined ? (opts.memory ?? true) : false,
     ...(opts.store !== undefined ? { store: opts.store } : {}),
+    // A team store's secrets need its key: suites on both engines get one unless they test that.
+    storeKey:
+      opts.storeKey === undefined ? { key: randomBytes(32), source: 'test key' } : opts.storeKey,
     log,
     collectors: opts.collectors ?? {},
     ...(opts.now ? { now: opts.now } : {}),

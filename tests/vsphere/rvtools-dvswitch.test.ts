@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/core/store/sqlite.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arr, ref, textXml } from '../../src/core/collectors/vsphere/codec.js';
@@ -357,7 +358,7 @@ describe('RVTools export → import round trip against vcsim: distributed switch
       datastoreCluster: pods.length,
     });
 
-    const source = openSnapshotSource(h.core.store.sqlite, snap.id);
+    const source = openSnapshotSource(sqliteOf(h.core.store, 'read the snapshot').sqlite, snap.id);
     const records = (type: EntityType): Map<string, EntityRecord> =>
       new Map([...source.pages(type)].flat().map((r) => [r.id, r]));
     // The relations and converted values are held by the snapshot (not only left undeclared,

@@ -243,6 +243,12 @@ function age(iso: string | null): string {
 async function list(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
   const all = await invoke(ctx, 'endpoints:list', {});
+  // On a team store without its key here: the list reads, but say why nothing will sync.
+  const key = (await invoke(ctx, 'app:info', {})).storeKey;
+  if (key?.message)
+    ctx.err.write(
+      `Note [${key.state === 'missing' ? 'STORE_KEY_MISSING' : 'STORE_KEY_MISMATCH'}]: ${key.message}\n`,
+    );
   if (values.json) {
     ctx.out.write(JSON.stringify(all, null, 2) + '\n');
     return 0;

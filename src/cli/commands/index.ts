@@ -5,13 +5,18 @@ import * as exportCommand from './export.js';
 import * as query from './query.js';
 import * as serve from './serve.js';
 import * as snapshot from './snapshot.js';
+import * as store from './store.js';
+import type { StoreCommandContext } from './store.js';
 import * as sync from './sync.js';
 import * as watch from './watch.js';
 
-export interface Command {
-  run(ctx: CliContext, argv: string[]): Promise<number>;
-  readonly help?: string;
-}
+export type Command =
+  | { run(ctx: CliContext, argv: string[]): Promise<number>; readonly help?: string }
+  /** Opens the stores it names itself (`store copy`), or none: no core is made for it. */
+  | {
+      standalone(ctx: StoreCommandContext, argv: string[]): Promise<number>;
+      readonly help?: string;
+    };
 
 /** Every CLI command by name. Each lives in its own file and exports `run` (and `help`). */
 export const COMMANDS: Record<string, Command> = {
@@ -23,4 +28,5 @@ export const COMMANDS: Record<string, Command> = {
   export: { run: exportCommand.run, help: exportCommand.EXPORT_HELP },
   snapshot: { run: snapshot.run, help: snapshot.SNAPSHOT_HELP },
   alerts: { run: alerts.run, help: alerts.ALERTS_HELP },
+  store: { standalone: store.run, help: store.STORE_HELP },
 };

@@ -148,6 +148,8 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
       'endpoints:test': (input) => svc.test(input.id),
       'endpoints:trust': (input, ctx) => svc.trust(input.id, input.thumbprint, ctx.actor),
       'sync:start': async (input) => {
+        // Without the team store's key no sync can open a password: say so, start nothing.
+        await deps.vault.prepare?.(deps.db);
         const all = await listEndpointRows(deps.db);
         let ids: number[];
         if (input.ids && input.ids.length > 0) {
@@ -172,7 +174,17 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
       },
       'sync:cancel': (input) => Promise.resolve({ cancelled: scheduler.cancel(input.id) }),
     },
-    start: (opts) => scheduler.start(opts?.endpointIds),
+    start: async (opts) => {
+      try {
+        await deps.vault.prepare?.(deps.db);
+      } catch (e) {
+        // A host without the team store's key reads and serves inventory; scheduled syncs would
+        // only fill the shared history with failures, so none are scheduled here.
+        deps.log.warn({ err: serializeError(e) }, 'scheduled syncs off: no usable store key');
+        return;
+      }
+      await scheduler.start(opts?.endpointIds);
+    },
     dispose: () => scheduler.dispose(),
   };
 }

@@ -104,7 +104,9 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
     }
   };
 
-  const assertCanSeal = (): void => {
+  const assertCanSeal = async (): Promise<void> => {
+    // A team store without its key (or with another) says so in its own words.
+    await vault.prepare?.(db);
     if (!vault.canSeal()) {
       throw new AppError(
         'VAULT_UNAVAILABLE',
@@ -173,7 +175,7 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
       await assertNameFree(input.name, null);
       const password =
         input.password !== undefined && input.password !== '' ? input.password : null;
-      if (password !== null) assertCanSeal();
+      if (password !== null) await assertCanSeal();
       const at = deps.now();
       const port = input.port ?? defaultPort(input.kind, input.useSsl);
       let id: number;
@@ -305,7 +307,7 @@ export function createEndpointService(deps: EndpointServiceDeps): EndpointServic
         note('trustOnFirstUse', false);
       }
       const password = input.password;
-      if (password !== undefined && password !== '') assertCanSeal();
+      if (password !== undefined && password !== '') await assertCanSeal();
       if (password !== undefined) note('credential', password === '' ? 'cleared' : 'replaced');
       if (Object.keys(details).length === 0) return dto(before);
       const at = deps.now();

@@ -216,6 +216,8 @@ export function createNotifyCapability(deps: NotifyDeps): NotifyService {
       'webhooks:list': async () =>
         (await adb.selectFrom('webhook').selectAll().orderBy('name').execute()).map(webhookDto),
       'webhooks:add': async (input) => {
+        // A team store's key claims the store (or is refused) before it seals the URL.
+        await deps.vault.prepare?.(deps.db);
         if (!deps.vault.canSeal()) {
           throw new AppError(
             'VAULT_UNAVAILABLE',

@@ -18,6 +18,8 @@ export async function storeCredential(
   secret: string,
   now: Date,
 ): Promise<void> {
+  // The team store's key: missing or another store's is said as such, before anything is written.
+  await vault.prepare?.(db);
   if (!vault.canSeal()) {
     throw new AppError(
       'VAULT_UNAVAILABLE',
@@ -57,6 +59,13 @@ export async function clearCredential(db: Db, endpointId: number): Promise<void>
     .execute();
 }
 
+/** Failures of this host's vault or key rather than of the secret: the endpoint is not marked. */
+const HOST_PROBLEMS: ReadonlySet<string> = new Set([
+  'VAULT_UNAVAILABLE',
+  'STORE_KEY_MISSING',
+  'STORE_KEY_MISMATCH',
+]);
+
 function reenterHint(name: string): string {
   return (
     `Enter the password for "${name}" again: \`infrascope endpoint set "${name}" --password-env VAR\` ` +
@@ -95,13 +104,16 @@ export async function openCredential(
       { sealedBy: row.backend, hostVault: vault.id, endpoint: endpoint.name },
     );
   }
+  // No team store key here (or another one) is this host's problem, not the secret's: the
+  // endpoint is not marked, the typed error says what to do.
+  await vault.prepare?.(db);
   const sealed = Buffer.from(row.ciphertext);
   let secret: string;
   try {
     secret = vault.open(sealed, credentialAad(endpoint.id));
   } catch (e) {
     // A key file with bad permissions is the host's problem, not the secret's: say so, keep state.
-    if (isAppError(e) && e.code === 'VAULT_UNAVAILABLE') throw e;
+    if (isAppError(e) && HOST_PROBLEMS.has(e.code)) throw e;
     await markReenter();
     throw new AppError(
       'VAULT_LOCKED',

@@ -21,7 +21,7 @@ const VERSION_UNBOUND = 1;
 const VERSION = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 
 export interface KeyFileVaultOptions {
   /** Platform whose permission rules apply; injected for tests. */
@@ -118,6 +118,20 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
         return false;
       }
     },
+    ...aesGcmSealer(getKey, 'this vault key (the key file changed'),
+  };
+}
+
+/**
+ * Seal, open and unbound over an AES-256-GCM key that `getKey` hands out (and may refuse with a
+ * typed error): the key file vault's format, shared by the team store's key.
+ * `keyChanged` starts the sentence saying why a ciphertext does not open.
+ */
+export function aesGcmSealer(
+  getKey: () => Buffer,
+  keyChanged: string,
+): Pick<VaultBackend, 'seal' | 'open' | 'unbound'> {
+  return {
     seal(plain, aad) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', getKey(), iv);
@@ -162,7 +176,7 @@ export function keyFileVault(dataDir: string, opts: KeyFileVaultOptions = {}): V
       } catch (e) {
         throw new AppError(
           'VAULT_LOCKED',
-          'The stored secret does not open with this vault key (the key file changed, the secret is damaged, or it belongs to another endpoint).',
+          `The stored secret does not open with ${keyChanged}, the secret is damaged, or it belongs to another endpoint).`,
           undefined,
           { cause: e },
         );

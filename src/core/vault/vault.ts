@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+
 /**
  * A vault seals secrets at rest. Backends: Electron safeStorage (desktop) and an AES-256-GCM key
  * file (CLI/serve). Each sealed secret records the backend id that sealed it, so a host that
@@ -19,4 +22,9 @@ export interface VaultBackend {
   open(cipher: Buffer, aad?: string): string;
   /** True for a ciphertext sealed without associated data by an older version: re-seal it. */
   unbound?(cipher: Buffer): boolean;
+  /**
+   * Checks, before secrets are sealed or opened, that this backend can do so for this store (the
+   * team store key: present, and the store's own); throws the typed error saying what to do.
+   */
+  prepare?(db: Kysely<Database>): Promise<void>;
 }

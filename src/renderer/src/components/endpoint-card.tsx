@@ -45,10 +45,18 @@ interface Props {
   readonly progress: SyncProgressEvent | undefined;
   readonly busy: boolean;
   readonly actions: EndpointActions;
+  /** Why no sync can start on this host (a team store without its key here), if so. */
+  readonly syncBlocked?: string | null;
 }
 
 /** One endpoint at a glance: what it is, how its syncs go, and what can be done with it. */
-export function EndpointCard({ endpoint: ep, progress, busy, actions }: Props): ReactElement {
+export function EndpointCard({
+  endpoint: ep,
+  progress,
+  busy,
+  actions,
+  syncBlocked = null,
+}: Props): ReactElement {
   const st = ep.status;
   // Endpoint rules (sync failing, stale, certificate) name the endpoint by its id.
   const alertBadge = useAlertBadge(ep.name, 'endpoint', String(ep.id));
@@ -183,8 +191,8 @@ export function EndpointCard({ endpoint: ep, progress, busy, actions }: Props): 
           <button
             type="button"
             className="btn"
-            disabled={busy || !ep.enabled}
-            title={ep.enabled ? undefined : 'Enable the endpoint to sync it'}
+            disabled={busy || !ep.enabled || syncBlocked !== null}
+            title={syncBlocked ?? (ep.enabled ? undefined : 'Enable the endpoint to sync it')}
             onClick={() => actions.sync(ep)}
           >
             Sync now

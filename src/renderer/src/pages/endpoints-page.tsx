@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { SyncProgressEvent } from '../../../shared/contract.js';
+import type { StoreKeyInfo } from '../../../shared/app.js';
 import type { ConnectivityReport, EndpointDto } from '../../../shared/endpoints.js';
 import { isAppError } from '../../../shared/errors.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -65,6 +66,20 @@ export function EndpointsPage(): ReactElement {
   }, []);
 
   useEffect(() => connectEndpointEvents(onProgress), [onProgress]);
+
+  // A team store without its key on this host: the list reads, syncs and passwords cannot.
+  const [storeKey, setStoreKey] = useState<StoreKeyInfo | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.invoke('app:info', {}).then(
+      (info) => live && setStoreKey(info.storeKey),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const syncBlocked = storeKey?.message ?? null;
 
   const withBusy = async (ep: EndpointDto, work: () => Promise<void>): Promise<void> => {
     setBusy((b) => new Set(b).add(ep.id));
@@ -157,6 +172,11 @@ export function EndpointsPage(): ReactElement {
       <div role="status" className="notice" aria-live="polite">
         {notice}
       </div>
+      {syncBlocked && (
+        <div role="alert" className="error" aria-label="Team store key">
+          {syncBlocked}
+        </div>
+      )}
       {(failure ?? loadError) && (
         <div role="alert" className="error">
           {failure ?? loadError}
@@ -224,6 +244,7 @@ export function EndpointsPage(): ReactElement {
             progress={progress[ep.id]}
             busy={busy.has(ep.id)}
             actions={actions}
+            syncBlocked={syncBlocked}
           />
         ))}
       </div>
