@@ -13,36 +13,55 @@ export interface DiffInput {
   readonly side: DiffSide;
 }
 
-interface ChangedRow {
+export interface ChangedRow {
   e: string;
   id: string;
   an: string;
   bn: string;
-  ad: string;
-  bd: string;
+  /** Each side's values, parsed. */
+  va: FieldValue[];
+  vb: FieldValue[];
 }
 
-interface OnlyRow {
+export interface OnlyRow {
   e: string;
   id: string;
   n: string;
 }
 
+/** A reference field both sides hold: its position in each side's values and what it names. */
+export interface RefPair {
+  readonly i: number;
+  readonly j: number;
+  readonly ref: EntityType;
+}
+
+/** What a diff reads of one type: rows only in `b`, only in `a`, in both with other hashes. */
+export interface TypeRows {
+  readonly added: OnlyRow[];
+  readonly removed: OnlyRow[];
+  readonly changed: ChangedRow[];
+  /** Name of entity `id` of `type` on side a (b), for a reference field's old (new) value. */
+  nameA(type: EntityType, ep: string, id: string): string | null;
+  nameB(type: EntityType, ep: string, id: string): string | null;
+}
+
+/** Reads one type's rows of a diff: SQLite's prepared statements, or PostgreSQL's queries. */
+export type DiffReader = (
+  type: EntityType,
+  refs: readonly RefPair[],
+) => TypeRows | Promise<TypeRows>;
+
 /**
- * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
- * whose hashes differ are compared field by field (name and every non-volatile field both sides
- * hold; a field one side never collected is not a change). Synchronous: the caller holds the
- * connection.
+ * SQLite's reader: a join of the two sides on the primary key, the rows whose hashes differ;
+ * names of references looked up one by one (prepared, in the same file). Synchronous: the caller
+ * holds the connection.
  */
-export function diffSnapshots(
+export function sqliteDiffReader(
   sqlite: BetterSqlite3.Database,
-  a: DiffInput,
-  b: DiffInput,
-  types: readonly EntityType[],
-  limit: number,
-): SnapshotDiff {
-  const A = a.table;
-  const B = b.table;
+  A: SnapshotTable,
+  B: SnapshotTable,
+): DiffReader {
   const changedStmt = sqlite.prepare(
     `SELECT a.endpoint AS e, a.native_id AS id, a.name AS an, b.name AS bn, a.data AS ad, b.data AS bd
      FROM ${A.table} a JOIN ${B.table} b
@@ -64,17 +83,40 @@ export function diffSnapshots(
     );
   const nameA = nameStmt(A);
   const nameB = nameStmt(B);
-  const refName = (
-    stmt: BetterSqlite3.Statement,
-    t: SnapshotTable,
-    type: EntityType,
-    ep: string,
-    id: FieldValue,
-  ): string | null => {
-    if (typeof id !== 'string') return null;
-    const row = stmt.get(t.id, type, ep, id) as { name: string } | undefined;
-    return row?.name ?? null;
-  };
+  const lookup =
+    (stmt: BetterSqlite3.Statement, t: SnapshotTable) =>
+    (type: EntityType, ep: string, id: string): string | null =>
+      (stmt.get(t.id, type, ep, id) as { name: string } | undefined)?.name ?? null;
+  return (type) => ({
+    added: addedStmt.all(B.id, type, A.id) as OnlyRow[],
+    removed: removedStmt.all(A.id, type, B.id) as OnlyRow[],
+    changed: (
+      changedStmt.all(B.id, A.id, type) as (Omit<ChangedRow, 'va' | 'vb'> & {
+        ad: string;
+        bd: string;
+      })[]
+    ).map(({ ad, bd, ...r }) => ({
+      ...r,
+      va: JSON.parse(ad) as FieldValue[],
+      vb: JSON.parse(bd) as FieldValue[],
+    })),
+    nameA: lookup(nameA, A),
+    nameB: lookup(nameB, B),
+  });
+}
+
+/**
+ * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
+ * whose hashes differ are compared field by field (name and every non-volatile field both sides
+ * hold; a field one side never collected is not a change). `read` fetches each type's rows.
+ */
+export async function diffSnapshots(
+  a: DiffInput,
+  b: DiffInput,
+  types: readonly EntityType[],
+  limit: number,
+  read: DiffReader,
+): Promise<SnapshotDiff> {
   const epName = new Map<string, string>();
   for (const e of a.endpoints) epName.set(e.key, e.name);
   for (const e of b.endpoints) epName.set(e.key, e.name);
@@ -90,32 +132,32 @@ export function diffSnapshots(
 
   for (const type of types) {
     const s = { added: 0, removed: 0, changed: 0 };
-    const added = addedStmt.all(B.id, type, A.id) as OnlyRow[];
-    const removed = removedStmt.all(A.id, type, B.id) as OnlyRow[];
-    for (const r of sortRows(added)) {
-      s.added++;
-      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'added' });
-    }
-    for (const r of sortRows(removed)) {
-      s.removed++;
-      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'removed' });
-    }
     const fa = a.fields[type] ?? [];
     const fb = b.fields[type] ?? [];
     const indexB = new Map(fb.map((f, i) => [f, i]));
     // Fields both sides hold, never volatile: pairs of positions in each side's array.
     const common: [string, number, number][] = [];
+    const refs: RefPair[] = [];
     fa.forEach((f, i) => {
       const j = indexB.get(f);
       const spec = fieldSpec(type, f);
-      if (j !== undefined && spec && !spec.volatile) common.push([f, i, j]);
+      if (j !== undefined && spec && !spec.volatile) {
+        common.push([f, i, j]);
+        if (spec.ref) refs.push({ i, j, ref: spec.ref });
+      }
     });
-    const changed = (changedStmt.all(B.id, A.id, type) as ChangedRow[]).sort(
-      (x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id),
-    );
+    const rows = await read(type, refs);
+    for (const r of sortRows(rows.added)) {
+      s.added++;
+      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'added' });
+    }
+    for (const r of sortRows(rows.removed)) {
+      s.removed++;
+      push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'removed' });
+    }
+    const changed = rows.changed.sort((x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id));
     for (const r of changed) {
-      const va = JSON.parse(r.ad) as FieldValue[];
-      const vb = JSON.parse(r.bd) as FieldValue[];
+      const { va, vb } = r;
       const fields: DiffField[] = [];
       if (r.an !== r.bn) fields.push({ field: 'name', old: r.an, new: r.bn });
       for (const [f, i, j] of common) {
@@ -127,8 +169,8 @@ export function diffSnapshots(
           fields.push({ field: f, old: x, new: y });
           continue;
         }
-        const oldName = refName(nameA, A, ref, r.e, x);
-        const newName = refName(nameB, B, ref, r.e, y);
+        const oldName = typeof x === 'string' ? rows.nameA(ref, r.e, x) : null;
+        const newName = typeof y === 'string' ? rows.nameB(ref, r.e, y) : null;
         if (oldName !== null && oldName === newName) continue;
         fields.push({ field: f, old: x, new: y, oldName, newName });
       }
