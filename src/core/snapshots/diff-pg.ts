@@ -73,15 +73,12 @@ export function pgDiffReader(client: pg.ClientBase, A: PgSide, B: PgSide): DiffR
         if (typeof y === 'string') wantB.set(key(ref, r.e, y), [ref, r.e, y]);
       }
     }
-    const [added, removed, inA, inB] = await Promise.all([
-      only(B, A, type),
-      only(A, B, type),
-      names(A, wantA),
-      names(B, wantB),
-    ]);
+    // One connection answers one statement at a time: in turn.
+    const inA = await names(A, wantA);
+    const inB = await names(B, wantB);
     return {
-      added,
-      removed,
+      added: await only(B, A, type),
+      removed: await only(A, B, type),
       changed,
       nameA: (t, e, i) => inA.get(key(t, e, i)) ?? null,
       nameB: (t, e, i) => inB.get(key(t, e, i)) ?? null,
