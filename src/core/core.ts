@@ -19,7 +19,7 @@ import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
 import { openStoreWithRecovery } from './store/recovery.js';
-import { createBackupSchedule } from './store/backup-schedule.js';
+import { backupPolicy, createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 import { createAlertsCapability } from './alerts/service.js';
@@ -175,6 +175,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         dataDir: opts.dataDir,
         vaultBackend: opts.vault.id,
         schemaVersion,
+        backups: backupPolicy(store),
         recovery,
       }),
     ...createInventoryCapability(store.db),
@@ -188,8 +189,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...schedules.handlers,
     ...createPreferencesCapability(store.db),
   };
-  // A PostgreSQL server's backups are its operator's (pg_dump, base backups), not the app's.
-  const backups = store.engine === 'sqlite' ? createBackupSchedule({ store, log }) : null;
+  // On PostgreSQL the schedule only says, once, that backups are the server operator's.
+  const backups = createBackupSchedule({ store, log });
   let disposed = false;
   return {
     handlers,
@@ -213,7 +214,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
         log.warn({ interrupted }, 'closed syncs left running by a stopped process');
-      backups?.start();
+      backups.start();
       metrics.start();
       alerts.start();
       // Before the scheduler, so the first sync's snapshots are not missed.
@@ -223,7 +224,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async dispose() {
       if (disposed) return;
       disposed = true;
-      backups?.dispose();
+      backups.dispose();
       await endpoints.dispose();
       await schedules.dispose();
       await alerts.dispose();

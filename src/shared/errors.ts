@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   'STORE_TLS_FAILED',
   /** What was asked needs the other store engine (a SQLite-only operation on PostgreSQL). */
   'STORE_ENGINE_UNSUPPORTED',
+  /** The app writes no backups of a PostgreSQL store: its server's operator does (pg_dump). */
+  'BACKUP_BY_SERVER',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
