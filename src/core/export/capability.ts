@@ -20,7 +20,7 @@ import type pg from 'pg';
 import type { PostgresStore, Store } from '../store/sqlite.js';
 import { openSnapshotSourcePg, resolveSnapshotRefPg } from '../snapshots/store-pg.js';
 import type { AsyncSource } from './source-pg.js';
-import { inPgTransaction, openLivePg } from './source-pg.js';
+import { freshStatistics, inPgTransaction, openLivePg } from './source-pg.js';
 import { spoolSource } from './spool.js';
 import { anonymizeSource, pseudonymKey } from './anonymize.js';
 import { writeAtomically } from './atomic.js';
@@ -106,11 +106,12 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
    * On PostgreSQL the exporters read a spooled copy (spool.ts), made in one read transaction so
    * the export is one state of the store.
    */
-  function spooled(
+  async function spooled(
     store: PostgresStore,
     open: (client: pg.ClientBase) => Promise<AsyncSource>,
     signal: AbortSignal,
   ): Promise<InventorySource> {
+    await freshStatistics(store);
     return inPgTransaction(store, async (c) => spoolSource(await open(c), { signal }), 'read');
   }
 

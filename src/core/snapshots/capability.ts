@@ -8,7 +8,7 @@ import type { HandlerSlice } from '../contract/handlers.js';
 import { documentSource, readJsonSnapshot } from '../export/json-snapshot.js';
 import type { SourceEndpoint } from '../export/records.js';
 import { openLiveSource } from '../export/source.js';
-import { asyncOf, inPgTransaction, openLivePg } from '../export/source-pg.js';
+import { asyncOf, freshStatistics, inPgTransaction, openLivePg } from '../export/source-pg.js';
 import type { InventorySource } from '../export/source.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
@@ -91,6 +91,7 @@ export async function saveInventorySnapshot(
     readOnly: false,
   };
   if (store.engine === 'postgres') {
+    await freshStatistics(store);
     // Read and written in one transaction on one connection: the snapshot is one state.
     return inPgTransaction(store, async (client) =>
       saveSnapshotOn(client, await openLivePg(client, { now }), meta),
@@ -225,12 +226,13 @@ export async function diffSnapshotRefs(
 }
 
 /** The same diff on PostgreSQL, in one transaction that holds `now` when it is a side. */
-function diffSnapshotRefsPg(
+async function diffSnapshotRefsPg(
   store: PostgresStore,
   from: SnapshotRef,
   to: SnapshotRef,
   opts: DiffOptions,
 ): Promise<SnapshotDiff> {
+  await freshStatistics(store);
   return inPgTransaction(store, async (client) => {
     const a = await resolveSnapshotRefPg(client, from);
     const b = await resolveSnapshotRefPg(client, to);

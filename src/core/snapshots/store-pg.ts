@@ -130,6 +130,9 @@ export async function captureNowPg(
     'CREATE TEMP TABLE snapshot_now (LIKE snapshot_entity INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP',
   );
   await writeEntitiesPg(client, source, 'snapshot_now', 0);
+  // Autovacuum never sees a temporary table: without statistics the diff's joins on it take it
+  // for empty and loop over the saved side once per row.
+  await client.query('ANALYZE snapshot_now');
   return manifest(source);
 }
 
