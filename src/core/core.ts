@@ -22,7 +22,7 @@ import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
 import { openStoreWithRecovery } from './store/recovery.js';
-import { createBackupSchedule } from './store/backup-schedule.js';
+import { backupPolicy, createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 import type { StoreKey } from './vault/store-key.js';
@@ -196,6 +196,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       vaultBackend: vault.id,
       schemaVersion,
       storeKey: team ? await team.status(store.db) : null,
+      backups: backupPolicy(store),
       recovery,
     }),
     ...createInventoryCapability(store.db),
@@ -209,8 +210,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...schedules.handlers,
     ...createPreferencesCapability(store.db),
   });
-  // A PostgreSQL server's backups are its operator's (pg_dump, base backups), not the app's.
-  const backups = store.engine === 'sqlite' ? createBackupSchedule({ store, log }) : null;
+  // On PostgreSQL the schedule only says, once, that backups are the server operator's.
+  const backups = createBackupSchedule({ store, log });
   let disposed = false;
   return {
     handlers,
@@ -234,7 +235,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
         log.warn({ interrupted }, 'closed syncs left running by a stopped process');
-      backups?.start();
+      backups.start();
       metrics.start();
       alerts.start();
       // Before the scheduler, so the first sync's snapshots are not missed.
@@ -245,7 +246,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (disposed) return;
       disposed = true;
       availability?.dispose();
-      backups?.dispose();
+      backups.dispose();
       await endpoints.dispose();
       await schedules.dispose();
       await alerts.dispose();

@@ -20,6 +20,14 @@ export interface StoreKeyInfo {
   readonly message: string | null;
 }
 
+/**
+ * Who backs the store up: the app (SQLite: daily online backups into `dir`, and before every
+ * migration), or the PostgreSQL server's operator (pg_dump, base backups), `note` saying so.
+ */
+export type StoreBackups =
+  | { readonly by: 'app'; readonly dir: string | null }
+  | { readonly by: 'server'; readonly note: string };
+
 export interface AppInfo {
   readonly name: 'Infrascope';
   readonly version: string;
@@ -31,6 +39,7 @@ export interface AppInfo {
   readonly schemaVersion: string;
   /** A team store's secrets key, as this host holds it; null on a SQLite store (the vault's). */
   readonly storeKey: StoreKeyInfo | null;
+  readonly backups: StoreBackups;
   /** Set when the store was found damaged at start: what was restored and what was lost. */
   readonly recovery: {
     readonly reason: string;

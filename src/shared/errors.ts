@@ -70,6 +70,8 @@ export const ERROR_CODES = [
   'STORE_KEY_INVALID',
   /** `store copy` refused a target that already holds data (`--force` replaces it). */
   'STORE_NOT_EMPTY',
+  /** The app writes no backups of a PostgreSQL store: its server's operator does (pg_dump). */
+  'BACKUP_BY_SERVER',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csvField as cliCsvField } from '../../src/cli/output.js';
 import { run as snapshotRun } from '../../src/cli/commands/snapshot.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
@@ -146,50 +148,54 @@ describe('diffToCsv (RFC 4180, formula-safe)', () => {
   });
 });
 
-describe('infrascope snapshot diff --csv', () => {
-  let h: CoreHarness;
-  beforeEach(async () => {
-    h = await makeCore({ memory: false });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+afterAll(stopSharedPostgres);
 
-  it('writes the diff as CSV on stdout', async () => {
-    const base = richInventory();
-    const endpointId = await fillStore(h.core.store.db, base);
-    let c = cliContext(h.core);
-    expect(await snapshotRun(c.ctx, ['save', '--label', 'monday'])).toBe(0);
-    const changed = base
-      .filter((e) => e.id !== 'vm-6')
-      .map((e) => (e.id === 'vm-5' ? { ...e, name: '=evil, "five"' } : e));
-    await writeFullInventory(
-      h.core.store.db,
-      { entities: changed },
-      { endpointId, syncRunId: null, now: new Date() },
-    );
-    c = cliContext(h.core);
-    expect(await snapshotRun(c.ctx, ['diff', 'monday', 'now', '--csv'])).toBe(0);
-    const rows = parseCsv(c.out());
-    expect(rows[0]).toEqual([...DIFF_CSV_HEADERS]);
-    expect(rows).toContainEqual(['vm', 'vc1', 'vm-6', 'app-006', 'removed', '', '', '', '', '']);
-    expect(rows).toContainEqual([
-      'vm',
-      'vc1',
-      'vm-5',
-      `'=evil, "five"`,
-      'changed',
-      'name',
-      'app-005',
-      `'=evil, "five"`,
-      '',
-      '',
-    ]);
-    expect(c.err()).toBe('');
+describe.each(ENGINES)('on a %s store', (engine) => {
+  describe('infrascope snapshot diff --csv', () => {
+    let h: CoreHarness;
+    beforeEach(async () => {
+      h = await makeCore({ memory: false, store: await testStoreLocation(engine) });
+    });
+    afterEach(async () => {
+      await h.close();
+    });
 
-    c = cliContext(h.core);
-    await expect(
-      snapshotRun(c.ctx, ['diff', 'monday', 'now', '--csv', '--json']),
-    ).rejects.toMatchObject({ code: 'VALIDATION' });
+    it('writes the diff as CSV on stdout', async () => {
+      const base = richInventory();
+      const endpointId = await fillStore(h.core.store.db, base);
+      let c = cliContext(h.core);
+      expect(await snapshotRun(c.ctx, ['save', '--label', 'monday'])).toBe(0);
+      const changed = base
+        .filter((e) => e.id !== 'vm-6')
+        .map((e) => (e.id === 'vm-5' ? { ...e, name: '=evil, "five"' } : e));
+      await writeFullInventory(
+        h.core.store.db,
+        { entities: changed },
+        { endpointId, syncRunId: null, now: new Date() },
+      );
+      c = cliContext(h.core);
+      expect(await snapshotRun(c.ctx, ['diff', 'monday', 'now', '--csv'])).toBe(0);
+      const rows = parseCsv(c.out());
+      expect(rows[0]).toEqual([...DIFF_CSV_HEADERS]);
+      expect(rows).toContainEqual(['vm', 'vc1', 'vm-6', 'app-006', 'removed', '', '', '', '', '']);
+      expect(rows).toContainEqual([
+        'vm',
+        'vc1',
+        'vm-5',
+        `'=evil, "five"`,
+        'changed',
+        'name',
+        'app-005',
+        `'=evil, "five"`,
+        '',
+        '',
+      ]);
+      expect(c.err()).toBe('');
+
+      c = cliContext(h.core);
+      await expect(
+        snapshotRun(c.ctx, ['diff', 'monday', 'now', '--csv', '--json']),
+      ).rejects.toMatchObject({ code: 'VALIDATION' });
+    });
   });
 });

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServe } from '../../core/serve/server.js';
+import { backupPolicy } from '../../core/store/backup-schedule.js';
 import { AppError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 
@@ -34,6 +35,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
   if (!values['no-sync']) await ctx.core.start();
   ctx.out.write(`Infrascope is serving on ${handle.url}\n`);
+  const backups = backupPolicy(ctx.core.store);
+  // A team store: say whose backups they are, rather than let anyone expect the app's.
+  if (backups.by === 'server') ctx.out.write(`${backups.note}\n`);
   await new Promise<void>((res) => {
     if (ctx.signal.aborted) res();
     ctx.signal.addEventListener('abort', () => res(), { once: true });

@@ -1,9 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import type { EntityFields, EntityType, FieldValue } from '../../shared/entities.js';
 import { fieldSpecsOf } from '../../shared/entities.js';
 import type { EntityRecord, SourceEndpoint } from './records.js';
 import type { InventorySource } from './source.js';
+import type { Database } from '../store/schema.js';
 
 /*
  * Anonymized exports for vendors and consultants, deny by default: every string of every field
@@ -19,19 +20,18 @@ import type { InventorySource } from './source.js';
 
 const SETTING = 'export.pseudonymKey';
 
-/** The installation's pseudonym key, created on first use. */
-export function pseudonymKey(sqlite: BetterSqlite3.Database): Buffer {
-  const row = sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(SETTING) as
-    { value: string } | undefined;
+/** The installation's pseudonym key, created on first use (by whichever process is first). */
+export async function pseudonymKey(db: Kysely<Database>): Promise<Buffer> {
+  const read = (): Promise<{ value: string } | undefined> =>
+    db.selectFrom('setting').select('value').where('key', '=', SETTING).executeTakeFirst();
+  const row = await read();
   if (row) return Buffer.from(row.value, 'base64');
-  const key = randomBytes(32);
-  sqlite
-    .prepare('INSERT OR IGNORE INTO setting (key, value) VALUES (?, ?)')
-    .run(SETTING, key.toString('base64'));
-  const again = sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(SETTING) as {
-    value: string;
-  };
-  return Buffer.from(again.value, 'base64');
+  await db
+    .insertInto('setting')
+    .values({ key: SETTING, value: randomBytes(32).toString('base64') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  return Buffer.from((await read())!.value, 'base64');
 }
 
 const PREFIX: Record<EntityType, string> = {

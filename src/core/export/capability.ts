@@ -16,8 +16,12 @@ import type { EventHub, HandlerSlice } from '../contract/handlers.js';
 import type { Logger } from '../logger.js';
 import { exclusive } from '../snapshots/capability.js';
 import { openSnapshotSource, resolveSnapshotRef } from '../snapshots/store.js';
-import type { Store } from '../store/sqlite.js';
-import { sqliteOf } from '../store/sqlite.js';
+import type pg from 'pg';
+import type { PostgresStore, Store } from '../store/sqlite.js';
+import { openSnapshotSourcePg, resolveSnapshotRefPg } from '../snapshots/store-pg.js';
+import type { AsyncSource } from './source-pg.js';
+import { freshStatistics, inPgTransaction, openLivePg } from './source-pg.js';
+import { spoolSource } from './spool.js';
 import { anonymizeSource, pseudonymKey } from './anonymize.js';
 import { writeAtomically } from './atomic.js';
 import type { ExportLedger } from './ledger.js';
@@ -98,39 +102,59 @@ function freshName(folder: string, name: string, ext: string): string {
 export function createExportCapability(deps: ExportDeps): ExportCapability {
   const running = new Map<string, AbortController>();
 
-  async function openSource(asked: ExportRequestParsed): Promise<InventorySource> {
-    // The export readers are SQLite's prepared statements so far (issue 16 ports them).
-    const store = sqliteOf(deps.store, 'export the inventory');
+  /**
+   * On PostgreSQL the exporters read a spooled copy (spool.ts), made in one read transaction so
+   * the export is one state of the store.
+   */
+  async function spooled(
+    store: PostgresStore,
+    open: (client: pg.ClientBase) => Promise<AsyncSource>,
+    signal: AbortSignal,
+  ): Promise<InventorySource> {
+    await freshStatistics(store);
+    return inPgTransaction(store, async (c) => spoolSource(await open(c), { signal }), 'read');
+  }
+
+  async function openSource(
+    asked: ExportRequestParsed,
+    signal: AbortSignal,
+  ): Promise<InventorySource> {
+    const store = deps.store;
     // A scope's endpoint narrows every sheet, as --endpoint does; its tag narrows the VMs.
     const req =
       asked.endpoint === undefined && asked.scope?.endpoint !== undefined
         ? { ...asked, endpoint: asked.scope.endpoint }
         : asked;
+    const asks = req.snapshot;
+    const ref =
+      asks === undefined
+        ? 'now'
+        : store.engine === 'postgres'
+          ? await resolveSnapshotRefPg(store.pool, asks)
+          : await exclusive(store.db, () => resolveSnapshotRef(store.sqlite, asks));
     let source: InventorySource;
-    if (req.snapshot !== undefined) {
-      const ref = await exclusive(store.db, () => resolveSnapshotRef(store.sqlite, req.snapshot!));
-      if (ref === 'now') {
-        source = openLiveSource(store.sqlite, store.file, opts(req));
-      } else {
-        if (req.where.length > 0 || req.scope?.tag !== undefined) {
-          throw new AppError(
-            'VALIDATION',
-            'Filters (--where) and a tag scope apply to the live inventory, not to a snapshot',
-          );
-        }
-        source = openSnapshotSource(store.sqlite, ref);
-        if (req.endpoint !== undefined) source = filterEndpoint(source, req.endpoint);
-      }
+    if (ref === 'now') {
+      source =
+        store.engine === 'postgres'
+          ? await spooled(store, (c) => openLivePg(c, opts(req)), signal)
+          : openLiveSource(store.sqlite, store.file, opts(req));
     } else {
-      source = openLiveSource(store.sqlite, store.file, opts(req));
+      if (req.where.length > 0 || req.scope?.tag !== undefined) {
+        throw new AppError(
+          'VALIDATION',
+          'Filters (--where) and a tag scope apply to the live inventory, not to a snapshot',
+        );
+      }
+      source =
+        store.engine === 'postgres'
+          ? await spooled(store, (c) => openSnapshotSourcePg(c, ref), signal)
+          : openSnapshotSource(store.sqlite, ref);
+      if (req.endpoint !== undefined) source = filterEndpoint(source, req.endpoint);
     }
     try {
       source = await applyVmFilters(store.db, source, req.where, req.scope);
       if (req.ids !== undefined) source = filterVmIds(source, req.ids);
-      if (req.anonymize) {
-        const key = await exclusive(store.db, () => pseudonymKey(store.sqlite));
-        source = anonymizeSource(source, key);
-      }
+      if (req.anonymize) source = anonymizeSource(source, await pseudonymKey(store.db));
       return source;
     } catch (e) {
       source.close();
@@ -176,7 +200,7 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
     let finalDone = 0;
     try {
       emit({ exportId, state: 'running', phase: 'start', done: 0 }, true);
-      const source = await openSource(req);
+      const source = await openSource(req, controller.signal);
       try {
         const signal = controller.signal;
         const track = (phase: string, done: number, total: number): void => {

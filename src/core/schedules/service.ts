@@ -13,10 +13,12 @@ import type { EventHub, HandlerSlice } from '../contract/handlers.js';
 import type { ExportCapability } from '../export/capability.js';
 import { writeAudit } from '../endpoints/audit.js';
 import type { Logger } from '../logger.js';
-import { exclusive, saveInventorySnapshot } from '../snapshots/capability.js';
-import { deleteSnapshot, listSnapshots } from '../snapshots/store.js';
+import {
+  deleteStoreSnapshot,
+  listStoreSnapshots,
+  saveInventorySnapshot,
+} from '../snapshots/capability.js';
 import type { Store } from '../store/sqlite.js';
-import { sqliteOf } from '../store/sqlite.js';
 import type { Timers } from '../sync/timers.js';
 import { realTimers } from '../sync/timers.js';
 
@@ -122,15 +124,13 @@ const SYNC_ORIGINS: readonly string[] = ['before-sync', 'after-sync'];
  * snapshots are never touched.
  */
 export async function pruneSyncSnapshots(store: Store, keep: number): Promise<number[]> {
-  return exclusive(store.db, () => {
-    const doomed = listSnapshots(sqliteOf(store, 'prune sync snapshots').sqlite)
-      .filter((s) => SYNC_ORIGINS.includes(s.origin) && !s.readOnly)
-      .sort((a, b) => b.id - a.id)
-      .slice(keep)
-      .map((s) => s.id);
-    for (const id of doomed) deleteSnapshot(sqliteOf(store, 'prune sync snapshots').sqlite, id);
-    return doomed;
-  });
+  const doomed = (await listStoreSnapshots(store))
+    .filter((s) => SYNC_ORIGINS.includes(s.origin) && !s.readOnly)
+    .sort((a, b) => b.id - a.id)
+    .slice(keep)
+    .map((s) => s.id);
+  for (const id of doomed) await deleteStoreSnapshot(store, id);
+  return doomed;
 }
 
 /**

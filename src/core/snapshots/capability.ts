@@ -8,14 +8,25 @@ import type { HandlerSlice } from '../contract/handlers.js';
 import { documentSource, readJsonSnapshot } from '../export/json-snapshot.js';
 import type { SourceEndpoint } from '../export/records.js';
 import { openLiveSource } from '../export/source.js';
+import { asyncOf, freshStatistics, inPgTransaction, openLivePg } from '../export/source-pg.js';
 import type { InventorySource } from '../export/source.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
-import type { Store } from '../store/sqlite.js';
-import { sqliteOf } from '../store/sqlite.js';
+import type { PostgresStore, Store } from '../store/sqlite.js';
 import type { DiffInput } from './diff.js';
-import { diffSnapshots } from './diff.js';
-import { snapshotRows } from './rows.js';
+import { diffSnapshots, sqliteDiffReader } from './diff.js';
+import type { PgSide } from './diff-pg.js';
+import { pgDiffReader } from './diff-pg.js';
+import { snapshotRows, snapshotRowsPg } from './rows.js';
+import {
+  captureNowPg,
+  deleteSnapshotPg,
+  listSnapshotsPg,
+  resolveSnapshotRefPg,
+  saveSnapshotPg,
+  snapshotRowPg,
+  saveSnapshotOn,
+} from './store-pg.js';
 import type { ImportControl, ImportRuns } from './import-runs.js';
 import { readRvtoolsWorkbook } from './rvtools-import.js';
 import {
@@ -27,6 +38,7 @@ import {
   saveSnapshot,
   snapshotRow,
 } from './store.js';
+import type { SaveMeta, SnapshotRow } from './store.js';
 
 export type SnapshotChannels =
   | 'snapshots:list'
@@ -71,20 +83,39 @@ export async function saveInventorySnapshot(
   opts: SaveOptions = {},
   now: Date = new Date(),
 ): Promise<SnapshotInfo> {
+  const meta: SaveMeta = {
+    label: opts.label ?? null,
+    createdAt: now.toISOString(),
+    source: 'local',
+    origin: opts.origin ?? 'manual',
+    readOnly: false,
+  };
+  if (store.engine === 'postgres') {
+    await freshStatistics(store);
+    // Read and written in one transaction on one connection: the snapshot is one state.
+    return inPgTransaction(store, async (client) =>
+      saveSnapshotOn(client, await openLivePg(client, { now }), meta),
+    );
+  }
   return exclusive(store.db, async () => {
-    const source = openLiveSource(sqliteOf(store, 'use snapshots').sqlite, ':memory:', { now });
+    const source = openLiveSource(store.sqlite, ':memory:', { now });
     try {
-      return await saveSnapshot(sqliteOf(store, 'use snapshots').sqlite, source, {
-        label: opts.label ?? null,
-        createdAt: now.toISOString(),
-        source: 'local',
-        origin: opts.origin ?? 'manual',
-        readOnly: false,
-      });
+      return await saveSnapshot(store.sqlite, source, meta);
     } finally {
       source.close();
     }
   });
+}
+
+/** Saves `source` on either engine (an import's workbook or document). */
+async function saveSource(
+  store: Store,
+  source: InventorySource,
+  meta: SaveMeta,
+  ctl: ImportControl,
+): Promise<SnapshotInfo> {
+  if (store.engine === 'postgres') return saveSnapshotPg(store, asyncOf(source), meta, ctl);
+  return exclusive(store.db, () => saveSnapshot(store.sqlite, source, meta, ctl));
 }
 
 /**
@@ -114,20 +145,32 @@ export async function importSnapshot(
     label = opts.label ?? doc.label ?? basename(file);
   }
   if (ctl.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled');
-  return exclusive(store.db, () =>
-    saveSnapshot(
-      sqliteOf(store, 'use snapshots').sqlite,
-      source,
-      {
-        label,
-        createdAt: source.createdAt,
-        source: 'import',
-        origin: format,
-        readOnly: true,
-      },
-      ctl,
-    ),
+  return saveSource(
+    store,
+    source,
+    { label, createdAt: source.createdAt, source: 'import', origin: format, readOnly: true },
+    ctl,
   );
+}
+
+interface SideMeta {
+  readonly fields: Record<string, string[]>;
+  readonly endpoints: SourceEndpoint[];
+  readonly side: DiffSide;
+}
+
+function sideOf(row: SnapshotRow): SideMeta {
+  return {
+    fields: JSON.parse(row.fields) as Record<string, string[]>,
+    endpoints: JSON.parse(row.endpoints) as SourceEndpoint[],
+    side: { id: row.id, label: row.label, createdAt: row.created_at },
+  };
+}
+
+interface DiffOptions {
+  types?: readonly EntityType[];
+  limit?: number;
+  now?: Date;
 }
 
 /** Diffs two snapshots, either of which may be `now`. */
@@ -135,9 +178,10 @@ export async function diffSnapshotRefs(
   store: Store,
   from: SnapshotRef,
   to: SnapshotRef,
-  opts: { types?: readonly EntityType[]; limit?: number; now?: Date } = {},
+  opts: DiffOptions = {},
 ): Promise<SnapshotDiff> {
-  const sqlite = sqliteOf(store, 'use snapshots').sqlite;
+  if (store.engine === 'postgres') return diffSnapshotRefsPg(store, from, to, opts);
+  const sqlite = store.sqlite;
   const types = opts.types ?? DIFF_TYPES;
   return exclusive(store.db, async () => {
     const a = resolveSnapshotRef(sqlite, from);
@@ -158,30 +202,88 @@ export async function diffSnapshotRefs(
         source.close();
       }
     }
-    const side = (ref: number | 'now'): DiffInput => {
-      if (ref === 'now') return nowInput!;
-      const row = snapshotRow(sqlite, ref);
-      const s: DiffSide = { id: row.id, label: row.label, createdAt: row.created_at };
-      return {
-        table: { table: 'main.snapshot_entity', id: row.id },
-        fields: JSON.parse(row.fields) as Record<string, string[]>,
-        endpoints: JSON.parse(row.endpoints) as SourceEndpoint[],
-        side: s,
-      };
-    };
+    const side = (ref: number | 'now'): DiffInput =>
+      ref === 'now'
+        ? nowInput!
+        : {
+            table: { table: 'main.snapshot_entity', id: ref },
+            ...sideOf(snapshotRow(sqlite, ref)),
+          };
     try {
-      return diffSnapshots(sqlite, side(a), side(b), types, opts.limit ?? 100_000);
+      const A = side(a);
+      const B = side(b);
+      return await diffSnapshots(
+        A,
+        B,
+        types,
+        opts.limit ?? 100_000,
+        sqliteDiffReader(sqlite, A.table, B.table),
+      );
     } finally {
       if (nowInput) clearNow(sqlite);
     }
   });
 }
 
+/** The same diff on PostgreSQL, in one transaction that holds `now` when it is a side. */
+async function diffSnapshotRefsPg(
+  store: PostgresStore,
+  from: SnapshotRef,
+  to: SnapshotRef,
+  opts: DiffOptions,
+): Promise<SnapshotDiff> {
+  await freshStatistics(store);
+  return inPgTransaction(store, async (client) => {
+    const a = await resolveSnapshotRefPg(client, from);
+    const b = await resolveSnapshotRefPg(client, to);
+    let now: SideMeta | null = null;
+    if (a === 'now' || b === 'now') {
+      const at = opts.now ?? new Date();
+      const source = await openLivePg(client, { now: at });
+      now = {
+        fields: (await captureNowPg(client, source)) as Record<string, string[]>,
+        endpoints: [...source.endpoints],
+        side: { id: null, label: 'now', createdAt: at.toISOString() },
+      };
+    }
+    const side = async (ref: number | 'now'): Promise<DiffInput & { pg: PgSide }> =>
+      ref === 'now'
+        ? { ...now!, table: NOW_SIDE, pg: { table: 'snapshot_now', id: 0 } }
+        : {
+            ...sideOf(await snapshotRowPg(client, ref)),
+            table: { table: 'main.snapshot_entity', id: ref },
+            pg: { table: 'snapshot_entity', id: ref },
+          };
+    const A = await side(a);
+    const B = await side(b);
+    return diffSnapshots(
+      A,
+      B,
+      opts.types ?? DIFF_TYPES,
+      opts.limit ?? 100_000,
+      pgDiffReader(client, A.pg, B.pg),
+    );
+  });
+}
+
+const NOW_SIDE = { table: 'temp.snapshot_now', id: 0 } as const;
+
+/** The snapshots, newest first. */
+export function listStoreSnapshots(store: Store): Promise<SnapshotInfo[]> {
+  if (store.engine === 'postgres') return listSnapshotsPg(store.pool);
+  return exclusive(store.db, () => listSnapshots(store.sqlite));
+}
+
+/** Deletes snapshot `id` (NOT_FOUND when there is none). */
+export function deleteStoreSnapshot(store: Store, id: number): Promise<void> {
+  if (store.engine === 'postgres') return deleteSnapshotPg(store, id);
+  return exclusive(store.db, () => deleteSnapshot(store.sqlite, id));
+}
+
 export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<SnapshotChannels> {
   const { store, log, now, imports } = deps;
   return {
-    'snapshots:list': () =>
-      exclusive(store.db, () => listSnapshots(sqliteOf(store, 'use snapshots').sqlite)),
+    'snapshots:list': () => listStoreSnapshots(store),
     'snapshots:save': async (input) => {
       const info = await saveInventorySnapshot(
         store,
@@ -192,9 +294,7 @@ export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<Snap
       return info;
     },
     'snapshots:delete': async (input) => {
-      await exclusive(store.db, () =>
-        deleteSnapshot(sqliteOf(store, 'use snapshots').sqlite, input.id),
-      );
+      await deleteStoreSnapshot(store, input.id);
       return { deleted: true as const };
     },
     'snapshots:diff': (input) =>
@@ -217,6 +317,8 @@ export function createSnapshotsCapability(deps: SnapshotDeps): HandlerSlice<Snap
     'snapshots:cancelImport': (input) =>
       Promise.resolve({ cancelled: imports.cancel(input.importId) }),
     'snapshots:rows': (input) =>
-      exclusive(store.db, () => snapshotRows(sqliteOf(store, 'use snapshots').sqlite, input)),
+      store.engine === 'postgres'
+        ? snapshotRowsPg(store.pool, input)
+        : exclusive(store.db, () => snapshotRows(store.sqlite, input)),
   };
 }

@@ -13,22 +13,24 @@ export interface DiffInput {
   readonly side: DiffSide;
 }
 
-interface ChangedRow {
+export interface ChangedRow {
   e: string;
   id: string;
   an: string;
   bn: string;
-  ad: string;
-  bd: string;
+  /** Each side's values, parsed. */
+  va: FieldValue[];
+  vb: FieldValue[];
 }
 
-interface OnlyRow {
+export interface OnlyRow {
   e: string;
   id: string;
   n: string;
 }
 
-interface FullRow {
+/** A stored row of one side, as a natural-key pairing reads it. */
+export interface FullRow {
   name: string;
   hash: string;
   data: string;
@@ -48,6 +50,34 @@ export const NATURAL_KEYS: Partial<Record<EntityType, readonly string[]>> = {
   license: ['maskedKey'],
   datastoreCluster: [],
 };
+
+/** A reference field both sides hold: its position in each side's values and what it names. */
+export interface RefPair {
+  readonly i: number;
+  readonly j: number;
+  readonly ref: EntityType;
+}
+
+/** What a diff reads of one type: rows only in `b`, only in `a`, in both with other hashes. */
+export interface TypeRows {
+  readonly added: OnlyRow[];
+  readonly removed: OnlyRow[];
+  readonly changed: ChangedRow[];
+  /** Name of entity `id` of `type` on side a (b), for a reference field's old (new) value. */
+  nameA(type: EntityType, ep: string, id: string): string | null;
+  nameB(type: EntityType, ep: string, id: string): string | null;
+  /** The stored rows of side a (b) of this type, by `endpoint\u0000native id`. */
+  rows(side: 'a' | 'b', which: readonly OnlyRow[]): Promise<Map<string, FullRow>>;
+}
+
+/** The key of a row in {@link TypeRows.rows}' answer. */
+export const rowKey = (r: OnlyRow): string => `${r.e}\u0000${r.id}`;
+
+/** Reads one type's rows of a diff: SQLite's prepared statements, or PostgreSQL's queries. */
+export type DiffReader = (
+  type: EntityType,
+  refs: readonly RefPair[],
+) => TypeRows | Promise<TypeRows>;
 
 /** One side of a natural-key pairing: its unpaired rows, its field order, a row's stored data. */
 interface PairSide {
@@ -111,8 +141,8 @@ function pairByNaturalKey(
           id: y.r.id,
           an: x.r.n,
           bn: y.r.n,
-          ad: x.full.data,
-          bd: y.full.data,
+          va: JSON.parse(x.full.data) as FieldValue[],
+          vb: JSON.parse(y.full.data) as FieldValue[],
         });
       }
     });
@@ -124,20 +154,15 @@ function pairByNaturalKey(
 }
 
 /**
- * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
- * whose hashes differ are compared field by field (name and every non-volatile field both sides
- * hold; a field one side never collected is not a change). Synchronous: the caller holds the
- * connection.
+ * SQLite's reader: a join of the two sides on the primary key, the rows whose hashes differ;
+ * names of references looked up one by one (prepared, in the same file). Synchronous: the caller
+ * holds the connection.
  */
-export function diffSnapshots(
+export function sqliteDiffReader(
   sqlite: BetterSqlite3.Database,
-  a: DiffInput,
-  b: DiffInput,
-  types: readonly EntityType[],
-  limit: number,
-): SnapshotDiff {
-  const A = a.table;
-  const B = b.table;
+  A: SnapshotTable,
+  B: SnapshotTable,
+): DiffReader {
   const changedStmt = sqlite.prepare(
     `SELECT a.endpoint AS e, a.native_id AS id, a.name AS an, b.name AS bn, a.data AS ad, b.data AS bd
      FROM ${A.table} a JOIN ${B.table} b
@@ -159,17 +184,52 @@ export function diffSnapshots(
     );
   const nameA = nameStmt(A);
   const nameB = nameStmt(B);
-  const refName = (
-    stmt: BetterSqlite3.Statement,
-    t: SnapshotTable,
-    type: EntityType,
-    ep: string,
-    id: FieldValue,
-  ): string | null => {
-    if (typeof id !== 'string') return null;
-    const row = stmt.get(t.id, type, ep, id) as { name: string } | undefined;
-    return row?.name ?? null;
-  };
+  const rowStmt = (x: SnapshotTable): BetterSqlite3.Statement =>
+    sqlite.prepare(
+      `SELECT name, hash, data FROM ${x.table} WHERE snapshot_id = ? AND entity_type = ? AND endpoint = ? AND native_id = ?`,
+    );
+  const rowA = rowStmt(A);
+  const rowB = rowStmt(B);
+  const lookup =
+    (stmt: BetterSqlite3.Statement, t: SnapshotTable) =>
+    (type: EntityType, ep: string, id: string): string | null =>
+      (stmt.get(t.id, type, ep, id) as { name: string } | undefined)?.name ?? null;
+  return (type) => ({
+    added: addedStmt.all(B.id, type, A.id) as OnlyRow[],
+    removed: removedStmt.all(A.id, type, B.id) as OnlyRow[],
+    changed: (
+      changedStmt.all(B.id, A.id, type) as (Omit<ChangedRow, 'va' | 'vb'> & {
+        ad: string;
+        bd: string;
+      })[]
+    ).map(({ ad, bd, ...r }) => ({
+      ...r,
+      va: JSON.parse(ad) as FieldValue[],
+      vb: JSON.parse(bd) as FieldValue[],
+    })),
+    nameA: lookup(nameA, A),
+    nameB: lookup(nameB, B),
+    rows: (side, which) => {
+      const [stmt, t] = side === 'a' ? [rowA, A] : [rowB, B];
+      return Promise.resolve(
+        new Map(which.map((r) => [rowKey(r), stmt.get(t.id, type, r.e, r.id) as FullRow])),
+      );
+    },
+  });
+}
+
+/**
+ * Compares two snapshots: entities only in `b` are added, only in `a` removed, and those in both
+ * whose hashes differ are compared field by field (name and every non-volatile field both sides
+ * hold; a field one side never collected is not a change). `read` fetches each type's rows.
+ */
+export async function diffSnapshots(
+  a: DiffInput,
+  b: DiffInput,
+  types: readonly EntityType[],
+  limit: number,
+  read: DiffReader,
+): Promise<SnapshotDiff> {
   const epName = new Map<string, string>();
   for (const e of a.endpoints) epName.set(e.key, e.name);
   for (const e of b.endpoints) epName.set(e.key, e.name);
@@ -183,30 +243,35 @@ export function diffSnapshots(
     else truncated = true;
   };
 
-  const rowStmt = (x: SnapshotTable): BetterSqlite3.Statement =>
-    sqlite.prepare(
-      `SELECT name, hash, data FROM ${x.table} WHERE snapshot_id = ? AND entity_type = ? AND endpoint = ? AND native_id = ?`,
-    );
-  const rowA = rowStmt(A);
-  const rowB = rowStmt(B);
-
   for (const type of types) {
     const s = { added: 0, removed: 0, changed: 0 };
-    let added = addedStmt.all(B.id, type, A.id) as OnlyRow[];
-    let removed = removedStmt.all(A.id, type, B.id) as OnlyRow[];
     const fa = a.fields[type] ?? [];
     const fb = b.fields[type] ?? [];
-    const changed = changedStmt.all(B.id, A.id, type) as ChangedRow[];
+    const indexB = new Map(fb.map((f, i) => [f, i]));
+    // Fields both sides hold, never volatile: pairs of positions in each side's array.
+    const common: [string, number, number][] = [];
+    const refs: RefPair[] = [];
+    fa.forEach((f, i) => {
+      const j = indexB.get(f);
+      const spec = fieldSpec(type, f);
+      if (j !== undefined && spec && !spec.volatile) {
+        common.push([f, i, j]);
+        if (spec.ref) refs.push({ i, j, ref: spec.ref });
+      }
+    });
+    const rows = await read(type, refs);
+    let { added, removed } = rows;
     const natural = NATURAL_KEYS[type];
     if (natural && removed.length > 0 && added.length > 0) {
+      const [fullA, fullB] = [await rows.rows('a', removed), await rows.rows('b', added)];
       const paired = pairByNaturalKey(
         natural,
-        { rows: removed, fields: fa, read: (r) => rowA.get(A.id, type, r.e, r.id) as FullRow },
-        { rows: added, fields: fb, read: (r) => rowB.get(B.id, type, r.e, r.id) as FullRow },
+        { rows: removed, fields: fa, read: (r) => fullA.get(rowKey(r))! },
+        { rows: added, fields: fb, read: (r) => fullB.get(rowKey(r))! },
       );
       removed = paired.removed;
       added = paired.added;
-      changed.push(...paired.changed);
+      rows.changed.push(...paired.changed);
     }
     for (const r of sortRows(added)) {
       s.added++;
@@ -216,18 +281,9 @@ export function diffSnapshots(
       s.removed++;
       push({ type, endpoint: endpointOf(r.e), id: r.id, name: r.n, change: 'removed' });
     }
-    const indexB = new Map(fb.map((f, i) => [f, i]));
-    // Fields both sides hold, never volatile: pairs of positions in each side's array.
-    const common: [string, number, number][] = [];
-    fa.forEach((f, i) => {
-      const j = indexB.get(f);
-      const spec = fieldSpec(type, f);
-      if (j !== undefined && spec && !spec.volatile) common.push([f, i, j]);
-    });
-    changed.sort((x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id));
+    const changed = rows.changed.sort((x, y) => cmp(x.bn, y.bn) || cmp(x.id, y.id));
     for (const r of changed) {
-      const va = JSON.parse(r.ad) as FieldValue[];
-      const vb = JSON.parse(r.bd) as FieldValue[];
+      const { va, vb } = r;
       const fields: DiffField[] = [];
       if (r.an !== r.bn) fields.push({ field: 'name', old: r.an, new: r.bn });
       for (const [f, i, j] of common) {
@@ -239,8 +295,8 @@ export function diffSnapshots(
           fields.push({ field: f, old: x, new: y });
           continue;
         }
-        const oldName = refName(nameA, A, ref, r.e, x);
-        const newName = refName(nameB, B, ref, r.e, y);
+        const oldName = typeof x === 'string' ? rows.nameA(ref, r.e, x) : null;
+        const newName = typeof y === 'string' ? rows.nameB(ref, r.e, y) : null;
         if (oldName !== null && oldName === newName) continue;
         fields.push({ field: f, old: x, new: y, oldName, newName });
       }

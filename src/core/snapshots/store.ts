@@ -71,7 +71,7 @@ export function toInfo(row: SnapshotRow): SnapshotInfo {
   };
 }
 
-function volatileMask(type: EntityType, names: readonly string[]): boolean[] {
+export function volatileMask(type: EntityType, names: readonly string[]): boolean[] {
   return names.map((f) => fieldSpec(type, f)?.volatile === true);
 }
 
@@ -150,7 +150,9 @@ async function inTransaction<T>(sqlite: BetterSqlite3.Database, fn: () => Promis
   }
 }
 
-function manifest(source: InventorySource): Record<string, readonly string[]> {
+export function manifest(
+  source: Pick<InventorySource, 'fieldsOf'>,
+): Record<string, readonly string[]> {
   return Object.fromEntries(ENTITY_TYPES.map((t) => [t, source.fieldsOf(t)]));
 }
 

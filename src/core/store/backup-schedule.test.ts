@@ -1,9 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../logger.js';
-import { createBackupSchedule } from './backup-schedule.js';
+import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sharedPostgres, stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { openTestStore } from '../../../tests/helpers/store.js';
+import { createLogger, silentLogger } from '../logger.js';
+import { backupPolicy, backupStore, createBackupSchedule } from './backup-schedule.js';
 import { backupNow, openSqliteStore } from './sqlite.js';
 import type { SqliteStore as Store } from './sqlite.js';
 
@@ -80,5 +83,48 @@ describe('scheduled store backups', () => {
     s.start();
     expect(pending.map((p) => p.ms)).toEqual([20 * 3_600_000]);
     s.dispose();
+  });
+});
+
+describe('on a PostgreSQL store', () => {
+  afterAll(stopSharedPostgres);
+
+  it('schedules nothing, says once whose job backups are, and a backup now is a typed BACKUP_BY_SERVER', async () => {
+    const team = await openTestStore('postgres');
+    try {
+      const lines: string[] = [];
+      const log = createLogger({
+        level: 'info',
+        destination: new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            lines.push(chunk.toString('utf8'));
+            cb();
+          },
+        }),
+      });
+      const { timers, pending } = manualTimers();
+      const s = createBackupSchedule({ store: team, log, timers });
+      s.start();
+      expect(pending).toEqual([]);
+      expect(lines).toHaveLength(1);
+      const said = JSON.parse(lines[0]!) as { level: number; msg: string };
+      expect(said.level).toBe(30); // info: nothing failed
+      expect(said.msg).toMatch(/PostgreSQL server's: pg_dump/);
+      const policy = backupPolicy(team);
+      expect(policy).toEqual({ by: 'server', note: said.msg });
+      // The note names the store as it may be shown: never its password.
+      const cluster = await sharedPostgres();
+      expect(said.msg).toContain(`${cluster.host}:${cluster.port}`);
+      expect(said.msg).not.toContain(cluster.password);
+      await expect(backupStore(team)).rejects.toMatchObject({
+        code: 'BACKUP_BY_SERVER',
+        message: said.msg,
+      });
+      s.dispose();
+    } finally {
+      await team.close();
+    }
+    // SQLite's own policy: the backups folder beside the file.
+    expect(backupPolicy(store)).toEqual({ by: 'app', dir: join(dir, 'backups') });
   });
 });

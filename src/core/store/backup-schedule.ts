@@ -1,11 +1,41 @@
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import type { StoreBackups } from '../../shared/app.js';
+import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
-import { listBackups } from './recovery.js';
-import type { SqliteStore } from './sqlite.js';
+import { BACKUP_DIR, listBackups } from './recovery.js';
+import type { SqliteStore, Store } from './sqlite.js';
 import { backupNow } from './sqlite.js';
 
+/** Who backs `store` up, as the UI and the CLI say it. */
+export function backupPolicy(store: Store): StoreBackups {
+  if (store.engine === 'sqlite')
+    return {
+      by: 'app',
+      dir: store.file === ':memory:' ? null : join(dirname(store.file), BACKUP_DIR),
+    };
+  return {
+    by: 'server',
+    note: `Backups of the team store ${store.location} are the PostgreSQL server's: pg_dump or the base backups its administrator runs. Infrascope writes none of its own.`,
+  };
+}
+
+/**
+ * A verified backup now, as the schedule writes them. On PostgreSQL a typed `BACKUP_BY_SERVER`
+ * that says whose job it is: the app's online backup is SQLite's.
+ */
+export function backupStore(store: Store, keep = 7, now = new Date()): Promise<string> {
+  if (store.engine === 'sqlite') return backupNow(store, keep, now);
+  const policy = backupPolicy(store);
+  return Promise.reject(
+    new AppError('BACKUP_BY_SERVER', policy.by === 'server' ? policy.note : '', {
+      engine: store.engine,
+    }),
+  );
+}
+
 export interface BackupScheduleOptions {
-  readonly store: Pick<SqliteStore, 'sqlite' | 'file'>;
+  /** SQLite: backed up on the schedule. PostgreSQL: nothing to do but say so once at start. */
+  readonly store: Store;
   readonly log: Logger;
   /** Default: daily. */
   readonly intervalMs?: number;
@@ -41,28 +71,35 @@ export function createBackupSchedule(opts: BackupScheduleOptions): BackupSchedul
   };
   let handle: unknown = null;
   let stopped = false;
-  const schedule = (ms: number): void => {
+  const schedule = (ms: number, sqlite: Pick<SqliteStore, 'sqlite' | 'file'>): void => {
     if (stopped) return;
-    handle = timers.setTimeout(() => void run(), Math.max(0, ms));
+    handle = timers.setTimeout(() => void run(sqlite), Math.max(0, ms));
   };
-  const run = async (): Promise<void> => {
+  const store = opts.store;
+  const run = async (sqlite: Pick<SqliteStore, 'sqlite' | 'file'>): Promise<void> => {
     try {
-      const file = await backupNow(opts.store, opts.keep ?? 7, now());
+      const file = await backupNow(sqlite, opts.keep ?? 7, now());
       opts.log.info({ file }, 'store backup written');
     } catch (e) {
       opts.log.error({ err: e instanceof Error ? e.message : String(e) }, 'store backup failed');
     }
-    schedule(interval);
+    schedule(interval, sqlite);
   };
   return {
     start() {
-      if (opts.store.file === ':memory:' || handle !== null) return;
-      const newest = listBackups(opts.store.file)[0];
+      if (store.engine !== 'sqlite') {
+        // Not a failure: a team store's backups are someone else's job, said once.
+        const policy = backupPolicy(store);
+        if (!stopped && policy.by === 'server') opts.log.info({ backups: 'server' }, policy.note);
+        return;
+      }
+      if (store.file === ':memory:' || handle !== null) return;
+      const newest = listBackups(store.file)[0];
       const stamp = newest ? /^infrascope-(.+)\.db$/.exec(basename(newest))?.[1] : undefined;
       const last = stamp
         ? Date.parse(stamp.replace(/T(\d+)-(\d+)-(\d+)-(\d+)Z$/, 'T$1:$2:$3.$4Z'))
         : NaN;
-      schedule(Number.isNaN(last) ? 60_000 : last + interval - now().getTime());
+      schedule(Number.isNaN(last) ? 60_000 : last + interval - now().getTime(), store);
     },
     dispose() {
       stopped = true;

@@ -288,6 +288,12 @@ export function SettingsPage(): ReactElement {
             <dd>{info.vaultBackend}</dd>
             <dt>Schema version</dt>
             <dd className="mono">{info.schemaVersion}</dd>
+            <dt>Backups</dt>
+            {info.backups.by === 'server' ? (
+              <dd>{info.backups.note}</dd>
+            ) : (
+              <dd className="mono">{info.backups.dir ?? 'none (an in-memory store)'}</dd>
+            )}
           </dl>
         )}
       </section>
