@@ -134,6 +134,27 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
   });
   service = svc;
 
+  // One re-plan at a time; a burst of remote changes while one runs makes one more.
+  let offRemote: (() => void) | null = null;
+  let replanning: Promise<void> | null = null;
+  let again = false;
+  const refreshSoon = (): void => {
+    if (replanning) {
+      again = true;
+      return;
+    }
+    replanning = scheduler
+      .refresh()
+      .catch((e: unknown) => deps.log.warn({ err: serializeError(e) }, 'scheduler refresh failed'))
+      .finally(() => {
+        replanning = null;
+        if (again) {
+          again = false;
+          refreshSoon();
+        }
+      });
+  };
+
   return {
     service: svc,
     scheduler,
@@ -169,7 +190,16 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
       },
       'sync:cancel': (input) => Promise.resolve({ cancelled: scheduler.cancel(input.id) }),
     },
-    start: (opts) => scheduler.start(opts?.endpointIds),
-    dispose: () => scheduler.dispose(),
+    start: (opts) => {
+      // An endpoint added, changed or removed by another process on the team store: plan anew.
+      offRemote ??= deps.events.subscribe((event, _payload, source) => {
+        if (source === 'store' && event === 'endpoints:changed') refreshSoon();
+      });
+      return scheduler.start(opts?.endpointIds);
+    },
+    dispose: () => {
+      offRemote?.();
+      return scheduler.dispose();
+    },
   };
 }

@@ -5,7 +5,11 @@ import { createCollectorDouble } from '../../../tests/doubles/collector-double.j
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
 import { addVcenter, makeCore } from '../../../tests/doubles/core-harness.js';
 import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
-import { addEndpoint, testStoreLocation } from '../../../tests/helpers/store.js';
+import {
+  addEndpoint,
+  testStoreLocation,
+  twoPostgresProcesses,
+} from '../../../tests/helpers/store.js';
 import type { HeldLock } from '../store/pg-sessions.js';
 import type { Store } from '../store/sqlite.js';
 import { openStore } from '../store/sqlite.js';
@@ -42,9 +46,7 @@ describe('sync ownership on a PostgreSQL store', () => {
   let b: Store;
   let ep: number;
   beforeEach(async () => {
-    const url = (await testStoreLocation('postgres'))!;
-    a = await openStore({ file: url });
-    b = await openStore({ file: url });
+    [a, b] = await twoPostgresProcesses();
     ep = await addEndpoint(a.db, 'vc1');
   });
   afterEach(async () => {
