@@ -22,6 +22,7 @@ import type { Store } from './store/sqlite.js';
 import { STORE_FILE } from './store/sqlite.js';
 import type { RecoveryNotice } from './store/recovery.js';
 import { openStoreWithRecovery } from './store/recovery.js';
+import { createStoreEvents } from './store/pg-events.js';
 import { backupPolicy, createBackupSchedule } from './store/backup-schedule.js';
 import type { VaultBackend } from './vault/vault.js';
 import { MIGRATIONS } from './store/migrations/index.js';
@@ -140,6 +141,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const vault = team ?? opts.vault;
   const events = createEventHub(log);
   const availability = watchAvailability(store, events, log, now);
+  // A team store: this process's changes are announced to the others, theirs heard here. Pages
+  // (serve, desktop) listen from the start; a CLI command only once it starts background work.
+  const storeEvents =
+    store.engine === 'postgres'
+      ? createStoreEvents({ db: store.db, pool: store.pool, events, log })
+      : null;
+  if (opts.host !== 'cli') await storeEvents?.listen();
   const endpoints = createEndpointsCapability({
     db: store.db,
     vault,
@@ -231,6 +239,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       // dispatch answers channel C with C's reply.
       unwrapReply((await dispatch(handlers, channel, input, ctx, log)) as Reply<C>),
     start: async (startOpts) => {
+      await storeEvents?.listen();
       // Runs a crashed process left `running` would otherwise show as running forever.
       const interrupted = await sweepInterruptedRuns(store.db, now());
       if (interrupted > 0)
@@ -254,6 +263,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await notify.dispose();
       await exports.dispose();
       imports.dispose();
+      // After the services, so their last changes are announced before the store closes.
+      await storeEvents?.dispose();
       await store.close();
     },
   };

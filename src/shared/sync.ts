@@ -26,6 +26,8 @@ export interface SyncProgressEvent {
 
 export interface InventoryChangedEvent {
   readonly endpointId: number;
+  /** The sync run whose write it was (none for changes outside a sync, like a removal). */
+  readonly runId?: number;
   readonly types: readonly EntityType[];
   readonly created: number;
   readonly updated: number;

@@ -42,6 +42,15 @@ export async function openTestStore(engine: StoreEngine): Promise<Store> {
   return openStore({ file: (await testStoreLocation(engine)) ?? ':memory:' });
 }
 
+/**
+ * Two stores opened on one fresh PostgreSQL database: two processes of a team store (a pool and
+ * long-lived sessions each, as on two machines).
+ */
+export async function twoPostgresProcesses(): Promise<[Store, Store]> {
+  const url = await freshPostgresDatabase();
+  return [await openStore({ file: url }), await openStore({ file: url })];
+}
+
 /** A migrated in-memory SQLite store, as the app opens it. */
 export async function memoryStore(): Promise<SqliteStore> {
   return sqliteOf(await openStore({ file: ':memory:' }), 'open a test store');

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { AlertSeverity, EvaluationSummary } from '../../shared/alerts.js';
 import { SEVERITY_RANK } from '../../shared/alerts.js';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -273,6 +274,9 @@ function reconcile(
   };
 }
 
+/** First key of the alert evaluation locks (PostgreSQL); the sync locks use another. */
+export const ALERT_LOCK_NAMESPACE = 0x1f5c_0002;
+
 /**
  * Evaluates the rules for one endpoint and reconciles its alerts in one transaction: new
  * conditions raise (or reopen a recently cleared alert of the same key, counting the flap),
@@ -291,6 +295,10 @@ export async function evaluateEndpoint(
   const foldSince = new Date(now.getTime() - (opts.foldWindowMs ?? 3_600_000)).toISOString();
   if (engineOf(db) === 'postgres')
     return db.transaction().execute(async (trx) => {
+      // Every process with a scheduler evaluates after syncs and on its sweep: the endpoint's
+      // evaluations queue behind this lock (freed at commit), so the second one reads the first
+      // one's alerts as open instead of raising them again.
+      await sql`SELECT pg_advisory_xact_lock(${ALERT_LOCK_NAMESPACE}, ${endpointId})`.execute(trx);
       const io = await postgresAlertIo(trx, endpointId, foldSince, conditions.length);
       const result = reconcile(io, endpointId, conditions, at);
       await io.flush();

@@ -4,7 +4,7 @@ import type { EvaluationSummary } from '../../shared/alerts.js';
 import { serializeError } from '../../shared/errors.js';
 import { scopeCapacityReport } from '../capacity/scope.js';
 import { capacityReport } from '../capacity/report.js';
-import type { EventHub, HandlerSlice } from '../contract/handlers.js';
+import type { EventHub, EventSource, HandlerSlice } from '../contract/handlers.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/schema.js';
 import type { Timers } from '../sync/timers.js';
@@ -166,14 +166,18 @@ export function createAlertsCapability(deps: AlertsDeps): AlertsService {
 
   // Listening costs nothing, so it starts at once: a CLI sync (which never calls start) gets its
   // alerts too. Timers (the sweep) wait for start().
-  unsubscribe = deps.events.subscribe(<E extends EventName>(name: E, payload: EventMap[E]) => {
-    if (name === 'inventory:changed') {
-      request((payload as EventMap['inventory:changed']).endpointId);
-    } else if (name === 'sync:progress') {
-      const p = payload as EventMap['sync:progress'];
-      if (p.state === 'failed') request(p.endpointId);
-    }
-  });
+  unsubscribe = deps.events.subscribe(
+    <E extends EventName>(name: E, payload: EventMap[E], source: EventSource) => {
+      // Another process's sync is evaluated by that process (see ALERT_LOCK_NAMESPACE for races).
+      if (source !== 'local') return;
+      if (name === 'inventory:changed') {
+        request((payload as EventMap['inventory:changed']).endpointId);
+      } else if (name === 'sync:progress') {
+        const p = payload as EventMap['sync:progress'];
+        if (p.state === 'failed') request(p.endpointId);
+      }
+    },
+  );
 
   return {
     evaluate,

@@ -36,23 +36,41 @@ export type Handlers = { [C in Channel]: Handler<C> };
 /** A capability registers the handlers for its slice of the contract; the core merges them. */
 export type HandlerSlice<C extends Channel> = { [K in C]: Handler<K> };
 
-export type Emit = <E extends EventName>(event: E, payload: EventMap[E]) => void;
+/**
+ * Where an event happened: in this process, or in another process on the same team store, heard
+ * through it (PostgreSQL's LISTEN/NOTIFY, see store/pg-events.ts). Hosts forward both to their
+ * pages; the core's own reactions (alert evaluation, snapshots after a sync) belong to the
+ * process that did the work and act on local events only.
+ */
+export type EventSource = 'local' | 'store';
+
+export type Emit = <E extends EventName>(
+  event: E,
+  payload: EventMap[E],
+  source?: EventSource,
+) => void;
+
+export type EventListener = <E extends EventName>(
+  event: E,
+  payload: EventMap[E],
+  source: EventSource,
+) => void;
 
 /** A tiny typed event hub: the core emits, every host forwards to its clients. */
 export interface EventHub {
   emit: Emit;
-  subscribe(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
+  subscribe(listener: EventListener): () => void;
   /** Listens to one event, with its payload typed; returns the unsubscribe. */
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
 export function createEventHub(log: Logger): EventHub {
-  const listeners = new Set<<E extends EventName>(event: E, payload: EventMap[E]) => void>();
+  const listeners = new Set<EventListener>();
   return {
-    emit(event, payload) {
+    emit(event, payload, source = 'local') {
       for (const l of listeners) {
         try {
-          l(event, payload);
+          l(event, payload, source);
         } catch (e) {
           log.warn({ err: serializeError(e), event }, 'event listener failed');
         }

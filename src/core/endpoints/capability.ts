@@ -134,6 +134,27 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
   });
   service = svc;
 
+  // One re-plan at a time; a burst of remote changes while one runs makes one more.
+  let offRemote: (() => void) | null = null;
+  let replanning: Promise<void> | null = null;
+  let again = false;
+  const refreshSoon = (): void => {
+    if (replanning) {
+      again = true;
+      return;
+    }
+    replanning = scheduler
+      .refresh()
+      .catch((e: unknown) => deps.log.warn({ err: serializeError(e) }, 'scheduler refresh failed'))
+      .finally(() => {
+        replanning = null;
+        if (again) {
+          again = false;
+          refreshSoon();
+        }
+      });
+  };
+
   return {
     service: svc,
     scheduler,
@@ -175,6 +196,10 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
       'sync:cancel': (input) => Promise.resolve({ cancelled: scheduler.cancel(input.id) }),
     },
     start: async (opts) => {
+      // An endpoint added, changed or removed by another process on the team store: plan anew.
+      offRemote ??= deps.events.subscribe((event, _payload, source) => {
+        if (source === 'store' && event === 'endpoints:changed') refreshSoon();
+      });
       try {
         await deps.vault.prepare?.(deps.db);
       } catch (e) {
@@ -185,6 +210,9 @@ export function createEndpointsCapability(deps: EndpointsDeps): EndpointsCapabil
       }
       await scheduler.start(opts?.endpointIds);
     },
-    dispose: () => scheduler.dispose(),
+    dispose: () => {
+      offRemote?.();
+      return scheduler.dispose();
+    },
   };
 }

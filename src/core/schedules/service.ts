@@ -9,7 +9,7 @@ import type {
   ScheduledExportRun,
 } from '../../shared/schedules.js';
 import { DEFAULT_SCHEDULE_SETTINGS, scheduleSettingsSchema } from '../../shared/schedules.js';
-import type { EventHub, HandlerSlice } from '../contract/handlers.js';
+import type { EventHub, EventSource, HandlerSlice } from '../contract/handlers.js';
 import type { ExportCapability } from '../export/capability.js';
 import { writeAudit } from '../endpoints/audit.js';
 import type { Logger } from '../logger.js';
@@ -277,8 +277,13 @@ export function createSchedulesCapability(deps: SchedulesDeps): SchedulesService
     void track(saving);
   }
 
-  const onEvent = <E extends EventName>(name: E, payload: EventMap[E]): void => {
-    if (!running || name !== 'sync:progress') return;
+  const onEvent = <E extends EventName>(
+    name: E,
+    payload: EventMap[E],
+    source: EventSource,
+  ): void => {
+    // Snapshots around a sync are taken by the process that runs it.
+    if (!running || name !== 'sync:progress' || source !== 'local') return;
     const p = payload as SyncProgressEvent;
     if (p.state === 'running' && p.phase === 'queued' && settings.snapshots.beforeSync) {
       snapshot('before-sync', p);

@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { StoreEngine } from './location.js';
 import { isPostgresLocation } from './location.js';
 import { openPostgres } from './postgres.js';
+import { registerPgSessions } from './pg-sessions.js';
 import { migrateToLatest, refuseNewer } from './migrate.js';
 
 /*
@@ -301,6 +302,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (!isPostgresLocation(opts.file)) return openSqliteStore(opts);
   const { db, pool, target, applied } = await openPostgres(opts.file);
   POSTGRES_DBS.add(db);
+  const locks = registerPgSessions(db, pool);
   return {
     engine: 'postgres',
     db,
@@ -308,8 +310,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     location: target.redacted,
     applied,
     backupFile: null,
-    // Destroying kysely ends the pool it was given.
-    close: () => db.destroy(),
+    close: async () => {
+      // Ending the lock session frees this process's sync locks; destroying kysely ends the pool.
+      await locks.close();
+      await db.destroy();
+    },
   };
 }
 

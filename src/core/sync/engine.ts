@@ -17,6 +17,8 @@ import type { Logger } from '../logger.js';
 import type { Database, EndpointRow } from '../store/schema.js';
 import { openCredential } from '../vault/credentials.js';
 import type { VaultBackend } from '../vault/vault.js';
+import type { HeldLock } from '../store/pg-sessions.js';
+import { claimEndpoint } from './ownership.js';
 import { addRunCounts, finishRun, keepAlive, startRun } from './runs.js';
 
 export interface SyncEngineDeps {
@@ -114,6 +116,35 @@ export async function runSync(
   const emit = (p: Omit<SyncProgressEvent, 'endpointId' | 'endpoint'>): void =>
     deps.events.emit('sync:progress', { endpointId, endpoint: row.name, ...p });
 
+  // Another process is syncing this endpoint (or the store refused the row): no run of ours.
+  const notStarted = (e: unknown): SyncOutcome => {
+    const error = serializeError(e);
+    emit({ runId: null, state: 'failed', phase: 'done', error });
+    log.warn({ code: error.code, message: error.message }, 'sync not started');
+    return {
+      endpointId,
+      endpoint: row.name,
+      runId: null,
+      status: 'failed',
+      counts: null,
+      error,
+      durationMs: 0,
+    };
+  };
+  // PostgreSQL: the endpoint's sync lock, held until the session (watching included) ends.
+  let claim: HeldLock | null;
+  try {
+    claim = await claimEndpoint(deps.db, row);
+  } catch (e) {
+    return notStarted(e);
+  }
+  // Losing the lock (its connection dropped) stops the sync: another process may hold it now.
+  const run: SyncRunOptions = claim
+    ? { ...opts, signal: AbortSignal.any([opts.signal, claim.lost]) }
+    : opts;
+  const lostError = (): SerializedError | null =>
+    claim?.lost.aborted && !opts.signal.aborted ? serializeError(claim.lost.reason) : null;
+
   let secret: string | null = null;
   let collector: Collector | null = null;
   const t0 = deps.now().getTime();
@@ -123,34 +154,23 @@ export async function runSync(
     const started = deps.now();
     let runId: number;
     try {
-      runId = await startRun(deps.db, endpointId, 'full', started, deps.owner);
+      runId = await startRun(deps.db, endpointId, 'full', started, deps.owner, claim !== null);
     } catch (e) {
-      // Another process is syncing this endpoint (or the store refused the row): no run of ours.
-      const error = serializeError(e);
-      emit({ runId: null, state: 'failed', phase: 'done', error });
-      log.warn({ code: error.code, message: error.message }, 'sync not started');
-      return {
-        endpointId,
-        endpoint: row.name,
-        runId: null,
-        status: 'failed',
-        counts: null,
-        error,
-        durationMs: 0,
-      };
+      return notStarted(e);
     }
     emit({ runId, state: 'running', phase: 'queued' });
-    const stopBeating = keepAlive(deps.db, runId, deps.now);
+    // The lock says the owner is alive where there is one; the lease needs beats where not.
+    const stopBeating = claim ? () => undefined : keepAlive(deps.db, runId, deps.now);
     let release: (() => void) | null = null;
     try {
-      if (opts.acquire) release = await opts.acquire(opts.signal);
-      if (opts.signal.aborted) throw cancelled();
+      if (run.acquire) release = await run.acquire(run.signal);
+      if (run.signal.aborted) throw cancelled();
       if (!collector) {
         emit({ runId, state: 'running', phase: 'connect' });
-        collector = await createCollector(deps, row, opts.signal, (s) => (secret = s));
+        collector = await createCollector(deps, row, run.signal, (s) => (secret = s));
       }
       const ctx: CollectContext = {
-        signal: opts.signal,
+        signal: run.signal,
         log,
         watchNext: opts.watch === true,
         ...(fileInfo ? { fileInfo } : {}),
@@ -164,7 +184,7 @@ export async function runSync(
           }),
       };
       const inv: FullInventory = await collector.collectFull(ctx);
-      if (opts.signal.aborted) throw cancelled();
+      if (run.signal.aborted) throw cancelled();
       emit({ runId, state: 'running', phase: 'write', total: inv.entities.length });
       const at = deps.now();
       const counts = await writeFullInventory(deps.db, inv, {
@@ -183,6 +203,7 @@ export async function runSync(
       opts.onGood?.(at);
       deps.events.emit('inventory:changed', {
         endpointId,
+        runId,
         types: typesOf(inv.entities),
         ...countsOf(counts),
       });
@@ -209,7 +230,7 @@ export async function runSync(
     } catch (e) {
       const status = opts.signal.aborted ? 'cancelled' : 'failed';
       const error = scrubSecret(
-        opts.signal.aborted ? cancelled().toJSON() : serializeError(e),
+        opts.signal.aborted ? cancelled().toJSON() : (lostError() ?? serializeError(e)),
         secret,
       );
       const durationMs = deps.now().getTime() - started.getTime();
@@ -235,11 +256,14 @@ export async function runSync(
     let outcome = await full();
     if (!opts.watch || outcome.status !== 'succeeded') return outcome;
     let restarts = 0;
-    while (!opts.signal.aborted && collector && (collector as Collector).watch) {
+    while (!run.signal.aborted && collector && (collector as Collector).watch) {
       opts.onWatching?.(true);
-      const broke = await watchSession(deps, row, collector as Collector, opts, log, () => secret);
+      const broke = await watchSession(deps, row, collector as Collector, run, log, () => secret, {
+        claimed: claim !== null,
+        lostError,
+      });
       opts.onWatching?.(false);
-      if (!broke) break;
+      if (!broke || run.signal.aborted) break;
       if (restarts++ >= (deps.maxWatchRestarts ?? 3)) {
         log.warn('update stream keeps breaking; waiting for the next scheduled full sync');
         break;
@@ -255,6 +279,7 @@ export async function runSync(
       });
     }
     secret = null;
+    await claim?.release();
   }
 }
 
@@ -266,16 +291,17 @@ async function watchSession(
   opts: SyncRunOptions,
   log: Logger,
   secret: () => string | null,
+  ownership: { readonly claimed: boolean; readonly lostError: () => SerializedError | null },
 ): Promise<boolean> {
   const started = deps.now();
   let runId: number;
   try {
-    runId = await startRun(deps.db, row.id, 'incremental', started, deps.owner);
+    runId = await startRun(deps.db, row.id, 'incremental', started, deps.owner, ownership.claimed);
   } catch (e) {
     log.warn({ code: serializeError(e).code }, 'update session not started');
     return false;
   }
-  const stopBeating = keepAlive(deps.db, runId, deps.now);
+  const stopBeating = ownership.claimed ? () => undefined : keepAlive(deps.db, runId, deps.now);
   const ctx: CollectContext = {
     signal: opts.signal,
     log,
@@ -301,6 +327,7 @@ async function watchSession(
     opts.onGood?.(at);
     deps.events.emit('inventory:changed', {
       endpointId: row.id,
+      runId,
       types: typesOf(delta.upserts, delta.removals),
       ...countsOf(counts),
     });
@@ -314,8 +341,10 @@ async function watchSession(
     });
     return false;
   } catch (e) {
-    const error = scrubSecret(serializeError(e), secret());
-    const aborted = opts.signal.aborted;
+    const lost = ownership.lostError();
+    const error = scrubSecret(lost ?? serializeError(e), secret());
+    // Stopped on purpose ends the session well; losing the endpoint's lock does not.
+    const aborted = opts.signal.aborted && !lost;
     await finishRun(deps.db, runId, {
       status: aborted ? 'succeeded' : 'failed',
       endedAt: deps.now(),
@@ -327,7 +356,7 @@ async function watchSession(
         { runId, code: error.code, message: error.message },
         'update stream broke; collecting in full',
       );
-    return !aborted;
+    return !opts.signal.aborted;
   } finally {
     stopBeating();
   }

@@ -13,6 +13,7 @@ import {
   testStoreLocation,
 } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
+import type { StoreEngine } from '../store/location.js';
 import {
   HEARTBEAT_MS,
   LEASE_MS,
@@ -34,19 +35,26 @@ const later = (ms: number): Date => new Date(T0.getTime() + ms);
 
 afterAll(stopSharedPostgres);
 
+/** The store and endpoint of the test running now (see useRunStore). */
+let store: Store;
+let ep: number;
+const rows = () => store.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
+
+/** A fresh store on `engine` with one endpoint for each test of the calling describe. */
+function useRunStore(engine: StoreEngine): void {
+  beforeEach(async () => {
+    store = await openTestStore(engine);
+    ep = await addEndpoint(store.db, 'vc1');
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await store.close();
+  });
+}
+
 describe.each(ENGINES)('on a %s store', (engine) => {
   describe('run ownership', () => {
-    let store: Store;
-    let ep: number;
-    beforeEach(async () => {
-      store = await openTestStore(engine);
-      ep = await addEndpoint(store.db, 'vc1');
-    });
-    afterEach(async () => {
-      vi.useRealTimers();
-      await store.close();
-    });
-    const rows = () => store.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
+    useRunStore(engine);
 
     it('refuses a second process while the first one is alive, and inserts nothing', async () => {
       await startRun(store.db, ep, 'full', T0, 'host-a:100:aa');
@@ -84,25 +92,6 @@ describe.each(ENGINES)('on a %s store', (engine) => {
       ).resolves.toBeGreaterThan(0);
     });
 
-    it('a heartbeat keeps the lease; without it the run is swept at start-up', async () => {
-      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-      let now = T0;
-      const id = await startRun(store.db, ep, 'full', T0, 'host-a:100:aa');
-      const stop = keepAlive(store.db, id, () => now);
-      now = later(HEARTBEAT_MS * 5);
-      await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
-      await vi.waitFor(async () => expect((await rows())[0]?.heartbeat_at).toBe(now.toISOString()));
-      stop();
-      // Alive by its heartbeat though started long ago: the sweep leaves it.
-      expect(
-        await sweepInterruptedRuns(store.db, later(HEARTBEAT_MS * 5 + LEASE_MS - 1), 'x'),
-      ).toBe(0);
-      expect(await sweepInterruptedRuns(store.db, later(HEARTBEAT_MS * 5 + LEASE_MS), 'x')).toBe(1);
-      expect((await rows())[0]).toMatchObject({ status: 'failed', error_code: 'INTERRUPTED' });
-      // The sweeping process's own runs are never swept.
-      await startRun(store.db, ep, 'full', T0, 'x');
-      expect(await sweepInterruptedRuns(store.db, later(10 * LEASE_MS), 'x')).toBe(0);
-    });
     /** The pid of a process that has exited (pids are not reused that fast). */
     const deadPid = (): number => {
       const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
@@ -161,6 +150,37 @@ describe.each(ENGINES)('on a %s store', (engine) => {
       expect(ownerIsGone(null)).toBe(false);
       await startRun(store.db, ep, 'full', T0, `${hostname()}:${deadPid()}:ee:`);
       expect(await sweepInterruptedRuns(store.db, later(1000))).toBe(1);
+    });
+  });
+});
+
+/*
+ * Liveness by heartbeat is SQLite's: on PostgreSQL the endpoint's advisory lock says who syncs
+ * and a dead owner's lock is gone at once (ownership.test.ts).
+ */
+describe('on a sqlite store, the lease', () => {
+  const engine = 'sqlite';
+  describe('run ownership', () => {
+    useRunStore(engine);
+
+    it('a heartbeat keeps the lease; without it the run is swept at start-up', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      let now = T0;
+      const id = await startRun(store.db, ep, 'full', T0, 'host-a:100:aa');
+      const stop = keepAlive(store.db, id, () => now);
+      now = later(HEARTBEAT_MS * 5);
+      await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+      await vi.waitFor(async () => expect((await rows())[0]?.heartbeat_at).toBe(now.toISOString()));
+      stop();
+      // Alive by its heartbeat though started long ago: the sweep leaves it.
+      expect(
+        await sweepInterruptedRuns(store.db, later(HEARTBEAT_MS * 5 + LEASE_MS - 1), 'x'),
+      ).toBe(0);
+      expect(await sweepInterruptedRuns(store.db, later(HEARTBEAT_MS * 5 + LEASE_MS), 'x')).toBe(1);
+      expect((await rows())[0]).toMatchObject({ status: 'failed', error_code: 'INTERRUPTED' });
+      // The sweeping process's own runs are never swept.
+      await startRun(store.db, ep, 'full', T0, 'x');
+      expect(await sweepInterruptedRuns(store.db, later(10 * LEASE_MS), 'x')).toBe(0);
     });
   });
 

@@ -7,6 +7,8 @@ import type { SerializedError } from '../../shared/errors.js';
 import { AppError } from '../../shared/errors.js';
 import type { Database, SyncRunRow } from '../store/schema.js';
 import type { WriteCounts } from '../inventory/writer.js';
+import { engineOf } from '../store/sqlite.js';
+import { lockedEndpoints } from './ownership.js';
 
 export type RunMode = 'full' | 'incremental';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -82,6 +84,9 @@ function lastSignOfLife(r: { heartbeat_at: string | null; started_at: string }):
  * IMMEDIATE) checks the endpoint's running rows, closes those whose owner is gone (a process of
  * this host that no longer exists, at once) or stopped saying it is alive (the lease, for owners
  * elsewhere) as interrupted, and inserts ours — so two processes never both start.
+ *
+ * `claimed`: the caller holds the endpoint's sync lock (PostgreSQL, see ownership.ts), so any
+ * other process's running row is a dead one's, whatever its heartbeat says.
  */
 export async function startRun(
   db: Kysely<Database>,
@@ -89,6 +94,7 @@ export async function startRun(
   mode: RunMode,
   startedAt: Date,
   owner: string = PROCESS_OWNER,
+  claimed = false,
 ): Promise<number> {
   const at = startedAt.toISOString();
   return db.transaction().execute(async (trx) => {
@@ -99,9 +105,11 @@ export async function startRun(
       .where('status', '=', 'running')
       .execute();
     const others = running.filter((r) => r.owner !== owner);
-    const alive = others.find(
-      (r) => !ownerIsGone(r.owner) && startedAt.getTime() - lastSignOfLife(r) < LEASE_MS,
-    );
+    const alive = claimed
+      ? undefined
+      : others.find(
+          (r) => !ownerIsGone(r.owner) && startedAt.getTime() - lastSignOfLife(r) < LEASE_MS,
+        );
     if (alive) {
       const pid = alive.owner?.split(':')[1];
       throw new AppError(
@@ -162,7 +170,9 @@ export function keepAlive(db: Kysely<Database>, runId: number, now: () => Date):
 /**
  * Closes runs left `running` by processes that stopped (a crash, a kill, a power cut) as
  * interrupted, so the history and the endpoint cards do not show them running forever. Runs of
- * live processes (a fresh heartbeat) and of this process are left alone. Returns how many.
+ * live processes and of this process are left alone. Returns how many. A process is live by its
+ * heartbeat on SQLite; on PostgreSQL by its endpoint's sync lock, which the server frees when the
+ * process's session ends.
  */
 export async function sweepInterruptedRuns(
   db: Kysely<Database>,
@@ -171,12 +181,16 @@ export async function sweepInterruptedRuns(
 ): Promise<number> {
   const running = await db
     .selectFrom('sync_run')
-    .select(['id', 'owner', 'heartbeat_at', 'started_at'])
+    .select(['id', 'endpoint_id', 'owner', 'heartbeat_at', 'started_at'])
     .where('status', '=', 'running')
     .execute();
+  const held = engineOf(db) === 'postgres' ? await lockedEndpoints(db) : null;
   const dead = running.filter(
     (r) =>
-      r.owner !== owner && (ownerIsGone(r.owner) || now.getTime() - lastSignOfLife(r) >= LEASE_MS),
+      r.owner !== owner &&
+      (held
+        ? !held.has(r.endpoint_id)
+        : ownerIsGone(r.owner) || now.getTime() - lastSignOfLife(r) >= LEASE_MS),
   );
   if (dead.length === 0) return 0;
   await db
