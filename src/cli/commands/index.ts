@@ -6,6 +6,7 @@ import * as query from './query.js';
 import * as serve from './serve.js';
 import * as snapshot from './snapshot.js';
 import * as sync from './sync.js';
+import * as user from './user.js';
 import * as watch from './watch.js';
 
 export interface Command {
@@ -23,4 +24,6 @@ export const COMMANDS: Record<string, Command> = {
   export: { run: exportCommand.run, help: exportCommand.EXPORT_HELP },
   snapshot: { run: snapshot.run, help: snapshot.SNAPSHOT_HELP },
   alerts: { run: alerts.run, help: alerts.ALERTS_HELP },
+  user: { run: user.runUser, help: user.USER_HELP },
+  token: { run: user.runToken, help: user.TOKEN_HELP },
 };

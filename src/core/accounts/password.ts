@@ -43,6 +43,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
     parts.length === 6 &&
     kind === 'scrypt' &&
     [cost.N, cost.r, cost.p].every((x) => Number.isSafeInteger(x) && x > 0) &&
+    // scrypt takes a power of two for N; anything else would throw rather than fail to match.
+    (cost.N & (cost.N - 1)) === 0 &&
+    cost.N >= 2 ** 10 &&
     cost.N <= 2 ** 20 &&
     cost.r <= 16 &&
     cost.p <= 4;
