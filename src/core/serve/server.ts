@@ -424,12 +424,16 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       }
     } else {
       who = await team.identify(req);
+      // No Origin: only a client that is not a browser, presenting a token (a wrong token is
+      // then a 401 like any other failed authentication).
       const originOk =
-        req.headers.origin === undefined ? who?.bearer !== undefined : ownOrigin(req);
+        req.headers.origin === undefined ? req.headers.authorization !== undefined : ownOrigin(req);
       if (!originOk) {
         refuseUpgrade(req, socket, '403 Forbidden');
         return;
       }
+      // Without an Origin only the token counts, never a cookie that came along.
+      if (req.headers.origin === undefined && who?.bearer === undefined) who = null;
       if (!who) {
         refuseUpgrade(req, socket, '401 Unauthorized');
         return;
