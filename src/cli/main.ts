@@ -31,6 +31,12 @@ Commands:
   sync [NAME...]          one full sync of the named (default: all enabled) endpoints
   watch [NAME...]         keep inventory current until Ctrl-C
   serve [--port N]        serve the UI on 127.0.0.1 for a browser
+  serve --listen ADDR:PORT --tls-cert FILE --tls-key FILE | --tls-self-signed
+                          a team server: TLS, accounts and roles
+  user add|passwd|disable|unlock|logout-all|list
+                          accounts of the team server
+  token create|revoke|list
+                          API tokens for scripts (shown once, stored hashed)
   export --format xlsx|csv|json
                           write an RVTools-shaped workbook, CSVs or a JSON snapshot
   snapshot save|list|diff|delete|import

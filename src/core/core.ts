@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/contract.js';
 import { EXPORTS_FOLDER } from '../shared/export.js';
 import { unwrapReply } from '../shared/transport.js';
+import { auditPersonRequest } from './accounts/audit-requests.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handler, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
@@ -230,7 +231,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     imports,
     savedExports: exports.saved,
     recovery,
-    request: (channel, input, ctx) => dispatch(handlers, channel, input, ctx, log),
+    request: async (channel, input, ctx) => {
+      const reply = await dispatch(handlers, channel, input, ctx, log);
+      // The request is done either way: a failed audit write is logged, not turned into its error.
+      await auditPersonRequest(store.db, channel, input, ctx, reply, now()).catch((e: unknown) =>
+        log.error({ err: e, channel }, 'could not write the audit row of a request'),
+      );
+      return reply;
+    },
     invoke: async <C extends Channel>(
       channel: C,
       input: RequestInput<C>,

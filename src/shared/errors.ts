@@ -72,6 +72,14 @@ export const ERROR_CODES = [
   'STORE_NOT_EMPTY',
   /** The app writes no backups of a PostgreSQL store: its server's operator does (pg_dump). */
   'BACKUP_BY_SERVER',
+  /** Sign-in refused: unknown account, wrong password or disabled account (never says which). */
+  'AUTH_FAILED',
+  /** Sign-in refused because the account (or the source address) is locked after failures. */
+  'AUTH_LOCKED',
+  /** No valid session or API token on a team server's request. */
+  'AUTH_REQUIRED',
+  /** `serve --listen` beyond loopback without TLS. */
+  'TLS_REQUIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

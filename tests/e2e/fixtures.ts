@@ -58,11 +58,18 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts the built `infrascope serve` on a free loopback port and waits for its URL. */
-export async function startServe(dataDir: string, extra: string[] = []): Promise<Served> {
+/**
+ * Starts the built `infrascope serve` on a free loopback port (or where `listen` says, e.g.
+ * `['--listen', '127.0.0.1:0', '--tls-cert', …]`) and waits for its URL.
+ */
+export async function startServe(
+  dataDir: string,
+  extra: string[] = [],
+  listen: string[] = ['--port', '0'],
+): Promise<Served> {
   const child = spawn(
     process.execPath,
-    ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', '--port', '0', ...extra],
+    ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', ...listen, ...extra],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Debug-level logs, so the tests that grep for secrets see everything the core logs.
@@ -76,7 +83,8 @@ export async function startServe(dataDir: string, extra: string[] = []): Promise
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(line);
+      // Local serve prints its URL with the run's token; a team server (TLS, accounts) without.
+      const m = /(https?:\/\/127\.0\.0\.1:\d+\/(?:\?token=[0-9a-f]+)?)(?:\s|$)/.exec(line);
       if (m) resolve(m[1]!);
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));

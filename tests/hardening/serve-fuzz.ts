@@ -11,15 +11,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Core } from '../../src/core/core.js';
 import { startServe } from '../../src/core/serve/server.js';
-import type { ServeHandle } from '../../src/core/serve/server.js';
+import type { ServeHandle, ServeOptions } from '../../src/core/serve/server.js';
 
 /** `serve` on 127.0.0.1 over `core`, with a small UI (index.html, assets/app.js) in a temp folder. */
-export async function serveSmallUi(core: Core, token?: string): Promise<ServeHandle> {
+export async function serveSmallUi(
+  core: Core,
+  token?: string,
+  more: Partial<Omit<ServeOptions, 'core' | 'rendererDir'>> = {},
+): Promise<ServeHandle> {
   const ui = mkdtempSync(join(tmpdir(), 'infrascope-ui-'));
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
   mkdirSync(join(ui, 'assets'));
   writeFileSync(join(ui, 'assets', 'app.js'), 'void 0;');
-  const serve = await startServe({ core, rendererDir: ui, port: 0, ...(token ? { token } : {}) });
+  const serve = await startServe({
+    core,
+    rendererDir: ui,
+    port: 0,
+    ...(token ? { token } : {}),
+    ...more,
+  });
   return {
     ...serve,
     close: async () => {

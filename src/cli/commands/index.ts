@@ -8,6 +8,7 @@ import * as snapshot from './snapshot.js';
 import * as store from './store.js';
 import type { StoreCommandContext } from './store.js';
 import * as sync from './sync.js';
+import * as user from './user.js';
 import * as watch from './watch.js';
 
 export type Command =
@@ -29,4 +30,6 @@ export const COMMANDS: Record<string, Command> = {
   snapshot: { run: snapshot.run, help: snapshot.SNAPSHOT_HELP },
   alerts: { run: alerts.run, help: alerts.ALERTS_HELP },
   store: { standalone: store.run, help: store.STORE_HELP },
+  user: { run: user.runUser, help: user.USER_HELP },
+  token: { run: user.runToken, help: user.TOKEN_HELP },
 };

@@ -10,6 +10,9 @@ import type {
 import { CONTRACT, allowedOn, isChannel } from '../../shared/contract.js';
 import type { z } from 'zod';
 import { serializeError } from '../../shared/errors.js';
+import type { SerializedError } from '../../shared/errors.js';
+import type { Role } from '../../shared/roles.js';
+import { roleAtLeast, roleFor } from '../../shared/roles.js';
 import type { Logger } from '../logger.js';
 
 const HOST_NAMES: Readonly<Record<CallerHost, string>> = {
@@ -24,6 +27,12 @@ export interface RequestContext {
   readonly actor: string;
   /** Where the call comes from: the channel's `hosts` in the contract must name it. */
   readonly host: CallerHost;
+  /**
+   * The caller's role on a team server (a signed-in account or an API token). Absent for the one
+   * person at the machine (desktop IPC, the CLI, serve on loopback with its per-run token), who
+   * is admin.
+   */
+  readonly role?: Role;
 }
 
 export type Handler<C extends Channel> = (
@@ -92,8 +101,37 @@ export function createEventHub(log: Logger): EventHub {
 }
 
 /**
+ * Why the caller's role may not use `channel` (the contract's `CHANNEL_ROLES`), or null when it
+ * may. A caller with no role is the one person at the machine, who is admin. Serve's HTTP routes
+ * (export download, snapshot upload) ask it for the channel they stand for.
+ */
+export function roleRefusal(channel: Channel, ctx: RequestContext): SerializedError | null {
+  const role = ctx.role ?? 'admin';
+  const needs = roleFor(channel);
+  if (roleAtLeast(role, needs)) return null;
+  return {
+    code: 'FORBIDDEN',
+    message: `${channel} needs the ${needs} role; ${ctx.actor} is ${role}`,
+    details: { channel, role, needs },
+  };
+}
+
+/** Why the caller may not use `channel` (its host, then its role), or null when it may. */
+export function refusal(channel: Channel, ctx: RequestContext): SerializedError | null {
+  if (!allowedOn(channel, ctx.host)) {
+    return {
+      code: 'FORBIDDEN',
+      message: `${channel} is not available to the ${HOST_NAMES[ctx.host]}`,
+      details: { channel, host: ctx.host, hosts: CONTRACT[channel].hosts },
+    };
+  }
+  return roleRefusal(channel, ctx);
+}
+
+/**
  * The one entry point of every transport (desktop IPC, the serve WebSocket, the CLI's in-process
- * calls): checks the channel, that the caller's host may use it (the contract's `hosts`),
+ * calls): checks the channel, that the caller's host may use it (the contract's `hosts`) and
+ * that the caller's role reaches the one the contract declares for it (`CHANNEL_ROLES`),
  * validates the input against the contract's schema, runs the handler and answers
  * `{ ok, result } | { ok: false, error }`. A refused or bad request never reaches a handler, so
  * it changes nothing.
@@ -114,16 +152,10 @@ export async function dispatch(
       },
     };
   }
-  if (!allowedOn(channel, ctx.host)) {
-    log.warn({ channel, host: ctx.host }, 'refused a request its host may not make');
-    return {
-      ok: false,
-      error: {
-        code: 'FORBIDDEN',
-        message: `${channel} is not available to the ${HOST_NAMES[ctx.host]}`,
-        details: { channel, host: ctx.host, hosts: CONTRACT[channel].hosts },
-      },
-    };
+  const refused = refusal(channel, ctx);
+  if (refused) {
+    log.warn({ channel, host: ctx.host, role: ctx.role, actor: ctx.actor }, 'refused a request');
+    return { ok: false, error: refused };
   }
   const schema: z.ZodType = CONTRACT[channel].input;
   const parsed = schema.safeParse(input ?? {});

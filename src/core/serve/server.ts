@@ -2,18 +2,25 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
-import { serializeError } from '../../shared/errors.js';
+import { AppError, serializeError } from '../../shared/errors.js';
 import { EXPORT_DOWNLOAD_PATH, IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SerializedError } from '../../shared/errors.js';
+import type { SessionTimeouts } from '../accounts/sessions.js';
+import type { RequestContext } from '../contract/handlers.js';
+import { refusal, roleRefusal } from '../contract/handlers.js';
 import type { Core } from '../core.js';
 import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
 import { CSP } from './csp.js';
+import { isLoopback, serverHosts } from './listen.js';
+import type { Identity } from './team-auth.js';
+import { createTeamAuth } from './team-auth.js';
 
 export { CSP };
 
@@ -38,6 +45,20 @@ export interface ServeOptions {
   readonly token?: string;
   /** Largest snapshot upload accepted (tests lower it). */
   readonly maxUploadBytes?: number;
+  /** The address to listen on: 127.0.0.1 by default; anything else needs `tls`. */
+  readonly host?: string;
+  /** Certificate and key (PEM): serve HTTPS. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Accounts mode: sign-in with accounts and roles, or API tokens, instead of the per-run token.
+   * Always on with `tls`.
+   */
+  readonly accounts?: boolean;
+  /** More names (DNS) clients reach the server by; its addresses and host name are known. */
+  readonly serverNames?: readonly string[];
+  readonly sessionTimeouts?: SessionTimeouts;
+  /** Waits before answering a failed sign-in (tests pass one that does not wait). */
+  readonly loginBackoff?: (ms: number) => Promise<void>;
 }
 
 const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
@@ -58,6 +79,8 @@ export interface ServeHandle {
   readonly url: string;
   readonly port: number;
   readonly token: string;
+  /** Whether sign-in with accounts is on (the per-run token then opens nothing). */
+  readonly accounts: boolean;
   close(): Promise<void>;
 }
 
@@ -111,10 +134,36 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       `The UI is not built (${join(root, 'index.html')} is missing). Run npm run build.`,
     );
   }
+  const listenHost = opts.host ?? '127.0.0.1';
+  if (!isLoopback(listenHost) && !opts.tls) {
+    throw new AppError(
+      'TLS_REQUIRED',
+      `serve listens beyond this machine (${listenHost}) only over TLS: give --tls-cert and --tls-key, or --tls-self-signed`,
+      { host: listenHost },
+    );
+  }
+  const accounts = opts.accounts === true || opts.tls !== undefined;
+  const scheme = opts.tls ? 'https' : 'http';
   let port = 0;
-  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+  let hosts: string[] = [];
+  const allowedHosts = (): string[] => hosts;
+  /** Whether the request's Origin is this server's own (scheme, one of its names, its port). */
+  const ownOrigin = (req: IncomingMessage): boolean =>
+    allowedHosts().some((h) => header(req, 'origin') === `${scheme}://${h}`);
 
   const log = opts.core.log;
+  const now = (): Date => new Date();
+  const team = accounts
+    ? createTeamAuth({
+        db: opts.core.store.db,
+        log,
+        now,
+        secure: opts.tls !== undefined,
+        ownOrigin,
+        ...(opts.sessionTimeouts ? { timeouts: opts.sessionTimeouts } : {}),
+        ...(opts.loginBackoff ? { backoff: opts.loginBackoff } : {}),
+      })
+    : null;
   /** The raw path for a log line: never the query (it may carry the token), never long. */
   const pathForLog = (req: IncomingMessage): string => (req.url ?? '').split('?')[0]!.slice(0, 200);
   /**
@@ -137,7 +186,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       return;
     }
     if (req.url?.split('?')[0] === EXPORT_DOWNLOAD_PATH) {
-      download(req, res);
+      download(req, res).catch((e: unknown) => lastResort('download', e, res));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -173,17 +222,33 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       .pipe(res);
   };
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     try {
+      // On every answer, files, JSON and refusals alike.
+      res.setHeader('Content-Security-Policy', CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      if (opts.tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
       if (!allowedHosts().includes(req.headers.host ?? '')) {
         res.writeHead(421).end('Misdirected request');
         return;
       }
+      if (team?.route(req, res)) return;
       serveFile(req, res);
     } catch (e) {
       lastResort('request', e, res);
     }
-  });
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : createServer(onRequest);
+  // A slow client cannot hold a connection: its headers must arrive within 15 s, a whole request
+  // (an upload included) within 5 minutes, and an idle socket is closed after 2 minutes. The
+  // WebSocket, once upgraded, is no longer under these.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 5 * 60_000;
+  server.setTimeout(2 * 60_000);
   // Requests Node's parser refuses (a bad request line, an oversized header) are answered here.
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
     log.warn({ code: e.code }, 'serve: unparsable request refused');
@@ -206,20 +271,47 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     sendJson(res, UPLOAD_STATUS[error.code] ?? 500, { ok: false, error });
   };
 
-  /** POST from our own page: our Origin and the run's token (a cross-site form sets neither). */
-  const fromOurPage = (req: IncomingMessage): boolean =>
-    req.method === 'POST' &&
-    allowedHosts().some((h) => header(req, 'origin') === `http://${h}`) &&
-    sameToken(header(req, 'x-infrascope-token'), token);
+  const localCtx: RequestContext = {
+    actor: `serve:${process.env['USER'] ?? 'user'}`,
+    host: 'serve',
+  };
+  const teamCtx = (id: Identity): RequestContext => ({
+    actor: id.actor,
+    host: 'serve',
+    role: id.account.role,
+  });
+  /**
+   * Who a POST from our own page speaks for, or null: our Origin and the run's token (a
+   * cross-site form sets neither), or in accounts mode our Origin and a session — or an API
+   * token from a client that is not a browser (no Origin at all).
+   */
+  const fromOurPage = async (req: IncomingMessage): Promise<RequestContext | null> => {
+    if (req.method !== 'POST') return null;
+    if (!team) {
+      return ownOrigin(req) && sameToken(header(req, 'x-infrascope-token'), token)
+        ? localCtx
+        : null;
+    }
+    const id = await team.identify(req);
+    const originOk = req.headers.origin === undefined ? id?.bearer !== undefined : ownOrigin(req);
+    return id && originOk ? teamCtx(id) : null;
+  };
 
   /**
    * The file an `export:save` of this run wrote, by its export id, as an attachment. Nothing
    * else can be fetched: no path or name comes from the request.
    */
-  const download = (req: IncomingMessage, res: ServerResponse): void => {
+  const download = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     req.resume();
-    if (!fromOurPage(req)) {
+    const ctx = await fromOurPage(req);
+    if (!ctx) {
       fail(res, { code: 'FORBIDDEN', message: 'Download refused: wrong method, origin or token' });
+      return;
+    }
+    // The same check the dispatcher makes for the channel the download completes.
+    const refused = refusal('export:save', ctx);
+    if (refused) {
+      fail(res, refused);
       return;
     }
     const exportId = header(req, 'x-infrascope-export-id');
@@ -248,9 +340,18 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
    * content, imports and deletes the file.
    */
   const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!fromOurPage(req)) {
+    const ctx = await fromOurPage(req);
+    if (!ctx) {
       req.resume();
       fail(res, { code: 'FORBIDDEN', message: 'Upload refused: wrong method, origin or token' });
+      return;
+    }
+    // The upload is the serve page's snapshots:import (a path-taking channel only the CLI may
+    // call), so it needs that channel's role.
+    const refused = roleRefusal('snapshots:import', ctx);
+    if (refused) {
+      req.resume();
+      fail(res, refused);
       return;
     }
     if (header(req, 'content-type') !== 'application/octet-stream') {
@@ -300,33 +401,58 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   wss.on('error', (e) => log.error({ err: e }, 'serve: WebSocket server error'));
+  const refuseUpgrade = (req: IncomingMessage, socket: Duplex, status: string): void => {
+    log.warn({ path: pathForLog(req), status }, 'serve: WebSocket upgrade refused');
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+  /**
+   * `/api` on one of our names. Without accounts: our Origin and the run's token. With accounts:
+   * a session or an API token, and our Origin — a browser always sends one; only a Bearer client
+   * (a script, the desktop app) may send none.
+   */
+  const upgradeApi = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const target = requestTarget(req.url);
+    if (target?.pathname !== '/api' || !allowedHosts().includes(req.headers.host ?? '')) {
+      refuseUpgrade(req, socket, '403 Forbidden');
+      return;
+    }
+    let who: Identity | null = null;
+    if (!team) {
+      if (!ownOrigin(req) || !sameToken(target.searchParams.get('token') ?? '', token)) {
+        refuseUpgrade(req, socket, '403 Forbidden');
+        return;
+      }
+    } else {
+      who = await team.identify(req);
+      // No Origin: only a client that is not a browser, presenting a token (a wrong token is
+      // then a 401 like any other failed authentication).
+      const originOk =
+        req.headers.origin === undefined ? req.headers.authorization !== undefined : ownOrigin(req);
+      if (!originOk) {
+        refuseUpgrade(req, socket, '403 Forbidden');
+        return;
+      }
+      // Without an Origin only the token counts, never a cookie that came along.
+      if (req.headers.origin === undefined && who?.bearer === undefined) who = null;
+      if (!who) {
+        refuseUpgrade(req, socket, '401 Unauthorized');
+        return;
+      }
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, who));
+  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // After 'upgrade' the socket is ours: an error on it with no listener would end the process.
     socket.on('error', (e: NodeJS.ErrnoException) =>
       log.debug({ code: e.code }, 'serve: upgrade socket error'),
     );
-    try {
-      const target = requestTarget(req.url);
-      const origin = req.headers.origin ?? '';
-      const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
-      if (
-        target?.pathname !== '/api' ||
-        !allowedHosts().includes(req.headers.host ?? '') ||
-        !okOrigin ||
-        !sameToken(target.searchParams.get('token') ?? '', token)
-      ) {
-        log.warn({ path: pathForLog(req) }, 'serve: WebSocket upgrade refused');
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-    } catch (e) {
-      lastResort('upgrade', e, undefined, socket);
-    }
+    upgradeApi(req, socket, head).catch((e: unknown) =>
+      lastResort('upgrade', e, undefined, socket),
+    );
   });
 
-  const actor = `serve:${process.env['USER'] ?? 'user'}`;
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, who: Identity | null) => {
+    const ctx = who ? teamCtx(who) : localCtx;
     const unsubscribe = opts.core.events.subscribe((event: EventName, payload) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
     });
@@ -348,9 +474,21 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         );
         return;
       }
-      opts.core
-        .request(msg.channel, msg.input, { actor, host: 'serve' })
-        .then((reply) => {
+      // A session ended since the upgrade (sign-out, logout everywhere, timeout, a disabled
+      // account, a revoked token) ends the socket at its next request.
+      const alive = who && team ? team.stillValid(who) : Promise.resolve(true);
+      alive
+        .then(async (ok) => {
+          if (!ok) {
+            const error = {
+              code: 'AUTH_REQUIRED',
+              message: 'The session has ended: sign in again',
+            };
+            ws.send(JSON.stringify({ id: msg.id, reply: { ok: false, error } }));
+            ws.close(4401, 'session ended');
+            return;
+          }
+          const reply = await opts.core.request(msg.channel, msg.input, ctx);
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }));
         })
         .catch((e: unknown) => log.error({ err: e }, 'serve: request over the WebSocket failed'));
@@ -359,13 +497,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
-    server.listen(opts.port, '127.0.0.1', () => res());
+    server.listen(opts.port, listenHost, () => res());
   });
   port = (server.address() as AddressInfo).port;
+  hosts = serverHosts(listenHost, port, opts.serverNames);
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `${scheme}://${hosts[0]}/${accounts ? '' : `?token=${token}`}`,
     port,
     token,
+    accounts,
     close: async () => {
       for (const c of wss.clients) c.terminate();
       wss.close();

@@ -163,6 +163,38 @@ export interface SettingTable {
   value: string;
 }
 
+/** A person who signs in to the team server (issue 17); see src/core/accounts. */
+export interface AccountTable {
+  id: Generated<number>;
+  name: string;
+  role: string;
+  password_hash: string;
+  disabled: Generated<number>;
+  created_at: string;
+  failed_logins: Generated<number>;
+  locked_until: string | null;
+  sessions_valid_after: string | null;
+}
+
+export interface AccountSessionTable {
+  /** SHA-256 of the cookie value: the value itself is never stored. */
+  id_hash: string;
+  account_id: number;
+  created_at: string;
+  last_seen_at: string;
+  source: string;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
 /** Entity tables are named after the snake_case entity type. */
 export type EntityTables = { [T in EntityType as Snake<T>]: EntityTable<T> };
 
@@ -177,6 +209,9 @@ export interface Database extends EntityTables {
   alert: AlertTable;
   audit_log: AuditLogTable;
   setting: SettingTable;
+  account: AccountTable;
+  account_session: AccountSessionTable;
+  api_token: ApiTokenTable;
 }
 
 export type EndpointRow = Selectable<EndpointTable>;

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import { CommandPalette } from './components/command-palette.js';
+import { AccountBar } from './components/account-bar.js';
+import { can } from './session.js';
 import { ConnectionIndicator } from './components/connection-indicator.js';
 import { DetailPanel } from './components/detail-panel.js';
 import { ExportDialog } from './components/export-dialog.js';
@@ -181,14 +183,17 @@ export function App(): ReactElement {
             </li>
           ))}
         </ul>
-        <button
-          className="btn export-button"
-          aria-haspopup="dialog"
-          onClick={() => useExport.getState().openDialog()}
-        >
-          Export…
-        </button>
+        {can('export:save') && (
+          <button
+            className="btn export-button"
+            aria-haspopup="dialog"
+            onClick={() => useExport.getState().openDialog()}
+          >
+            Export…
+          </button>
+        )}
         <ConnectionIndicator />
+        <AccountBar />
         <label className="theme-select">
           <span>Theme</span>
           <select

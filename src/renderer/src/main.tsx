@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { loadSession } from './session.js';
 import { connectPreferences } from './stores/preferences.js';
-import { api } from './transport.js';
+import { api, hasServeToken } from './transport.js';
 import './styles.css';
 
 /*
@@ -10,6 +11,16 @@ import './styles.css';
  * (in the desktop app, while the store opens or migrates).
  */
 async function start(): Promise<void> {
+  const session = await loadSession(hasServeToken);
+  if (session.kind === 'signed-out') {
+    const { LoginPage } = await import('./pages/login-page.js');
+    createRoot(document.getElementById('root')!).render(
+      <StrictMode>
+        <LoginPage />
+      </StrictMode>,
+    );
+    return;
+  }
   await connectPreferences(api);
   const { App } = await import('./app.js');
   createRoot(document.getElementById('root')!).render(

@@ -57,7 +57,10 @@ function fromWebSocket(token: string): InfrascopeApi {
     if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
     if (opening) return opening;
     opening = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
+      // On a team server the session cookie goes with the upgrade; the per-run token is local serve's.
+      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+      const query = token ? `?token=${encodeURIComponent(token)}` : '';
+      const ws = new WebSocket(`${scheme}://${location.host}/api${query}`);
       ws.onopen = () => {
         socket = ws;
         opening = null;
@@ -125,6 +128,8 @@ function fromWebSocket(token: string): InfrascopeApi {
 }
 
 const token = window.infrascope ? '' : serveToken();
+/** Whether this page holds local serve's per-run token (then there are no accounts). */
+export const hasServeToken = token !== '';
 
 export const api: InfrascopeApi = window.infrascope
   ? fromPreload(window.infrascope)

@@ -17,6 +17,7 @@ import * as naturalSort from './2026-12-04T0300-natural-sort.js';
 import * as dvSwitch from './2026-12-04T0400-dvswitch.js';
 import * as datastoreFiles from './2026-12-04T0500-datastore-files.js';
 import * as rowHash from './2026-12-04T0600-row-hash.js';
+import * as accounts from './2026-12-04T0700-accounts.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -41,6 +42,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0400-dvswitch': dvSwitch,
   '2026-12-04T0500-datastore-files': datastoreFiles,
   '2026-12-04T0600-row-hash': rowHash,
+  '2026-12-04T0700-accounts': accounts,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import type { SyncProgressEvent } from '../../../shared/contract.js';
 import type { CredentialState, EndpointDto } from '../../../shared/endpoints.js';
 import { formatRelative } from '../format.js';
+import { can } from '../session.js';
 import { useAlertBadge } from '../stores/alerts.js';
 import { progressText } from '../stores/endpoints.js';
 import { AlertBadge } from './alert-badge.js';
@@ -180,10 +181,12 @@ export function EndpointCard({
       )}
 
       <div className="card-actions">
-        <button type="button" className="btn" disabled={busy} onClick={() => actions.test(ep)}>
-          Test connection
-        </button>
-        {running ? (
+        {can('endpoints:test') && (
+          <button type="button" className="btn" disabled={busy} onClick={() => actions.test(ep)}>
+            Test connection
+          </button>
+        )}
+        {!can('sync:start') ? null : running ? (
           <button type="button" className="btn" onClick={() => actions.cancel(ep)}>
             Cancel sync
           </button>
@@ -198,7 +201,7 @@ export function EndpointCard({
             Sync now
           </button>
         )}
-        {untrusted && (
+        {untrusted && can('endpoints:trust') && (
           <button type="button" className="btn" onClick={() => actions.reviewCertificate(ep)}>
             Review certificate
           </button>
@@ -208,18 +211,22 @@ export function EndpointCard({
             type="checkbox"
             role="switch"
             checked={ep.enabled}
-            disabled={busy}
+            disabled={busy || !can('endpoints:update')}
             onChange={() => actions.toggle(ep)}
           />{' '}
           Enabled
         </label>
         <span className="spacer" />
-        <button type="button" className="btn" onClick={() => actions.edit(ep)}>
-          Edit
-        </button>
-        <button type="button" className="btn danger" onClick={() => actions.remove(ep)}>
-          Delete
-        </button>
+        {can('endpoints:update') && (
+          <button type="button" className="btn" onClick={() => actions.edit(ep)}>
+            Edit
+          </button>
+        )}
+        {can('endpoints:remove') && (
+          <button type="button" className="btn danger" onClick={() => actions.remove(ep)}>
+            Delete
+          </button>
+        )}
       </div>
     </article>
   );

@@ -40,6 +40,8 @@ interface Props {
   readonly emptyHint?: string;
   /** Storage key of the layout; defaults to the kind. */
   readonly tableId?: string;
+  /** Filters the page around the table sets (the Activity page's user), on top of the table's own. */
+  readonly fixedFilters?: readonly Filter[];
 }
 
 /**
@@ -54,6 +56,7 @@ export function InventoryTable({
   noun,
   emptyHint,
   tableId,
+  fixedFilters,
 }: Props): ReactElement {
   const storageKey = tableId ?? kind;
   const fallback = useMemo(() => defaultLayout(columns), [columns]);
@@ -114,9 +117,10 @@ export function InventoryTable({
         ),
       );
     out.push(...quickToFilters(quick, fields, Date.now()));
+    out.push(...(fixedFilters ?? []));
     return out;
     // `now` is deliberately left out: the stale cut-off moves only when the chip is toggled.
-  }, [colFilters, quick, fields]);
+  }, [colFilters, quick, fields, fixedFilters]);
   const scope = useQueryScope();
   const filtered = where.length > 0 || search !== '';
   // The export dialog offers "this table's filters"; it reads them from here.

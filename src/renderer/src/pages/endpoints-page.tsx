@@ -13,6 +13,7 @@ import type { CertificateInfo } from '../components/trust-dialog.js';
 import { TrustDialog, untrustedCertificate } from '../components/trust-dialog.js';
 import { connectEndpointEvents, useEndpoints } from '../stores/endpoints.js';
 import { api } from '../transport.js';
+import { can } from '../session.js';
 
 type Editing = { mode: 'add' } | { mode: 'edit'; endpoint: EndpointDto } | null;
 
@@ -160,9 +161,15 @@ export function EndpointsPage(): ReactElement {
       <header className="page-header">
         <h1>Endpoints</h1>
         <div className="toolbar">
-          <button type="button" className="btn primary" onClick={() => setEditing({ mode: 'add' })}>
-            Add endpoint
-          </button>
+          {can('endpoints:add') && (
+            <button
+              type="button"
+              className="btn primary"
+              onClick={() => setEditing({ mode: 'add' })}
+            >
+              Add endpoint
+            </button>
+          )}
         </div>
         <span className="count">
           {loaded ? `${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}` : 'Loading…'}

@@ -1,0 +1,228 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../../shared/errors.js';
+import type { Role, SessionAccount } from '../../shared/roles.js';
+import { isRole } from '../../shared/roles.js';
+import type { Database } from '../store/schema.js';
+import { writeAudit } from '../endpoints/audit.js';
+import {
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  dummyHash,
+  hashPassword,
+  verifyPassword,
+} from './password.js';
+
+/*
+ * Team-server accounts (issue 17): adding, listing, disabling, passwords, and the sign-in check
+ * with its per-account lockout. The lockout is in the store, so `user unlock` from the CLI lifts
+ * it while a server runs; the per-address limit is the server's (login-limiter.ts).
+ */
+
+/** Failures in a row that lock an account. */
+export const LOCK_AFTER_FAILURES = 5;
+/** How long a lock lasts unless an admin lifts it first. */
+export const LOCK_MS = 15 * 60_000;
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface AccountInfo extends SessionAccount {
+  readonly disabled: boolean;
+  readonly createdAt: string;
+  readonly lockedUntil: string | null;
+}
+
+export type LoginOutcome =
+  | { readonly ok: true; readonly account: SessionAccount & { readonly id: number } }
+  | { readonly ok: false; readonly code: 'AUTH_FAILED' | 'AUTH_LOCKED' };
+
+export function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError(
+      'VALIDATION',
+      `A password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+    );
+  }
+}
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) {
+    throw new AppError(
+      'VALIDATION',
+      'An account name has 1 to 64 letters, digits, ".", "_" or "-"',
+    );
+  }
+}
+
+export function checkRole(role: string): Role {
+  if (!isRole(role)) throw new AppError('VALIDATION', `No role ${role}: viewer, operator or admin`);
+  return role;
+}
+
+async function accountId(db: Kysely<Database>, name: string): Promise<number> {
+  const row = await db
+    .selectFrom('account')
+    .select('id')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND', `No account ${name}`);
+  return Number(row.id);
+}
+
+/** Who does it and when: an audit entry's `actor` and `at`. */
+export interface Actor {
+  readonly actor: string;
+  readonly at: Date;
+}
+
+export async function addAccount(
+  db: Kysely<Database>,
+  input: { name: string; role: string; password: string },
+  by: Actor,
+): Promise<void> {
+  checkName(input.name);
+  const role = checkRole(input.role);
+  checkPassword(input.password);
+  const hash = await hashPassword(input.password);
+  await db.transaction().execute(async (trx) => {
+    const taken = await trx
+      .selectFrom('account')
+      .select('id')
+      .where('name', '=', input.name)
+      .executeTakeFirst();
+    if (taken) throw new AppError('CONFLICT', `An account ${input.name} exists already`);
+    await trx
+      .insertInto('account')
+      .values({ name: input.name, role, password_hash: hash, created_at: by.at.toISOString() })
+      .execute();
+    await writeAudit(trx, { ...by, action: 'account.add', target: input.name, details: { role } });
+  });
+}
+
+export async function setPassword(
+  db: Kysely<Database>,
+  name: string,
+  password: string,
+  by: Actor,
+): Promise<void> {
+  checkPassword(password);
+  const id = await accountId(db, name);
+  const hash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    // A new password ends every session the old one opened.
+    await trx
+      .updateTable('account')
+      .set({ password_hash: hash, sessions_valid_after: by.at.toISOString() })
+      .where('id', '=', id)
+      .execute();
+    await trx.deleteFrom('account_session').where('account_id', '=', id).execute();
+    await writeAudit(trx, { ...by, action: 'account.passwd', target: name });
+  });
+}
+
+/** Disables an account and ends its sessions; it can no longer sign in. */
+export async function disableAccount(db: Kysely<Database>, name: string, by: Actor): Promise<void> {
+  const id = await accountId(db, name);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('account').set({ disabled: 1 }).where('id', '=', id).execute();
+    await trx.deleteFrom('account_session').where('account_id', '=', id).execute();
+    await writeAudit(trx, { ...by, action: 'account.disable', target: name });
+  });
+}
+
+/** Lifts a lockout (and the failures counted toward the next one). */
+export async function unlockAccount(db: Kysely<Database>, name: string, by: Actor): Promise<void> {
+  const id = await accountId(db, name);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('account')
+      .set({ failed_logins: 0, locked_until: null })
+      .where('id', '=', id)
+      .execute();
+    await writeAudit(trx, { ...by, action: 'account.unlock', target: name });
+  });
+}
+
+/** Ends every session of the account, on every browser and desktop app. */
+export async function logoutEverywhere(
+  db: Kysely<Database>,
+  name: string,
+  by: Actor,
+): Promise<void> {
+  const id = await accountId(db, name);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('account')
+      .set({ sessions_valid_after: by.at.toISOString() })
+      .where('id', '=', id)
+      .execute();
+    await trx.deleteFrom('account_session').where('account_id', '=', id).execute();
+    await writeAudit(trx, { ...by, action: 'account.logout-all', target: name });
+  });
+}
+
+export async function listAccounts(db: Kysely<Database>): Promise<AccountInfo[]> {
+  const rows = await db.selectFrom('account').selectAll().orderBy('name').execute();
+  return rows.map((r) => ({
+    name: r.name,
+    role: checkRole(r.role),
+    disabled: Number(r.disabled) !== 0,
+    createdAt: r.created_at,
+    lockedUntil: r.locked_until,
+  }));
+}
+
+/**
+ * Checks a sign-in. Unknown account, wrong password and disabled account give the same answer
+ * after the same scrypt run. While an account is locked every try is refused, the right password
+ * included, and counts nothing; the fifth failure in a row locks it for `LOCK_MS`.
+ */
+export async function checkLogin(
+  db: Kysely<Database>,
+  name: string,
+  password: string,
+  now: Date,
+  unknownNames: Map<string, { failed: number; lockedUntil: number }> = new Map(),
+): Promise<LoginOutcome> {
+  const row = NAME.test(name)
+    ? await db.selectFrom('account').selectAll().where('name', '=', name).executeTakeFirst()
+    : undefined;
+  // A name nobody has is counted and locked in memory just like an account, so the 423 after
+  // five tries does not tell which names exist.
+  const phantom = row ? undefined : (unknownNames.get(name) ?? { failed: 0, lockedUntil: 0 });
+  const lockedUntil = row?.locked_until
+    ? Date.parse(row.locked_until)
+    : (phantom?.lockedUntil ?? 0);
+  if (lockedUntil > now.getTime()) return { ok: false, code: 'AUTH_LOCKED' };
+  const matches = await verifyPassword(password, row?.password_hash ?? (await dummyHash()));
+  if (!row) {
+    const failed = phantom!.failed + 1;
+    if (unknownNames.size > 10_000) unknownNames.clear();
+    unknownNames.set(
+      name,
+      failed >= LOCK_AFTER_FAILURES
+        ? { failed: 0, lockedUntil: now.getTime() + LOCK_MS }
+        : { failed, lockedUntil: 0 },
+    );
+    return { ok: false, code: 'AUTH_FAILED' };
+  }
+  if (!matches || Number(row.disabled) !== 0) {
+    // Counted in the store, so two servers on one team store share the count.
+    const failed = Number(row.failed_logins) + 1;
+    const locks = failed >= LOCK_AFTER_FAILURES;
+    await db
+      .updateTable('account')
+      .set({
+        failed_logins: locks ? 0 : failed,
+        locked_until: locks ? new Date(now.getTime() + LOCK_MS).toISOString() : row.locked_until,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    return { ok: false, code: 'AUTH_FAILED' };
+  }
+  await db
+    .updateTable('account')
+    .set({ failed_logins: 0, locked_until: null })
+    .where('id', '=', row.id)
+    .execute();
+  return { ok: true, account: { id: Number(row.id), name: row.name, role: checkRole(row.role) } };
+}
