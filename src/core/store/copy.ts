@@ -1,4 +1,6 @@
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
+import type { PartitionedTable } from '../metrics/partitions.js';
+import { SPAN_OF, ensurePartitions } from '../metrics/partitions.js';
 import { sql } from 'kysely';
 import { AppError, isAppError } from '../../shared/errors.js';
 import type { TeamKeyVault } from '../vault/team-key-vault.js';
@@ -242,6 +244,15 @@ async function copyTable(
     const reenterBefore = result.reenter.length;
     const rows = reseal(t.name, batch);
     state.tables[t.name] = after;
+    // Metrics tables are partitioned by time on PostgreSQL, with no catch-all partition: the
+    // batch's times get theirs first (in a transaction of its own, as the metrics drain does).
+    if (isPartitioned(t.name)) {
+      await ensurePartitions(
+        opts.target.db,
+        t.name,
+        rows.map((r) => Number(r['t'])),
+      );
+    }
     await opts.target.db.transaction().execute(async (trx: Transaction<Database>) => {
       if (rows.length > 0) await insertRows(t, rows).execute(trx);
       const reenter = result.reenter.slice(reenterBefore);
@@ -327,4 +338,8 @@ export async function copyStore(opts: CopyOptions): Promise<CopyResult> {
     reenter: reenter.map((r) => r.name),
     webhooksToReadd: found.webhooks,
   };
+}
+
+function isPartitioned(table: string): table is PartitionedTable {
+  return Object.prototype.hasOwnProperty.call(SPAN_OF, table);
 }
