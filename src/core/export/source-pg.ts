@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { analyzeStale } from '../store/pg-statistics.js';
 import type { EntityType, RelationKind } from '../../shared/entities.js';
 import { ENTITY_TYPES } from '../../shared/entities.js';
 import { AppError } from '../../shared/errors.js';
@@ -76,16 +77,11 @@ export async function inPgTransaction<T>(
  * snapshot took a minute instead of a second. Autovacuum catches up, but only later.
  */
 export async function freshStatistics(store: PostgresStore): Promise<void> {
-  const tables = ['relation', 'snapshot_entity', ...new Set(ENTITY_TYPES.map((t) => tableOf(t)))];
-  const stale = await store.pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-     WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1::text[])
-       AND (c.reltuples < 0 OR coalesce(s.n_mod_since_analyze, 0) > greatest(c.reltuples, 0) + 1000)`,
-    [tables],
-  );
-  // Names from the fixed list above, never input.
-  if (stale.rows.length > 0)
-    await store.pool.query(`ANALYZE ${stale.rows.map((r) => `"${r.name}"`).join(', ')}`);
+  await analyzeStale(store.db, [
+    'relation',
+    'snapshot_entity',
+    ...new Set(ENTITY_TYPES.map((t) => tableOf(t))),
+  ]);
 }
 
 /** A field's list in the relation table as JSON text, as SQLite's json_group_array gives it. */

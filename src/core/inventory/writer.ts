@@ -18,6 +18,7 @@ import { connectionOf, engineOf, storeError } from '../store/sqlite.js';
 import type { Row, WriterIo } from './writer-io.js';
 import { sqliteIo, withWriteCache } from './writer-io.js';
 import { loadPostgresIo } from './writer-pg.js';
+import { analyzeStale } from '../store/pg-statistics.js';
 import type { WriteSet } from './writer-specs.js';
 import { specOf, typesOf, writeSetOf } from './writer-specs.js';
 import { naturalKey } from './natural-key.js';
@@ -388,16 +389,24 @@ async function inTransaction<T>(
   write: (io: WriterIo) => T,
 ): Promise<T> {
   if (engineOf(db) === 'postgres') {
+    let result: T;
     try {
-      return await db.transaction().execute(async (trx) => {
+      result = await db.transaction().execute(async (trx) => {
         const io = await loadPostgresIo(trx, set, endpointId);
-        const result = write(io);
+        const written = write(io);
         await io.flush();
-        return result;
+        return written;
       });
     } catch (e) {
       throw storeError(e, doing);
     }
+    // A first sync loads a table from nothing: its statistics, not autovacuum's later, plan the
+    // pages the UI reads next. Best effort: the write has landed either way.
+    if (set.full)
+      await analyzeStale(db, ['relation', ...typesOf(set).map((t) => specOf(t).table)]).catch(
+        () => undefined,
+      );
+    return result;
   }
   // The write's own failure is the one to report: after SQLITE_FULL SQLite may have rolled the
   // transaction back already, and kysely's ROLLBACK then fails with "no transaction is active".
