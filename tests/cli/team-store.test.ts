@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,13 +31,19 @@ let url: string;
 let dir: string;
 let store: Store;
 const children: ChildProcess[] = [];
+/** The team store's key every process here holds (a team store seals passwords with it). */
+const TEAM_KEY = randomBytes(32);
 
 function start(args: string[]): {
   child: ChildProcess;
   done: Promise<{ code: number | null; out: string }>;
 } {
   const child = spawn(process.execPath, [CLI, '--data-dir', dir, '--store', url, ...args], {
-    env: { ...process.env, SIM_PW: sim.password },
+    env: {
+      ...process.env,
+      SIM_PW: sim.password,
+      INFRASCOPE_STORE_KEY: TEAM_KEY.toString('base64'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -100,6 +107,7 @@ describe('two processes on one PostgreSQL store', () => {
       host: 'serve',
       vault: keyFileVault(dir),
       store: url,
+      storeKey: { key: TEAM_KEY, source: 'test key' },
       log: silentLogger(),
     });
     const heard: EventMap['inventory:changed'][] = [];
