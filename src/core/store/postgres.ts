@@ -174,26 +174,46 @@ export interface OpenedPostgres {
   readonly applied: readonly string[];
 }
 
+/** A connected store whose migrations this app knows all of: what open and probe share. */
+interface CheckedPostgres {
+  readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
+  readonly target: PostgresTarget;
+  readonly doing: string;
+  /** The migrations this app has, and those the database has applied. */
+  readonly known: ReadonlySet<string>;
+  readonly done: readonly string[];
+}
+
 /**
- * Connects, refuses a store migrated by a newer app, and applies pending migrations (each in its
- * transaction, under kysely's advisory lock).
+ * Connects and refuses a store migrated by a newer app; a failure is typed (postgresError) and
+ * leaves no pool open. `verb` says what the caller is doing to the store, for messages.
  */
-export async function openPostgres(location: string): Promise<OpenedPostgres> {
+async function connectChecked(location: string, verb: string): Promise<CheckedPostgres> {
   const target = parsePostgresLocation(location);
-  const doing = `open the store ${target.redacted}`;
+  const doing = `${verb} the store ${target.redacted}`;
   const pool = await connectPool(target, doing);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const known = new Set(Object.keys(PG_MIGRATIONS));
     const done = await appliedMigrations(db);
     refuseNewer(done, known, 'another store');
+    return { db, pool, target, doing, known, done };
+  } catch (e) {
+    await db.destroy();
+    throw postgresError(e, target, doing);
+  }
+}
+
+/**
+ * Connects, refuses a store migrated by a newer app, and applies pending migrations (each in its
+ * transaction, under kysely's advisory lock).
+ */
+export async function openPostgres(location: string): Promise<OpenedPostgres> {
+  const { db, pool, target, doing } = await connectChecked(location, 'open');
+  try {
     const applied = await migrateToLatest(db, pgMigrationProvider, { store: target.redacted });
-    return {
-      db,
-      pool,
-      target,
-      applied,
-    };
+    return { db, pool, target, applied };
   } catch (e) {
     await db.destroy();
     throw postgresError(e, target, doing);
@@ -206,18 +226,7 @@ export async function openPostgres(location: string): Promise<OpenedPostgres> {
  * saves the store as its setting and restarts onto it.
  */
 export async function probePostgres(location: string): Promise<{ pending: number }> {
-  const target = parsePostgresLocation(location);
-  const doing = `connect to the store ${target.redacted}`;
-  const pool = await connectPool(target, doing);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    const known = new Set(Object.keys(PG_MIGRATIONS));
-    const done = await appliedMigrations(db);
-    refuseNewer(done, known, 'another store');
-    return { pending: [...known].filter((m) => !done.includes(m)).length };
-  } catch (e) {
-    throw postgresError(e, target, doing);
-  } finally {
-    await db.destroy();
-  }
+  const { db, known, done } = await connectChecked(location, 'connect to');
+  await db.destroy();
+  return { pending: [...known].filter((m) => !done.includes(m)).length };
 }
