@@ -53,6 +53,7 @@ function actions(over: Partial<MenuActions> = {}): MenuActions & { log: string[]
     background: { checked: true, set: (on) => log.push(`background:${on}`) },
     startAtLogin: { checked: false, set: (on) => log.push(`login:${on}`) },
     checkForUpdates: null,
+    useLocalStore: null,
     ...over,
   };
 }

@@ -7,6 +7,7 @@ import {
   nativeImage,
   safeStorage,
   screen,
+  session,
   shell,
 } from 'electron';
 import type { BrowserWindow } from 'electron';
@@ -33,6 +34,9 @@ import type { StoreSource } from './store-setting.js';
 import { chooseDesktopStore, writeStoreSetting } from './store-setting.js';
 import { probePostgres } from '../core/store/postgres.js';
 import { startTray } from './tray.js';
+import type { TeamClient } from './team-client.js';
+import { createTeamClient } from './team-client.js';
+import { TEAM_PARTITION, createTeamWindow } from './team-window.js';
 import type { UpdaterHandle } from './updater.js';
 import {
   UPDATE_FEED_PREFERENCE,
@@ -75,21 +79,42 @@ export async function bootstrap(): Promise<void> {
   let core: Core | null = null;
   let updater: UpdaterHandle | null = null;
   const shellStore = new Store({ name: 'shell' }) as unknown as ShellStore;
+  // Set once the data folder is known (after ready): which the window shows, local or a team server.
+  let team: TeamClient | null = null;
 
   const openWindow = (): BrowserWindow => {
     const primary = screen.getPrimaryDisplay().workArea;
     const areas = screen.getAllDisplays().map((d) => d.workArea);
-    const w = createMainWindow(
-      outDir,
-      readWindowState(shellStore, areas, primary),
-      join(iconDir, '256x256.png'),
-    );
+    const state = readWindowState(shellStore, areas, primary);
+    const icon = join(iconDir, '256x256.png');
+    const connection = team?.connection() ?? null;
+    const w = connection
+      ? createTeamWindow({
+          outDir,
+          connection,
+          state,
+          icon,
+          saveFolder: () => app.getPath('documents'),
+          onLoadFailed: (failure) => void team?.loadFailed(failure),
+          log: { warn: (obj, msg) => logger?.warn(obj, msg) },
+        })
+      : createMainWindow(outDir, state, icon);
     trackWindowState(w, shellStore);
     w.on('closed', () => {
-      win = null;
+      if (win === w) win = null;
     });
     return w;
   };
+  /** Shows the other choice (local store or team server): the new window first, then the old goes. */
+  const reopen = (): void => {
+    const old = win;
+    win = openWindow();
+    if (old && !old.isDestroyed()) old.destroy();
+    installMenu();
+  };
+  /** The local page's webContents; null while the window shows a team server (remote content). */
+  const localContents = (): Electron.WebContents | null =>
+    team?.connection() ? null : (win?.webContents ?? null);
   const showWindow = (): void => {
     if (!app.isReady()) return;
     if (!win) {
@@ -102,7 +127,7 @@ export async function bootstrap(): Promise<void> {
   };
   const command = (c: AppCommand): void => {
     showWindow();
-    win?.webContents.send(ipcEventChannel('app:command'), { command: c });
+    localContents()?.send(ipcEventChannel('app:command'), { command: c });
   };
   const syncAll = (): void => {
     void core
@@ -113,6 +138,7 @@ export async function bootstrap(): Promise<void> {
   };
 
   let logOut: ReturnType<typeof rotatingLogFile> | null = null;
+  let logger: ReturnType<typeof createLogger> | null = null;
   installLifecycle({
     app,
     store: shellStore,
@@ -131,6 +157,7 @@ export async function bootstrap(): Promise<void> {
   const dataDir = process.env['INFRASCOPE_DATA_DIR'] ?? app.getPath('userData');
   logOut = rotatingLogFile({ file: logFile(dataDir, 'desktop') });
   const log = createLogger({ destination: logOut });
+  logger = log;
   process.on('unhandledRejection', (e) => log.error({ err: String(e) }, 'unhandled rejection'));
   handleAppProtocol(join(outDir, 'renderer'));
 
@@ -160,6 +187,7 @@ export async function bootstrap(): Promise<void> {
                 }
               : null,
             checkForUpdates: updater?.feed.url ? () => void updater?.check() : null,
+            useLocalStore: team?.connection() ? () => void team?.leave() : null,
           },
         }),
       ),
@@ -175,6 +203,14 @@ export async function bootstrap(): Promise<void> {
   const ledger = createExportLedger();
   const actor = `desktop:${userInfo().username}`;
   registerIpc(ipcMain, coreReady, actor);
+  team = createTeamClient(ipcMain, {
+    dataDir,
+    dialog,
+    log,
+    reopen,
+    quit: () => app.quit(),
+    forget: () => session.fromPartition(TEAM_PARTITION).clearStorageData(),
+  });
   win = openWindow();
 
   const binding = nativeBindingPath();
@@ -258,7 +294,7 @@ export async function bootstrap(): Promise<void> {
     saveFolder: () => app.getPath('documents'),
     storeSwitch: { probe: probePostgres, save: saveStore, relaunch },
   });
-  forwardEvents(opened, () => win?.webContents ?? null);
+  forwardEvents(opened, localContents);
   try {
     await opened.start();
   } catch (e) {

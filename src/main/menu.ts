@@ -15,6 +15,8 @@ export interface MenuActions {
   readonly startAtLogin: { readonly checked: boolean; set(on: boolean): void } | null;
   /** Checks for an update now; null while no update feed is configured. */
   readonly checkForUpdates: (() => void) | null;
+  /** Leaves the team server the window shows for the local store; null while on the local store. */
+  readonly useLocalStore: (() => void) | null;
 }
 
 export interface MenuOptions {
@@ -78,9 +80,13 @@ export function buildMenuTemplate(o: MenuOptions): MenuItemConstructorOptions[] 
       { label: 'Quit Infrascope', accelerator: 'Cmd+Q', click: () => a.quit() },
     ],
   };
+  const team: MenuItemConstructorOptions[] = a.useLocalStore
+    ? [{ label: 'Use the Local Store', click: () => a.useLocalStore?.() }, separator]
+    : [];
   const file: MenuItemConstructorOptions = {
     label: '&File',
     submenu: [
+      ...team,
       { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => a.command('export') },
       {
         label: 'Import Snapshot…',

@@ -28,6 +28,33 @@ export function createMainWindow(
   state?: WindowState,
   icon?: string,
 ): BrowserWindowType {
+  return openLockedWindow({
+    // Our own bundled preload, which exposes only the contract (see src/preload).
+    preload: join(outDir, 'preload', 'index.cjs'),
+    allowed: isAppUrl,
+    url: `${APP_ORIGIN}/index.html`,
+    ...(state ? { state } : {}),
+    ...(icon ? { icon } : {}),
+  });
+}
+
+/** What differs between the app's windows; every security setting is the same for all. */
+export interface LockedWindowOptions {
+  /** The bundled preload of this window (src/preload): each exposes only its own bridge. */
+  readonly preload: string;
+  /** A session partition of its own (the team server's sign-in); the default session otherwise. */
+  readonly partition?: string;
+  /** The only URLs the window may navigate or redirect to. */
+  readonly allowed: (url: string) => boolean;
+  /** The page it opens. */
+  readonly url: string;
+  readonly state?: WindowState;
+  readonly icon?: string;
+}
+
+/** A window with the locked-down preferences, kept on its own pages, shown at once. */
+export function openLockedWindow(o: LockedWindowOptions): BrowserWindowType {
+  const { state, icon } = o;
   // Every security-relevant setting is written out here, where Electronegativity (and a reader)
   // can see it; shell.test.ts asserts them on the options the window is built with.
   // Middle-click and window.open both end in setWindowOpenHandler below, which denies them.
@@ -42,8 +69,8 @@ export function createMainWindow(
     title: 'Infrascope',
     backgroundColor: '#111418',
     webPreferences: {
-      // Our own bundled preload, which exposes only the contract (see src/preload).
-      preload: join(outDir, 'preload', 'index.cjs'), // eng-disable PRELOAD_JS_CHECK
+      preload: o.preload, // eng-disable PRELOAD_JS_CHECK
+      ...(o.partition ? { partition: o.partition } : {}),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -59,12 +86,12 @@ export function createMainWindow(
   });
   lockDownSession(win.webContents.session);
   const contents = win.webContents;
-  // Only our own pages: no navigation away, no new windows (links open in the OS browser).
+  // Only its own pages: no navigation away, no new windows (links open in the OS browser).
   contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
+    if (!o.allowed(url)) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
+    if (!o.allowed(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
@@ -75,6 +102,6 @@ export function createMainWindow(
   // Shown at once (not on ready-to-show): the page's start-up note is there while the store opens.
   if (state?.maximized) win.maximize();
   win.show();
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  void win.loadURL(o.url);
   return win;
 }

@@ -12,6 +12,7 @@ import type {
 import { DESKTOP_CHANNELS, IPC_CHANNELS, ipcEventChannel } from '../shared/ipc-names.js';
 import type { ExportResult, ExportSaveRequest, SnapshotInfo } from '../shared/export.js';
 import { EVENT_NAMES } from '../shared/event-names.js';
+import type { TeamServerProbe } from '../shared/team-client.js';
 
 /*
  * Exposes the contract — and nothing else — as window.infrascope. ipcRenderer itself never
@@ -39,6 +40,16 @@ const desktop = {
   setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>> {
     return ipcRenderer.invoke(DESKTOP_CHANNELS.setStore, location) as Promise<
       DesktopReply<{ restarting: true }>
+    >;
+  },
+  probeTeamServer(url: string): Promise<DesktopReply<TeamServerProbe>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.probeTeamServer, url) as Promise<
+      DesktopReply<TeamServerProbe>
+    >;
+  },
+  connectTeamServer(url: string, fingerprint: string): Promise<DesktopReply<{ origin: string }>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.connectTeamServer, url, fingerprint) as Promise<
+      DesktopReply<{ origin: string }>
     >;
   },
 } satisfies DesktopBridge;

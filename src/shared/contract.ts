@@ -20,6 +20,7 @@ import { inventoryChannels } from './query.js';
 import { scheduleChannels } from './schedules.js';
 import type { InventoryChangedEvent, SyncProgressEvent } from './sync.js';
 import { syncChannels } from './sync.js';
+import type { TeamServerProbe } from './team-client.js';
 
 /*
  * The one contract between the core and every client (Electron preload, the serve bridge, the
@@ -126,6 +127,16 @@ export interface DesktopBridge {
    * back to the local store (null), and restarts it onto that store.
    */
   setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>>;
+  /**
+   * Looks at a team server (`https://host:port`) without trusting it yet: its certificate's
+   * facts and SHA-256 fingerprint, for the user to confirm or compare with a pin.
+   */
+  probeTeamServer(url: string): Promise<DesktopReply<TeamServerProbe>>;
+  /**
+   * Connects the app to the team server at `url` trusting only the certificate `fingerprint`
+   * (checked again first: a different one is refused): the window then shows the server's page.
+   */
+  connectTeamServer(url: string, fingerprint: string): Promise<DesktopReply<{ origin: string }>>;
 }
 
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */

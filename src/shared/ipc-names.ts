@@ -22,4 +22,6 @@ export const DESKTOP_CHANNELS = {
   saveExport: 'infrascope:desktop:save-export',
   showExportInFolder: 'infrascope:desktop:show-export',
   setStore: 'infrascope:desktop:set-store',
+  probeTeamServer: 'infrascope:desktop:probe-team-server',
+  connectTeamServer: 'infrascope:desktop:connect-team-server',
 } as const satisfies Record<keyof DesktopBridge, string>;

@@ -11,6 +11,7 @@ import type {
 import { AppError } from '../../shared/errors.js';
 import type { ExportResult, ExportSaveRequest, SnapshotInfo } from '../../shared/export.js';
 import { EXPORT_DOWNLOAD_PATH, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
+import type { TeamClientBridge, TeamServerProbe } from '../../shared/team-client.js';
 import { unwrapReply, unwrapResult } from '../../shared/transport.js';
 
 /*
@@ -22,6 +23,8 @@ import { unwrapReply, unwrapResult } from '../../shared/transport.js';
 declare global {
   interface Window {
     infrascope?: PreloadBridge;
+    /** In the desktop app's window on a team server: the way back to the local store. */
+    infrascopeTeam?: TeamClientBridge;
   }
 }
 
@@ -184,6 +187,27 @@ export const switchStore: ((location: string | null) => Promise<void>) | null = 
   ? async (location) => {
       unwrapResult(await desktop.setStore(location));
     }
+  : null;
+
+/**
+ * Settings → "Connect to a team server" (desktop, local store only): main looks at the server's
+ * certificate, then trusts only the fingerprint the user confirmed or pinned, and shows its page.
+ */
+export const teamServerConnector: {
+  probe(url: string): Promise<TeamServerProbe>;
+  connect(url: string, fingerprint: string): Promise<{ origin: string }>;
+} | null = desktop
+  ? {
+      probe: async (url) => unwrapResult(await desktop.probeTeamServer(url)),
+      connect: async (url, fingerprint) =>
+        unwrapResult(await desktop.connectTeamServer(url, fingerprint)),
+    }
+  : null;
+
+/** The desktop app showing this team server's page: its way back to the local store. */
+const teamBridge = window.infrascopeTeam;
+export const leaveTeamServer: (() => Promise<void>) | null = teamBridge
+  ? () => teamBridge.leave()
   : null;
 
 /** Shows an export's file in the OS file manager: desktop only (null in `serve`). */

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
+import { UseLocalStore } from '../components/account-bar.js';
 import { signIn } from '../session.js';
+import { leaveTeamServer } from '../transport.js';
 
 /** The team server's sign-in, shown when serve runs with accounts and this browser has no session. */
 export function LoginPage(): ReactElement {
@@ -34,6 +36,7 @@ export function LoginPage(): ReactElement {
     <main className="login-page">
       <form className="login-form" aria-label="Sign in" onSubmit={submit}>
         <h1>Infrascope</h1>
+        {leaveTeamServer && <p className="muted">Team server {location.host}</p>}
         <label>
           <span>Account</span>
           <input
@@ -64,6 +67,7 @@ export function LoginPage(): ReactElement {
         <button type="submit" className="btn primary" disabled={busy}>
           Sign in
         </button>
+        {leaveTeamServer && <UseLocalStore leave={leaveTeamServer} />}
       </form>
     </main>
   );

@@ -8,7 +8,10 @@ import type { Theme } from '../stores/ui.js';
 import { preferences } from '../stores/preferences.js';
 import { UPDATE_FEED_PREFERENCE } from '../../../shared/preferences.js';
 import { useUi } from '../stores/ui.js';
-import { api, switchStore } from '../transport.js';
+import { api, switchStore, teamServerConnector } from '../transport.js';
+import { TeamServerSection } from '../components/team-server-section.js';
+import type { FormMessageValue } from '../components/form-message.js';
+import { FormMessage } from '../components/form-message.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -319,6 +322,9 @@ export function SettingsPage(): ReactElement {
       {info?.host === 'desktop' && switchStore && (
         <StoreSection current={info.store} change={switchStore} />
       )}
+      {info?.host === 'desktop' && teamServerConnector && (
+        <TeamServerSection connector={teamServerConnector} />
+      )}
       {info?.host === 'desktop' && <UpdatesSection />}
     </section>
   );
@@ -378,7 +384,7 @@ function StoreSection({
 }): ReactElement {
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<FormMessageValue | null>(null);
   const run = (location: string | null): void => {
     setBusy(true);
     setMessage(null);
@@ -424,11 +430,7 @@ function StoreSection({
           </button>
         )}
       </form>
-      {message && (
-        <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : ''}>
-          {message.text}
-        </div>
-      )}
+      <FormMessage message={message} />
     </section>
   );
 }
