@@ -36,7 +36,7 @@ import { probePostgres } from '../core/store/postgres.js';
 import { startTray } from './tray.js';
 import type { TeamClient } from './team-client.js';
 import { createTeamClient } from './team-client.js';
-import { TEAM_PARTITION, createTeamWindow } from './team-window.js';
+import { TEAM_PARTITION, openAppWindow } from './team-window.js';
 import type { UpdaterHandle } from './updater.js';
 import {
   UPDATE_FEED_PREFERENCE,
@@ -47,7 +47,6 @@ import {
   startUpdater,
 } from './updater.js';
 import { safeStorageVault } from './vault-safe-storage.js';
-import { createMainWindow } from './window.js';
 import type { ShellStore } from './window-state.js';
 import { readWindowState, trackWindowState } from './window-state.js';
 import { electronNotifier } from './notifier.js';
@@ -87,18 +86,14 @@ export async function bootstrap(): Promise<void> {
     const areas = screen.getAllDisplays().map((d) => d.workArea);
     const state = readWindowState(shellStore, areas, primary);
     const icon = join(iconDir, '256x256.png');
-    const connection = team?.connection() ?? null;
-    const w = connection
-      ? createTeamWindow({
-          outDir,
-          connection,
-          state,
-          icon,
-          saveFolder: () => app.getPath('documents'),
-          onLoadFailed: (failure) => void team?.loadFailed(failure),
-          log: { warn: (obj, msg) => logger?.warn(obj, msg) },
-        })
-      : createMainWindow(outDir, state, icon);
+    const w = openAppWindow(team?.connection() ?? null, {
+      outDir,
+      state,
+      icon,
+      saveFolder: () => app.getPath('documents'),
+      onLoadFailed: (failure) => void team?.loadFailed(failure),
+      log: { warn: (obj, msg) => logger?.warn(obj, msg) },
+    });
     trackWindowState(w, shellStore);
     w.on('closed', () => {
       if (win === w) win = null;

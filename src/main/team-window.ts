@@ -7,7 +7,7 @@ import type { TeamServerConnection } from '../shared/team-client.js';
 import { teamWindowTitle } from '../shared/team-client.js';
 import { signedInAccount } from './team-server.js';
 import type { WindowState } from './window-state.js';
-import { openLockedWindow } from './window.js';
+import { createMainWindow, openLockedWindow } from './window.js';
 
 /*
  * The window that shows a team server: the server's own page (its login, then the app over the
@@ -162,4 +162,17 @@ export function createTeamWindow(o: TeamWindowOptions): BrowserWindow {
     },
   );
   return win;
+}
+
+/**
+ * The app's window for the current choice: the team server's page when one is connected, the
+ * local renderer (app://infrascope) otherwise.
+ */
+export function openAppWindow(
+  connection: TeamServerConnection | null,
+  o: Omit<TeamWindowOptions, 'connection'>,
+): BrowserWindow {
+  return connection
+    ? createTeamWindow({ ...o, connection })
+    : createMainWindow(o.outDir, o.state, o.icon);
 }
