@@ -113,7 +113,7 @@ export function TeamServerSection({ connector }: { connector: Connector }): Reac
               {probe.validFrom.slice(0, 10)} to {probe.validTo.slice(0, 10)}
             </dd>
           </dl>
-          <fieldset>
+          <fieldset className="trust-choice">
             <legend>Trust</legend>
             <label>
               <input
