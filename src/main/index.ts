@@ -36,6 +36,7 @@ import { probePostgres } from '../core/store/postgres.js';
 import { startTray } from './tray.js';
 import type { TeamClient } from './team-client.js';
 import { createTeamClient } from './team-client.js';
+import { TEAM_CLIENT_CHANNELS } from '../shared/team-client.js';
 import { TEAM_PARTITION, openAppWindow } from './team-window.js';
 import type { UpdaterHandle } from './updater.js';
 import {
@@ -122,7 +123,9 @@ export async function bootstrap(): Promise<void> {
   };
   const command = (c: AppCommand): void => {
     showWindow();
-    localContents()?.send(ipcEventChannel('app:command'), { command: c });
+    // The team server's page gets the menu's commands through its own bridge (src/preload/team.ts).
+    if (team?.connection()) win?.webContents.send(TEAM_CLIENT_CHANNELS.command, { command: c });
+    else localContents()?.send(ipcEventChannel('app:command'), { command: c });
   };
   const syncAll = (): void => {
     void core

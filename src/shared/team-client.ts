@@ -1,3 +1,5 @@
+import type { AppCommand } from './contract.js';
+
 /*
  * The desktop app as the client of a team server (issue 17). Main opens the server's own page
  * in a window of its own; that page talks to the server over its WebSocket like any browser, and
@@ -30,12 +32,16 @@ export interface TeamServerConnection {
 /** The IPC channels of the team server's page (main handles them; src/preload/team.ts calls them). */
 export const TEAM_CLIENT_CHANNELS = {
   leave: 'infrascope:team:leave',
+  /** main → page: a menu command (Export…, Settings, Find…), as `app:command` on the local page. */
+  command: 'infrascope:team:command',
 } as const;
 
 /** What the team server's page gets as `window.infrascopeTeam` in the desktop app. */
 export interface TeamClientBridge {
   /** Forgets the team server and goes back to the local store (one click, no restart). */
   leave(): Promise<void>;
+  /** Listens to the desktop menu's commands; returns the removal. */
+  onCommand(listener: (command: AppCommand) => void): () => void;
 }
 
 /** The window title while the app shows a team server: who is signed in, and where. */

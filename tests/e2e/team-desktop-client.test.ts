@@ -44,12 +44,23 @@ async function desktopTeamPage(): Promise<{ context: BrowserContext; page: Page 
   // Chromium here has no pin; the desktop's window pins (team-client.test.ts covers that).
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   await context.addInitScript(() => {
-    const w = window as unknown as { infrascopeTeam: unknown; left: number };
+    const w = window as unknown as {
+      infrascopeTeam: unknown;
+      left: number;
+      menu: (command: string) => void;
+    };
     w.left = 0;
+    const listeners = new Set<(command: string) => void>();
+    // What main does for a menu item: send the command to the page's bridge.
+    w.menu = (command) => listeners.forEach((l) => l(command));
     w.infrascopeTeam = Object.freeze({
       leave: () => {
         w.left += 1;
         return Promise.resolve();
+      },
+      onCommand: (listener: (command: string) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
       },
     });
   });
@@ -81,6 +92,13 @@ describe('the desktop app on a team server', () => {
     const bar = page.getByRole('region', { name: 'Signed-in account' });
     await expect.poll(() => bar.textContent()).toContain(host);
     expect(await bar.textContent()).toContain('olga · operator');
+    // The desktop menu's File → Settings reaches the server's page through the bridge.
+    await page.evaluate(() =>
+      (window as unknown as { menu: (c: string) => void }).menu('settings'),
+    );
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Settings', level: 1 }).count())
+      .toBe(1);
     await bar.getByRole('button', { name: 'Use local store' }).click();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { left: number }).left))

@@ -134,9 +134,25 @@ const token = window.infrascope ? '' : serveToken();
 /** Whether this page holds local serve's per-run token (then there are no accounts). */
 export const hasServeToken = token !== '';
 
-export const api: InfrascopeApi = window.infrascope
+/**
+ * In the desktop app's window on a team server the menu's commands come from main through the
+ * team bridge (the server sends none): `app:command` listens there.
+ */
+function withMenuCommands(base: InfrascopeApi, bridge: TeamClientBridge): InfrascopeApi {
+  return {
+    invoke: (channel, input) => base.invoke(channel, input),
+    on: (event, listener) =>
+      event === 'app:command'
+        ? bridge.onCommand((command) => listener({ command } as EventMap[typeof event]))
+        : base.on(event, listener),
+  };
+}
+
+const teamBridge = window.infrascopeTeam;
+const transport: InfrascopeApi = window.infrascope
   ? fromPreload(window.infrascope)
   : fromWebSocket(token);
+export const api: InfrascopeApi = teamBridge ? withMenuCommands(transport, teamBridge) : transport;
 
 /**
  * How a snapshot file gets imported: in the desktop main opens its own dialog and reads the file
@@ -205,7 +221,6 @@ export const teamServerConnector: {
   : null;
 
 /** The desktop app showing this team server's page: its way back to the local store. */
-const teamBridge = window.infrascopeTeam;
 export const leaveTeamServer: (() => Promise<void>) | null = teamBridge
   ? () => teamBridge.leave()
   : null;
