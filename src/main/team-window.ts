@@ -54,11 +54,11 @@ type VerifyProc = Parameters<Session['setCertificateVerifyProc']>[0];
 /**
  * The partition's certificate check: for the team server's host, the pinned certificate and
  * nothing else (computed from the certificate itself, the way `serve` prints it); any other host
- * gets Chromium's own verification. A refusal is reported to `onMismatch`.
+ * gets Chromium's own verification. Each answer for the server is reported to `report`.
  */
 export function pinnedVerifyProc(
   connection: TeamServerConnection,
-  onMismatch: (seen: string | null) => void,
+  report: (seen: string | null, accepted: boolean) => void,
 ): NonNullable<VerifyProc> {
   const host = new URL(connection.origin).hostname.replace(/^\[|\]$/g, '');
   return (request, callback) => {
@@ -67,12 +67,9 @@ export function pinnedVerifyProc(
       return;
     }
     const seen = fingerprintOf(request.certificate.data);
-    if (seen === connection.fingerprint256) {
-      callback(0);
-      return;
-    }
-    onMismatch(seen);
-    callback(-2);
+    const accepted = seen === connection.fingerprint256;
+    report(seen, accepted);
+    callback(accepted ? 0 : -2);
   };
 }
 
@@ -80,12 +77,12 @@ export function pinnedVerifyProc(
 export function prepareTeamSession(
   connection: TeamServerConnection,
   saveFolder: () => string,
-  onMismatch: (seen: string | null) => void,
+  report: (seen: string | null, accepted: boolean) => void,
 ): Session {
   const ses = sessions.fromPartition(TEAM_PARTITION);
   // For the server's host exactly the pinned certificate (self-signed ones too: that is what the
   // user trusted) and nothing else; every other host keeps Chromium's own verification.
-  ses.setCertificateVerifyProc(pinnedVerifyProc(connection, onMismatch)); // eng-disable CERTIFICATE_VERIFY_PROC_JS_CHECK
+  ses.setCertificateVerifyProc(pinnedVerifyProc(connection, report)); // eng-disable CERTIFICATE_VERIFY_PROC_JS_CHECK
   // An export's file reaches the page as a download: it goes through the OS save dialog, and
   // only downloads of the server's own pages are taken.
   ses.removeAllListeners('will-download');
@@ -122,9 +119,11 @@ export interface TeamWindowOptions {
  */
 export function createTeamWindow(o: TeamWindowOptions): BrowserWindow {
   const { connection } = o;
+  // The last refusal stays until the pinned certificate is seen again: Chromium caches the
+  // answer, so a retry of the same changed certificate may fail without asking again.
   let changed: { seen: string | null } | null = null;
-  const ses = prepareTeamSession(connection, o.saveFolder, (seen) => {
-    changed = { seen };
+  const ses = prepareTeamSession(connection, o.saveFolder, (seen, accepted) => {
+    changed = accepted ? null : { seen };
   });
   const win = openLockedWindow({
     preload: join(o.outDir, 'preload', 'team.cjs'),
@@ -158,9 +157,7 @@ export function createTeamWindow(o: TeamWindowOptions): BrowserWindow {
     'did-fail-load',
     (_event, code: number, description: string, _url: string, isMainFrame: boolean) => {
       if (!isMainFrame || code === ERR_ABORTED) return;
-      const certificateChanged = changed;
-      changed = null;
-      o.onLoadFailed({ connection, certificateChanged, description });
+      o.onLoadFailed({ connection, certificateChanged: changed, description });
     },
   );
   return win;
