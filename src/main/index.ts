@@ -210,6 +210,8 @@ export async function bootstrap(): Promise<void> {
     forget: () => session.fromPartition(TEAM_PARTITION).clearStorageData(),
   });
   win = openWindow();
+  // Again now that the team choice is known: File → Use the Local Store while on a team server.
+  installMenu();
 
   const binding = nativeBindingPath();
   // Weak (basic_text) storage is refused until the user opts in; the choice lives in the store,
