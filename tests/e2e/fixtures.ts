@@ -32,8 +32,11 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openApp(
   browser: Browser,
   url: string,
+  /** Runs on the new page before it loads (listeners that must see its first requests). */
+  before?: (page: Page) => void,
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
+  before?.(page);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -58,6 +61,13 @@ export interface Served {
   stop(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /** The store (`--store`): a team store's postgres:// URL; default the data directory's file. */
+  readonly store?: string;
+  /** More environment (INFRASCOPE_STORE_KEY for a team store's key). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts the built `infrascope serve` on a free loopback port (or where `listen` says, e.g.
  * `['--listen', '127.0.0.1:0', '--tls-cert', …]`) and waits for its URL.
@@ -66,14 +76,21 @@ export async function startServe(
   dataDir: string,
   extra: string[] = [],
   listen: string[] = ['--port', '0'],
+  opts: ServeOptions = {},
 ): Promise<Served> {
+  const store = opts.store === undefined ? [] : ['--store', opts.store];
   const child = spawn(
     process.execPath,
-    ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', ...listen, ...extra],
+    ['bin/infrascope.mjs', '--data-dir', dataDir, ...store, 'serve', ...listen, ...extra],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Debug-level logs, so the tests that grep for secrets see everything the core logs.
-      env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir, INFRASCOPE_LOG_LEVEL: 'debug' },
+      env: {
+        ...process.env,
+        ...opts.env,
+        INFRASCOPE_DATA_DIR: dataDir,
+        INFRASCOPE_LOG_LEVEL: 'debug',
+      },
     },
   );
   let stderr = '';
