@@ -3,6 +3,7 @@ import type {
   Channel,
   DesktopBridge,
   DesktopReply,
+  DesktopStoreKey,
   EventMap,
   EventName,
   PreloadBridge,
@@ -38,6 +39,11 @@ const desktop = {
   },
   setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>> {
     return ipcRenderer.invoke(DESKTOP_CHANNELS.setStore, location) as Promise<
+      DesktopReply<{ restarting: true }>
+    >;
+  },
+  setStoreKey(key: DesktopStoreKey | null): Promise<DesktopReply<{ restarting: true }>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.setStoreKey, key) as Promise<
       DesktopReply<{ restarting: true }>
     >;
   },

@@ -126,7 +126,16 @@ export interface DesktopBridge {
    * back to the local store (null), and restarts it onto that store.
    */
   setStore(location: string | null): Promise<DesktopReply<{ restarting: true }>>;
+  /**
+   * Gives the desktop app the team store's key (pasted text, or a key file's path), checked
+   * against the open team store and sealed by the OS before it is saved, or forgets it (null);
+   * restarts so the core opens with it. The key only ever travels towards main.
+   */
+  setStoreKey(key: DesktopStoreKey | null): Promise<DesktopReply<{ restarting: true }>>;
 }
+
+/** The team store key as the Settings page gives it: its text (base64 or hex), or a key file. */
+export type DesktopStoreKey = { readonly text: string } | { readonly file: string };
 
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
 export interface PreloadBridge {

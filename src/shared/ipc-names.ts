@@ -22,4 +22,5 @@ export const DESKTOP_CHANNELS = {
   saveExport: 'infrascope:desktop:save-export',
   showExportInFolder: 'infrascope:desktop:show-export',
   setStore: 'infrascope:desktop:set-store',
+  setStoreKey: 'infrascope:desktop:set-store-key',
 } as const satisfies Record<keyof DesktopBridge, string>;
