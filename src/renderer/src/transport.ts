@@ -1,5 +1,6 @@
 import type {
   Channel,
+  DesktopStoreKey,
   EventMap,
   EventName,
   InfrascopeApi,
@@ -183,6 +184,17 @@ export const snapshotImporter: SnapshotImporter = desktop
 export const switchStore: ((location: string | null) => Promise<void>) | null = desktop
   ? async (location) => {
       unwrapResult(await desktop.setStore(location));
+    }
+  : null;
+
+/**
+ * Gives the desktop app the team store's key (pasted text or a key file path), or forgets it
+ * (null), and restarts it; desktop only (null in `serve`, whose key is its host's environment).
+ * Main answers only whether it took the key: it never sends a key back.
+ */
+export const setStoreKey: ((key: DesktopStoreKey | null) => Promise<void>) | null = desktop
+  ? async (key) => {
+      unwrapResult(await desktop.setStoreKey(key));
     }
   : null;
 

@@ -8,7 +8,8 @@ import type { Theme } from '../stores/ui.js';
 import { preferences } from '../stores/preferences.js';
 import { UPDATE_FEED_PREFERENCE } from '../../../shared/preferences.js';
 import { useUi } from '../stores/ui.js';
-import { api, switchStore } from '../transport.js';
+import { ActionMessage, StoreKeyForm, useRestartingAction } from '../components/store-key-form.js';
+import { api, setStoreKey, switchStore } from '../transport.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -317,7 +318,7 @@ export function SettingsPage(): ReactElement {
       </section>
       <ScheduleSection />
       {info?.host === 'desktop' && switchStore && (
-        <StoreSection current={info.store} change={switchStore} />
+        <StoreSection current={info.store} storeKey={info.storeKey} change={switchStore} />
       )}
       {info?.host === 'desktop' && <UpdatesSection />}
     </section>
@@ -371,25 +372,15 @@ function UpdatesSection(): ReactElement {
  */
 function StoreSection({
   current,
+  storeKey,
   change,
 }: {
   current: AppInfo['store'];
+  storeKey: AppInfo['storeKey'];
   change: (location: string | null) => Promise<void>;
 }): ReactElement {
   const [url, setUrl] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
-  const run = (location: string | null): void => {
-    setBusy(true);
-    setMessage(null);
-    change(location).then(
-      () => setMessage({ error: false, text: 'Restarting onto the chosen store…' }),
-      (e: unknown) => {
-        setBusy(false);
-        setMessage({ error: true, text: errorText(e) });
-      },
-    );
-  };
+  const { busy, message, run } = useRestartingAction(change, 'Restarting onto the chosen store…');
   return (
     <section className="panel" aria-label="Store">
       <h2>Store</h2>
@@ -424,11 +415,8 @@ function StoreSection({
           </button>
         )}
       </form>
-      {message && (
-        <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : ''}>
-          {message.text}
-        </div>
-      )}
+      <ActionMessage message={message} />
+      {storeKey && setStoreKey && <StoreKeyForm info={storeKey} give={setStoreKey} />}
     </section>
   );
 }
