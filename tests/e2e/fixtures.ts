@@ -7,6 +7,9 @@ import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { StoreEngine } from '../../src/core/store/location.js';
+import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { testStoreLocation } from '../helpers/store.js';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -59,6 +62,34 @@ export interface Served {
   /** Everything serve printed so far (debug-level logs included), for secret greps. */
   output(): string;
   stop(): Promise<void>;
+}
+
+/**
+ * The engine of the e2e files that follow the switch: INFRASCOPE_E2E_STORE=postgres puts their
+ * store in a throwaway PostgreSQL cluster (tests/helpers/postgres.ts) instead of the data
+ * directory's SQLite file; such a file calls `stopSharedPostgres` after all.
+ */
+export const E2E_ENGINE: StoreEngine =
+  process.env['INFRASCOPE_E2E_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+const e2eStores = new Map<string, Promise<string>>();
+
+/** Where the store of `dataDir` lives on {@link E2E_ENGINE}: its SQLite file or a fresh database. */
+export function e2eStoreLocation(dataDir: string): Promise<string> {
+  let at = e2eStores.get(dataDir);
+  if (!at) {
+    at =
+      E2E_ENGINE === 'postgres'
+        ? testStoreLocation('postgres').then((url) => url!)
+        : Promise.resolve(join(dataDir, STORE_FILE));
+    e2eStores.set(dataDir, at);
+  }
+  return at;
+}
+
+/** `startServe`'s options for the store of `dataDir` on {@link E2E_ENGINE}. */
+export async function e2eServeOptions(dataDir: string): Promise<ServeOptions> {
+  return E2E_ENGINE === 'postgres' ? { store: await e2eStoreLocation(dataDir) } : {};
 }
 
 export interface ServeOptions {
