@@ -43,6 +43,7 @@ import { createImportRuns } from './snapshots/import-runs.js';
 import { createSchedulesCapability } from './schedules/service.js';
 import { createPreferencesCapability } from './preferences/service.js';
 import type { EndpointKind } from '../shared/endpoints.js';
+import type { StoreStatus } from '../shared/app.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -141,12 +142,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     store.engine === 'postgres' ? teamKeyVault(opts.storeKey ?? null) : null;
   const vault = team ?? opts.vault;
   const events = createEventHub(log);
-  const availability = watchAvailability(store, events, log, now);
+  // What the pages see of the store: whether it answers (team store), and whether other
+  // processes' changes are pushed here (listening) or must be polled (SQLite, listener down).
+  const storeStatus = (): StoreStatus => ({
+    ...(availability?.status() ?? { state: 'available' }),
+    changes: storeEvents?.listening ? 'pushed' : 'polled',
+  });
+  const statusChanged = (): void => events.emit('store:status', storeStatus());
+  const availability = watchAvailability(store, statusChanged, log, now);
   // A team store: this process's changes are announced to the others, theirs heard here. Pages
   // (serve, desktop) listen from the start; a CLI command only once it starts background work.
   const storeEvents =
     store.engine === 'postgres'
-      ? createStoreEvents({ db: store.db, pool: store.pool, events, log })
+      ? createStoreEvents({
+          db: store.db,
+          pool: store.pool,
+          events,
+          log,
+          onListening: statusChanged,
+        })
       : null;
   if (opts.host !== 'cli') await storeEvents?.listen();
   const endpoints = createEndpointsCapability({
@@ -195,7 +209,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const imports = createImportRuns({ events });
   const schemaVersion = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
   const handlers: Handlers = translateLoss(availability, {
-    'app:storeStatus': () => Promise.resolve(availability?.status() ?? { state: 'available' }),
+    'app:storeStatus': () => Promise.resolve(storeStatus()),
     'app:info': async () => ({
       name: 'Infrascope',
       version: APP_VERSION,
@@ -285,7 +299,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
  */
 function watchAvailability(
   store: Store,
-  events: EventHub,
+  changed: () => void,
   log: Logger,
   now: () => Date,
 ): StoreAvailability | null {
@@ -296,7 +310,7 @@ function watchAvailability(
       await sql`SELECT 1`.execute(store.db);
     },
     // The pages reload when it says the store is back (renderer stores/live.ts).
-    onChange: (status) => events.emit('store:status', status),
+    onChange: changed,
     log,
     now,
   });

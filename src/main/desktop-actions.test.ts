@@ -1,15 +1,9 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type {
-  Dialog,
-  IpcMain,
-  IpcMainInvokeEvent,
-  OpenDialogReturnValue,
-  SaveDialogReturnValue,
-  Shell,
-} from 'electron';
+import type { Dialog, OpenDialogReturnValue, SaveDialogReturnValue, Shell } from 'electron';
 import { makeCore } from '../../tests/doubles/core-harness.js';
+import { OWN_FRAME, STRANGER_FRAME, fakeIpc } from '../../tests/doubles/fake-ipc.js';
 import type { CoreHarness } from '../../tests/doubles/core-harness.js';
 import { fillStore, sheetJsWorkbook } from '../../tests/export/fixtures.js';
 import { DESKTOP_CHANNELS } from '../shared/contract.js';
@@ -26,17 +20,9 @@ vi.mock('electron', () => ({
 const { createExportLedger, registerDesktopActions } = await import('./desktop-actions.js');
 const { registerIpc } = await import('./ipc.js');
 
-type IpcHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
-const handlers = new Map<string, IpcHandler>();
-const ipc = {
-  handle: (channel: string, fn: IpcHandler) => handlers.set(channel, fn),
-  removeHandler: (channel: string) => handlers.delete(channel),
-} as unknown as IpcMain;
-
-const own = { senderFrame: { url: 'app://infrascope/index.html', parent: null } };
-const stranger = { senderFrame: { url: 'https://evil.example/', parent: null } };
-const call = (channel: string, event: object, ...args: unknown[]): Promise<unknown> =>
-  Promise.resolve(handlers.get(channel)!(event as IpcMainInvokeEvent, ...args));
+const { ipc, handlers, call } = fakeIpc();
+const own = OWN_FRAME;
+const stranger = STRANGER_FRAME;
 
 let h: CoreHarness;
 let picked: OpenDialogReturnValue;

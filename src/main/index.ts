@@ -32,6 +32,14 @@ import { handleAppProtocol, registerAppScheme } from './protocol.js';
 import { openOrExplain } from './startup.js';
 import type { StoreSource } from './store-setting.js';
 import { chooseDesktopStore, writeStoreSetting } from './store-setting.js';
+import type { StoreKeySource } from './store-key-setting.js';
+import {
+  chooseDesktopStoreKey,
+  savedKeyFailed,
+  writeStoreKeySetting,
+} from './store-key-setting.js';
+import { registerStoreKeyAction } from './store-key-action.js';
+import { isPostgresLocation } from '../core/store/location.js';
 import { probePostgres } from '../core/store/postgres.js';
 import { startTray } from './tray.js';
 import type { TeamClient } from './team-client.js';
@@ -240,6 +248,7 @@ export async function bootstrap(): Promise<void> {
   // What chose the store: only a choice saved in Settings (or an unreadable one) can be undone
   // from the failure dialog; INFRASCOPE_STORE and --store are the user's to change.
   let source: StoreSource | null = null;
+  let keySource: StoreKeySource = 'none';
   const opened = await openOrExplain(
     () => {
       // Inside the guarded open: an unreadable setting is a startup failure with its way out.
@@ -250,6 +259,12 @@ export async function bootstrap(): Promise<void> {
         sealer: safeStorage,
       });
       source = choice.source;
+      // A team store's secrets key: the environment's, else the one given in Settings → Store.
+      const team =
+        choice.location !== undefined && isPostgresLocation(choice.location)
+          ? chooseDesktopStoreKey({ env: process.env, dataDir, sealer: safeStorage })
+          : null;
+      keySource = team?.source ?? 'none';
       return createCore({
         dataDir,
         host: 'desktop',
@@ -258,23 +273,33 @@ export async function bootstrap(): Promise<void> {
         notifier: electronNotifier(() => showWindow()),
         ...(binding ? { nativeBinding: binding } : {}),
         ...(choice.location ? { store: choice.location } : {}),
+        storeKey: team?.key ?? null,
       });
     },
     {
       dialog,
       dataDir,
       onError: (e) => log.error({ err: String(e) }, 'the store could not be opened'),
-      // A team store chosen in Settings that cannot be opened must not lock the user out.
-      fallback: () =>
-        source === null || source === 'settings'
+      // A team store chosen in Settings that cannot be opened must not lock the user out, nor
+      // must a key saved in Settings that cannot be used (its store still opens without it).
+      fallback: (e) =>
+        savedKeyFailed(e, process.env)
           ? {
-              label: 'Open the local store',
+              label: 'Open without the saved key',
               run: () => {
-                saveStore(null);
+                writeStoreKeySetting(dataDir, safeStorage, null);
                 relaunch();
               },
             }
-          : null,
+          : source === null || source === 'settings'
+            ? {
+                label: 'Open the local store',
+                run: () => {
+                  saveStore(null);
+                  relaunch();
+                },
+              }
+            : null,
     },
   );
   if (!opened) {
@@ -293,6 +318,12 @@ export async function bootstrap(): Promise<void> {
     actor,
     saveFolder: () => app.getPath('documents'),
     storeSwitch: { probe: probePostgres, save: saveStore, relaunch },
+  });
+  registerStoreKeyAction(ipcMain, {
+    core: opened,
+    source: keySource,
+    save: (input) => writeStoreKeySetting(dataDir, safeStorage, input),
+    relaunch,
   });
   forwardEvents(opened, localContents);
   try {

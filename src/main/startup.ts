@@ -40,6 +40,8 @@ export function describeStartupFailure(error: unknown, dataDir: string): Startup
       'The team store refused the user or password. Choose the team store again in Settings with the right password, or open the local store.',
     STORE_DATABASE_MISSING:
       "The team store's database does not exist. Ask its administrator, or open the local store.",
+    STORE_KEY_INVALID:
+      'The team store key this app was given cannot be used. Give it again in Settings → Store (open without the saved key first), or correct INFRASCOPE_STORE_KEY or INFRASCOPE_STORE_KEY_FILE.',
     STORE_TLS_FAILED:
       'TLS to the team store failed. Check its certificate and the sslmode in the store URL, or open the local store.',
   };

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedPostgres, stopSharedPostgres } from '../../tests/helpers/postgres.js';
 import { probePostgres } from '../core/store/postgres.js';
 import { openStore } from '../core/store/sqlite.js';
-import type { Sealer } from './store-setting.js';
+import { fakeSealer } from '../../tests/doubles/fake-sealer.js';
 import {
   STORE_SETTING_FILE,
   chooseDesktopStore,
@@ -14,22 +14,6 @@ import {
 } from './store-setting.js';
 
 afterAll(stopSharedPostgres);
-
-/** Stands in for safeStorage: a reversible transform keyed to this "user", never the plain text. */
-function fakeSealer(user = 'alice', available = true): Sealer {
-  const key = Buffer.from(`key-of-${user}`);
-  const xor = (b: Buffer): Buffer => Buffer.from(b.map((x, i) => x ^ key[i % key.length]!));
-  return {
-    isEncryptionAvailable: () => available,
-    encryptString: (text) =>
-      Buffer.concat([Buffer.from(user), Buffer.from([0]), xor(Buffer.from(text))]),
-    decryptString: (sealed) => {
-      const at = sealed.indexOf(0);
-      if (sealed.subarray(0, at).toString() !== user) throw new Error('cannot decrypt');
-      return xor(sealed.subarray(at + 1)).toString();
-    },
-  };
-}
 
 let dir: string;
 beforeEach(() => {

@@ -97,6 +97,14 @@ export function writeStoreSetting(dataDir: string, sealer: Sealer, location: str
     url: url.toString(),
     sealedPassword: password ? sealer.encryptString(password).toString('base64') : null,
   };
+  writePrivateSetting(file, body);
+}
+
+/**
+ * Writes a setting file readable by this user only, to a temporary file renamed into place, so a
+ * crash leaves the old setting.
+ */
+export function writePrivateSetting(file: string, body: object): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(body, null, 2), { mode: 0o600 });
   renameSync(tmp, file);

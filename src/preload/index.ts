@@ -3,6 +3,7 @@ import type {
   Channel,
   DesktopBridge,
   DesktopReply,
+  DesktopStoreKey,
   EventMap,
   EventName,
   PreloadBridge,
@@ -50,6 +51,11 @@ const desktop = {
   connectTeamServer(url: string, fingerprint: string): Promise<DesktopReply<{ origin: string }>> {
     return ipcRenderer.invoke(DESKTOP_CHANNELS.connectTeamServer, url, fingerprint) as Promise<
       DesktopReply<{ origin: string }>
+    >;
+  },
+  setStoreKey(key: DesktopStoreKey | null): Promise<DesktopReply<{ restarting: true }>> {
+    return ipcRenderer.invoke(DESKTOP_CHANNELS.setStoreKey, key) as Promise<
+      DesktopReply<{ restarting: true }>
     >;
   },
 } satisfies DesktopBridge;

@@ -54,7 +54,7 @@ export interface AppInfo {
  * Whether the store answers. A team store (PostgreSQL) can become unavailable while the app
  * runs: the UI then keeps what it shows under a banner until it is back.
  */
-export type StoreStatus =
+export type StoreReachability =
   | { readonly state: 'available' }
   | {
       readonly state: 'unavailable';
@@ -66,6 +66,18 @@ export type StoreStatus =
       readonly attempts: number;
       readonly nextProbeAt: string;
     };
+
+/**
+ * How another process's changes to the store reach this host's pages. `pushed`: a team store
+ * whose notifications this process hears now (LISTEN is up), so every change arrives as an event
+ * and pages need not poll. `polled`: a SQLite store (a CLI sync beside the app writes without
+ * telling anyone) or a team store whose listener is reconnecting: pages poll `inventory:version`.
+ * Going from `polled` back to `pushed` means changes may have been missed: pages reload once.
+ */
+export type StoreChanges = 'pushed' | 'polled';
+
+/** The store as the pages see it: whether it answers, and how its changes reach them. */
+export type StoreStatus = StoreReachability & { readonly changes: StoreChanges };
 
 export const appChannels = {
   'app:info': request(z.object({}).strict(), returns<AppInfo>()),

@@ -137,7 +137,16 @@ export interface DesktopBridge {
    * (checked again first: a different one is refused): the window then shows the server's page.
    */
   connectTeamServer(url: string, fingerprint: string): Promise<DesktopReply<{ origin: string }>>;
+  /**
+   * Gives the desktop app the team store's key (pasted text, or a key file's path), checked
+   * against the open team store and sealed by the OS before it is saved, or forgets it (null);
+   * restarts so the core opens with it. The key only ever travels towards main.
+   */
+  setStoreKey(key: DesktopStoreKey | null): Promise<DesktopReply<{ restarting: true }>>;
 }
+
+/** The team store key as the Settings page gives it: its text (base64 or hex), or a key file. */
+export type DesktopStoreKey = { readonly text: string } | { readonly file: string };
 
 /** What the Electron preload exposes as `window.infrascope`: replies stay serialized across the bridge. */
 export interface PreloadBridge {

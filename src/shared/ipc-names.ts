@@ -24,4 +24,5 @@ export const DESKTOP_CHANNELS = {
   setStore: 'infrascope:desktop:set-store',
   probeTeamServer: 'infrascope:desktop:probe-team-server',
   connectTeamServer: 'infrascope:desktop:connect-team-server',
+  setStoreKey: 'infrascope:desktop:set-store-key',
 } as const satisfies Record<keyof DesktopBridge, string>;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,8 @@ import { stopSharedPostgres } from '../helpers/postgres.js';
 import { testStoreLocation } from '../helpers/store.js';
 import { endpointAddArgs, startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
+import type { CliRun } from './team-cli.js';
+import { teamCli } from './team-cli.js';
 
 /*
  * Separate processes (the bundled CLI) on one PostgreSQL store with one vcsim endpoint: a watch
@@ -24,37 +25,18 @@ import type { Vcsim } from '../vcsim/launch.js';
  * sync at once; and a process listening on the store (a serve's core) hears that sync land.
  */
 
-const CLI = join(process.cwd(), 'out', 'cli', 'index.js');
-
 let sim: Vcsim;
 let url: string;
 let dir: string;
 let store: Store;
-const children: ChildProcess[] = [];
 /** The team store's key every process here holds (a team store seals passwords with it). */
 const TEAM_KEY = randomBytes(32);
-
-function start(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; out: string }>;
-} {
-  const child = spawn(process.execPath, [CLI, '--data-dir', dir, '--store', url, ...args], {
-    env: {
-      ...process.env,
-      SIM_PW: sim.password,
-      INFRASCOPE_STORE_KEY: TEAM_KEY.toString('base64'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, out })),
-  );
-  return { child, done };
-}
+const cli = teamCli({
+  dir: () => dir,
+  store: () => url,
+  env: () => ({ SIM_PW: sim.password, INFRASCOPE_STORE_KEY: TEAM_KEY.toString('base64') }),
+});
+const start = (args: string[]): CliRun => cli.start(args);
 
 beforeAll(async () => {
   // The CLI as shipped: one bundle run by plain Node.
@@ -68,7 +50,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  cli.killAll();
   await store?.close();
   await sim?.stop();
   await stopSharedPostgres();

@@ -48,6 +48,8 @@ export async function makeCore(
     store?: string | undefined;
     /** The team store key this host holds (a PostgreSQL store seals secrets with it). */
     storeKey?: StoreKey | null;
+    /** The host the core runs for (default the CLI; `serve` listens on a team store at once). */
+    host?: 'cli' | 'serve';
   } = {},
 ): Promise<CoreHarness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'infrascope-core-'));
@@ -61,7 +63,7 @@ export async function makeCore(
   const log = createLogger({ level: 'debug', destination: sink });
   const core = await createCore({
     dataDir: dir,
-    host: 'cli',
+    host: opts.host ?? 'cli',
     vault: (opts.vault ?? keyFileVault)(dir),
     memory: opts.store === undefined ? (opts.memory ?? true) : false,
     ...(opts.store !== undefined ? { store: opts.store } : {}),

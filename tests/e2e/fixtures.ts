@@ -7,6 +7,9 @@ import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { StoreEngine } from '../../src/core/store/location.js';
+import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { testStoreLocation } from '../helpers/store.js';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -32,8 +35,11 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openApp(
   browser: Browser,
   url: string,
+  /** Runs on the new page before it loads (listeners that must see its first requests). */
+  before?: (page: Page) => void,
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
+  before?.(page);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -59,6 +65,41 @@ export interface Served {
 }
 
 /**
+ * The engine of the e2e files that follow the switch: INFRASCOPE_E2E_STORE=postgres puts their
+ * store in a throwaway PostgreSQL cluster (tests/helpers/postgres.ts) instead of the data
+ * directory's SQLite file; such a file calls `stopSharedPostgres` after all.
+ */
+export const E2E_ENGINE: StoreEngine =
+  process.env['INFRASCOPE_E2E_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+const e2eStores = new Map<string, Promise<string>>();
+
+/** Where the store of `dataDir` lives on {@link E2E_ENGINE}: its SQLite file or a fresh database. */
+export function e2eStoreLocation(dataDir: string): Promise<string> {
+  let at = e2eStores.get(dataDir);
+  if (!at) {
+    at =
+      E2E_ENGINE === 'postgres'
+        ? testStoreLocation('postgres').then((url) => url!)
+        : Promise.resolve(join(dataDir, STORE_FILE));
+    e2eStores.set(dataDir, at);
+  }
+  return at;
+}
+
+/** `startServe`'s options for the store of `dataDir` on {@link E2E_ENGINE}. */
+export async function e2eServeOptions(dataDir: string): Promise<ServeOptions> {
+  return E2E_ENGINE === 'postgres' ? { store: await e2eStoreLocation(dataDir) } : {};
+}
+
+export interface ServeOptions {
+  /** The store (`--store`): a team store's postgres:// URL; default the data directory's file. */
+  readonly store?: string;
+  /** More environment (INFRASCOPE_STORE_KEY for a team store's key). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
  * Starts the built `infrascope serve` on a free loopback port (or where `listen` says, e.g.
  * `['--listen', '127.0.0.1:0', '--tls-cert', …]`) and waits for its URL.
  */
@@ -66,14 +107,21 @@ export async function startServe(
   dataDir: string,
   extra: string[] = [],
   listen: string[] = ['--port', '0'],
+  opts: ServeOptions = {},
 ): Promise<Served> {
+  const store = opts.store === undefined ? [] : ['--store', opts.store];
   const child = spawn(
     process.execPath,
-    ['bin/infrascope.mjs', '--data-dir', dataDir, 'serve', ...listen, ...extra],
+    ['bin/infrascope.mjs', '--data-dir', dataDir, ...store, 'serve', ...listen, ...extra],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Debug-level logs, so the tests that grep for secrets see everything the core logs.
-      env: { ...process.env, INFRASCOPE_DATA_DIR: dataDir, INFRASCOPE_LOG_LEVEL: 'debug' },
+      env: {
+        ...process.env,
+        ...opts.env,
+        INFRASCOPE_DATA_DIR: dataDir,
+        INFRASCOPE_LOG_LEVEL: 'debug',
+      },
     },
   );
   let stderr = '';

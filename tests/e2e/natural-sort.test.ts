@@ -1,14 +1,23 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { openStore } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import {
+  e2eServeOptions,
+  e2eStoreLocation,
+  launchBrowser,
+  startServe,
+  tempDataDir,
+} from './fixtures.js';
 import { WorkspacePage } from './pages/workspace-page.js';
 
-/* The VMs table sorted by name lists names as people read them: VM2 before VM10. */
+/*
+ * The VMs table sorted by name lists names as people read them: VM2 before VM10. Runs on the team
+ * store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
+ */
 
 const NAMES = ['VM10', 'VM2', 'VM100', 'VM1', 'VM9'];
 
@@ -18,7 +27,7 @@ let served: Served;
 const data = tempDataDir();
 
 beforeAll(async () => {
-  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const store = await openStore({ file: await e2eStoreLocation(data.dir) });
   const endpointId = await addEndpoint(store.db, 'vc-lab');
   let i = 0;
   const entities = sampleInventory(NAMES.length).map((e) =>
@@ -30,7 +39,7 @@ beforeAll(async () => {
     { endpointId, syncRunId: null, now: new Date() },
   );
   await store.close();
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await startServe(data.dir, ['--no-sync'], undefined, await e2eServeOptions(data.dir));
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.goto(served.url);
@@ -39,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await served?.stop();
+  await stopSharedPostgres();
   data.cleanup();
 });
 

@@ -2,7 +2,7 @@ import { Socket, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors.js';
-import type { StoreStatus } from '../../shared/app.js';
+import type { StoreReachability, StoreStatus } from '../../shared/app.js';
 import { makeCore } from '../../../tests/doubles/core-harness.js';
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
 import { freePort, stopSharedPostgres } from '../../../tests/helpers/postgres.js';
@@ -42,7 +42,7 @@ describe('createStoreAvailability', () => {
     vi.useFakeTimers({ now: new Date('2026-12-04T10:00:00Z') });
     let failures = 3;
     const probes: number[] = [];
-    const seen: StoreStatus[] = [];
+    const seen: StoreReachability[] = [];
     const a = createStoreAvailability({
       where: 'postgres://u:***@db/x',
       probe: () => {
@@ -151,9 +151,13 @@ describe('a core on a team store whose server goes away', () => {
     try {
       const url = new URL(direct);
       url.port = String(r.port);
-      h = await makeCore({ store: url.toString() });
+      // A serve's core: it listens for the other processes' changes from the start.
+      h = await makeCore({ store: url.toString(), host: 'serve' });
       await h.call('endpoints:list', {});
-      expect(await h.call('app:storeStatus', {})).toEqual({ state: 'available' });
+      expect(await h.call('app:storeStatus', {})).toEqual({
+        state: 'available',
+        changes: 'pushed',
+      });
 
       await r.cut();
       const failure = await h.call('endpoints:list', {}).catch((e: unknown) => e);
@@ -164,16 +168,26 @@ describe('a core on a team store whose server goes away', () => {
       expect(status.state).toBe('unavailable');
       const statuses = (): StoreStatus[] =>
         h!.events.filter((e) => e.name === 'store:status').map((e) => e.payload as StoreStatus);
-      expect(statuses()[0]).toMatchObject({ state: 'unavailable', attempts: 0 });
+      // The listener may say first that it went down (the store still answering then).
+      expect(statuses().find((s) => s.state === 'unavailable')).toMatchObject({ attempts: 0 });
 
       await r.restore();
-      // The first probe is a second after the loss; the pool reconnects through the relay.
+      // The first probe is a second after the loss; the pool reconnects through the relay, and so
+      // does the listener, which went down with the rest: pages polled meanwhile.
       await vi.waitFor(
         () => {
-          expect(statuses().at(-1)).toEqual({ state: 'available' });
+          expect(statuses().at(-1)).toEqual({ state: 'available', changes: 'pushed' });
         },
         { timeout: 20_000, interval: 100 },
       );
+      expect(statuses().some((s) => s.changes === 'polled')).toBe(true);
+      // What other processes announced in the gap is lost: the core says anything may have
+      // changed after it (its scheduler re-reads the endpoints, pages refetch), and pages reload
+      // on `changes` going back to `pushed` (renderer stores/live.ts).
+      const back = h.events.findLastIndex(
+        (e) => e.name === 'store:status' && (e.payload as StoreStatus).changes === 'polled',
+      );
+      expect(h.events.slice(back).map((e) => e.name)).toContain('endpoints:changed');
       expect(await h.call('endpoints:list', {})).toEqual(expect.any(Array));
       expect(h.logs.join('')).not.toContain(direct.password);
     } finally {

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.js';
-import type { StoreStatus } from '../../shared/app.js';
+import type { StoreReachability } from '../../shared/app.js';
 import type { Logger } from '../logger.js';
 
 /*
@@ -48,14 +48,14 @@ export interface StoreAvailabilityOptions {
   readonly where: string;
   /** Succeeds when the store answers (a `SELECT 1`). */
   readonly probe: () => Promise<void>;
-  readonly onChange: (status: StoreStatus) => void;
+  readonly onChange: (status: StoreReachability) => void;
   readonly log: Logger;
   readonly now?: () => Date;
   readonly delays?: { readonly first: number; readonly max: number };
 }
 
 export interface StoreAvailability {
-  status(): StoreStatus;
+  status(): StoreReachability;
   /**
    * Looks at a failure: a lost connection marks the store unavailable (probing starts) and comes
    * back as a typed STORE_UNAVAILABLE error saying so; any other error comes back as it was.
@@ -67,11 +67,11 @@ export interface StoreAvailability {
 export function createStoreAvailability(opts: StoreAvailabilityOptions): StoreAvailability {
   const now = opts.now ?? ((): Date => new Date());
   const delays = opts.delays ?? PROBE_DELAYS_MS;
-  let status: StoreStatus = { state: 'available' };
+  let status: StoreReachability = { state: 'available' };
   let timer: NodeJS.Timeout | null = null;
   let disposed = false;
 
-  const set = (next: StoreStatus): void => {
+  const set = (next: StoreReachability): void => {
     status = next;
     opts.onChange(next);
   };

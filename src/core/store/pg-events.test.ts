@@ -32,6 +32,8 @@ interface Side {
   hub: EventHub;
   bridge: StoreEvents;
   heard: { event: EventName; payload: unknown; source: EventSource }[];
+  /** What onListening said, in order. */
+  listening: boolean[];
   /** Resolves with the first heard event from the store matching `pick`. */
   next(pick: (e: { event: EventName; payload: unknown }) => boolean): Promise<unknown>;
 }
@@ -41,6 +43,7 @@ async function side(url: string): Promise<Side> {
   const hub = createEventHub(silentLogger());
   const heard: Side['heard'] = [];
   const waiters: (() => void)[] = [];
+  const listening: boolean[] = [];
   hub.subscribe(<E extends EventName>(event: E, payload: EventMap[E], source: EventSource) => {
     heard.push({ event, payload, source });
     for (const w of waiters.splice(0)) w();
@@ -51,6 +54,7 @@ async function side(url: string): Promise<Side> {
     events: hub,
     log: silentLogger(),
     retryMs: { first: 20, max: 200 },
+    onListening: (up) => listening.push(up),
   });
   await bridge.listen();
   return {
@@ -58,6 +62,7 @@ async function side(url: string): Promise<Side> {
     hub,
     bridge,
     heard,
+    listening,
     async next(pick) {
       for (;;) {
         const hit = heard.find((e) => e.source === 'store' && pick(e));
@@ -125,6 +130,7 @@ describe('live updates between processes (LISTEN/NOTIFY)', () => {
     a.hub.emit('alerts:changed', { ids: [1] });
     expect(await b.next((e) => e.event === 'alerts:changed')).toEqual({ ids: [1] });
     expect(b.heard.filter((e) => e.source === 'store')).toHaveLength(1);
+    expect(b.listening).toEqual([true]);
 
     const cut = await sql<{ pid: number }>`
       SELECT pid FROM pg_stat_activity
@@ -134,8 +140,14 @@ describe('live updates between processes (LISTEN/NOTIFY)', () => {
     expect(cut.rows).toHaveLength(2);
     for (const { pid } of cut.rows)
       await sql`SELECT pg_terminate_backend(${pid}, 5000)`.execute(a.store.db);
-    // Both listeners were cut: each connects again after its backoff.
+    // Both listeners were cut: each connects again after its backoff, and says so both times.
     await expect.poll(() => a.bridge.listening && b.bridge.listening).toBe(true);
+    expect(b.listening).toEqual([true, false, true]);
+    // What was announced in the gap is lost: the hub is told that anything may have changed.
+    expect(b.heard.filter((e) => e.source === 'store').slice(1)).toEqual([
+      { event: 'endpoints:changed', payload: { ids: [] }, source: 'store' },
+      { event: 'alerts:changed', payload: { ids: [] }, source: 'store' },
+    ]);
     a.hub.emit('alerts:changed', { ids: [1, 2] });
     expect(
       await b.next(

@@ -128,6 +128,11 @@ export interface StoreEventsOptions {
   readonly log: Logger;
   /** First and longest wait before listening again after the connection dropped. */
   readonly retryMs?: { readonly first: number; readonly max: number };
+  /**
+   * Told when listening starts or stops (the connection dropped): while it is down the other
+   * processes' changes are not heard, so pages fall back to polling (core.ts: `store:status`).
+   */
+  readonly onListening?: (up: boolean) => void;
 }
 
 export interface StoreEvents {
@@ -157,6 +162,14 @@ export function createStoreEvents(o: StoreEventsOptions): StoreEvents {
   let disposed = false;
   let delay = retry.first;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Listening was up once: the next LISTEN follows a gap in which notices were lost. */
+  let heardBefore = false;
+
+  const setUp = (next: boolean): void => {
+    if (up === next) return;
+    up = next;
+    o.onListening?.(next);
+  };
 
   const unsubscribe = o.events.subscribe(
     <E extends EventName>(event: E, payload: EventMap[E], source: EventSource) => {
@@ -166,7 +179,8 @@ export function createStoreEvents(o: StoreEventsOptions): StoreEvents {
       const p = sql`SELECT pg_notify(${STORE_EVENTS_CHANNEL}, ${JSON.stringify(notice)})`
         .execute(o.db)
         .catch((e: unknown) =>
-          // The other processes' pages still catch up through their version poll.
+          // Unsent, the others miss it: the store is most likely unreachable from here, and
+          // they reload when it is back (their own listener drops with it, or this is logged).
           o.log.warn({ err: serializeError(e), event }, 'could not announce a change to the store'),
         )
         .finally(() => sending.delete(p));
@@ -183,6 +197,16 @@ export function createStoreEvents(o: StoreEventsOptions): StoreEvents {
     }
     if (notice.o === origin) return;
     o.events.emit(notice.e, notice.p, 'store');
+  };
+
+  /*
+   * Listening again after a gap: whatever the others announced meanwhile is lost, so this hub is
+   * told that anything may have changed (empty ids say "some changed"): the scheduler re-reads
+   * the endpoints, pages refetch them and the alerts; `onListening(true)` reloads the rest.
+   */
+  const caughtUp = (): void => {
+    o.events.emit('endpoints:changed', { ids: [] }, 'store');
+    o.events.emit('alerts:changed', { ids: [] }, 'store');
   };
 
   const again = (why: string): void => {
@@ -203,10 +227,10 @@ export function createStoreEvents(o: StoreEventsOptions): StoreEvents {
     const drop = (why: string): void => {
       if (client !== c) return;
       client = null;
-      up = false;
       c.removeAllListeners();
       c.on('error', () => undefined);
       void c.end().catch(() => undefined);
+      setUp(false);
       again(why);
     };
     c.on('error', (e) => drop(e.message));
@@ -215,8 +239,11 @@ export function createStoreEvents(o: StoreEventsOptions): StoreEvents {
     try {
       await c.connect();
       await c.query(`LISTEN ${STORE_EVENTS_CHANNEL}`);
-      up = client === c;
+      if (client !== c) return;
       delay = retry.first;
+      if (heardBefore) caughtUp();
+      heardBefore = true;
+      setUp(true);
     } catch (e) {
       drop(e instanceof Error ? e.message : String(e));
     }

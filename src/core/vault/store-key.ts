@@ -88,15 +88,20 @@ export function loadStoreKey(opts: {
 }): StoreKey | null {
   if (opts.file) return readStoreKeyFile(opts.file);
   const text = opts.env[STORE_KEY_ENV];
-  if (text !== undefined && text.trim() !== '') {
-    const key = decodeKeyText(text);
-    if (!key)
-      throw invalid(STORE_KEY_ENV, `it is neither 64 hex digits nor base64 of ${KEY_BYTES} bytes`);
-    return { key, source: STORE_KEY_ENV };
-  }
+  if (text !== undefined && text.trim() !== '') return storeKeyFromText(text, STORE_KEY_ENV);
   const file = opts.env[STORE_KEY_FILE_ENV];
   if (file) return readStoreKeyFile(file);
   return null;
+}
+
+/**
+ * The key in `text` (64 hex digits or base64 of 32 bytes), said to come from `source`; anything
+ * else is a STORE_KEY_INVALID error naming the source, never the text.
+ */
+export function storeKeyFromText(text: string, source: string): StoreKey {
+  const key = decodeKeyText(text);
+  if (!key) throw invalid(source, `it is neither 64 hex digits nor base64 of ${KEY_BYTES} bytes`);
+  return { key, source };
 }
 
 /** A new key as the text a key file or INFRASCOPE_STORE_KEY holds (base64). */

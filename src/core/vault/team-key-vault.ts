@@ -50,7 +50,8 @@ export function storeKeyMissing(): AppError {
   );
 }
 
-function mismatch(source: string, mine: string, theirs: string): AppError {
+/** STORE_KEY_MISMATCH: the key from `source` (id `mine`) is not the store's (id `theirs`). */
+export function storeKeyMismatch(source: string, mine: string, theirs: string): AppError {
   return new AppError(
     'STORE_KEY_MISMATCH',
     `The team store key from ${source} (id ${mine}) is not this store's key (id ${theirs}): ` +
@@ -73,7 +74,8 @@ export function teamKeyVault(given: StoreKey | null): TeamKeyVault {
   let storeKeyId: string | null = null;
   const getKey = (): Buffer => {
     if (!given) throw storeKeyMissing();
-    if (verdict === 'mismatch') throw mismatch(given.source, keyIdOf(given.key), storeKeyId ?? '');
+    if (verdict === 'mismatch')
+      throw storeKeyMismatch(given.source, keyIdOf(given.key), storeKeyId ?? '');
     return given.key;
   };
   const judge = (check: string | null): void => {
@@ -109,7 +111,7 @@ export function teamKeyVault(given: StoreKey | null): TeamKeyVault {
         state === 'missing'
           ? storeKeyMissing().message
           : state === 'mismatch'
-            ? mismatch(given!.source, keyId!, storeId!).message
+            ? storeKeyMismatch(given!.source, keyId!, storeId!).message
             : null;
       return { state, keyId, storeKeyId: storeId, source: given?.source ?? null, message };
     },

@@ -1,5 +1,6 @@
 import type {
   Channel,
+  DesktopStoreKey,
   EventMap,
   EventName,
   InfrascopeApi,
@@ -223,6 +224,17 @@ export const teamServerConnector: {
 /** The desktop app showing this team server's page: its way back to the local store. */
 export const leaveTeamServer: (() => Promise<void>) | null = teamBridge
   ? () => teamBridge.leave()
+  : null;
+
+/**
+ * Gives the desktop app the team store's key (pasted text or a key file path), or forgets it
+ * (null), and restarts it; desktop only (null in `serve`, whose key is its host's environment).
+ * Main answers only whether it took the key: it never sends a key back.
+ */
+export const setStoreKey: ((key: DesktopStoreKey | null) => Promise<void>) | null = desktop
+  ? async (key) => {
+      unwrapResult(await desktop.setStoreKey(key));
+    }
   : null;
 
 /** Shows an export's file in the OS file manager: desktop only (null in `serve`). */

@@ -8,10 +8,10 @@ import type { Theme } from '../stores/ui.js';
 import { preferences } from '../stores/preferences.js';
 import { UPDATE_FEED_PREFERENCE } from '../../../shared/preferences.js';
 import { useUi } from '../stores/ui.js';
-import { api, switchStore, teamServerConnector } from '../transport.js';
+import { api, setStoreKey, switchStore, teamServerConnector } from '../transport.js';
 import { TeamServerSection } from '../components/team-server-section.js';
-import type { FormMessageValue } from '../components/form-message.js';
 import { FormMessage } from '../components/form-message.js';
+import { StoreKeyForm, useRestartingAction } from '../components/store-key-form.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -320,7 +320,7 @@ export function SettingsPage(): ReactElement {
       </section>
       <ScheduleSection />
       {info?.host === 'desktop' && switchStore && (
-        <StoreSection current={info.store} change={switchStore} />
+        <StoreSection current={info.store} storeKey={info.storeKey} change={switchStore} />
       )}
       {info?.host === 'desktop' && teamServerConnector && (
         <TeamServerSection connector={teamServerConnector} />
@@ -377,25 +377,15 @@ function UpdatesSection(): ReactElement {
  */
 function StoreSection({
   current,
+  storeKey,
   change,
 }: {
   current: AppInfo['store'];
+  storeKey: AppInfo['storeKey'];
   change: (location: string | null) => Promise<void>;
 }): ReactElement {
   const [url, setUrl] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<FormMessageValue | null>(null);
-  const run = (location: string | null): void => {
-    setBusy(true);
-    setMessage(null);
-    change(location).then(
-      () => setMessage({ error: false, text: 'Restarting onto the chosen store…' }),
-      (e: unknown) => {
-        setBusy(false);
-        setMessage({ error: true, text: errorText(e) });
-      },
-    );
-  };
+  const { busy, message, run } = useRestartingAction(change, 'Restarting onto the chosen store…');
   return (
     <section className="panel" aria-label="Store">
       <h2>Store</h2>
@@ -431,6 +421,7 @@ function StoreSection({
         )}
       </form>
       <FormMessage message={message} />
+      {storeKey && setStoreKey && <StoreKeyForm info={storeKey} give={setStoreKey} />}
     </section>
   );
 }
