@@ -50,14 +50,20 @@ export interface ReferenceRun {
   readonly missing: string | null;
 }
 
-/** CPU time (user + system) of a process from /proc, in ms; null where unreadable. */
-export function processCpuMs(pid: number | undefined): number | null {
+/**
+ * CPU time (user + system) of a process from /proc, in ms; null where unreadable. With
+ * `reapedChildren`, plus that of its children that have exited and been waited for: a
+ * PostgreSQL postmaster's backends, each ending with its connection.
+ */
+export function processCpuMs(pid: number | undefined, reapedChildren = false): number | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // utime and stime (fields 14 and 15 of stat), cutime and cstime (16 and 17), in clock ticks,
+    // 100 per second on Linux.
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
   } catch {
     return null;
   }
@@ -141,40 +147,70 @@ function rulePasses(dataDir: string): number[] {
     .map((l) => (JSON.parse(l) as { ms: number }).ms);
 }
 
+/** Where a timed CLI sync writes: its data directory, and the global options before `sync`. */
+export interface SyncTarget {
+  readonly dataDir: string;
+  /** `--store URL --store-key-file FILE` for a team store; none for the data directory's SQLite. */
+  readonly globals?: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** One `infrascope sync NAME` process against `sim`, timed from spawn to exit. */
+export async function timeCliSync(
+  target: SyncTarget,
+  name: string,
+  sim: Vcsim,
+): Promise<CommandRun> {
+  const { dataDir, env } = target;
+  const before = rulePasses(dataDir).length;
+  const sim0 = processCpuMs(sim.pid);
+  const outcome = new RegExp(`✓ ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: synced`);
+  const r = await cli(dataDir, [...(target.globals ?? []), 'sync', name], env, outcome);
+  const sim1 = processCpuMs(sim.pid);
+  if (r.code !== 0) throw new Error(`infrascope sync exited ${r.code}: ${r.stderr}${r.stdout}`);
+  const reported = /in ([\d.]+) s/.exec(r.stdout);
+  return {
+    wallMs: r.wallMs,
+    outcomeMs: r.outcomeMs,
+    reportedMs: reported ? Number(reported[1]) * 1000 : null,
+    exitCode: r.code,
+    maxRssMb: r.rss,
+    userCpuMs: r.user,
+    systemCpuMs: r.system,
+    vcsimCpuMs: sim0 === null || sim1 === null ? null : sim1 - sim0,
+    rulePassMs: rulePasses(dataDir).slice(before).at(-1) ?? null,
+    outcome: r.stdout.trim(),
+  };
+}
+
+/** `infrascope endpoint add NAME` for `sim` into `target` (the password from the environment). */
+export async function addCliEndpoint(target: SyncTarget, name: string, sim: Vcsim): Promise<void> {
+  const env = { ...target.env, BENCH_VC_PASSWORD: sim.password };
+  const args = [...(target.globals ?? []), ...endpointAddArgs(sim, name, 'BENCH_VC_PASSWORD')];
+  const add = await cli(target.dataDir, args, env);
+  if (add.code !== 0) throw new Error(`endpoint add ${name} failed: ${add.stderr}${add.stdout}`);
+}
+
+/** Throws unless the CLI and the renderer are built (the benchmarks time the built app). */
+export function requireBuilt(): void {
+  if (!existsSync(join(ROOT, 'out', 'cli', 'index.js')))
+    throw new Error('The CLI is not built: run npm run build first.');
+}
+
 /** `infrascope sync` against `sim` into a new data directory: empty store, then unchanged. */
 export async function timeSyncCommand(
   sim: Vcsim,
 ): Promise<{ empty: CommandRun; unchanged: CommandRun }> {
-  if (!existsSync(join(ROOT, 'out', 'cli', 'index.js')))
-    throw new Error('The CLI is not built: run npm run build first.');
+  requireBuilt();
   const base = mkdtempSync(join(tmpdir(), 'infrascope-bench-cli-'));
-  const dataDir = join(base, 'data');
-  const env = { ...process.env, BENCH_VC_PASSWORD: sim.password, INFRASCOPE_LOG_LEVEL: 'info' };
+  const target = {
+    dataDir: join(base, 'data'),
+    env: { ...process.env, INFRASCOPE_LOG_LEVEL: 'info' },
+  };
   try {
-    const add = await cli(dataDir, endpointAddArgs(sim, 'bench', 'BENCH_VC_PASSWORD'), env);
-    if (add.code !== 0) throw new Error(`endpoint add failed: ${add.stderr}`);
-    const once = async (): Promise<CommandRun> => {
-      const before = rulePasses(dataDir).length;
-      const sim0 = processCpuMs(sim.pid);
-      const r = await cli(dataDir, ['sync', 'bench'], env, /✓ bench: synced/);
-      const sim1 = processCpuMs(sim.pid);
-      if (r.code !== 0) throw new Error(`infrascope sync exited ${r.code}: ${r.stderr}${r.stdout}`);
-      const reported = /in ([\d.]+) s/.exec(r.stdout);
-      return {
-        wallMs: r.wallMs,
-        outcomeMs: r.outcomeMs,
-        reportedMs: reported ? Number(reported[1]) * 1000 : null,
-        exitCode: r.code,
-        maxRssMb: r.rss,
-        userCpuMs: r.user,
-        systemCpuMs: r.system,
-        vcsimCpuMs: sim0 === null || sim1 === null ? null : sim1 - sim0,
-        rulePassMs: rulePasses(dataDir).slice(before).at(-1) ?? null,
-        outcome: r.stdout.trim(),
-      };
-    };
-    const empty = await once();
-    const unchanged = await once();
+    await addCliEndpoint(target, 'bench', sim);
+    const empty = await timeCliSync(target, 'bench', sim);
+    const unchanged = await timeCliSync(target, 'bench', sim);
     return { empty, unchanged };
   } finally {
     rmSync(base, { recursive: true, force: true });

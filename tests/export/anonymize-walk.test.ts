@@ -6,13 +6,14 @@ import { endpointDocSchema, nodesDocSchema } from '../../src/core/collectors/hyp
 import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import { anonymizeSource } from '../../src/core/export/anonymize.js';
 import type { EntityRecord } from '../../src/core/export/records.js';
-import { openLiveSource } from '../../src/core/export/source.js';
+import { openLiveStoreSource } from '../../src/core/export/capability.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import type { Store } from '../../src/core/store/sqlite.js';
+import type { StoreEngine } from '../../src/core/store/location.js';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import { ENTITY_FIELDS, ENTITY_TYPES, withFields } from '../../src/shared/entities.js';
 import { FIXTURES } from '../hyperv/helpers.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, openTestStore } from '../helpers/store.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { targetFor, testContext } from '../vsphere/helpers.js';
@@ -27,11 +28,15 @@ import { targetFor, testContext } from '../vsphere/helpers.js';
  */
 
 let sim: Vcsim;
-let store: Store;
-const source: EntityRecord[] = [];
-const exported: EntityRecord[] = [];
-const sourceEndpoints: string[] = [];
-const exportedEndpoints: string[] = [];
+let vsphere: CollectedEntity[];
+
+/** The walk's two sides: the store's live inventory, plain and anonymized. */
+interface Walk {
+  readonly source: EntityRecord[];
+  readonly exported: EntityRecord[];
+  readonly sourceEndpoints: string[];
+  readonly exportedEndpoints: string[];
+}
 
 function hyperv(fixture: string): CollectedEntity[] {
   const doc = JSON.parse(readFileSync(join(FIXTURES, fixture), 'utf8')) as {
@@ -76,45 +81,54 @@ function enrich(entities: readonly CollectedEntity[]): CollectedEntity[] {
 beforeAll(async () => {
   sim = await startVcsim({ dc: 1, cluster: 1, host: 2, standaloneHost: 1, vm: 2, ds: 2 });
   const collector = createVsphereCollector(targetFor(sim));
-  let vsphere: CollectedEntity[];
   try {
     vsphere = [...(await collector.collectFull(testContext())).entities];
   } finally {
     await collector.dispose();
   }
-  store = await memoryStore();
-  const inventories: [string, string, CollectedEntity[]][] = [
-    ['vc-walk', 'vcenter', enrich(vsphere)],
-    ['hvc-walk', 'hyperv', hyperv('cluster-ps7.json')],
-    ['hv-walk', 'hyperv', hyperv('standalone-ps51.json')],
-  ];
-  for (const [name, kind, entities] of inventories) {
-    const endpointId = await addEndpoint(store.db, name, kind);
-    await writeFullInventory(
-      store.db,
-      { entities },
-      { endpointId, syncRunId: null, now: new Date() },
-    );
-  }
-  const plain = openLiveSource(store.sqlite, ':memory:');
-  const anon = anonymizeSource(openLiveSource(store.sqlite, ':memory:'), Buffer.alloc(32, 7));
-  try {
-    for (const type of ENTITY_TYPES) {
-      for (const page of plain.pages(type)) source.push(...page);
-      for (const page of anon.pages(type)) exported.push(...page);
-    }
-    for (const e of plain.endpoints) sourceEndpoints.push(e.name, e.host, e.key);
-    for (const e of anon.endpoints) exportedEndpoints.push(e.name, e.host, e.key);
-  } finally {
-    plain.close();
-    anon.close();
-  }
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
   await sim?.stop();
+  await stopSharedPostgres();
 });
+
+/** Both collectors' inventories written into a store on `engine`, then read back both ways. */
+async function walk(engine: StoreEngine): Promise<Walk> {
+  const store = await openTestStore(engine);
+  const w: Walk = { source: [], exported: [], sourceEndpoints: [], exportedEndpoints: [] };
+  try {
+    const inventories: [string, string, CollectedEntity[]][] = [
+      ['vc-walk', 'vcenter', enrich(vsphere)],
+      ['hvc-walk', 'hyperv', hyperv('cluster-ps7.json')],
+      ['hv-walk', 'hyperv', hyperv('standalone-ps51.json')],
+    ];
+    for (const [name, kind, entities] of inventories) {
+      const endpointId = await addEndpoint(store.db, name, kind);
+      await writeFullInventory(
+        store.db,
+        { entities },
+        { endpointId, syncRunId: null, now: new Date() },
+      );
+    }
+    const plain = await openLiveStoreSource(store);
+    const anon = anonymizeSource(await openLiveStoreSource(store), Buffer.alloc(32, 7));
+    try {
+      for (const type of ENTITY_TYPES) {
+        for (const page of plain.pages(type)) w.source.push(...page);
+        for (const page of anon.pages(type)) w.exported.push(...page);
+      }
+      for (const e of plain.endpoints) w.sourceEndpoints.push(e.name, e.host, e.key);
+      for (const e of anon.endpoints) w.exportedEndpoints.push(e.name, e.host, e.key);
+    } finally {
+      plain.close();
+      anon.close();
+    }
+  } finally {
+    await store.close();
+  }
+  return w;
+}
 
 /** Every string in a value, however deep. */
 function strings(v: unknown, out: string[] = []): string[] {
@@ -135,7 +149,7 @@ const MOREF = /^[a-z]+-[a-z]?\d+(?:\/[a-z]+-[0-9a-z-]+)*$/i;
 const GUID = /^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?:\/[a-z]+-[0-9a-z-]+)*$/i;
 
 /** The source's names, IPs, DNS names and paths, and the ids that carry names. */
-function secrets(): Set<string> {
+function secrets({ source, sourceEndpoints }: Walk): Set<string> {
   const out = new Set<string>(sourceEndpoints);
   for (const r of source) {
     const systemFolder = r.type === 'folder' && SYSTEM_FOLDERS.has(r.name);
@@ -155,9 +169,15 @@ function secrets(): Set<string> {
   return out;
 }
 
-describe('anonymized export: deny by default', () => {
+describe.each(ENGINES)('anonymized export from a %s store: deny by default', (engine) => {
+  let w: Walk;
+  beforeAll(async () => {
+    w = await walk(engine);
+  }, 120_000);
+
   it('covers both collectors and the values that leaked before', () => {
-    const all = secrets();
+    const { source, exported } = w;
+    const all = secrets(w);
     expect(source.some((r) => r.ep.kind === 'hyperv')).toBe(true);
     expect(source.some((r) => r.ep.kind === 'vcenter')).toBe(true);
     // Hyper-V ids that are names, NTP servers and guest partition paths are in the walk.
@@ -169,7 +189,8 @@ describe('anonymized export: deny by default', () => {
   });
 
   it('exports no value equal to a source name, IP, DNS name or path, in any field of any type', () => {
-    const all = secrets();
+    const { exported, exportedEndpoints } = w;
+    const all = secrets(w);
     const leaks: string[] = [];
     for (const s of exportedEndpoints) if (all.has(s)) leaks.push(`endpoint: ${s}`);
     for (const r of exported) {
@@ -183,6 +204,7 @@ describe('anonymized export: deny by default', () => {
   });
 
   it('keeps references joinable: each exported reference names an exported entity', () => {
+    const { exported } = w;
     const ids = new Set(exported.map((r) => `${r.ep.key}|${r.type}|${r.id}`));
     let checked = 0;
     for (const r of exported) {

@@ -3,8 +3,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreEngine } from '../../src/core/store/location.js';
 import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
 import type { Part } from './bombs.js';
 import { SNAPSHOT_HEAD, sheetPart, workbookParts, writeGzipBomb, writeZip } from './bombs.js';
 
@@ -15,7 +18,10 @@ import { SNAPSHOT_HEAD, sheetPart, workbookParts, writeGzipBomb, writeZip } from
  * the same environment variables a user would, to reach the limit behind it.
  */
 const root = mkdtempSync(join(tmpdir(), 'infrascope-bombs-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await stopSharedPostgres();
+});
 const run = promisify(execFile);
 const MAX_RSS_MIB = 512;
 
@@ -29,8 +35,15 @@ interface Outcome {
   maxRssMiB: number;
 }
 
+/** The child's environment for a fresh store on `engine` (a team store through INFRASCOPE_STORE). */
+async function storeEnv(engine: StoreEngine): Promise<Record<string, string>> {
+  const url = await testStoreLocation(engine);
+  return url === undefined ? {} : { INFRASCOPE_STORE: url };
+}
+
 let n = 0;
 async function importInChild(
+  engine: StoreEngine,
   file: string,
   env: Record<string, string> = {},
   mode?: '--upload',
@@ -42,7 +55,7 @@ async function importInChild(
   const { stdout } = await run(
     process.execPath,
     ['--import', 'tsx', 'tests/hardening/import-child.ts', dir, file, ...(mode ? [mode] : [])],
-    { env: { ...process.env, TMPDIR: tmp, ...env }, timeout: 120_000 },
+    { env: { ...process.env, TMPDIR: tmp, ...env, ...(await storeEnv(engine)) }, timeout: 120_000 },
   );
   const out = JSON.parse(stdout.trim().split('\n').pop()!) as Outcome;
   // Nothing left behind: no snapshot, no temporary file, nothing in the data directory but the store.
@@ -68,133 +81,143 @@ function zip(name: string, parts: Part[]): string {
   return file;
 }
 
-describe('JSON snapshot bombs', () => {
-  const rows = join(root, 'rows.json.gz');
-  writeGzipBomb(rows, SNAPSHOT_HEAD, ROW, Math.floor(GIB / ROW.length), '["e1","x","y"]]}}');
+// Written once for both engines.
+const rows = join(root, 'rows.json.gz');
+writeGzipBomb(rows, SNAPSHOT_HEAD, ROW, Math.floor(GIB / ROW.length), '["e1","x","y"]]}}');
 
-  it('a 1 MB .json.gz that inflates to 1 GiB is refused by the ratio limit', async () => {
-    expect(statSync(rows).size).toBeLessThan(4 * 2 ** 20);
-    const out = await importInChild(rows);
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    expect(out.details).toMatchObject({ limit: 'ratio', env: 'INFRASCOPE_IMPORT_MAX_RATIO' });
-    expect(out.message).toContain('INFRASCOPE_IMPORT_MAX_RATIO');
-  });
+describe.each(ENGINES)('into a %s store', (engine) => {
+  // The file's cluster and its migrated template start here, not inside the first case's timeout.
+  beforeAll(() => testStoreLocation(engine), 120_000);
 
-  it('with the ratio check off, the inflated-size limit refuses it (uploaded through serve)', async () => {
-    const out = await importInChild(
-      rows,
-      { ...noRatio, INFRASCOPE_IMPORT_MAX_FILE_MIB: '32' },
-      '--upload',
-    );
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    expect(out.details).toMatchObject({
-      limit: 'fileBytes',
-      env: 'INFRASCOPE_IMPORT_MAX_FILE_MIB',
+  describe('JSON snapshot bombs', () => {
+    it('a 1 MB .json.gz that inflates to 1 GiB is refused by the ratio limit', async () => {
+      expect(statSync(rows).size).toBeLessThan(4 * 2 ** 20);
+      const out = await importInChild(engine, rows);
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      expect(out.details).toMatchObject({ limit: 'ratio', env: 'INFRASCOPE_IMPORT_MAX_RATIO' });
+      expect(out.message).toContain('INFRASCOPE_IMPORT_MAX_RATIO');
+    });
+
+    it('with the ratio check off, the inflated-size limit refuses it (uploaded through serve)', async () => {
+      const out = await importInChild(
+        engine,
+        rows,
+        { ...noRatio, INFRASCOPE_IMPORT_MAX_FILE_MIB: '32' },
+        '--upload',
+      );
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      expect(out.details).toMatchObject({
+        limit: 'fileBytes',
+        env: 'INFRASCOPE_IMPORT_MAX_FILE_MIB',
+      });
+    });
+
+    it('one string of 1 GiB is refused at the size of a single value', async () => {
+      const file = join(root, `string-${engine}.json.gz`);
+      writeGzipBomb(
+        file,
+        '{"format":"infrascope-snapshot","label":"',
+        'a'.repeat(1024),
+        2 ** 20,
+        '"}',
+      );
+      const out = await importInChild(engine, file, noRatio);
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
+      expect(out.details).toMatchObject({ limit: 'value' });
     });
   });
 
-  it('one string of 1 GiB is refused at the size of a single value', async () => {
-    const file = join(root, 'string.json.gz');
-    writeGzipBomb(
-      file,
-      '{"format":"infrascope-snapshot","label":"',
-      'a'.repeat(1024),
-      2 ** 20,
-      '"}',
-    );
-    const out = await importInChild(file, noRatio);
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
-    expect(out.details).toMatchObject({ limit: 'value' });
-  });
-});
+  describe('XLSX bombs', () => {
+    const TINY_ROW = '<row><c><v>1</v></c></row>';
 
-describe('XLSX bombs', () => {
-  const TINY_ROW = '<row><c><v>1</v></c></row>';
-
-  it('a sheet part that inflates to 1 GiB is refused before it is inflated', async () => {
-    const file = zip('part.xlsx', [...workbookParts(), sheetPart('<x/>', GIB / 4)]);
-    const out = await importInChild(file);
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    expect(out.details).toMatchObject({ limit: 'ratio' });
-  });
-
-  it('with the ratio check off, the per-part limit refuses it, and a lying directory is caught', async () => {
-    const file = zip('part-lying.xlsx', [
-      ...workbookParts(),
-      { ...sheetPart('<x/>', GIB / 4), declare: 1000 },
-    ]);
-    const honest = zip('part-honest.xlsx', [...workbookParts(), sheetPart('<x/>', GIB / 4)]);
-    const out = await importInChild(honest, { ...noRatio, INFRASCOPE_IMPORT_MAX_PART_MIB: '32' });
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    expect(out.details).toMatchObject({
-      limit: 'partBytes',
-      env: 'INFRASCOPE_IMPORT_MAX_PART_MIB',
+    it('a sheet part that inflates to 1 GiB is refused before it is inflated', async () => {
+      const file = zip('part.xlsx', [...workbookParts(), sheetPart('<x/>', GIB / 4)]);
+      const out = await importInChild(engine, file);
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      expect(out.details).toMatchObject({ limit: 'ratio' });
     });
-    // A directory that understates the size is caught as the part inflates past it.
-    const lying = await importInChild(file, noRatio);
-    expect(lying).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
-    expect(lying.details).toMatchObject({ limit: 'declared' });
-  });
 
-  it('a header cell at column FXSHRXW (2^31) is invalid, not a 2 GB array', async () => {
-    const file = zip('column.xlsx', [
-      ...workbookParts(),
-      sheetPart(
-        '',
-        0,
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>VM</t></is></c><c r="FXSHRXW1" t="inlineStr"><is><t>x</t></is></c></row>',
-      ),
-    ]);
-    const out = await importInChild(file);
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
-    expect(out.details).toMatchObject({ limit: 'columns', value: 16_384 });
-    expect(out.message).toContain('XFD');
-  });
-
-  it('millions of tiny rows are refused past 1,048,576', async () => {
-    const file = zip('rows.xlsx', [...workbookParts(), sheetPart(TINY_ROW, 3_000_000)]);
-    const byRatio = await importInChild(file);
-    expect(byRatio).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    const out = await importInChild(file, noRatio);
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
-    expect(out.details).toMatchObject({ limit: 'rows', value: 1_048_576 });
-  });
-
-  it('huge shared strings are refused at the shared-string limit', async () => {
-    const file = zip('strings.xlsx', [
-      ...workbookParts(true),
-      {
-        name: 'xl/sharedStrings.xml',
-        prefix: '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
-        chunk: `<si><t>${'s'.repeat(200)}</t></si>`,
-        repeat: 1_000_000,
-        suffix: '</sst>',
-      },
-      sheetPart(TINY_ROW, 1),
-    ]);
-    const out = await importInChild(file, {
-      ...noRatio,
-      INFRASCOPE_IMPORT_MAX_STRINGS_MIB: '32',
+    it('with the ratio check off, the per-part limit refuses it, and a lying directory is caught', async () => {
+      const file = zip('part-lying.xlsx', [
+        ...workbookParts(),
+        { ...sheetPart('<x/>', GIB / 4), declare: 1000 },
+      ]);
+      const honest = zip('part-honest.xlsx', [...workbookParts(), sheetPart('<x/>', GIB / 4)]);
+      const out = await importInChild(engine, honest, {
+        ...noRatio,
+        INFRASCOPE_IMPORT_MAX_PART_MIB: '32',
+      });
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      expect(out.details).toMatchObject({
+        limit: 'partBytes',
+        env: 'INFRASCOPE_IMPORT_MAX_PART_MIB',
+      });
+      // A directory that understates the size is caught as the part inflates past it.
+      const lying = await importInChild(engine, file, noRatio);
+      expect(lying).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
+      expect(lying.details).toMatchObject({ limit: 'declared' });
     });
-    expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
-    expect(out.details).toMatchObject({
-      limit: 'sharedStringBytes',
-      env: 'INFRASCOPE_IMPORT_MAX_STRINGS_MIB',
-    });
-  });
 
-  it('a well-formed small workbook of the same shape still imports', async () => {
-    const file = zip('fine.xlsx', [
-      ...workbookParts(),
-      sheetPart('<row><c t="inlineStr"><is><t>vm-a</t></is></c></row>', 3),
-    ]);
-    const dir = join(root, 'fine');
-    mkdirSync(dir);
-    const { stdout } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'tests/hardening/import-child.ts', dir, file],
-      { timeout: 120_000 },
-    );
-    expect(JSON.parse(stdout.trim())).toMatchObject({ ok: true, snapshots: 1 });
+    it('a header cell at column FXSHRXW (2^31) is invalid, not a 2 GB array', async () => {
+      const file = zip('column.xlsx', [
+        ...workbookParts(),
+        sheetPart(
+          '',
+          0,
+          '<row r="1"><c r="A1" t="inlineStr"><is><t>VM</t></is></c><c r="FXSHRXW1" t="inlineStr"><is><t>x</t></is></c></row>',
+        ),
+      ]);
+      const out = await importInChild(engine, file);
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
+      expect(out.details).toMatchObject({ limit: 'columns', value: 16_384 });
+      expect(out.message).toContain('XFD');
+    });
+
+    it('millions of tiny rows are refused past 1,048,576', async () => {
+      const file = zip('rows.xlsx', [...workbookParts(), sheetPart(TINY_ROW, 3_000_000)]);
+      const byRatio = await importInChild(engine, file);
+      expect(byRatio).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      const out = await importInChild(engine, file, noRatio);
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_INVALID' });
+      expect(out.details).toMatchObject({ limit: 'rows', value: 1_048_576 });
+    });
+
+    it('huge shared strings are refused at the shared-string limit', async () => {
+      const file = zip('strings.xlsx', [
+        ...workbookParts(true),
+        {
+          name: 'xl/sharedStrings.xml',
+          prefix: '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+          chunk: `<si><t>${'s'.repeat(200)}</t></si>`,
+          repeat: 1_000_000,
+          suffix: '</sst>',
+        },
+        sheetPart(TINY_ROW, 1),
+      ]);
+      const out = await importInChild(engine, file, {
+        ...noRatio,
+        INFRASCOPE_IMPORT_MAX_STRINGS_MIB: '32',
+      });
+      expect(out).toMatchObject({ ok: false, code: 'IMPORT_TOO_LARGE' });
+      expect(out.details).toMatchObject({
+        limit: 'sharedStringBytes',
+        env: 'INFRASCOPE_IMPORT_MAX_STRINGS_MIB',
+      });
+    });
+
+    it('a well-formed small workbook of the same shape still imports', async () => {
+      const file = zip('fine.xlsx', [
+        ...workbookParts(),
+        sheetPart('<row><c t="inlineStr"><is><t>vm-a</t></is></c></row>', 3),
+      ]);
+      const dir = join(root, `fine-${engine}`);
+      mkdirSync(dir);
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', 'tests/hardening/import-child.ts', dir, file],
+        { env: { ...process.env, ...(await storeEnv(engine)) }, timeout: 120_000 },
+      );
+      expect(JSON.parse(stdout.trim())).toMatchObject({ ok: true, snapshots: 1 });
+    });
   });
 });

@@ -24,6 +24,8 @@ export interface PostgresCluster {
   readonly password: string;
   /** Directory holding the unix socket (trusted, for the harness's own admin connection). */
   readonly socketDir: string;
+  /** The postmaster's process id (benchmarks read its and its backends' CPU time). */
+  readonly pid: number | undefined;
   /** `postgres://user:password@127.0.0.1:port/<database>`. */
   urlOf(database: string): string;
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
@@ -111,8 +113,27 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The server settings of a test cluster (each overridable by {@link startPostgres}'s caller). */
+const TEST_SETTINGS: Readonly<Record<string, string>> = {
+  // A test cluster loses nothing worth an fsync.
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  max_connections: '200',
+  // Test files start a cluster each, in parallel: a small cache keeps ten of them cheap.
+  shared_buffers: '16MB',
+};
+
+export interface StartPostgresOptions {
+  /**
+   * Server settings (`-c name=value`) over the test ones: a benchmark sets the durable ones
+   * back (fsync, synchronous_commit, full_page_writes) and a server-sized cache.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
 /** Starts a fresh cluster. The caller stops it (see {@link sharedPostgres} for the usual way). */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   const who = serverIdentity();
   const dir = mkdtempSync(join(tmpdir(), 'infrascope-pg-'));
@@ -164,18 +185,10 @@ export async function startPostgres(): Promise<PostgresCluster> {
       'listen_addresses=127.0.0.1',
       '-c',
       `unix_socket_directories=${dir}`,
-      // A test cluster loses nothing worth an fsync.
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=200',
-      // Test files start a cluster each, in parallel: a small cache keeps ten of them cheap.
-      '-c',
-      'shared_buffers=16MB',
+      ...Object.entries({ ...TEST_SETTINGS, ...options.settings }).flatMap(([k, v]) => [
+        '-c',
+        `${k}=${v}`,
+      ]),
     ],
     { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -201,6 +214,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     user,
     password,
     socketDir: dir,
+    pid: child.pid,
     urlOf,
     async createDatabase(name = `t${process.pid}_${++n}`, template?: string) {
       const admin = new pg.Client({ host: dir, port, user, database: 'postgres' });

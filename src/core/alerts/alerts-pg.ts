@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { AlertIo, OpenAlert } from './engine.js';
-import { OPEN_SQL, RAISE_SQL, RECENTLY_CLEARED_SQL } from './engine.js';
+import { HISTORY_SQL, OPEN_SQL, RAISE_SQL, RECENTLY_CLEARED_SQL } from './engine.js';
 
 /*
  * The alert reconciliation's statements on PostgreSQL: the open and recently cleared alerts are
@@ -10,6 +10,12 @@ import { OPEN_SQL, RAISE_SQL, RECENTLY_CLEARED_SQL } from './engine.js';
  * evaluation's transaction. New alerts get ids drawn from the table's sequence up front (one per
  * condition at most; unused ones are gaps, as a rolled-back insert leaves), so a history row can
  * name its alert before anything was sent.
+ *
+ * The new alerts and the history rows go out as multi-row inserts, not a statement each: a first
+ * sync of 5,000 vcsim VMs raises ~10,000 alerts, and one round trip per row (two per alert) made
+ * the rule pass 10–20× SQLite's. New alerts first (the history names them), then the updates in
+ * their order (they touch only alerts that existed before the pass), then every history row, in
+ * the order the pass wrote them (so their ids still follow it).
  */
 
 type Param = string | number | null;
@@ -18,6 +24,16 @@ type Param = string | number | null;
 function numbered(text: string, from = 1): string {
   let n = from - 1;
   return text.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Rows per multi-row insert: 13 parameters a new alert, well under PostgreSQL's 65,535. */
+const ROWS_PER_INSERT = 1000;
+
+/** `INSERT … VALUES (tuple)` for `rows` rows: the tuple repeated, literals and all. */
+function multiRow(text: string, rows: number): string {
+  const at = text.lastIndexOf('VALUES');
+  const tuple = text.slice(at + 'VALUES'.length).trim();
+  return `${text.slice(0, at)}VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
 }
 
 export interface PostgresAlertIo extends AlertIo {
@@ -47,6 +63,14 @@ export async function postgresAlertIo(
           )
         ).map((r) => r.id);
   const queue: [string, readonly unknown[]][] = [];
+  const raises: (readonly unknown[])[] = [];
+  const histories: (readonly unknown[])[] = [];
+  const insertAll = async (text: string, rows: readonly (readonly unknown[])[]): Promise<void> => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const part = rows.slice(i, i + ROWS_PER_INSERT);
+      await exec(multiRow(text, part.length), part.flat());
+    }
+  };
   const raiseWithId = RAISE_SQL.replace('INSERT INTO alert (', 'INSERT INTO alert (id, ').replace(
     'VALUES (',
     'VALUES (?, ',
@@ -54,11 +78,14 @@ export async function postgresAlertIo(
   return {
     open,
     cleared,
-    run: (text, params) => void queue.push([text, params]),
+    run(text, params) {
+      if (text === HISTORY_SQL) histories.push(params);
+      else queue.push([text, params]);
+    },
     raise(params: readonly Param[]) {
       const id = ids.shift();
       if (id === undefined) throw new Error('alerts-pg: more raises than conditions');
-      queue.push([raiseWithId, [id, ...params]]);
+      raises.push([id, ...params]);
       return id;
     },
     each(list, text, params) {
@@ -68,7 +95,9 @@ export async function postgresAlertIo(
       queue.push([sql, [...params, [...list]]]);
     },
     async flush() {
+      await insertAll(raiseWithId, raises);
       for (const [text, params] of queue) await exec(text, params);
+      await insertAll(HISTORY_SQL, histories);
     },
   };
 }

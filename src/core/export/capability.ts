@@ -30,8 +30,32 @@ import { writeCsvExport } from './csv.js';
 import { applyVmFilters, filterEndpoint, filterVmIds } from './filters.js';
 import { writeJsonSnapshot } from './json-snapshot.js';
 import { writeRvtoolsWorkbook } from './rvtools.js';
-import type { InventorySource } from './source.js';
+import type { InventorySource, LiveOptions } from './source.js';
 import { openLiveSource } from './source.js';
+
+/**
+ * On PostgreSQL the exporters read a spooled copy (spool.ts), made in one read transaction so
+ * the export is one state of the store.
+ */
+async function spooled(
+  store: PostgresStore,
+  open: (client: pg.ClientBase) => Promise<AsyncSource>,
+  signal?: AbortSignal,
+): Promise<InventorySource> {
+  await freshStatistics(store);
+  return inPgTransaction(store, async (c) => spoolSource(await open(c), { signal }), 'read');
+}
+
+/** The live inventory of either engine, as the exporters read it (close it when done). */
+export async function openLiveStoreSource(
+  store: Store,
+  opts: LiveOptions = {},
+  signal?: AbortSignal,
+): Promise<InventorySource> {
+  return store.engine === 'postgres'
+    ? spooled(store, (c) => openLivePg(c, opts), signal)
+    : openLiveSource(store.sqlite, store.file, opts);
+}
 
 export interface ExportDeps {
   readonly store: Store;
@@ -102,19 +126,6 @@ function freshName(folder: string, name: string, ext: string): string {
 export function createExportCapability(deps: ExportDeps): ExportCapability {
   const running = new Map<string, AbortController>();
 
-  /**
-   * On PostgreSQL the exporters read a spooled copy (spool.ts), made in one read transaction so
-   * the export is one state of the store.
-   */
-  async function spooled(
-    store: PostgresStore,
-    open: (client: pg.ClientBase) => Promise<AsyncSource>,
-    signal: AbortSignal,
-  ): Promise<InventorySource> {
-    await freshStatistics(store);
-    return inPgTransaction(store, async (c) => spoolSource(await open(c), { signal }), 'read');
-  }
-
   async function openSource(
     asked: ExportRequestParsed,
     signal: AbortSignal,
@@ -134,10 +145,7 @@ export function createExportCapability(deps: ExportDeps): ExportCapability {
           : await exclusive(store.db, () => resolveSnapshotRef(store.sqlite, asks));
     let source: InventorySource;
     if (ref === 'now') {
-      source =
-        store.engine === 'postgres'
-          ? await spooled(store, (c) => openLivePg(c, opts(req)), signal)
-          : openLiveSource(store.sqlite, store.file, opts(req));
+      source = await openLiveStoreSource(store, opts(req), signal);
     } else {
       if (req.where.length > 0 || req.scope?.tag !== undefined) {
         throw new AppError(

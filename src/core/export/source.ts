@@ -50,7 +50,7 @@ function selectOf(type: EntityType, [field, column, spec]: FieldEntry): string {
  */
 export const PAGE = 500;
 
-interface LiveOptions {
+export interface LiveOptions {
   /** Only this endpoint, by name. */
   readonly endpoint?: string;
   /** better-sqlite3 binary for a non-Node ABI, for the reader connection. */
