@@ -152,10 +152,12 @@ export function App(): ReactElement {
     // The desktop menu's File and Edit items open the page's own dialogs and pages.
     () =>
       api.on('app:command', ({ command }) => {
-        if (command === 'export') useExport.getState().openDialog();
-        else if (command === 'settings') setPage('settings');
+        // The menu is the same for every role; what the role may not do is not opened.
+        if (command === 'export') {
+          if (can('export:save')) useExport.getState().openDialog();
+        } else if (command === 'settings') setPage('settings');
         else if (command === 'search') useOverlays.getState().setPalette(true);
-        else if (command === 'import-snapshot') {
+        else if (command === 'import-snapshot' && can('snapshots:import')) {
           useOverlays.getState().requestImport(true);
           setPage('history');
         }
