@@ -12,6 +12,7 @@ import type { EventName } from '../../shared/contract.js';
 import { AppError, serializeError } from '../../shared/errors.js';
 import { EXPORT_DOWNLOAD_PATH, IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SerializedError } from '../../shared/errors.js';
+import { auditPersonAction } from '../accounts/audit-requests.js';
 import type { SessionTimeouts } from '../accounts/sessions.js';
 import type { RequestContext } from '../contract/handlers.js';
 import { refusal, roleRefusal } from '../contract/handlers.js';
@@ -271,6 +272,26 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     sendJson(res, UPLOAD_STATUS[error.code] ?? 500, { ok: false, error });
   };
 
+  /**
+   * Audits what a person did through an HTTP route (team server only, as for requests), then
+   * answers: a refusal or failure with `error`, or nothing more for the caller to send.
+   */
+  const audited = async (
+    ctx: RequestContext,
+    action: string,
+    target: string | null,
+    outcome: SerializedError | null,
+    details: Record<string, unknown>,
+  ): Promise<void> => {
+    await auditPersonAction(opts.core.store.db, ctx, {
+      action,
+      target,
+      outcome: outcome?.code ?? 'done',
+      details,
+      at: now(),
+    }).catch((e: unknown) => log.error({ err: e, action }, 'could not write an audit row'));
+  };
+
   const localCtx: RequestContext = {
     actor: `serve:${process.env['USER'] ?? 'user'}`,
     host: 'serve',
@@ -308,19 +329,27 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       fail(res, { code: 'FORBIDDEN', message: 'Download refused: wrong method, origin or token' });
       return;
     }
+    const exportId = header(req, 'x-infrascope-export-id').slice(0, 100);
     // The same check the dispatcher makes for the channel the download completes.
     const refused = refusal('export:save', ctx);
     if (refused) {
+      await audited(ctx, 'export:download', null, refused, { exportId });
       fail(res, refused);
       return;
     }
-    const exportId = header(req, 'x-infrascope-export-id');
     const file = opts.core.savedExports.fileOf(exportId);
     if (file === undefined || !existsSync(file)) {
-      fail(res, { code: 'NOT_FOUND', message: 'No file of an export of this run by that id' });
+      const missing: SerializedError = {
+        code: 'NOT_FOUND',
+        message: 'No file of an export of this run by that id',
+      };
+      await audited(ctx, 'export:download', null, missing, { exportId });
+      fail(res, missing);
       return;
     }
     const name = basename(file);
+    // Who took a copy of the inventory away, and which: the file's name says its format and time.
+    await audited(ctx, 'export:download', name, null, { exportId, bytes: statSync(file).size });
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
       'Content-Length': statSync(file).size,
@@ -346,18 +375,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       fail(res, { code: 'FORBIDDEN', message: 'Upload refused: wrong method, origin or token' });
       return;
     }
-    // The upload is the serve page's snapshots:import (a path-taking channel only the CLI may
-    // call), so it needs that channel's role.
-    const refused = roleRefusal('snapshots:import', ctx);
-    if (refused) {
-      req.resume();
-      fail(res, refused);
-      return;
-    }
-    if (header(req, 'content-type') !== 'application/octet-stream') {
-      fail(res, { code: 'VALIDATION', message: 'Upload the file as application/octet-stream' });
-      return;
-    }
     const max = opts.maxUploadBytes ?? MAX_IMPORT_BYTES;
     const length = Number(header(req, 'content-length') || '0');
     let name = 'upload';
@@ -366,8 +383,28 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     } catch {
       // A malformed name only loses the default label.
     }
+    /** Audits the upload's outcome (who, from where, which file), then answers. */
+    const outcome = async (error: SerializedError | null, snapshotId?: number): Promise<void> => {
+      await audited(ctx, 'snapshots:upload', name.slice(0, 200), error, {
+        bytes: length,
+        ...(snapshotId !== undefined ? { snapshotId } : {}),
+      });
+      if (error) fail(res, error);
+    };
+    // The upload is the serve page's snapshots:import (a path-taking channel only the CLI may
+    // call), so it needs that channel's role.
+    const refused = roleRefusal('snapshots:import', ctx);
+    if (refused) {
+      req.resume();
+      await outcome(refused);
+      return;
+    }
+    if (header(req, 'content-type') !== 'application/octet-stream') {
+      await outcome({ code: 'VALIDATION', message: 'Upload the file as application/octet-stream' });
+      return;
+    }
     if (length > max) {
-      fail(res, {
+      await outcome({
         code: 'IMPORT_INVALID',
         message: `${name} is larger than the ${Math.round(max / 2 ** 20)} MiB an import may be`,
         details: { reason: 'too-large', limit: max },
@@ -393,9 +430,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         { signal: gone.signal },
       );
       opts.core.log.info({ id: info.id, origin: info.origin }, 'snapshot imported from upload');
+      await outcome(null, info.id);
       sendJson(res, 200, { ok: true, result: info });
     } catch (e) {
-      fail(res, serializeError(e));
+      await outcome(serializeError(e));
     }
   };
 
