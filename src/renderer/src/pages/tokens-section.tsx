@@ -69,6 +69,7 @@ export function TokensSection(): ReactElement {
         <label className="field">
           Token role{' '}
           <select
+            aria-label="Token role"
             value={form.role}
             onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
           >
@@ -82,6 +83,7 @@ export function TokensSection(): ReactElement {
         <label className="field">
           Expires after{' '}
           <select
+            aria-label="Expires after"
             value={form.expiresIn}
             onChange={(e) => setForm({ ...form, expiresIn: e.target.value })}
           >

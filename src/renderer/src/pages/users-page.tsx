@@ -62,6 +62,7 @@ function AddAccountForm({ onAdded }: { onAdded: (a: AccountInfo) => void }): Rea
       <label className="field">
         Role{' '}
         <select
+          aria-label="New account role"
           value={form.role}
           onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
         >
