@@ -111,3 +111,6 @@ export const AUTH_SESSION_PATH = '/auth/session';
 /** Signs every session of the caller's account out (logout everywhere). */
 export const AUTH_LOGOUT_ALL_PATH = '/auth/logout-all';
 export const SESSION_COOKIE = 'infrascope_session';
+/** Sign-in through the team's identity provider (OIDC), when serve is configured for one. */
+export const AUTH_OIDC_START_PATH = '/auth/oidc/start';
+export const AUTH_OIDC_CALLBACK_PATH = '/auth/oidc/callback';

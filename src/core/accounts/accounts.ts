@@ -58,7 +58,10 @@ export function checkRole(role: string): Role {
   return role;
 }
 
-async function accountId(db: Kysely<Database>, name: string): Promise<number> {
+async function accountId(
+  db: Kysely<Database> | Transaction<Database>,
+  name: string,
+): Promise<number> {
   const row = await db
     .selectFrom('account')
     .select('id')
@@ -331,4 +334,44 @@ export async function checkLogin(
     .where('id', '=', row.id)
     .execute();
   return { ok: true, account: { id: Number(row.id), name: row.name, role: checkRole(row.role) } };
+}
+
+/**
+ * The account of a person the identity provider signed in (`oidc:NAME`, a name no password can
+ * sign in with: `checkLogin` takes no `:`), made at their first sign-in and given the role their
+ * groups map to at each one. A disabled one stays refused. Returns its id, or null if disabled.
+ */
+export async function oidcAccount(
+  db: Kysely<Database>,
+  name: string,
+  role: Role,
+  by: Actor,
+): Promise<number | null> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('account')
+      .select(['id', 'role', 'disabled'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!row) {
+      await trx
+        .insertInto('account')
+        // No password opens it: a hash of nothing (verifyPassword never matches a malformed one).
+        .values({ name, role, password_hash: 'oidc', created_at: by.at.toISOString() })
+        .execute();
+      await writeAudit(trx, { ...by, action: 'account.add', target: name, details: { role } });
+      return accountId(trx, name);
+    }
+    if (Number(row.disabled) !== 0) return null;
+    if (row.role !== role) {
+      await trx.updateTable('account').set({ role }).where('id', '=', row.id).execute();
+      await writeAudit(trx, {
+        ...by,
+        action: 'account.role',
+        target: name,
+        details: { from: row.role, to: role, via: 'oidc groups' },
+      });
+    }
+    return Number(row.id);
+  });
 }

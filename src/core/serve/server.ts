@@ -22,6 +22,8 @@ import { CSP } from './csp.js';
 import { isLoopback, serverHosts } from './listen.js';
 import type { Identity } from './team-auth.js';
 import { createTeamAuth } from './team-auth.js';
+import type { OidcOptions } from './oidc.js';
+import { createOidcFlow } from './oidc.js';
 
 export { CSP };
 
@@ -60,6 +62,8 @@ export interface ServeOptions {
   readonly sessionTimeouts?: SessionTimeouts;
   /** Waits before answering a failed sign-in (tests pass one that does not wait). */
   readonly loginBackoff?: (ms: number) => Promise<void>;
+  /** Sign-in through the team's identity provider as well (accounts mode). */
+  readonly oidc?: OidcOptions;
 }
 
 const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
@@ -143,7 +147,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       { host: listenHost },
     );
   }
-  const accounts = opts.accounts === true || opts.tls !== undefined;
+  const accounts = opts.accounts === true || opts.tls !== undefined || opts.oidc !== undefined;
   const scheme = opts.tls ? 'https' : 'http';
   let port = 0;
   let hosts: string[] = [];
@@ -163,6 +167,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         ownOrigin,
         ...(opts.sessionTimeouts ? { timeouts: opts.sessionTimeouts } : {}),
         ...(opts.loginBackoff ? { backoff: opts.loginBackoff } : {}),
+        ...(opts.oidc ? { oidc: createOidcFlow(opts.oidc, now) } : {}),
       })
     : null;
   /** The raw path for a log line: never the query (it may carry the token), never long. */

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
+import { AUTH_OIDC_START_PATH } from '../../../shared/roles.js';
 import { signIn } from '../session.js';
 
 /** The team server's sign-in, shown when serve runs with accounts and this browser has no session. */
-export function LoginPage(): ReactElement {
+export function LoginPage({ oidc }: { readonly oidc: boolean }): ReactElement {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -64,6 +65,12 @@ export function LoginPage(): ReactElement {
         <button type="submit" className="btn primary" disabled={busy}>
           Sign in
         </button>
+        {oidc && (
+          // A navigation, not a fetch: the identity provider's own pages take over the tab.
+          <a className="btn" href={AUTH_OIDC_START_PATH}>
+            Sign in with your organisation
+          </a>
+        )}
       </form>
     </main>
   );
