@@ -11,7 +11,7 @@ import { makeCore } from '../../../tests/doubles/core-harness.js';
 import { makeSelfSigned } from '../../../tests/doubles/self-signed.js';
 import { serveSmallUi } from '../../../tests/hardening/serve-fuzz.js';
 import { addAccount, listAccounts, setDisabled } from '../accounts/accounts.js';
-import { roleFromGroups } from './oidc.js';
+import { roleFromGroups, verifyJws } from './oidc.js';
 import type { ServeHandle } from './server.js';
 
 /*
@@ -222,6 +222,23 @@ async function audit(): Promise<string[]> {
 }
 
 describe('OIDC sign-in (authorization code with PKCE)', () => {
+  it('verifies an ES256 token (IEEE P1363 signature, as JWS has it) and refuses it altered', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const input = `${enc({ alg: 'ES256', kid: 'e1' })}.${enc({ sub: 'x' })}`;
+    const sig = sign('sha256', Buffer.from(input), {
+      key: ec.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64url');
+    const jwks = [{ ...ec.publicKey.export({ format: 'jwk' }), kid: 'e1' }];
+    expect(verifyJws(`${input}.${sig}`, jwks)).toEqual({ sub: 'x' });
+    const altered = `${input.slice(0, -2)}${input.endsWith('A') ? 'B' : 'A'}${input.slice(-1)}`;
+    expect(() => verifyJws(`${altered}.${sig}`, jwks)).toThrow(/signature|malformed/);
+    // An RSA key of the same kid is not tried for an EC token.
+    const rsa = [{ ...keys.publicKey.export({ format: 'jwk' }), kid: 'e1' }];
+    expect(() => verifyJws(`${input}.${sig}`, rsa)).toThrow(/signature/);
+  });
+
   it('maps groups to the highest role they give', () => {
     const map = { admin: ['a'], operator: ['o'], viewer: ['v'] };
     expect(roleFromGroups(['v', 'o'], map)).toBe('operator');
