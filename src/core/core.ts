@@ -4,6 +4,7 @@ import type { Channel, Reply, RequestInput, RequestOutput } from '../shared/cont
 import { EXPORTS_FOLDER } from '../shared/export.js';
 import { unwrapReply } from '../shared/transport.js';
 import { auditPersonRequest } from './accounts/audit-requests.js';
+import { createAccountsCapability } from './accounts/capability.js';
 import type { CollectorFactory } from './collectors/collector.js';
 import type { EventHub, Handler, Handlers, RequestContext } from './contract/handlers.js';
 import { createEventHub, dispatch } from './contract/handlers.js';
@@ -232,6 +233,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...createSnapshotsCapability({ store, log, now, imports }),
     ...schedules.handlers,
     ...createPreferencesCapability(store.db),
+    ...createAccountsCapability({ db: store.db, now }),
   });
   // On PostgreSQL the schedule only says, once, that backups are the server operator's.
   const backups = createBackupSchedule({ store, log });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { accountChannels } from './accounts.js';
 import type { AlertsChangedEvent, AlertsRaisedEvent, WebhookDelivery } from './alerts.js';
 import { alertChannels } from './alerts.js';
 import { appChannels } from './app.js';
@@ -45,6 +46,7 @@ export const CONTRACT = {
   ...exportChannels,
   ...scheduleChannels,
   ...preferenceChannels,
+  ...accountChannels,
 } as const satisfies Record<`${string}:${string}`, ChannelSpec>;
 
 export type Contract = typeof CONTRACT;

@@ -80,6 +80,8 @@ export const ERROR_CODES = [
   'AUTH_REQUIRED',
   /** `serve --listen` beyond loopback without TLS. */
   'TLS_REQUIRED',
+  /** Accounts and API tokens asked of a local store (desktop, loopback serve): only a team server has them. */
+  'TEAM_SERVER_ONLY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

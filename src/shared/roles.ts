@@ -22,7 +22,8 @@ export function roleAtLeast(role: Role, least: Role): boolean {
 /**
  * The least role each channel needs. viewer: reads everything but secrets (no channel returns
  * one); operator: also syncs, handles alerts, exports and takes snapshots; admin: also manages
- * endpoints, credentials, webhooks, rules, schedules, retention and snapshots' removal.
+ * endpoints, credentials, webhooks, rules, schedules, retention, snapshots' removal, accounts
+ * and API tokens.
  */
 export const CHANNEL_ROLES: { readonly [C in Channel]: Role } = {
   'app:info': 'viewer',
@@ -79,6 +80,17 @@ export const CHANNEL_ROLES: { readonly [C in Channel]: Role } = {
   'preferences:get': 'viewer',
   // Table layouts and theme: what a viewer's own page arranges, nothing the team relies on.
   'preferences:set': 'viewer',
+  // Accounts and API tokens: who may do all of the above is an admin's decision alone.
+  'users:list': 'admin',
+  'users:add': 'admin',
+  'users:setRole': 'admin',
+  'users:setDisabled': 'admin',
+  'users:unlock': 'admin',
+  'users:setPassword': 'admin',
+  'users:logoutAll': 'admin',
+  'tokens:list': 'admin',
+  'tokens:create': 'admin',
+  'tokens:revoke': 'admin',
 };
 
 /** The least role `channel` needs. */
@@ -99,3 +111,6 @@ export const AUTH_SESSION_PATH = '/auth/session';
 /** Signs every session of the caller's account out (logout everywhere). */
 export const AUTH_LOGOUT_ALL_PATH = '/auth/logout-all';
 export const SESSION_COOKIE = 'infrascope_session';
+/** Sign-in through the team's identity provider (OIDC), when serve is configured for one. */
+export const AUTH_OIDC_START_PATH = '/auth/oidc/start';
+export const AUTH_OIDC_CALLBACK_PATH = '/auth/oidc/callback';

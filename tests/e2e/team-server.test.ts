@@ -13,6 +13,9 @@ import type { Served } from './fixtures.js';
 import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
 import { AppPage } from './pages/app-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
+import { ExportPage } from './pages/export-page.js';
+import { UsersPage } from './pages/users-page.js';
+import { sheetJsWorkbook } from '../export/fixtures.js';
 
 /*
  * Issue 17: serve as a team server on 127.0.0.1 over TLS (a certificate made here), with
@@ -25,7 +28,13 @@ let served: Served;
 let viewerToken = '';
 const data = tempDataDir();
 const cert = makeSelfSigned('localhost');
-const PASSWORDS = { vera: 'vera-viewer-pass', adam: 'adam-admin-pass', lou: 'lou-locked-pass' };
+const PASSWORDS = {
+  vera: 'vera-viewer-pass',
+  adam: 'adam-admin-pass',
+  lou: 'lou-locked-pass',
+  // Made by adam on the Users page, not by the CLI.
+  olive: 'olive-operator-pass',
+};
 
 /** The CLI, as an admin at the server runs it; the password goes in on stdin, never argv. */
 function cli(args: string[], stdin = ''): string {
@@ -331,5 +340,106 @@ describe('a team server over TLS', () => {
     await expect(openSocket({ Authorization: 'Bearer isk_not-a-real-token' })).rejects.toThrow(
       'HTTP 401',
     );
+  });
+
+  it('lets an admin add an account on the Users page, which then signs in with its role', async () => {
+    const admin = await signInPage('adam');
+    const users = new UsersPage(admin.page);
+    await users.open();
+    // Accounts the CLI made are listed with their role and state; adam's sign-ins show.
+    expect(await users.row('vera').innerText()).toContain('active');
+    expect(await users.row('adam').innerText()).not.toContain('never');
+    await users.add('olive', 'operator', PASSWORDS.olive);
+    expect(await users.row('olive').getByLabel('Role of olive').inputValue()).toBe('operator');
+    expect(await users.row('olive').innerText()).toContain('never');
+    // A weak password is refused with the core's typed message, adding nobody.
+    const form = admin.page.getByRole('form', { name: 'Add an account' });
+    await form.getByLabel('Account name').fill('weak');
+    await form.getByLabel('Initial password').fill('short');
+    await form.getByRole('button', { name: 'Add account' }).click();
+    await expect(form.getByRole('alert').innerText()).resolves.toContain('A password has 10');
+    expect(await users.row('weak').count()).toBe(0);
+
+    const olive = await signInPage('olive');
+    expect(
+      await olive.page.getByRole('region', { name: 'Signed-in account' }).innerText(),
+    ).toContain('olive · operator');
+    // An operator: no Users page, but snapshots and exports.
+    const app = new AppPage(olive.page);
+    expect(await app.nav('Users').count()).toBe(0);
+    expect(await olive.page.getByRole('button', { name: 'Export…' }).count()).toBe(1);
+    expect(admin.errors).toEqual([]);
+    expect(olive.errors).toEqual([]);
+    await olive.context.close();
+    await admin.context.close();
+  });
+
+  it("shows a viewer no admin's or operator's actions in Settings, Alerts and History", async () => {
+    const { context, page, errors } = await signInPage('vera');
+    const app = new AppPage(page);
+    expect(await app.nav('Users').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Export…' }).count()).toBe(0);
+
+    await app.open('Settings');
+    const schedules = app.region('Scheduled exports and snapshots');
+    await schedules.getByText('Only an admin changes the schedules.').waitFor();
+    expect(await schedules.getByLabel('Folder').isDisabled()).toBe(true);
+    expect(await schedules.getByRole('button', { name: 'Save' }).count()).toBe(0);
+
+    await app.open('Alerts');
+    await app.heading('Alerts').waitFor();
+    expect(await page.getByRole('button', { name: 'Evaluate now' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    await page.getByRole('tab', { name: 'Rules' }).click();
+    const rules = app.region('Alert rules');
+    await rules.getByRole('row').nth(1).waitFor();
+    expect(await rules.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    expect(await rules.getByRole('checkbox').first().isDisabled()).toBe(true);
+    await page.getByRole('tab', { name: 'Webhooks' }).click();
+    await app.region('Webhooks').waitFor();
+    expect(await page.getByRole('form', { name: 'Add a webhook' }).isVisible()).toBe(false);
+
+    await new ExportPage(page).openHistory();
+    expect(await page.getByRole('button', { name: 'Save snapshot' }).count()).toBe(0);
+    expect(await page.getByLabel(/^Import a snapshot file/).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('records an upload in the audit with the person, as the Activity page shows', async () => {
+    const olive = await signInPage('olive');
+    const history = new ExportPage(olive.page);
+    await history.openHistory();
+    await history.importFile(
+      'olive-offsite.xlsx',
+      sheetJsWorkbook({
+        vInfo: [
+          ['VM', 'Powerstate', 'CPUs', 'Memory', 'VM ID', 'VI SDK Server'],
+          ['offsite-db', 'poweredOn', 8, 65536, 'vm-900', 'vc-lab.example.test'],
+        ],
+      }),
+    );
+    await history
+      .snapshotTable()
+      .getByRole('cell', { name: /^olive-offsite\.xlsx/ })
+      .waitFor();
+    await olive.context.close();
+
+    const admin = await signInPage('adam');
+    const app = new AppPage(admin.page);
+    await app.open('Activity');
+    await admin.page.getByRole('tab', { name: 'Audit log' }).click();
+    await admin.page.getByLabel('Filter by user').fill('olive');
+    const table = app.table('Audit log');
+    await table.getByText('snapshots:upload').first().waitFor();
+    const row = table.locator('.tr').filter({ hasText: 'snapshots:upload' }).first();
+    expect(await row.innerText()).toContain('olive@127.0.0.1');
+    expect(await row.innerText()).toContain('olive-offsite.xlsx');
+    // And the Users page shows olive's sign-ins now.
+    const users = new UsersPage(admin.page);
+    await users.open();
+    expect(await users.row('olive').innerText()).not.toContain('never');
+    expect(admin.errors).toEqual([]);
+    await admin.context.close();
   });
 });

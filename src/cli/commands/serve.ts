@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isLoopback, parseListen } from '../../core/serve/listen.js';
 import { selfSignedInDataDir } from '../../core/serve/self-signed.js';
+import type { OidcOptions } from '../../core/serve/oidc.js';
 import { startServe } from '../../core/serve/server.js';
 import { backupPolicy } from '../../core/store/backup-schedule.js';
 import { AppError, isAppError } from '../../shared/errors.js';
@@ -13,6 +14,9 @@ export const SERVE_HELP = `Usage: infrascope serve [--port N] [--no-sync]
        infrascope serve --listen ADDR:PORT (--tls-cert FILE --tls-key FILE | --tls-self-signed)
                         [--server-name NAME]... [--no-sync]
        infrascope serve --accounts [--port N]
+       ... --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file FILE]
+           [--oidc-groups-claim groups] [--oidc-admin-group G]... [--oidc-operator-group G]...
+           [--oidc-viewer-group G]...
 
 Serves the Infrascope UI on http://127.0.0.1 for a browser (port 0, the default, picks a free
 port) and prints the URL to open; it carries a random token that guards this run. The scheduler
@@ -23,7 +27,12 @@ what their role allows; scripts use API tokens (infrascope token create). --tls-
 makes a certificate once (serve-cert.pem, serve-key.pem in the data directory) and prints its
 SHA-256 fingerprint for clients to pin. Listening beyond this machine without TLS is refused.
 --server-name adds a DNS name clients use (the Host and Origin they send are checked).
---accounts turns sign-in on for a loopback serve without TLS (trying it out).`;
+--accounts turns sign-in on for a loopback serve without TLS (trying it out).
+
+--oidc-issuer adds sign-in through the team's identity provider (OpenID Connect, authorization
+code with PKCE): register https://SERVER/auth/oidc/callback as the client's redirect URI. A
+person gets the highest role one of their groups (the ID token's groups claim) is given by the
+--oidc-*-group options, and is refused without one; they appear as oidc:NAME.`;
 
 /** The built renderer sits beside the built CLI: out/cli/index.js → out/renderer/. */
 export function rendererDir(): string {
@@ -43,8 +52,16 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       'tls-self-signed': { type: 'boolean' },
       'server-name': { type: 'string', multiple: true },
       accounts: { type: 'boolean' },
+      'oidc-issuer': { type: 'string' },
+      'oidc-client-id': { type: 'string' },
+      'oidc-client-secret-file': { type: 'string' },
+      'oidc-groups-claim': { type: 'string' },
+      'oidc-admin-group': { type: 'string', multiple: true },
+      'oidc-operator-group': { type: 'string', multiple: true },
+      'oidc-viewer-group': { type: 'string', multiple: true },
     },
   });
+  const oidc = readOidc(values);
   if (values.listen !== undefined && values.port !== undefined) {
     throw new AppError('VALIDATION', 'Give --listen ADDR:PORT or --port N, not both');
   }
@@ -70,6 +87,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       serverNames: names,
       ...(tls ? { tls } : {}),
       ...(values.accounts ? { accounts: true } : {}),
+      ...(oidc ? { oidc } : {}),
     });
   } catch (e) {
     if (isAppError(e)) throw e;
@@ -116,4 +134,46 @@ function readTls(
   } catch (e) {
     throw new AppError('VALIDATION', `Cannot read the certificate or key: ${(e as Error).message}`);
   }
+}
+
+/** The identity provider's settings, or undefined without --oidc-issuer. */
+function readOidc(values: {
+  'oidc-issuer'?: string;
+  'oidc-client-id'?: string;
+  'oidc-client-secret-file'?: string;
+  'oidc-groups-claim'?: string;
+  'oidc-admin-group'?: string[];
+  'oidc-operator-group'?: string[];
+  'oidc-viewer-group'?: string[];
+}): OidcOptions | undefined {
+  const issuer = values['oidc-issuer'];
+  if (issuer === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new AppError('VALIDATION', `--oidc-issuer takes a URL, not "${issuer}"`);
+  }
+  // The provider's answers decide who is admin: only over TLS, or on this machine (tests).
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname)) {
+    throw new AppError('VALIDATION', '--oidc-issuer must be an https:// URL');
+  }
+  const clientId = values['oidc-client-id'];
+  if (!clientId) throw new AppError('VALIDATION', '--oidc-issuer needs --oidc-client-id');
+  const roleGroups = {
+    admin: values['oidc-admin-group'] ?? [],
+    operator: values['oidc-operator-group'] ?? [],
+    viewer: values['oidc-viewer-group'] ?? [],
+  };
+  if (Object.values(roleGroups).every((g) => g.length === 0)) {
+    throw new AppError('VALIDATION', 'Map at least one group to a role (--oidc-viewer-group G…)');
+  }
+  const secretFile = values['oidc-client-secret-file'];
+  return {
+    issuer,
+    clientId,
+    roleGroups,
+    ...(secretFile ? { clientSecret: readFileSync(secretFile, 'utf8').trim() } : {}),
+    ...(values['oidc-groups-claim'] ? { groupsClaim: values['oidc-groups-claim'] } : {}),
+  };
 }

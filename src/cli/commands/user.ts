@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import {
   addAccount,
-  disableAccount,
   listAccounts,
   logoutEverywhere,
+  setDisabled,
   setPassword,
+  setRole,
   unlockAccount,
 } from '../../core/accounts/accounts.js';
 import type { Actor } from '../../core/accounts/accounts.js';
@@ -16,7 +17,8 @@ import { readAll } from './endpoint.js';
 
 export const USER_HELP = `Usage: infrascope user add NAME --role viewer|operator|admin
        infrascope user passwd NAME
-       infrascope user disable NAME
+       infrascope user role NAME --role viewer|operator|admin
+       infrascope user disable|enable NAME
        infrascope user unlock NAME
        infrascope user logout-all NAME
        infrascope user list [--json]
@@ -24,7 +26,8 @@ export const USER_HELP = `Usage: infrascope user add NAME --role viewer|operator
 Accounts of the team server (serve with TLS or --accounts). The password is read from standard
 input (piped), or asked for without echo on a terminal; never from the command line. A new
 password, disabling and logout-all end the account's sessions everywhere; unlock lifts the
-lockout that five failed sign-ins in a row set.`;
+lockout that five failed sign-ins in a row set. The last active admin cannot be demoted or
+disabled. An admin does the same on the team server's Users page.`;
 
 export const TOKEN_HELP = `Usage: infrascope token create NAME --role viewer|operator|admin [--expires 30d]
        infrascope token revoke NAME
@@ -96,7 +99,7 @@ export async function runUser(ctx: CliContext, argv: string[]): Promise<number> 
     options: { role: { type: 'string' }, json: { type: 'boolean' } },
   });
   const db = ctx.core.store.db;
-  const usage = `Usage: infrascope user ${verb ?? 'add|passwd|disable|unlock|logout-all|list'} NAME`;
+  const usage = `Usage: infrascope user ${verb ?? 'add|passwd|role|disable|enable|unlock|logout-all|list'} NAME`;
   switch (verb) {
     case 'add': {
       const name = oneName(positionals, usage);
@@ -115,9 +118,17 @@ export async function runUser(ctx: CliContext, argv: string[]): Promise<number> 
       ctx.out.write(`New password set for ${name}; its sessions are ended\n`);
       return 0;
     }
+    case 'role': {
+      const name = oneName(positionals, usage);
+      if (!values.role) throw new AppError('VALIDATION', 'Give --role viewer|operator|admin');
+      await setRole(db, name, values.role, by(ctx));
+      ctx.out.write(`${name} is now ${values.role}\n`);
+      return 0;
+    }
     case 'disable':
-      await disableAccount(db, oneName(positionals, usage), by(ctx));
-      ctx.out.write(`Disabled ${positionals[0]}\n`);
+    case 'enable':
+      await setDisabled(db, oneName(positionals, usage), verb === 'disable', by(ctx));
+      ctx.out.write(`${verb === 'disable' ? 'Disabled' : 'Enabled'} ${positionals[0]}\n`);
       return 0;
     case 'unlock':
       await unlockAccount(db, oneName(positionals, usage), by(ctx));

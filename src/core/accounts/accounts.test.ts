@@ -8,9 +8,9 @@ import {
   LOCK_MS,
   addAccount,
   checkLogin,
-  disableAccount,
   listAccounts,
   logoutEverywhere,
+  setDisabled,
   setPassword,
   unlockAccount,
 } from './accounts.js';
@@ -157,8 +157,8 @@ describe('the lockout', () => {
 
   it('refuses a disabled account as if the password were wrong', async () => {
     const db = h.core.store.db;
-    await addAccount(db, { name: 'carol', role: 'admin', password: 'carol password' }, by);
-    await disableAccount(db, 'carol', by);
+    await addAccount(db, { name: 'carol', role: 'operator', password: 'carol password' }, by);
+    await setDisabled(db, 'carol', true, by);
     expect(await checkLogin(db, 'carol', 'carol password', t0)).toEqual({
       ok: false,
       code: 'AUTH_FAILED',

@@ -22,15 +22,39 @@ export async function auditPersonRequest(
   reply: Reply<Channel>,
   at: Date,
 ): Promise<void> {
-  if (ctx.role === undefined || !isChannel(channel) || roleFor(channel) === 'viewer') return;
-  await writeAudit(db, {
-    actor: ctx.actor,
+  if (!isChannel(channel) || roleFor(channel) === 'viewer') return;
+  await auditPersonAction(db, ctx, {
     action: channel,
     target: null,
-    details: {
-      outcome: reply.ok ? 'done' : reply.error.code,
-      input: input !== null && typeof input === 'object' ? input : {},
-    },
+    outcome: reply.ok ? 'done' : reply.error.code,
+    details: { input: input !== null && typeof input === 'object' ? input : {} },
     at,
+  });
+}
+
+/**
+ * One row for what a person did on a team server outside the contract's channels — serve's HTTP
+ * routes: a snapshot upload, an export download — with the same actor and outcome as a request's
+ * row. Nothing for the one person at a local store (no role), as for requests.
+ */
+export async function auditPersonAction(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  entry: {
+    readonly action: string;
+    readonly target: string | null;
+    /** `done`, or the refusal's or failure's error code. */
+    readonly outcome: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+    readonly at: Date;
+  },
+): Promise<void> {
+  if (ctx.role === undefined) return;
+  await writeAudit(db, {
+    actor: ctx.actor,
+    action: entry.action,
+    target: entry.target,
+    details: { outcome: entry.outcome, ...entry.details },
+    at: entry.at,
   });
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { TokenInfo } from '../../shared/accounts.js';
 import { AppError } from '../../shared/errors.js';
-import type { Role, SessionAccount } from '../../shared/roles.js';
+import type { SessionAccount } from '../../shared/roles.js';
 import { isRole } from '../../shared/roles.js';
 import { writeAudit } from '../endpoints/audit.js';
 import type { Database } from '../store/schema.js';
@@ -118,13 +119,7 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-export interface TokenInfo {
-  readonly name: string;
-  readonly role: Role;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly revoked: boolean;
-}
+export type { TokenInfo };
 
 /** Creates an API token; returns its secret, which is shown once and never stored. */
 export async function createToken(
@@ -178,8 +173,11 @@ export async function revokeToken(db: Kysely<Database>, name: string, by: Actor)
   });
 }
 
-export async function listTokens(db: Kysely<Database>): Promise<TokenInfo[]> {
-  const rows = await db.selectFrom('api_token').selectAll().orderBy('name').execute();
+/** The API tokens (or the one named); never their secrets, which are not stored. */
+export async function listTokens(db: Kysely<Database>, only?: string): Promise<TokenInfo[]> {
+  let q = db.selectFrom('api_token').selectAll().orderBy('name');
+  if (only !== undefined) q = q.where('name', '=', only);
+  const rows = await q.execute();
   return rows.map((r) => ({
     name: r.name,
     role: checkRole(r.role),

@@ -5,22 +5,22 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { EventName } from '../../shared/contract.js';
-import { AppError, serializeError } from '../../shared/errors.js';
-import { EXPORT_DOWNLOAD_PATH, IMPORT_ID, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
-import type { SerializedError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
+import { EXPORT_DOWNLOAD_PATH, SNAPSHOT_UPLOAD_PATH } from '../../shared/export.js';
 import type { SessionTimeouts } from '../accounts/sessions.js';
 import type { RequestContext } from '../contract/handlers.js';
-import { refusal, roleRefusal } from '../contract/handlers.js';
 import type { Core } from '../core.js';
-import { MAX_IMPORT_BYTES, importSnapshotUpload } from '../snapshots/upload.js';
 import { CSP } from './csp.js';
 import { isLoopback, serverHosts } from './listen.js';
 import type { Identity } from './team-auth.js';
 import { createTeamAuth } from './team-auth.js';
+import { createTransfers, header } from './transfers.js';
+import type { OidcOptions } from './oidc.js';
+import { createOidcFlow } from './oidc.js';
 
 export { CSP };
 
@@ -59,20 +59,8 @@ export interface ServeOptions {
   readonly sessionTimeouts?: SessionTimeouts;
   /** Waits before answering a failed sign-in (tests pass one that does not wait). */
   readonly loginBackoff?: (ms: number) => Promise<void>;
-}
-
-const UPLOAD_STATUS: Partial<Record<SerializedError['code'], number>> = {
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  IMPORT_INVALID: 422,
-  IMPORT_TOO_LARGE: 413,
-  VALIDATION: 400,
-  CANCELLED: 409,
-};
-
-function header(req: IncomingMessage, name: string): string {
-  const v = req.headers[name];
-  return (Array.isArray(v) ? v[0] : v) ?? '';
+  /** Sign-in through the team's identity provider as well (accounts mode). */
+  readonly oidc?: OidcOptions;
 }
 
 export interface ServeHandle {
@@ -142,7 +130,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       { host: listenHost },
     );
   }
-  const accounts = opts.accounts === true || opts.tls !== undefined;
+  const accounts = opts.accounts === true || opts.tls !== undefined || opts.oidc !== undefined;
   const scheme = opts.tls ? 'https' : 'http';
   let port = 0;
   let hosts: string[] = [];
@@ -162,6 +150,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         ownOrigin,
         ...(opts.sessionTimeouts ? { timeouts: opts.sessionTimeouts } : {}),
         ...(opts.loginBackoff ? { backoff: opts.loginBackoff } : {}),
+        ...(opts.oidc ? { oidc: createOidcFlow(opts.oidc, now) } : {}),
       })
     : null;
   /** The raw path for a log line: never the query (it may carry the token), never long. */
@@ -256,21 +245,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     else socket.destroy();
   });
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
-    res
-      .writeHead(status, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-store',
-      })
-      .end(JSON.stringify(body));
-  };
-  const fail = (res: ServerResponse, error: SerializedError): void => {
-    // The rest of the body is not read: close the connection rather than drain it.
-    res.setHeader('Connection', 'close');
-    sendJson(res, UPLOAD_STATUS[error.code] ?? 500, { ok: false, error });
-  };
-
   const localCtx: RequestContext = {
     actor: `serve:${process.env['USER'] ?? 'user'}`,
     host: 'serve',
@@ -297,107 +271,13 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     return id && originOk ? teamCtx(id) : null;
   };
 
-  /**
-   * The file an `export:save` of this run wrote, by its export id, as an attachment. Nothing
-   * else can be fetched: no path or name comes from the request.
-   */
-  const download = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    req.resume();
-    const ctx = await fromOurPage(req);
-    if (!ctx) {
-      fail(res, { code: 'FORBIDDEN', message: 'Download refused: wrong method, origin or token' });
-      return;
-    }
-    // The same check the dispatcher makes for the channel the download completes.
-    const refused = refusal('export:save', ctx);
-    if (refused) {
-      fail(res, refused);
-      return;
-    }
-    const exportId = header(req, 'x-infrascope-export-id');
-    const file = opts.core.savedExports.fileOf(exportId);
-    if (file === undefined || !existsSync(file)) {
-      fail(res, { code: 'NOT_FOUND', message: 'No file of an export of this run by that id' });
-      return;
-    }
-    const name = basename(file);
-    res.writeHead(200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': statSync(file).size,
-      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    });
-    createReadStream(file)
-      .on('error', (e) => lastResort('sending an export', e, res))
-      .pipe(res);
-  };
-
-  /**
-   * A browser has no native open dialog, so `serve` takes the file's bytes: POST with our own
-   * Origin, the run's token in a header (a cross-site form can set neither) and a raw
-   * `application/octet-stream` body. The core writes them to a temporary file, tells the format by
-   * content, imports and deletes the file.
-   */
-  const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const ctx = await fromOurPage(req);
-    if (!ctx) {
-      req.resume();
-      fail(res, { code: 'FORBIDDEN', message: 'Upload refused: wrong method, origin or token' });
-      return;
-    }
-    // The upload is the serve page's snapshots:import (a path-taking channel only the CLI may
-    // call), so it needs that channel's role.
-    const refused = roleRefusal('snapshots:import', ctx);
-    if (refused) {
-      req.resume();
-      fail(res, refused);
-      return;
-    }
-    if (header(req, 'content-type') !== 'application/octet-stream') {
-      fail(res, { code: 'VALIDATION', message: 'Upload the file as application/octet-stream' });
-      return;
-    }
-    const max = opts.maxUploadBytes ?? MAX_IMPORT_BYTES;
-    const length = Number(header(req, 'content-length') || '0');
-    let name = 'upload';
-    try {
-      name = decodeURIComponent(header(req, 'x-infrascope-filename')) || name;
-    } catch {
-      // A malformed name only loses the default label.
-    }
-    if (length > max) {
-      fail(res, {
-        code: 'IMPORT_INVALID',
-        message: `${name} is larger than the ${Math.round(max / 2 ** 20)} MiB an import may be`,
-        details: { reason: 'too-large', limit: max },
-      });
-      return;
-    }
-    const askedId = header(req, 'x-infrascope-import-id');
-    // The browser going away (tab closed, fetch aborted) cancels the import too.
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableEnded) gone.abort();
-    });
-    try {
-      const info = await opts.core.imports.run(
-        IMPORT_ID.test(askedId) ? askedId : undefined,
-        (ctl) =>
-          importSnapshotUpload(opts.core.store, req, {
-            name,
-            maxBytes: max,
-            ...(length > 0 ? { size: length } : {}),
-            ...ctl,
-          }),
-        { signal: gone.signal },
-      );
-      opts.core.log.info({ id: info.id, origin: info.origin }, 'snapshot imported from upload');
-      sendJson(res, 200, { ok: true, result: info });
-    } catch (e) {
-      fail(res, serializeError(e));
-    }
-  };
+  const { download, upload } = createTransfers({
+    core: opts.core,
+    now,
+    fromOurPage,
+    lastResort,
+    ...(opts.maxUploadBytes !== undefined ? { maxUploadBytes: opts.maxUploadBytes } : {}),
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   wss.on('error', (e) => log.error({ err: e }, 'serve: WebSocket server error'));

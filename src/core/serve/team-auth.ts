@@ -2,13 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import {
   AUTH_LOGIN_PATH,
+  AUTH_OIDC_CALLBACK_PATH,
+  AUTH_OIDC_START_PATH,
   AUTH_LOGOUT_ALL_PATH,
   AUTH_LOGOUT_PATH,
   AUTH_SESSION_PATH,
   SESSION_COOKIE,
 } from '../../shared/roles.js';
 import type { SessionAccount } from '../../shared/roles.js';
-import { checkLogin, logoutEverywhere } from '../accounts/accounts.js';
+import { checkLogin, logoutEverywhere, oidcAccount } from '../accounts/accounts.js';
+import { serializeError } from '../../shared/errors.js';
+import type { OidcFlow } from './oidc.js';
+import { OIDC_STATE_COOKIE, queryOf } from './oidc.js';
 import type { SessionTimeouts } from '../accounts/sessions.js';
 import {
   DEFAULT_TIMEOUTS,
@@ -52,6 +57,8 @@ export interface TeamAuthOptions {
   readonly ownOrigin: (req: IncomingMessage) => boolean;
   /** Waits before answering a failed sign-in (tests pass one that does not wait). */
   readonly backoff?: (ms: number) => Promise<void>;
+  /** Sign-in through the team's identity provider, when configured (serve's OIDC options). */
+  readonly oidc?: OidcFlow;
 }
 
 export function sourceOf(req: IncomingMessage): string {
@@ -228,6 +235,89 @@ export function createTeamAuth(opts: TeamAuthOptions): TeamAuth {
     return null;
   };
 
+  /**
+   * The provider sends the browser back here from its own site: a top-level GET, which carries
+   * SameSite=Lax cookies only — hence the state cookie is Lax (and scoped to these routes).
+   */
+  const stateCookie = (value: string, maxAge: number): string =>
+    `${OIDC_STATE_COOKIE}=${value}; HttpOnly; SameSite=Lax; Path=/auth/oidc; Max-Age=${maxAge}${opts.secure ? '; Secure' : ''}`;
+  const callbackUri = (req: IncomingMessage): string =>
+    // The Host header is one of the server's names: the server refused the request otherwise.
+    `${opts.secure ? 'https' : 'http'}://${req.headers.host ?? ''}${AUTH_OIDC_CALLBACK_PATH}`;
+
+  const oidcStart = async (
+    flow: OidcFlow,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
+    const { location, state } = await flow.start(callbackUri(req));
+    res
+      .writeHead(302, {
+        Location: location,
+        'Set-Cookie': stateCookie(state, 600),
+        'Cache-Control': 'no-store',
+      })
+      .end();
+  };
+
+  const oidcCallback = async (
+    flow: OidcFlow,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
+    const source = sourceOf(req);
+    const refuse = async (who: string, status: number, message: string): Promise<void> => {
+      recentFailures(source).push(now().getTime());
+      await writeAudit(db, {
+        actor: `${who}@${source}`,
+        action: 'auth.login-failed',
+        target: who,
+        details: { source, via: 'oidc', reason: message },
+        at: now(),
+      });
+      res
+        .writeHead(status, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Cache-Control': 'no-store',
+          'Set-Cookie': stateCookie('', 0),
+        })
+        .end(`${message}\n`);
+    };
+    if (recentFailures(source).length >= ADDRESS_MAX_FAILURES) {
+      await refuse('oidc', 423, 'Too many failed sign-ins: try again later');
+      return;
+    }
+    let person;
+    try {
+      person = await flow.finish(queryOf(req), cookieValue(req, OIDC_STATE_COOKIE));
+    } catch (e) {
+      const error = serializeError(e);
+      await refuse('oidc', error.code === 'FORBIDDEN' ? 403 : 401, error.message);
+      return;
+    }
+    const actor = `${person.name}@${source}`;
+    const id = await oidcAccount(db, person.name, person.role, { actor, at: now() });
+    if (id === null) {
+      await refuse(person.name, 403, 'This account is disabled: ask an admin');
+      return;
+    }
+    const secret = await openSession(db, id, source, now());
+    await writeAudit(db, {
+      actor,
+      action: 'auth.login',
+      target: person.name,
+      details: { source, via: 'oidc', role: person.role },
+      at: now(),
+    });
+    res
+      .writeHead(302, {
+        Location: '/',
+        'Cache-Control': 'no-store',
+        'Set-Cookie': [cookie(secret, Math.floor(timeouts.absoluteMs / 1000)), stateCookie('', 0)],
+      })
+      .end();
+  };
+
   const guarded = (req: IncomingMessage, res: ServerResponse, what: () => Promise<void>): void => {
     what().catch((e: unknown) => {
       log.error({ err: e }, 'serve: sign-in route failed');
@@ -243,7 +333,9 @@ export function createTeamAuth(opts: TeamAuthOptions): TeamAuth {
         path !== AUTH_LOGIN_PATH &&
         path !== AUTH_LOGOUT_PATH &&
         path !== AUTH_SESSION_PATH &&
-        path !== AUTH_LOGOUT_ALL_PATH
+        path !== AUTH_LOGOUT_ALL_PATH &&
+        path !== AUTH_OIDC_START_PATH &&
+        path !== AUTH_OIDC_CALLBACK_PATH
       )
         return false;
       if (path === AUTH_SESSION_PATH) {
@@ -251,8 +343,26 @@ export function createTeamAuth(opts: TeamAuthOptions): TeamAuth {
         guarded(req, res, async () => {
           const id = await identify(req);
           if (id) sendJson(res, 200, { account: id.account });
-          else sendJson(res, 401, { code: 'AUTH_REQUIRED', message: 'Not signed in' });
+          // `oidc` tells the sign-in page to offer the identity provider's sign-in.
+          else
+            sendJson(res, 401, {
+              code: 'AUTH_REQUIRED',
+              message: 'Not signed in',
+              oidc: opts.oidc !== undefined,
+            });
         });
+        return true;
+      }
+      if (path === AUTH_OIDC_START_PATH || path === AUTH_OIDC_CALLBACK_PATH) {
+        req.resume();
+        if (!opts.oidc || req.method !== 'GET') {
+          sendJson(res, 404, { code: 'NOT_FOUND', message: 'No OIDC sign-in on this server' });
+          return true;
+        }
+        const flow = opts.oidc;
+        guarded(req, res, () =>
+          path === AUTH_OIDC_START_PATH ? oidcStart(flow, req, res) : oidcCallback(flow, req, res),
+        );
         return true;
       }
       // State-changing: POST only, and from our own page when a browser sends it (a browser

@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
@@ -71,6 +72,23 @@ function post(
   });
 }
 
+/** A POST of raw bytes (an upload, a download's request), trusting the test's certificate. */
+function send(
+  path: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin()}${path}`, { method: 'POST', ca: cert.cert, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function socket(headers: Record<string, string>): Promise<WebSocket> {
   const ws = new WebSocket(`wss://127.0.0.1:${serve.port}/api`, { ca: cert.cert, headers });
   return new Promise((resolve, reject) => {
@@ -85,12 +103,12 @@ function ask(
   id: number,
   channel: string,
   input: unknown,
-): Promise<{ ok: boolean; error?: { code: string } }> {
+): Promise<{ ok: boolean; result?: unknown; error?: { code: string } }> {
   return new Promise((resolve) => {
     const on = (m: Buffer): void => {
       const msg = JSON.parse(String(m)) as {
         id?: number;
-        reply?: { ok: boolean; error?: { code: string } };
+        reply?: { ok: boolean; result?: unknown; error?: { code: string } };
       };
       if (msg.id === id) {
         ws.off('message', on);
@@ -192,5 +210,57 @@ describe('serve as a team server', () => {
     expect(lines).toContain('ghost@127.0.0.1 auth.login-failed');
     expect(lines).toContain('vic@127.0.0.1 alerts:ack');
     expect(lines).not.toContain('vic@127.0.0.1 inventory:query');
+  });
+
+  it('audits an export download and a snapshot upload with the token and address, refusals too', async () => {
+    const operator = await socket({ Authorization: `Bearer ${operatorToken}` });
+    const saved = await ask(operator, 1, 'export:save', { format: 'json' });
+    operator.close();
+    expect(saved.ok).toBe(true);
+    const { exportId, file } = saved.result as { exportId: string; file: string };
+    const download = await send('/api/exports/download', Buffer.alloc(0), {
+      Authorization: `Bearer ${operatorToken}`,
+      'X-Infrascope-Export-Id': exportId,
+    });
+    expect(download.status).toBe(200);
+    const upload = (token: string): Promise<{ status: number; body: Buffer }> =>
+      send('/api/snapshots/import', download.body, {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/octet-stream',
+        'X-Infrascope-Filename': 'team%20copy.json',
+      });
+    expect((await upload(viewerToken)).status).toBe(403);
+    const imported = await upload(operatorToken);
+    expect(imported.status).toBe(200);
+    const snapshotId = (JSON.parse(String(imported.body)) as { result: { id: number } }).result.id;
+
+    const rows = await h.core.store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action', 'target', 'details'])
+      .where('action', 'in', ['export:download', 'snapshots:upload'])
+      .orderBy('id')
+      .execute();
+    expect(
+      rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+    ).toEqual([
+      {
+        actor: 'token:o@127.0.0.1',
+        action: 'export:download',
+        target: basename(file),
+        details: { outcome: 'done', exportId, bytes: download.body.length },
+      },
+      {
+        actor: 'token:v@127.0.0.1',
+        action: 'snapshots:upload',
+        target: 'team copy.json',
+        details: { outcome: 'FORBIDDEN', bytes: download.body.length },
+      },
+      {
+        actor: 'token:o@127.0.0.1',
+        action: 'snapshots:upload',
+        target: 'team copy.json',
+        details: { outcome: 'done', bytes: download.body.length, snapshotId },
+      },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import { CommandPalette } from './components/command-palette.js';
 import { AccountBar } from './components/account-bar.js';
-import { can } from './session.js';
+import { can, session } from './session.js';
 import { ConnectionIndicator } from './components/connection-indicator.js';
 import { DetailPanel } from './components/detail-panel.js';
 import { ExportDialog } from './components/export-dialog.js';
@@ -16,6 +16,7 @@ import { EndpointsPage } from './pages/endpoints-page.js';
 import { HistoryPage } from './pages/history-page.js';
 import { InventoryPage, isTablePage } from './pages/inventory-pages.js';
 import { SettingsPage } from './pages/settings-page.js';
+import { UsersPage } from './pages/users-page.js';
 import { startAlerts } from './stores/alerts.js';
 import { useDetails } from './stores/details.js';
 import { useExport } from './stores/export.js';
@@ -42,8 +43,17 @@ const LABELS: Record<Page, string> = {
   capacity: 'Capacity',
   endpoints: 'Endpoints',
   activity: 'Activity',
+  users: 'Users',
   settings: 'Settings',
 };
+
+/**
+ * Whether the page is offered to this person: Users only to an admin of a team server (a local
+ * store has no accounts), the others to everyone.
+ */
+function offered(page: Page): boolean {
+  return page !== 'users' || (session().kind === 'account' && can('users:list'));
+}
 
 /** "g" then a letter jumps to a page. */
 const GO_KEYS: Record<string, Page> = {
@@ -62,6 +72,7 @@ const GO_KEYS: Record<string, Page> = {
 
 function PageView({ page }: { page: Page }): ReactElement {
   if (isTablePage(page)) return <InventoryPage page={page} />;
+  if (!offered(page)) return <DashboardPage />;
   switch (page) {
     case 'alerts':
       return <AlertsPage />;
@@ -77,6 +88,8 @@ function PageView({ page }: { page: Page }): ReactElement {
       return <DashboardPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'users':
+      return <UsersPage />;
     default:
       return <DashboardPage />;
   }
@@ -139,10 +152,12 @@ export function App(): ReactElement {
     // The desktop menu's File and Edit items open the page's own dialogs and pages.
     () =>
       api.on('app:command', ({ command }) => {
-        if (command === 'export') useExport.getState().openDialog();
-        else if (command === 'settings') setPage('settings');
+        // The menu is the same for every role; what the role may not do is not opened.
+        if (command === 'export') {
+          if (can('export:save')) useExport.getState().openDialog();
+        } else if (command === 'settings') setPage('settings');
         else if (command === 'search') useOverlays.getState().setPalette(true);
-        else if (command === 'import-snapshot') {
+        else if (command === 'import-snapshot' && can('snapshots:import')) {
           useOverlays.getState().requestImport(true);
           setPage('history');
         }
@@ -171,7 +186,7 @@ export function App(): ReactElement {
         </button>
         <ScopeSelector />
         <ul>
-          {PAGES.map((p) => (
+          {PAGES.filter(offered).map((p) => (
             <li key={p}>
               <button
                 className={p === page ? 'active' : ''}
@@ -219,7 +234,7 @@ export function App(): ReactElement {
         <PageView page={page} />
       </main>
       <DetailPanel />
-      <CommandPalette pages={PAGES.map((p) => ({ page: p, label: LABELS[p] }))} />
+      <CommandPalette pages={PAGES.filter(offered).map((p) => ({ page: p, label: LABELS[p] }))} />
       <ShortcutsHelp />
       <ExportDialog />
     </div>

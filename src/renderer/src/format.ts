@@ -78,3 +78,8 @@ export function formatDelivery(d: WebhookDelivery): string {
     .filter((x): x is string => x !== null && x !== '')
     .join(' · ');
 }
+
+/** A failure's message for an error line on a page. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -16,7 +16,7 @@ async function start(): Promise<void> {
     const { LoginPage } = await import('./pages/login-page.js');
     createRoot(document.getElementById('root')!).render(
       <StrictMode>
-        <LoginPage />
+        <LoginPage oidc={session.oidc} />
       </StrictMode>,
     );
     return;

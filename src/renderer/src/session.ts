@@ -17,7 +17,8 @@ import {
 export type SessionState =
   | { readonly kind: 'local' }
   | { readonly kind: 'account'; readonly account: SessionAccount }
-  | { readonly kind: 'signed-out' };
+  /** `oidc`: the server also signs people in through the team's identity provider. */
+  | { readonly kind: 'signed-out'; readonly oidc: boolean };
 
 let current: SessionState = { kind: 'local' };
 
@@ -28,8 +29,10 @@ export async function loadSession(hasLocalToken: boolean): Promise<SessionState>
   if (!(response.headers.get('content-type') ?? '').includes('application/json')) {
     return (current = { kind: 'local' });
   }
-  const body = (await response.json()) as { account?: SessionAccount };
-  current = body.account ? { kind: 'account', account: body.account } : { kind: 'signed-out' };
+  const body = (await response.json()) as { account?: SessionAccount; oidc?: boolean };
+  current = body.account
+    ? { kind: 'account', account: body.account }
+    : { kind: 'signed-out', oidc: body.oidc === true };
   return current;
 }
 

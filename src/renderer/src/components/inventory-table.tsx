@@ -28,6 +28,7 @@ import {
   toQueryFilters,
 } from './table-model.js';
 import { TableRow } from './table-row.js';
+import { can } from '../session.js';
 
 const ROW_HEIGHT = { compact: 28, comfortable: 36 } as const;
 
@@ -248,7 +249,7 @@ export function InventoryTable({
   const menuRow = menu ? rowAt(menu.index) : undefined;
   const menuTarget = menuRow ? detailTargetOf(kind, menuRow) : null;
   // Only VMs can be exported by selection (the core keeps them with their disks, NICs, snapshots).
-  const canExportSelection = kind === 'vms' && selectedCount > 0;
+  const canExportSelection = kind === 'vms' && selectedCount > 0 && can('export:save');
   const exportSelection = (): void => {
     const vms = selectedVms(sel.selectedRows());
     if (vms.length > 0) useExport.getState().openDialog({ selection: vms });

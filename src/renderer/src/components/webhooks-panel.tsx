@@ -10,6 +10,7 @@ import { ALERT_SEVERITIES, WEBHOOK_FORMATS } from '../../../shared/alerts.js';
 import { formatDelivery, formatRelative } from '../format.js';
 import { api } from '../transport.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { can } from '../session.js';
 
 const LOG_LIMIT = 100;
 
@@ -114,7 +115,12 @@ export function WebhooksPanel(): ReactElement {
           {error}
         </div>
       )}
-      <form className="toolbar webhook-form" aria-label="Add a webhook" onSubmit={add}>
+      <form
+        className="toolbar webhook-form"
+        aria-label="Add a webhook"
+        onSubmit={add}
+        hidden={!can('webhooks:add')}
+      >
         <label className="field">
           Name{' '}
           <input
@@ -197,6 +203,7 @@ export function WebhooksPanel(): ReactElement {
                     <button
                       type="button"
                       className="btn"
+                      hidden={!can('webhooks:test')}
                       disabled={t === 'sending'}
                       aria-label={`Send test to ${w.name}`}
                       onClick={() => sendTest(w)}
@@ -206,6 +213,7 @@ export function WebhooksPanel(): ReactElement {
                     <button
                       type="button"
                       className="btn"
+                      hidden={!can('webhooks:update')}
                       aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${w.name}`}
                       aria-pressed={!w.enabled}
                       onClick={() => toggle(w)}
@@ -215,6 +223,7 @@ export function WebhooksPanel(): ReactElement {
                     <button
                       type="button"
                       className="btn"
+                      hidden={!can('webhooks:remove')}
                       aria-label={`Remove ${w.name}`}
                       onClick={() => setRemoving(w)}
                     >

@@ -15,6 +15,7 @@ import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { useQueryScope } from '../stores/scope.js';
 import { api } from '../transport.js';
+import { can } from '../session.js';
 
 type View = 'open' | 'history' | 'rules' | 'webhooks';
 
@@ -107,6 +108,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
   );
   const [tags, setTags] = useState(rule.tags.join(', '));
   const [error, setError] = useState<string | null>(null);
+  const editable = can('alerts:updateRule');
   const save = (enabled: boolean): void => {
     const numbers: Record<string, number> = {};
     for (const [k, v] of Object.entries(params)) {
@@ -137,6 +139,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
           <input
             type="checkbox"
             checked={rule.enabled}
+            disabled={!editable}
             onChange={(e) => save(e.target.checked)}
             aria-label={`Enable ${rule.title}`}
           />{' '}
@@ -151,6 +154,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
             <input
               type="number"
               value={params[k]}
+              disabled={!editable}
               onChange={(e) => setParams({ ...params, [k]: e.target.value })}
               aria-label={`${rule.rule} ${k}`}
             />
@@ -160,6 +164,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
       <td>
         <input
           value={tags}
+          disabled={!editable}
           placeholder="all endpoints"
           onChange={(e) => setTags(e.target.value)}
           aria-label={`${rule.rule} tags`}
@@ -169,9 +174,11 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
         )}
       </td>
       <td>
-        <button type="button" className="btn" onClick={() => save(rule.enabled)}>
-          Save
-        </button>
+        {editable && (
+          <button type="button" className="btn" onClick={() => save(rule.enabled)}>
+            Save
+          </button>
+        )}
         {error && (
           <div role="alert" className="field-error">
             {error}
@@ -310,13 +317,15 @@ export function AlertsPage(): ReactElement {
               {VIEW_LABELS[v]}
             </button>
           ))}
-          <button
-            type="button"
-            className="btn"
-            onClick={() => act(api.invoke('alerts:evaluate', {}))}
-          >
-            Evaluate now
-          </button>
+          {can('alerts:evaluate') && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => act(api.invoke('alerts:evaluate', {}))}
+            >
+              Evaluate now
+            </button>
+          )}
         </div>
       </header>
       {error && (
@@ -380,25 +389,33 @@ export function AlertsPage(): ReactElement {
               Show snoozed
             </label>
           </div>
-          <div className="toolbar" aria-label="Actions on selected alerts">
+          <div
+            className="toolbar"
+            aria-label="Actions on selected alerts"
+            hidden={!can('alerts:ack') && !can('alerts:snooze')}
+          >
             <span className="selection-info">{ids.length} selected</span>
-            <input
-              placeholder="Comment"
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-              aria-label="Acknowledge comment"
-            />
-            <button
-              type="button"
-              className="btn"
-              disabled={ids.length === 0}
-              onClick={() =>
-                act(api.invoke('alerts:ack', { ids, ...(comment ? { comment } : {}) }))
-              }
-            >
-              Acknowledge
-            </button>
-            {SNOOZES.map(([label, minutes]) => (
+            {can('alerts:ack') && (
+              <>
+                <input
+                  placeholder="Comment"
+                  value={comment}
+                  onChange={(e) => setComment(e.target.value)}
+                  aria-label="Acknowledge comment"
+                />
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={ids.length === 0}
+                  onClick={() =>
+                    act(api.invoke('alerts:ack', { ids, ...(comment ? { comment } : {}) }))
+                  }
+                >
+                  Acknowledge
+                </button>
+              </>
+            )}
+            {SNOOZES.filter(() => can('alerts:snooze')).map(([label, minutes]) => (
               <button
                 key={minutes}
                 type="button"
@@ -409,14 +426,16 @@ export function AlertsPage(): ReactElement {
                 Snooze {label}
               </button>
             ))}
-            <button
-              type="button"
-              className="btn"
-              disabled={ids.length === 0}
-              onClick={() => act(api.invoke('alerts:snooze', { ids, minutes: 0 }))}
-            >
-              Unsnooze
-            </button>
+            {can('alerts:snooze') && (
+              <button
+                type="button"
+                className="btn"
+                disabled={ids.length === 0}
+                onClick={() => act(api.invoke('alerts:snooze', { ids, minutes: 0 }))}
+              >
+                Unsnooze
+              </button>
+            )}
           </div>
           {shown.length === 0 ? (
             <p className="empty">{view === 'open' ? 'No open alerts.' : 'No alerts.'}</p>
@@ -472,7 +491,8 @@ export function AlertsPage(): ReactElement {
                     <td>{a.count}</td>
                     <td title={a.raisedAt}>{formatRelative(a.raisedAt)}</td>
                     <td>
-                      {a.state !== 'cleared' &&
+                      {can('alerts:suppress') &&
+                        a.state !== 'cleared' &&
                         a.endpointId !== null &&
                         a.entityType &&
                         a.entityId && (

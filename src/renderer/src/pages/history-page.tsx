@@ -9,6 +9,7 @@ import { SearchBox } from '../components/search-box.js';
 import { SnapshotImport } from '../components/snapshot-import.js';
 import { errorText, formatWhen, snapshotName, valueText } from '../snapshot-format.js';
 import { api } from '../transport.js';
+import { can } from '../session.js';
 
 /*
  * History: saved snapshots of the inventory (save, delete) and the diff between two of them or
@@ -220,6 +221,7 @@ function SnapshotList({
               <button
                 type="button"
                 className="btn danger"
+                hidden={!can('snapshots:delete')}
                 aria-label={`Delete ${snapshotName(s)}`}
                 onClick={() => onDelete(s)}
               >
@@ -293,6 +295,8 @@ function DiffView({ diff }: { diff: SnapshotDiff }): ReactElement {
         <button
           type="button"
           className="btn"
+          // A file of inventory to take away: an export, the operator's.
+          hidden={!can('export:save')}
           disabled={diff.entries.length === 0}
           title={
             diff.truncated
@@ -393,18 +397,22 @@ export function HistoryPage(): ReactElement {
         Imported snapshots are read-only: browse, compare and export them.
       </p>
       <div className="snapshot-actions">
-        <SaveSnapshot
-          onSaved={(s) => {
-            setFrom(String(s.id));
-            void refresh();
-          }}
-        />
-        <SnapshotImport
-          onImported={(s) => {
-            setFrom(String(s.id));
-            void refresh();
-          }}
-        />
+        {can('snapshots:save') && (
+          <SaveSnapshot
+            onSaved={(s) => {
+              setFrom(String(s.id));
+              void refresh();
+            }}
+          />
+        )}
+        {can('snapshots:import') && (
+          <SnapshotImport
+            onImported={(s) => {
+              setFrom(String(s.id));
+              void refresh();
+            }}
+          />
+        )}
       </div>
       {error && (
         <div role="alert" className="error">

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import { UseLocalStore } from '../components/account-bar.js';
+import { AUTH_OIDC_START_PATH } from '../../../shared/roles.js';
 import { signIn } from '../session.js';
 import { leaveTeamServer } from '../transport.js';
 
 /** The team server's sign-in, shown when serve runs with accounts and this browser has no session. */
-export function LoginPage(): ReactElement {
+export function LoginPage({ oidc }: { readonly oidc: boolean }): ReactElement {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -68,6 +69,12 @@ export function LoginPage(): ReactElement {
           Sign in
         </button>
         {leaveTeamServer && <UseLocalStore leave={leaveTeamServer} />}
+        {oidc && (
+          // A navigation, not a fetch: the identity provider's own pages take over the tab.
+          <a className="btn" href={AUTH_OIDC_START_PATH}>
+            Sign in with your organisation
+          </a>
+        )}
       </form>
     </main>
   );

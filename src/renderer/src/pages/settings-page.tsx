@@ -12,6 +12,7 @@ import { api, setStoreKey, switchStore, teamServerConnector } from '../transport
 import { TeamServerSection } from '../components/team-server-section.js';
 import { FormMessage } from '../components/form-message.js';
 import { StoreKeyForm, useRestartingAction } from '../components/store-key-form.js';
+import { can } from '../session.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -61,6 +62,7 @@ function ScheduleSection(): ReactElement {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const editable = can('schedules:set');
 
   useEffect(() => {
     let live = true;
@@ -123,110 +125,115 @@ function ScheduleSection(): ReactElement {
             void save();
           }}
         >
-          <div className="checks">
-            <label>
+          {!editable && <p className="muted">Only an admin changes the schedules.</p>}
+          <fieldset className="bare" disabled={!editable}>
+            <div className="checks">
+              <label>
+                <input
+                  type="checkbox"
+                  checked={form.exportEnabled}
+                  onChange={(e) => patch({ exportEnabled: e.target.checked })}
+                />{' '}
+                Export on a schedule
+              </label>
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-format">Format</label>
+              <select
+                id="schedule-format"
+                value={form.format}
+                onChange={(e) => patch({ format: e.target.value as ExportFormat })}
+              >
+                {EXPORT_FORMATS.map((f) => (
+                  <option key={f} value={f}>
+                    {FORMAT_LABELS[f]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-folder">Folder</label>
               <input
-                type="checkbox"
-                checked={form.exportEnabled}
-                onChange={(e) => patch({ exportEnabled: e.target.checked })}
-              />{' '}
-              Export on a schedule
-            </label>
-          </div>
-          <div className="field">
-            <label htmlFor="schedule-format">Format</label>
-            <select
-              id="schedule-format"
-              value={form.format}
-              onChange={(e) => patch({ format: e.target.value as ExportFormat })}
-            >
-              {EXPORT_FORMATS.map((f) => (
-                <option key={f} value={f}>
-                  {FORMAT_LABELS[f]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="schedule-folder">Folder</label>
-            <input
-              id="schedule-folder"
-              className="mono"
-              placeholder={'/srv/exports or D:\\Exports'}
-              value={form.folder}
-              onChange={(e) => patch({ folder: e.target.value })}
-            />
-            <span className="hint">
-              Files are named infrascope-scheduled-…; only those are ever deleted.
-            </span>
-          </div>
-          <div className="field">
-            <label htmlFor="schedule-every">Every (hours)</label>
-            <input
-              id="schedule-every"
-              type="number"
-              min={1}
-              max={168}
-              value={form.everyHours}
-              onChange={(e) => patch({ everyHours: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="schedule-keep">Keep the last</label>
-            <input
-              id="schedule-keep"
-              type="number"
-              min={1}
-              max={1000}
-              value={form.keep}
-              onChange={(e) => patch({ keep: e.target.value })}
-            />
-          </div>
-          <div className="checks">
-            <label>
+                id="schedule-folder"
+                className="mono"
+                placeholder={'/srv/exports or D:\\Exports'}
+                value={form.folder}
+                onChange={(e) => patch({ folder: e.target.value })}
+              />
+              <span className="hint">
+                Files are named infrascope-scheduled-…; only those are ever deleted.
+              </span>
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-every">Every (hours)</label>
               <input
-                type="checkbox"
-                checked={form.beforeSync}
-                onChange={(e) => patch({ beforeSync: e.target.checked })}
-              />{' '}
-              Snapshot before each sync
-            </label>
-            <label>
+                id="schedule-every"
+                type="number"
+                min={1}
+                max={168}
+                value={form.everyHours}
+                onChange={(e) => patch({ everyHours: e.target.value })}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-keep">Keep the last</label>
               <input
-                type="checkbox"
-                checked={form.afterSync}
-                onChange={(e) => patch({ afterSync: e.target.checked })}
-              />{' '}
-              Snapshot after each successful sync
-            </label>
-          </div>
-          <div className="field">
-            <label htmlFor="schedule-snapshot-keep">Keep the last sync snapshots</label>
-            <input
-              id="schedule-snapshot-keep"
-              type="number"
-              min={1}
-              max={1000}
-              value={form.snapshotKeep}
-              onChange={(e) => patch({ snapshotKeep: e.target.value })}
-            />
-            <span className="hint">Manual and imported snapshots are never deleted.</span>
-          </div>
-          {last && (
-            <p className={last.error ? 'field-error' : 'muted'}>
-              Last export {new Date(last.at).toLocaleString()}:{' '}
-              {last.error ? last.error.message : last.file}
-            </p>
+                id="schedule-keep"
+                type="number"
+                min={1}
+                max={1000}
+                value={form.keep}
+                onChange={(e) => patch({ keep: e.target.value })}
+              />
+            </div>
+            <div className="checks">
+              <label>
+                <input
+                  type="checkbox"
+                  checked={form.beforeSync}
+                  onChange={(e) => patch({ beforeSync: e.target.checked })}
+                />{' '}
+                Snapshot before each sync
+              </label>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={form.afterSync}
+                  onChange={(e) => patch({ afterSync: e.target.checked })}
+                />{' '}
+                Snapshot after each successful sync
+              </label>
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-snapshot-keep">Keep the last sync snapshots</label>
+              <input
+                id="schedule-snapshot-keep"
+                type="number"
+                min={1}
+                max={1000}
+                value={form.snapshotKeep}
+                onChange={(e) => patch({ snapshotKeep: e.target.value })}
+              />
+              <span className="hint">Manual and imported snapshots are never deleted.</span>
+            </div>
+            {last && (
+              <p className={last.error ? 'field-error' : 'muted'}>
+                Last export {new Date(last.at).toLocaleString()}:{' '}
+                {last.error ? last.error.message : last.file}
+              </p>
+            )}
+            {state?.nextExportAt && (
+              <p className="muted">Next export {new Date(state.nextExportAt).toLocaleString()}</p>
+            )}
+          </fieldset>
+          {editable && (
+            <div className="dialog-actions">
+              {saved && <span className="muted">Saved</span>}
+              <button type="submit" className="btn primary" disabled={busy}>
+                {busy ? 'Saving…' : 'Save'}
+              </button>
+            </div>
           )}
-          {state?.nextExportAt && (
-            <p className="muted">Next export {new Date(state.nextExportAt).toLocaleString()}</p>
-          )}
-          <div className="dialog-actions">
-            {saved && <span className="muted">Saved</span>}
-            <button type="submit" className="btn primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save'}
-            </button>
-          </div>
         </form>
       )}
       {error && (

@@ -16,6 +16,7 @@ export const PAGES = [
   'capacity',
   'endpoints',
   'activity',
+  'users',
   'settings',
 ] as const;
 export type Page = (typeof PAGES)[number];
