@@ -230,9 +230,12 @@ export async function queryInventory(
   const orderParts = sortFields.map((s) =>
     sql.raw(`${sortExprOf(s.field)} ${s.desc ? 'DESC' : 'ASC'}`),
   );
-  // A stable tiebreak keeps pages from overlapping when the sort key repeats.
+  // A stable tiebreak keeps pages from overlapping when the sort key repeats. It runs the way the
+  // last key does, so a descending sort reads its (key, native_id) index backwards instead of
+  // sorting each run of equal keys (PostgreSQL: every VM of one power state).
   const idField = def.fields.find((x) => x.name === 'id');
-  if (idField) orderParts.push(sql.raw(idField.expr));
+  const tieDesc = sortFields[sortFields.length - 1]?.desc ?? false;
+  if (idField) orderParts.push(sql.raw(`${idField.expr} ${tieDesc ? 'DESC' : 'ASC'}`));
   // Only the fields asked for (a dashboard summing capacities needs no per-row subqueries).
   const wanted = q.fields ? new Set(q.fields.map((n) => fieldOf(def, q.kind, n).name)) : null;
   const projected = wanted ? def.fields.filter((x) => wanted.has(x.name)) : def.fields;

@@ -81,6 +81,42 @@ describe('the PostgreSQL migration set', () => {
     }
   });
 
+  it('reads a sorted page of live VMs from an index in the sort order, with no sort step', async () => {
+    const pg = await openStore({ file: await cluster.createDatabase() });
+    try {
+      // A handful of rows would be sorted anyway: with sequential scans off the planner shows
+      // whether an index can give the order. A (deleted_at, key) index cannot under IS NULL.
+      const plans = await pg.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const out: string[] = [];
+        for (const [key, dir] of [
+          ['name_key', 'ASC'],
+          ['cpu_count', 'DESC'],
+          ['power_state', 'DESC'],
+          ['host_name', 'ASC'],
+        ] as const) {
+          const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT v.id AS rid
+            FROM vm v JOIN endpoint e ON e.id = v.endpoint_id WHERE v.deleted_at IS NULL
+            ORDER BY ${sql.raw(`v.${key} ${dir}, v.native_id ${dir}`)} LIMIT 100`.execute(trx);
+          out.push(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
+        }
+        const count = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT COUNT(*) FROM vm v
+          JOIN endpoint e ON e.id = v.endpoint_id WHERE v.deleted_at IS NULL`.execute(trx);
+        out.push(count.rows.map((r) => r['QUERY PLAN']).join('\n'));
+        return out;
+      });
+      const [name, cpu, power, host, count] = plans;
+      expect(name).toMatch(/Index (Only )?Scan using vm_sort_name_key/);
+      expect(cpu).toMatch(/Index (Only )?Scan Backward using vm_sort_cpu/);
+      expect(power).toMatch(/Index (Only )?Scan Backward using vm_sort_power/);
+      expect(host).toMatch(/Index (Only )?Scan using vm_sort_host/);
+      for (const plan of [name, cpu, power, host]) expect(plan).not.toMatch(/Sort/);
+      expect(count).toMatch(/Index Only Scan using vm_live_endpoint/);
+    } finally {
+      await pg.close();
+    }
+  });
+
   it('finds a VM by the name of its host through the pg_trgm-indexed search text, ignoring case', async () => {
     const pg = await openStore({ file: await cluster.createDatabase() });
     try {

@@ -18,6 +18,7 @@ import * as dvSwitch from './2026-12-04T0400-dvswitch.js';
 import * as datastoreFiles from './2026-12-04T0500-datastore-files.js';
 import * as rowHash from './2026-12-04T0600-row-hash.js';
 import * as accounts from './2026-12-04T0700-accounts.js';
+import * as liveVmIndexes from './2026-12-04T0800-live-vm-indexes.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -43,6 +44,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0500-datastore-files': datastoreFiles,
   '2026-12-04T0600-row-hash': rowHash,
   '2026-12-04T0700-accounts': accounts,
+  '2026-12-04T0800-live-vm-indexes': liveVmIndexes,
 };
 
 export const staticMigrationProvider: MigrationProvider = {
