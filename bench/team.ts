@@ -21,7 +21,7 @@ import pg from 'pg';
 import { STORE_FILE } from '../src/core/store/sqlite.js';
 import { newStoreKeyText } from '../src/core/vault/store-key.js';
 import { startServe } from '../tests/e2e/fixtures.js';
-import { startPostgres } from '../tests/helpers/postgres.js';
+import { SERVER_SETTINGS, startPostgres } from '../tests/helpers/postgres.js';
 import { startVcsim } from '../tests/vcsim/launch.js';
 import type { Vcsim, VcsimOptions } from '../tests/vcsim/launch.js';
 import { openDriver } from '../tests/vsphere/helpers.js';
@@ -189,14 +189,7 @@ async function main(): Promise<void> {
   const model = simModel(total / endpoints);
   const base = mkdtempSync(join(tmpdir(), 'infrascope-bench-team-'));
   const loads = [loadavg()[0]!];
-  const cluster = await startPostgres({
-    settings: {
-      fsync: 'on',
-      synchronous_commit: 'on',
-      full_page_writes: 'on',
-      shared_buffers: '256MB',
-    },
-  });
+  const cluster = await startPostgres({ settings: SERVER_SETTINGS });
   const sim = await startVcsim({ ...model, startTimeoutMs: 600_000 });
   try {
     const url = await cluster.createDatabase('infrascope');

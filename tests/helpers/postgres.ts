@@ -124,6 +124,14 @@ const TEST_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: '16MB',
 };
 
+/** A benchmark's server: the durable settings a real one keeps, and a server-sized cache. */
+export const SERVER_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: 'on',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+  shared_buffers: '256MB',
+};
+
 export interface StartPostgresOptions {
   /**
    * Server settings (`-c name=value`) over the test ones: a benchmark sets the durable ones

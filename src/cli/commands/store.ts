@@ -94,6 +94,8 @@ function progressText(p: CopyProgress): string {
       return `table ${p.index}/${p.tables} ${p.table}: ${p.done}/${p.total} rows`;
     case 'sequences':
       return 'moving id sequences past the copied ids';
+    case 'vacuum':
+      return 'vacuuming and analyzing the copied tables';
     case 'done':
       return 'done';
   }

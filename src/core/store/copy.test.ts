@@ -150,6 +150,14 @@ describe('store copy into PostgreSQL', () => {
       for (const r of result.tables)
         expect(last.get(r.name)).toMatchObject({ done: r.rows, total: r.rows });
       expect(progress.at(-1)?.phase).toBe('done');
+      // The copied tables leave vacuumed and analyzed: the first pages plan with statistics.
+      expect(progress.map((p) => p.phase)).toContain('vacuum');
+      const stats = await sql<{ relname: string; vacuumed: boolean; analyzed: boolean }>`
+        SELECT relname, last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analyzed
+          FROM pg_stat_user_tables WHERE relname IN ('vm', 'change_log', 'endpoint')`.execute(
+        target.db,
+      );
+      expect(stats.rows.filter((r) => r.vacuumed && r.analyzed)).toHaveLength(3);
 
       // Secrets open on the target with the team key only; the local vault's backend is gone.
       const vc1 = await endpointNamed(target, 'vc1');

@@ -33,7 +33,7 @@ const MAX_PARAMS = 30_000;
 const MAX_BATCH_ROWS = 1_000;
 
 export interface CopyProgress {
-  readonly phase: 'check' | 'copy' | 'sequences' | 'done';
+  readonly phase: 'check' | 'copy' | 'sequences' | 'vacuum' | 'done';
   readonly table?: string;
   /** Rows of `table` in the target so far, and in the source. */
   readonly done?: number;
@@ -321,6 +321,14 @@ export async function copyStore(opts: CopyOptions): Promise<CopyResult> {
   }
   opts.onProgress?.({ phase: 'sequences' });
   await resetSequences(opts.target.db, plan.tables);
+  // A bulk load leaves PostgreSQL without statistics, visibility map or hint bits until autovacuum
+  // gets there: the first pages a team opens would plan blind and read every row's visibility from
+  // the heap (a VMs page over 100,000 copied VMs took 850 ms instead of 260).
+  const loaded = tables.filter((t) => t.rows > 0).map((t) => `"${t.name}"`);
+  if (loaded.length > 0) {
+    opts.onProgress?.({ phase: 'vacuum' });
+    await sql.raw(`VACUUM (ANALYZE) ${loaded.join(', ')}`).execute(opts.target.db);
+  }
   state.finished = true;
   await writeState(opts.target.db, state);
   // Endpoints marked in a run before this one count too: the target says which need a password.
