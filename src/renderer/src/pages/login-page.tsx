@@ -69,7 +69,9 @@ export function LoginPage({ oidc }: { readonly oidc: boolean }): ReactElement {
           Sign in
         </button>
         {leaveTeamServer && <UseLocalStore leave={leaveTeamServer} />}
-        {oidc && (
+        {/* The desktop app's team window stays on the server's origin (its certificate is the one
+            pinned), so an identity provider's pages could not open there: no such button. */}
+        {oidc && !leaveTeamServer && (
           // A navigation, not a fetch: the identity provider's own pages take over the tab.
           <a className="btn" href={AUTH_OIDC_START_PATH}>
             Sign in with your organisation
