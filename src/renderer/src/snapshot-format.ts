@@ -5,10 +5,6 @@ import type { SnapshotInfo } from '../../shared/export.js';
  * How the History page and the snapshot browser name snapshots and show stored values.
  */
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export function snapshotName(s: SnapshotInfo): string {
   return s.label ?? `Snapshot #${s.id}`;
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ReactElement, ReactNode } from 'react';
 import { Dialog } from './dialog.js';
+import { errorText } from '../format.js';
 
 interface Props {
   readonly label: string;
@@ -31,7 +32,7 @@ export function ConfirmDialog({
     try {
       await onConfirm();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
       setBusy(false);
     }
   };

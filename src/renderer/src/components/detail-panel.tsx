@@ -15,7 +15,7 @@ import type {
   SnapshotNode,
   VmDetails,
 } from '../../../shared/details.js';
-import { formatBytes, formatCell, formatMhz, formatRelative } from '../format.js';
+import { errorText, formatBytes, formatCell, formatMhz, formatRelative } from '../format.js';
 import { useNow } from '../hooks/use-now.js';
 import type { DetailTarget } from '../stores/details.js';
 import { useAlertBadge } from '../stores/alerts.js';
@@ -669,7 +669,7 @@ export function DetailPanel(): ReactElement | null {
       })
       .then(
         (data) => live && setDetails({ for: target, data }),
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => live && setError(errorText(e)),
       );
     return () => {
       live = false;

@@ -6,6 +6,7 @@ import type {
 } from '../../../shared/endpoints.js';
 import { DEFAULT_PORTS, endpointInputSchema } from '../../../shared/endpoints.js';
 import { isAppError } from '../../../shared/errors.js';
+import { errorText } from '../format.js';
 
 /** The form as typed: strings for the number and list fields, so half-typed values survive. */
 export interface EndpointFormValues {
@@ -204,7 +205,7 @@ function normalizeThumbprint(t: string | null): string {
  */
 export function fieldErrorsFromServer(e: unknown): FieldErrors {
   const err = isAppError(e) ? e : null;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorText(e);
   const details = err?.details ?? {};
   const errors: FieldErrors = {};
   const named = details['field'];

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { AlertDto, AlertEntityType } from '../../../shared/alerts.js';
-import { formatRelative } from '../format.js';
+import { errorText, formatRelative } from '../format.js';
 import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { useUi } from '../stores/ui.js';
@@ -42,7 +42,7 @@ export function EntityAlerts({ endpointId, entityType, entityId, name, now }: Pr
           setAlerts(a);
           setError(null);
         },
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => live && setError(errorText(e)),
       );
     return () => {
       live = false;

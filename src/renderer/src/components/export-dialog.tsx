@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { ExportFormat, ExportSaveRequest } from '../../../shared/export.js';
-import { formatBytes } from '../format.js';
+import { errorText, formatBytes } from '../format.js';
 import { useEndpoints } from '../stores/endpoints.js';
 import type { ExportRun, TableScope } from '../stores/export.js';
 import { defaultExportName, extensionOf, useExport } from '../stores/export.js';
@@ -63,7 +63,7 @@ function ResultView({ run }: { run: ExportRun }): ReactElement | null {
   const report = (action: Promise<unknown>, done?: string): void =>
     void action.then(
       () => done && setCopied(done),
-      (e: unknown) => setCopied(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => setCopied(errorText(e)),
     );
   if (run.status === 'succeeded' && run.result) {
     const result = run.result;

@@ -4,7 +4,8 @@ import type { BrowseType, SnapshotInfo, SnapshotRows } from '../../../shared/exp
 import { BROWSE_TYPES } from '../../../shared/export.js';
 import { useDebounced } from '../hooks/use-debounced.js';
 import { SearchBox } from './search-box.js';
-import { errorText, fieldLabel, snapshotName, valueText } from '../snapshot-format.js';
+import { fieldLabel, snapshotName, valueText } from '../snapshot-format.js';
+import { errorText } from '../format.js';
 import { api } from '../transport.js';
 
 /*

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { isAppError } from '../../../shared/errors.js';
 import type { ImportProgress, SnapshotInfo } from '../../../shared/export.js';
-import { errorText } from '../snapshot-format.js';
+import { errorText } from '../format.js';
 import { useOverlays } from '../stores/overlays.js';
 import { api, snapshotImporter } from '../transport.js';
 

@@ -4,6 +4,7 @@ import type { StoreKeyInfo } from '../../../shared/app.js';
 import type { DesktopStoreKey } from '../../../shared/contract.js';
 import type { FormMessageValue } from './form-message.js';
 import { FormMessage } from './form-message.js';
+import { errorText } from '../format.js';
 
 /*
  * Settings → Store → Team store key (desktop, on a team store). Without the key a desktop reads
@@ -54,7 +55,7 @@ export function useRestartingAction<T>(
       () => setMessage({ error: false, text: done }),
       (e: unknown) => {
         setBusy(false);
-        setMessage({ error: true, text: e instanceof Error ? e.message : String(e) });
+        setMessage({ error: true, text: errorText(e) });
       },
     );
   };

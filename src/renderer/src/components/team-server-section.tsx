@@ -3,15 +3,12 @@ import type { ReactElement } from 'react';
 import type { TeamServerProbe } from '../../../shared/team-client.js';
 import type { FormMessageValue } from './form-message.js';
 import { FormMessage } from './form-message.js';
+import { errorText } from '../format.js';
 
 type Connector = {
   probe(url: string): Promise<TeamServerProbe>;
   connect(url: string, fingerprint: string): Promise<{ origin: string }>;
 };
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * Settings → "Connect to a team server" (desktop): main looks at the server first and shows its

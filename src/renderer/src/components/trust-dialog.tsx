@@ -4,6 +4,7 @@ import type { EndpointDto } from '../../../shared/endpoints.js';
 import type { SerializedError } from '../../../shared/errors.js';
 import { api } from '../transport.js';
 import { Dialog } from './dialog.js';
+import { errorText } from '../format.js';
 
 /** What an operator needs to decide whether to trust a server's certificate. */
 export interface CertificateInfo {
@@ -73,7 +74,7 @@ export function TrustDialog({ endpoint, certificate, onTrusted, onClose }: Props
       });
       onTrusted(updated);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
       setBusy(false);
     }
   };

@@ -7,7 +7,7 @@ import type {
   WebhookFormat,
 } from '../../../shared/alerts.js';
 import { ALERT_SEVERITIES, WEBHOOK_FORMATS } from '../../../shared/alerts.js';
-import { formatDelivery, formatRelative } from '../format.js';
+import { errorText, formatDelivery, formatRelative } from '../format.js';
 import { api } from '../transport.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { can } from '../session.js';
@@ -19,10 +19,6 @@ const FORMAT_LABELS: Readonly<Record<WebhookFormat, string>> = {
   slack: 'Slack',
   teams: 'Microsoft Teams',
 };
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Newest first, each delivery once (a test's reply and its pushed event are the same row). */
 function merge(
@@ -66,7 +62,7 @@ export function WebhooksPanel(): ReactElement {
         setHooks(h);
         setLog((prev) => merge(prev, d));
       },
-      (e: unknown) => setError(message(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, []);
   useEffect(load, [load]);
@@ -80,7 +76,7 @@ export function WebhooksPanel(): ReactElement {
         setForm(EMPTY_FORM);
         load();
       },
-      (err: unknown) => setError(message(err)),
+      (err: unknown) => setError(errorText(err)),
     );
   };
 
@@ -93,7 +89,7 @@ export function WebhooksPanel(): ReactElement {
       },
       (err: unknown) => {
         setTests((t) => Object.fromEntries(Object.entries(t).filter(([id]) => id !== `${w.id}`)));
-        setError(message(err));
+        setError(errorText(err));
       },
     );
   };
@@ -102,7 +98,7 @@ export function WebhooksPanel(): ReactElement {
     setError(null);
     api.invoke('webhooks:update', { id: w.id, enabled: !w.enabled }).then(
       (next) => setHooks((prev) => (prev ?? []).map((x) => (x.id === next.id ? next : x))),
-      (err: unknown) => setError(message(err)),
+      (err: unknown) => setError(errorText(err)),
     );
   };
 

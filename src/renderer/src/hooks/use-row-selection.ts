@@ -4,6 +4,7 @@ import type { QueryFieldInfo, QueryRow } from '../../../shared/query.js';
 import { copyText } from '../components/clipboard.js';
 import { rangeOf, rowKey, toTsv } from '../components/table-model.js';
 import { MAX_FETCH } from './use-windowed-query.js';
+import { errorText } from '../format.js';
 
 export interface Selected {
   readonly index: number;
@@ -145,7 +146,7 @@ export function useRowSelection({
       await copyText(toTsv(shown, rows));
       notify(`Copied ${rows.length.toLocaleString('en-US')} ${rows.length === 1 ? 'row' : 'rows'}`);
     } catch (e) {
-      notify(`Could not copy: ${e instanceof Error ? e.message : String(e)}`);
+      notify(`Could not copy: ${errorText(e)}`);
     }
   }, [selectedRows, shown, notify]);
 

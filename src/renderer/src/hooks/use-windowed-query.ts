@@ -13,6 +13,7 @@ import type {
 import { pagesFor } from '../components/table-model.js';
 import { useLive } from '../stores/live.js';
 import { api } from '../transport.js';
+import { errorText } from '../format.js';
 
 const PAGE = 100;
 /** Pages kept in memory around the view; the rest are dropped and refetched when scrolled back. */
@@ -146,7 +147,7 @@ export function useWindowedQuery({
           },
           (e: unknown) => {
             c.loading.delete(page);
-            if (cache.current === c) setError(e instanceof Error ? e.message : String(e));
+            if (cache.current === c) setError(errorText(e));
             setRenderTick((t) => t + 1);
           },
         );

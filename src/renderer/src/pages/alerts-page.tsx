@@ -10,7 +10,7 @@ import { ALERT_SEVERITIES } from '../../../shared/alerts.js';
 import { SEVERITY_TONE } from '../components/alert-badge.js';
 import { ScopeNote } from '../components/scope-selector.js';
 import { WebhooksPanel } from '../components/webhooks-panel.js';
-import { formatRelative } from '../format.js';
+import { errorText, formatRelative } from '../format.js';
 import { setAlertEntityFilter, useAlerts } from '../stores/alerts.js';
 import { useLive } from '../stores/live.js';
 import { useQueryScope } from '../stores/scope.js';
@@ -33,10 +33,6 @@ const SNOOZES: readonly [label: string, minutes: number][] = [
   ['1 week', 10_080],
 ];
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Refetches on pushed alert events and on the live tick (syncs by other processes). */
 function useAlertsRefresh(): number {
   const tick = useLive((s) => s.tick);
@@ -51,7 +47,7 @@ function AlertHistory({ alert }: { alert: AlertDto }): ReactElement {
     let live = true;
     api.invoke('alerts:history', { id: alert.id }).then(
       (h) => live && setEntries(h),
-      (e: unknown) => live && setError(message(e)),
+      (e: unknown) => live && setError(errorText(e)),
     );
     return () => {
       live = false;
@@ -130,7 +126,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleDto; onSaved: () => void })
           .map((t) => t.trim())
           .filter(Boolean),
       })
-      .then(onSaved, (e: unknown) => setError(message(e)));
+      .then(onSaved, (e: unknown) => setError(errorText(e)));
   };
   return (
     <tr>
@@ -193,7 +189,7 @@ function RulesEditor(): ReactElement {
   const [rules, setRules] = useState<readonly AlertRuleDto[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api.invoke('alerts:rules', {}).then(setRules, (e: unknown) => setError(message(e)));
+    api.invoke('alerts:rules', {}).then(setRules, (e: unknown) => setError(errorText(e)));
   }, []);
   useEffect(load, [load]);
   return (
@@ -266,7 +262,7 @@ export function AlertsPage(): ReactElement {
           setAlerts(a);
           setError(null);
         },
-        (e: unknown) => live && setError(message(e)),
+        (e: unknown) => live && setError(errorText(e)),
       );
     return () => {
       live = false;
@@ -289,7 +285,7 @@ export function AlertsPage(): ReactElement {
   const act = (p: Promise<unknown>): void => {
     p.then(
       () => setSelected(new Set()),
-      (e: unknown) => setError(message(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   };
   const toggle = (id: number): void => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { CapacityReport, VmRightSizing } from '../../../shared/alerts.js';
-import { formatBytes, formatMhz } from '../format.js';
+import { errorText, formatBytes, formatMhz } from '../format.js';
 import { ScopeNote } from '../components/scope-selector.js';
 import { useLive } from '../stores/live.js';
 import { useQueryScope } from '../stores/scope.js';
@@ -61,7 +61,7 @@ export function CapacityPage(): ReactElement {
         setReport(r);
         setError(null);
       },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => live && setError(errorText(e)),
     );
     return () => {
       live = false;

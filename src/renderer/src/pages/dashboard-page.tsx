@@ -11,7 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { QueryCell, QueryRow } from '../../../shared/query.js';
-import { formatBytes, formatRelative } from '../format.js';
+import { errorText, formatBytes, formatRelative } from '../format.js';
 import { ScopeNote } from '../components/scope-selector.js';
 import { useLive } from '../stores/live.js';
 import { useQueryScope } from '../stores/scope.js';
@@ -140,7 +140,7 @@ export function DashboardPage(): ReactElement {
         setError(null);
       },
       (e: unknown) => {
-        if (live) setError(e instanceof Error ? e.message : String(e));
+        if (live) setError(errorText(e));
       },
     );
     return () => {

@@ -14,6 +14,7 @@ import { TrustDialog, untrustedCertificate } from '../components/trust-dialog.js
 import { connectEndpointEvents, useEndpoints } from '../stores/endpoints.js';
 import { api } from '../transport.js';
 import { can } from '../session.js';
+import { errorText } from '../format.js';
 
 type Editing = { mode: 'add' } | { mode: 'edit'; endpoint: EndpointDto } | null;
 
@@ -27,10 +28,6 @@ interface TestState {
 interface TrustState {
   readonly endpoint: EndpointDto;
   readonly certificate: CertificateInfo;
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The certificate a test stopped at, from the failed TLS step (or any step that says so). */
@@ -88,7 +85,7 @@ export function EndpointsPage(): ReactElement {
     try {
       await work();
     } catch (e) {
-      setFailure(`${ep.name}: ${messageOf(e)}`);
+      setFailure(`${ep.name}: ${errorText(e)}`);
     } finally {
       setBusy((b) => {
         const next = new Set(b);
@@ -107,7 +104,7 @@ export function EndpointsPage(): ReactElement {
       const certificate = certificateOfReport(report);
       if (certificate) setTrust({ endpoint: ep, certificate });
     } catch (e) {
-      setTest({ endpoint: ep, running: false, report: null, error: messageOf(e) });
+      setTest({ endpoint: ep, running: false, report: null, error: errorText(e) });
       const certificate = isAppError(e) ? untrustedCertificate(e) : null;
       if (certificate) setTrust({ endpoint: ep, certificate });
     }

@@ -7,7 +7,8 @@ import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { SnapshotBrowser } from '../components/snapshot-browser.js';
 import { SearchBox } from '../components/search-box.js';
 import { SnapshotImport } from '../components/snapshot-import.js';
-import { errorText, formatWhen, snapshotName, valueText } from '../snapshot-format.js';
+import { formatWhen, snapshotName, valueText } from '../snapshot-format.js';
+import { errorText } from '../format.js';
 import { api } from '../transport.js';
 import { can } from '../session.js';
 

@@ -13,6 +13,7 @@ import { TeamServerSection } from '../components/team-server-section.js';
 import { FormMessage } from '../components/form-message.js';
 import { StoreKeyForm, useRestartingAction } from '../components/store-key-form.js';
 import { can } from '../session.js';
+import { errorText } from '../format.js';
 
 const HOST_LABELS: Record<AppInfo['host'], string> = {
   desktop: 'Desktop app',
@@ -25,10 +26,6 @@ const FORMAT_LABELS: Record<ExportFormat, string> = {
   csv: 'CSV (zip)',
   json: 'JSON snapshot',
 };
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The form's fields; numbers stay text while typed and are checked by the core on save. */
 interface ScheduleForm {
@@ -255,7 +252,7 @@ export function SettingsPage(): ReactElement {
     let live = true;
     api.invoke('app:info', {}).then(
       (i) => live && setInfo(i),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => live && setError(errorText(e)),
     );
     return () => {
       live = false;

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { SyncProgressEvent } from '../../../shared/contract.js';
 import type { EndpointDto } from '../../../shared/endpoints.js';
 import { api } from '../transport.js';
+import { errorText } from '../format.js';
 
 interface EndpointsState {
   readonly endpoints: readonly EndpointDto[];
@@ -37,7 +38,7 @@ export const useEndpoints = create<EndpointsState>((set) => ({
       }));
     } catch (e) {
       if (mine !== generation) return;
-      set({ loaded: true, error: e instanceof Error ? e.message : String(e) });
+      set({ loaded: true, error: errorText(e) });
     }
   },
   applyProgress(event) {

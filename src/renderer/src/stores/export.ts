@@ -9,6 +9,7 @@ import { MAX_EXPORT_IDS } from '../../../shared/export.js';
 import { isAppError } from '../../../shared/errors.js';
 import type { Filter, QueryKind, Scope } from '../../../shared/query.js';
 import { api, exportSaver } from '../transport.js';
+import { errorText } from '../format.js';
 
 /** What the inventory table on screen is showing, so an export can keep to the same rows. */
 export interface TableScope {
@@ -99,7 +100,7 @@ export const useExport = create<ExportState>((set, get) => ({
     } catch (e) {
       patch({
         status: isAppError(e) && e.code === 'CANCELLED' ? 'cancelled' : 'failed',
-        error: e instanceof Error ? e.message : String(e),
+        error: errorText(e),
       });
     } finally {
       off();
