@@ -100,7 +100,13 @@ export function createAlertsCapability(deps: AlertsDeps): AlertsService {
     });
     // The rule pass after each sync has a time budget (npm run bench reads this line).
     deps.log.info(
-      { endpointId, ms: Math.round(performance.now() - t0), open: r.open, raised: r.raised },
+      {
+        endpointId,
+        ms: Math.round(performance.now() - t0),
+        phases: r.phases,
+        open: r.open,
+        raised: r.raised,
+      },
       'alert rules evaluated',
     );
     await announce(r.raisedIds, r.changedIds);

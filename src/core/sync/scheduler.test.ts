@@ -270,6 +270,35 @@ describe('scheduler', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a refresh racing dispose plans nothing and reports nothing (the store closed under it)', async () => {
+    const h = harness();
+    // Loads the host's shutdown overtakes: one answers after dispose, one then fails as a closed
+    // pool does ("driver has already been destroyed").
+    const pending: {
+      resolve: (v: ScheduledEndpoint[]) => void;
+      reject: (e: Error) => void;
+    }[] = [];
+    const s = createScheduler({
+      log: silentLogger(),
+      timers: fixedTimers(0),
+      load: () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
+      run: h.run,
+      staggerMs: 0,
+      watch: false,
+    });
+    const answered = s.refresh();
+    const failed = s.refresh();
+    await s.dispose();
+    pending[0]!.resolve(eps(2));
+    pending[1]!.reject(new Error('driver has already been destroyed'));
+    await expect(answered).resolves.toBeUndefined();
+    await expect(failed).resolves.toBeUndefined();
+    // Nothing planned on the closed store: no timers, no runs.
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(h.starts).toEqual([]);
+  });
+
   it('cancel aborts one run; the endpoint keeps its schedule', async () => {
     const h = harness();
     h.durationMs = 50_000;

@@ -229,6 +229,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   const reconcile = async (): Promise<void> => {
     const eps = await o.load();
+    // Disposed while loading: planning now would set timers on a closed store.
+    if (disposed) return;
     const before = new Map([...slots].map(([id, slot]) => [id, slot.nextAt]));
     const ids = new Set(eps.map((e) => e.id));
     for (const [id, slot] of slots) {
@@ -241,6 +243,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     let i = 0;
     for (const ep of eps) {
       const slot = await slotFor(ep);
+      if (disposed) return;
       if (!inScope(ep)) {
         clear(slot);
         continue;
@@ -289,7 +292,13 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     },
     async refresh() {
       if (disposed) return;
-      await reconcile();
+      try {
+        await reconcile();
+      } catch (e) {
+        // A refresh racing the host's shutdown (a CLI command exits right after its change; a
+        // team store's pool is gone then) has nothing left to plan: only a live one reports.
+        if (!disposed) throw e;
+      }
     },
     async forget(id) {
       const slot = slots.get(id);
