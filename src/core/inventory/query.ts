@@ -328,44 +328,35 @@ export function fieldsOf(kind: keyof typeof KINDS): readonly QueryFieldInfo[] {
 const MAX_TAGS = 2000;
 
 /**
+ * Rows with a tag list that is not empty: the conditions of the `vm_tagged` index (migration
+ * tagged-vms), so a tag listing reads the tagged VMs only, not every VM's empty list.
+ */
+const TAGGED = "t.tags IS NOT NULL AND t.tags <> '[]'";
+
+/**
+ * The statement of {@link listTags} on `engine` (exported so a test can read its plan): SQLite
+ * through json_each, PostgreSQL through jsonb, with one spelling of each tag.
+ */
+export function tagListSql(engine: StoreEngine): string {
+  const pg = engine === 'postgres';
+  const from = (table: string, live: boolean): string =>
+    pg
+      ? `SELECT j.value #>> '{}' AS tag FROM ${table} t, jsonb_array_elements(CASE WHEN left(t.tags, 1) = '[' THEN t.tags::jsonb ELSE '[]'::jsonb END) j WHERE jsonb_typeof(j.value) = 'string' AND ${TAGGED}${live ? ' AND t.deleted_at IS NULL' : ''}`
+      : `SELECT j.value AS tag FROM ${table} t, json_each(t.tags) j WHERE ${TAGGED}${live ? ' AND t.deleted_at IS NULL' : ''} AND json_valid(t.tags)`;
+  const union = ['vm', 'host', 'datastore', 'network']
+    .map((t) => from(t, true))
+    .concat(from('endpoint', false))
+    .join(pg ? ' UNION ALL ' : ' UNION ');
+  return pg
+    ? `SELECT min(tag) AS tag FROM (${union}) u WHERE tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`
+    : `SELECT tag FROM (${union}) WHERE typeof(tag) = 'text' AND tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`;
+}
+
+/**
  * Every tag the scope and the tag chip can pick: the vSphere tags of live VMs, hosts, datastores
  * and networks, and the endpoints' own labels, de-duplicated case-insensitively and sorted.
  */
 export async function listTags(db: Kysely<Database>): Promise<readonly string[]> {
-  if (engineOf(db) === 'postgres') return listTagsPostgres(db);
-  const from = (table: string, live: boolean): string =>
-    `SELECT j.value AS tag FROM ${table} t, json_each(t.tags) j WHERE json_valid(t.tags)${live ? ' AND t.deleted_at IS NULL' : ''}`;
-  const union = [
-    from('vm', true),
-    from('host', true),
-    from('datastore', true),
-    from('network', true),
-    from('endpoint', false),
-  ].join(' UNION ');
-  const rows = (
-    await sql<{
-      tag: string;
-    }>`SELECT tag FROM (${sql.raw(union)}) WHERE typeof(tag) = 'text' AND tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`.execute(
-      db,
-    )
-  ).rows;
-  return rows.map((r) => r.tag);
-}
-
-/** {@link listTags} on PostgreSQL: the same lists through jsonb (one spelling of each tag). */
-async function listTagsPostgres(db: Kysely<Database>): Promise<readonly string[]> {
-  const from = (table: string, live: boolean): string =>
-    `SELECT j.value #>> '{}' AS tag FROM ${table} t, jsonb_array_elements(CASE WHEN left(t.tags, 1) = '[' THEN t.tags::jsonb ELSE '[]'::jsonb END) j WHERE jsonb_typeof(j.value) = 'string'${live ? ' AND t.deleted_at IS NULL' : ''}`;
-  const union = ['vm', 'host', 'datastore', 'network']
-    .map((t) => from(t, true))
-    .concat(from('endpoint', false))
-    .join(' UNION ALL ');
-  const rows = (
-    await sql<{
-      tag: string;
-    }>`SELECT min(tag) AS tag FROM (${sql.raw(union)}) u WHERE tag <> '' GROUP BY lower(tag) ORDER BY lower(tag) LIMIT ${MAX_TAGS}`.execute(
-      db,
-    )
-  ).rows;
+  const rows = (await sql<{ tag: string }>`${sql.raw(tagListSql(engineOf(db)))}`.execute(db)).rows;
   return rows.map((r) => r.tag);
 }

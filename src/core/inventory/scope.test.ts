@@ -23,7 +23,7 @@ import {
 } from '../../../tests/helpers/store.js';
 import type { Store } from '../store/sqlite.js';
 import { searchInventory } from './search.js';
-import { listTags, queryInventory } from './query.js';
+import { listTags, queryInventory, tagListSql } from './query.js';
 import { writeFullInventory } from './writer.js';
 
 /*
@@ -237,6 +237,19 @@ describe.each(ENGINES)('on a %s store', (engine) => {
     it('lists every tag once, case-insensitively, sorted', async () => {
       // One spelling per tag: the first in binary order.
       expect(await listTags(store.db)).toEqual(['Gold', 'prod', 'prod-like']);
+    });
+
+    it('reads the VMs of the tag list through the index of tagged VMs, not every VM', async () => {
+      // With sequential scans off, PostgreSQL's plan shows whether an index can answer; SQLite
+      // picks the partial index by itself when the statement names its conditions.
+      const plan = await store.db.transaction().execute(async (trx) => {
+        if (engine === 'postgres') await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const rows = await sql<Record<string, unknown>>`${sql.raw(
+          `${engine === 'postgres' ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${tagListSql(engine)}`,
+        )}`.execute(trx);
+        return rows.rows.map((r) => String(r['QUERY PLAN'] ?? r['detail'])).join('\n');
+      });
+      expect(plan).toMatch(/vm_tagged/);
     });
   });
 });

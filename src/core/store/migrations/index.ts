@@ -19,6 +19,7 @@ import * as datastoreFiles from './2026-12-04T0500-datastore-files.js';
 import * as rowHash from './2026-12-04T0600-row-hash.js';
 import * as accounts from './2026-12-04T0700-accounts.js';
 import * as liveVmIndexes from './2026-12-04T0800-live-vm-indexes.js';
+import * as taggedVms from './2026-12-04T0900-tagged-vms.js';
 
 /**
  * Every migration the app knows, bundled statically (no directory scan, so it works inside an
@@ -45,6 +46,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T0600-row-hash': rowHash,
   '2026-12-04T0700-accounts': accounts,
   '2026-12-04T0800-live-vm-indexes': liveVmIndexes,
+  '2026-12-04T0900-tagged-vms': taggedVms,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -93,6 +93,8 @@ export function QuickFilterBar({
           kind: 'clusters',
           limit: 500,
           sort: [{ field: 'name', desc: false }],
+          // Names only: a cluster row also counts its VMs, which the chips do not show.
+          fields: ['name'],
         })
         .then(
           (r) =>
@@ -102,7 +104,7 @@ export function QuickFilterBar({
         );
     }
     if (wantsEndpoints) {
-      api.invoke('inventory:query', { kind: 'endpoints', limit: 500 }).then(
+      api.invoke('inventory:query', { kind: 'endpoints', limit: 500, fields: ['name'] }).then(
         (r) => live && setEndpoints(r.rows.map((x) => String(x['name'] ?? '')).filter(Boolean)),
         () => undefined,
       );

@@ -40,6 +40,7 @@ export function ScopeSelector(): ReactElement {
         kind: 'endpoints',
         limit: 500,
         sort: [{ field: 'name', desc: false }],
+        fields: ['name'],
       })
       .then(
         (r) => live && setEndpoints(r.rows.map((x) => String(x['name'] ?? '')).filter(Boolean)),
