@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run as endpoint } from '../../src/cli/commands/endpoint.js';
 import { run as sync } from '../../src/cli/commands/sync.js';
 import { DEFAULT_COLLECTORS } from '../../src/core/core.js';
+import type { StoreEngine } from '../../src/core/store/location.js';
 import { cliContext } from '../doubles/cli-context.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { makeCore } from '../doubles/core-harness.js';
@@ -31,27 +32,24 @@ afterEach(async () => {
   double = undefined;
 });
 
+/** A core on `engine`'s store with a Hyper-V endpoint "hv-lab" at `host`, added by the CLI. */
+async function coreWithHyperV(engine: StoreEngine, host: string): Promise<CoreHarness> {
+  const core = await makeCore({
+    collectors: DEFAULT_COLLECTORS,
+    store: await testStoreLocation(engine),
+  });
+  const add = cliContext(core.core, { stdin: `${PASSWORD}\n` });
+  const args = ['add', 'hv-lab', '--type', 'hyperv', '--host', host, '--username', USER];
+  expect(await endpoint(add.ctx, [...args, '--password-stdin']), add.err()).toBe(0);
+  return core;
+}
+
 describe.each(ENGINES)(
   'infrascope endpoint add --type hyperv + infrascope sync on a %s store',
   (engine) => {
     it('stores the fixture inventory through the real Hyper-V collector', async () => {
       double = useDouble({ fixture: 'standalone-ps51.json' });
-      h = await makeCore({
-        collectors: DEFAULT_COLLECTORS,
-        store: await testStoreLocation(engine),
-      });
-      const add = cliContext(h.core, { stdin: `${PASSWORD}\n` });
-      const args = [
-        'add',
-        'hv-lab',
-        '--type',
-        'hyperv',
-        '--host',
-        'hv01.corp.example',
-        '--username',
-        USER,
-      ];
-      expect(await endpoint(add.ctx, [...args, '--password-stdin']), add.err()).toBe(0);
+      h = await coreWithHyperV(engine, 'hv01.corp.example');
 
       const s = cliContext(h.core);
       expect(await sync(s.ctx, ['hv-lab']), s.err()).toBe(0);
@@ -79,22 +77,7 @@ describe.each(ENGINES)(
         fixture: 'standalone-ps51.json',
         scripts: { 'get-endpoint': ['error:not-hyperv'] },
       });
-      h = await makeCore({
-        collectors: DEFAULT_COLLECTORS,
-        store: await testStoreLocation(engine),
-      });
-      const add = cliContext(h.core, { stdin: `${PASSWORD}\n` });
-      const args = [
-        'add',
-        'hv-lab',
-        '--type',
-        'hyperv',
-        '--host',
-        'web01.corp.example',
-        '--username',
-        USER,
-      ];
-      expect(await endpoint(add.ctx, [...args, '--password-stdin']), add.err()).toBe(0);
+      h = await coreWithHyperV(engine, 'web01.corp.example');
       const s = cliContext(h.core);
       expect(await sync(s.ctx, ['hv-lab', '--json'])).toBe(1);
       const [outcome] = JSON.parse(s.out()) as { status: string; error: { code: string } | null }[];
