@@ -151,7 +151,10 @@ afterAll(async () => {
   await stopSharedPostgres();
 });
 
-/** A saved snapshot's fields and records of `types`, read as the exporters read it, on either engine. */
+/**
+ * A saved snapshot's fields and its records of `types`, read as the exporters read it, on either
+ * engine.
+ */
 async function readSnapshot(
   store: Store,
   id: number,
