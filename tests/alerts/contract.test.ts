@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type {
   AlertDto,
   AlertSummary,
@@ -8,6 +8,10 @@ import type {
 import type { EventMap, RequestInput, RequestOutput } from '../../src/shared/contract.js';
 import { EVENT_NAMES, requestSchemas } from '../../src/shared/contract.js';
 import { makeCore } from '../doubles/core-harness.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
+
+afterAll(stopSharedPostgres);
 
 describe('the alerts slice of the contract', () => {
   it('types its channels', () => {
@@ -24,7 +28,8 @@ describe('the alerts slice of the contract', () => {
     expect(EVENT_NAMES).toContain('webhooks:delivered');
   });
 
-  it('applies defaults and rejects bad input at the boundary', async () => {
+  // The types and schemas alone touch no store: they run once.
+  it('applies defaults and rejects bad input in the schemas', () => {
     expect(requestSchemas['alerts:list'].parse({})).toEqual({
       state: 'open',
       includeSnoozed: false,
@@ -37,7 +42,12 @@ describe('the alerts slice of the contract', () => {
     expect(requestSchemas['alerts:updateRule'].safeParse({ rule: 'no-such-rule' }).success).toBe(
       false,
     );
-    const h = await makeCore();
+  });
+});
+
+describe.each(ENGINES)('the alerts slice of the contract on a %s store', (engine) => {
+  it('rejects bad input at the core boundary and keeps the retention it accepts', async () => {
+    const h = await makeCore({ store: await testStoreLocation(engine) });
     try {
       const bad = await h.core.request(
         'alerts:snooze',

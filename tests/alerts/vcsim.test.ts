@@ -6,6 +6,8 @@ import type { AlertDto, AlertsRaisedEvent, EvaluationSummary } from '../../src/s
 import { DEFAULT_COLLECTORS } from '../../src/core/core.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { makeCore } from '../doubles/core-harness.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { openDriver, simEndpointInput } from '../vsphere/helpers.js';
@@ -16,7 +18,8 @@ import { enterMaintenance, exitMaintenance } from './vcsim-maintenance.js';
  * The whole path against vcsim: sync → inventory:changed → the rule engine (run by the core on its
  * own) → alerts:raised → a webhook on 127.0.0.1. A host entering maintenance raises its alert;
  * leaving clears it. A VM powered off through the API carries its user and raises no
- * "powered off unexpectedly".
+ * "powered off unexpectedly". One simulator for the file; each engine's store syncs it afresh, and
+ * the test leaves the simulator as it found it.
  */
 
 let sim: Vcsim;
@@ -28,7 +31,6 @@ let endpointId = 0;
 
 beforeAll(async () => {
   sim = await startVcsim();
-  h = await makeCore({ collectors: DEFAULT_COLLECTORS });
   driver = await openDriver(sim);
   hook = createServer((req, res) => {
     let body = '';
@@ -43,10 +45,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await driver?.close();
-  await h?.close();
   await sim?.stop();
   hook?.closeAllConnections();
   await new Promise((resolve) => hook?.close(resolve));
+  await stopSharedPostgres();
 });
 
 /** Syncs, then waits for the core's own evaluation (this one queues behind it). */
@@ -60,7 +62,15 @@ async function sync(): Promise<EvaluationSummary> {
 
 const open = (rule: string): Promise<readonly AlertDto[]> => h.call('alerts:list', { rule });
 
-describe('alerts against vcsim', () => {
+describe.each(ENGINES)('alerts against vcsim on a %s store', (engine) => {
+  beforeAll(async () => {
+    h = await makeCore({ collectors: DEFAULT_COLLECTORS, store: await testStoreLocation(engine) });
+    posted.splice(0);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
   it('raises and clears the maintenance alert, and knows who powered a VM off', async () => {
     const ep = await h.call('endpoints:add', simEndpointInput(sim));
     endpointId = ep.id;
@@ -129,5 +139,7 @@ describe('alerts against vcsim', () => {
     expect(change.new_value).toBe('poweredOff');
     expect(change.user).toBeTruthy();
     expect(await open('vm-powered-off-unexpectedly')).toEqual([]);
+    // As it was, for the next engine's run.
+    await driver.powerOn(vm.ref);
   }, 120_000);
 });

@@ -7,9 +7,12 @@ import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { cliContext } from '../doubles/cli-context.js';
-import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, sampleInventory, testStoreLocation } from '../helpers/store.js';
 
 /* `infrascope query` gives every row it is asked for, across the core's windows, streamed. */
+
+afterAll(stopSharedPostgres);
 
 // More than two windows and a part of a third.
 const VMS = QUERY_WINDOW * 2 + 537;
@@ -28,10 +31,10 @@ function csvRecords(text: string): string[][] {
     .map((line) => line.split(','));
 }
 
-describe('infrascope query past one window', () => {
+describe.each(ENGINES)('infrascope query past one window on a %s store', (engine) => {
   let h: CoreHarness;
   beforeAll(async () => {
-    h = await makeCore();
+    h = await makeCore({ store: await testStoreLocation(engine) });
     const endpointId = await addEndpoint(h.core.store.db, 'vc-big');
     await writeFullInventory(
       h.core.store.db,

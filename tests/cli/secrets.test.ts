@@ -9,12 +9,16 @@ import { makeCore } from '../doubles/core-harness.js';
 import type { FakeVsphere } from '../doubles/fake-vsphere.js';
 import { startFakeVsphere } from '../doubles/fake-vsphere.js';
 import { makeSelfSigned } from '../doubles/self-signed.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
+
+afterAll(stopSharedPostgres);
 
 const PASSWORD = 'Zq7!correct-horse-battery';
 const WRONG = 'Xy9!wrong-horse-battery';
 const NEW = 'Np3!rotated-horse-battery';
 
-describe('secrets never leave the vault', () => {
+describe.each(ENGINES)('secrets never leave the vault (%s store)', (engine) => {
   const cert = makeSelfSigned('localhost');
   let vc: FakeVsphere;
   let h: CoreHarness;
@@ -22,7 +26,7 @@ describe('secrets never leave the vault', () => {
     vc = await startFakeVsphere({ tls: cert, apiType: 'VirtualCenter', password: PASSWORD });
   });
   afterAll(async () => {
-    await h.close();
+    await h?.close();
     await vc.close();
   });
 
@@ -36,7 +40,10 @@ describe('secrets never leave the vault', () => {
         echo: PASSWORD,
       }),
     });
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const outputs: string[] = [];
     const cli = async (
       argv: string[],

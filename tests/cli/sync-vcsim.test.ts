@@ -7,21 +7,32 @@ import { makeCore } from '../doubles/core-harness.js';
 import { startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { DEFAULT_COLLECTORS } from '../../src/core/core.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
 
-/* The whole path with the real vSphere collector: add (trust on first use) → test → sync. */
+/*
+ * The whole path with the real vSphere collector: add (trust on first use) → test → sync. One
+ * simulator for the file, added and synced afresh into a store of each engine.
+ */
 
 let sim: Vcsim;
 let h: CoreHarness;
 beforeAll(async () => {
   sim = await startVcsim();
-  h = await makeCore({ collectors: DEFAULT_COLLECTORS });
 }, 120_000);
 afterAll(async () => {
-  await h?.close();
   await sim?.stop();
+  await stopSharedPostgres();
 });
 
-describe('sync against vcsim', () => {
+describe.each(ENGINES)('sync against vcsim on a %s store', (engine) => {
+  beforeAll(async () => {
+    h = await makeCore({ collectors: DEFAULT_COLLECTORS, store: await testStoreLocation(engine) });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
   it('pins on first use during sync, collects, and saves the inventory', async () => {
     const env = { SIM_PW: sim.password };
     const add = cliContext(h.core, { env });

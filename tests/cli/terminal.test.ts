@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run as queryRun } from '../../src/cli/commands/query.js';
 import { INTERRUPTED_EXIT, runCli } from '../../src/cli/main.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
@@ -9,9 +10,12 @@ import { logFile } from '../../src/core/log-file.js';
 import { capturedIo, cliContext } from '../doubles/cli-context.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
-import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, sampleInventory, testStoreLocation } from '../helpers/store.js';
 
 /* What reaches the terminal: inventory text inert, one readable line per failure, Ctrl-C 130. */
+
+afterAll(stopSharedPostgres);
 
 const HOSTILE =
   'evil\u001b]52;c;cm0gLXJmIH4v\u0007-vm\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eexe.txt';
@@ -19,10 +23,10 @@ const HOSTILE =
 // eslint-disable-next-line no-control-regex -- looking for control characters
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
-describe('inventory text on the terminal', () => {
+describe.each(ENGINES)('inventory text on the terminal (%s store)', (engine) => {
   let h: CoreHarness;
   beforeEach(async () => {
-    h = await makeCore();
+    h = await makeCore({ store: await testStoreLocation(engine) });
     const endpointId = await addEndpoint(h.core.store.db, 'vc-lab');
     const entities = sampleInventory(3).map((e) =>
       e.type === 'vm' && e.id === 'vm-1' ? { ...e, name: HOSTILE } : e,
@@ -53,10 +57,17 @@ describe('inventory text on the terminal', () => {
 
 const io = capturedIo;
 
-describe('failures and interruptions on the terminal', () => {
+describe.each(ENGINES)('failures and interruptions on the terminal (%s store)', (engine) => {
   let dir: string;
-  beforeEach(() => {
+  /** The store as a CLI process finds it: none set (the data directory's file), or a team store. */
+  let storeEnv: Record<string, string>;
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'infrascope-term-'));
+    const url = await testStoreLocation(engine);
+    storeEnv =
+      url === undefined
+        ? {}
+        : { INFRASCOPE_STORE: url, INFRASCOPE_STORE_KEY: randomBytes(32).toString('base64') };
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -84,11 +95,11 @@ describe('failures and interruptions on the terminal', () => {
           'VC_PASSWORD',
           '--trust-on-first-use',
         ],
-        { ...add, env },
+        { ...add, env: { ...env, ...storeEnv } },
       ),
     ).toBe(0);
     const x = io();
-    expect(await runCli(['--data-dir', dir, 'sync', 'vc-closed'], x)).toBe(1);
+    expect(await runCli(['--data-dir', dir, 'sync', 'vc-closed'], { ...x, env: storeEnv })).toBe(1);
     const lines = x.stdout().trim().split('\n');
     expect(lines).toEqual([expect.stringMatching(/^✗ vc-closed: .+ \[[A-Z_]+\]$/)]);
     for (const text of [x.stdout(), x.stderr()]) {
@@ -102,7 +113,9 @@ describe('failures and interruptions on the terminal', () => {
     const controller = new AbortController();
     controller.abort();
     const x = io(controller.signal);
-    expect(await runCli(['--data-dir', dir, 'watch'], x)).toBe(INTERRUPTED_EXIT);
+    expect(await runCli(['--data-dir', dir, 'watch'], { ...x, env: storeEnv })).toBe(
+      INTERRUPTED_EXIT,
+    );
     expect(INTERRUPTED_EXIT).toBe(130);
   });
 });

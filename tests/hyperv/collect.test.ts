@@ -1,14 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { createHyperVCollector } from '../../src/core/collectors/hyperv/index.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import type { Database } from '../../src/core/store/schema.js';
 import type { Store } from '../../src/core/store/sqlite.js';
+import type { StoreEngine } from '../../src/core/store/location.js';
 import type { FullInventory } from '../../src/shared/entities.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, openTestStore } from '../helpers/store.js';
 import { CLUSTER, STANDALONE, expectStore } from './expected.js';
 import type { DoubleHandle } from './helpers.js';
 import { captureLog, ctxOf, target, useDouble } from './helpers.js';
+
+afterAll(stopSharedPostgres);
 
 let double: DoubleHandle | undefined;
 let store: Store | undefined;
@@ -33,18 +37,22 @@ async function collect(
   }
 }
 
-async function stored(inv: FullInventory, name: string): Promise<Kysely<Database>> {
-  store = await memoryStore();
+async function stored(
+  inv: FullInventory,
+  name: string,
+  engine: StoreEngine,
+): Promise<Kysely<Database>> {
+  store = await openTestStore(engine);
   const endpointId = await addEndpoint(store.db, name, 'hyperv');
   await writeFullInventory(store.db, inv, { endpointId, syncRunId: null, now: new Date() });
   return store.db;
 }
 
-describe('Hyper-V full collection through node-powershell and the PowerShell double', () => {
+describe.each(ENGINES)('Hyper-V full collection stored on a %s store', (engine) => {
   it('stores a standalone host read by Windows PowerShell 5.1 exactly', async () => {
     const { inv, phases } = await collect('standalone-ps51.json', 'hv-lab');
     expect(phases).toEqual(['connect', 'host', 'host', 'vm']);
-    await expectStore(await stored(inv, 'hv-lab'), STANDALONE);
+    await expectStore(await stored(inv, 'hv-lab', engine), STANDALONE);
     // One process for the whole collection; both scripts ran in it, with the credential.
     const recs = double!.records();
     expect(recs.filter((r) => r.event === 'start')).toHaveLength(1);
@@ -58,12 +66,33 @@ describe('Hyper-V full collection through node-powershell and the PowerShell dou
 
   it('stores a failover cluster read by PowerShell 7 exactly, asking only nodes that run VMs', async () => {
     const { inv } = await collect('cluster-ps7.json', 'hv-clu');
-    await expectStore(await stored(inv, 'hv-clu'), CLUSTER);
+    await expectStore(await stored(inv, 'hv-clu', engine), CLUSTER);
     const nodes = double!.records().find((r) => r.script === 'get-nodes');
     // HVC03 is down: never asked. Nodes are reached by FQDN from this machine (no second hop).
     expect(nodes?.computers).toEqual(['HVC01.corp.example', 'HVC02.corp.example']);
   });
 
+  it('collects again in the same PowerShell process, and a second write changes nothing', async () => {
+    double = useDouble({ fixture: 'standalone-ps51.json' });
+    const collector = createHyperVCollector(target());
+    const ctx = ctxOf(captureLog().log);
+    const first = await collector.collectFull(ctx);
+    const second = await collector.collectFull(ctx);
+    await collector.dispose();
+    expect(second.entities).toEqual(first.entities);
+    expect(collector.powershell.processStarts).toBe(1);
+    const db = await stored(first, 'hv-lab', engine);
+    const counts = await writeFullInventory(db, second, {
+      endpointId: 1,
+      syncRunId: null,
+      now: new Date(),
+    });
+    expect(counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+});
+
+// What the collector reads and how it runs PowerShell touches no store: these run once.
+describe('Hyper-V full collection through node-powershell and the PowerShell double', () => {
   it('reports usage samples for hosts, VMs and datastores at the collection time', async () => {
     const { inv } = await collect('standalone-ps51.json', 'hv-lab');
     const samples = inv.samples ?? [];
@@ -90,24 +119,6 @@ describe('Hyper-V full collection through node-powershell and the PowerShell dou
       storageUsedBytes: 1099511627776,
     });
     expect(samples.filter((s) => s.entityType === 'vm')).toHaveLength(4);
-  });
-
-  it('collects again in the same PowerShell process, and a second write changes nothing', async () => {
-    double = useDouble({ fixture: 'standalone-ps51.json' });
-    const collector = createHyperVCollector(target());
-    const ctx = ctxOf(captureLog().log);
-    const first = await collector.collectFull(ctx);
-    const second = await collector.collectFull(ctx);
-    await collector.dispose();
-    expect(second.entities).toEqual(first.entities);
-    expect(collector.powershell.processStarts).toBe(1);
-    const db = await stored(first, 'hv-lab');
-    const counts = await writeFullInventory(db, second, {
-      endpointId: 1,
-      syncRunId: null,
-      now: new Date(),
-    });
-    expect(counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
   });
 
   it('uses the current Windows identity when no password is stored (no -Credential)', async () => {

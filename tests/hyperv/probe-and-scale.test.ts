@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHyperVCollector, probeHyperV } from '../../src/core/collectors/hyperv/index.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { queryInventory } from '../../src/core/inventory/query.js';
 import { generateLargeFixture, vmId } from '../doubles/powershell/generate-large.js';
-import { addEndpoint, memoryStore } from '../helpers/store.js';
+import type { FullInventory } from '../../src/shared/entities.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, openTestStore } from '../helpers/store.js';
 import type { DoubleHandle } from './helpers.js';
 import { PASSWORD, USER, captureLog, ctxOf, target, useDouble } from './helpers.js';
+
+afterAll(stopSharedPostgres);
 
 let double: DoubleHandle | undefined;
 afterEach(() => {
@@ -63,16 +67,22 @@ describe('probeHyperV (the doctor login and permission steps)', () => {
 });
 
 describe('a 16-node cluster with 2,000 VMs', () => {
-  it('is collected through node-powershell and stored, within seconds', async () => {
+  // Collected once; each engine's store gets the same inventory.
+  let inv: FullInventory;
+  let collectMs = 0;
+  beforeAll(async () => {
     double = useDouble({ fixture: 'standalone-ps51.json' });
     const fixture = join(double.dir, 'large.json');
     writeFileSync(fixture, JSON.stringify(generateLargeFixture(16, 2000)));
     double.control({ fixture });
     const collector = createHyperVCollector(target({ name: 'hv-big', host: 'hvbig.corp.example' }));
     const t0 = Date.now();
-    const inv = await collector.collectFull(ctxOf(captureLog().log));
-    const collectMs = Date.now() - t0;
+    inv = await collector.collectFull(ctxOf(captureLog().log));
+    collectMs = Date.now() - t0;
     await collector.dispose();
+  });
+
+  it('is collected through node-powershell, within seconds', () => {
     const count = (type: string): number => inv.entities.filter((e) => e.type === type).length;
     // By the generator's rules: NICs on all but every 50th VM (2 each), a data disk on every 3rd,
     // two checkpoints on every 10th; networks: 2 switches + 4 access VLANs.
@@ -96,8 +106,10 @@ describe('a 16-node cluster with 2,000 VMs', () => {
       snapshot: 400,
     });
     expect(collectMs).toBeLessThan(20_000);
+  });
 
-    const store = await memoryStore();
+  it.each(ENGINES)('is stored and queried on a %s store', async (engine) => {
+    const store = await openTestStore(engine);
     const endpointId = await addEndpoint(store.db, 'hv-big', 'hyperv');
     await writeFullInventory(store.db, inv, { endpointId, syncRunId: null, now: new Date() });
     const vm1234 = await queryInventory(store.db, {

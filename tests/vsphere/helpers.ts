@@ -2,6 +2,7 @@
  * Test helpers: a second, independent vim25 session that drives changes in vcsim (power off,
  * rename, snapshot, destroy, tags) the way an operator would, and a collector target for a sim.
  */
+import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
 import type {
   CollectContext,
@@ -23,6 +24,11 @@ import type { Kysely } from 'kysely';
 import { createVsphereCollector } from '../../src/core/collectors/vsphere/index.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import type { Database } from '../../src/core/store/schema.js';
+import type { FullInventory } from '../../src/shared/entities.js';
+import type { StoreEngine } from '../../src/core/store/location.js';
+import { makeCore } from '../doubles/core-harness.js';
+import type { CoreHarness } from '../doubles/core-harness.js';
+import { testStoreLocation } from '../helpers/store.js';
 
 export function targetFor(sim: Vcsim, over: Partial<CollectorTarget> = {}): CollectorTarget {
   return {
@@ -249,11 +255,50 @@ export async function syncSimOnce(
   sim: Vcsim,
   endpointId: number,
 ): Promise<void> {
+  const inv = await collectSimOnce(sim, endpointId);
+  await writeFullInventory(db, inv, { endpointId, syncRunId: null, now: new Date() });
+}
+
+/**
+ * One full collection of the simulator, to write into several stores (a suite on both engines
+ * collects once): {@link storeSimInventory} writes it into one.
+ */
+export async function collectSimOnce(sim: Vcsim, endpointId = 1): Promise<FullInventory> {
   const collector = createVsphereCollector(targetFor(sim, { endpointId, name: 'vcsim' }));
   try {
-    const inv = await collector.collectFull(testContext());
-    await writeFullInventory(db, inv, { endpointId, syncRunId: null, now: new Date() });
+    return await collector.collectFull(testContext());
   } finally {
     await collector.dispose();
   }
+}
+
+/** Adds the simulator's endpoint to the store and writes a collection of it, as a sync does. */
+export async function storeSimInventory(
+  db: Kysely<Database>,
+  sim: Vcsim,
+  inv: FullInventory,
+): Promise<number> {
+  const endpointId = await addSimEndpoint(db, sim);
+  await writeFullInventory(db, inv, { endpointId, syncRunId: null, now: new Date() });
+  return endpointId;
+}
+
+/**
+ * A core on a fresh store of `engine` holding a collection of the simulator (suites on both
+ * engines collect once and store it in each), and its endpoint's id.
+ */
+export async function coreWithSimInventory(
+  engine: StoreEngine,
+  sim: Vcsim,
+  inv: FullInventory,
+): Promise<{ h: CoreHarness; endpointId: number }> {
+  const h = await makeCore({ memory: false, store: await testStoreLocation(engine) });
+  return { h, endpointId: await storeSimInventory(h.core.store.db, sim, inv) };
+}
+
+/** Exports the core's inventory as an RVTools workbook in its data directory; the file's path. */
+export async function exportRvtools(h: CoreHarness): Promise<string> {
+  const file = join(h.dir, 'rvtools.xlsx');
+  await h.call('export:run', { format: 'xlsx', out: file });
+  return file;
 }

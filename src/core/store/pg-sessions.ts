@@ -42,7 +42,7 @@ export interface HeldLock {
 export interface LockSession {
   /**
    * Takes the session-level advisory lock (`namespace`, `key`) if no other session holds it:
-   * null when one does (or this process already holds it). Connects on first use.
+   * null when one does (or this process already holds or is claiming it). Connects on first use.
    */
   tryLock(namespace: number, key: number): Promise<HeldLock | null>;
   close(): Promise<void>;
@@ -61,6 +61,19 @@ export function createLockSession(pool: pg.Pool): LockSession {
   let client: Promise<pg.Client> | null = null;
   let closed = false;
   const held = new Map<string, AbortController>();
+  // Keys being claimed now: a second claim while the first waits for the server gets null, as the
+  // server would grant the same session the key twice (session locks stack) and one release
+  // would leave it held.
+  const claiming = new Set<string>();
+  // Syncs of several endpoints claim and release at once, on this one connection: their queries
+  // go one after another (pg 8 queues overlapping queries with a deprecation warning, pg 9
+  // refuses them).
+  let last: Promise<unknown> = Promise.resolve();
+  const serial = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = last.then(run, run);
+    last = next.catch(() => undefined);
+    return next;
+  };
 
   const dropped = (c: pg.Client, why: string): void => {
     if (client === null) return;
@@ -97,13 +110,18 @@ export function createLockSession(pool: pg.Pool): LockSession {
     async tryLock(namespace, key) {
       const id = lockKey(namespace, key);
       // Session locks are re-entrant: the server would say yes to a second claim from this process.
-      if (held.has(id)) return null;
-      const c = await connect();
-      const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-        namespace,
-        key,
-      ]);
-      if (!r.rows[0]?.ok) return null;
+      if (held.has(id) || claiming.has(id)) return null;
+      claiming.add(id);
+      let c: pg.Client;
+      try {
+        c = await connect();
+        const r = await serial(() =>
+          c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [namespace, key]),
+        );
+        if (!r.rows[0]?.ok) return null;
+      } finally {
+        claiming.delete(id);
+      }
       const ctl = new AbortController();
       held.set(id, ctl);
       return {
@@ -111,9 +129,11 @@ export function createLockSession(pool: pg.Pool): LockSession {
         async release() {
           if (held.get(id) !== ctl) return; // lost with its connection, or released already
           held.delete(id);
-          await c.query('SELECT pg_advisory_unlock($1, $2)', [namespace, key]).catch(() => {
-            // The connection failed meanwhile: the server dropped the lock with the session.
-          });
+          await serial(() => c.query('SELECT pg_advisory_unlock($1, $2)', [namespace, key])).catch(
+            () => {
+              // The connection failed meanwhile: the server dropped the lock with the session.
+            },
+          );
         },
       };
     },
