@@ -1,7 +1,8 @@
 /**
  * A throwaway PostgreSQL cluster for tests, like the vcsim peer: Debian's own server binaries,
- * `initdb` in a temp dir, a free port on 127.0.0.1, stopped and removed afterwards. One cluster per
- * test file (started at first use, about a second), one database per store a test opens.
+ * `initdb` in a temp dir, a free port on 127.0.0.1, stopped and removed afterwards. The unit run
+ * starts one for all its files (tests/global-setup.ts, {@link RUN_CLUSTER_ENV}); a file run alone
+ * starts its own at first use. One database per store a test opens, dropped when the file ends.
  *
  * initdb and postgres refuse to run as root, and the tests do run as root in CI: then the cluster
  * belongs to the `postgres` system user (Debian's package creates it) and runs with its uid/gid.
@@ -30,8 +31,50 @@ export interface PostgresCluster {
   urlOf(database: string): string;
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
   createDatabase(name?: string, template?: string): Promise<string>;
+  /** A migrated empty database to copy (the run's cluster has one), if there is one. */
+  readonly template?: string;
   stop(): Promise<void>;
 }
+
+/**
+ * Where tests/global-setup.ts puts the run's cluster for the test files (JSON of
+ * {@link ClusterAddress}): one cluster for the whole unit run instead of one per file.
+ */
+export const RUN_CLUSTER_ENV = 'INFRASCOPE_TEST_PG';
+
+/** How a test file reaches a cluster it did not start. */
+export interface ClusterAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly socketDir: string;
+  readonly template?: string;
+}
+
+/** A database name no other file of the run uses (a worker process runs several files). */
+function uniqueName(): string {
+  return `t${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Runs one statement as the superuser over the cluster's private unix socket. */
+async function admin(a: { socketDir: string; port: number; user: string }, text: string) {
+  const client = new pg.Client({
+    host: a.socketDir,
+    port: a.port,
+    user: a.user,
+    database: 'postgres',
+  });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+const createSql = (name: string, template?: string): string =>
+  `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`;
 
 const SERVER_BINARIES = ['initdb', 'postgres'];
 
@@ -213,7 +256,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  let n = 0;
   const urlOf = (database: string): string =>
     `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
   return {
@@ -224,14 +266,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     socketDir: dir,
     pid: child.pid,
     urlOf,
-    async createDatabase(name = `t${process.pid}_${++n}`, template?: string) {
-      const admin = new pg.Client({ host: dir, port, user, database: 'postgres' });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
-      } finally {
-        await admin.end();
-      }
+    async createDatabase(name = uniqueName(), template?: string) {
+      await admin({ socketDir: dir, port, user }, createSql(name, template));
       return urlOf(name);
     },
     async stop() {
@@ -242,15 +278,40 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 }
 
+/**
+ * The run's cluster as one file sees it: databases it creates are its own, dropped (with their
+ * connections) when the file stops it; the cluster itself is the run's.
+ */
+function attach(a: ClusterAddress): PostgresCluster {
+  const mine: string[] = [];
+  const urlOf = (database: string): string =>
+    `postgres://${a.user}:${a.password}@127.0.0.1:${a.port}/${database}`;
+  return {
+    ...a,
+    pid: undefined,
+    urlOf,
+    async createDatabase(name = uniqueName(), template?: string) {
+      await admin(a, createSql(name, template));
+      mine.push(name);
+      return urlOf(name);
+    },
+    async stop() {
+      for (const name of mine.splice(0))
+        await admin(a, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
 let shared: Promise<PostgresCluster> | null = null;
 
-/** This test file's cluster, started at first use; {@link stopSharedPostgres} ends it. */
+/** This test file's cluster: the run's if there is one, else one started at first use. */
 export function sharedPostgres(): Promise<PostgresCluster> {
-  shared ??= startPostgres();
+  const run = process.env[RUN_CLUSTER_ENV];
+  shared ??= run ? Promise.resolve(attach(JSON.parse(run) as ClusterAddress)) : startPostgres();
   return shared;
 }
 
-/** Stops this file's cluster if one was started (an afterAll of the helpers that start it). */
+/** Ends this file's use of its cluster: drops its databases, or stops the cluster it started. */
 export async function stopSharedPostgres(): Promise<void> {
   const running = shared;
   shared = null;

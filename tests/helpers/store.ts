@@ -17,16 +17,18 @@ let template: Promise<string> | null = null;
 
 /**
  * A fresh, migrated PostgreSQL database in this file's cluster: a copy of a template migrated
- * once per file (CREATE DATABASE ... TEMPLATE), so each test starts empty without paying for
- * fifteen migrations. The store's own open still checks the migrations, as the app's does.
+ * once (CREATE DATABASE ... TEMPLATE; the run's cluster comes with one), so each test starts empty
+ * without paying for every migration. The store's own open still checks the migrations, as the
+ * app's does.
  */
 async function freshPostgresDatabase(): Promise<string> {
   const cluster = await sharedPostgres();
   template ??= (async () => {
-    const url = await cluster.createDatabase(`tpl_${process.pid}`);
+    if (cluster.template) return cluster.template;
+    const url = await cluster.createDatabase();
     const store = await openStore({ file: url });
     await store.close();
-    return `tpl_${process.pid}`;
+    return new URL(url).pathname.slice(1);
   })();
   const tpl = await template;
   return cluster.createDatabase(undefined, tpl);
