@@ -2,9 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { CreatedToken, TokenInfo } from '../../../shared/accounts.js';
 import type { Role } from '../../../shared/roles.js';
-import { ROLES } from '../../../shared/roles.js';
 import { copyText } from '../components/clipboard.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { RoleOptions } from '../components/role-options.js';
 import { errorText, formatRelative } from '../format.js';
 import { api } from '../transport.js';
 
@@ -73,11 +73,7 @@ export function TokensSection(): ReactElement {
             value={form.role}
             onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
           >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <label className="field">

@@ -2,8 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { AccountInfo } from '../../../shared/accounts.js';
 import type { Role } from '../../../shared/roles.js';
-import { ROLES } from '../../../shared/roles.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { RoleOptions } from '../components/role-options.js';
 import { Dialog } from '../components/dialog.js';
 import { errorText, formatRelative } from '../format.js';
 import { session } from '../session.js';
@@ -66,11 +66,7 @@ function AddAccountForm({ onAdded }: { onAdded: (a: AccountInfo) => void }): Rea
           value={form.role}
           onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
         >
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
+          <RoleOptions />
         </select>
       </label>
       <label className="field">
@@ -224,11 +220,7 @@ export function UsersPage(): ReactElement {
                           act(api.invoke('users:setRole', { name: a.name, role: e.target.value }))
                         }
                       >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
+                        <RoleOptions />
                       </select>
                     </td>
                     <td className={state === 'active' ? 'tone-ok' : 'tone-danger'}>{state}</td>
