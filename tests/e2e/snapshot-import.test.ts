@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { sheetJsWorkbook } from '../export/fixtures.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
-import { servedSession } from './fixtures.js';
+import { openE2eStore, servedSession } from './fixtures.js';
 import { ExportPage } from './pages/export-page.js';
 
 const LIVE_VMS = 40;
+
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 
 /*
  * The workbook (written by SheetJS, not our writer) names the live vCenter (`vc-lab`, host
@@ -24,7 +24,7 @@ const WORKBOOK = sheetJsWorkbook({
 });
 
 const session = servedSession(async (dir) => {
-  const store = await openStore({ file: join(dir, STORE_FILE) });
+  const store = await openE2eStore(dir);
   try {
     const endpointId = await addEndpoint(store.db, 'vc-lab');
     await writeFullInventory(
