@@ -151,13 +151,25 @@ export async function fillStore(
  */
 export function sheetJsWorkbook(
   sheets: Readonly<Record<string, unknown[][]>>,
-  opts: { readonly cellDates?: boolean } = {},
+  opts: {
+    readonly cellDates?: boolean;
+    /** Deflate the entries, as Excel does (SheetJS stores them by default). */
+    readonly compression?: boolean;
+  } = {},
 ): Buffer {
   const wb = XLSX.utils.book_new();
   for (const [name, rows] of Object.entries(sheets)) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows, opts), name);
+    XLSX.utils.book_append_sheet(
+      wb,
+      XLSX.utils.aoa_to_sheet(rows, { cellDates: opts.cellDates ?? false }),
+      name,
+    );
   }
-  return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
+  return XLSX.write(wb, {
+    type: 'buffer',
+    bookType: 'xlsx',
+    compression: opts.compression ?? false,
+  }) as Buffer;
 }
 
 /** {@link sheetJsWorkbook} written to `file`, dates as date cells; returns `file`. */
