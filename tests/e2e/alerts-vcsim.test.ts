@@ -10,8 +10,9 @@ import { endpointAddArgs, startVcsim } from '../vcsim/launch.js';
 import type { Vcsim } from '../vcsim/launch.js';
 import { openDriver } from '../vsphere/helpers.js';
 import type { SimDriver } from '../vsphere/helpers.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
+import { e2eCli, launchBrowser, openApp, serveE2e, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { AppPage } from './pages/app-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
@@ -32,6 +33,7 @@ let browser: Browser;
 let hook: Server;
 let hookUrl = '';
 const posted: { path: string; body: Record<string, unknown> }[] = [];
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 const data = tempDataDir();
 const ENDPOINT = 'sim';
 
@@ -50,19 +52,14 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
   // The endpoint goes in through the CLI (the password from the environment, the certificate
   // pinned), the way a script would; the served UI reads the same store.
-  const add = spawnSync(
-    process.execPath,
-    [
-      'bin/infrascope.mjs',
-      '--data-dir',
-      data.dir,
-      ...endpointAddArgs(sim, ENDPOINT, 'E2E_VCSIM_PASSWORD'),
-    ],
-    { encoding: 'utf8', env: { ...process.env, E2E_VCSIM_PASSWORD: sim.password } },
-  );
+  const cli = await e2eCli(data.dir, endpointAddArgs(sim, ENDPOINT, 'E2E_VCSIM_PASSWORD'));
+  const add = spawnSync(process.execPath, cli.argv, {
+    encoding: 'utf8',
+    env: { ...process.env, ...cli.env, E2E_VCSIM_PASSWORD: sim.password },
+  });
   expect(add.stderr).toBe('');
   expect(add.status).toBe(0);
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
 });
 
@@ -73,6 +70,7 @@ afterAll(async () => {
   await sim?.stop();
   hook?.closeAllConnections();
   await new Promise((resolve) => (hook ? hook.close(resolve) : resolve(undefined)));
+  await stopSharedPostgres();
   data.cleanup();
 });
 

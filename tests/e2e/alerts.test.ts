@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import { withFields } from '../../src/shared/entities.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openApp, openE2eStore, serveE2e, tempDataDir } from './fixtures.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 
@@ -15,13 +14,14 @@ import { DashboardPage } from './pages/dashboard-page.js';
  * from the page raises the datastore-usage alert, and the operator acknowledges it with a comment.
  */
 
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 let browser: Browser;
 let served: Served;
 const data = tempDataDir();
 const FULL = /Datastore ds-gold is 95\.0 % full/;
 
 beforeAll(async () => {
-  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const store = await openE2eStore(data.dir);
   const ep = await addEndpoint(store.db, 'vc-lab');
   const entities = sampleInventory(3).map((e) =>
     e.id === 'datastore-1' ? withFields(e, { freeBytes: 50 }) : e,
@@ -32,13 +32,14 @@ beforeAll(async () => {
     { endpointId: ep, syncRunId: null, now: new Date() },
   );
   await store.close();
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await served?.stop();
+  await stopSharedPostgres();
   data.cleanup();
 });
 

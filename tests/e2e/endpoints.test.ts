@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeState } from '../hardening/store-state.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openE2eStore, serveE2e, tempDataDir } from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
 
@@ -18,6 +20,7 @@ let served: Served;
 let https: Server;
 let httpsPort: number;
 let fingerprint: string;
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 const data = tempDataDir();
 const certDir = mkdtempSync(join(tmpdir(), 'infrascope-cert-'));
 const PASSWORD = 'pw-never-shown-9f3b';
@@ -51,7 +54,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
   httpsPort = (https.address() as AddressInfo).port;
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
 });
 
@@ -60,6 +63,7 @@ afterAll(async () => {
   await served?.stop();
   await new Promise<void>((resolve) => (https ? https.close(() => resolve()) : resolve()));
   rmSync(certDir, { recursive: true, force: true });
+  await stopSharedPostgres();
   data.cleanup();
 });
 
@@ -228,6 +232,15 @@ describe('the Endpoints page', () => {
     for (const file of readdirSync(data.dir, { recursive: true }) as string[]) {
       const path = join(data.dir, file);
       if (statSync(path).isFile()) expect(readFileSync(path).includes(PASSWORD)).toBe(false);
+    }
+    // Nor in any row of the store, wherever it lives (a team store is not in the data directory).
+    const store = await openE2eStore(data.dir);
+    try {
+      const rows = JSON.stringify(await storeState(store.db));
+      expect(rows).toContain('lab-vc');
+      expect(rows).not.toContain(PASSWORD);
+    } finally {
+      await store.close();
     }
     await page.close();
   });

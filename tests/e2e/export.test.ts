@@ -4,21 +4,21 @@ import { basename, dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openE2eStore, serveE2e, tempDataDir } from './fixtures.js';
 import { ExportPage } from './pages/export-page.js';
 
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 let browser: Browser;
 let served: Served;
 let endpointId: number;
 const data = tempDataDir();
-const storeFile = join(data.dir, STORE_FILE);
 
 /** Writes the sample inventory into the store as a sync would, with VM names changed by `rename`. */
 async function writeInventory(rename: Readonly<Record<string, string>> = {}): Promise<void> {
-  const store = await openStore({ file: storeFile });
+  const store = await openE2eStore(data.dir);
   try {
     endpointId ??= await addEndpoint(store.db, 'vc-lab');
     const entities = sampleInventory(40).map((e) =>
@@ -47,13 +47,14 @@ async function firstBytes(file: string, n: number): Promise<string> {
 
 beforeAll(async () => {
   await writeInventory();
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await served?.stop();
+  await stopSharedPostgres();
   data.cleanup();
 });
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { StoreEngine } from '../../src/core/store/location.js';
-import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import type { Store } from '../../src/core/store/sqlite.js';
+import { STORE_KEY_ENV } from '../../src/core/vault/store-key.js';
+import type { EventMap } from '../../src/shared/contract.js';
+import { makeCore } from '../doubles/core-harness.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { testStoreLocation } from '../helpers/store.js';
 
 export const CHROMIUM_ARGS = [
@@ -87,9 +93,77 @@ export function e2eStoreLocation(dataDir: string): Promise<string> {
   return at;
 }
 
+/** The team key of this file's PostgreSQL stores: serve and the CLI seal secrets with it there. */
+const E2E_STORE_KEY = randomBytes(32).toString('base64');
+
 /** `startServe`'s options for the store of `dataDir` on {@link E2E_ENGINE}. */
 export async function e2eServeOptions(dataDir: string): Promise<ServeOptions> {
-  return E2E_ENGINE === 'postgres' ? { store: await e2eStoreLocation(dataDir) } : {};
+  return E2E_ENGINE === 'postgres'
+    ? { store: await e2eStoreLocation(dataDir), env: { [STORE_KEY_ENV]: E2E_STORE_KEY } }
+    : {};
+}
+
+/**
+ * A CLI run's global options and environment for the store of `dataDir` on {@link E2E_ENGINE}:
+ * `bin/infrascope.mjs --data-dir DIR ...args`, with the team key on PostgreSQL.
+ */
+export async function e2eCli(
+  dataDir: string,
+  args: readonly string[],
+): Promise<{ argv: string[]; env: Record<string, string> }> {
+  const opts = await e2eServeOptions(dataDir);
+  const store = opts.store === undefined ? [] : ['--store', opts.store];
+  return {
+    argv: ['bin/infrascope.mjs', '--data-dir', dataDir, ...store, ...args],
+    env: { ...opts.env },
+  };
+}
+
+/** The store of `dataDir` on {@link E2E_ENGINE}, open for a test to seed or read. */
+export async function openE2eStore(dataDir: string): Promise<Store> {
+  return openStore({ file: await e2eStoreLocation(dataDir) });
+}
+
+/** What another process announces of its write (as its sync engine or endpoint service would). */
+export interface Announced {
+  readonly endpoints?: EventMap['endpoints:changed'];
+  readonly inventory?: EventMap['inventory:changed'];
+}
+
+/**
+ * Writes into the store of `dataDir` as another Infrascope process would. On SQLite the pages
+ * notice by polling the store's version; on a team store they rely on what other processes
+ * announce (LISTEN/NOTIFY, src/core/store/pg-events.ts) and never poll, so there the writer is a
+ * core on the store that announces `announced()` after its write, as a CLI sync's core does.
+ */
+export async function writeAsAnotherProcess(
+  dataDir: string,
+  write: (db: Store['db']) => Promise<Announced>,
+): Promise<void> {
+  if (E2E_ENGINE === 'sqlite') {
+    const store = await openE2eStore(dataDir);
+    try {
+      await write(store.db);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  // No team key: this writer touches no secret.
+  const h = await makeCore({ store: await e2eStoreLocation(dataDir), storeKey: null });
+  try {
+    const announced = await write(h.core.store.db);
+    if (announced.endpoints) h.core.events.emit('endpoints:changed', announced.endpoints);
+    if (announced.inventory) h.core.events.emit('inventory:changed', announced.inventory);
+  } finally {
+    // Disposing waits for the announcements to be sent.
+    await h.close();
+  }
+}
+
+/** `serve` (default `--no-sync`) over the store of `dataDir` on {@link E2E_ENGINE}. */
+export async function serveE2e(dataDir: string, extra: string[] = ['--no-sync']): Promise<Served> {
+  return startServe(dataDir, extra, undefined, await e2eServeOptions(dataDir));
 }
 
 export interface ServeOptions {
@@ -160,20 +234,21 @@ export interface ServedSession {
 
 /**
  * The usual file setup: a fresh data directory that `prepare` fills, `serve --no-sync` over it and
- * Chromium, all stopped and removed after the file. Read the fields inside tests (they are set
- * in `beforeAll`).
+ * Chromium, all stopped and removed after the file. The store follows {@link E2E_ENGINE}: prepare
+ * opens it with {@link openE2eStore}. Read the fields inside tests (they are set in `beforeAll`).
  */
 export function servedSession(prepare: (dir: string) => Promise<void>): ServedSession {
   const data = tempDataDir();
   const session = { dir: data.dir } as { dir: string; served: Served; browser: Browser };
   beforeAll(async () => {
     await prepare(data.dir);
-    session.served = await startServe(data.dir, ['--no-sync']);
+    session.served = await serveE2e(data.dir);
     session.browser = await launchBrowser();
   });
   afterAll(async () => {
     await session.browser?.close();
     await session.served?.stop();
+    await stopSharedPostgres();
     data.cleanup();
   });
   return session;

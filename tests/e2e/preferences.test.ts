@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import { logFile } from '../../src/core/log-file.js';
 import { readPreferences } from '../../src/core/preferences/service.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
-import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openApp, openE2eStore, serveE2e, tempDataDir } from './fixtures.js';
 import { WorkspacePage } from './pages/workspace-page.js';
 
 /*
@@ -16,11 +15,12 @@ import { WorkspacePage } from './pages/workspace-page.js';
  * there in the next one over the same data directory.
  */
 
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 const data = tempDataDir();
 let browser: Browser;
 
 beforeAll(async () => {
-  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const store = await openE2eStore(data.dir);
   const endpointId = await addEndpoint(store.db, 'vc-lab');
   await writeFullInventory(
     store.db,
@@ -32,12 +32,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  await stopSharedPostgres();
   data.cleanup();
 });
 
-/** The preferences the store holds, read beside the running serve (WAL allows it). */
+/** The preferences the store holds, read beside the running serve (SQLite's WAL allows it). */
 async function stored(): Promise<Record<string, string>> {
-  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const store = await openE2eStore(data.dir);
   try {
     return { ...(await readPreferences(store.db)) };
   } finally {
@@ -58,7 +59,7 @@ function headers(ws: WorkspacePage): Promise<string[]> {
 
 describe('preferences across serve runs', () => {
   it('keeps a table layout and the theme on another port with the same data directory', async () => {
-    const first = await startServe(data.dir, ['--no-sync']);
+    const first = await serveE2e(data.dir);
     let firstOrigin: string;
     let hiddenColumn: string;
     try {
@@ -95,7 +96,7 @@ describe('preferences across serve runs', () => {
     // serve wrote its rotating log file into the data directory.
     expect(existsSync(logFile(data.dir, 'serve'))).toBe(true);
 
-    const next = await startServe(data.dir, ['--no-sync']);
+    const next = await serveE2e(data.dir);
     try {
       expect(next.origin).not.toBe(firstOrigin);
       const { page, errors } = await openApp(browser, next.url);

@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { STORE_FILE } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, openApp, startServe, tempDataDir } from './fixtures.js';
+import { launchBrowser, openApp, openE2eStore, serveE2e, tempDataDir } from './fixtures.js';
 import { AppPage } from './pages/app-page.js';
+
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 
 let browser: Browser;
 let served: Served;
@@ -15,7 +18,7 @@ const data = tempDataDir();
 
 beforeAll(async () => {
   // Seed the store the way a sync would, then serve it.
-  const store = await openStore({ file: join(data.dir, STORE_FILE) });
+  const store = await openE2eStore(data.dir);
   const ep = await addEndpoint(store.db, 'vc-lab');
   await writeFullInventory(
     store.db,
@@ -46,13 +49,14 @@ beforeAll(async () => {
     })
     .execute();
   await store.close();
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await served?.stop();
+  await stopSharedPostgres();
   data.cleanup();
 });
 

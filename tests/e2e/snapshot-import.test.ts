@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
 import { sheetJsWorkbook } from '../export/fixtures.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
-import { servedSession } from './fixtures.js';
+import { openE2eStore, servedSession } from './fixtures.js';
 import { ExportPage } from './pages/export-page.js';
 
 const LIVE_VMS = 40;
+
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 
 /*
  * The workbook (written by SheetJS, not our writer) names the live vCenter (`vc-lab`, host
@@ -24,7 +24,7 @@ const WORKBOOK = sheetJsWorkbook({
 });
 
 const session = servedSession(async (dir) => {
-  const store = await openStore({ file: join(dir, STORE_FILE) });
+  const store = await openE2eStore(dir);
   try {
     const endpointId = await addEndpoint(store.db, 'vc-lab');
     await writeFullInventory(
@@ -95,19 +95,24 @@ describe('import, browse and diff a snapshot in Chromium (serve)', () => {
     const { browser, served } = session;
     // Big enough that reading and saving take seconds here: time to see progress and cancel.
     const N = 100_000;
-    const big = sheetJsWorkbook({
-      vInfo: [
-        ['VM', 'Powerstate', 'CPUs', 'Memory', 'VM ID', 'VI SDK Server'],
-        ...Array.from({ length: N }, (_, i) => [
-          `bulk-${i}`,
-          'poweredOn',
-          2,
-          4096,
-          `vm-b${i}`,
-          'bulk.example.test',
-        ]),
-      ],
-    });
+    // Deflated as Excel writes it: stored, it is 25 MB, which Playwright's file upload could not
+    // hand to the page within its 30 s on a loaded machine.
+    const big = sheetJsWorkbook(
+      {
+        vInfo: [
+          ['VM', 'Powerstate', 'CPUs', 'Memory', 'VM ID', 'VI SDK Server'],
+          ...Array.from({ length: N }, (_, i) => [
+            `bulk-${i}`,
+            'poweredOn',
+            2,
+            4096,
+            `vm-b${i}`,
+            'bulk.example.test',
+          ]),
+        ],
+      },
+      { compression: true },
+    );
     const page = await browser.newPage();
     await page.goto(served.url);
     const ui = new ExportPage(page);

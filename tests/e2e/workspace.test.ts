@@ -1,13 +1,18 @@
-import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import { writeFullInventory, writeInventoryDelta } from '../../src/core/inventory/writer.js';
-import { STORE_FILE, openStore } from '../../src/core/store/sqlite.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { addEndpoint, sampleInventory } from '../helpers/store.js';
 import type { Served } from './fixtures.js';
-import { launchBrowser, startServe, tempDataDir } from './fixtures.js';
+import {
+  launchBrowser,
+  openE2eStore,
+  serveE2e,
+  tempDataDir,
+  writeAsAnotherProcess,
+} from './fixtures.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { WorkspacePage } from './pages/workspace-page.js';
 
@@ -17,6 +22,7 @@ import { WorkspacePage } from './pages/workspace-page.js';
  * as an operator would use it. Screenshots of each page go to .tmp/screenshots/.
  */
 
+// Runs on the team store too: INFRASCOPE_E2E_STORE=postgres (fixtures.ts E2E_ENGINE).
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -25,7 +31,6 @@ let ws: WorkspacePage;
 let dashboard: DashboardPage;
 let endpointId: number;
 const data = tempDataDir();
-const storeFile = join(data.dir, STORE_FILE);
 const errors: string[] = [];
 
 function extras(): CollectedEntity[] {
@@ -76,7 +81,7 @@ function extras(): CollectedEntity[] {
 
 beforeAll(async () => {
   mkdirSync('.tmp/screenshots', { recursive: true });
-  const store = await openStore({ file: storeFile });
+  const store = await openE2eStore(data.dir);
   endpointId = await addEndpoint(store.db, 'vc-lab');
   await writeFullInventory(
     store.db,
@@ -111,7 +116,7 @@ beforeAll(async () => {
     { endpointId, syncRunId: null, now: new Date() },
   );
   await store.close();
-  served = await startServe(data.dir, ['--no-sync']);
+  served = await serveE2e(data.dir);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
@@ -135,6 +140,7 @@ afterAll(async () => {
   await context?.close();
   await browser?.close();
   await served?.stop();
+  await stopSharedPostgres();
   data.cleanup();
 });
 
@@ -250,18 +256,24 @@ describe('the inventory workspace in Chromium', () => {
 
   it('shows a change written by another process without a reload, keeping the selection', async () => {
     await ws.row('Virtual machines', 'app-002').click();
-    const store = await openStore({ file: storeFile });
-    await writeInventoryDelta(
-      store.db,
-      {
-        upserts: [
-          { type: 'vm', id: 'vm-4', name: 'app-004-renamed', fields: { powerState: 'suspended' } },
-        ],
-        removals: [],
-      },
-      { endpointId, syncRunId: null, now: new Date() },
-    );
-    await store.close();
+    await writeAsAnotherProcess(data.dir, async (db) => {
+      await writeInventoryDelta(
+        db,
+        {
+          upserts: [
+            {
+              type: 'vm',
+              id: 'vm-4',
+              name: 'app-004-renamed',
+              fields: { powerState: 'suspended' },
+            },
+          ],
+          removals: [],
+        },
+        { endpointId, syncRunId: null, now: new Date() },
+      );
+      return { inventory: { endpointId, types: ['vm'], created: 0, updated: 1, deleted: 0 } };
+    });
     await ws.row('Virtual machines', 'app-004-renamed').waitFor({ timeout: 10_000 });
     expect(await ws.row('Virtual machines', 'app-004-renamed').innerText()).toContain('Suspended');
     expect(await ws.row('Virtual machines', 'app-002').getAttribute('aria-selected')).toBe('true');
@@ -300,20 +312,28 @@ describe('the inventory workspace in Chromium', () => {
 
   it('scopes the tables and the dashboard to one endpoint or tag, and filters by a tag chip', async () => {
     // A second endpoint, written by another process: three VMs, one tagged "gold".
-    const store = await openStore({ file: storeFile });
-    const dr = await addEndpoint(store.db, 'vc-dr');
-    const drVms: CollectedEntity[] = [1, 2, 3].map((i) => ({
-      type: 'vm',
-      id: `vm-dr-${i}`,
-      name: `dr-00${i}`,
-      fields: { powerState: 'poweredOn', ipAddress: `10.9.9.${i}`, tags: i === 2 ? ['gold'] : [] },
-    }));
-    await writeFullInventory(
-      store.db,
-      { entities: drVms },
-      { endpointId: dr, syncRunId: null, now: new Date() },
-    );
-    await store.close();
+    await writeAsAnotherProcess(data.dir, async (db) => {
+      const dr = await addEndpoint(db, 'vc-dr');
+      const drVms: CollectedEntity[] = [1, 2, 3].map((i) => ({
+        type: 'vm',
+        id: `vm-dr-${i}`,
+        name: `dr-00${i}`,
+        fields: {
+          powerState: 'poweredOn',
+          ipAddress: `10.9.9.${i}`,
+          tags: i === 2 ? ['gold'] : [],
+        },
+      }));
+      await writeFullInventory(
+        db,
+        { entities: drVms },
+        { endpointId: dr, syncRunId: null, now: new Date() },
+      );
+      return {
+        endpoints: { ids: [dr] },
+        inventory: { endpointId: dr, types: ['vm'], created: 3, updated: 0, deleted: 0 },
+      };
+    });
 
     await ws.open('VMs', 'Virtual machines');
     await ws.waitForCount('43 VMs');

@@ -1,10 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import XLSX from 'xlsx';
-import type { CollectedEntity } from '../../src/shared/entities.js';
+import { documentSource, readJsonSnapshot } from '../../src/core/export/json-snapshot.js';
+import type { InventorySource } from '../../src/core/export/source.js';
+import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
+import type { CollectedEntity, EntityType } from '../../src/shared/entities.js';
 import type { Database } from '../../src/core/store/schema.js';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
-import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { StoreEngine } from '../../src/core/store/location.js';
+import { makeCore } from '../doubles/core-harness.js';
+import type { CoreHarness } from '../doubles/core-harness.js';
+import { addEndpoint, sampleInventory, testStoreLocation } from '../helpers/store.js';
 
 /** Names that break naive CSV, XML and spreadsheet writers. */
 export const TRICKY = {
@@ -142,13 +151,25 @@ export async function fillStore(
  */
 export function sheetJsWorkbook(
   sheets: Readonly<Record<string, unknown[][]>>,
-  opts: { readonly cellDates?: boolean } = {},
+  opts: {
+    readonly cellDates?: boolean;
+    /** Deflate the entries, as Excel does (SheetJS stores them by default). */
+    readonly compression?: boolean;
+  } = {},
 ): Buffer {
   const wb = XLSX.utils.book_new();
   for (const [name, rows] of Object.entries(sheets)) {
-    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows, opts), name);
+    XLSX.utils.book_append_sheet(
+      wb,
+      XLSX.utils.aoa_to_sheet(rows, { cellDates: opts.cellDates ?? false }),
+      name,
+    );
   }
-  return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
+  return XLSX.write(wb, {
+    type: 'buffer',
+    bookType: 'xlsx',
+    compression: opts.compression ?? false,
+  }) as Buffer;
 }
 
 /** {@link sheetJsWorkbook} written to `file`, dates as date cells; returns `file`. */
@@ -170,4 +191,79 @@ export function breakCellXml(file: string, marker: number): void {
   if (at < 0) throw new Error(`no cell holds ${marker}`);
   bytes.write(`${marker}</x>`, at);
   writeFileSync(file, bytes);
+}
+
+/** A source's records of `types` and its endpoints' facts, in an order that compares. */
+function sourceContents(
+  source: InventorySource,
+  types: readonly EntityType[],
+): { endpoints: unknown[]; records: Record<string, unknown[]> } {
+  const records: Record<string, unknown[]> = {};
+  for (const type of types) {
+    records[type] = [...source.pages(type)]
+      .flat()
+      .map((r) => ({ id: r.id, name: r.name, endpoint: r.ep.host, fields: r.fields }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+  // An export writes every fact it knows of, null where unknown; a workbook's reader leaves out
+  // what the workbook cannot say: both mean "not known".
+  const known = (about: object | null | undefined): object | null | undefined =>
+    about && Object.fromEntries(Object.entries(about).filter(([, v]) => v !== null));
+  return { endpoints: source.endpoints.map((e) => [e.host, known(e.about)]), records };
+}
+
+/**
+ * What saved snapshot `id` holds of `types`, read back from the store through a JSON export of
+ * the snapshot (so the store's own reading on either engine, not the import's memory).
+ */
+async function savedContents(
+  h: CoreHarness,
+  id: number,
+  types: readonly EntityType[],
+): Promise<ReturnType<typeof sourceContents>> {
+  const out = join(h.dir, `snapshot-${id}.json.gz`);
+  await h.call('export:run', { format: 'json', out, snapshot: id });
+  return sourceContents(documentSource(await readJsonSnapshot(out)), types);
+}
+
+/**
+ * A fresh core on `engine` for each test of the describe that calls this (closed after it);
+ * returns the current test's.
+ */
+export function coreEachTest(engine: StoreEngine): () => CoreHarness {
+  let h: CoreHarness | undefined;
+  beforeEach(async () => {
+    h = await makeCore({ store: await testStoreLocation(engine) });
+  });
+  afterEach(async () => {
+    await h?.close();
+  });
+  return () => h!;
+}
+
+/** A fresh temporary folder for each test of the describe that calls this; returns the current one. */
+export function dirEachTest(prefix: string): () => string {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
+
+/**
+ * Imports the RVTools workbook `file` into `h`'s store and expects the store to give back what
+ * the reader reads of `types` (each of which the workbook holds).
+ */
+export async function expectImportSavesWhatItReads(
+  h: CoreHarness,
+  file: string,
+  types: readonly EntityType[],
+): Promise<void> {
+  const read = sourceContents(await readRvtoolsWorkbook(file), types);
+  for (const type of types) expect(read.records[type], type).not.toEqual([]);
+  const snap = await h.call('snapshots:import', { file, format: 'rvtools' });
+  expect(await savedContents(h, snap.id, types)).toEqual(read);
 }

@@ -1,12 +1,18 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { EntityRecord } from '../../src/core/export/records.js';
 import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
 import type { EntityType } from '../../src/shared/entities.js';
 import type { ImportProgress } from '../../src/shared/export.js';
-import { makeCore } from '../doubles/core-harness.js';
-import { breakCellXml, writeSheetJsWorkbook } from './fixtures.js';
-import type { CoreHarness } from '../doubles/core-harness.js';
+import {
+  breakCellXml,
+  coreEachTest,
+  dirEachTest,
+  expectImportSavesWhatItReads,
+  writeSheetJsWorkbook,
+} from './fixtures.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES } from '../helpers/store.js';
 
 /*
  * The RVTools import's vNetwork, vSnapshot, vLicense and vSource sheets from workbooks SheetJS
@@ -16,13 +22,10 @@ import type { CoreHarness } from '../doubles/core-harness.js';
  * rows after the data as Excel leaves them, and malformed rows.
  */
 
-let h: CoreHarness;
-beforeEach(async () => {
-  h = await makeCore();
-});
-afterEach(async () => {
-  await h.close();
-});
+// The reader's tests need only a folder for their workbooks; the store-facing ones (what an
+// import saves, and that a refused one saves nothing) run on both engines below.
+const dir = dirEachTest('rvtools-import-');
+afterAll(stopSharedPostgres);
 
 const MIB = 2 ** 20;
 const SERVER = 'vc1.example.test';
@@ -30,7 +33,7 @@ const UUID = '2f1d3c4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 const BLANK = ['', '', '', '', '', ''];
 
 const write = (name: string, sheets: Record<string, unknown[][]>): string =>
-  writeSheetJsWorkbook(join(h.dir, name), sheets);
+  writeSheetJsWorkbook(join(dir(), name), sheets);
 
 const all = (inv: Awaited<ReturnType<typeof readRvtoolsWorkbook>>, type: EntityType) =>
   [...inv.pages(type)].flat();
@@ -44,108 +47,113 @@ const VINFO = [
 ];
 const TAKEN = new Date(Date.UTC(2026, 10, 30, 8, 15, 42));
 
+/** RVTools 4.x's vNetwork, vSnapshot, vLicense and vSource, with blank and unkeyable rows. */
+function workbook4x(): string {
+  return write('RVTools_export_all.xlsx', {
+    vInfo: VINFO,
+    vNetwork: [
+      // prettier-ignore
+      ['VM', 'NIC label', 'Adapter', 'Network', 'Connected', 'Starts Connected', 'Mac Address',
+          'IPv4 Address', 'IPv6 Address', 'VM ID', 'VI SDK Server'],
+      // prettier-ignore
+      ['app-001', 'Network adapter 1', 'vmxnet3', 'VM Network', 'True', 'False',
+          '00:50:56:aa:bb:01', '10.0.0.5, 10.0.0.6', 'fe80::1', 'vm-7', SERVER],
+      [
+        'app-001',
+        'Network adapter 2',
+        'e1000',
+        'Backup',
+        'False',
+        'False',
+        '00:50:56:aa:bb:02',
+        '',
+        '',
+        'vm-7',
+        SERVER,
+      ],
+      // No label: nothing to key it by.
+      ['app-001', '', 'e1000', 'x', 'True', 'True', '00:50:56:aa:bb:03', '', '', 'vm-7', SERVER],
+      // A VM vInfo does not list.
+      [
+        'ghost',
+        'Network adapter 1',
+        'e1000',
+        'x',
+        'True',
+        'True',
+        '00:50:56:aa:bb:04',
+        '',
+        '',
+        'vm-404',
+        SERVER,
+      ],
+      // The same adapter again: the first row wins.
+      [
+        'app-001',
+        'Network adapter 1',
+        'e1000',
+        'Other',
+        'False',
+        'False',
+        '00:50:56:aa:bb:05',
+        '',
+        '',
+        'vm-7',
+        SERVER,
+      ],
+      BLANK,
+      BLANK,
+    ],
+    vSnapshot: [
+      // prettier-ignore
+      ['VM', 'Powerstate', 'Name', 'Description', 'Date / time', 'Filename', 'Size MiB (vmsn)',
+          'Size MiB (total)', 'Quiesced', 'State', 'VM ID', 'VI SDK Server'],
+      // prettier-ignore
+      ['app-001', 'poweredOn', 'before-upgrade', 'pre patch', TAKEN, '[ds1] app-001/app-001-Snapshot1.vmsn',
+          12, 2060, 'False', 'poweredOn', 'vm-7', SERVER],
+      // Malformed cells read as nothing, never as text in a number field.
+      [
+        'app-001',
+        'poweredOn',
+        'broken',
+        '',
+        'not a date',
+        '',
+        'n/a',
+        'lots',
+        'maybe',
+        '',
+        'vm-7',
+        SERVER,
+      ],
+      ['app-001', 'poweredOn', '', 'no name', TAKEN, '', 1, 1, 'False', '', 'vm-7', SERVER],
+      BLANK,
+    ],
+    vLicense: [
+      // prettier-ignore
+      ['Name', 'Key', 'Labels', 'Cost Unit', 'Total', 'Used', 'Expiration Date', 'Features',
+          'VI SDK Server', 'VI SDK UUID'],
+      // prettier-ignore
+      ['VMware vSphere 8 Enterprise Plus', '*****-*****-*****-*****-4AB12', 'team: infra', 'cpuPackage',
+          32, 20, TAKEN, 'vMotion, Storage vMotion', SERVER, UUID],
+      ['Unkeyed', '', '', '', 1, 1, '', '', SERVER, UUID],
+      BLANK,
+    ],
+    vSource: [
+      // prettier-ignore
+      ['Name', 'OS type', 'API type', 'API version', 'Version', 'Patch level', 'Build', 'Fullname',
+          'Product name', 'Product version', 'Product line', 'Vendor', 'VI SDK Server', 'VI SDK UUID'],
+      // prettier-ignore
+      ['VMware vCenter Server', 'linux-x64', 'VirtualCenter', '8.0.3.0', '8.0.3', '', '24322831',
+          'VMware vCenter Server 8.0.3 build-24322831', '', '', 'vpx', 'VMware, Inc.', SERVER, UUID],
+      BLANK,
+    ],
+  });
+}
+
 describe('RVTools import: vNetwork, vSnapshot, vLicense, vSource (4.x headers)', () => {
   it('reads adapters, snapshots, licenses and the server facts, skipping blank and unkeyable rows', async () => {
-    const file = write('RVTools_export_all.xlsx', {
-      vInfo: VINFO,
-      vNetwork: [
-        // prettier-ignore
-        ['VM', 'NIC label', 'Adapter', 'Network', 'Connected', 'Starts Connected', 'Mac Address',
-          'IPv4 Address', 'IPv6 Address', 'VM ID', 'VI SDK Server'],
-        // prettier-ignore
-        ['app-001', 'Network adapter 1', 'vmxnet3', 'VM Network', 'True', 'False',
-          '00:50:56:aa:bb:01', '10.0.0.5, 10.0.0.6', 'fe80::1', 'vm-7', SERVER],
-        [
-          'app-001',
-          'Network adapter 2',
-          'e1000',
-          'Backup',
-          'False',
-          'False',
-          '00:50:56:aa:bb:02',
-          '',
-          '',
-          'vm-7',
-          SERVER,
-        ],
-        // No label: nothing to key it by.
-        ['app-001', '', 'e1000', 'x', 'True', 'True', '00:50:56:aa:bb:03', '', '', 'vm-7', SERVER],
-        // A VM vInfo does not list.
-        [
-          'ghost',
-          'Network adapter 1',
-          'e1000',
-          'x',
-          'True',
-          'True',
-          '00:50:56:aa:bb:04',
-          '',
-          '',
-          'vm-404',
-          SERVER,
-        ],
-        // The same adapter again: the first row wins.
-        [
-          'app-001',
-          'Network adapter 1',
-          'e1000',
-          'Other',
-          'False',
-          'False',
-          '00:50:56:aa:bb:05',
-          '',
-          '',
-          'vm-7',
-          SERVER,
-        ],
-        BLANK,
-        BLANK,
-      ],
-      vSnapshot: [
-        // prettier-ignore
-        ['VM', 'Powerstate', 'Name', 'Description', 'Date / time', 'Filename', 'Size MiB (vmsn)',
-          'Size MiB (total)', 'Quiesced', 'State', 'VM ID', 'VI SDK Server'],
-        // prettier-ignore
-        ['app-001', 'poweredOn', 'before-upgrade', 'pre patch', TAKEN, '[ds1] app-001/app-001-Snapshot1.vmsn',
-          12, 2060, 'False', 'poweredOn', 'vm-7', SERVER],
-        // Malformed cells read as nothing, never as text in a number field.
-        [
-          'app-001',
-          'poweredOn',
-          'broken',
-          '',
-          'not a date',
-          '',
-          'n/a',
-          'lots',
-          'maybe',
-          '',
-          'vm-7',
-          SERVER,
-        ],
-        ['app-001', 'poweredOn', '', 'no name', TAKEN, '', 1, 1, 'False', '', 'vm-7', SERVER],
-        BLANK,
-      ],
-      vLicense: [
-        // prettier-ignore
-        ['Name', 'Key', 'Labels', 'Cost Unit', 'Total', 'Used', 'Expiration Date', 'Features',
-          'VI SDK Server', 'VI SDK UUID'],
-        // prettier-ignore
-        ['VMware vSphere 8 Enterprise Plus', '*****-*****-*****-*****-4AB12', 'team: infra', 'cpuPackage',
-          32, 20, TAKEN, 'vMotion, Storage vMotion', SERVER, UUID],
-        ['Unkeyed', '', '', '', 1, 1, '', '', SERVER, UUID],
-        BLANK,
-      ],
-      vSource: [
-        // prettier-ignore
-        ['Name', 'OS type', 'API type', 'API version', 'Version', 'Patch level', 'Build', 'Fullname',
-          'Product name', 'Product version', 'Product line', 'Vendor', 'VI SDK Server', 'VI SDK UUID'],
-        // prettier-ignore
-        ['VMware vCenter Server', 'linux-x64', 'VirtualCenter', '8.0.3.0', '8.0.3', '', '24322831',
-          'VMware vCenter Server 8.0.3 build-24322831', '', '', 'vpx', 'VMware, Inc.', SERVER, UUID],
-        BLANK,
-      ],
-    });
+    const file = workbook4x();
     const progress: ImportProgress[] = [];
     const inv = await readRvtoolsWorkbook(file, { onProgress: (p) => progress.push(p) });
 
@@ -303,8 +311,20 @@ describe('RVTools import: older headers', () => {
   });
 });
 
-describe('RVTools import: a sheet that cannot be read', () => {
+describe.each(ENGINES)('RVTools import into a %s store', (engine) => {
+  const core = coreEachTest(engine);
+
+  it('saves what the reader reads: the same records and server facts, read back from the store', async () => {
+    await expectImportSavesWhatItReads(core(), workbook4x(), [
+      'vm',
+      'vmNic',
+      'snapshot',
+      'license',
+    ]);
+  });
+
   it('refuses the workbook with a typed error and saves nothing', async () => {
+    const h = core();
     const marker = 987_654_321_123;
     const file = write('broken.xlsx', {
       vInfo: VINFO,

@@ -1,12 +1,18 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { EntityRecord } from '../../src/core/export/records.js';
 import { rvVlan, storedVlan } from '../../src/core/export/rvtools/network-sheets.js';
 import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
 import type { EntityType } from '../../src/shared/entities.js';
-import { makeCore } from '../doubles/core-harness.js';
-import { breakCellXml, writeSheetJsWorkbook } from './fixtures.js';
-import type { CoreHarness } from '../doubles/core-harness.js';
+import {
+  breakCellXml,
+  coreEachTest,
+  dirEachTest,
+  expectImportSavesWhatItReads,
+  writeSheetJsWorkbook,
+} from './fixtures.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES } from '../helpers/store.js';
 import { RVTOOLS_HEADERS } from './rvtools-reference.js';
 
 /*
@@ -16,19 +22,16 @@ import { RVTOOLS_HEADERS } from './rvtools-reference.js';
  * a 3.x header dump lists them), blank rows after the data, malformed rows, a broken sheet.
  */
 
-let h: CoreHarness;
-beforeEach(async () => {
-  h = await makeCore();
-});
-afterEach(async () => {
-  await h.close();
-});
+// The reader's tests need only a folder for their workbooks; the store-facing ones (what an
+// import saves, and that a refused one saves nothing) run on both engines below.
+const dir = dirEachTest('rvtools-import-');
+afterAll(stopSharedPostgres);
 
 const MIB = 2 ** 20;
 const SERVER = 'vc1.example.test';
 
 const write = (name: string, sheets: Record<string, unknown[][]>): string =>
-  writeSheetJsWorkbook(join(h.dir, name), sheets);
+  writeSheetJsWorkbook(join(dir(), name), sheets);
 
 /** A sheet with `headers`, each row's values by header name (others left empty). */
 function sheet(headers: readonly string[], rows: Record<string, unknown>[]): unknown[][] {
@@ -50,128 +53,133 @@ const VHOST = [
   ['esx2.example.test', 'DC-West', 'host-12', SERVER],
 ];
 
+/** RVTools 4.x's dvSwitch, dvPort and vDatastore, with blank, unnamed and repeated rows. */
+function workbook4x(): string {
+  const H = RVTOOLS_HEADERS;
+  return write('RVTools_export_all.xlsx', {
+    vInfo: VINFO,
+    vHost: VHOST,
+    dvSwitch: [
+      ...sheet(H['dvSwitch']!, [
+        {
+          Switch: 'DSwitch',
+          Datacenter: 'DC-East',
+          Name: 'DVS',
+          Vendor: 'VMware, Inc.',
+          Version: '8.0.0',
+          Description: 'East core',
+          'Host members': 'esx1.example.test',
+          'Max Ports': 2048,
+          '# Ports': 24,
+          '# VMs': 1,
+          'In Traffic Shaping': 'True',
+          'In Avg': 100_000_000,
+          'Out Traffic Shaping': 'False',
+          'CDP Type': 'lldp',
+          'CDP Operation': 'both',
+          'LACP Name': 'lag1, lag2',
+          'LACP Mode': 'active, passive',
+          'LACP Load Balance Alg.': 'srcDestIpTcpUdpPortVlan, srcMac',
+          'Max MTU': 9000,
+          Contact: 'noc@example.test',
+          'Admin Name': 'netadmin',
+          'Object ID': 'dvs-21',
+          'VI SDK Server': SERVER,
+        },
+        // The same name in another datacenter.
+        {
+          Switch: 'DSwitch',
+          Datacenter: 'DC-West',
+          'Host members': 'esx2.example.test, esx9.example.test',
+          'Object ID': 'dvs-35',
+          'VI SDK Server': SERVER,
+        },
+        // No switch name: nothing to call it.
+        { Datacenter: 'DC-West', 'Object ID': 'dvs-99', 'VI SDK Server': SERVER },
+        // The same Object ID again: the first row wins.
+        { Switch: 'Again', 'Object ID': 'dvs-21', 'VI SDK Server': SERVER },
+      ]),
+      ['', '', '', ''],
+    ],
+    dvPort: [
+      ...sheet(H['dvPort']!, [
+        {
+          Port: 'Prod',
+          Switch: 'DSwitch',
+          Type: 'earlyBinding',
+          '# Ports': 8,
+          VLAN: 120,
+          Blocked: 'False',
+          'Active Uplink': 'Uplink 1, Uplink 2',
+          'Standby Uplink': '',
+          'Check Speed': 'minimum',
+          Percentage: 5,
+          'Vlan Override': 'True',
+          'Object ID': 'dvportgroup-40',
+          'VI SDK Server': SERVER,
+        },
+        // Found on DC-West's switch: the uplink port group carries its switch's moref number.
+        {
+          Port: 'DSwitch-DVUplinks-35',
+          Switch: 'DSwitch',
+          VLAN: '0-4094',
+          'Object ID': 'dvportgroup-36',
+          'VI SDK Server': SERVER,
+        },
+        // Two switches of this name, no hint of which: the relation is unknown.
+        {
+          Port: 'Lab',
+          Switch: 'DSwitch',
+          VLAN: '10-20,30-40',
+          'Object ID': 'dvportgroup-41',
+          'VI SDK Server': SERVER,
+        },
+        // A switch the dvSwitch sheet does not list: known by its name.
+        {
+          Port: 'Other',
+          Switch: 'Elsewhere',
+          'Object ID': 'dvportgroup-50',
+          'VI SDK Server': SERVER,
+        },
+        // No port group name.
+        { Switch: 'DSwitch', VLAN: 5, 'Object ID': 'dvportgroup-51', 'VI SDK Server': SERVER },
+      ]),
+      ['', '', ''],
+    ],
+    // Prod is used by a VM in DC-East: that tells its switch.
+    vNetwork: [
+      ['VM', 'NIC label', 'Network', 'Switch', 'Datacenter', 'VM ID', 'VI SDK Server'],
+      ['app-001', 'Network adapter 1', 'Prod', 'DSwitch', 'DC-East', 'vm-7', SERVER],
+    ],
+    vDatastore: sheet(H['vDatastore']!, [
+      {
+        Name: 'ds-a1',
+        'Capacity MiB': 1024,
+        'Cluster name': 'POD-A',
+        'Cluster capacity MiB': 3072,
+        'Cluster free space MiB': 1000,
+        'Object ID': 'datastore-1',
+        'VI SDK Server': SERVER,
+      },
+      {
+        Name: 'ds-a2',
+        'Capacity MiB': 2048,
+        'Cluster name': 'POD-A',
+        'Cluster capacity MiB': 3072,
+        'Cluster free space MiB': 1000,
+        'Object ID': 'datastore-2',
+        'VI SDK Server': SERVER,
+      },
+      { Name: 'local', 'Capacity MiB': 512, 'Object ID': 'datastore-3', 'VI SDK Server': SERVER },
+      // No datastore: the row says nothing of a cluster.
+      { 'Cluster name': 'POD-GHOST', 'Cluster capacity MiB': 1, 'VI SDK Server': SERVER },
+    ]),
+  });
+}
+
 describe('RVTools import: dvSwitch, dvPort, datastore clusters (4.x headers)', () => {
   it('reads switches, port groups with their switch and VLAN, and datastore clusters; skips blank, unnamed and repeated rows', async () => {
-    const H = RVTOOLS_HEADERS;
-    const file = write('RVTools_export_all.xlsx', {
-      vInfo: VINFO,
-      vHost: VHOST,
-      dvSwitch: [
-        ...sheet(H['dvSwitch']!, [
-          {
-            Switch: 'DSwitch',
-            Datacenter: 'DC-East',
-            Name: 'DVS',
-            Vendor: 'VMware, Inc.',
-            Version: '8.0.0',
-            Description: 'East core',
-            'Host members': 'esx1.example.test',
-            'Max Ports': 2048,
-            '# Ports': 24,
-            '# VMs': 1,
-            'In Traffic Shaping': 'True',
-            'In Avg': 100_000_000,
-            'Out Traffic Shaping': 'False',
-            'CDP Type': 'lldp',
-            'CDP Operation': 'both',
-            'LACP Name': 'lag1, lag2',
-            'LACP Mode': 'active, passive',
-            'LACP Load Balance Alg.': 'srcDestIpTcpUdpPortVlan, srcMac',
-            'Max MTU': 9000,
-            Contact: 'noc@example.test',
-            'Admin Name': 'netadmin',
-            'Object ID': 'dvs-21',
-            'VI SDK Server': SERVER,
-          },
-          // The same name in another datacenter.
-          {
-            Switch: 'DSwitch',
-            Datacenter: 'DC-West',
-            'Host members': 'esx2.example.test, esx9.example.test',
-            'Object ID': 'dvs-35',
-            'VI SDK Server': SERVER,
-          },
-          // No switch name: nothing to call it.
-          { Datacenter: 'DC-West', 'Object ID': 'dvs-99', 'VI SDK Server': SERVER },
-          // The same Object ID again: the first row wins.
-          { Switch: 'Again', 'Object ID': 'dvs-21', 'VI SDK Server': SERVER },
-        ]),
-        ['', '', '', ''],
-      ],
-      dvPort: [
-        ...sheet(H['dvPort']!, [
-          {
-            Port: 'Prod',
-            Switch: 'DSwitch',
-            Type: 'earlyBinding',
-            '# Ports': 8,
-            VLAN: 120,
-            Blocked: 'False',
-            'Active Uplink': 'Uplink 1, Uplink 2',
-            'Standby Uplink': '',
-            'Check Speed': 'minimum',
-            Percentage: 5,
-            'Vlan Override': 'True',
-            'Object ID': 'dvportgroup-40',
-            'VI SDK Server': SERVER,
-          },
-          // Found on DC-West's switch: the uplink port group carries its switch's moref number.
-          {
-            Port: 'DSwitch-DVUplinks-35',
-            Switch: 'DSwitch',
-            VLAN: '0-4094',
-            'Object ID': 'dvportgroup-36',
-            'VI SDK Server': SERVER,
-          },
-          // Two switches of this name, no hint of which: the relation is unknown.
-          {
-            Port: 'Lab',
-            Switch: 'DSwitch',
-            VLAN: '10-20,30-40',
-            'Object ID': 'dvportgroup-41',
-            'VI SDK Server': SERVER,
-          },
-          // A switch the dvSwitch sheet does not list: known by its name.
-          {
-            Port: 'Other',
-            Switch: 'Elsewhere',
-            'Object ID': 'dvportgroup-50',
-            'VI SDK Server': SERVER,
-          },
-          // No port group name.
-          { Switch: 'DSwitch', VLAN: 5, 'Object ID': 'dvportgroup-51', 'VI SDK Server': SERVER },
-        ]),
-        ['', '', ''],
-      ],
-      // Prod is used by a VM in DC-East: that tells its switch.
-      vNetwork: [
-        ['VM', 'NIC label', 'Network', 'Switch', 'Datacenter', 'VM ID', 'VI SDK Server'],
-        ['app-001', 'Network adapter 1', 'Prod', 'DSwitch', 'DC-East', 'vm-7', SERVER],
-      ],
-      vDatastore: sheet(H['vDatastore']!, [
-        {
-          Name: 'ds-a1',
-          'Capacity MiB': 1024,
-          'Cluster name': 'POD-A',
-          'Cluster capacity MiB': 3072,
-          'Cluster free space MiB': 1000,
-          'Object ID': 'datastore-1',
-          'VI SDK Server': SERVER,
-        },
-        {
-          Name: 'ds-a2',
-          'Capacity MiB': 2048,
-          'Cluster name': 'POD-A',
-          'Cluster capacity MiB': 3072,
-          'Cluster free space MiB': 1000,
-          'Object ID': 'datastore-2',
-          'VI SDK Server': SERVER,
-        },
-        { Name: 'local', 'Capacity MiB': 512, 'Object ID': 'datastore-3', 'VI SDK Server': SERVER },
-        // No datastore: the row says nothing of a cluster.
-        { 'Cluster name': 'POD-GHOST', 'Cluster capacity MiB': 1, 'VI SDK Server': SERVER },
-      ]),
-    });
+    const file = workbook4x();
     const inv = await readRvtoolsWorkbook(file);
 
     const switches = byId(all(inv, 'dvSwitch'));
@@ -324,8 +332,22 @@ describe('RVTools import: without the network sheets', () => {
   });
 });
 
-describe('RVTools import: a broken dvPort sheet', () => {
+describe.each(ENGINES)('RVTools import into a %s store', (engine) => {
+  const core = coreEachTest(engine);
+
+  it('saves what the reader reads: the same records and server facts, read back from the store', async () => {
+    await expectImportSavesWhatItReads(core(), workbook4x(), [
+      'vm',
+      'host',
+      'dvSwitch',
+      'network',
+      'datastore',
+      'datastoreCluster',
+    ]);
+  });
+
   it('refuses the workbook with a typed error naming dvPort and saves nothing', async () => {
+    const h = core();
     const marker = 987_654_321_123;
     const file = write('broken.xlsx', {
       vInfo: VINFO,

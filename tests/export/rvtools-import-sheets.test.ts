@@ -1,25 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { pathKey } from '../../src/core/collectors/vsphere/vm-mapper.js';
 import type { EntityRecord } from '../../src/core/export/records.js';
 import { readRvtoolsWorkbook } from '../../src/core/snapshots/rvtools-import.js';
 import type { ImportProgress } from '../../src/shared/export.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES } from '../helpers/store.js';
+import { coreEachTest, dirEachTest, expectImportSavesWhatItReads } from './fixtures.js';
 
 /*
  * The RVTools import's device and per-VM sheets, in RVTools 3.x's "MB" spellings, from a workbook
  * with blank rows after the data (as Excel leaves formatted rows behind).
  */
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rvtools-import-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = dirEachTest('rvtools-import-');
+afterAll(stopSharedPostgres);
 
 const MIB = 2 ** 20;
 const SERVER = 'vc1.example.test';
@@ -54,7 +50,7 @@ function workbook(): string {
     ['VM', 'Size MB', 'Reservation', 'VM ID', 'VI SDK Server'],
     ['app-001', 8192, 1024, 'vm-7', SERVER],
   ]);
-  const file = join(dir, 'RVTools_export_all.xlsx');
+  const file = join(dir(), 'RVTools_export_all.xlsx');
   XLSX.writeFile(wb, file);
   return file;
 }
@@ -109,5 +105,12 @@ describe('RVTools import: device and per-VM sheets', () => {
       progress.filter((p) => p.phase === phase).at(-1)?.done;
     expect(last('read vDisk')).toBe(2);
     expect(last('read vPartition')).toBe(1);
+  });
+});
+
+describe.each(ENGINES)('RVTools import into a %s store', (engine) => {
+  const core = coreEachTest(engine);
+  it('saves the disks, partitions and merged VM the reader reads, read back from the store', async () => {
+    await expectImportSavesWhatItReads(core(), workbook(), ['vm', 'vmDisk', 'guestPartition']);
   });
 });

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFullInventory } from '../../src/core/inventory/writer.js';
 import type { CollectedEntity } from '../../src/shared/entities.js';
 import type { DiffEntry } from '../../src/shared/export.js';
 import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../helpers/store.js';
 import { fillStore, richInventory } from './fixtures.js';
 
 /*
@@ -15,13 +17,7 @@ import { fillStore, richInventory } from './fixtures.js';
 
 let h: CoreHarness;
 let endpointId: number;
-beforeEach(async () => {
-  h = await makeCore();
-  endpointId = await fillStore(h.core.store.db, inventory());
-});
-afterEach(async () => {
-  await h.close();
-});
+afterAll(stopSharedPostgres);
 
 const TYPES = ['vmNic', 'snapshot', 'license'] as const;
 
@@ -92,75 +88,85 @@ async function importOwnExport(): Promise<number> {
   return snap.id;
 }
 
-describe('diff: records a workbook lists without their vSphere key', () => {
-  it('pairs an imported workbook’s adapters, snapshots and licenses with the live ones', async () => {
-    const id = await importOwnExport();
-    const same = await h.call('snapshots:diff', { from: id, to: 'now', types: [...TYPES] });
-    expect(same.entries).toEqual([]);
-
-    // Now the live inventory moves on: vm-1's adapter gets another MAC, its first snapshot is
-    // deleted and one of the same name taken later, and the license gains seats.
-    await writeFullInventory(
-      h.core.store.db,
-      {
-        entities: inventory((list) =>
-          list
-            .filter((e) => e.id !== 'snapshot-11')
-            .concat(snapshot('snapshot-14', 'vm-1', 'nightly', '2026-11-22T02:00:09.000Z'))
-            .map((e) =>
-              e.id === 'vm-1/nic-4000'
-                ? edit(e, { macAddress: '00:50:56:00:00:99' })
-                : e.type === 'license'
-                  ? edit(e, { total: 48 })
-                  : e,
-            ),
-        ),
-      },
-      { endpointId, syncRunId: null, now: new Date('2026-11-25T06:00:00Z') },
-    );
-    const diff = await h.call('snapshots:diff', { from: id, to: 'now', types: [...TYPES] });
-    expect(diff.entries.map(key).sort()).toEqual([
-      'license:changed:VMware vSphere 8 Enterprise Plus',
-      'snapshot:added:nightly',
-      'snapshot:removed:nightly',
-      'vmNic:changed:Network adapter 1',
-    ]);
-    const nic = diff.entries.find((e) => e.type === 'vmNic')!;
-    // Reported under the live record's id, with only the field that changed.
-    expect(nic.id).toBe('vm-1/nic-4000');
-    expect(nic.fields).toEqual([
-      { field: 'macAddress', old: '00:50:56:00:00:01', new: '00:50:56:00:00:99' },
-    ]);
-    expect(diff.entries.find((e) => e.type === 'license')!.fields).toEqual([
-      { field: 'total', old: 32, new: 48 },
-    ]);
-    expect(diff.entries.find((e) => e.change === 'added')!.id).toBe('snapshot-14');
+describe.each(ENGINES)('on a %s store', (engine) => {
+  beforeEach(async () => {
+    h = await makeCore({ store: await testStoreLocation(engine) });
+    endpointId = await fillStore(h.core.store.db, inventory());
+  });
+  afterEach(async () => {
+    await h.close();
   });
 
-  it('still pairs two collected snapshots by id: a relabelled adapter is a change, not a swap', async () => {
-    const before = await h.call('snapshots:save', { label: 'before' });
-    await writeFullInventory(
-      h.core.store.db,
-      {
-        entities: inventory((list) =>
-          list.map((e) =>
-            e.id === 'vm-1/nic-4000'
-              ? { ...edit(e, { label: 'Network adapter 2' }), name: 'Network adapter 2' }
-              : e,
+  describe('diff: records a workbook lists without their vSphere key', () => {
+    it('pairs an imported workbook’s adapters, snapshots and licenses with the live ones', async () => {
+      const id = await importOwnExport();
+      const same = await h.call('snapshots:diff', { from: id, to: 'now', types: [...TYPES] });
+      expect(same.entries).toEqual([]);
+
+      // Now the live inventory moves on: vm-1's adapter gets another MAC, its first snapshot is
+      // deleted and one of the same name taken later, and the license gains seats.
+      await writeFullInventory(
+        h.core.store.db,
+        {
+          entities: inventory((list) =>
+            list
+              .filter((e) => e.id !== 'snapshot-11')
+              .concat(snapshot('snapshot-14', 'vm-1', 'nightly', '2026-11-22T02:00:09.000Z'))
+              .map((e) =>
+                e.id === 'vm-1/nic-4000'
+                  ? edit(e, { macAddress: '00:50:56:00:00:99' })
+                  : e.type === 'license'
+                    ? edit(e, { total: 48 })
+                    : e,
+              ),
           ),
-        ),
-      },
-      { endpointId, syncRunId: null, now: new Date('2026-11-25T06:00:00Z') },
-    );
-    const diff = await h.call('snapshots:diff', { from: before.id, to: 'now', types: ['vmNic'] });
-    expect(diff.entries).toHaveLength(1);
-    expect(diff.entries[0]).toMatchObject({
-      change: 'changed',
-      id: 'vm-1/nic-4000',
-      fields: [
-        { field: 'name', old: 'Network adapter 1', new: 'Network adapter 2' },
-        { field: 'label', old: 'Network adapter 1', new: 'Network adapter 2' },
-      ],
+        },
+        { endpointId, syncRunId: null, now: new Date('2026-11-25T06:00:00Z') },
+      );
+      const diff = await h.call('snapshots:diff', { from: id, to: 'now', types: [...TYPES] });
+      expect(diff.entries.map(key).sort()).toEqual([
+        'license:changed:VMware vSphere 8 Enterprise Plus',
+        'snapshot:added:nightly',
+        'snapshot:removed:nightly',
+        'vmNic:changed:Network adapter 1',
+      ]);
+      const nic = diff.entries.find((e) => e.type === 'vmNic')!;
+      // Reported under the live record's id, with only the field that changed.
+      expect(nic.id).toBe('vm-1/nic-4000');
+      expect(nic.fields).toEqual([
+        { field: 'macAddress', old: '00:50:56:00:00:01', new: '00:50:56:00:00:99' },
+      ]);
+      expect(diff.entries.find((e) => e.type === 'license')!.fields).toEqual([
+        { field: 'total', old: 32, new: 48 },
+      ]);
+      expect(diff.entries.find((e) => e.change === 'added')!.id).toBe('snapshot-14');
+    });
+
+    it('still pairs two collected snapshots by id: a relabelled adapter is a change, not a swap', async () => {
+      const before = await h.call('snapshots:save', { label: 'before' });
+      await writeFullInventory(
+        h.core.store.db,
+        {
+          entities: inventory((list) =>
+            list.map((e) =>
+              e.id === 'vm-1/nic-4000'
+                ? { ...edit(e, { label: 'Network adapter 2' }), name: 'Network adapter 2' }
+                : e,
+            ),
+          ),
+        },
+        { endpointId, syncRunId: null, now: new Date('2026-11-25T06:00:00Z') },
+      );
+      const diff = await h.call('snapshots:diff', { from: before.id, to: 'now', types: ['vmNic'] });
+      expect(diff.entries).toHaveLength(1);
+      expect(diff.entries[0]).toMatchObject({
+        change: 'changed',
+        id: 'vm-1/nic-4000',
+        fields: [
+          { field: 'name', old: 'Network adapter 1', new: 'Network adapter 2' },
+          { field: 'label', old: 'Network adapter 1', new: 'Network adapter 2' },
+        ],
+      });
     });
   });
 });

@@ -11,7 +11,8 @@ import type { VaultBackend } from '../../src/core/vault/vault.js';
 import { CHANNELS } from '../../src/shared/contract.js';
 import { AppError, ERROR_CODES } from '../../src/shared/errors.js';
 import { FILTER_OPS, QUERY_KINDS, parseFilter } from '../../src/shared/query.js';
-import { addEndpoint, sampleInventory } from '../helpers/store.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
+import { ENGINES, addEndpoint, sampleInventory, testStoreLocation } from '../helpers/store.js';
 
 // Fixed seeds in the suite; `FUZZ_RUNS` raises the run count for a long local run.
 const runs = Number(process.env['FUZZ_RUNS'] ?? 300);
@@ -29,19 +30,7 @@ const noVault: VaultBackend = {
   },
 };
 
-let core: Core;
-beforeAll(async () => {
-  core = await createCore({ dataDir: '/nonexistent', host: 'cli', vault: noVault, memory: true });
-  const ep = await addEndpoint(core.store.db);
-  await writeFullInventory(
-    core.store.db,
-    { entities: sampleInventory(20) },
-    { endpointId: ep, syncRunId: null, now: new Date() },
-  );
-});
-afterAll(async () => {
-  await core.dispose();
-});
+afterAll(stopSharedPostgres);
 
 describe('the CLI --where parser', () => {
   it('parses or rejects with a readable message, never anything else', () => {
@@ -61,85 +50,110 @@ describe('the CLI --where parser', () => {
   });
 });
 
-describe('the contract validators', () => {
-  const known = new Set<string>(ERROR_CODES);
-  it('answer any channel and input with a result or a typed error, and never throw', async () => {
-    const before = await core.store.db.selectFrom('endpoint').selectAll().execute();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.constantFrom(
-            ...CHANNELS.filter(
-              (c) =>
-                !c.startsWith('endpoints:') &&
-                !c.startsWith('sync:') &&
-                !c.includes(':save') &&
-                !c.includes(':delete') &&
-                !c.includes('export:run') &&
-                !c.includes('import') &&
-                !c.includes('ack') &&
-                !c.includes('snooze') &&
-                !c.includes('suppress') &&
-                !c.includes('update') &&
-                !c.includes('webhooks'),
-            ),
-          ),
-          fc.string({ maxLength: 30 }),
-        ),
-        fc.oneof(
-          fc.anything(),
-          fc.record({
-            kind: fc.constantFrom(...QUERY_KINDS),
-            limit: fc.integer(),
-            where: fc.array(
-              fc.record({ field: fc.string(), op: fc.string(), value: fc.string() }),
-              { maxLength: 3 },
-            ),
-          }),
-        ),
-        async (channel, input) => {
-          const reply = await core.request(channel, input, { actor: 'fuzz', host: 'cli' });
-          if (!reply.ok) expect(known.has(reply.error.code)).toBe(true);
-        },
-      ),
-      { ...params, numRuns: Math.min(runs, 200) },
+// The validators answer from the store: on both engines, and bad input changes neither.
+describe.each(ENGINES)('on a %s store', (engine) => {
+  let core: Core;
+  beforeAll(async () => {
+    const store = await testStoreLocation(engine);
+    // No vault and no team store key: nothing here may seal or open a secret.
+    core = await createCore({
+      dataDir: '/nonexistent',
+      host: 'cli',
+      vault: noVault,
+      ...(store === undefined ? { memory: true } : { store, storeKey: null }),
+    });
+    const ep = await addEndpoint(core.store.db);
+    await writeFullInventory(
+      core.store.db,
+      { entities: sampleInventory(20) },
+      { endpointId: ep, syncRunId: null, now: new Date() },
     );
-    // Bad input changed nothing.
-    expect(await core.store.db.selectFrom('endpoint').selectAll().execute()).toEqual(before);
+  });
+  afterAll(async () => {
+    await core?.dispose();
   });
 
-  it('queries with arbitrary filters give rows or VALIDATION/UNKNOWN_FIELD', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...QUERY_KINDS),
-        fc.array(
-          fc.record({
-            field: fc.constantFrom(
-              'name',
-              'cpuCount',
-              'powerState',
-              'datastores',
-              'isTemplate',
-              'nope',
-              'at',
+  describe('the contract validators', () => {
+    const known = new Set<string>(ERROR_CODES);
+    it('answer any channel and input with a result or a typed error, and never throw', async () => {
+      const before = await core.store.db.selectFrom('endpoint').selectAll().execute();
+      expect(before).toHaveLength(1);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.constantFrom(
+              ...CHANNELS.filter(
+                (c) =>
+                  !c.startsWith('endpoints:') &&
+                  !c.startsWith('sync:') &&
+                  !c.includes(':save') &&
+                  !c.includes(':delete') &&
+                  !c.includes('export:run') &&
+                  !c.includes('import') &&
+                  !c.includes('ack') &&
+                  !c.includes('snooze') &&
+                  !c.includes('suppress') &&
+                  !c.includes('update') &&
+                  !c.includes('webhooks'),
+              ),
             ),
-            op: fc.constantFrom(...FILTER_OPS),
-            value: fc.string({ maxLength: 12 }),
-          }),
-          { maxLength: 3 },
+            fc.string({ maxLength: 30 }),
+          ),
+          fc.oneof(
+            fc.anything(),
+            fc.record({
+              kind: fc.constantFrom(...QUERY_KINDS),
+              limit: fc.integer(),
+              where: fc.array(
+                fc.record({ field: fc.string(), op: fc.string(), value: fc.string() }),
+                { maxLength: 3 },
+              ),
+            }),
+          ),
+          async (channel, input) => {
+            const reply = await core.request(channel, input, { actor: 'fuzz', host: 'cli' });
+            if (!reply.ok) expect(known.has(reply.error.code)).toBe(true);
+          },
         ),
-        fc.string({ maxLength: 12 }),
-        async (kind, where, search) => {
-          const reply = await core.request(
-            'inventory:query',
-            { kind, where, search, limit: 5 },
-            { actor: 'fuzz', host: 'cli' },
-          );
-          if (!reply.ok) expect(['VALIDATION', 'UNKNOWN_FIELD']).toContain(reply.error.code);
-        },
-      ),
-      { ...params, numRuns: Math.min(runs, 200) },
-    );
+        { ...params, numRuns: Math.min(runs, 200) },
+      );
+      // Bad input changed nothing.
+      expect(await core.store.db.selectFrom('endpoint').selectAll().execute()).toEqual(before);
+    });
+
+    it('queries with arbitrary filters give rows or VALIDATION/UNKNOWN_FIELD', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...QUERY_KINDS),
+          fc.array(
+            fc.record({
+              field: fc.constantFrom(
+                'name',
+                'cpuCount',
+                'powerState',
+                'datastores',
+                'isTemplate',
+                'nope',
+                'at',
+              ),
+              op: fc.constantFrom(...FILTER_OPS),
+              value: fc.string({ maxLength: 12 }),
+            }),
+            { maxLength: 3 },
+          ),
+          fc.string({ maxLength: 12 }),
+          async (kind, where, search) => {
+            const reply = await core.request(
+              'inventory:query',
+              { kind, where, search, limit: 5 },
+              { actor: 'fuzz', host: 'cli' },
+            );
+            if (!reply.ok) expect(['VALIDATION', 'UNKNOWN_FIELD']).toContain(reply.error.code);
+          },
+        ),
+        { ...params, numRuns: Math.min(runs, 200) },
+      );
+    });
   });
 });
 

@@ -123,6 +123,35 @@ describe.each(ENGINES)('on a %s store', (engine) => {
       expect(pct.total).toBe(0);
     });
 
+    it('reads an empty value as "no value" for every field type, never as a store error', async () => {
+      // Every sample VM has a vCPU count, a template flag and a first-seen time; none has notes.
+      const count = async (field: string, op: '=' | '!='): Promise<number> =>
+        (await queryInventory(store.db, { kind: 'vms', where: [{ field, op, value: '' }] })).total;
+      for (const field of ['cpuCount', 'isTemplate', 'firstSeen']) {
+        expect(await count(field, '='), field).toBe(0);
+        expect(await count(field, '!='), field).toBe(25);
+      }
+      expect(await count('annotation', '=')).toBe(25);
+      expect(await count('annotation', '!=')).toBe(0);
+    });
+
+    it('matches a number or flag by its text with ~ and !~', async () => {
+      const matching = async (field: string, op: '~' | '!~', value: string): Promise<string[]> =>
+        (
+          await queryInventory(store.db, { kind: 'vms', where: [{ field, op, value }], limit: 100 })
+        ).rows
+          .map((r) => String(r['name']))
+          .sort();
+      // Sample VM i has 1024·i MB of memory.
+      const memory = sampleInventory(25).filter(
+        (e) => e.type === 'vm' && String(e.fields.memoryMb).includes('2048'),
+      );
+      expect(await matching('memoryMb', '~', '2048')).toEqual(memory.map((e) => e.name).sort());
+      expect(await matching('memoryMb', '!~', '2048')).toHaveLength(25 - memory.length);
+      expect(await matching('cpuCount', '~', '')).toHaveLength(25);
+      expect(await matching('isTemplate', '!~', '')).toEqual([]);
+    });
+
     it('computes host, datastore and endpoint aggregates', async () => {
       const hosts = await queryInventory(store.db, { kind: 'hosts' });
       expect(hosts.rows.map((r) => [r['name'], r['vmCount']])).toEqual([

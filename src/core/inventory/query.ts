@@ -80,11 +80,17 @@ function scopeConditions(
   return scopeOnRows(scope, byName('tags')?.expr ?? null, engine);
 }
 
+/** Number and flag fields: numeric columns on PostgreSQL, which never compares them with text. */
+const numeric = (field: FieldDef): boolean => field.type === 'number' || field.type === 'bool';
+
 function condition(field: FieldDef, flt: Filter, engine: StoreEngine): RawBuilder<unknown> {
   const expr = sql.raw(field.expr);
   if (flt.op === '~' || flt.op === '!~') {
     const pattern = `%${escapeLike(flt.value.toLowerCase())}%`;
-    const like = sql`lower(COALESCE(${expr}, '')) LIKE ${pattern} ESCAPE '\\'`;
+    // A number or flag is matched by its text (SQLite converts it by itself, PostgreSQL must be
+    // told: COALESCE of a bigint and '' is an error there).
+    const text = numeric(field) ? sql`CAST(${expr} AS TEXT)` : expr;
+    const like = sql`lower(COALESCE(${text}, '')) LIKE ${pattern} ESCAPE '\\'`;
     return flt.op === '~' ? like : sql`NOT (${like})`;
   }
   if (field.type === 'list') {
@@ -94,6 +100,11 @@ function condition(field: FieldDef, flt: Filter, engine: StoreEngine): RawBuilde
     throw new AppError('VALIDATION', `Field ${field.name} is a list: use =, !=, ~ or !~`);
   }
   if (flt.value === '' && (flt.op === '=' || flt.op === '!=')) {
+    // A number or flag is empty when it is NULL: it never equals '' on SQLite, and PostgreSQL
+    // refuses to compare a bigint or double with ''.
+    if (numeric(field)) {
+      return flt.op === '=' ? sql`${expr} IS NULL` : sql`${expr} IS NOT NULL`;
+    }
     return flt.op === '='
       ? sql`(${expr} IS NULL OR ${expr} = '')`
       : sql`(${expr} IS NOT NULL AND ${expr} <> '')`;
