@@ -255,12 +255,26 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     if (planned.length > 0) o.onPlanned?.(planned);
   };
 
+  /*
+   * Re-plans run one at a time, in call order. Edits refresh without waiting (endpoints:add,
+   * update, remove), so several can overlap the host's start(); interleaved, one that read the
+   * endpoints before a removal could schedule the removed endpoint again after the later one
+   * dropped it, and two would each announce the same plan (two endpoints:changed). On SQLite the
+   * reads answer before the next call; on PostgreSQL they overlap.
+   */
+  let turn: Promise<void> = Promise.resolve();
+  const reconcileInTurn = (): Promise<void> => {
+    const mine = turn.then(reconcile);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+
   return {
     async start(onlyIds) {
       if (disposed || started) return;
       started = true;
       only = onlyIds && onlyIds.length > 0 ? new Set(onlyIds) : null;
-      await reconcile();
+      await reconcileInTurn();
     },
     async syncNow(ids, opts) {
       const eps = await o.load();
@@ -289,7 +303,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     },
     async refresh() {
       if (disposed) return;
-      await reconcile();
+      await reconcileInTurn();
     },
     async forget(id) {
       const slot = slots.get(id);
