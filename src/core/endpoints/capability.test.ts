@@ -70,15 +70,18 @@ describe.each(ENGINES)('createEndpointsCapability on a %s store', (engine) => {
     await vi.advanceTimersByTimeAsync(5_000);
     // The runs the timers started reach the collector after their store writes (real I/O on
     // PostgreSQL, which advancing fake time does not wait for); then each is planned again.
-    await vi.waitFor(() => {
-      expect(double.targets.map((t) => t.name).sort()).toEqual(['a', 'c']);
-      for (const id of [ids[0]!, ids[2]!]) {
-        expect(cap.scheduler.status(id)).toMatchObject({
-          running: false,
-          nextRunAt: expect.any(Number),
-        });
-      }
-    });
+    await vi.waitFor(
+      () => {
+        expect(double.targets.map((t) => t.name).sort()).toEqual(['a', 'c']);
+        for (const id of [ids[0]!, ids[2]!]) {
+          expect(cap.scheduler.status(id)).toMatchObject({
+            running: false,
+            nextRunAt: expect.any(Number),
+          });
+        }
+      },
+      { timeout: 5_000 },
+    );
     const list = await cap.handlers['endpoints:list']({}, ctx);
     expect(list.find((e) => e.name === 'a')?.status.nextRunAt).not.toBeNull();
     expect(list.find((e) => e.name === 'b')?.status.nextRunAt).toBeNull();
@@ -125,7 +128,7 @@ describe.each(ENGINES)('createEndpointsCapability on a %s store', (engine) => {
     // Enabling an endpoint: the last event is the plan, which has its next run.
     seen.length = 0;
     await cap.handlers['endpoints:update']({ id: off.id, enabled: true }, ctx);
-    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy());
+    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy(), { timeout: 5_000 });
     expect(seen.at(-1)!.ids).toEqual([off.id]);
     await cap.dispose();
   });

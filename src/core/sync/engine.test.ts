@@ -115,7 +115,7 @@ describe.each(ENGINES)('sync engine on a %s store', (engine) => {
     expect((await h.call('endpoints:list', {}))[0]?.status.running).toBe(true);
     // Cancelled once connected and collecting (before that there is no collector to dispose:
     // on PostgreSQL the lock and the team key's check take a few round trips first).
-    await vi.waitFor(() => expect(double.stats.running).toBe(1));
+    await vi.waitFor(() => expect(double.stats.running).toBe(1), { timeout: 10_000 });
     expect(await h.call('sync:cancel', { id: ep.id })).toEqual({ cancelled: true });
     const [done] = await h.finished([ep.id]);
     expect(done?.state).toBe('cancelled');
