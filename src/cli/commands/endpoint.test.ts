@@ -6,9 +6,12 @@ import { makeCore } from '../../../tests/doubles/core-harness.js';
 import type { FakeVsphere } from '../../../tests/doubles/fake-vsphere.js';
 import { startFakeVsphere } from '../../../tests/doubles/fake-vsphere.js';
 import { makeSelfSigned } from '../../../tests/doubles/self-signed.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../../../tests/helpers/store.js';
 import { cliActor, parseHostPort, run } from './endpoint.js';
 
 let h: CoreHarness | undefined;
+afterAll(stopSharedPostgres);
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -33,9 +36,11 @@ describe('infrascope endpoint', () => {
     expect(parseHostPort('[fe80::1]:443')).toEqual({ host: 'fe80::1', port: 443 });
     expect(parseHostPort('fe80::1')).toEqual({ host: 'fe80::1' });
   });
+});
 
+describe.each(ENGINES)('infrascope endpoint on a %s store', (engine) => {
   it('adds (password from env or stdin), lists, sets and removes with --yes; audit names the CLI user', async () => {
-    h = await makeCore();
+    h = await makeCore({ store: await testStoreLocation(engine) });
     const a = cliContext(h.core, { env: { VC_PW: 'env-secret-1' } });
     expect(
       await run(a.ctx, [
@@ -117,7 +122,7 @@ describe('infrascope endpoint', () => {
   });
 
   it('refuses bad input with VALIDATION (exit 2 in the host) and unknown names with NOT_FOUND', async () => {
-    h = await makeCore();
+    h = await makeCore({ store: await testStoreLocation(engine) });
     const c = cliContext(h.core);
     expect((await rejection(run(c.ctx, ['add', 'x', '--type', 'nas', '--host', 'h']))).code).toBe(
       'VALIDATION',
@@ -156,7 +161,7 @@ describe('infrascope endpoint', () => {
     afterAll(async () => vc.close());
 
     it('prints the checklist (exit 0), or the failure with how to trust the certificate (exit 1)', async () => {
-      h = await makeCore();
+      h = await makeCore({ store: await testStoreLocation(engine) });
       const env = { PW: 'pw-right' };
       const add = cliContext(h.core, { env });
       await run(add.ctx, [

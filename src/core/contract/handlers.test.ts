@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../../../tests/helpers/store.js';
 import type { Channel, RequestOutput, requestSchemas } from '../../shared/contract.js';
 import { CHANNELS } from '../../shared/contract.js';
 import type { QueryResult } from '../../shared/query.js';
@@ -20,17 +22,27 @@ const noVault: VaultBackend = {
 };
 
 let core: Core;
-beforeAll(async () => {
-  core = await createCore({ dataDir: '/nonexistent', host: 'cli', vault: noVault, memory: true });
-});
-afterAll(async () => {
-  await core.dispose();
-});
+afterAll(stopSharedPostgres);
 
 describe('the contract', () => {
   it('types each channel output', () => {
     expectTypeOf<RequestOutput<'inventory:query'>>().toEqualTypeOf<QueryResult>();
     expectTypeOf<Channel>().toEqualTypeOf<keyof typeof requestSchemas>();
+  });
+});
+
+describe.each(ENGINES)('the contract on a %s store', (engine) => {
+  beforeAll(async () => {
+    const store = await testStoreLocation(engine);
+    core = await createCore({
+      dataDir: '/nonexistent',
+      host: 'cli',
+      vault: noVault,
+      ...(store === undefined ? { memory: true } : { store }),
+    });
+  });
+  afterAll(async () => {
+    await core.dispose();
   });
 
   it('registers a handler for every channel, and only those', () => {

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCollectorDouble } from '../../../tests/doubles/collector-double.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, openTestStore } from '../../../tests/helpers/store.js';
 import { createEventHub } from '../contract/handlers.js';
 import { silentLogger } from '../logger.js';
-import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/sqlite.js';
 import { keyFileVault } from '../vault/key-file-vault.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,16 +16,7 @@ type EndpointInput = ParsedInput<'endpoints:add'>;
 
 let store: Store;
 let dir: string;
-beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  store = await openStore({ file: ':memory:' });
-  dir = mkdtempSync(join(tmpdir(), 'infrascope-cap-'));
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopSharedPostgres);
 
 function endpointInput(name: string, enabled = true, pollIntervalSeconds = 600): EndpointInput {
   return {
@@ -43,7 +35,20 @@ function endpointInput(name: string, enabled = true, pollIntervalSeconds = 600):
   };
 }
 
-describe('createEndpointsCapability', () => {
+describe.each(ENGINES)('createEndpointsCapability on a %s store', (engine) => {
+  beforeEach(async () => {
+    // Opened with real timers; the fakes then also hold the pg pool's idle timers (10 s), which
+    // no test here advances to, so no client is dropped under a test.
+    store = await openTestStore(engine);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    dir = mkdtempSync(join(tmpdir(), 'infrascope-cap-'));
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('start() schedules only the chosen endpoints (watch NAME...), staggered; dispose stops everything', async () => {
     const double = createCollectorDouble({ kind: 'ok', vms: 1 });
     const cap = createEndpointsCapability({
@@ -63,12 +68,27 @@ describe('createEndpointsCapability', () => {
     }
     await cap.start({ endpointIds: [ids[0]!, ids[2]!] });
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(double.targets.map((t) => t.name).sort()).toEqual(['a', 'c']);
+    // The runs the timers started reach the collector after their store writes (real I/O on
+    // PostgreSQL, which advancing fake time does not wait for); then each is planned again.
+    await vi.waitFor(
+      () => {
+        expect(double.targets.map((t) => t.name).sort()).toEqual(['a', 'c']);
+        for (const id of [ids[0]!, ids[2]!]) {
+          expect(cap.scheduler.status(id)).toMatchObject({
+            running: false,
+            nextRunAt: expect.any(Number),
+          });
+        }
+      },
+      { timeout: 5_000 },
+    );
     const list = await cap.handlers['endpoints:list']({}, ctx);
     expect(list.find((e) => e.name === 'a')?.status.nextRunAt).not.toBeNull();
     expect(list.find((e) => e.name === 'b')?.status.nextRunAt).toBeNull();
     await cap.dispose();
-    expect(vi.getTimerCount()).toBe(0);
+    // Nothing of the scheduler's is left; on PostgreSQL the fakes also hold one idle timer per
+    // pooled client (pg-pool's idleTimeoutMillis), which are the pool's, not the scheduler's.
+    expect(vi.getTimerCount()).toBe(store.engine === 'postgres' ? store.pool.idleCount : 0);
   });
 
   it('announces the plan: endpoints:changed after start and after an add, and the list read then shows the next run', async () => {
@@ -108,7 +128,7 @@ describe('createEndpointsCapability', () => {
     // Enabling an endpoint: the last event is the plan, which has its next run.
     seen.length = 0;
     await cap.handlers['endpoints:update']({ id: off.id, enabled: true }, ctx);
-    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy());
+    await vi.waitFor(() => expect(seen.at(-1)?.next['off']).toBeTruthy(), { timeout: 5_000 });
     expect(seen.at(-1)!.ids).toEqual([off.id]);
     await cap.dispose();
   });

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertDto, WebhookDelivery } from '../../shared/alerts.js';
 import { alertsDb } from '../alerts/tables.js';
 import { createEventHub } from '../contract/handlers.js';
@@ -11,11 +12,14 @@ import { createNotifyCapability } from './service.js';
 import { deliver, webhookBody } from './webhook.js';
 import type { Store } from '../store/sqlite.js';
 import { keyFileVault } from '../vault/key-file-vault.js';
+import { teamKeyVault } from '../vault/team-key-vault.js';
+import type { VaultBackend } from '../vault/vault.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { memoryStore } from '../../../tests/helpers/store.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, openTestStore } from '../../../tests/helpers/store.js';
 
 interface Received {
   readonly path: string;
@@ -160,13 +164,21 @@ describe('webhook delivery', () => {
   });
 });
 
-describe('notify service', () => {
+afterAll(stopSharedPostgres);
+
+describe.each(ENGINES)('notify service on a %s store', (engine) => {
   let store: Store;
   let dir: string;
+  /** The vault the core gives this engine: the key file, or a team store's key. */
+  let vault: VaultBackend;
   let logText = '';
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await openTestStore(engine);
     dir = mkdtempSync(join(tmpdir(), 'infrascope-notify-'));
+    vault =
+      engine === 'sqlite'
+        ? keyFileVault(dir)
+        : teamKeyVault({ key: randomBytes(32), source: 'test key' });
     logText = '';
   });
   afterEach(async () => {
@@ -194,7 +206,7 @@ describe('notify service', () => {
     });
     const svc = createNotifyCapability({
       db: store.db,
-      vault: keyFileVault(dir),
+      vault,
       events,
       log,
       now: () => new Date('2026-11-10T08:00:00Z'),
@@ -215,7 +227,7 @@ describe('notify service', () => {
       .selectFrom('webhook')
       .selectAll()
       .executeTakeFirstOrThrow();
-    expect(row.url_backend).toBe('keyfile');
+    expect(row.url_backend).toBe(vault.id);
     expect(row.url_sealed.toString('latin1')).not.toContain('SECRET-PATH');
 
     svc.alertsRaised([

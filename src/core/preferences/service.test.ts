@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../../../tests/helpers/store.js';
 import type { Core } from '../core.js';
 import { createCore } from '../core.js';
 import { keyFileVault } from '../vault/key-file-vault.js';
@@ -8,19 +10,32 @@ import { join } from 'node:path';
 import { MAX_PREFERENCES, MAX_PREFERENCE_BYTES } from '../../shared/preferences.js';
 
 let dir: string;
+/** The PostgreSQL database, or undefined for the SQLite file in `dir` (both outlive a core). */
+let location: string | undefined;
 let core: Core;
 const ctx = { actor: 'test', host: 'cli' } as const;
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'infrascope-prefs-'));
-  core = await createCore({ dataDir: dir, host: 'serve', vault: keyFileVault(dir) });
-});
-afterEach(async () => {
-  await core.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const open = (host: 'serve' | 'desktop'): Promise<Core> =>
+  createCore({
+    dataDir: dir,
+    host,
+    vault: keyFileVault(dir),
+    ...(location === undefined ? {} : { store: location }),
+  });
 
-describe('preferences', () => {
+afterAll(stopSharedPostgres);
+
+describe.each(ENGINES)('preferences on a %s store', (engine) => {
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'infrascope-prefs-'));
+    location = await testStoreLocation(engine);
+    core = await open('serve');
+  });
+  afterEach(async () => {
+    await core.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('stores, replaces and removes values, and they outlive the process', async () => {
     expect(await core.request('preferences:get', {}, ctx)).toEqual({ ok: true, result: {} });
     const layout = JSON.stringify({ v: 1, columns: [{ name: 'name', width: 300 }] });
@@ -30,7 +45,7 @@ describe('preferences', () => {
     await core.request('preferences:set', { key: 'infrascope.scope', value: '{}' }, ctx);
     await core.request('preferences:set', { key: 'infrascope.scope', value: null }, ctx);
     await core.dispose();
-    core = await createCore({ dataDir: dir, host: 'desktop', vault: keyFileVault(dir) });
+    core = await open('desktop');
     expect(await core.request('preferences:get', {}, ctx)).toEqual({
       ok: true,
       result: { 'infrascope.table.vms': layout, 'infrascope.themePref': 'light' },

@@ -1,14 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { SyncProgressEvent } from '../../shared/contract.js';
 import { AppError } from '../../shared/errors.js';
 import { createCollectorDouble } from '../../../tests/doubles/collector-double.js';
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
 import { makeCore } from '../../../tests/doubles/core-harness.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../../../tests/helpers/store.js';
 import { silentLogger } from '../logger.js';
 import { keyFileVault } from '../vault/key-file-vault.js';
+import { teamKeyVault } from '../vault/team-key-vault.js';
 import { runSync } from './engine.js';
 
 let h: CoreHarness | undefined;
+afterAll(stopSharedPostgres);
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -23,14 +28,17 @@ const add = (c: CoreHarness, name: string, password = 'pw-' + name): Promise<{ i
     password,
   });
 
-describe('sync engine', () => {
+describe.each(ENGINES)('sync engine on a %s store', (engine) => {
   it('syncs endpoints concurrently, saves the good ones and records each run', async () => {
     const double = createCollectorDouble({ kind: 'ok', vms: 3 });
     double.behave('bad', {
       kind: 'fail',
       error: new AppError('CONNECTION_REFUSED', 'bad.example.test refused the connection.'),
     });
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const good = await add(h, 'good');
     const bad = await add(h, 'bad');
     const started = await h.call('sync:start', {});
@@ -96,12 +104,18 @@ describe('sync engine', () => {
 
   it('refuses a second sync of a running endpoint and cancels on request', async () => {
     const double = createCollectorDouble({ kind: 'hang' });
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const ep = await add(h, 'slow');
     await h.call('sync:start', { ids: [ep.id] });
     const again = await h.call('sync:start', { ids: [ep.id] });
     expect(again).toEqual({ started: [], alreadyRunning: ['slow'] });
     expect((await h.call('endpoints:list', {}))[0]?.status.running).toBe(true);
+    // Cancelled once connected and collecting (before that there is no collector to dispose:
+    // on PostgreSQL the lock and the team key's check take a few round trips first).
+    await vi.waitFor(() => expect(double.stats.running).toBe(1), { timeout: 10_000 });
     expect(await h.call('sync:cancel', { id: ep.id })).toEqual({ cancelled: true });
     const [done] = await h.finished([ep.id]);
     expect(done?.state).toBe('cancelled');
@@ -112,7 +126,10 @@ describe('sync engine', () => {
 
   it('marks the credential for re-entry when another vault sealed it, and says what to do', async () => {
     const double = createCollectorDouble();
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const ep = await add(h, 'vc');
     await h.core.store.db
       .updateTable('credential')
@@ -129,7 +146,14 @@ describe('sync engine', () => {
 
   it('follows incremental updates and falls back to a full collection when the stream breaks', async () => {
     const double = createCollectorDouble({ kind: 'ok', vms: 1 });
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    const storeKey = { key: randomBytes(32), source: 'test key' };
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+      storeKey,
+    });
+    // The vault the core sealed the password with (a team store's key, as core.ts chooses).
+    const vault = engine === 'postgres' ? teamKeyVault(storeKey) : keyFileVault(h.dir);
     const ep = await add(h, 'vc');
     double.deltas.set('vc', {
       deltas: [
@@ -147,7 +171,7 @@ describe('sync engine', () => {
     const session = runSync(
       {
         db,
-        vault: keyFileVault(h.dir),
+        vault,
         events: h.core.events,
         log: silentLogger(),
         now: () => new Date(),
@@ -157,15 +181,17 @@ describe('sync engine', () => {
       { signal: controller.signal, watch: true },
     );
     // Wait until the second watch session is open (after the fallback full collection).
-    for (let i = 0; i < 200; i++) {
-      const n = await db
-        .selectFrom('sync_run')
-        .select('id')
-        .where('mode', '=', 'incremental')
-        .execute();
-      if (n.length === 2) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await vi.waitFor(
+      async () => {
+        const n = await db
+          .selectFrom('sync_run')
+          .select('id')
+          .where('mode', '=', 'incremental')
+          .execute();
+        expect(n).toHaveLength(2);
+      },
+      { timeout: 10_000, interval: 5 },
+    );
     controller.abort();
     const outcome = await session;
     expect(outcome.status).toBe('succeeded');
@@ -192,7 +218,10 @@ describe('sync engine', () => {
 
   it('fails with CREDENTIALS_REQUIRED when no password is stored', async () => {
     const double = createCollectorDouble();
-    h = await makeCore({ collectors: { vcenter: double.factory } });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      store: await testStoreLocation(engine),
+    });
     const ep = await h.call('endpoints:add', {
       name: 'nopw',
       kind: 'vcenter',
@@ -207,7 +236,11 @@ describe('sync engine', () => {
   it('marks data stale once the last good sync is older than three intervals', async () => {
     let now = new Date('2026-11-24T08:00:00Z');
     const double = createCollectorDouble();
-    h = await makeCore({ collectors: { vcenter: double.factory }, now: () => now });
+    h = await makeCore({
+      collectors: { vcenter: double.factory },
+      now: () => now,
+      store: await testStoreLocation(engine),
+    });
     const ep = await h.call('endpoints:add', {
       name: 'vc',
       kind: 'vcenter',

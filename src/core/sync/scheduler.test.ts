@@ -278,20 +278,31 @@ describe('scheduler', () => {
       resolve: (v: ScheduledEndpoint[]) => void;
       reject: (e: Error) => void;
     }[] = [];
-    const s = createScheduler({
-      log: silentLogger(),
-      timers: fixedTimers(0),
-      load: () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
-      run: h.run,
-      staggerMs: 0,
-      watch: false,
-    });
-    const answered = s.refresh();
-    const failed = s.refresh();
-    await s.dispose();
+    const make = () =>
+      createScheduler({
+        log: silentLogger(),
+        timers: fixedTimers(0),
+        load: () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
+        run: h.run,
+        staggerMs: 0,
+        watch: false,
+      });
+    // Until the refresh's read is in flight (it starts in its turn, a microtask later).
+    const reading = async (n: number): Promise<void> => {
+      for (let i = 0; i < 50 && pending.length < n; i++) await Promise.resolve();
+      expect(pending).toHaveLength(n);
+    };
+    const answeredLate = make();
+    const answered = answeredLate.refresh();
+    await reading(1);
+    await answeredLate.dispose();
     pending[0]!.resolve(eps(2));
-    pending[1]!.reject(new Error('driver has already been destroyed'));
     await expect(answered).resolves.toBeUndefined();
+    const failedLate = make();
+    const failed = failedLate.refresh();
+    await reading(2);
+    await failedLate.dispose();
+    pending[1]!.reject(new Error('driver has already been destroyed'));
     await expect(failed).resolves.toBeUndefined();
     // Nothing planned on the closed store: no timers, no runs.
     expect(vi.getTimerCount()).toBe(0);
@@ -353,5 +364,84 @@ describe('scheduler', () => {
     expect((await s.syncNow([1])).alreadyRunning).toHaveLength(1);
     await s.dispose();
     expect(s.status(1)).toMatchObject({ running: false, watching: false });
+  });
+
+  describe('re-plans one at a time (endpoint edits refresh without waiting)', () => {
+    /** A load answered only when the test says, with the endpoints as they were when asked. */
+    function slowLoads(initial: ScheduledEndpoint[]): {
+      load: SchedulerOptions['load'];
+      set(next: ScheduledEndpoint[]): void;
+      /** Answers the waiting loads together, the last asked first (a store out of order). */
+      answerNewestFirst(): Promise<void>;
+    } {
+      let current = initial;
+      const waiting: (() => void)[] = [];
+      return {
+        load: () =>
+          new Promise((resolve) => {
+            const seen = current;
+            waiting.push(() => resolve(seen));
+          }),
+        set: (next) => {
+          current = next;
+        },
+        async answerNewestFirst() {
+          // A re-plan queued behind another asks only once that one is done: keep answering.
+          for (let round = 0; round < 10; round++) {
+            for (const answer of waiting.splice(0).reverse()) answer();
+            await vi.advanceTimersByTimeAsync(0);
+          }
+        },
+      };
+    }
+
+    it('announces one plan when start() comes while an earlier refresh still reads', async () => {
+      const loads = slowLoads(eps(1));
+      const planned: number[][] = [];
+      const s = createScheduler({
+        log: silentLogger(),
+        timers: fixedTimers(0),
+        load: loads.load,
+        run: harness().run,
+        staggerMs: 60_000,
+        watch: false,
+        onPlanned: (ids) => planned.push([...ids]),
+      });
+      // endpoints:add refreshes before the host starts the scheduler.
+      const refreshing = s.refresh();
+      const starting = s.start();
+      await loads.answerNewestFirst();
+      await Promise.all([refreshing, starting]);
+      expect(planned).toEqual([[1]]);
+      await s.dispose();
+    });
+
+    it('never schedules an endpoint again from a read older than its removal', async () => {
+      const h = harness();
+      const loads = slowLoads(eps(2));
+      const s = createScheduler({
+        log: silentLogger(),
+        timers: fixedTimers(0),
+        load: loads.load,
+        run: h.run,
+        staggerMs: 60_000,
+        watch: false,
+      });
+      const starting = s.start();
+      await loads.answerNewestFirst();
+      await starting;
+      expect(s.status(2)?.nextRunAt).not.toBeNull();
+      // An edit's refresh reads both endpoints; then endpoint 2 is removed and refreshes again.
+      const edited = s.refresh();
+      loads.set(eps(1));
+      const removed = s.refresh();
+      await loads.answerNewestFirst();
+      await Promise.all([edited, removed]);
+      expect(s.status(2)).toBeNull();
+      await vi.advanceTimersByTimeAsync(200_000);
+      expect(h.starts.some((x) => x.id === 2)).toBe(false);
+      expect(h.starts.some((x) => x.id === 1)).toBe(true);
+      await s.dispose();
+    });
   });
 });

@@ -258,12 +258,27 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     if (planned.length > 0) o.onPlanned?.(planned);
   };
 
+  /*
+   * Re-plans run one at a time, in call order. Edits refresh without waiting (endpoints:add,
+   * update, remove), so several can overlap the host's start(); interleaved, one that read the
+   * endpoints before a removal could schedule the removed endpoint again after the later one
+   * dropped it, and two would each announce the same plan (two endpoints:changed). On SQLite the
+   * reads answer before the next call; on PostgreSQL they overlap.
+   */
+  let turn: Promise<void> = Promise.resolve();
+  const reconcileInTurn = (): Promise<void> => {
+    // A turn that comes after dispose has nothing to plan.
+    const mine = turn.then(() => (disposed ? undefined : reconcile()));
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+
   return {
     async start(onlyIds) {
       if (disposed || started) return;
       started = true;
       only = onlyIds && onlyIds.length > 0 ? new Set(onlyIds) : null;
-      await reconcile();
+      await reconcileInTurn();
     },
     async syncNow(ids, opts) {
       const eps = await o.load();
@@ -293,7 +308,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     async refresh() {
       if (disposed) return;
       try {
-        await reconcile();
+        await reconcileInTurn();
       } catch (e) {
         // A refresh racing the host's shutdown (a CLI command exits right after its change; a
         // team store's pool is gone then) has nothing left to plan: only a live one reports.
