@@ -9,6 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CoreHarness } from '../../../tests/doubles/core-harness.js';
 import { makeCore } from '../../../tests/doubles/core-harness.js';
 import { makeSelfSigned } from '../../../tests/doubles/self-signed.js';
+import { stopSharedPostgres } from '../../../tests/helpers/postgres.js';
+import { ENGINES, testStoreLocation } from '../../../tests/helpers/store.js';
+import type { StoreEngine } from '../store/location.js';
 import { serveSmallUi } from '../../../tests/hardening/serve-fuzz.js';
 import { addAccount, listAccounts, setDisabled } from '../accounts/accounts.js';
 import { roleFromGroups, verifyJws } from './oidc.js';
@@ -127,9 +130,15 @@ let h: CoreHarness;
 let serve: ServeHandle;
 const cert = makeSelfSigned('localhost');
 
-beforeAll(async () => {
-  await startProvider();
-  h = await makeCore();
+beforeAll(startProvider);
+afterAll(async () => {
+  provider?.close();
+  await stopSharedPostgres();
+});
+
+/** A team server (serve over TLS, the provider configured) on a store of `engine`. */
+async function startTeamServer(engine: StoreEngine): Promise<void> {
+  h = await makeCore({ store: await testStoreLocation(engine), host: 'serve' });
   // A local admin besides the provider's people, so that disabling one of them is allowed.
   await addAccount(
     h.core.store.db,
@@ -145,12 +154,7 @@ beforeAll(async () => {
       roleGroups: { admin: ['infra-admins'], operator: ['infra-ops'], viewer: ['staff'] },
     },
   });
-});
-afterAll(async () => {
-  await serve?.close();
-  await h?.close();
-  provider?.close();
-});
+}
 beforeEach(() => {
   tamper = {};
 });
@@ -221,7 +225,7 @@ async function audit(): Promise<string[]> {
   return rows.map((r) => `${r.actor} ${r.action} ${r.details}`);
 }
 
-describe('OIDC sign-in (authorization code with PKCE)', () => {
+describe('OIDC tokens and roles', () => {
   it('verifies an ES256 token (IEEE P1363 signature, as JWS has it) and refuses it altered', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -244,6 +248,15 @@ describe('OIDC sign-in (authorization code with PKCE)', () => {
     expect(roleFromGroups(['v', 'o'], map)).toBe('operator');
     expect(roleFromGroups(['a', 'v'], map)).toBe('admin');
     expect(roleFromGroups(['x'], map)).toBeNull();
+  });
+});
+
+// Accounts, sessions and the audit live in the store: the sign-in runs on both engines.
+describe.each(ENGINES)('OIDC sign-in (authorization code with PKCE) on a %s store', (engine) => {
+  beforeAll(() => startTeamServer(engine));
+  afterAll(async () => {
+    await serve?.close();
+    await h?.close();
   });
 
   it('signs a person in with the role their groups give, as oidc:NAME, audited', async () => {
