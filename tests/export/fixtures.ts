@@ -267,3 +267,22 @@ export async function expectImportSavesWhatItReads(
   const snap = await h.call('snapshots:import', { file, format: 'rvtools' });
   expect(await savedContents(h, snap.id, types)).toEqual(read);
 }
+
+/**
+ * Breaks the cell of workbook `file` that holds `marker` ({@link breakCellXml}), imports it into
+ * `h`'s store and expects a VALIDATION error naming `sheet`, with no snapshot saved.
+ */
+export async function expectBrokenSheetSavesNothing(
+  h: CoreHarness,
+  file: string,
+  marker: number,
+  sheet: string,
+): Promise<void> {
+  breakCellXml(file, marker);
+  const err = await h.call('snapshots:import', { file, format: 'rvtools' }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining(sheet) });
+  await expect(h.call('snapshots:list', {})).resolves.toEqual([]);
+}
