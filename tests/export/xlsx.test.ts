@@ -11,7 +11,12 @@ import { makeCore } from '../doubles/core-harness.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
 import { isEntity } from '../../src/shared/entities.js';
 import { TRICKY, fillStore, richInventory } from './fixtures.js';
-import { RVTOOLS_HEADERS, RVTOOLS_SHEETS, isSubsequence } from './rvtools-reference.js';
+import {
+  HOST_SIDE_SHEETS,
+  RVTOOLS_HEADERS,
+  RVTOOLS_SHEETS,
+  isSubsequence,
+} from './rvtools-reference.js';
 
 /** The VM sheets: complete (every RVTools column, in order), not a subsequence. */
 const VM_SHEETS = [
@@ -112,24 +117,7 @@ describe.each(ENGINES)('on a %s store', (engine) => {
         }
       }
       // The host-side sheets are complete: every RVTools header, in order.
-      for (const name of [
-        'vSource',
-        'vRP',
-        'vCluster',
-        'vHost',
-        'vHBA',
-        'vNIC',
-        'vSwitch',
-        'vPort',
-        'dvSwitch',
-        'dvPort',
-        'vSC_VMK',
-        'vDatastore',
-        'vMultiPath',
-        'vLicense',
-        'vFileInfo',
-        'vHealth',
-      ]) {
+      for (const name of HOST_SIDE_SHEETS) {
         expect(headers(name), name).toEqual(RVTOOLS_HEADERS[name]);
       }
       const info = headers('vInfo');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateEndpoint } from '../../src/core/alerts/engine.js';
 import type { FullInventory } from '../../src/shared/entities.js';
 import type { CoreHarness } from '../doubles/core-harness.js';
-import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
+import { HOST_SIDE_SHEETS, RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
 import {
   cellValue,
   list,
@@ -114,24 +114,7 @@ describe.each(ENGINES)('on a %s store', (engine) => {
 
   describe('RVTools host sheets against vcsim (openpyxl vs pyVmomi)', () => {
     it('writes every host-side sheet with exactly RVTools’ headers', () => {
-      for (const name of [
-        'vSource',
-        'vRP',
-        'vCluster',
-        'vHost',
-        'vHBA',
-        'vNIC',
-        'vSwitch',
-        'vPort',
-        'dvSwitch',
-        'dvPort',
-        'vSC_VMK',
-        'vDatastore',
-        'vMultiPath',
-        'vLicense',
-        'vFileInfo',
-        'vHealth',
-      ]) {
+      for (const name of HOST_SIDE_SHEETS) {
         expect(book.sheet(name)?.headers, name).toEqual(RVTOOLS_HEADERS[name]);
       }
     });
