@@ -28,6 +28,20 @@ const VM_TAIL_USB = [
 ];
 
 // prettier-ignore
+/** The VM sheets: complete (every RVTools column, in order), not a subsequence. */
+export const VM_SHEETS: readonly string[] = [
+  'vInfo',
+  'vCPU',
+  'vMemory',
+  'vDisk',
+  'vPartition',
+  'vNetwork',
+  'vCD',
+  'vUSB',
+  'vSnapshot',
+  'vTools',
+];
+
 /** The host-side sheets, which the export writes with every RVTools header, in order. */
 export const HOST_SIDE_SHEETS: readonly string[] = [
   'vSource',

@@ -13,24 +13,11 @@ import { isEntity } from '../../src/shared/entities.js';
 import { TRICKY, fillStore, richInventory } from './fixtures.js';
 import {
   HOST_SIDE_SHEETS,
+  VM_SHEETS,
   RVTOOLS_HEADERS,
   RVTOOLS_SHEETS,
   isSubsequence,
 } from './rvtools-reference.js';
-
-/** The VM sheets: complete (every RVTools column, in order), not a subsequence. */
-const VM_SHEETS = [
-  'vInfo',
-  'vCPU',
-  'vMemory',
-  'vDisk',
-  'vPartition',
-  'vNetwork',
-  'vCD',
-  'vUSB',
-  'vSnapshot',
-  'vTools',
-];
 
 afterAll(stopSharedPostgres);
 

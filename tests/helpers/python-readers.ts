@@ -159,7 +159,10 @@ export interface PyWorkbook {
 }
 
 /** Reads an XLSX file with openpyxl (all sheets, or only `sheets`). */
-export async function readWithOpenpyxl(file: string, sheets: string[] = []): Promise<PyWorkbook> {
+export async function readWithOpenpyxl(
+  file: string,
+  sheets: readonly string[] = [],
+): Promise<PyWorkbook> {
   const out = JSON.parse(await python('openpyxl_read.py', [file, ...sheets])) as {
     sheets: string[];
   } & Record<string, PySheet>;

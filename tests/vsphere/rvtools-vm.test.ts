@@ -10,7 +10,7 @@ import type {
   PyObject,
   PyWorkbook,
 } from '../helpers/python-readers.js';
-import { RVTOOLS_HEADERS } from '../export/rvtools-reference.js';
+import { RVTOOLS_HEADERS, VM_SHEETS } from '../export/rvtools-reference.js';
 import { stopSharedPostgres } from '../helpers/postgres.js';
 import { ENGINES } from '../helpers/store.js';
 import { startVcsim } from '../vcsim/launch.js';
@@ -125,18 +125,7 @@ const byVm = (sheet: string): Map<string, Record<string, PyCell>[]> => {
 describe.each(ENGINES)('on a %s store', (engine) => {
   beforeAll(async () => {
     ({ h } = await coreWithSimInventory(engine, sim, inv));
-    wb = await readWithOpenpyxl(await exportRvtools(h), [
-      'vInfo',
-      'vCPU',
-      'vMemory',
-      'vDisk',
-      'vPartition',
-      'vNetwork',
-      'vCD',
-      'vUSB',
-      'vSnapshot',
-      'vTools',
-    ]);
+    wb = await readWithOpenpyxl(await exportRvtools(h), VM_SHEETS);
   }, 180_000);
 
   afterAll(async () => {
